@@ -1,0 +1,633 @@
+package sentinel
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// MasterNames lists monitored masters, sorted.
+func (s *Sentinel) MasterNames() []string {
+	gs := s.groupList()
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.name
+	}
+	return out
+}
+
+// Masters is SENTINEL MASTERS.
+func (s *Sentinel) Masters() []InstanceView {
+	now := s.clock.Now()
+	var out []InstanceView
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		out = append(out, g.master.view(g, now))
+		g.mu.Unlock()
+	}
+	return out
+}
+
+func (s *Sentinel) withGroup(name string, fn func(g *group)) error {
+	g := s.group(name)
+	if g == nil {
+		return ErrNoSuchMaster
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fn(g)
+	return nil
+}
+
+// Master is SENTINEL MASTER <name>.
+func (s *Sentinel) Master(name string) (InstanceView, error) {
+	var v InstanceView
+	err := s.withGroup(name, func(g *group) { v = g.master.view(g, s.clock.Now()) })
+	return v, err
+}
+
+// Replicas is SENTINEL REPLICAS <name>.
+func (s *Sentinel) Replicas(name string) ([]InstanceView, error) {
+	var out []InstanceView
+	err := s.withGroup(name, func(g *group) {
+		now := s.clock.Now()
+		for _, r := range sortedInstances(g.replicas) {
+			out = append(out, r.view(g, now))
+		}
+	})
+	return out, err
+}
+
+// Sentinels is SENTINEL SENTINELS <name>.
+func (s *Sentinel) Sentinels(name string) ([]InstanceView, error) {
+	var out []InstanceView
+	err := s.withGroup(name, func(g *group) {
+		now := s.clock.Now()
+		for _, si := range sortedInstances(g.sentinels) {
+			out = append(out, si.view(g, now))
+		}
+	})
+	return out, err
+}
+
+// MasterAddr is SENTINEL GET-MASTER-ADDR-BY-NAME.
+func (s *Sentinel) MasterAddr(name string) (Addr, bool) {
+	var a Addr
+	err := s.withGroup(name, func(g *group) { a = g.currentMasterAddr() })
+	return a, err == nil
+}
+
+// validHost checks a monitor address the way SENTINEL MONITOR does: an IP
+// literal, or (with resolve-hostnames) a name that resolves.
+func (s *Sentinel) validHost(host string) bool {
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	s.cfgMu.RLock()
+	resolve := s.cfg.ResolveHostnames
+	s.cfgMu.RUnlock()
+	if !resolve {
+		return false
+	}
+	addrs, err := net.LookupHost(host)
+	return err == nil && len(addrs) > 0
+}
+
+// Monitor is SENTINEL MONITOR; quorum and port are already integers.
+func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
+	if quorum <= 0 {
+		return &ReplyError{"ERR Quorum must be 1 or greater."}
+	}
+	if !s.validHost(host) {
+		return ErrInvalidAddress
+	}
+	if port < 0 || port > 65535 {
+		return ErrInvalidPortRange
+	}
+	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{host, port}, Quorum: quorum}}
+	s.mu.Lock()
+	if _, ok := s.groups[name]; ok {
+		s.mu.Unlock()
+		return ErrDuplicateMaster
+	}
+	g := newGroup(s, st, s.clock.Now())
+	s.groups[name] = g
+	ctx := s.ctx
+	s.mu.Unlock()
+	err := s.FlushConfig()
+	g.mu.Lock()
+	g.emitf(LevelWarning, "+monitor", g.master, "quorum %d", quorum)
+	g.mu.Unlock()
+	if ctx != nil {
+		g.start(ctx)
+	}
+	return saveError(err)
+}
+
+func saveError(err error) error {
+	if err != nil {
+		return &ReplyError{"ERR Failed to save config file. Check server logs."}
+	}
+	return nil
+}
+
+// Remove is SENTINEL REMOVE.
+func (s *Sentinel) Remove(name string) error {
+	s.mu.Lock()
+	g := s.groups[name]
+	if g == nil {
+		s.mu.Unlock()
+		return ErrNoSuchMaster
+	}
+	delete(s.groups, name)
+	s.mu.Unlock()
+	g.mu.Lock()
+	g.emit(LevelWarning, "-monitor", g.master, "")
+	g.mu.Unlock()
+	g.stop()
+	return saveError(s.FlushConfig())
+}
+
+// Reset is SENTINEL RESET <pattern>; it returns how many masters matched.
+func (s *Sentinel) Reset(pattern string) int {
+	n := 0
+	for _, g := range s.groupList() {
+		if !globMatch(pattern, g.name) {
+			continue
+		}
+		g.mu.Lock()
+		g.reset(false, true, s.clock.Now())
+		g.mu.Unlock()
+		n++
+	}
+	if n > 0 {
+		s.markDirty()
+	}
+	return n
+}
+
+// globMatch is redis's stringmatch for the patterns operators use; it falls
+// back to path.Match semantics, which share *, ? and [...].
+func globMatch(pattern, name string) bool {
+	ok, err := path.Match(pattern, name)
+	if err != nil {
+		return pattern == name
+	}
+	return ok
+}
+
+// CKQuorum is SENTINEL CKQUORUM: the reply text without the RESP prefix,
+// and whether it is an error.
+func (s *Sentinel) CKQuorum(name string) (string, bool, error) {
+	var usable, voters, quorum int
+	err := s.withGroup(name, func(g *group) {
+		voters = len(g.sentinels) + 1
+		usable = 1
+		for _, si := range g.sentinels {
+			if si.flags&(flagSDown|flagODown) == 0 {
+				usable++
+			}
+		}
+		quorum = g.cfg.Quorum
+	})
+	if err != nil {
+		return "", false, err
+	}
+	noQuorum := usable < quorum
+	noAuth := usable < voters/2+1
+	if !noQuorum && !noAuth {
+		return fmt.Sprintf("OK %d usable Sentinels. Quorum and failover authorization can be reached", usable), true, nil
+	}
+	msg := fmt.Sprintf("NOQUORUM %d usable Sentinels. ", usable)
+	if noQuorum {
+		msg += "Not enough available Sentinels to reach the specified quorum for this master"
+	}
+	if noAuth {
+		if noQuorum {
+			msg += ". "
+		}
+		msg += "Not enough available Sentinels to reach the majority and authorize a failover"
+	}
+	return msg, false, nil
+}
+
+// IsMasterDownByAddr answers a peer's question about a master by address.
+// Votes (a run id instead of "*") are answered by the Voter when one is
+// installed; without it we only report our down opinion.
+func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID string) DownReply {
+	rep := DownReply{Leader: "*"}
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		if g.master.addr.Host == host && g.master.addr.Port == port {
+			rep.Down = !s.inTilt(s.clock.Now()) && g.master.flags&flagSDown != 0
+			// Votes for a leader (runID other than "*") arrive with the
+			// election layer; until then we never vote.
+			_ = epoch
+			g.mu.Unlock()
+			return rep
+		}
+		g.mu.Unlock()
+	}
+	return rep
+}
+
+// InfoCache is SENTINEL INFO-CACHE; no names means every master.
+func (s *Sentinel) InfoCache(names []string) []InfoCacheEntry {
+	var gs []*group
+	if len(names) == 0 {
+		gs = s.groupList()
+	} else {
+		seen := map[string]bool{}
+		for _, n := range names {
+			if g := s.group(n); g != nil && !seen[n] {
+				seen[n] = true
+				gs = append(gs, g)
+			}
+		}
+	}
+	now := s.clock.Now()
+	out := make([]InfoCacheEntry, 0, len(gs))
+	for _, g := range gs {
+		g.mu.Lock()
+		e := InfoCacheEntry{Name: g.name}
+		add := func(i *instance) {
+			c := CachedInfo{Info: i.info, Has: i.info != ""}
+			if !i.infoRefresh.IsZero() {
+				c.Age = now.Sub(i.infoRefresh)
+			}
+			e.Instances = append(e.Instances, c)
+		}
+		add(g.master)
+		for _, r := range sortedInstances(g.replicas) {
+			add(r)
+		}
+		g.mu.Unlock()
+		out = append(out, e)
+	}
+	return out
+}
+
+// Info is the data of INFO's # Sentinel section.
+func (s *Sentinel) Info() InfoSummary {
+	sum := InfoSummary{TiltSince: -1, SimulateFailureFlag: int(s.simFlags.Load())}
+	s.tiltMu.Lock()
+	if s.tilt {
+		sum.Tilt = true
+		sum.TiltSince = s.clock.Now().Sub(s.tiltSince)
+	}
+	s.tiltMu.Unlock()
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		st := "ok"
+		if g.master.flags&flagODown != 0 {
+			st = "odown"
+		} else if g.master.flags&flagSDown != 0 {
+			st = "sdown"
+		}
+		sum.Masters = append(sum.Masters, MasterSummary{
+			Name: g.name, Status: st, Addr: g.currentMasterAddr(),
+			Replicas: len(g.replicas), Sentinels: len(g.sentinels) + 1,
+		})
+		g.mu.Unlock()
+	}
+	return sum
+}
+
+// Set is SENTINEL SET <name> <option> <value> ...; args starts at the option.
+func (s *Sentinel) Set(name string, args []string) error {
+	g := s.group(name)
+	if g == nil {
+		return ErrNoSuchMaster
+	}
+	s.cfgMu.RLock()
+	denyScripts := s.cfg.DenyScriptsReconfig
+	s.cfgMu.RUnlock()
+	changes := 0
+	var failure error
+	g.mu.Lock()
+	for j := 0; j < len(args) && failure == nil; j++ {
+		opt := args[j]
+		more := len(args) - 1 - j
+		oldJ := j
+		redacted := false
+		bad := func(k int) {
+			failure = &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", args[k], opt)}
+		}
+		positive := func() (int64, bool) {
+			j++
+			n, err := strconv.ParseInt(args[j], 10, 64)
+			if err != nil || n <= 0 {
+				bad(j)
+				return 0, false
+			}
+			return n, true
+		}
+		switch lo := strings.ToLower(opt); {
+		case lo == "down-after-milliseconds" && more > 0:
+			if n, ok := positive(); ok {
+				g.cfg.DownAfter = time.Duration(n) * time.Millisecond
+			}
+		case lo == "failover-timeout" && more > 0:
+			if n, ok := positive(); ok {
+				g.cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
+			}
+		case lo == "parallel-syncs" && more > 0:
+			if n, ok := positive(); ok {
+				g.cfg.ParallelSyncs = int(n)
+			}
+		case lo == "quorum" && more > 0:
+			if n, ok := positive(); ok {
+				g.cfg.Quorum = int(n)
+			}
+		case (lo == "notification-script" || lo == "client-reconfig-script") && more > 0:
+			j++
+			v := args[j]
+			if denyScripts {
+				failure = ErrScriptsDenied
+				break
+			}
+			if v != "" && unix.Access(v, unix.X_OK) != nil {
+				if lo == "notification-script" {
+					failure = &ReplyError{"ERR Notification script seems non existing or non executable"}
+				} else {
+					failure = &ReplyError{"ERR Client reconfiguration script seems non existing or non executable"}
+				}
+				break
+			}
+			if lo == "notification-script" {
+				g.cfg.NotificationScript = v
+			} else {
+				g.cfg.ClientReconfigScript = v
+			}
+		case lo == "auth-pass" && more > 0:
+			j++
+			g.cfg.AuthPass = args[j]
+			redacted = true
+			g.dropDataLinks()
+		case lo == "auth-user" && more > 0:
+			j++
+			g.cfg.AuthUser = args[j]
+			g.dropDataLinks()
+		case lo == "rename-command" && more > 1:
+			oldName, newName := args[j+1], args[j+2]
+			j += 2
+			if oldName == "" || newName == "" {
+				k := j
+				if newName != "" {
+					k = j - 1
+				}
+				bad(k)
+				break
+			}
+			rc := g.cfg.RenameCommands[:0:0]
+			for _, r := range g.cfg.RenameCommands {
+				if !strings.EqualFold(r.Command, oldName) {
+					rc = append(rc, r)
+				}
+			}
+			if !strings.EqualFold(oldName, newName) {
+				rc = append(rc, RenamedCommand{oldName, newName})
+			}
+			g.cfg.RenameCommands = rc
+		case lo == "master-reboot-down-after-period" && more > 0:
+			j++
+			n, err := strconv.ParseInt(args[j], 10, 64)
+			if err != nil || n < 0 {
+				bad(j)
+				break
+			}
+			g.cfg.RebootDownAfter = time.Duration(n) * time.Millisecond
+		default:
+			failure = &ReplyError{fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt)}
+		}
+		if failure != nil {
+			break
+		}
+		changes++
+		switch n := j - oldJ + 1; {
+		case n == 2:
+			v := args[oldJ+1]
+			if redacted {
+				v = "******"
+			}
+			g.emit(LevelWarning, "+set", g.master, opt+" "+v)
+		case n == 3:
+			g.emit(LevelWarning, "+set", g.master, opt+" "+args[oldJ+1]+" "+args[oldJ+2])
+		default:
+			g.emit(LevelWarning, "+set", g.master, opt)
+		}
+	}
+	g.mu.Unlock()
+	if changes > 0 {
+		if err := s.FlushConfig(); err != nil && failure == nil {
+			return saveError(err)
+		}
+	}
+	return failure
+}
+
+// dropDataLinks reconnects to the master and replicas (new credentials).
+func (g *group) dropDataLinks() {
+	g.closeLink(g.master)
+	for _, r := range g.replicas {
+		g.closeLink(r)
+	}
+}
+
+func yesNo(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "yes":
+		return true, true
+	case "no":
+		return false, true
+	}
+	return false, false
+}
+
+func boolWord(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// ConfigGet is SENTINEL CONFIG GET <pattern>.
+func (s *Sentinel) ConfigGet(pattern string) []Field {
+	s.cfgMu.RLock()
+	c := s.cfg
+	s.cfgMu.RUnlock()
+	all := []Field{
+		{"resolve-hostnames", boolWord(c.ResolveHostnames)},
+		{"announce-hostnames", boolWord(c.AnnounceHostnames)},
+		{"announce-ip", c.AnnounceIP},
+		{"announce-port", strconv.Itoa(c.AnnouncePort)},
+		{"sentinel-user", c.SentinelUser},
+		{"sentinel-pass", c.SentinelPass},
+	}
+	var out []Field
+	for _, f := range all {
+		if globMatchFold(pattern, f.Key) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func globMatchFold(pattern, name string) bool {
+	return globMatch(strings.ToLower(pattern), name)
+}
+
+// ConfigSet is SENTINEL CONFIG SET <param> <value>.
+func (s *Sentinel) ConfigSet(param, value string) error {
+	badValue := &ReplyError{fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", value, param)}
+	dropConns := false
+	s.cfgMu.Lock()
+	switch strings.ToLower(param) {
+	case "resolve-hostnames", "announce-hostnames":
+		b, ok := yesNo(value)
+		if !ok {
+			s.cfgMu.Unlock()
+			return badValue
+		}
+		if strings.EqualFold(param, "resolve-hostnames") {
+			s.cfg.ResolveHostnames = b
+		} else {
+			s.cfg.AnnounceHostnames = b
+		}
+	case "announce-ip":
+		s.cfg.AnnounceIP = value
+	case "announce-port":
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || n < 0 || n > 65535 {
+			s.cfgMu.Unlock()
+			return badValue
+		}
+		s.cfg.AnnouncePort = int(n)
+	case "sentinel-user":
+		s.cfg.SentinelUser = value
+		dropConns = true
+	case "sentinel-pass":
+		s.cfg.SentinelPass = value
+		dropConns = true
+	default:
+		s.cfgMu.Unlock()
+		return &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", param)}
+	}
+	s.cfgMu.Unlock()
+	err := s.FlushConfig()
+	if dropConns {
+		s.dropPeerConns()
+	}
+	return saveError(err)
+}
+
+// debugParams maps SENTINEL DEBUG names to Timing fields, in reply order.
+func debugParams(t *Timing) []struct {
+	name string
+	d    *time.Duration
+} {
+	return []struct {
+		name string
+		d    *time.Duration
+	}{
+		{"INFO-PERIOD", &t.InfoPeriod},
+		{"PING-PERIOD", &t.PingPeriod},
+		{"ASK-PERIOD", &t.AskPeriod},
+		{"PUBLISH-PERIOD", &t.PublishPeriod},
+		{"DEFAULT-DOWN-AFTER", &t.DefaultDownAfter},
+		{"DEFAULT-FAILOVER-TIMEOUT", &t.DefaultFailoverTimeout},
+		{"TILT-TRIGGER", &t.TiltTrigger},
+		{"TILT-PERIOD", &t.TiltPeriod},
+		{"SLAVE-RECONF-TIMEOUT", &t.SlaveReconfTimeout},
+		{"MIN-LINK-RECONNECT-PERIOD", &t.MinLinkReconnectPeriod},
+		{"ELECTION-TIMEOUT", &t.ElectionTimeout},
+		{"SCRIPT-MAX-RUNTIME", &t.ScriptMaxRuntime},
+		{"SCRIPT-RETRY-DELAY", &t.ScriptRetryDelay},
+	}
+}
+
+// DebugGet is SENTINEL DEBUG with no arguments.
+func (s *Sentinel) DebugGet() []Field {
+	t := s.timing()
+	var out []Field
+	for _, p := range debugParams(&t) {
+		out = append(out, Field{p.name, strconv.FormatInt(p.d.Milliseconds(), 10)})
+	}
+	return out
+}
+
+// DebugSet is SENTINEL DEBUG <param> <value> ...
+func (s *Sentinel) DebugSet(args []string) error {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	t := s.cfg.Timing
+	params := debugParams(&t)
+	for j := 0; j < len(args); j++ {
+		opt := args[j]
+		var target *time.Duration
+		for _, p := range params {
+			if strings.EqualFold(p.name, opt) {
+				target = p.d
+			}
+		}
+		if target == nil || j+1 >= len(args) {
+			return &ReplyError{fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'", opt)}
+		}
+		j++
+		n, err := strconv.ParseInt(args[j], 10, 64)
+		if err != nil || n <= 0 {
+			return &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", args[j], opt)}
+		}
+		*target = time.Duration(n) * time.Millisecond
+	}
+	s.cfg.Timing = t
+	return nil
+}
+
+// Simulated failures (SENTINEL SIMULATE-FAILURE).
+const (
+	SimCrashAfterElection  = 1 << 0
+	SimCrashAfterPromotion = 1 << 1
+)
+
+// SimulateFailure is SENTINEL SIMULATE-FAILURE (HELP is the caller's).
+func (s *Sentinel) SimulateFailure(flags []string) error {
+	v := int32(0)
+	for _, f := range flags {
+		switch strings.ToLower(f) {
+		case "crash-after-election":
+			v |= SimCrashAfterElection
+		case "crash-after-promotion":
+			v |= SimCrashAfterPromotion
+		default:
+			s.simFlags.Store(0)
+			return &ReplyError{"ERR Unknown failure simulation specified"}
+		}
+	}
+	s.simFlags.Store(v)
+	return nil
+}
+
+// PendingScripts is SENTINEL PENDING-SCRIPTS.
+func (s *Sentinel) PendingScripts() []PendingScript { return nil }
+
+// Failover is SENTINEL FAILOVER <name>: a failover without agreement.
+func (s *Sentinel) Failover(name string) error {
+	var err error
+	if e := s.withGroup(name, func(g *group) {
+		if g.master.flags&flagFailoverInProgress != 0 {
+			err = ErrInProgress
+			return
+		}
+		// The failover state machine is not in this build yet.
+		err = ErrNoGoodSlave
+	}); e != nil {
+		return e
+	}
+	return err
+}

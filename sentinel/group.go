@@ -1,0 +1,331 @@
+package sentinel
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+)
+
+// FailoverState is redis-sentinel's failover state machine position.
+type FailoverState int
+
+// Failover states, in redis-sentinel's order.
+const (
+	FailoverNone FailoverState = iota
+	FailoverWaitStart
+	FailoverSelectSlave
+	FailoverSendSlaveofNoOne
+	FailoverWaitPromotion
+	FailoverReconfSlaves
+	FailoverUpdateConfig
+)
+
+func (s FailoverState) String() string {
+	switch s {
+	case FailoverNone:
+		return "none"
+	case FailoverWaitStart:
+		return "wait_start"
+	case FailoverSelectSlave:
+		return "select_slave"
+	case FailoverSendSlaveofNoOne:
+		return "send_slaveof_noone"
+	case FailoverWaitPromotion:
+		return "wait_promotion"
+	case FailoverReconfSlaves:
+		return "reconf_slaves"
+	case FailoverUpdateConfig:
+		return "update_config"
+	}
+	return "unknown"
+}
+
+// group is one monitored master with its replicas and the peers that watch
+// it. One goroutine runs its timers; link goroutines only report results,
+// which are applied under mu. Groups never lock each other, so a hung Redis
+// stalls nothing but its own links.
+type group struct {
+	s    *Sentinel
+	name string
+
+	mu        sync.Mutex
+	cfg       MasterConfig
+	master    *instance
+	replicas  map[string]*instance // by "ip:port"
+	sentinels map[string]*instance // by run id
+
+	configEpoch uint64
+	leader      string
+	leaderEpoch uint64
+
+	failoverState      FailoverState
+	failoverEpoch      uint64
+	failoverStartTime  time.Time
+	failoverStateSince time.Time
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newGroup(s *Sentinel, st MasterState, now time.Time) *group {
+	g := &group{
+		s:           s,
+		name:        st.Name,
+		cfg:         st.MasterConfig,
+		replicas:    map[string]*instance{},
+		sentinels:   map[string]*instance{},
+		configEpoch: st.ConfigEpoch,
+		leaderEpoch: st.LeaderEpoch,
+	}
+	g.master = newInstance(KindMaster, st.Name, st.Addr, now)
+	for _, a := range st.KnownReplicas {
+		if a == st.Addr {
+			continue
+		}
+		g.replicas[a.String()] = newInstance(KindReplica, a.String(), a, now)
+	}
+	for _, k := range st.KnownSentinels {
+		if k.RunID == s.myID {
+			continue
+		}
+		si := newInstance(KindSentinel, k.RunID, k.Addr, now)
+		si.runID = k.RunID
+		g.sentinels[k.RunID] = si
+	}
+	return g
+}
+
+func (g *group) downAfter() time.Duration {
+	if g.cfg.DownAfter > 0 {
+		return g.cfg.DownAfter
+	}
+	return g.s.timing().DefaultDownAfter
+}
+
+func (g *group) failoverTimeout() time.Duration {
+	if g.cfg.FailoverTimeout > 0 {
+		return g.cfg.FailoverTimeout
+	}
+	return g.s.timing().DefaultFailoverTimeout
+}
+
+func (g *group) parallelSyncs() int {
+	if g.cfg.ParallelSyncs > 0 {
+		return g.cfg.ParallelSyncs
+	}
+	return 1
+}
+
+// start runs the group's timer until stop.
+func (g *group) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	g.cancel = cancel
+	g.done = make(chan struct{})
+	go g.run(ctx)
+}
+
+// stop ends the timer and closes every link of the group.
+func (g *group) stop() {
+	if g.cancel == nil {
+		return
+	}
+	g.cancel()
+	<-g.done
+	g.mu.Lock()
+	g.closeLink(g.master)
+	for _, r := range g.replicas {
+		g.closeLink(r)
+	}
+	for _, si := range g.sentinels {
+		g.closeLink(si)
+	}
+	g.mu.Unlock()
+}
+
+func (g *group) run(ctx context.Context) {
+	defer close(g.done)
+	// redis-sentinel runs its timer at 10-19 Hz with a random period so
+	// that peers started together do not stay in lock step.
+	for {
+		d := 100*time.Millisecond + rand.N(50*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
+		g.tick(ctx)
+	}
+}
+
+func (g *group) tick(ctx context.Context) {
+	now := g.s.clock.Now()
+	t := g.s.timing()
+	tilt := g.s.inTilt(now)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	all := g.instancesLocked()
+	for _, i := range all {
+		g.ensureLink(ctx, i)
+		g.sendPeriodic(ctx, i, now, t)
+	}
+	if tilt {
+		return
+	}
+	for _, i := range all {
+		g.checkSDown(i, now, t)
+	}
+}
+
+// instancesLocked lists master, replicas and sentinels in a stable order.
+func (g *group) instancesLocked() []*instance {
+	out := make([]*instance, 0, 1+len(g.replicas)+len(g.sentinels))
+	out = append(out, g.master)
+	out = append(out, sortedInstances(g.replicas)...)
+	out = append(out, sortedInstances(g.sentinels)...)
+	return out
+}
+
+func sortedInstances(m map[string]*instance) []*instance {
+	out := make([]*instance, 0, len(m))
+	for _, i := range m {
+		out = append(out, i)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+	return out
+}
+
+// emit publishes an event about instance i ("%@" details) followed by text.
+func (g *group) emit(level Level, typ string, i *instance, text string) {
+	var payload string
+	if i != nil {
+		payload = instanceDetails(i.kind, i.name, i.addr, g.name, g.master.addr)
+		if text != "" {
+			payload += " " + text
+		}
+	} else {
+		payload = text
+	}
+	g.s.publish(Event{Level: level, Type: typ, Payload: payload, Master: g.name})
+}
+
+func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {
+	g.emit(level, typ, i, fmt.Sprintf(format, args...))
+}
+
+// checkSDown is sentinelCheckSubjectivelyDown.
+func (g *group) checkSDown(i *instance, now time.Time, t Timing) {
+	var elapsed time.Duration
+	switch {
+	case !i.actPing.IsZero():
+		elapsed = now.Sub(i.actPing)
+	case i.disconnect:
+		elapsed = now.Sub(i.lastAvail)
+	}
+	downAfter := g.downAfter()
+	down := elapsed > downAfter ||
+		(i.kind == KindMaster && i.roleReported == KindReplica &&
+			now.Sub(i.roleReportedTime) > downAfter+2*t.InfoPeriod) ||
+		(i.flags&flagMasterReboot != 0 && now.Sub(i.masterRebootFrom) > g.cfg.RebootDownAfter)
+	if down {
+		if i.flags&flagSDown == 0 {
+			i.flags |= flagSDown
+			i.sDownSince = now
+			g.emit(LevelWarning, "+sdown", i, "")
+		}
+	} else if i.flags&flagSDown != 0 {
+		i.flags &^= flagSDown | flagScriptKillSent
+		g.emit(LevelWarning, "-sdown", i, "")
+	}
+}
+
+// currentMasterAddr is sentinelGetCurrentMasterAddress: once the promoted
+// replica acknowledged, we advertise it even before the switch is final.
+func (g *group) currentMasterAddr() Addr {
+	if g.master.flags&flagFailoverInProgress != 0 && g.failoverState >= FailoverReconfSlaves {
+		for _, r := range g.replicas {
+			if r.flags&flagPromoted != 0 {
+				return r.addr
+			}
+		}
+	}
+	return g.master.addr
+}
+
+// noDownFor is sentinelRedisInstanceNoDownFor.
+func noDownFor(i *instance, now time.Time, d time.Duration) bool {
+	recent := i.sDownSince
+	if i.oDownSince.After(recent) {
+		recent = i.oDownSince
+	}
+	return recent.IsZero() || now.Sub(recent) > d
+}
+
+// masterLooksSane is sentinelMasterLooksSane.
+func (g *group) masterLooksSane(now time.Time, t Timing) bool {
+	m := g.master
+	return m.roleReported == KindMaster && m.flags&(flagSDown|flagODown) == 0 &&
+		!m.infoRefresh.IsZero() && now.Sub(m.infoRefresh) < 2*t.InfoPeriod
+}
+
+// reset is sentinelResetMaster: forget replicas (and peers unless
+// keepSentinels), reconnect, allow an immediate new failover.
+func (g *group) reset(keepSentinels bool, event bool, now time.Time) {
+	for k, r := range g.replicas {
+		g.closeLink(r)
+		delete(g.replicas, k)
+	}
+	if !keepSentinels {
+		for k, si := range g.sentinels {
+			g.closeLink(si)
+			delete(g.sentinels, k)
+		}
+	}
+	m := g.master
+	g.closeLink(m)
+	m.flags = 0
+	g.leader = ""
+	g.failoverState = FailoverNone
+	g.failoverStateSince = time.Time{}
+	g.failoverStartTime = time.Time{}
+	m.runID = ""
+	m.masterHost = ""
+	m.actPing = now
+	m.lastPing = time.Time{}
+	m.lastAvail = now
+	m.lastPong = now
+	m.roleReportedTime = now
+	m.roleReported = KindMaster
+	if event {
+		g.emit(LevelWarning, "+reset-master", m, "")
+	}
+}
+
+// switchMaster is sentinelResetMasterAndChangeAddress: the master moves to
+// addr, the old master and every other replica become its replicas.
+func (g *group) switchMaster(addr Addr, now time.Time) {
+	var keep []Addr
+	for _, r := range sortedInstances(g.replicas) {
+		if r.addr != addr {
+			keep = append(keep, r.addr)
+		}
+	}
+	if addr != g.master.addr {
+		keep = append(keep, g.master.addr)
+	}
+	g.reset(true, false, now)
+	g.master.addr = addr
+	g.master.oDownSince = time.Time{}
+	g.master.sDownSince = time.Time{}
+	for _, a := range keep {
+		if _, ok := g.replicas[a.String()]; ok {
+			continue
+		}
+		r := newInstance(KindReplica, a.String(), a, now)
+		g.replicas[a.String()] = r
+		g.emit(LevelNotice, "+slave", r, "")
+	}
+	g.s.markDirty()
+}

@@ -1,0 +1,214 @@
+package sentinel
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// Conn is what a monitor needs from one Redis or sentinel instance. It is
+// the seam between the monitoring logic and go-redis: unit tests use a fake,
+// e2e tests and production use redisConn.
+type Conn interface {
+	// Do sends one command and returns its reply. A RESP error reply comes
+	// back as a redis.Error (see IsReplyError); anything else is a transport
+	// failure.
+	Do(ctx context.Context, args ...any) (any, error)
+	// LocalIP is the address our side of the command connection is bound
+	// to, announced in hello when no announce-ip is set ("" if unknown).
+	LocalIP() string
+	Close() error
+}
+
+// TxConn is a Conn that can run several commands on one connection, which
+// MULTI/EXEC needs (a pooled Do may use a different connection each time).
+type TxConn interface {
+	Tx(ctx context.Context, cmds [][]any) error
+}
+
+// ConnOptions says how to reach an instance.
+type ConnOptions struct {
+	Addr       Addr
+	Username   string
+	Password   string
+	ClientName string // CLIENT SETNAME on every connection, as redis-sentinel does
+	TLS        *tls.Config
+	Timeout    time.Duration // dial and per-command I/O bound
+}
+
+// Dialer opens connections to instances. Subscribe opens a separate pub/sub
+// connection on channel and calls onMessage for every message until ctx is
+// done; it reconnects by itself.
+type Dialer interface {
+	Dial(opts ConnOptions) Conn
+	Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(payload string))
+}
+
+// IsReplyError reports whether err is a RESP error reply (the instance
+// answered) rather than a transport failure.
+func IsReplyError(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) && !isNetErr(err)
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// RedisDialer is the go-redis implementation of Dialer.
+type RedisDialer struct{}
+
+type redisConn struct {
+	client *redis.Client
+	mu     sync.Mutex
+	local  string
+}
+
+func clientOptions(opts ConnOptions, onDial func(net.Conn)) *redis.Options {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	return &redis.Options{
+		Addr:       opts.Addr.String(),
+		Username:   opts.Username,
+		Password:   opts.Password,
+		ClientName: opts.ClientName,
+		TLSConfig:  opts.TLS,
+		// RESP2 and no CLIENT SETINFO: the instance sees the same traffic it
+		// sees from redis-sentinel, and old servers are not confused.
+		Protocol:              2,
+		DisableIdentity:       true,
+		MaxRetries:            -1,
+		DialerRetries:         1,
+		DialTimeout:           timeout,
+		ReadTimeout:           timeout,
+		WriteTimeout:          timeout,
+		PoolSize:              2,
+		MinIdleConns:          0,
+		MaxIdleConns:          2,
+		PoolTimeout:           timeout,
+		ReadBufferSize:        4096, // replies are small; 32 KiB per link adds up at 1,000s of links
+		WriteBufferSize:       4096,
+		ConnMaxIdleTime:       -1,
+		ContextTimeoutEnabled: true,
+		MaintNotificationsConfig: &maintnotifications.Config{
+			Mode: maintnotifications.ModeDisabled,
+		},
+		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			if opts.TLS != nil {
+				tc := tls.Client(c, opts.TLS)
+				if err := tc.HandshakeContext(ctx); err != nil {
+					c.Close()
+					return nil, err
+				}
+				if onDial != nil {
+					onDial(c)
+				}
+				return tc, nil
+			}
+			if onDial != nil {
+				onDial(c)
+			}
+			return c, nil
+		},
+	}
+}
+
+// Dial returns a lazily connecting command link.
+func (RedisDialer) Dial(opts ConnOptions) Conn {
+	rc := &redisConn{}
+	rc.client = redis.NewClient(clientOptions(opts, func(c net.Conn) {
+		if ta, ok := c.LocalAddr().(*net.TCPAddr); ok {
+			rc.mu.Lock()
+			rc.local = ta.IP.String()
+			rc.mu.Unlock()
+		}
+	}))
+	return rc
+}
+
+func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
+	return c.client.Do(ctx, args...).Result()
+}
+
+// Tx sends cmds in order on one dedicated connection. Reply errors inside
+// the transaction are the instance's business; only transport errors count.
+func (c *redisConn) Tx(ctx context.Context, cmds [][]any) error {
+	cn := c.client.Conn()
+	defer cn.Close()
+	for _, cmd := range cmds {
+		if err := cn.Do(ctx, cmd...).Err(); err != nil && !IsReplyError(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *redisConn) LocalIP() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.local
+}
+
+func (c *redisConn) Close() error { return c.client.Close() }
+
+// Subscribe keeps a pub/sub connection subscribed to channel until ctx ends.
+func (RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
+	o := clientOptions(opts, nil)
+	o.PoolSize = 1
+	o.ReadTimeout = -1 // a pub/sub link is quiet between hellos
+	client := redis.NewClient(o)
+	defer client.Close()
+	for ctx.Err() == nil {
+		ps := client.Subscribe(ctx, channel)
+		// A blocked read does not watch ctx; closing the PubSub unblocks it.
+		stop := context.AfterFunc(ctx, func() { ps.Close() })
+		for {
+			msg, err := ps.ReceiveMessage(ctx)
+			if err != nil {
+				break
+			}
+			onMessage(msg.Payload)
+		}
+		stop()
+		ps.Close()
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// replyString turns a simple reply into its text, "" when it is not one.
+func replyString(v any) string {
+	switch r := v.(type) {
+	case string:
+		return r
+	case []byte:
+		return string(r)
+	}
+	return ""
+}
+
+// errorText returns the RESP error text of a reply error ("LOADING ...").
+func errorText(err error) string {
+	var re redis.Error
+	if errors.As(err, &re) {
+		return strings.TrimPrefix(re.Error(), "-")
+	}
+	return ""
+}

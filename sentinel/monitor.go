@@ -1,0 +1,246 @@
+package sentinel
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// helloChannel is where sentinels announce themselves on every instance.
+const helloChannel = "__sentinel__:hello"
+
+// maxPending bounds commands in flight on one link (SENTINEL_MAX_PENDING_COMMANDS).
+const maxPending = 100
+
+func (g *group) connOptions(i *instance, suffix string) ConnOptions {
+	o := ConnOptions{
+		Addr:       i.addr,
+		ClientName: "sentinel-" + g.s.myID[:8] + "-" + suffix,
+		Timeout:    g.linkTimeout(),
+		TLS:        g.s.opts.TLS,
+	}
+	if i.kind == KindSentinel {
+		// Peers share one password: sentinel-user/pass, else our requirepass.
+		o.Username, o.Password = g.s.peerAuth()
+	} else {
+		o.Username, o.Password = g.cfg.AuthUser, g.cfg.AuthPass
+	}
+	return o
+}
+
+// linkTimeout bounds one command: a reply later than half of down-after
+// means the link is as good as dead (redis-sentinel drops it then too).
+func (g *group) linkTimeout() time.Duration {
+	d := g.downAfter() / 2
+	if d < 500*time.Millisecond {
+		d = 500 * time.Millisecond
+	}
+	if d > 5*time.Second {
+		d = 5 * time.Second
+	}
+	return d
+}
+
+// ensureLink opens the instance's links if they are not open.
+func (g *group) ensureLink(ctx context.Context, i *instance) {
+	if i.conn != nil {
+		return
+	}
+	now := g.s.clock.Now()
+	i.connectedAt = now
+	if i.kind == KindSentinel {
+		i.connKey = i.runID + "@" + i.addr.String()
+		i.conn = g.s.acquirePeer(i.connKey, g.connOptions(i, "cmd"))
+		return
+	}
+	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))
+	subCtx, cancel := context.WithCancel(ctx)
+	i.stopSub = cancel
+	opts := g.connOptions(i, "pubsub")
+	go g.s.dialer.Subscribe(subCtx, opts, helloChannel, func(payload string) {
+		// Our own hellos come back to us on every instance; skip them.
+		if strings.Contains(payload, g.s.myID) {
+			return
+		}
+		g.s.ProcessHello(payload)
+	})
+}
+
+func (g *group) closeLink(i *instance) {
+	if i.stopSub != nil {
+		i.stopSub()
+		i.stopSub = nil
+	}
+	if i.conn == nil {
+		return
+	}
+	if i.connKey != "" {
+		g.s.releasePeer(i.connKey)
+	} else {
+		i.conn.Close()
+	}
+	i.conn = nil
+	i.connKey = ""
+	i.disconnect = true
+	i.pingBusy, i.infoBusy, i.pubBusy = false, false, false
+}
+
+// sendPeriodic is sentinelSendPeriodicCommands.
+func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t Timing) {
+	if i.pending >= maxPending {
+		return
+	}
+	pingPeriod := g.downAfter()
+	if pingPeriod > t.PingPeriod {
+		pingPeriod = t.PingPeriod
+	}
+	// While the link is down only the PING goes out: it doubles as the
+	// reconnect attempt, at most once per ping period.
+	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 &&
+		(now.Sub(i.lastPong) > pingPeriod || i.lastPing.IsZero()) {
+		g.sendPing(ctx, i, now)
+	}
+	if i.disconnect {
+		return
+	}
+	if i.kind != KindSentinel && !i.infoBusy {
+		infoPeriod := t.InfoPeriod
+		if i.kind == KindReplica && (g.master.flags&(flagODown|flagFailoverInProgress) != 0 || i.masterLinkDownTime != 0) {
+			infoPeriod = time.Second
+		}
+		if i.infoRefresh.IsZero() || now.Sub(i.infoRefresh) > infoPeriod {
+			g.sendInfo(ctx, i)
+		}
+	}
+	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
+		g.sendHello(ctx, i)
+	}
+}
+
+// mapCommand applies "sentinel rename-command" to commands sent to the
+// master and its replicas.
+func (g *group) mapCommand(i *instance, cmd string) string {
+	if i.kind == KindSentinel {
+		return cmd
+	}
+	for _, rc := range g.cfg.RenameCommands {
+		if strings.EqualFold(rc.Command, cmd) {
+			return rc.Renamed
+		}
+	}
+	return cmd
+}
+
+// async runs a command on i's link without holding the group lock and
+// applies the result under it. The instance may have been replaced or
+// removed meanwhile; apply is skipped then.
+func (g *group) async(ctx context.Context, i *instance, apply func(reply any, err error), args ...any) {
+	conn := i.conn
+	i.pending++
+	timeout := g.linkTimeout()
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		reply, err := conn.Do(cctx, args...)
+		cancel()
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if i.conn != conn {
+			return
+		}
+		i.pending--
+		if err != nil && !IsReplyError(err) {
+			i.disconnect = true
+		} else {
+			if i.disconnect {
+				i.connectedAt = g.s.clock.Now()
+			}
+			i.disconnect = false
+		}
+		apply(reply, err)
+	}()
+}
+
+func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
+	i.pingBusy = true
+	i.lastPing = now
+	if i.actPing.IsZero() {
+		i.actPing = now
+	}
+	g.async(ctx, i, func(reply any, err error) {
+		i.pingBusy = false
+		if err != nil && !IsReplyError(err) {
+			return
+		}
+		now := g.s.clock.Now()
+		i.lastPong = now
+		text := replyString(reply)
+		if err != nil {
+			text = errorText(err)
+		}
+		switch {
+		case strings.HasPrefix(text, "PONG"), strings.HasPrefix(text, "LOADING"), strings.HasPrefix(text, "MASTERDOWN"):
+			i.lastAvail = now
+			i.actPing = time.Time{}
+			if i.flags&flagMasterReboot != 0 && strings.HasPrefix(text, "PONG") {
+				i.flags &^= flagMasterReboot
+			}
+		case strings.HasPrefix(text, "BUSY") && i.flags&flagSDown != 0 && i.flags&flagScriptKillSent == 0:
+			// A script is blocking the instance: kill it, once.
+			i.flags |= flagScriptKillSent
+			g.async(ctx, i, func(any, error) {}, g.mapCommand(i, "SCRIPT"), "KILL")
+		}
+	}, g.mapCommand(i, "PING"))
+}
+
+func (g *group) sendInfo(ctx context.Context, i *instance) {
+	i.infoBusy = true
+	g.async(ctx, i, func(reply any, err error) {
+		i.infoBusy = false
+		if err != nil {
+			return
+		}
+		if text := replyString(reply); text != "" {
+			g.refreshInfo(ctx, i, text)
+		}
+	}, g.mapCommand(i, "INFO"))
+}
+
+// helloPayload is our 8-field hello for this group, "" when we cannot tell
+// our own address yet.
+func (g *group) helloPayload(i *instance) string {
+	ip, port := g.s.announce()
+	if ip == "" {
+		ip = i.conn.LocalIP()
+		if ip == "" {
+			return ""
+		}
+	}
+	ma := g.currentMasterAddr()
+	return ip + "," + strconv.Itoa(port) + "," + g.s.myID + "," +
+		strconv.FormatUint(g.s.CurrentEpoch(), 10) + "," +
+		g.name + "," + ma.Host + "," + strconv.Itoa(ma.Port) + "," +
+		strconv.FormatUint(g.configEpoch, 10)
+}
+
+func (g *group) sendHello(ctx context.Context, i *instance) {
+	payload := g.helloPayload(i)
+	if payload == "" {
+		return
+	}
+	i.pubBusy = true
+	g.async(ctx, i, func(_ any, err error) {
+		i.pubBusy = false
+		if err == nil {
+			i.lastPub = g.s.clock.Now()
+		}
+	}, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
+}
+
+// forceHello makes every instance of the group announce at the next tick,
+// so a new configuration spreads without waiting a publish period.
+func (g *group) forceHello() {
+	for _, i := range g.instancesLocked() {
+		i.lastPub = time.Time{}
+	}
+}

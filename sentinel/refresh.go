@@ -1,0 +1,197 @@
+package sentinel
+
+import (
+	"context"
+	"time"
+)
+
+// refreshInfo is sentinelRefreshInstanceInfo: record what INFO says, then
+// act on it (discover replicas, notice reboots and role changes, fix
+// replicas that follow the wrong master).
+func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
+	now := g.s.clock.Now()
+	t := g.s.timing()
+	r := ParseInfo(text)
+	i.info = text
+	i.masterLinkDownTime = r.MasterLinkDownTime
+
+	if r.RunID != "" {
+		if i.runID != "" && i.runID != r.RunID {
+			g.emit(LevelNotice, "+reboot", i, "")
+			if i.kind == KindMaster && g.cfg.RebootDownAfter != 0 {
+				i.flags |= flagMasterReboot
+				i.masterRebootFrom = now
+			}
+		}
+		i.runID = r.RunID
+	}
+	if i.kind == KindMaster {
+		for _, a := range r.Replicas {
+			if _, ok := g.replicas[a.String()]; ok {
+				continue
+			}
+			ri := newInstance(KindReplica, a.String(), a, now)
+			g.replicas[a.String()] = ri
+			g.emit(LevelNotice, "+slave", ri, "")
+			g.s.markDirty()
+		}
+	}
+	if r.Role == KindReplica {
+		if r.MasterHost != i.masterHost {
+			i.masterHost = r.MasterHost
+			i.slaveConfChange = now
+		}
+		if r.MasterPort != i.masterPort {
+			i.masterPort = r.MasterPort
+			i.slaveConfChange = now
+		}
+		i.masterLinkUp = r.MasterLinkUp
+		if r.SlavePriority >= 0 {
+			i.slavePriority = r.SlavePriority
+		}
+		if r.HasReplOffset {
+			i.replOffset = r.SlaveReplOffset
+		}
+		if r.ReplicaAnnounced >= 0 {
+			i.replicaAnnounced = r.ReplicaAnnounced
+		}
+	}
+	i.infoRefresh = now
+
+	role := r.Role
+	if role == KindSentinel {
+		return // no role line: nothing more to learn
+	}
+	if role != i.roleReported {
+		i.roleReportedTime = now
+		i.roleReported = role
+		if role == KindReplica {
+			i.slaveConfChange = now
+		}
+		typ := "-role-change"
+		if i.kind == role {
+			typ = "+role-change"
+		}
+		word := "slave"
+		if role == KindMaster {
+			word = "master"
+		}
+		g.emit(LevelVerbose, typ, i, "new reported role is "+word)
+	}
+
+	if g.s.inTilt(now) {
+		return
+	}
+
+	if i.kind == KindReplica && role == KindMaster {
+		if i.flags&flagPromoted != 0 && g.master.flags&flagFailoverInProgress != 0 &&
+			g.failoverState == FailoverWaitPromotion {
+			g.promoted(ctx, i, now)
+		} else {
+			// A replica turned master on its own: wait for newer configs
+			// to reach us, then force our view on it.
+			wait := 4 * t.PublishPeriod
+			if i.flags&flagPromoted == 0 && g.masterLooksSane(now, t) &&
+				noDownFor(i, now, wait) && now.Sub(i.roleReportedTime) > wait {
+				if g.sendSlaveOf(ctx, i, g.master.addr) {
+					g.emit(LevelNotice, "+convert-to-slave", i, "")
+				}
+			}
+		}
+	}
+
+	if i.kind == KindReplica && role == KindReplica &&
+		(i.masterPort != g.master.addr.Port || !sameHost(g.master.addr.Host, i.masterHost)) {
+		wait := g.failoverTimeout()
+		if g.masterLooksSane(now, t) && noDownFor(i, now, wait) && now.Sub(i.slaveConfChange) > wait {
+			if g.sendSlaveOf(ctx, i, g.master.addr) {
+				g.emit(LevelNotice, "+fix-slave-config", i, "")
+			}
+		}
+	}
+
+	if i.kind == KindReplica && role == KindReplica && i.flags&(flagReconfSent|flagReconfInprog) != 0 {
+		if p := g.promotedReplica(); p != nil {
+			if i.flags&flagReconfSent != 0 && i.masterHost != "" &&
+				sameHost(p.addr.Host, i.masterHost) && i.masterPort == p.addr.Port {
+				i.flags &^= flagReconfSent
+				i.flags |= flagReconfInprog
+				g.emit(LevelNotice, "+slave-reconf-inprog", i, "")
+			}
+			if i.flags&flagReconfInprog != 0 && i.masterLinkUp {
+				i.flags &^= flagReconfInprog
+				i.flags |= flagReconfDone
+				g.emit(LevelNotice, "+slave-reconf-done", i, "")
+			}
+		}
+	}
+}
+
+// sameHost compares a configured host with one reported by INFO.
+func sameHost(a, b string) bool {
+	return a == b
+}
+
+func (g *group) promotedReplica() *instance {
+	for _, r := range g.replicas {
+		if r.flags&flagPromoted != 0 {
+			return r
+		}
+	}
+	return nil
+}
+
+// promoted is called when the replica we promoted reports role master.
+// The failover layer takes it from here.
+func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
+	g.configEpoch = g.failoverEpoch
+	g.failoverState = FailoverReconfSlaves
+	g.failoverStateSince = now
+	g.s.markDirty()
+	g.emit(LevelWarning, "+promoted-slave", i, "")
+	g.emit(LevelWarning, "+failover-state-reconf-slaves", g.master, "")
+	g.forceHello()
+}
+
+// sendSlaveOf reconfigures i to replicate addr (or become a master when
+// addr.Host is empty) in one transaction, and kills the instance's clients
+// so that they reconnect and ask a sentinel again.
+func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
+	if i.conn == nil || i.disconnect {
+		return false
+	}
+	host, port := "NO", "ONE"
+	if addr.Host != "" {
+		host, port = addr.Host, itoa(int64(addr.Port))
+	}
+	conn := i.conn
+	cmds := [][]any{
+		{g.mapCommand(i, "MULTI")},
+		{g.mapCommand(i, "SLAVEOF"), host, port},
+		{g.mapCommand(i, "CONFIG"), "REWRITE"},
+		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "normal"},
+		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "pubsub"},
+		{g.mapCommand(i, "EXEC")},
+	}
+	i.pending += len(cmds)
+	timeout := g.linkTimeout()
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		// MULTI..EXEC must go down one connection: a transaction is
+		// per-connection state in Redis.
+		if tc, ok := conn.(TxConn); ok {
+			tc.Tx(cctx, cmds)
+		} else {
+			for _, c := range cmds {
+				conn.Do(cctx, c...)
+			}
+		}
+		g.mu.Lock()
+		if i.conn == conn {
+			i.pending -= len(cmds)
+		}
+		g.mu.Unlock()
+	}()
+	return true
+}

@@ -1,0 +1,377 @@
+package sentinel
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Clock tells time; tests replace it to drive timeouts without sleeping.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Options are the parts of a Sentinel that are not persisted config.
+type Options struct {
+	Store       Store        // where the config is saved after every change (nil: nowhere)
+	Dialer      Dialer       // how instances are reached (nil: go-redis)
+	Logger      *slog.Logger // nil: slog.Default()
+	Clock       Clock        // nil: wall clock
+	TLS         *tls.Config  // for links to Redis and peers, when they use TLS
+	RequirePass string       // our own password; peers are assumed to share it
+}
+
+// Sentinel is the monitored world: every master group, our identity and
+// epoch, and the event bus.
+type Sentinel struct {
+	opts   Options
+	logger *slog.Logger
+	dialer Dialer
+	clock  Clock
+	bus    *Bus
+	myID   string
+	epoch  atomic.Uint64
+
+	mu     sync.RWMutex // guards groups; never taken while a group lock is held
+	groups map[string]*group
+	ctx    context.Context
+
+	cfgMu sync.RWMutex // guards cfg's global fields; a leaf lock
+	cfg   Config
+
+	peersMu sync.Mutex
+	peers   map[string]*peerConn
+
+	tiltMu    sync.Mutex
+	tilt      bool
+	tiltSince time.Time
+	simFlags  atomic.Int32
+
+	saveMu  sync.Mutex
+	dirty   chan struct{}
+	started time.Time
+}
+
+type peerConn struct {
+	conn Conn
+	refs int
+}
+
+// New builds a Sentinel from a loaded config. A missing myid is generated
+// here and saved on the first flush, like redis-sentinel does.
+func New(cfg Config, opts Options) (*Sentinel, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sentinel config: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Dialer == nil {
+		opts.Dialer = RedisDialer{}
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	s := &Sentinel{
+		opts:   opts,
+		logger: opts.Logger,
+		dialer: opts.Dialer,
+		clock:  opts.Clock,
+		bus:    NewBus(opts.Logger),
+		groups: map[string]*group{},
+		peers:  map[string]*peerConn{},
+		dirty:  make(chan struct{}, 1),
+	}
+	if cfg.MyID == "" {
+		var b [20]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("generate myid: %w", err)
+		}
+		cfg.MyID = hex.EncodeToString(b[:])
+		s.markDirty()
+	}
+	s.myID = cfg.MyID
+	s.epoch.Store(cfg.CurrentEpoch)
+	now := s.clock.Now()
+	for _, m := range cfg.Masters {
+		s.groups[m.Name] = newGroup(s, m, now)
+	}
+	cfg.Masters = nil
+	s.cfg = cfg
+	return s, nil
+}
+
+// MyID is our run id, the one peers know us by.
+func (s *Sentinel) MyID() string { return s.myID }
+
+// CurrentEpoch is the highest epoch we have seen or started.
+func (s *Sentinel) CurrentEpoch() uint64 { return s.epoch.Load() }
+
+// Events is the bus every event goes through.
+func (s *Sentinel) Events() *Bus { return s.bus }
+
+// Uptime is how long Run has been going.
+func (s *Sentinel) Uptime() time.Duration {
+	if s.started.IsZero() {
+		return 0
+	}
+	return s.clock.Now().Sub(s.started)
+}
+
+// bumpEpoch raises the current epoch to e if it is higher and reports
+// whether it did.
+func (s *Sentinel) bumpEpoch(e uint64) bool {
+	for {
+		cur := s.epoch.Load()
+		if e <= cur {
+			return false
+		}
+		if s.epoch.CompareAndSwap(cur, e) {
+			s.markDirty()
+			return true
+		}
+	}
+}
+
+func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
+
+func (s *Sentinel) timing() Timing {
+	s.cfgMu.RLock()
+	defer s.cfgMu.RUnlock()
+	return s.cfg.Timing
+}
+
+// announce returns the address we put in hello messages ("" ip: use the
+// link's local address).
+func (s *Sentinel) announce() (string, int) {
+	s.cfgMu.RLock()
+	defer s.cfgMu.RUnlock()
+	port := s.cfg.AnnouncePort
+	if port == 0 {
+		port = s.cfg.Port
+	}
+	return s.cfg.AnnounceIP, port
+}
+
+func (s *Sentinel) peerAuth() (string, string) {
+	s.cfgMu.RLock()
+	defer s.cfgMu.RUnlock()
+	if s.cfg.SentinelPass != "" || s.cfg.SentinelUser != "" {
+		return s.cfg.SentinelUser, s.cfg.SentinelPass
+	}
+	return "", s.opts.RequirePass
+}
+
+// acquirePeer shares one command connection per peer across all groups, as
+// redis-sentinel does, so N masters do not mean N connections per peer.
+func (s *Sentinel) acquirePeer(key string, o ConnOptions) Conn {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	p := s.peers[key]
+	if p == nil {
+		p = &peerConn{conn: s.dialer.Dial(o)}
+		s.peers[key] = p
+	}
+	p.refs++
+	return p.conn
+}
+
+func (s *Sentinel) releasePeer(key string) {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	p := s.peers[key]
+	if p == nil {
+		return
+	}
+	p.refs--
+	if p.refs <= 0 {
+		p.conn.Close()
+		delete(s.peers, key)
+	}
+}
+
+func (s *Sentinel) peerRefs(key string) int {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	if p := s.peers[key]; p != nil {
+		return p.refs
+	}
+	return 1
+}
+
+// dropPeerConns closes every peer connection so they reconnect with new
+// credentials (CONFIG SET sentinel-user/sentinel-pass).
+func (s *Sentinel) dropPeerConns() {
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		for _, si := range g.sentinels {
+			g.closeLink(si)
+		}
+		g.mu.Unlock()
+	}
+}
+
+func (s *Sentinel) group(name string) *group {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.groups[name]
+}
+
+// groupList returns the groups sorted by name.
+func (s *Sentinel) groupList() []*group {
+	s.mu.RLock()
+	out := make([]*group, 0, len(s.groups))
+	for _, g := range s.groups {
+		out = append(out, g)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+	return out
+}
+
+// Run monitors until ctx is done, then closes every link and saves.
+func (s *Sentinel) Run(ctx context.Context) error {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.started = s.clock.Now()
+	s.mu.Unlock()
+	s.logger.Info("Sentinel ID is " + s.myID)
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		g.emitf(LevelWarning, "+monitor", g.master, "quorum %d", g.cfg.Quorum)
+		g.mu.Unlock()
+		g.start(ctx)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.flushLoop(ctx) }()
+	go func() { defer wg.Done(); s.tiltLoop(ctx) }()
+	<-ctx.Done()
+	wg.Wait()
+	for _, g := range s.groupList() {
+		g.stop()
+	}
+	if err := s.FlushConfig(); err != nil {
+		return fmt.Errorf("final config save: %w", err)
+	}
+	return nil
+}
+
+// markDirty asks the flusher to save soon; it never blocks, so it is safe
+// under any lock.
+func (s *Sentinel) markDirty() {
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Sentinel) flushLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.dirty:
+			if err := s.FlushConfig(); err != nil {
+				s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
+			}
+		}
+	}
+}
+
+// FlushConfig saves the whole config now (SENTINEL FLUSHCONFIG).
+func (s *Sentinel) FlushConfig() error {
+	if s.opts.Store == nil {
+		return nil
+	}
+	cfg := s.Snapshot()
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if err := s.opts.Store.Save(&cfg); err != nil {
+		return fmt.Errorf("save config: %w", err)
+	}
+	return nil
+}
+
+// Snapshot returns the config as it would be saved now.
+func (s *Sentinel) Snapshot() Config {
+	s.cfgMu.RLock()
+	cfg := s.cfg
+	s.cfgMu.RUnlock()
+	cfg.MyID = s.myID
+	cfg.CurrentEpoch = s.CurrentEpoch()
+	cfg.Masters = nil
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		st := MasterState{
+			MasterConfig: g.cfg,
+			ConfigEpoch:  g.configEpoch,
+			LeaderEpoch:  g.leaderEpoch,
+		}
+		st.Addr = g.master.addr
+		st.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
+		for _, r := range sortedInstances(g.replicas) {
+			if r.addr != g.master.addr {
+				st.KnownReplicas = append(st.KnownReplicas, r.addr)
+			}
+		}
+		for _, si := range sortedInstances(g.sentinels) {
+			if si.runID != "" {
+				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: si.addr, RunID: si.runID})
+			}
+		}
+		g.mu.Unlock()
+		cfg.Masters = append(cfg.Masters, st)
+	}
+	return cfg
+}
+
+// tiltLoop is sentinelCheckTiltCondition: a timer that fires far too late
+// (or time that goes backwards) means we were frozen or the clock jumped;
+// everything we measured is suspect, so we watch but do not act for a while.
+func (s *Sentinel) tiltLoop(ctx context.Context) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	prev := time.Now().Round(0) // wall clock on purpose: jumps are what we look for
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := time.Now().Round(0)
+		delta := now.Sub(prev)
+		prev = now
+		t := s.timing()
+		s.tiltMu.Lock()
+		if delta < 0 || delta > t.TiltTrigger {
+			s.tilt = true
+			s.tiltSince = s.clock.Now()
+			s.tiltMu.Unlock()
+			s.publish(Event{Level: LevelWarning, Type: "+tilt", Payload: "#tilt mode entered"})
+			continue
+		}
+		if s.tilt && s.clock.Now().Sub(s.tiltSince) >= t.TiltPeriod {
+			s.tilt = false
+			s.tiltMu.Unlock()
+			s.publish(Event{Level: LevelWarning, Type: "-tilt", Payload: "#tilt mode exited"})
+			continue
+		}
+		s.tiltMu.Unlock()
+	}
+}
+
+func (s *Sentinel) inTilt(time.Time) bool {
+	s.tiltMu.Lock()
+	defer s.tiltMu.Unlock()
+	return s.tilt
+}
