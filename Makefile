@@ -1,0 +1,32 @@
+# Every target works on a fresh Debian machine; `make deps` installs what is missing.
+GO ?= go
+BIN := bin/sentinel
+
+.PHONY: build test demo deps fuzz bench clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/sentinel
+
+# The one test command (README and .ci/run use exactly this).
+test: deps build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+demo: deps build
+	bash scripts/demo.sh
+
+deps:
+	@bash scripts/deps.sh
+
+# Each fuzz target for a minute (go test -fuzz takes one target at a time).
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzParseInfo -fuzztime 60s ./sentinel/
+	$(GO) test -run XXX -fuzz FuzzParseHello -fuzztime 60s ./sentinel/
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./sentinelconf/
+	$(GO) test -run XXX -fuzz FuzzCommand -fuzztime 60s ./respserver/
+
+bench: deps build
+	$(GO) run ./e2e/bench
+
+clean:
+	rm -rf bin

@@ -1,0 +1,230 @@
+// Command bench compares our sentinel with redis-sentinel in the same run on
+// the same machine: the same Redis topology is watched first by three real
+// redis-sentinels, then by three of ours, and each side's RSS and idle CPU
+// are measured from /proc. Only ratios are meaningful across machines.
+//
+//	go run ./e2e/bench [-masters 50] [-settle 15s] [-measure 30s]
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	masters := flag.Int("masters", 50, "masters to monitor, each with one replica")
+	settle := flag.Duration("settle", 15*time.Second, "wait after start before measuring (discovery)")
+	measure := flag.Duration("measure", 30*time.Second, "CPU measuring window")
+	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
+	flag.Parse()
+	if err := run(*masters, *settle, *measure, *bin); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type proc struct {
+	cmd *exec.Cmd
+}
+
+func (p *proc) stop() {
+	if p.cmd.Process != nil {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		p.cmd.Wait()
+	}
+}
+
+func start(dir, name string, args ...string) (*proc, error) {
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := os.Create(filepath.Join(dir, filepath.Base(name)+"-"+strconv.Itoa(time.Now().Nanosecond())+".log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	return &proc{cmd: cmd}, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitPort(port int) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("port %d never answered", port)
+}
+
+type usage struct {
+	rssKB  int64
+	cpuPct float64
+}
+
+// sample reads RSS now and CPU used over window, for every pid.
+func sample(pids []int, window time.Duration) ([]usage, error) {
+	ticks := func(pid int) (int64, error) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, err
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		return u + s, nil
+	}
+	before := make([]int64, len(pids))
+	for i, p := range pids {
+		t, err := ticks(p)
+		if err != nil {
+			return nil, err
+		}
+		before[i] = t
+	}
+	time.Sleep(window)
+	out := make([]usage, len(pids))
+	for i, p := range pids {
+		t, err := ticks(p)
+		if err != nil {
+			return nil, err
+		}
+		const hz = 100 // USER_HZ on Linux
+		out[i].cpuPct = float64(t-before[i]) / hz / window.Seconds() * 100
+		out[i].rssKB = rss(p)
+	}
+	return out, nil
+}
+
+func rss(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func run(masters int, settle, measure time.Duration, bin string) error {
+	dir, err := os.MkdirTemp("", "sentinel-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var all []*proc
+	defer func() {
+		for _, p := range all {
+			p.stop()
+		}
+	}()
+	var mports []int
+	for i := 0; i < masters; i++ {
+		mp, _ := freePort()
+		rp, _ := freePort()
+		m, err := start(dir, "redis-server", "--port", strconv.Itoa(mp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+		if err != nil {
+			return err
+		}
+		r, err := start(dir, "redis-server", "--port", strconv.Itoa(rp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--replicaof", "127.0.0.1", strconv.Itoa(mp))
+		if err != nil {
+			return err
+		}
+		all = append(all, m, r)
+		mports = append(mports, mp)
+	}
+	for _, p := range mports {
+		if err := waitPort(p); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("machine: %s/%s, %d CPUs; %d masters with one replica each, 3 sentinels\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), masters)
+
+	results := map[string][]usage{}
+	for _, impl := range []string{"redis-sentinel", "ours"} {
+		var procs []*proc
+		var pids []int
+		for n := 0; n < 3; n++ {
+			port, _ := freePort()
+			sdir := filepath.Join(dir, fmt.Sprintf("%s-%d", impl, n))
+			os.MkdirAll(sdir, 0o755)
+			var b strings.Builder
+			fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\ndir %s\n", port, sdir)
+			for i, mp := range mports {
+				fmt.Fprintf(&b, "sentinel monitor m%d 127.0.0.1 %d 2\nsentinel down-after-milliseconds m%d 5000\n", i, mp, i)
+			}
+			conf := filepath.Join(sdir, "sentinel.conf")
+			if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
+				return err
+			}
+			exe := "redis-sentinel"
+			if impl == "ours" {
+				exe = bin
+			}
+			p, err := start(sdir, exe, conf)
+			if err != nil {
+				return err
+			}
+			procs = append(procs, p)
+			all = append(all, p)
+			if err := waitPort(port); err != nil {
+				return fmt.Errorf("%s: %w", impl, err)
+			}
+			pids = append(pids, p.cmd.Process.Pid)
+		}
+		time.Sleep(settle)
+		u, err := sample(pids, measure)
+		if err != nil {
+			return fmt.Errorf("%s: %w", impl, err)
+		}
+		results[impl] = u
+		for _, p := range procs {
+			p.stop()
+		}
+	}
+	avg := func(u []usage) (float64, float64) {
+		var r, c float64
+		for _, x := range u {
+			r += float64(x.rssKB)
+			c += x.cpuPct
+		}
+		return r / float64(len(u)) / 1024, c / float64(len(u))
+	}
+	rr, rc := avg(results["redis-sentinel"])
+	or, oc := avg(results["ours"])
+	fmt.Printf("%-16s %12s %14s\n", "", "RSS MB (avg)", "idle CPU % (avg)")
+	fmt.Printf("%-16s %12.1f %14.2f\n", "redis-sentinel", rr, rc)
+	fmt.Printf("%-16s %12.1f %14.2f\n", "ours", or, oc)
+	fmt.Printf("%-16s %12.2fx %13.2fx\n", "ratio ours/theirs", or/rr, oc/rc)
+	return nil
+}

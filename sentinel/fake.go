@@ -1,0 +1,203 @@
+package sentinel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// FakeNet is an in-memory Dialer for unit tests of this package and the
+// layers above it: each address is a FakeRedis that answers PING, INFO,
+// PUBLISH and SLAVEOF like a Redis would. End-to-end tests never use it.
+type FakeNet struct {
+	mu        sync.Mutex
+	instances map[Addr]*FakeRedis
+}
+
+// NewFakeNet returns an empty network.
+func NewFakeNet() *FakeNet { return &FakeNet{instances: map[Addr]*FakeRedis{}} }
+
+// FakeRedis is one fake instance. Zero MasterOf means it is a master.
+type FakeRedis struct {
+	net      *FakeNet
+	mu       sync.Mutex
+	Addr     Addr
+	RunID    string
+	MasterOf Addr // the master it replicates, zero for a master
+	Down     bool // refuses connections
+	Commands []string
+	subs     map[int]func(string)
+	nextSub  int
+}
+
+// Add creates an instance at addr.
+func (n *FakeNet) Add(addr Addr, runID string) *FakeRedis {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	r := &FakeRedis{net: n, Addr: addr, RunID: runID, subs: map[int]func(string){}}
+	n.instances[addr] = r
+	return r
+}
+
+func (n *FakeNet) get(a Addr) *FakeRedis {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.instances[a]
+}
+
+// SetDown makes the instance refuse (or accept again) connections.
+func (r *FakeRedis) SetDown(down bool) {
+	r.mu.Lock()
+	r.Down = down
+	r.mu.Unlock()
+}
+
+// Publish delivers a message to every subscriber of the instance.
+func (r *FakeRedis) Publish(msg string) int {
+	r.mu.Lock()
+	subs := make([]func(string), 0, len(r.subs))
+	for _, f := range r.subs {
+		subs = append(subs, f)
+	}
+	r.mu.Unlock()
+	for _, f := range subs {
+		f(msg)
+	}
+	return len(subs)
+}
+
+// Received lists the commands the instance got, upper-cased first word.
+func (r *FakeRedis) Received() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.Commands...)
+}
+
+// info renders INFO; r.mu must not be held (it reads the other instances).
+func (r *FakeRedis) info() string {
+	var b strings.Builder
+	r.mu.Lock()
+	runID, masterOf := r.RunID, r.MasterOf
+	r.mu.Unlock()
+	fmt.Fprintf(&b, "# Server\r\nrun_id:%s\r\n# Replication\r\n", runID)
+	if masterOf == (Addr{}) {
+		b.WriteString("role:master\r\n")
+		n := 0
+		for _, o := range r.net.all() {
+			if o == r {
+				continue
+			}
+			o.mu.Lock()
+			if o.MasterOf == r.Addr {
+				fmt.Fprintf(&b, "slave%d:ip=%s,port=%d,state=online,offset=10,lag=0\r\n", n, o.Addr.Host, o.Addr.Port)
+				n++
+			}
+			o.mu.Unlock()
+		}
+	} else {
+		fmt.Fprintf(&b, "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:up\r\nslave_repl_offset:10\r\nslave_priority:100\r\n",
+			masterOf.Host, masterOf.Port)
+	}
+	return b.String()
+}
+
+func (n *FakeNet) all() []*FakeRedis {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*FakeRedis, 0, len(n.instances))
+	for _, r := range n.instances {
+		out = append(out, r)
+	}
+	return out
+}
+
+var errFakeRefused = errors.New("fake: connection refused")
+
+type fakeConn struct {
+	net  *FakeNet
+	addr Addr
+}
+
+// Dial implements Dialer.
+func (n *FakeNet) Dial(o ConnOptions) Conn { return &fakeConn{net: n, addr: o.Addr} }
+
+func (c *fakeConn) Do(ctx context.Context, args ...any) (any, error) {
+	r := c.net.get(c.addr)
+	if r == nil {
+		return nil, errFakeRefused
+	}
+	r.mu.Lock()
+	down := r.Down
+	words := make([]string, len(args))
+	for i, a := range args {
+		words[i] = fmt.Sprint(a)
+	}
+	if !down {
+		r.Commands = append(r.Commands, strings.ToUpper(strings.Join(words, " ")))
+	}
+	r.mu.Unlock()
+	if down {
+		return nil, errFakeRefused
+	}
+	switch strings.ToUpper(words[0]) {
+	case "PING":
+		return "PONG", nil
+	case "INFO":
+		return r.info(), nil
+	case "PUBLISH":
+		return int64(r.Publish(words[2])), nil
+	case "SLAVEOF", "REPLICAOF":
+		r.mu.Lock()
+		if strings.EqualFold(words[1], "NO") {
+			r.MasterOf = Addr{}
+		} else {
+			var p int
+			fmt.Sscan(words[2], &p)
+			r.MasterOf = Addr{words[1], p}
+		}
+		r.mu.Unlock()
+		return "OK", nil
+	}
+	return "OK", nil
+}
+
+// Tx implements TxConn.
+func (c *fakeConn) Tx(ctx context.Context, cmds [][]any) error {
+	for _, cmd := range cmds {
+		if _, err := c.Do(ctx, cmd...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *fakeConn) LocalIP() string { return "127.0.0.1" }
+func (c *fakeConn) Close() error    { return nil }
+
+// Subscribe implements Dialer: messages published on the instance reach
+// onMessage until ctx ends (a down instance delivers nothing).
+func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, onMessage func(string)) {
+	r := n.get(o.Addr)
+	if r == nil {
+		<-ctx.Done()
+		return
+	}
+	r.mu.Lock()
+	id := r.nextSub
+	r.nextSub++
+	r.subs[id] = func(msg string) {
+		r.mu.Lock()
+		down := r.Down
+		r.mu.Unlock()
+		if !down {
+			onMessage(msg)
+		}
+	}
+	r.mu.Unlock()
+	<-ctx.Done()
+	r.mu.Lock()
+	delete(r.subs, id)
+	r.mu.Unlock()
+}
