@@ -1,3 +1,65 @@
+// Command sentinel is a drop-in replacement for redis-sentinel.
+//
+//	sentinel /etc/redis/sentinel.conf [--port 26380] [--loglevel warning]
+//	sentinel --config sentinel.yaml
 package main
-import (_ "github.com/spf13/viper"; _ "github.com/redis/go-redis/v9"; _ "github.com/tidwall/redcon")
-func main(){}
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run returns the process exit code; it is main without os.Exit so that
+// tests can drive it.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		case "-v", "--version", "version":
+			fmt.Fprintln(stdout, "sentinel (redis-sentinel 7.0 compatible) v="+version)
+			return 0
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	app, err := load(args, stderr)
+	if err != nil {
+		var shown shownError
+		if !errors.As(err, &shown) {
+			fmt.Fprintln(stderr, err)
+		}
+		return 1
+	}
+	if err := app.serve(ctx); err != nil {
+		app.logger.Error("sentinel stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+const version = "7.0.15"
+
+const usage = `Usage:
+  sentinel <sentinel.conf> [--port N] [--<directive> <value> ...]
+      Start with a redis-sentinel config file; it is rewritten like
+      redis-sentinel rewrites it, so the file stays usable by redis-sentinel.
+  sentinel --config <sentinel.yaml>
+      Start with a YAML config (see sentinel.example.yaml); runtime state is
+      kept in a state file in dir. Environment: SENTINEL_<KEY> overrides.
+  sentinel --version
+`
+
+// shownError is an error already printed in its final form (redis's FATAL
+// CONFIG FILE ERROR block), so run must not print it again.
+type shownError struct{ error }

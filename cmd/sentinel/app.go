@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/qsentinel/qsentinel/respserver"
+	"github.com/qsentinel/qsentinel/sentinel"
+	"github.com/qsentinel/qsentinel/sentinelconf"
+)
+
+// app is one running sentinel: the monitor and its RESP face.
+type app struct {
+	logger   *slog.Logger
+	logClose io.Closer
+	sent     *sentinel.Sentinel
+	server   *respserver.Server
+	pidfile  string
+}
+
+// load reads the config (either form), prepares logging and persistence,
+// and builds the sentinel and its server without starting them.
+func load(args []string, stderr io.Writer) (*app, error) {
+	var (
+		file  *sentinelconf.File
+		store sentinel.Store
+		path  string
+	)
+	switch {
+	case len(args) >= 2 && (args[0] == "--config" || args[0] == "-config"):
+		path = args[1]
+		f, y, err := sentinelconf.LoadYAML(path, "SENTINEL")
+		if err != nil {
+			return nil, err
+		}
+		statePath := y.StateFile
+		if !filepath.IsAbs(statePath) {
+			statePath = filepath.Join(f.Server.Dir, statePath)
+		}
+		if err := sentinelconf.LoadState(statePath, &f.Sentinel); err != nil {
+			return nil, err
+		}
+		file, store = f, &sentinelconf.StateStore{Path: statePath}
+	case len(args) >= 1 && !strings.HasPrefix(args[0], "-"):
+		abs, err := filepath.Abs(args[0])
+		if err != nil {
+			return nil, fmt.Errorf("config path: %w", err)
+		}
+		path = abs
+		f, err := sentinelconf.ParseFile(path)
+		if err == nil {
+			err = sentinelconf.ApplyArgs(f, args[1:])
+		}
+		if err != nil {
+			var ce *sentinelconf.ConfigError
+			if errors.As(err, &ce) {
+				fmt.Fprint(stderr, ce.RedisFormat())
+				return nil, shownError{err}
+			}
+			return nil, err
+		}
+		// Like redis-sentinel: no start without a config file we can rewrite.
+		if err := checkWritable(path); err != nil {
+			fmt.Fprintf(stderr, "Sentinel config file %s is not writable: %v. Exiting...\n", path, err)
+			return nil, shownError{err}
+		}
+		file, store = f, &sentinelconf.ConfStore{Path: path, File: f}
+	default:
+		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
+	}
+	if file.Server.Dir != "" {
+		if err := os.Chdir(file.Server.Dir); err != nil {
+			return nil, fmt.Errorf("dir %s: %w", file.Server.Dir, err)
+		}
+	}
+	logger, closer, err := newLogger(file.Server)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
+	sent, err := sentinel.New(file.Sentinel, sentinel.Options{
+		Store:       store,
+		Logger:      logger,
+		RequirePass: file.Server.RequirePass,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.sent = sent
+	exe, _ := os.Executable()
+	a.server = respserver.New(respserver.Config{
+		Bind:        file.Server.Bind,
+		Port:        file.Server.Port,
+		RequirePass: file.Server.RequirePass,
+		Users:       file.Server.Users,
+		ConfigFile:  path,
+		Executable:  exe,
+	}, sent, logger)
+	return a, nil
+}
+
+func checkWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// newLogger logs to logfile (or stderr when empty), at redis's loglevel.
+func newLogger(s sentinelconf.Server) (*slog.Logger, io.Closer, error) {
+	var w io.Writer = os.Stderr
+	var closer io.Closer = io.NopCloser(nil)
+	if s.Logfile != "" {
+		f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("logfile: %w", err)
+		}
+		w, closer = f, f
+	}
+	level := slog.LevelInfo
+	switch strings.ToLower(s.Loglevel) {
+	case "debug":
+		level = slog.LevelDebug - 4
+	case "verbose":
+		level = slog.LevelDebug
+	case "warning":
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if strings.EqualFold(s.LogFormat, "json") {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(h), closer, nil
+}
+
+// serve runs until ctx ends or a client sends SHUTDOWN.
+func (a *app) serve(ctx context.Context) error {
+	defer a.logClose.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a.server.OnShutdown(cancel)
+	if a.pidfile != "" {
+		if err := os.WriteFile(a.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			a.logger.Warn("cannot write pidfile", "path", a.pidfile, "err", err)
+		}
+		defer os.Remove(a.pidfile)
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- a.server.Serve(ctx) }()
+	go func() { errc <- a.sent.Run(ctx) }()
+	var first error
+	for range 2 {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
+}

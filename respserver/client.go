@@ -1,0 +1,229 @@
+package respserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/redcon"
+)
+
+// client is one connection. Its goroutine reads and answers requests;
+// events for a subscribed client are queued by the dispatcher and written by
+// a second goroutine, both under wmu.
+type client struct {
+	srv     *Server
+	id      int64
+	conn    net.Conn
+	created time.Time
+
+	wmu    sync.Mutex // guards w and the socket's write side
+	w      writer
+	closed bool
+
+	// Read and written by the client's own goroutine, read by CLIENT LIST
+	// from others: guarded by mu.
+	mu       sync.Mutex
+	name     string
+	user     string
+	authed   bool
+	lastCmd  string
+	lastTime time.Time
+	channels []string
+	patterns []string
+
+	subscribed atomic.Bool
+	resp       atomic.Int32   // protocol version, for CLIENT LIST from other clients
+	events     chan [2]string // channel, payload; pending pub/sub messages
+	kill       chan struct{}
+	killOnce   sync.Once
+}
+
+func (s *Server) newClient(nc net.Conn) *client {
+	now := time.Now()
+	c := &client{
+		srv:      s,
+		id:       s.nextID.Add(1),
+		conn:     nc,
+		created:  now,
+		lastTime: now,
+		user:     "default",
+		lastCmd:  "NULL",
+		events:   make(chan [2]string, s.cfg.Limits.MaxPubSubPending),
+		kill:     make(chan struct{}),
+	}
+	c.w = writer{w: redcon.NewWriter(countingWriter{nc, &s.stats.netOut}), proto: 2}
+	c.authed = s.users.defaultOpen()
+	c.resp.Store(2)
+	return c
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (cw countingWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n.Add(int64(n))
+	return n, err
+}
+
+func (c *client) isAuthed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.authed
+}
+
+// close ends the connection from any goroutine (CLIENT KILL, slow reader).
+func (c *client) close() {
+	c.killOnce.Do(func() {
+		close(c.kill)
+		c.conn.Close()
+	})
+}
+
+func (c *client) serve(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.pumpEvents()
+	}()
+	defer func() {
+		c.close()
+		wg.Wait()
+	}()
+
+	rd := newReader(countingReader{c.conn, &c.srv.stats.netIn}, &c.srv.cfg.Limits, c.isAuthed)
+	for ctx.Err() == nil {
+		args, err := rd.next()
+		if err != nil {
+			var pe protocolError
+			if errors.As(err, &pe) {
+				c.wmu.Lock()
+				c.w.err("ERR " + pe.Error())
+				c.flushLocked()
+				c.wmu.Unlock()
+			}
+			return
+		}
+		if len(args) == 0 {
+			continue
+		}
+		c.wmu.Lock()
+		quit := c.srv.execute(c, args)
+		if !rd.buffered() || quit {
+			if !c.flushLocked() {
+				c.wmu.Unlock()
+				return
+			}
+		}
+		c.wmu.Unlock()
+		if quit {
+			return
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (cr countingReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	cr.n.Add(int64(n))
+	return n, err
+}
+
+// flushLocked writes buffered replies; a client that does not take them
+// within the write timeout is dropped.
+func (c *client) flushLocked() bool {
+	if c.closed {
+		return false
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	if err := c.w.w.Flush(); err != nil {
+		c.closed = true
+		return false
+	}
+	return true
+}
+
+// deliver queues a pub/sub message if the client listens to it. Called by
+// the dispatcher only; it must never block.
+func (c *client) deliver(channel, payload string) {
+	c.mu.Lock()
+	match := slices.Contains(c.channels, channel)
+	if !match {
+		for _, p := range c.patterns {
+			if globMatch(p, channel) {
+				match = true
+				break
+			}
+		}
+	}
+	c.mu.Unlock()
+	if !match {
+		return
+	}
+	select {
+	case c.events <- [2]string{channel, payload}:
+	default:
+		// Output buffer limit for pub/sub clients reached: redis closes.
+		c.srv.logger.Warn("closing pub/sub client that does not read", "id", c.id, "addr", c.conn.RemoteAddr().String())
+		c.close()
+	}
+}
+
+// pumpEvents writes queued messages, once per matching channel and once per
+// matching pattern, as redis does.
+func (c *client) pumpEvents() {
+	for {
+		select {
+		case <-c.kill:
+			return
+		case ev := <-c.events:
+			c.mu.Lock()
+			inChannel := slices.Contains(c.channels, ev[0])
+			var pats []string
+			for _, p := range c.patterns {
+				if globMatch(p, ev[0]) {
+					pats = append(pats, p)
+				}
+			}
+			c.mu.Unlock()
+			c.wmu.Lock()
+			if inChannel {
+				c.w.push(3)
+				c.w.bulk("message")
+				c.w.bulk(ev[0])
+				c.w.bulk(ev[1])
+			}
+			for _, p := range pats {
+				c.w.push(4)
+				c.w.bulk("pmessage")
+				c.w.bulk(p)
+				c.w.bulk(ev[0])
+				c.w.bulk(ev[1])
+			}
+			ok := c.flushLocked()
+			c.wmu.Unlock()
+			if !ok {
+				c.close()
+				return
+			}
+		}
+	}
+}
+
+func sortClients(cs []*client) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id })
+}

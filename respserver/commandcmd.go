@@ -1,0 +1,130 @@
+package respserver
+
+import "strings"
+
+// cmdCommand is COMMAND without a subcommand: every command's details.
+func cmdCommand(s *Server, c *client, args [][]byte) bool {
+	t := s.commands
+	c.w.array(len(t.names))
+	for _, n := range t.names {
+		t.info[n].write(&c.w)
+	}
+	return false
+}
+
+func commandSubcommands() map[string]subcommand {
+	return map[string]subcommand{
+		"count": {2, func(s *Server, c *client, args [][]byte) bool {
+			c.w.integer(int64(len(s.commands.names)))
+			return false
+		}},
+		"list": {-2, func(s *Server, c *client, args [][]byte) bool {
+			// FILTERBY is accepted and ignored: the list is short. Like
+			// redis 7.0 it names subcommands too ("sentinel|master").
+			var names []string
+			for _, n := range s.commands.names {
+				names = append(names, n)
+				if e := s.commands.info[n]; len(e.elems) > 9 {
+					for _, sub := range e.elems[9].elems {
+						names = append(names, sub.elems[0].str)
+					}
+				}
+			}
+			c.w.array(len(names))
+			for _, n := range names {
+				c.w.bulk(n)
+			}
+			return false
+		}},
+		"info": {-2, func(s *Server, c *client, args [][]byte) bool {
+			t := s.commands
+			if len(args) == 2 {
+				return cmdCommand(s, c, args)
+			}
+			c.w.array(len(args) - 2)
+			for _, a := range args[2:] {
+				if v, ok := t.lookup(string(a), t.info); ok {
+					v.write(&c.w)
+				} else {
+					c.w.nullBulk()
+				}
+			}
+			return false
+		}},
+		"docs": {-2, func(s *Server, c *client, args [][]byte) bool {
+			t := s.commands
+			names := t.names
+			if len(args) > 2 {
+				names = nil
+				for _, a := range args[2:] {
+					if _, ok := t.lookup(string(a), t.docs); ok {
+						names = append(names, strings.ToLower(string(a)))
+					}
+				}
+			}
+			c.w.mapLen(len(names))
+			for _, n := range names {
+				v, _ := t.lookup(n, t.docs)
+				c.w.bulk(n)
+				v.write(&c.w)
+			}
+			return false
+		}},
+		"getkeys": {-4, func(s *Server, c *client, args [][]byte) bool {
+			return commandGetKeys(s, c, args)
+		}},
+		"getkeysandflags": {-4, func(s *Server, c *client, args [][]byte) bool {
+			return commandGetKeys(s, c, args)
+		}},
+		"help": {2, func(s *Server, c *client, args [][]byte) bool {
+			c.w.statusLines(splitLines(helpCommand))
+			return false
+		}},
+	}
+}
+
+// No sentinel command takes keys.
+func commandGetKeys(s *Server, c *client, args [][]byte) bool {
+	if _, ok := s.commands.info[strings.ToLower(string(args[2]))]; !ok {
+		return s.reject(c, "ERR Invalid command specified")
+	}
+	return s.reject(c, "ERR The command has no key arguments")
+}
+
+// lookup finds a top-level command or a "parent|sub" subcommand entry.
+func (t *commandTable) lookup(name string, top map[string]value) (value, bool) {
+	name = strings.ToLower(name)
+	if v, ok := top[name]; ok {
+		return v, true
+	}
+	parent, sub, ok := strings.Cut(name, "|")
+	if !ok {
+		return value{}, false
+	}
+	p, ok := top[parent]
+	if !ok {
+		return value{}, false
+	}
+	// COMMAND INFO entries keep subcommands at index 9; DOCS maps keep
+	// them under "subcommands".
+	if p.kind == '*' && len(p.elems) > 9 {
+		for _, e := range p.elems[9].elems {
+			if len(e.elems) > 0 && e.elems[0].str == parent+"|"+sub {
+				return e, true
+			}
+		}
+	}
+	if p.kind == '%' {
+		for i := 0; i+1 < len(p.elems); i += 2 {
+			if p.elems[i].str == "subcommands" {
+				m := p.elems[i+1]
+				for j := 0; j+1 < len(m.elems); j += 2 {
+					if m.elems[j].str == parent+"|"+sub {
+						return m.elems[j+1], true
+					}
+				}
+			}
+		}
+	}
+	return value{}, false
+}

@@ -1,0 +1,93 @@
+package respserver
+
+import "slices"
+
+// Pub/sub of sentinel events: every event type is a channel ("+sdown",
+// "+switch-master", ...), as in redis-sentinel. Replies follow redis:
+// one confirmation per channel with the running subscription count.
+
+func cmdSubscribe(s *Server, c *client, args [][]byte) bool {
+	for _, a := range args[1:] {
+		ch := string(a)
+		c.mu.Lock()
+		if !slices.Contains(c.channels, ch) {
+			c.channels = append(c.channels, ch)
+		}
+		n := len(c.channels) + len(c.patterns)
+		c.mu.Unlock()
+		c.subscribed.Store(true)
+		writeSubReply(c, "subscribe", ch, n, true)
+	}
+	return false
+}
+
+func cmdPsubscribe(s *Server, c *client, args [][]byte) bool {
+	for _, a := range args[1:] {
+		p := string(a)
+		c.mu.Lock()
+		if !slices.Contains(c.patterns, p) {
+			c.patterns = append(c.patterns, p)
+		}
+		n := len(c.channels) + len(c.patterns)
+		c.mu.Unlock()
+		c.subscribed.Store(true)
+		writeSubReply(c, "psubscribe", p, n, true)
+	}
+	return false
+}
+
+func cmdUnsubscribe(s *Server, c *client, args [][]byte) bool {
+	unsubscribe(c, "unsubscribe", args[1:], func(c *client) *[]string { return &c.channels })
+	return false
+}
+
+func cmdPunsubscribe(s *Server, c *client, args [][]byte) bool {
+	unsubscribe(c, "punsubscribe", args[1:], func(c *client) *[]string { return &c.patterns })
+	return false
+}
+
+// unsubscribe removes the named entries, or all of them when none is
+// named; with nothing to remove redis still answers once, with a null name.
+func unsubscribe(c *client, kind string, names [][]byte, list func(*client) *[]string) {
+	c.mu.Lock()
+	l := list(c)
+	var targets []string
+	if len(names) == 0 {
+		targets = append(targets, *l...)
+	} else {
+		for _, n := range names {
+			targets = append(targets, string(n))
+		}
+	}
+	c.mu.Unlock()
+	if len(targets) == 0 {
+		c.mu.Lock()
+		n := len(c.channels) + len(c.patterns)
+		c.mu.Unlock()
+		writeSubReply(c, kind, "", n, false)
+		return
+	}
+	for _, t := range targets {
+		c.mu.Lock()
+		if i := slices.Index(*l, t); i >= 0 {
+			*l = slices.Delete(*l, i, i+1)
+		}
+		n := len(c.channels) + len(c.patterns)
+		c.mu.Unlock()
+		if n == 0 {
+			c.subscribed.Store(false)
+		}
+		writeSubReply(c, kind, t, n, true)
+	}
+}
+
+func writeSubReply(c *client, kind, name string, n int, hasName bool) {
+	c.w.push(3)
+	c.w.bulk(kind)
+	if hasName {
+		c.w.bulk(name)
+	} else {
+		c.w.nullBulk()
+	}
+	c.w.integer(int64(n))
+}

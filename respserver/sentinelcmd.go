@@ -1,0 +1,322 @@
+package respserver
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/qsentinel/qsentinel/sentinel"
+)
+
+// sentinelSubcommands is SENTINEL's subcommand table with redis 7.0's
+// arities (COMMAND INFO sentinel).
+func sentinelSubcommands() map[string]subcommand {
+	return map[string]subcommand{
+		"masters":                 {2, sentMasters},
+		"master":                  {3, sentMaster},
+		"replicas":                {3, sentReplicas},
+		"slaves":                  {3, sentReplicas},
+		"sentinels":               {3, sentSentinels},
+		"get-master-addr-by-name": {3, sentGetMasterAddr},
+		"reset":                   {3, sentReset},
+		"failover":                {3, sentFailover},
+		"ckquorum":                {3, sentCKQuorum},
+		"monitor":                 {6, sentMonitor},
+		"remove":                  {3, sentRemove},
+		"set":                     {-5, sentSet},
+		"config":                  {-3, sentConfig},
+		"myid":                    {2, sentMyID},
+		"is-master-down-by-addr":  {6, sentIsMasterDown},
+		"info-cache":              {-3, sentInfoCache},
+		"pending-scripts":         {2, sentPendingScripts},
+		"flushconfig":             {2, sentFlushConfig},
+		"simulate-failure":        {-3, sentSimulateFailure},
+		"debug":                   {-2, sentDebug},
+		"help":                    {2, sentHelp},
+	}
+}
+
+// replyErr sends a backend error: redis-sentinel's exact text when the
+// backend knows it, otherwise a generic ERR.
+func replyErr(s *Server, c *client, err error) bool {
+	var re *sentinel.ReplyError
+	if errors.As(err, &re) {
+		return s.reject(c, re.Msg)
+	}
+	return s.reject(c, "ERR "+err.Error())
+}
+
+func writeInstance(c *client, v sentinel.InstanceView) {
+	c.w.mapLen(len(v.Fields))
+	for _, f := range v.Fields {
+		c.w.bulk(f.Key)
+		c.w.bulk(f.Value)
+	}
+}
+
+func writeInstances(c *client, vs []sentinel.InstanceView) {
+	c.w.array(len(vs))
+	for _, v := range vs {
+		writeInstance(c, v)
+	}
+}
+
+func sentMasters(s *Server, c *client, args [][]byte) bool {
+	writeInstances(c, s.backend.Masters())
+	return false
+}
+
+func sentMaster(s *Server, c *client, args [][]byte) bool {
+	v, err := s.backend.Master(string(args[2]))
+	if err != nil {
+		return replyErr(s, c, err)
+	}
+	writeInstance(c, v)
+	return false
+}
+
+func sentReplicas(s *Server, c *client, args [][]byte) bool {
+	vs, err := s.backend.Replicas(string(args[2]))
+	if err != nil {
+		return replyErr(s, c, err)
+	}
+	writeInstances(c, vs)
+	return false
+}
+
+func sentSentinels(s *Server, c *client, args [][]byte) bool {
+	vs, err := s.backend.Sentinels(string(args[2]))
+	if err != nil {
+		return replyErr(s, c, err)
+	}
+	writeInstances(c, vs)
+	return false
+}
+
+func sentGetMasterAddr(s *Server, c *client, args [][]byte) bool {
+	a, ok := s.backend.MasterAddr(string(args[2]))
+	if !ok {
+		c.w.nullArray()
+		return false
+	}
+	c.w.array(2)
+	c.w.bulk(a.Host)
+	c.w.bulk(strconv.Itoa(a.Port))
+	return false
+}
+
+func sentReset(s *Server, c *client, args [][]byte) bool {
+	c.w.integer(int64(s.backend.Reset(string(args[2]))))
+	return false
+}
+
+func sentFailover(s *Server, c *client, args [][]byte) bool {
+	if err := s.backend.Failover(string(args[2])); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentCKQuorum(s *Server, c *client, args [][]byte) bool {
+	msg, ok, err := s.backend.CKQuorum(string(args[2]))
+	if err != nil {
+		return replyErr(s, c, err)
+	}
+	if !ok {
+		return s.reject(c, msg)
+	}
+	c.w.simple(msg)
+	return false
+}
+
+func sentMonitor(s *Server, c *client, args [][]byte) bool {
+	name, host := string(args[2]), string(args[3])
+	port, err := strconv.ParseInt(string(args[4]), 10, 64)
+	if err != nil {
+		return s.reject(c, "ERR Invalid port")
+	}
+	quorum, err := strconv.ParseInt(string(args[5]), 10, 64)
+	if err != nil {
+		return s.reject(c, "ERR Invalid quorum")
+	}
+	if quorum <= 0 {
+		return s.reject(c, "ERR Quorum must be 1 or greater.")
+	}
+	if port < 0 || port > 65535 {
+		return s.reject(c, "ERR Invalid port number.")
+	}
+	if err := s.backend.Monitor(name, host, int(port), int(quorum)); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentRemove(s *Server, c *client, args [][]byte) bool {
+	if err := s.backend.Remove(string(args[2])); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentSet(s *Server, c *client, args [][]byte) bool {
+	opts := make([]string, 0, len(args)-3)
+	for _, a := range args[3:] {
+		opts = append(opts, string(a))
+	}
+	if err := s.backend.Set(string(args[2]), opts); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentConfig(s *Server, c *client, args [][]byte) bool {
+	sub := strings.ToLower(string(args[2]))
+	switch {
+	case sub == "get" && len(args) == 4:
+		fs := s.backend.ConfigGet(string(args[3]))
+		c.w.mapLen(len(fs))
+		for _, f := range fs {
+			c.w.bulk(f.Key)
+			c.w.bulk(f.Value)
+		}
+		return false
+	case sub == "set" && len(args) == 5:
+		if err := s.backend.ConfigSet(string(args[3]), string(args[4])); err != nil {
+			return replyErr(s, c, err)
+		}
+		c.w.ok()
+		return false
+	}
+	return s.reject(c, "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.")
+}
+
+func sentMyID(s *Server, c *client, args [][]byte) bool {
+	c.w.bulk(s.backend.MyID())
+	return false
+}
+
+func sentIsMasterDown(s *Server, c *client, args [][]byte) bool {
+	port, err1 := strconv.ParseInt(string(args[3]), 10, 64)
+	epoch, err2 := strconv.ParseInt(string(args[4]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return s.reject(c, "ERR value is not an integer or out of range")
+	}
+	r := s.backend.IsMasterDownByAddr(string(args[2]), int(port), uint64(epoch), string(args[5]))
+	c.w.array(3)
+	if r.Down {
+		c.w.integer(1)
+	} else {
+		c.w.integer(0)
+	}
+	c.w.bulk(r.Leader)
+	c.w.integer(int64(r.LeaderEpoch))
+	return false
+}
+
+func sentInfoCache(s *Server, c *client, args [][]byte) bool {
+	names := make([]string, 0, len(args)-2)
+	for _, a := range args[2:] {
+		names = append(names, string(a))
+	}
+	entries := s.backend.InfoCache(names)
+	c.w.array(2 * len(entries))
+	for _, e := range entries {
+		c.w.bulk(e.Name)
+		c.w.array(len(e.Instances))
+		for _, in := range e.Instances {
+			c.w.array(2)
+			c.w.integer(in.Age.Milliseconds())
+			if in.Has {
+				c.w.bulk(in.Info)
+			} else {
+				c.w.nullBulk()
+			}
+		}
+	}
+	return false
+}
+
+func sentPendingScripts(s *Server, c *client, args [][]byte) bool {
+	ps := s.backend.PendingScripts()
+	c.w.array(len(ps))
+	for _, p := range ps {
+		c.w.mapLen(5)
+		c.w.bulk("argv")
+		c.w.array(len(p.Argv))
+		for _, a := range p.Argv {
+			c.w.bulk(a)
+		}
+		c.w.bulk("flags")
+		c.w.bulk(p.Flags)
+		c.w.bulk("pid")
+		c.w.bulk(strconv.Itoa(p.PID))
+		if p.Flags == "running" {
+			c.w.bulk("run-time")
+			c.w.bulk(strconv.FormatInt(p.RunTime.Milliseconds(), 10))
+		} else {
+			c.w.bulk("run-delay")
+			c.w.bulk(strconv.FormatInt(p.RunDelay.Milliseconds(), 10))
+		}
+		c.w.bulk("retry-num")
+		c.w.bulk(strconv.Itoa(p.RetryCount))
+	}
+	return false
+}
+
+func sentFlushConfig(s *Server, c *client, args [][]byte) bool {
+	if err := s.backend.FlushConfig(); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentSimulateFailure(s *Server, c *client, args [][]byte) bool {
+	for _, a := range args[2:] {
+		if strings.EqualFold(string(a), "help") {
+			c.w.array(2)
+			c.w.bulk("crash-after-election")
+			c.w.bulk("crash-after-promotion")
+			return false
+		}
+	}
+	flags := make([]string, 0, len(args)-2)
+	for _, a := range args[2:] {
+		flags = append(flags, string(a))
+	}
+	if err := s.backend.SimulateFailure(flags); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentDebug(s *Server, c *client, args [][]byte) bool {
+	if len(args) == 2 {
+		fs := s.backend.DebugGet()
+		c.w.mapLen(len(fs))
+		for _, f := range fs {
+			c.w.bulk(f.Key)
+			c.w.bulk(f.Value)
+		}
+		return false
+	}
+	opts := make([]string, 0, len(args)-2)
+	for _, a := range args[2:] {
+		opts = append(opts, string(a))
+	}
+	if err := s.backend.DebugSet(opts); err != nil {
+		return replyErr(s, c, err)
+	}
+	c.w.ok()
+	return false
+}
+
+func sentHelp(s *Server, c *client, args [][]byte) bool {
+	c.w.statusLines(splitLines(helpSentinel))
+	return false
+}

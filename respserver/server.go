@@ -1,0 +1,328 @@
+// Package respserver is the RESP face of the sentinel: the commands
+// redis-sentinel 7.0 accepts, with its reply shapes and error texts, over
+// RESP2 and RESP3, including pub/sub of sentinel events.
+//
+// Replies are encoded with tidwall/redcon's writer. Requests are read by our
+// own reader because redcon's has no limits: redis answers a lying bulk
+// header, an oversized inline request or an unauthenticated large request
+// with a protocol error and closes, and a drop-in must do the same without
+// ever allocating what a header claims.
+package respserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/qsentinel/qsentinel/sentinel"
+)
+
+// Backend is what the RESP face needs from the monitor; *sentinel.Sentinel
+// implements it.
+type Backend interface {
+	MyID() string
+	CurrentEpoch() uint64
+	Uptime() time.Duration
+	Events() *sentinel.Bus
+	MasterNames() []string
+	Masters() []sentinel.InstanceView
+	Master(name string) (sentinel.InstanceView, error)
+	Replicas(name string) ([]sentinel.InstanceView, error)
+	Sentinels(name string) ([]sentinel.InstanceView, error)
+	MasterAddr(name string) (sentinel.Addr, bool)
+	Monitor(name, host string, port, quorum int) error
+	Remove(name string) error
+	Set(name string, args []string) error
+	Reset(pattern string) int
+	CKQuorum(name string) (string, bool, error)
+	IsMasterDownByAddr(host string, port int, epoch uint64, runID string) sentinel.DownReply
+	InfoCache(names []string) []sentinel.InfoCacheEntry
+	Info() sentinel.InfoSummary
+	ProcessHello(payload string)
+	FlushConfig() error
+	ConfigGet(pattern string) []sentinel.Field
+	ConfigSet(param, value string) error
+	DebugGet() []sentinel.Field
+	DebugSet(args []string) error
+	SimulateFailure(flags []string) error
+	Failover(name string) error
+	PendingScripts() []sentinel.PendingScript
+}
+
+// Config is how the server listens and whom it lets in.
+type Config struct {
+	Bind        []string // addresses; empty means all interfaces
+	Port        int
+	RequirePass string   // password of the default user
+	Users       []string // redis "user" directives, without the leading "user"
+	ConfigFile  string   // for INFO
+	Executable  string   // for INFO
+	Limits      Limits   // zero value means DefaultLimits
+	// WriteTimeout closes a client that does not read its replies.
+	WriteTimeout time.Duration
+}
+
+// Server serves RESP clients until its context ends.
+type Server struct {
+	cfg      Config
+	backend  Backend
+	logger   *slog.Logger
+	users    *userTable
+	commands *commandTable
+	cmdTable map[string]*command
+	started  time.Time
+
+	mu         sync.Mutex
+	clients    map[int64]*client
+	listeners  []net.Listener
+	onShutdown func()
+
+	nextID   atomic.Int64
+	stats    stats
+	shutdown atomic.Bool
+}
+
+type stats struct {
+	connections atomic.Int64
+	commands    atomic.Int64
+	rejected    atomic.Int64
+	errors      atomic.Int64
+	netIn       atomic.Int64
+	netOut      atomic.Int64
+}
+
+// New builds a server; Serve starts it.
+func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits()
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cmds, err := loadCommandTable()
+	if err != nil {
+		// The table is embedded at build time; failing here is a build bug.
+		panic(err)
+	}
+	return &Server{
+		cfg:      cfg,
+		backend:  backend,
+		logger:   logger,
+		users:    newUserTable(cfg.RequirePass, cfg.Users),
+		commands: cmds,
+		cmdTable: buildTable(),
+		clients:  map[int64]*client{},
+		started:  time.Now(),
+	}
+}
+
+// OnShutdown sets what SHUTDOWN does (normally: cancel the process context).
+func (s *Server) OnShutdown(fn func()) {
+	s.mu.Lock()
+	s.onShutdown = fn
+	s.mu.Unlock()
+}
+
+// Listen opens the listeners; Serve calls it when it was not called before.
+// Splitting the two lets callers learn the port (Addr) before serving.
+func (s *Server) Listen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.listeners) > 0 {
+		return nil
+	}
+	binds := s.cfg.Bind
+	if len(binds) == 0 {
+		binds = []string{""}
+	}
+	for _, b := range binds {
+		ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(s.cfg.Port)))
+		if err != nil {
+			for _, l := range s.listeners {
+				l.Close()
+			}
+			s.listeners = nil
+			return fmt.Errorf("listen on %s:%d: %w", b, s.cfg.Port, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	return nil
+}
+
+// stripOptional drops redis's "-" prefix that marks a bind address as
+// optional ("bind * -::*").
+func stripOptional(b string) string {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if b == "*" {
+		return ""
+	}
+	return b
+}
+
+// Addr is the first listener's address (after Listen).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+// Serve accepts clients until ctx ends, then closes every connection.
+func (s *Server) Serve(ctx context.Context) error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	sub := s.backend.Events().Subscribe(4096)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.dispatchEvents(ctx, sub)
+	}()
+	s.mu.Lock()
+	lns := append([]net.Listener(nil), s.listeners...)
+	s.mu.Unlock()
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc <- s.acceptLoop(ctx, ln, &wg)
+		}()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	sub.Close()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	s.mu.Lock()
+	for _, c := range s.clients {
+		c.conn.Close()
+	}
+	s.mu.Unlock()
+	wg.Wait()
+	return err
+}
+
+func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitGroup) error {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			// Out of file descriptors and the like: back off, keep serving.
+			s.logger.Warn("accept failed", "err", err)
+			select {
+			case <-time.After(50 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		s.stats.connections.Add(1)
+		c := s.newClient(nc)
+		if !s.register(c) {
+			s.stats.rejected.Add(1)
+			nc.SetWriteDeadline(time.Now().Add(time.Second))
+			nc.Write([]byte("-ERR max number of clients reached\r\n"))
+			nc.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.unregister(c)
+			c.serve(ctx)
+		}()
+	}
+}
+
+func (s *Server) register(c *client) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.clients) >= s.cfg.Limits.MaxClients {
+		return false
+	}
+	s.clients[c.id] = c
+	return true
+}
+
+func (s *Server) unregister(c *client) {
+	s.mu.Lock()
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+}
+
+// clientList is a stable copy of the connected clients, oldest first.
+func (s *Server) clientList() []*client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	sortClients(out)
+	return out
+}
+
+// dispatchEvents fans sentinel events out to subscribed clients. A client
+// that cannot keep up is disconnected, as redis does when a pub/sub client
+// passes its output buffer limit; the monitor itself never waits.
+func (s *Server) dispatchEvents(ctx context.Context, sub *sentinel.Subscription) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			s.mu.Lock()
+			subs := make([]*client, 0, 8)
+			for _, c := range s.clients {
+				if c.subscribed.Load() {
+					subs = append(subs, c)
+				}
+			}
+			s.mu.Unlock()
+			for _, c := range subs {
+				c.deliver(e.Type, e.Payload)
+			}
+		}
+	}
+}
+
+func (s *Server) requestShutdown() {
+	s.shutdown.Store(true)
+	s.mu.Lock()
+	fn := s.onShutdown
+	s.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}

@@ -1,0 +1,633 @@
+// Package sentinelconf reads and writes the configuration of a sentinel:
+// the redis-sentinel 7.0 .conf format (parsed and rewritten like
+// redis-sentinel does), a YAML alternative, and a JSON state file used with
+// the YAML form.
+package sentinelconf
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qsentinel/qsentinel/sentinel"
+)
+
+// redisVersion is the version redis-sentinel prints in its fatal config
+// error banner; scripts that grep the banner expect this one.
+const redisVersion = "7.0.15"
+
+// defaultSentinelPort is redis-sentinel's port when the file sets none.
+const defaultSentinelPort = 26379
+
+// Server holds the redis-server directives that mean something to a
+// sentinel. Everything else redis-server knows is accepted and ignored.
+type Server struct {
+	Port          int
+	Bind          []string
+	Dir           string
+	Pidfile       string
+	Logfile       string
+	Loglevel      string
+	LogFormat     string // "text" or "json"; only settable from YAML
+	RequirePass   string
+	Users         []string // each "user" directive's arguments after "user", joined by spaces
+	ProtectedMode bool
+}
+
+// File is a parsed sentinel configuration.
+type File struct {
+	Server   Server
+	Sentinel sentinel.Config
+	// Path is the file the config was read from ("" for YAML-less tests).
+	Path string
+	// Lines are the file's lines as read, without the trailing newline.
+	// ConfStore rewrites them when the file on disk cannot be read, and
+	// ApplyArgs re-parses them with the command-line options appended.
+	Lines []string
+}
+
+// ConfigError is a config file problem, tied to a line when one is known.
+type ConfigError struct {
+	File   string
+	Line   int    // 1-based; 0 when no single line is at fault
+	Text   string // the offending line, trimmed as redis shows it
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s (>>> '%s')", e.File, e.Line, e.Reason, e.Text)
+}
+
+// RedisFormat renders the error as redis-server prints it before exiting
+// (config.c loadServerConfigFromString / sentinel.c
+// loadSentinelConfigFromQueue), so tooling written against redis-sentinel
+// keeps working.
+func (e *ConfigError) RedisFormat() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n", redisVersion)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "Reading the configuration file, at line %d\n", e.Line)
+		fmt.Fprintf(&b, ">>> '%s'\n", e.Text)
+	}
+	fmt.Fprintf(&b, "%s\n", e.Reason)
+	return b.String()
+}
+
+// ParseFile reads and parses a redis-sentinel config file.
+func ParseFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses redis-sentinel config text; path is only used in errors.
+func Parse(path string, data []byte) (*File, error) {
+	lines := strings.Split(string(data), "\n")
+	f, err := parseLines(path, lines)
+	if err != nil {
+		return nil, err
+	}
+	f.Lines = lines
+	return f, nil
+}
+
+// ApplyArgs applies command-line options given after the file name, the way
+// redis-server does: every "--name" starts a new directive line, the
+// following arguments are appended to it quoted, and the lines are parsed
+// after the file's own lines, so they override it. Like redis, the whole
+// text is parsed again, which keeps sentinel directives on the command line
+// subject to the same ordering rules as in the file.
+func ApplyArgs(f *File, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var opts strings.Builder
+	handledLast := true
+	for j, a := range args {
+		switch {
+		case a == "-" && (j == 0 || j == len(args)-1):
+			return fmt.Errorf("%s: reading the config from stdin is not supported", f.Path)
+		case handledLast && strings.HasPrefix(a, "--"):
+			if opts.Len() > 0 {
+				opts.WriteString("\n")
+			}
+			opts.WriteString(a[2:])
+			opts.WriteString(" ")
+			parts, _ := splitArgs(a)
+			if len(parts) != 1 {
+				// "--port 6380" as one argument carries its own value.
+				handledLast = true
+				continue
+			}
+			handledLast = false
+			next := j+1 < len(args) && strings.HasPrefix(args[j+1], "--")
+			last := j == len(args)-1
+			switch {
+			case strings.EqualFold(a, "--save") && next:
+				opts.WriteString(`""`)
+				handledLast = true
+			case strings.EqualFold(a, "--save") && last:
+				opts.WriteString(`""`)
+			case strings.EqualFold(a, "--sentinel") && next:
+				// A pseudo option without value: "sentinel" alone.
+				handledLast = true
+			}
+		default:
+			opts.WriteString(repr(a))
+			opts.WriteString(" ")
+			handledLast = true
+		}
+	}
+	lines := append(append([]string(nil), f.Lines...), strings.Split(opts.String(), "\n")...)
+	g, err := parseLines(f.Path, lines)
+	if err != nil {
+		return err
+	}
+	f.Server, f.Sentinel = g.Server, g.Sentinel
+	return nil
+}
+
+// queued is one "sentinel ..." line. redis-sentinel does not apply these as
+// it reads them: it queues them and applies, after the whole file (and the
+// command line) was read, first the global ones, then every monitor, then
+// the rest. So a "known-replica" line may come before its "monitor" line,
+// and an error in a sentinel line is only reported when all other lines
+// were fine.
+type queued struct {
+	args []string // after "sentinel"
+	line int
+	text string
+}
+
+// preMonitor are the sentinel options redis applies before any monitor
+// (sentinel.c preMonitorCfgName).
+var preMonitor = map[string]bool{
+	"announce-ip": true, "announce-port": true, "deny-scripts-reconfig": true,
+	"sentinel-user": true, "sentinel-pass": true, "current-epoch": true,
+	"myid": true, "resolve-hostnames": true, "announce-hostnames": true,
+}
+
+// parser carries the state of one parse.
+type parser struct {
+	path    string
+	f       *File
+	queue   [3][]queued
+	masters map[string]int // name -> index in f.Sentinel.Masters
+	// where remembers the line that last touched something Validate may
+	// complain about, keyed like Validate's messages ("myid", "monitor m",
+	// "master m"), so its errors can point at a line.
+	where map[string]queued
+}
+
+func parseLines(path string, lines []string) (*File, error) {
+	f := &File{
+		Path:     path,
+		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text"},
+		Sentinel: sentinel.DefaultConfig(),
+	}
+	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}}
+	for i, raw := range lines {
+		if j := strings.IndexByte(raw, 0); j >= 0 {
+			raw = raw[:j] // read as C strings by redis
+		}
+		text := strings.Trim(raw, " \t\r\n")
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		errAt := func(reason string) error {
+			return &ConfigError{File: path, Line: i + 1, Text: text, Reason: reason}
+		}
+		args, err := splitArgs(text)
+		if err != nil {
+			return nil, errAt("Unbalanced quotes in configuration line")
+		}
+		if len(args) == 0 {
+			continue
+		}
+		args[0] = strings.ToLower(args[0])
+		if reason := p.directive(args, i+1, text); reason != "" {
+			return nil, errAt(reason)
+		}
+	}
+	for _, q := range p.queue {
+		for _, e := range q {
+			if reason := p.sentinelDirective(e); reason != "" {
+				return nil, &ConfigError{File: path, Line: e.line, Text: e.text, Reason: reason}
+			}
+		}
+	}
+	f.Sentinel.Port = f.Server.Port
+	if err := f.Sentinel.Validate(); err != nil {
+		ce := &ConfigError{File: path, Reason: err.Error()}
+		msg := err.Error()
+		for key, e := range p.where {
+			if strings.HasPrefix(msg, key+":") {
+				ce.Line, ce.Text = e.line, e.text
+			}
+		}
+		return nil, ce
+	}
+	return f, nil
+}
+
+// directive handles one non-comment line; it returns redis's error text or "".
+func (p *parser) directive(args []string, line int, text string) string {
+	s := &p.f.Server
+	name := args[0]
+	if kind, ok := redisDirectives[name]; ok {
+		if kind != kindMulti && len(args) != 2 {
+			return "wrong number of arguments"
+		}
+		if kind == kindMulti && len(args) == 2 && args[1] != "" {
+			// redis lets "--bind 'a b'" mean two arguments.
+			sub, err := splitArgs(args[1])
+			if err != nil {
+				return "Unbalanced quotes in configuration line"
+			}
+			args = append(args[:1:1], sub...)
+		}
+		if kind == kindBool {
+			if _, ok := yesNo(args[1]); !ok {
+				return "argument must be 'yes' or 'no'"
+			}
+		}
+		switch name {
+		case "port":
+			n, err := strictInt(args[1])
+			if err != nil {
+				return "argument couldn't be parsed into an integer"
+			}
+			if n < 0 || n > 65535 {
+				return "argument must be between 0 and 65535 inclusive"
+			}
+			s.Port = int(n)
+		case "bind":
+			if len(args)-1 > 16 {
+				return "Too many bind addresses specified."
+			}
+			s.Bind = append([]string(nil), args[1:]...)
+		case "dir":
+			s.Dir = args[1]
+		case "pidfile":
+			s.Pidfile = args[1]
+		case "logfile":
+			s.Logfile = args[1]
+		case "loglevel":
+			switch l := strings.ToLower(args[1]); l {
+			case "debug", "verbose", "notice", "warning":
+				s.Loglevel = l
+			default:
+				return "argument(s) must be one of the following: debug, verbose, notice, warning"
+			}
+		case "requirepass":
+			s.RequirePass = args[1]
+		case "protected-mode":
+			s.ProtectedMode, _ = yesNo(args[1])
+		}
+		return ""
+	}
+	switch {
+	case name == "list-max-ziplist-entries" && len(args) == 2,
+		name == "list-max-ziplist-value" && len(args) == 2,
+		name == "lua-replicate-commands" && len(args) == 2:
+		return "" // deprecated, silently ignored by redis 7.0
+	case name == "include" && len(args) == 2:
+		// Accepted but not followed: the brief of this drop-in is one
+		// self-contained file that CONFIG REWRITE can own.
+		return ""
+	case name == "rename-command" && len(args) == 3:
+		return "" // renames server commands; a sentinel has none to rename
+	case name == "user" && len(args) >= 2:
+		s.Users = append(s.Users, strings.Join(args[1:], " "))
+		return ""
+	case name == "loadmodule" && len(args) >= 2:
+		return ""
+	case strings.Contains(name, "."):
+		if len(args) < 2 {
+			return "Module config specified without value"
+		}
+		return ""
+	case name == "sentinel":
+		if len(args) > 1 {
+			e := queued{args: args[1:], line: line, text: text}
+			sub := strings.ToLower(args[1])
+			switch {
+			case preMonitor[sub]:
+				p.queue[0] = append(p.queue[0], e)
+			case sub == "monitor":
+				p.queue[1] = append(p.queue[1], e)
+			default:
+				p.queue[2] = append(p.queue[2], e)
+			}
+		}
+		return ""
+	}
+	return "Bad directive or wrong number of arguments"
+}
+
+const errNoMaster = "No such master with specified name."
+
+// sentinelDirective applies one queued line like sentinelHandleConfiguration
+// in sentinel.c, returning its error text or "".
+func (p *parser) sentinelDirective(e queued) string {
+	c := &p.f.Sentinel
+	argv := e.args
+	argc := len(argv)
+	sub := strings.ToLower(argv[0])
+	master := func() *sentinel.MasterState {
+		if i, ok := p.masters[argv[1]]; ok {
+			p.where["master "+argv[1]] = e
+			return &c.Masters[i]
+		}
+		return nil
+	}
+	ms := func(s string) time.Duration { return time.Duration(atoi(s)) * time.Millisecond }
+	switch {
+	case sub == "monitor" && argc == 5:
+		quorum := atoi(argv[4])
+		if quorum <= 0 {
+			return "Quorum must be 1 or greater."
+		}
+		addr, reason := p.addr(argv[2], argv[3])
+		if reason != "" {
+			return reason
+		}
+		if _, dup := p.masters[argv[1]]; dup {
+			return "Duplicate master name."
+		}
+		p.masters[argv[1]] = len(c.Masters)
+		p.where["monitor "+argv[1]] = e
+		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{
+			Name: argv[1], Addr: addr, Quorum: int(quorum),
+		}})
+	case sub == "down-after-milliseconds" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		if m.DownAfter = ms(argv[2]); m.DownAfter <= 0 {
+			return "negative or zero time parameter."
+		}
+		if m.DownAfter == c.Timing.DefaultDownAfter {
+			m.DownAfter = 0 // same meaning; keeps Save -> Parse stable
+		}
+	case sub == "failover-timeout" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		if m.FailoverTimeout = ms(argv[2]); m.FailoverTimeout <= 0 {
+			return "negative or zero time parameter."
+		}
+		if m.FailoverTimeout == c.Timing.DefaultFailoverTimeout {
+			m.FailoverTimeout = 0
+		}
+	case sub == "parallel-syncs" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		if m.ParallelSyncs = int(atoi(argv[2])); m.ParallelSyncs == 1 {
+			m.ParallelSyncs = 0 // the default
+		}
+	case sub == "notification-script" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		if !executable(argv[2]) {
+			return "Notification script seems non existing or non executable."
+		}
+		m.NotificationScript = argv[2]
+	case sub == "client-reconfig-script" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		if !executable(argv[2]) {
+			return "Client reconfiguration script seems non existing or non executable."
+		}
+		m.ClientReconfigScript = argv[2]
+	case sub == "auth-pass" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		m.AuthPass = argv[2]
+	case sub == "auth-user" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		m.AuthUser = argv[2]
+	case sub == "current-epoch" && argc == 2:
+		c.CurrentEpoch = max(c.CurrentEpoch, strtoull(argv[1]))
+	case sub == "myid" && argc == 2:
+		if len(argv[1]) != 40 {
+			return "Malformed Sentinel id in myid option."
+		}
+		c.MyID = argv[1]
+		p.where["myid"] = e
+	case sub == "config-epoch" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		m.ConfigEpoch = strtoull(argv[2])
+		c.CurrentEpoch = max(c.CurrentEpoch, m.ConfigEpoch)
+	case sub == "leader-epoch" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		m.LeaderEpoch = strtoull(argv[2])
+	case (sub == "known-replica" || sub == "known-slave") && argc == 4:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		addr, reason := p.addr(argv[2], argv[3])
+		if reason != "" {
+			return reason
+		}
+		for _, r := range m.KnownReplicas {
+			if r == addr {
+				return "Duplicate hostname and port for replica."
+			}
+		}
+		m.KnownReplicas = append(m.KnownReplicas, addr)
+	case sub == "known-sentinel" && (argc == 4 || argc == 5):
+		if argc == 4 {
+			return "" // the old form without run id is ignored
+		}
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		addr, reason := p.addr(argv[2], argv[3])
+		if reason != "" {
+			return reason
+		}
+		for _, s := range m.KnownSentinels {
+			if s.RunID == argv[4] {
+				return "Duplicate runid for sentinel."
+			}
+		}
+		m.KnownSentinels = append(m.KnownSentinels, sentinel.KnownSentinel{Addr: addr, RunID: argv[4]})
+	case sub == "rename-command" && argc == 4:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		for _, r := range m.RenameCommands {
+			if strings.EqualFold(r.Command, argv[2]) {
+				return "Same command renamed multiple times with rename-command."
+			}
+		}
+		m.RenameCommands = append(m.RenameCommands, sentinel.RenamedCommand{Command: argv[2], Renamed: argv[3]})
+	case sub == "announce-ip" && argc == 2:
+		if argv[1] != "" {
+			c.AnnounceIP = argv[1]
+		}
+	case sub == "announce-port" && argc == 2:
+		c.AnnouncePort = int(atoi(argv[1]))
+	case sub == "deny-scripts-reconfig" && argc == 2:
+		v, ok := yesNo(argv[1])
+		if !ok {
+			return "Please specify yes or no for the deny-scripts-reconfig options."
+		}
+		c.DenyScriptsReconfig = v
+	case sub == "sentinel-user" && argc == 2:
+		if argv[1] != "" {
+			c.SentinelUser = argv[1]
+		}
+	case sub == "sentinel-pass" && argc == 2:
+		if argv[1] != "" {
+			c.SentinelPass = argv[1]
+		}
+	case sub == "resolve-hostnames" && argc == 2:
+		v, ok := yesNo(argv[1])
+		if !ok {
+			return "Please specify yes or no for the resolve-hostnames option."
+		}
+		c.ResolveHostnames = v
+	case sub == "announce-hostnames" && argc == 2:
+		v, ok := yesNo(argv[1])
+		if !ok {
+			return "Please specify yes or no for the announce-hostnames option."
+		}
+		c.AnnounceHostnames = v
+	case sub == "master-reboot-down-after-period" && argc == 3:
+		m := master()
+		if m == nil {
+			return errNoMaster
+		}
+		if m.RebootDownAfter = ms(argv[2]); m.RebootDownAfter < 0 {
+			return "negative time parameter."
+		}
+	default:
+		return "Unrecognized sentinel configuration statement."
+	}
+	return ""
+}
+
+// addr checks an instance address like createSentinelAddr: the port must
+// be in range and, unless resolve-hostnames is on, the host must be an IP
+// literal. Hostnames are not looked up here: redis accepts unresolvable
+// names when resolve-hostnames is on, and parsing should not hit DNS.
+func (p *parser) addr(host, port string) (sentinel.Addr, string) {
+	n := atoi(port)
+	if n < 0 || n > 65535 {
+		return sentinel.Addr{}, "Invalid port number."
+	}
+	if !p.f.Sentinel.ResolveHostnames && net.ParseIP(host) == nil {
+		return sentinel.Addr{}, "Can't resolve instance hostname."
+	}
+	return sentinel.Addr{Host: host, Port: int(n)}, ""
+}
+
+// executable approximates access(path, X_OK) portably.
+func executable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().Perm()&0o111 != 0
+}
+
+// yesNo is redis's yesnotoi.
+func yesNo(s string) (bool, bool) {
+	switch {
+	case strings.EqualFold(s, "yes"):
+		return true, true
+	case strings.EqualFold(s, "no"):
+		return false, true
+	}
+	return false, false
+}
+
+// atoi is C's atoi: optional blanks and sign, then digits up to the first
+// non-digit; garbage gives 0. redis uses it for most sentinel numbers, so
+// "5000ms" means 5000 there and must here too.
+func atoi(s string) int64 {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var n int64
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + int64(s[i]-'0')
+		if n > 1<<40 {
+			n = 1 << 40 // far beyond any valid value; avoids overflow
+		}
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// strtoull is C's strtoull(s, NULL, 10) for the epochs: leading digits,
+// garbage gives 0; a negative number wraps like in C.
+func strtoull(s string) uint64 {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var n uint64
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		d := uint64(s[i] - '0')
+		if n > (^uint64(0)-d)/10 {
+			return ^uint64(0) // ERANGE: ULLONG_MAX
+		}
+		n = n*10 + d
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// strictInt parses like redis's string2ll: no blanks, no '+', no leading
+// zeros. Used for redis-server's own integer directives.
+func strictInt(s string) (int64, error) {
+	if s == "" || s[0] == '+' || len(s) > 1 && s[0] == '0' || strings.HasPrefix(s, "-0") {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseInt(s, 10, 64)
+}

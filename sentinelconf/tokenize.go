@@ -1,0 +1,187 @@
+package sentinelconf
+
+import (
+	"errors"
+	"strings"
+)
+
+// errUnbalanced is what splitArgs returns where sdssplitargs returns NULL.
+var errUnbalanced = errors.New("unbalanced quotes")
+
+// splitArgs splits one config line into arguments exactly like redis's
+// sdssplitargs (sds.c): blanks separate arguments; "double quotes" honour
+// \xHH, \n, \r, \t, \b, \a and backslash-anything; 'single quotes' only
+// honour \'; a closing quote must be followed by a blank or the end. Being
+// byte-for-byte faithful matters because a file that redis-sentinel accepts
+// must mean the same thing to us, and vice versa.
+func splitArgs(line string) ([]string, error) {
+	// The line reaches redis as a C string: a NUL ends it.
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	var args []string
+	p, n := 0, len(line)
+	for {
+		// Skipping uses isspace, which also knows \v and \f.
+		for p < n && isSpace(line[p]) {
+			p++
+		}
+		if p >= n {
+			return args, nil
+		}
+		var cur []byte
+		inq, insq := false, false
+		for done := false; !done; {
+			var c byte // 0 stands for the terminating NUL
+			if p < n {
+				c = line[p]
+			}
+			switch {
+			case inq:
+				switch {
+				case c == '\\' && p+3 < n && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
+					cur = append(cur, hexVal(line[p+2])<<4|hexVal(line[p+3]))
+					p += 3
+				case c == '\\' && p+1 < n:
+					p++
+					switch e := line[p]; e {
+					case 'n':
+						cur = append(cur, '\n')
+					case 'r':
+						cur = append(cur, '\r')
+					case 't':
+						cur = append(cur, '\t')
+					case 'b':
+						cur = append(cur, '\b')
+					case 'a':
+						cur = append(cur, '\a')
+					default:
+						cur = append(cur, e)
+					}
+				case c == '"':
+					if p+1 < n && !isSpace(line[p+1]) {
+						return nil, errUnbalanced
+					}
+					done = true
+				case c == 0:
+					return nil, errUnbalanced
+				default:
+					cur = append(cur, c)
+				}
+			case insq:
+				switch {
+				case c == '\\' && p+1 < n && line[p+1] == '\'':
+					p++
+					cur = append(cur, '\'')
+				case c == '\'':
+					if p+1 < n && !isSpace(line[p+1]) {
+						return nil, errUnbalanced
+					}
+					done = true
+				case c == 0:
+					return nil, errUnbalanced
+				default:
+					cur = append(cur, c)
+				}
+			default:
+				switch c {
+				case ' ', '\n', '\r', '\t', 0:
+					done = true
+				case '"':
+					inq = true
+				case '\'':
+					insq = true
+				default:
+					cur = append(cur, c)
+				}
+			}
+			if p < n {
+				p++
+			}
+		}
+		args = append(args, string(cur))
+	}
+}
+
+// isSpace is C's isspace in the "C" locale.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// repr quotes s like redis's sdscatrepr, the inverse of splitArgs for a
+// double-quoted argument.
+func repr(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\a':
+			b.WriteString(`\a`)
+		case '\b':
+			b.WriteString(`\b`)
+		default:
+			if c >= 0x20 && c < 0x7f {
+				b.WriteByte(c)
+			} else {
+				const hex = "0123456789abcdef"
+				b.WriteString(`\x`)
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&15])
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// quoteArg returns s unchanged when splitArgs would read it back as one
+// identical argument, and repr(s) otherwise. redis-sentinel writes most
+// values raw with %s, so a password with a space becomes a file it cannot
+// load again; quoting only when needed keeps ordinary lines identical to
+// redis's while avoiding that trap.
+func quoteArg(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' {
+			return repr(s)
+		}
+	}
+	return s
+}
+
+// joinArgs renders arguments as one config line.
+func joinArgs(args ...string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = quoteArg(a)
+	}
+	return strings.Join(q, " ")
+}

@@ -1,0 +1,163 @@
+package sentinelconf
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/qsentinel/qsentinel/sentinel"
+)
+
+// YAMLConfig is the YAML form of the configuration (see
+// sentinel.example.yaml). Unlike the .conf form it is never rewritten: the
+// state redis-sentinel would append to its file goes to StateFile.
+type YAMLConfig struct {
+	Port                int          `mapstructure:"port"`
+	Bind                []string     `mapstructure:"bind"`
+	Dir                 string       `mapstructure:"dir"`
+	Pidfile             string       `mapstructure:"pidfile"`
+	Logfile             string       `mapstructure:"logfile"`
+	Loglevel            string       `mapstructure:"loglevel"`
+	LogFormat           string       `mapstructure:"log_format"`
+	RequirePass         string       `mapstructure:"requirepass"`
+	StateFile           string       `mapstructure:"state_file"` // relative to Dir
+	AnnounceIP          string       `mapstructure:"announce_ip"`
+	AnnouncePort        int          `mapstructure:"announce_port"`
+	ResolveHostnames    bool         `mapstructure:"resolve_hostnames"`
+	AnnounceHostnames   bool         `mapstructure:"announce_hostnames"`
+	DenyScriptsReconfig bool         `mapstructure:"deny_scripts_reconfig"`
+	SentinelUser        string       `mapstructure:"sentinel_user"`
+	SentinelPass        string       `mapstructure:"sentinel_pass"`
+	Masters             []YAMLMaster `mapstructure:"masters"`
+}
+
+// YAMLMaster is one monitored master; zero durations mean redis's defaults.
+type YAMLMaster struct {
+	Name                          string `mapstructure:"name"`
+	Host                          string `mapstructure:"host"`
+	Port                          int    `mapstructure:"port"`
+	Quorum                        int    `mapstructure:"quorum"`
+	DownAfterMs                   int64  `mapstructure:"down_after_ms"`
+	FailoverTimeoutMs             int64  `mapstructure:"failover_timeout_ms"`
+	ParallelSyncs                 int    `mapstructure:"parallel_syncs"`
+	AuthPass                      string `mapstructure:"auth_pass"`
+	AuthUser                      string `mapstructure:"auth_user"`
+	NotificationScript            string `mapstructure:"notification_script"`
+	ClientReconfigScript          string `mapstructure:"client_reconfig_script"`
+	MasterRebootDownAfterPeriodMs int64  `mapstructure:"master_reboot_down_after_period_ms"`
+}
+
+// yamlDefaults are the documented defaults. Registering every top-level
+// key also lets viper's AutomaticEnv override it (PREFIX_PORT, PREFIX_DIR,
+// PREFIX_LOG_FORMAT, ...): viper only consults the environment for keys it
+// knows.
+func yamlDefaults() map[string]any {
+	return map[string]any{
+		"port":                  defaultSentinelPort,
+		"bind":                  []string{},
+		"dir":                   "",
+		"pidfile":               "",
+		"logfile":               "",
+		"loglevel":              "notice",
+		"log_format":            "text",
+		"requirepass":           "",
+		"state_file":            "sentinel-state.json",
+		"announce_ip":           "",
+		"announce_port":         0,
+		"resolve_hostnames":     false,
+		"announce_hostnames":    false,
+		"deny_scripts_reconfig": true,
+		"sentinel_user":         "",
+		"sentinel_pass":         "",
+	}
+}
+
+// LoadYAML reads a YAML config; environment variables named envPrefix + "_"
+// + upper-case key override top-level keys (SENTINEL_PORT=26380). Unknown
+// keys are errors, so a typo does not silently fall back to a default.
+func LoadYAML(path, envPrefix string) (*File, *YAMLConfig, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	for k, d := range yamlDefaults() {
+		v.SetDefault(k, d)
+	}
+	if envPrefix != "" {
+		v.SetEnvPrefix(envPrefix)
+	}
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	if err := v.ReadInConfig(); err != nil {
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	var y YAMLConfig
+	if err := v.UnmarshalExact(&y); err != nil {
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	f, err := y.file()
+	if err != nil {
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	f.Path = path
+	return f, &y, nil
+}
+
+// file converts the YAML form to the common one and checks it.
+func (y *YAMLConfig) file() (*File, error) {
+	f := &File{
+		Server: Server{
+			Port: y.Port, Bind: y.Bind, Dir: y.Dir, Pidfile: y.Pidfile, Logfile: y.Logfile,
+			Loglevel: strings.ToLower(y.Loglevel), LogFormat: strings.ToLower(y.LogFormat),
+			RequirePass: y.RequirePass,
+		},
+		Sentinel: sentinel.DefaultConfig(),
+	}
+	switch f.Server.Loglevel {
+	case "debug", "verbose", "notice", "warning":
+	default:
+		return nil, fmt.Errorf("loglevel: %q must be one of debug, verbose, notice, warning", y.Loglevel)
+	}
+	switch f.Server.LogFormat {
+	case "text", "json":
+	default:
+		return nil, fmt.Errorf("log_format: %q must be text or json", y.LogFormat)
+	}
+	if y.StateFile == "" {
+		return nil, errors.New("state_file: must not be empty")
+	}
+	if y.AnnouncePort < 0 || y.AnnouncePort > 65535 {
+		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
+	}
+	c := &f.Sentinel
+	c.Port = y.Port
+	c.AnnounceIP, c.AnnouncePort = y.AnnounceIP, y.AnnouncePort
+	c.ResolveHostnames, c.AnnounceHostnames = y.ResolveHostnames, y.AnnounceHostnames
+	c.DenyScriptsReconfig = y.DenyScriptsReconfig
+	c.SentinelUser, c.SentinelPass = y.SentinelUser, y.SentinelPass
+	for i, m := range y.Masters {
+		if m.Host == "" {
+			return nil, fmt.Errorf("masters[%d] (%s): host is required", i, m.Name)
+		}
+		ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{
+			Name:                 m.Name,
+			Addr:                 sentinel.Addr{Host: m.Host, Port: m.Port},
+			Quorum:               m.Quorum,
+			DownAfter:            ms(m.DownAfterMs),
+			FailoverTimeout:      ms(m.FailoverTimeoutMs),
+			ParallelSyncs:        m.ParallelSyncs,
+			AuthPass:             m.AuthPass,
+			AuthUser:             m.AuthUser,
+			NotificationScript:   m.NotificationScript,
+			ClientReconfigScript: m.ClientReconfigScript,
+			RebootDownAfter:      ms(m.MasterRebootDownAfterPeriodMs),
+		}})
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
