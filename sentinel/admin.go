@@ -221,17 +221,30 @@ func (s *Sentinel) CKQuorum(name string) (string, bool, error) {
 // installed; without it we only report our down opinion.
 func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID string) DownReply {
 	rep := DownReply{Leader: "*"}
+	changed := false
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		if g.master.addr.Host == host && g.master.addr.Port == port {
-			rep.Down = !s.inTilt(s.clock.Now()) && g.master.flags&flagSDown != 0
-			// Votes for a leader (runID other than "*") arrive with the
-			// election layer; until then we never vote.
-			_ = epoch
+			now := s.clock.Now()
+			rep.Down = !s.inTilt(now) && g.master.flags&flagSDown != 0
+			if runID != "*" {
+				b, ch := g.voteLocked(epoch, runID, now)
+				changed = ch
+				if b.Leader != "" {
+					rep.Leader, rep.LeaderEpoch = b.Leader, b.LeaderEpoch
+				}
+			}
 			g.mu.Unlock()
-			return rep
+			break
 		}
 		g.mu.Unlock()
+	}
+	if changed {
+		// The vote must be on disk before the reply leaves: a restart must
+		// never vote again in the same epoch.
+		if err := s.FlushConfig(); err != nil {
+			s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
+		}
 	}
 	return rep
 }
@@ -615,19 +628,3 @@ func (s *Sentinel) SimulateFailure(flags []string) error {
 
 // PendingScripts is SENTINEL PENDING-SCRIPTS.
 func (s *Sentinel) PendingScripts() []PendingScript { return nil }
-
-// Failover is SENTINEL FAILOVER <name>: a failover without agreement.
-func (s *Sentinel) Failover(name string) error {
-	var err error
-	if e := s.withGroup(name, func(g *group) {
-		if g.master.flags&flagFailoverInProgress != 0 {
-			err = ErrInProgress
-			return
-		}
-		// The failover state machine is not in this build yet.
-		err = ErrNoGoodSlave
-	}); e != nil {
-		return e
-	}
-	return err
-}

@@ -174,9 +174,20 @@ func (g *group) tick(ctx context.Context) {
 	if tilt {
 		return
 	}
+	wasDown := g.master.flags&flagSDown != 0
 	for _, i := range all {
 		g.checkSDown(i, now, t)
 	}
+	// sentinelHandleRedisInstance for the master: agreement and failover.
+	// The moment the master goes down we ask peers at once instead of at
+	// the next ask period.
+	g.checkODown(now, t)
+	forced := !wasDown && g.master.flags&flagSDown != 0
+	if g.startFailoverIfNeeded(now) {
+		forced = true
+	}
+	g.failoverStep(ctx, now, t)
+	g.askPeers(ctx, now, t, forced)
 }
 
 // instancesLocked lists master, replicas and sentinels in a stable order.
@@ -217,11 +228,12 @@ func (g *group) emitf(level Level, typ string, i *instance, format string, args 
 
 // checkSDown is sentinelCheckSubjectivelyDown.
 func (g *group) checkSDown(i *instance, now time.Time, t Timing) {
+	// redis-sentinel measures from the oldest unanswered PING, so a
+	// master that dies just after a reply is noticed up to a ping period
+	// late. We measure from the last valid reply instead, and ping often
+	// enough (pingPeriod) that a healthy instance never gets near the limit.
 	var elapsed time.Duration
-	switch {
-	case !i.actPing.IsZero():
-		elapsed = now.Sub(i.actPing)
-	case i.disconnect:
+	if !i.actPing.IsZero() || i.disconnect {
 		elapsed = now.Sub(i.lastAvail)
 	}
 	downAfter := g.downAfter()

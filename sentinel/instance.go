@@ -46,6 +46,7 @@ type instance struct {
 	pingBusy    bool
 	infoBusy    bool
 	pubBusy     bool
+	askBusy     bool // is-master-down-by-addr in flight (peers)
 	lastPub     time.Time
 	lastHello   time.Time
 	lastDownRep time.Time // last is-master-down-by-addr reply (peers)

@@ -91,10 +91,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	if i.pending >= maxPending {
 		return
 	}
-	pingPeriod := g.downAfter()
-	if pingPeriod > t.PingPeriod {
-		pingPeriod = t.PingPeriod
-	}
+	pingPeriod := g.pingPeriod(t)
 	// While the link is down only the PING goes out: it doubles as the
 	// reconnect attempt, at most once per ping period.
 	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 &&
@@ -116,6 +113,20 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		g.sendHello(ctx, i)
 	}
+}
+
+// pingPeriod is how often instances are pinged: redis-sentinel's period,
+// but at least four pings per down-after period, because down time is
+// measured from the last valid reply (see checkSDown).
+func (g *group) pingPeriod(t Timing) time.Duration {
+	p := g.downAfter() / 4
+	if p > t.PingPeriod {
+		p = t.PingPeriod
+	}
+	if p < 20*time.Millisecond {
+		p = 20 * time.Millisecond
+	}
+	return p
 }
 
 // mapCommand applies "sentinel rename-command" to commands sent to the

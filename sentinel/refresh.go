@@ -149,6 +149,9 @@ func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
 	g.failoverStateSince = now
 	g.s.markDirty()
 	g.emit(LevelWarning, "+promoted-slave", i, "")
+	if g.s.simFlags.Load()&SimCrashAfterPromotion != 0 {
+		g.s.simulatedCrash()
+	}
 	g.emit(LevelWarning, "+failover-state-reconf-slaves", g.master, "")
 	g.forceHello()
 }

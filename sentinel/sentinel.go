@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ type Options struct {
 	Clock       Clock        // nil: wall clock
 	TLS         *tls.Config  // for links to Redis and peers, when they use TLS
 	RequirePass string       // our own password; peers are assumed to share it
+	Crash       func()       // SIMULATE-FAILURE crash; nil: exit(99)
 }
 
 // Sentinel is the monitored world: every master group, our identity and
@@ -55,6 +57,10 @@ type Sentinel struct {
 	tilt      bool
 	tiltSince time.Time
 	simFlags  atomic.Int32
+
+	// voteMu serializes epoch changes with votes, so that "at most one
+	// vote per epoch" holds across masters; taken under a group lock.
+	voteMu sync.Mutex
 
 	saveMu  sync.Mutex
 	dirty   chan struct{}
@@ -143,6 +149,25 @@ func (s *Sentinel) bumpEpoch(e uint64) bool {
 }
 
 func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
+
+// runCtx is the context Run was started with (nil before Run).
+func (s *Sentinel) runCtx() context.Context {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ctx
+}
+
+// simulatedCrash is SENTINEL SIMULATE-FAILURE's crash: the process exits
+// at once, as redis-sentinel does, so tests can kill a leader at an exact
+// step. The config is saved first, as it would have been before the step.
+func (s *Sentinel) simulatedCrash() {
+	s.logger.Warn("Simulated failure: exiting")
+	if s.opts.Crash != nil {
+		s.opts.Crash()
+		return
+	}
+	os.Exit(99)
+}
 
 func (s *Sentinel) timing() Timing {
 	s.cfgMu.RLock()

@@ -1,0 +1,318 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qsentinel/qsentinel/e2e/cluster"
+	"github.com/redis/go-redis/v9"
+)
+
+// group is a set of sentinels watching the same masters, with a
+// subscription to +switch-master on each.
+type group struct {
+	c    *cluster.Cluster
+	ss   []*cluster.Sentinel
+	subs []*cluster.Subscription
+}
+
+func startGroup(t *testing.T, c *cluster.Cluster, impls []cluster.Impl, monitors []cluster.Monitor) *group {
+	t.Helper()
+	g := &group{c: c}
+	for k, impl := range impls {
+		s := c.StartSentinel(impl, fmt.Sprintf("sentinel%d-%s", k, impl), cluster.SentinelConfig{Monitors: monitors})
+		g.ss = append(g.ss, s)
+	}
+	for _, s := range g.ss {
+		for _, m := range monitors {
+			s.WaitSentinels(t, m.Name, len(impls)-1, 30*time.Second)
+		}
+		g.subs = append(g.subs, cluster.Subscribe(t, s.Addr(), "+switch-master"))
+	}
+	return g
+}
+
+func masterAddr(s *cluster.Sentinel, name string) (string, error) {
+	v, err := s.Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+	if err != nil {
+		return "", err
+	}
+	parts := v.Strings()
+	if len(parts) != 2 {
+		return "", fmt.Errorf("reply %v", v)
+	}
+	return parts[0] + ":" + parts[1], nil
+}
+
+// waitSwitched waits until every sentinel names want as the master.
+func (g *group) waitSwitched(t *testing.T, name, want string, timeout time.Duration) {
+	t.Helper()
+	for _, s := range g.ss {
+		if !s.Running() {
+			continue
+		}
+		cluster.WaitFor(t, timeout, fmt.Sprintf("%s (%s) to name %s for %s", s.Name, s.Impl, want, name), func() error {
+			got, err := masterAddr(s, name)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				return fmt.Errorf("master is %s", got)
+			}
+			return nil
+		})
+	}
+}
+
+// switches counts the +switch-master messages each sentinel published for
+// name, and checks they all name the same new master.
+func (g *group) switches(t *testing.T, name string) []int {
+	t.Helper()
+	counts := make([]int, len(g.subs))
+	target := ""
+	for k, sub := range g.subs {
+		for _, m := range sub.Messages() {
+			f := strings.Fields(m.Payload)
+			if len(f) != 5 || f[0] != name {
+				continue
+			}
+			counts[k]++
+			to := f[3] + ":" + f[4]
+			if target == "" {
+				target = to
+			} else if to != target {
+				t.Errorf("two different new masters for %s: %s and %s", name, target, to)
+			}
+		}
+	}
+	return counts
+}
+
+func configEpoch(t *testing.T, s *cluster.Sentinel, name string) string {
+	t.Helper()
+	m, err := s.Master(name)
+	if err != nil {
+		t.Fatalf("%s: SENTINEL MASTER: %v", s.Name, err)
+	}
+	return m["config-epoch"]
+}
+
+// failoverScenario kills the master of a 1-master topology and checks that
+// every sentinel of the group switches once, to the replica, in the same
+// epoch; then the old master returns as a replica of the new one.
+func failoverScenario(t *testing.T, impls []cluster.Impl) {
+	c := cluster.New(t)
+	master := c.StartRedis("master")
+	replica := c.StartReplica("replica", master)
+	cluster.WaitReplicaSynced(t, replica)
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
+	g := startGroup(t, c, impls, mon)
+	for _, s := range g.ss {
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+	}
+
+	killed := time.Now()
+	master.Kill()
+	g.waitSwitched(t, "mymaster", replica.Addr(), 30*time.Second)
+	t.Logf("kill to every sentinel switched: %v", time.Since(killed).Round(time.Millisecond))
+	time.Sleep(2 * time.Second) // a second +switch-master would show up here
+	for k, n := range g.switches(t, "mymaster") {
+		if n != 1 {
+			t.Errorf("%s (%s) published %d +switch-master, want exactly 1", g.ss[k].Name, g.ss[k].Impl, n)
+		}
+	}
+	e0 := configEpoch(t, g.ss[0], "mymaster")
+	for _, s := range g.ss[1:] {
+		cluster.WaitFor(t, 10*time.Second, s.Name+" config epoch", func() error {
+			if e := configEpoch(t, s, "mymaster"); e != e0 {
+				return fmt.Errorf("config-epoch %s, %s has %s", e, g.ss[0].Name, e0)
+			}
+			return nil
+		})
+	}
+	if e0 == "0" {
+		t.Errorf("config epoch still 0 after a failover")
+	}
+
+	// The old master comes back (empty) and must be turned into a replica
+	// of the new master, not left as a second master.
+	if err := master.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	cluster.WaitFor(t, 40*time.Second, "old master to become a replica", func() error {
+		info, err := master.Info("replication")
+		if err != nil {
+			return err
+		}
+		if info["role"] != "slave" || info["master_port"] != strconv.Itoa(replica.Port) {
+			return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
+		}
+		return nil
+	})
+}
+
+func TestFailoverThreeOfOurs(t *testing.T) {
+	failoverScenario(t, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours})
+}
+
+func TestFailoverMixedTwoOursOneReal(t *testing.T) {
+	failoverScenario(t, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Real})
+}
+
+func TestFailoverMixedOneOursTwoReal(t *testing.T) {
+	failoverScenario(t, []cluster.Impl{cluster.Ours, cluster.Real, cluster.Real})
+}
+
+// TestFailoverClientFollows: go-redis's FailoverClient, pointed at our
+// sentinels only, keeps writing across a failover.
+func TestFailoverClientFollows(t *testing.T) {
+	c := cluster.New(t)
+	master := c.StartRedis("master")
+	replica := c.StartReplica("replica", master)
+	cluster.WaitReplicaSynced(t, replica)
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
+	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mon)
+	var addrs []string
+	for _, s := range g.ss {
+		addrs = append(addrs, s.Addr())
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+	}
+	ctx := context.Background()
+	rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: addrs,
+		DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: -1})
+	defer rdb.Close()
+	if err := rdb.Set(ctx, "k0", "v0", 0).Err(); err != nil {
+		t.Fatalf("SET before failover: %v", err)
+	}
+	cluster.WaitFor(t, 5*time.Second, "k0 replicated", func() error {
+		v, err := replica.Do("GET", "k0")
+		if err != nil || v.Text() != "v0" {
+			return fmt.Errorf("GET k0 on replica: %v %v", v, err)
+		}
+		return nil
+	})
+	master.Kill()
+	g.waitSwitched(t, "mymaster", replica.Addr(), 30*time.Second)
+	cluster.WaitFor(t, 20*time.Second, "SET through the FailoverClient", func() error {
+		return rdb.Set(ctx, "k1", "v1", 0).Err()
+	})
+	for _, k := range []string{"k0", "k1"} {
+		v, err := rdb.Get(ctx, k).Result()
+		if err != nil || v != "v"+k[1:] {
+			t.Errorf("GET %s after failover: %q %v", k, v, err)
+		}
+	}
+	v, err := replica.Do("GET", "k1")
+	if err != nil || v.Text() != "v1" {
+		t.Errorf("write did not land on the new master: %v %v", v, err)
+	}
+}
+
+// TestManyMastersOneMachineDown is the seed setup: machine A holds ten
+// masters (replicas on B) and the replicas of four masters of B. A dies
+// whole: all ten fail over, B's masters keep theirs and see A's replicas go
+// down; when A returns its replicas are back and its old masters rejoin
+// as replicas.
+func TestManyMastersOneMachineDown(t *testing.T) {
+	c := cluster.New(t)
+	const nA, nB = 10, 4
+	var onA []*cluster.Redis
+	var mons []cluster.Monitor
+	newMaster := map[string]string{}
+	type pair struct{ m, r *cluster.Redis }
+	var aPairs, bPairs []pair
+	for k := range nA {
+		m := c.StartRedis(fmt.Sprintf("a-master%d", k))
+		r := c.StartReplica(fmt.Sprintf("b-replica%d", k), m)
+		aPairs = append(aPairs, pair{m, r})
+		onA = append(onA, m)
+		name := fmt.Sprintf("a%d", k)
+		mons = append(mons, cluster.Monitor{Name: name, Redis: m, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second})
+		newMaster[name] = r.Addr()
+	}
+	for k := range nB {
+		m := c.StartRedis(fmt.Sprintf("b-master%d", k))
+		r := c.StartReplica(fmt.Sprintf("a-replica%d", k), m)
+		bPairs = append(bPairs, pair{m, r})
+		onA = append(onA, r)
+		mons = append(mons, cluster.Monitor{Name: fmt.Sprintf("b%d", k), Redis: m, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second})
+	}
+	for _, p := range append(append([]pair{}, aPairs...), bPairs...) {
+		cluster.WaitReplicaSynced(t, p.r)
+	}
+	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mons)
+	for _, s := range g.ss {
+		for k, p := range aPairs {
+			s.WaitReplica(t, fmt.Sprintf("a%d", k), p.r.Addr(), 30*time.Second)
+		}
+		for k, p := range bPairs {
+			s.WaitReplica(t, fmt.Sprintf("b%d", k), p.r.Addr(), 30*time.Second)
+		}
+	}
+
+	killed := time.Now()
+	for _, r := range onA {
+		r.Kill()
+	}
+	for name, want := range newMaster {
+		g.waitSwitched(t, name, want, 30*time.Second)
+	}
+	t.Logf("machine A killed: %d masters switched on every sentinel after %v", nA, time.Since(killed).Round(time.Millisecond))
+	time.Sleep(time.Second)
+	for name := range newMaster {
+		for k, n := range g.switches(t, name) {
+			if n != 1 {
+				t.Errorf("%s: %s published %d +switch-master, want 1", name, g.ss[k].Name, n)
+			}
+		}
+	}
+	// B's masters did not move, and their replicas on A are seen down.
+	for k, p := range bPairs {
+		name := fmt.Sprintf("b%d", k)
+		for _, s := range g.ss {
+			if got, _ := masterAddr(s, name); got != p.m.Addr() {
+				t.Errorf("%s moved to %s on %s", name, got, s.Name)
+			}
+			cluster.WaitFor(t, 10*time.Second, name+" replica on A seen down", func() error {
+				reps, err := s.Replicas(name)
+				if err != nil {
+					return err
+				}
+				for _, r := range reps {
+					if r["name"] == p.r.Addr() && strings.Contains(r["flags"], "s_down") {
+						return nil
+					}
+				}
+				return fmt.Errorf("replicas %v", reps)
+			})
+		}
+	}
+
+	// Machine A returns.
+	for _, r := range onA {
+		if err := r.Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, p := range bPairs {
+		for _, s := range g.ss {
+			s.WaitReplica(t, fmt.Sprintf("b%d", k), p.r.Addr(), 30*time.Second)
+		}
+	}
+	for k, p := range aPairs {
+		cluster.WaitFor(t, 40*time.Second, fmt.Sprintf("old master a%d to rejoin as replica", k), func() error {
+			info, err := p.m.Info("replication")
+			if err != nil {
+				return err
+			}
+			if info["role"] != "slave" || info["master_port"] != strconv.Itoa(p.r.Port) {
+				return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,161 @@
+package sentinel
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/qsentinel/qsentinel/quorum"
+)
+
+// maxDesync is SENTINEL_MAX_DESYNC: the random delay added to election
+// timers so that peers do not retry in lock step.
+const maxDesync = time.Second
+
+// opinions lists what each peer last told us about the master.
+func (g *group) opinions() []quorum.Opinion {
+	peers := sortedInstances(g.sentinels)
+	out := make([]quorum.Opinion, 0, len(peers))
+	for _, si := range peers {
+		out = append(out, quorum.Opinion{
+			Down:        si.flags&flagMasterDown != 0,
+			Leader:      si.leader,
+			LeaderEpoch: si.leaderEpoch,
+			At:          si.lastDownRep,
+		})
+	}
+	return out
+}
+
+// checkODown is sentinelCheckObjectivelyDown.
+func (g *group) checkODown(now time.Time, t Timing) {
+	m := g.master
+	n, down := quorum.ObjectivelyDown(m.flags&flagSDown != 0, g.opinions(), g.cfg.Quorum, now, t.AskPeriod)
+	if down {
+		if m.flags&flagODown == 0 {
+			m.flags |= flagODown
+			m.oDownSince = now
+			g.emitf(LevelWarning, "+odown", m, "#quorum %d/%d", n, g.cfg.Quorum)
+		}
+	} else if m.flags&flagODown != 0 {
+		m.flags &^= flagODown
+		g.emit(LevelWarning, "-odown", m, "")
+	}
+}
+
+// askPeers is sentinelAskMasterStateToOtherSentinels: while the master is
+// subjectively down, ask every peer for its opinion (and, during a
+// failover, for its vote). forced skips the once-per-ask-period limit; we
+// force at the moment the master goes down so that agreement does not wait
+// for the next period.
+func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bool) {
+	m := g.master
+	for _, si := range sortedInstances(g.sentinels) {
+		if now.Sub(si.lastDownRep) > 5*t.AskPeriod {
+			si.flags &^= flagMasterDown
+			si.leader = ""
+		}
+		if m.flags&flagSDown == 0 || si.conn == nil || si.disconnect || si.askBusy {
+			continue
+		}
+		if !forced && now.Sub(si.lastDownRep) < t.AskPeriod {
+			continue
+		}
+		runID := "*"
+		if g.failoverState > FailoverNone {
+			runID = g.s.myID
+		}
+		si.askBusy = true
+		g.async(ctx, si, func(reply any, err error) {
+			si.askBusy = false
+			arr, ok := reply.([]any)
+			if err != nil || !ok || len(arr) != 3 {
+				return
+			}
+			down, ok1 := arr[0].(int64)
+			leader, ok2 := arr[1].(string)
+			epoch, ok3 := arr[2].(int64)
+			if !ok1 || !ok2 || !ok3 {
+				return
+			}
+			si.lastDownRep = g.s.clock.Now()
+			if down == 1 {
+				si.flags |= flagMasterDown
+			} else {
+				si.flags &^= flagMasterDown
+			}
+			if leader != "*" {
+				si.leader = leader
+				si.leaderEpoch = uint64(epoch)
+			}
+			// Act on the answer now rather than at the next tick: this is
+			// where objective-down and elections are decided.
+			g.agreeAndAct(ctx)
+		}, "SENTINEL", "is-master-down-by-addr", m.addr.Host, strconv.Itoa(m.addr.Port),
+			strconv.FormatUint(g.s.CurrentEpoch(), 10), runID)
+	}
+}
+
+// agreeAndAct re-evaluates objective-down and the failover after new facts
+// arrived. Called with g.mu held.
+func (g *group) agreeAndAct(ctx context.Context) {
+	now := g.s.clock.Now()
+	if g.s.inTilt(now) {
+		return
+	}
+	t := g.s.timing()
+	g.checkODown(now, t)
+	if g.startFailoverIfNeeded(now) {
+		g.askPeers(ctx, now, t, true)
+	}
+	g.failoverStep(ctx, now, t)
+}
+
+// voteLocked is sentinelVoteLeader under the group lock. It reports the
+// ballot after the request and whether anything that must reach the disk
+// before the reply changed.
+func (g *group) voteLocked(reqEpoch uint64, candidate string, now time.Time) (quorum.Ballot, bool) {
+	g.s.voteMu.Lock()
+	defer g.s.voteMu.Unlock()
+	cur := g.s.CurrentEpoch()
+	newCur, b, granted := quorum.Vote(cur, quorum.Ballot{Leader: g.leader, LeaderEpoch: g.leaderEpoch}, reqEpoch, candidate)
+	changed := false
+	if newCur > cur && g.s.bumpEpoch(newCur) {
+		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(newCur, 10))
+		changed = true
+	}
+	if granted {
+		g.leader, g.leaderEpoch = b.Leader, b.LeaderEpoch
+		g.emitf(LevelWarning, "+vote-for-leader", nil, "%s %d", b.Leader, b.LeaderEpoch)
+		if b.Leader != g.s.myID {
+			// We voted for someone else: give them time before we try.
+			g.failoverStartTime = now.Add(rand.N(maxDesync))
+		}
+		changed = true
+	}
+	return b, changed
+}
+
+// getLeader is sentinelGetLeader: count the peers' votes for epoch, add our
+// own (for the front runner, or ourselves), and return the winner if it has
+// a majority of all voters and at least the quorum.
+func (g *group) getLeader(epoch uint64, now time.Time) string {
+	ops := g.opinions()
+	counts, winner, max := quorum.Tally(ops, g.s.CurrentEpoch())
+	candidate := winner
+	if candidate == "" {
+		candidate = g.s.myID
+	}
+	b, changed := g.voteLocked(epoch, candidate, now)
+	if changed {
+		g.s.markDirty()
+	}
+	if b.Leader != "" && b.LeaderEpoch == epoch {
+		counts[b.Leader]++
+		if counts[b.Leader] > max {
+			winner, max = b.Leader, counts[b.Leader]
+		}
+	}
+	return quorum.Elected(winner, max, len(g.sentinels)+1, g.cfg.Quorum)
+}

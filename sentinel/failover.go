@@ -1,0 +1,310 @@
+package sentinel
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
+)
+
+// The failover state machine (sentinelFailoverStateMachine and friends).
+// Every step runs under the group lock from the group's tick or right after
+// a reply that may let it advance, so a failover of one master never waits
+// for another.
+
+// startFailoverIfNeeded is sentinelStartFailoverIfNeeded.
+func (g *group) startFailoverIfNeeded(now time.Time) bool {
+	m := g.master
+	if m.flags&flagODown == 0 || m.flags&flagFailoverInProgress != 0 {
+		return false
+	}
+	if !g.failoverStartTime.IsZero() && now.Sub(g.failoverStartTime) < 2*g.failoverTimeout() {
+		return false
+	}
+	g.startFailover(now)
+	return true
+}
+
+// startFailover is sentinelStartFailover: a new epoch for our attempt.
+func (g *group) startFailover(now time.Time) {
+	m := g.master
+	g.failoverState = FailoverWaitStart
+	m.flags |= flagFailoverInProgress
+	g.s.voteMu.Lock()
+	epoch := g.s.epoch.Add(1)
+	g.s.voteMu.Unlock()
+	g.s.markDirty()
+	g.failoverEpoch = epoch
+	g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(epoch, 10))
+	g.emit(LevelWarning, "+try-failover", m, "")
+	g.failoverStartTime = now.Add(rand.N(maxDesync))
+	g.failoverStateSince = now
+}
+
+// abortFailover is sentinelAbortFailover.
+func (g *group) abortFailover(now time.Time) {
+	g.master.flags &^= flagFailoverInProgress | flagForceFailover
+	g.failoverState = FailoverNone
+	g.failoverStateSince = now
+	if p := g.promotedReplica(); p != nil {
+		p.flags &^= flagPromoted
+	}
+}
+
+func (g *group) setFailoverState(st FailoverState, now time.Time) {
+	g.failoverState = st
+	g.failoverStateSince = now
+}
+
+// failoverStep advances the failover by whatever the current facts allow.
+func (g *group) failoverStep(ctx context.Context, now time.Time, t Timing) {
+	if g.master.flags&flagFailoverInProgress == 0 {
+		return
+	}
+	switch g.failoverState {
+	case FailoverWaitStart:
+		g.failoverWaitStart(now, t)
+		if g.failoverState != FailoverSelectSlave {
+			return
+		}
+		fallthrough
+	case FailoverSelectSlave:
+		g.failoverSelectSlave(now, t)
+		if g.failoverState != FailoverSendSlaveofNoOne {
+			return
+		}
+		fallthrough
+	case FailoverSendSlaveofNoOne:
+		g.failoverSendSlaveOfNoOne(ctx, now)
+	case FailoverWaitPromotion:
+		g.failoverWaitPromotion(ctx, now)
+	case FailoverReconfSlaves:
+		g.failoverReconfNextSlave(ctx, now, t)
+	}
+	if g.failoverState == FailoverUpdateConfig {
+		g.switchToPromoted(now)
+	}
+}
+
+func (g *group) failoverWaitStart(now time.Time, t Timing) {
+	m := g.master
+	leader := g.getLeader(g.failoverEpoch, now)
+	isLeader := leader == g.s.myID
+	if !isLeader && m.flags&flagForceFailover == 0 {
+		timeout := t.ElectionTimeout
+		if ft := g.failoverTimeout(); timeout > ft {
+			timeout = ft
+		}
+		if now.Sub(g.failoverStartTime) > timeout {
+			g.emit(LevelWarning, "-failover-abort-not-elected", m, "")
+			g.abortFailover(now)
+		}
+		return
+	}
+	g.emit(LevelWarning, "+elected-leader", m, "")
+	if g.s.simFlags.Load()&SimCrashAfterElection != 0 {
+		g.s.simulatedCrash()
+	}
+	g.setFailoverState(FailoverSelectSlave, now)
+	g.emit(LevelWarning, "+failover-state-select-slave", m, "")
+}
+
+// selectReplica is sentinelSelectSlave over our view of the replicas.
+func (g *group) selectReplica(now time.Time, t Timing) *instance {
+	rs := sortedInstances(g.replicas)
+	cands := make([]failover.Candidate, len(rs))
+	for k, r := range rs {
+		infoAge := time.Duration(-1)
+		if !r.infoRefresh.IsZero() {
+			infoAge = now.Sub(r.infoRefresh)
+		}
+		cands[k] = failover.Candidate{
+			Name:             r.name,
+			RunID:            r.runID,
+			Down:             r.flags&(flagSDown|flagODown) != 0,
+			Disconnected:     r.conn == nil || r.disconnect,
+			LastAvail:        now.Sub(r.lastAvail),
+			InfoAge:          infoAge,
+			Priority:         r.slavePriority,
+			ReplOffset:       r.replOffset,
+			MasterLinkDownMs: r.masterLinkDownTime,
+		}
+	}
+	p := failover.Params{PingPeriod: t.PingPeriod, InfoPeriod: t.InfoPeriod, DownAfter: g.downAfter()}
+	if g.master.flags&flagSDown != 0 {
+		p.MasterSDownFor = now.Sub(g.master.sDownSince)
+	}
+	if k := failover.Select(cands, p); k >= 0 {
+		return rs[k]
+	}
+	return nil
+}
+
+func (g *group) failoverSelectSlave(now time.Time, t Timing) {
+	r := g.selectReplica(now, t)
+	if r == nil {
+		g.emit(LevelWarning, "-failover-abort-no-good-slave", g.master, "")
+		g.abortFailover(now)
+		return
+	}
+	g.emit(LevelWarning, "+selected-slave", r, "")
+	r.flags |= flagPromoted
+	g.setFailoverState(FailoverSendSlaveofNoOne, now)
+	g.emit(LevelNotice, "+failover-state-send-slaveof-noone", r, "")
+}
+
+func (g *group) failoverSendSlaveOfNoOne(ctx context.Context, now time.Time) {
+	r := g.promotedReplica()
+	if r == nil {
+		g.abortFailover(now)
+		return
+	}
+	if r.conn == nil || r.disconnect {
+		if now.Sub(g.failoverStateSince) > g.failoverTimeout() {
+			g.emit(LevelWarning, "-failover-abort-slave-timeout", r, "")
+			g.abortFailover(now)
+		}
+		return
+	}
+	if !g.sendSlaveOf(ctx, r, Addr{}) {
+		return
+	}
+	g.emit(LevelNotice, "+failover-state-wait-promotion", r, "")
+	g.setFailoverState(FailoverWaitPromotion, now)
+}
+
+func (g *group) failoverWaitPromotion(ctx context.Context, now time.Time) {
+	r := g.promotedReplica()
+	if r == nil {
+		g.abortFailover(now)
+		return
+	}
+	if now.Sub(g.failoverStateSince) > g.failoverTimeout() {
+		g.emit(LevelWarning, "-failover-abort-slave-timeout", r, "")
+		g.abortFailover(now)
+		return
+	}
+	// Poll the replica being promoted at tick rate instead of waiting for
+	// the next one-second INFO: this is most of the failover's latency.
+	if !r.infoBusy && r.conn != nil && !r.disconnect {
+		g.sendInfo(ctx, r)
+	}
+}
+
+// failoverReconfNextSlave is sentinelFailoverReconfNextSlave.
+func (g *group) failoverReconfNextSlave(ctx context.Context, now time.Time, t Timing) {
+	p := g.promotedReplica()
+	if p == nil {
+		g.abortFailover(now)
+		return
+	}
+	inProgress := 0
+	rs := sortedInstances(g.replicas)
+	for _, r := range rs {
+		if r.flags&(flagReconfSent|flagReconfInprog) != 0 {
+			inProgress++
+		}
+	}
+	for _, r := range rs {
+		if inProgress >= g.parallelSyncs() {
+			break
+		}
+		if r.flags&(flagPromoted|flagReconfDone) != 0 {
+			continue
+		}
+		if r.flags&flagReconfSent != 0 && now.Sub(r.reconfSentTime) > t.SlaveReconfTimeout {
+			g.emit(LevelNotice, "-slave-reconf-sent-timeout", r, "")
+			r.flags &^= flagReconfSent
+			r.flags |= flagReconfDone
+			continue
+		}
+		if r.flags&(flagReconfSent|flagReconfInprog) != 0 || r.conn == nil || r.disconnect {
+			continue
+		}
+		if g.sendSlaveOf(ctx, r, p.addr) {
+			r.flags |= flagReconfSent
+			r.reconfSentTime = now
+			g.emit(LevelNotice, "+slave-reconf-sent", r, "")
+			inProgress++
+		}
+	}
+	g.failoverDetectEnd(ctx, now)
+}
+
+// failoverDetectEnd is sentinelFailoverDetectEnd.
+func (g *group) failoverDetectEnd(ctx context.Context, now time.Time) {
+	p := g.promotedReplica()
+	if p == nil || p.flags&flagSDown != 0 {
+		return
+	}
+	notReconfigured := 0
+	for _, r := range g.replicas {
+		if r.flags&(flagPromoted|flagReconfDone) != 0 || r.flags&flagSDown != 0 {
+			continue
+		}
+		notReconfigured++
+	}
+	timeout := false
+	if now.Sub(g.failoverStateSince) > g.failoverTimeout() {
+		notReconfigured = 0
+		timeout = true
+		g.emit(LevelWarning, "+failover-end-for-timeout", g.master, "")
+	}
+	if notReconfigured == 0 {
+		g.emit(LevelWarning, "+failover-end", g.master, "")
+		g.setFailoverState(FailoverUpdateConfig, now)
+	}
+	if timeout {
+		// Best effort: point every replica we did not reach at the new
+		// master; they are fixed later by +fix-slave-config if this fails.
+		for _, r := range sortedInstances(g.replicas) {
+			if r.flags&(flagPromoted|flagReconfDone|flagReconfSent) != 0 || r.conn == nil || r.disconnect {
+				continue
+			}
+			if g.sendSlaveOf(ctx, r, p.addr) {
+				g.emit(LevelNotice, "+slave-reconf-sent-be", r, "")
+			}
+		}
+	}
+}
+
+// switchToPromoted is sentinelFailoverSwitchToPromotedSlave.
+func (g *group) switchToPromoted(now time.Time) {
+	p := g.promotedReplica()
+	if p == nil {
+		g.abortFailover(now)
+		return
+	}
+	old := g.master.addr
+	g.emit(LevelWarning, "+switch-master", nil, g.name+" "+old.Host+" "+strconv.Itoa(old.Port)+" "+
+		p.addr.Host+" "+strconv.Itoa(p.addr.Port))
+	g.switchMaster(p.addr, now)
+}
+
+// Failover is SENTINEL FAILOVER <name>: a failover without agreement.
+func (s *Sentinel) Failover(name string) error {
+	var err error
+	if e := s.withGroup(name, func(g *group) {
+		now := s.clock.Now()
+		if g.master.flags&flagFailoverInProgress != 0 {
+			err = ErrInProgress
+			return
+		}
+		if g.selectReplica(now, s.timing()) == nil {
+			err = ErrNoGoodSlave
+			return
+		}
+		s.logger.Warn("Executing user requested FAILOVER of '" + g.name + "'")
+		g.startFailover(now)
+		g.master.flags |= flagForceFailover
+		// Go now rather than at the next tick.
+		if ctx := s.runCtx(); ctx != nil {
+			g.failoverStep(ctx, now, s.timing())
+		}
+	}); e != nil {
+		return e
+	}
+	return err
+}
