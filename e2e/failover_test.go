@@ -316,3 +316,108 @@ func TestManyMastersOneMachineDown(t *testing.T) {
 		})
 	}
 }
+
+// TestLeaderCrashMidFailover: the elected leader dies right after promoting
+// the replica (SIMULATE-FAILURE crash-after-promotion, an exit at that exact
+// step); another instance completes the failover after the failover
+// timeout, and every switch names the same new master. Then every instance
+// is killed and restarted: no epoch goes backwards and no instance votes a
+// second time in an epoch it already voted in.
+func TestLeaderCrashMidFailover(t *testing.T) {
+	c := cluster.New(t)
+	master := c.StartRedis("master")
+	replica := c.StartReplica("replica", master)
+	cluster.WaitReplicaSynced(t, replica)
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 3 * time.Second}}
+	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mon)
+	for _, s := range g.ss {
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+		if _, err := s.Do("SENTINEL", "SIMULATE-FAILURE", "crash-after-promotion"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	master.Kill()
+	var crashed *cluster.Sentinel
+	cluster.WaitFor(t, 20*time.Second, "the leader to crash after promotion", func() error {
+		for _, s := range g.ss {
+			if !s.Running() {
+				crashed = s
+				return nil
+			}
+		}
+		return fmt.Errorf("all running")
+	})
+	if st := crashed.ExitState(); st == nil || st.ExitCode() != 99 {
+		t.Fatalf("leader exit: %v, want the simulated crash (99)", st)
+	}
+	for _, s := range g.ss {
+		if s != crashed {
+			// An unknown flag clears the simulation, as in redis-sentinel.
+			s.Do("SENTINEL", "SIMULATE-FAILURE", "nosuch")
+		}
+	}
+	g.waitSwitched(t, "mymaster", replica.Addr(), 40*time.Second)
+	for k, n := range g.switches(t, "mymaster") {
+		if g.ss[k] != crashed && n != 1 {
+			t.Errorf("%s published %d +switch-master, want 1", g.ss[k].Name, n)
+		}
+	}
+	// The crashed instance comes back and learns the new configuration.
+	if err := crashed.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	g.waitSwitched(t, "mymaster", replica.Addr(), 20*time.Second)
+
+	type epochs struct{ current, leader int }
+	read := func(s *cluster.Sentinel) epochs {
+		t.Helper()
+		if _, err := s.Do("SENTINEL", "FLUSHCONFIG"); err != nil {
+			t.Fatal(err)
+		}
+		cf, err := s.Conf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, _ := cf.Get("sentinel", "current-epoch")
+		le, _ := cf.Get("sentinel", "leader-epoch", "mymaster")
+		a, _ := strconv.Atoi(cur)
+		b, _ := strconv.Atoi(le)
+		return epochs{a, b}
+	}
+	before := map[*cluster.Sentinel]epochs{}
+	votedFor := map[*cluster.Sentinel]string{}
+	for _, s := range g.ss {
+		before[s] = read(s)
+		// Ask for a vote in the epoch this instance last voted in: it must
+		// answer with the leader it already chose, never a second one.
+		v, err := s.Do("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", strconv.Itoa(replica.Port),
+			strconv.Itoa(before[s].leader), "0000000000000000000000000000000000000000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		votedFor[s] = v.Elems[1].Text()
+	}
+	for _, s := range g.ss {
+		if err := s.Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range g.ss {
+		after := read(s)
+		t.Logf("%s: epochs %+v -> %+v, vote in epoch %d: %s", s.Name, before[s], after, before[s].leader, votedFor[s])
+		if after.current < before[s].current || after.leader < before[s].leader {
+			t.Errorf("%s: epochs went backwards across restart: %+v -> %+v", s.Name, before[s], after)
+		}
+		if before[s].leader == 0 {
+			continue
+		}
+		v, err := s.Do("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", strconv.Itoa(replica.Port),
+			strconv.Itoa(before[s].leader), "1111111111111111111111111111111111111111")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.Elems[1].Text(); got != votedFor[s] || got == "1111111111111111111111111111111111111111" {
+			t.Errorf("%s voted again in epoch %d after restart: %q (before: %q)", s.Name, before[s].leader, got, votedFor[s])
+		}
+	}
+}
