@@ -36,6 +36,12 @@ func cmdInfo(s *Server, c *client, args [][]byte) bool {
 			parts = append(parts, s.infoSection(n))
 		}
 	}
+	// Our own section, only on request so that INFO stays byte-compatible
+	// with redis-sentinel for parsers such as redis_exporter.
+	if want["gossip"] {
+		parts = append(parts, fmt.Sprintf("# Gossip\r\ngossip_enabled:%d\r\ngossip_members:%d\r\n",
+			boolInt(s.backend.GossipMembers() >= 0), max(s.backend.GossipMembers(), 0)))
+	}
 	c.w.bulk(strings.Join(parts, "\r\n"))
 	return false
 }

@@ -53,6 +53,7 @@ type Backend interface {
 	SimulateFailure(flags []string) error
 	Failover(name string) error
 	PendingScripts() []sentinel.PendingScript
+	GossipMembers() int
 }
 
 // Config is how the server listens and whom it lets in.

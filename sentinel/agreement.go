@@ -59,7 +59,9 @@ func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bo
 		if m.flags&flagSDown == 0 || si.conn == nil || si.disconnect || si.askBusy {
 			continue
 		}
-		if !forced && now.Sub(si.lastDownRep) < t.AskPeriod {
+		// Throttle on when we last asked, not on the last answer: gossip
+		// refreshes answers too, and a vote only comes from asking.
+		if !forced && now.Sub(si.askSent) < t.AskPeriod {
 			continue
 		}
 		runID := "*"
@@ -67,6 +69,7 @@ func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bo
 			runID = g.s.myID
 		}
 		si.askBusy = true
+		si.askSent = now
 		g.async(ctx, si, func(reply any, err error) {
 			si.askBusy = false
 			arr, ok := reply.([]any)

@@ -246,10 +246,16 @@ func (g *group) checkSDown(i *instance, now time.Time, t Timing) {
 			i.flags |= flagSDown
 			i.sDownSince = now
 			g.emit(LevelWarning, "+sdown", i, "")
+			if i.kind == KindMaster {
+				g.s.kickGossip()
+			}
 		}
 	} else if i.flags&flagSDown != 0 {
 		i.flags &^= flagSDown | flagScriptKillSent
 		g.emit(LevelWarning, "-sdown", i, "")
+		if i.kind == KindMaster {
+			g.s.kickGossip()
+		}
 	}
 }
 

@@ -46,7 +46,8 @@ type instance struct {
 	pingBusy    bool
 	infoBusy    bool
 	pubBusy     bool
-	askBusy     bool // is-master-down-by-addr in flight (peers)
+	askBusy     bool      // is-master-down-by-addr in flight (peers)
+	askSent     time.Time // when it was last sent
 	lastPub     time.Time
 	lastHello   time.Time
 	lastDownRep time.Time // last is-master-down-by-addr reply (peers)

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"github.com/qsentinel/qsentinel/quorum"
 	"log/slog"
 	"os"
 	"sort"
@@ -30,6 +31,7 @@ type Options struct {
 	TLS         *tls.Config  // for links to Redis and peers, when they use TLS
 	RequirePass string       // our own password; peers are assumed to share it
 	Crash       func()       // SIMULATE-FAILURE crash; nil: exit(99)
+	Gossip      *GossipOptions
 }
 
 // Sentinel is the monitored world: every master group, our identity and
@@ -61,6 +63,10 @@ type Sentinel struct {
 	// voteMu serializes epoch changes with votes, so that "at most one
 	// vote per epoch" holds across masters; taken under a group lock.
 	voteMu sync.Mutex
+
+	gossipKick chan struct{}
+	gossipMu   sync.Mutex
+	gossip     *quorum.Gossip
 
 	saveMu  sync.Mutex
 	dirty   chan struct{}
@@ -96,6 +102,8 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		groups: map[string]*group{},
 		peers:  map[string]*peerConn{},
 		dirty:  make(chan struct{}, 1),
+
+		gossipKick: make(chan struct{}, 1),
 	}
 	if cfg.MyID == "" {
 		var b [20]byte
@@ -280,6 +288,10 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.flushLoop(ctx) }()
 	go func() { defer wg.Done(); s.tiltLoop(ctx) }()
+	if s.opts.Gossip != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.runGossip(ctx) }()
+	}
 	<-ctx.Done()
 	wg.Wait()
 	for _, g := range s.groupList() {

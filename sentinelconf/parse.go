@@ -47,6 +47,17 @@ type File struct {
 	// ConfStore rewrites them when the file on disk cannot be read, and
 	// ApplyArgs re-parses them with the command-line options appended.
 	Lines []string
+	// Gossip is our memberlist layer (YAML keys gossip_*, or --gossip-*
+	// options after a .conf path); redis-sentinel has no equivalent.
+	Gossip Gossip
+}
+
+// Gossip configures the memberlist layer between our instances.
+type Gossip struct {
+	Bind      string   // host:port; empty: off
+	Advertise string   // host:port others reach us at
+	Join      []string // host:port of peers
+	Key       string   // shared secret; empty: no encryption
 }
 
 // ConfigError is a config file problem, tied to a line when one is known.

@@ -31,6 +31,10 @@ type YAMLConfig struct {
 	DenyScriptsReconfig bool         `mapstructure:"deny_scripts_reconfig"`
 	SentinelUser        string       `mapstructure:"sentinel_user"`
 	SentinelPass        string       `mapstructure:"sentinel_pass"`
+	GossipBind          string       `mapstructure:"gossip_bind"`
+	GossipAdvertise     string       `mapstructure:"gossip_advertise"`
+	GossipJoin          []string     `mapstructure:"gossip_join"`
+	GossipKey           string       `mapstructure:"gossip_key"`
 	Masters             []YAMLMaster `mapstructure:"masters"`
 }
 
@@ -72,6 +76,10 @@ func yamlDefaults() map[string]any {
 		"deny_scripts_reconfig": true,
 		"sentinel_user":         "",
 		"sentinel_pass":         "",
+		"gossip_bind":           "",
+		"gossip_advertise":      "",
+		"gossip_join":           []string{},
+		"gossip_key":            "",
 	}
 }
 
@@ -131,6 +139,7 @@ func (y *YAMLConfig) file() (*File, error) {
 	if y.AnnouncePort < 0 || y.AnnouncePort > 65535 {
 		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
 	}
+	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
 	c := &f.Sentinel
 	c.Port = y.Port
 	c.AnnounceIP, c.AnnouncePort = y.AnnounceIP, y.AnnouncePort

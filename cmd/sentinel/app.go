@@ -54,9 +54,16 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			return nil, fmt.Errorf("config path: %w", err)
 		}
 		path = abs
+		rest, gossip, gerr := gossipArgs(args[1:])
+		if gerr != nil {
+			return nil, gerr
+		}
 		f, err := sentinelconf.ParseFile(path)
 		if err == nil {
-			err = sentinelconf.ApplyArgs(f, args[1:])
+			err = sentinelconf.ApplyArgs(f, rest)
+		}
+		if err == nil {
+			f.Gossip = gossip
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
@@ -85,11 +92,18 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
-	sent, err := sentinel.New(file.Sentinel, sentinel.Options{
+	opts := sentinel.Options{
 		Store:       store,
 		Logger:      logger,
 		RequirePass: file.Server.RequirePass,
-	})
+	}
+	if file.Gossip.Bind != "" {
+		opts.Gossip = &sentinel.GossipOptions{
+			Bind: file.Gossip.Bind, Advertise: file.Gossip.Advertise,
+			Join: file.Gossip.Join, SecretKey: gossipKey(file.Gossip.Key),
+		}
+	}
+	sent, err := sentinel.New(file.Sentinel, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,9 @@ type SentinelConfig struct {
 	Monitors []Monitor
 	// Extra lines are written verbatim after the generated ones.
 	Extra []string
+	// Args follow the config path on the command line (ours only:
+	// --gossip-bind and friends).
+	Args []string
 }
 
 // Render writes the config for port and dir, in the redis-sentinel format
@@ -88,13 +91,18 @@ func (c *Cluster) StartSentinel(impl Impl, name string, sc SentinelConfig) *Sent
 	if err := os.WriteFile(path, []byte(sc.Render(0, dir)), 0o644); err != nil {
 		c.t.Fatalf("write config: %v", err)
 	}
-	return c.StartSentinelOnConf(impl, name, path)
+	return c.startSentinel(impl, name, path, sc.Args)
 }
 
 // StartSentinelOnConf starts a sentinel on an existing config file (a
 // copy of another sentinel's, say). Its port directive is replaced by a
 // free port; everything else is left as it is.
 func (c *Cluster) StartSentinelOnConf(impl Impl, name, path string) *Sentinel {
+	c.t.Helper()
+	return c.startSentinel(impl, name, path, nil)
+}
+
+func (c *Cluster) startSentinel(impl Impl, name, path string, args []string) *Sentinel {
 	c.t.Helper()
 	var bin string
 	if impl == Real {
@@ -106,7 +114,7 @@ func (c *Cluster) StartSentinelOnConf(impl Impl, name, path string) *Sentinel {
 		if err := SetConfPort(path, port); err != nil {
 			return nil, err
 		}
-		return NewProcess(name, bin, filepath.Dir(path), path), nil
+		return NewProcess(name, bin, filepath.Dir(path), append([]string{path}, args...)...), nil
 	})
 	return &Sentinel{Process: p, Impl: impl, Port: port, ConfPath: path}
 }
