@@ -421,3 +421,38 @@ func TestLeaderCrashMidFailover(t *testing.T) {
 		}
 	}
 }
+
+// TestHungRedisDelaysNobody: one master hangs (SIGSTOP, so TCP stays up
+// and nothing answers) while another is killed; both fail over, and the
+// killed one as fast as it would alone.
+func TestHungRedisDelaysNobody(t *testing.T) {
+	c := cluster.New(t)
+	hung := c.StartRedis("hung-master")
+	hungReplica := c.StartReplica("hung-replica", hung)
+	dead := c.StartRedis("dead-master")
+	deadReplica := c.StartReplica("dead-replica", dead)
+	cluster.WaitReplicaSynced(t, hungReplica)
+	cluster.WaitReplicaSynced(t, deadReplica)
+	mons := []cluster.Monitor{
+		{Name: "hung", Redis: hung, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second},
+		{Name: "dead", Redis: dead, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second},
+	}
+	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mons)
+	for _, s := range g.ss {
+		s.WaitReplica(t, "hung", hungReplica.Addr(), 30*time.Second)
+		s.WaitReplica(t, "dead", deadReplica.Addr(), 30*time.Second)
+	}
+	if err := hung.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Thaw()
+	start := time.Now()
+	dead.Kill()
+	g.waitSwitched(t, "dead", deadReplica.Addr(), 20*time.Second)
+	took := time.Since(start)
+	t.Logf("killed master switched on every sentinel after %v while another master hung", took.Round(time.Millisecond))
+	if took > 4*time.Second {
+		t.Errorf("failover of the killed master took %v with down-after 1s: the hung one delayed it", took)
+	}
+	g.waitSwitched(t, "hung", hungReplica.Addr(), 20*time.Second)
+}
