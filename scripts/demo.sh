@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Local demo on loopback: a Redis master with a replica, three of our
-# sentinels, and what they discover about each other. Leaves nothing behind.
+# Local demo on loopback: four Redis ports, each a master with a replica,
+# three of our sentinels; discovery, then a master is killed and the
+# failover is shown with timings, then the old master rejoins as a replica.
+# Leaves nothing behind, Ctrl-C included.
 set -euo pipefail
+# Job-control noise ("Killed", the closed event stream) is expected here.
+exec 2> >(grep --line-buffered -v -E " Killed | closed the connection" >&2)
 cd "$(dirname "$0")/.."
 BIN=${SENTINEL_BIN:-bin/sentinel}
 [ -x "$BIN" ] || go build -o "$BIN" ./cmd/sentinel
@@ -11,7 +15,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$work"
+	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -21,70 +25,99 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 now_ms() { date +%s%3N; }
 wait_ping() { for _ in $(seq 100); do redis-cli -p "$1" PING >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "port $1 did not answer"; exit 1; }
 
-master=$(free_port); replica=$(free_port)
-redis-server --port "$master" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/master.log" &
-pids+=($!)
-redis-server --port "$replica" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/replica.log" --replicaof 127.0.0.1 "$master" &
-pids+=($!)
-wait_ping "$master"; wait_ping "$replica"
-echo "redis master 127.0.0.1:$master, replica 127.0.0.1:$replica"
+NPORTS=${NPORTS:-4}
+masters=(); replicas=(); mpids=()
+for n in $(seq 1 "$NPORTS"); do
+	m=$(free_port); r=$(free_port)
+	redis-server --port "$m" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/m$n.log" &
+	mpids+=($!); pids+=($!)
+	redis-server --port "$r" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/r$n.log" --replicaof 127.0.0.1 "$m" &
+	pids+=($!)
+	masters+=("$m"); replicas+=("$r")
+done
+for n in $(seq 0 $((NPORTS - 1))); do wait_ping "${masters[$n]}"; wait_ping "${replicas[$n]}"; done
+for n in $(seq 0 $((NPORTS - 1))); do echo "redis port$((n + 1)): master 127.0.0.1:${masters[$n]}, replica 127.0.0.1:${replicas[$n]}"; done
 
 sports=()
 t0=$(now_ms)
-for n in 1 2 3; do
+for s in 1 2 3; do
 	p=$(free_port); sports+=("$p")
-	mkdir -p "$work/s$n"
-	cat >"$work/s$n/sentinel.conf" <<EOF
-port $p
-bind 127.0.0.1
-dir $work/s$n
-sentinel monitor mymaster 127.0.0.1 $master 2
-sentinel down-after-milliseconds mymaster 1000
-sentinel failover-timeout mymaster 10000
-EOF
-	"$BIN" "$work/s$n/sentinel.conf" >"$work/s$n/log" 2>&1 &
+	mkdir -p "$work/s$s"
+	{
+		echo "port $p"; echo "bind 127.0.0.1"; echo "dir $work/s$s"
+		for n in $(seq 0 $((NPORTS - 1))); do
+			echo "sentinel monitor port$((n + 1)) 127.0.0.1 ${masters[$n]} 2"
+			echo "sentinel down-after-milliseconds port$((n + 1)) 1000"
+			echo "sentinel failover-timeout port$((n + 1)) 10000"
+		done
+	} >"$work/s$s/sentinel.conf"
+	"$BIN" "$work/s$s/sentinel.conf" >"$work/s$s/log" 2>&1 &
 	pids+=($!)
 done
 for p in "${sports[@]}"; do wait_ping "$p"; done
 echo "three sentinels on ports ${sports[*]}"
 
-# Discovery: every sentinel finds the replica (from INFO) and both peers
+# Discovery: every sentinel finds each replica (from INFO) and both peers
 # (from hello messages on __sentinel__:hello).
-for _ in $(seq 200); do
+for _ in $(seq 300); do
 	done_all=1
 	for p in "${sports[@]}"; do
-		r=$(redis-cli -p "$p" SENTINEL MASTER mymaster | awk 'f{print;f=0} /^num-slaves$|^num-other-sentinels$/{f=1}' | tr '\n' ' ')
-		[ "$r" = "1 2 " ] || done_all=0
+		for n in $(seq 1 "$NPORTS"); do
+			r=$(redis-cli -p "$p" SENTINEL MASTER "port$n" | awk 'f{print;f=0} /^num-slaves$|^num-other-sentinels$/{f=1}' | tr '\n' ' ')
+			[ "$r" = "1 2 " ] || done_all=0
+		done
 	done
 	[ $done_all = 1 ] && break
 	sleep 0.1
 done
 t1=$(now_ms)
-echo "full discovery (1 replica, 2 peers on each sentinel) after $((t1 - t0)) ms"
+echo "full discovery ($NPORTS replicas and 2 peers on each sentinel) after $((t1 - t0)) ms"
 echo
-echo "\$ redis-cli -p ${sports[0]} SENTINEL get-master-addr-by-name mymaster"
-redis-cli -p "${sports[0]}" SENTINEL get-master-addr-by-name mymaster
-echo
-echo "\$ redis-cli -p ${sports[0]} SENTINEL replicas mymaster   (name, flags, link status)"
-redis-cli -p "${sports[0]}" SENTINEL replicas mymaster | awk 'f{print "  " k ": " $0;f=0} /^(name|flags|master-link-status)$/{k=$0;f=1}'
-echo
-echo "\$ redis-cli -p ${sports[0]} SENTINEL sentinels mymaster   (peers found through hello)"
-redis-cli -p "${sports[0]}" SENTINEL sentinels mymaster | awk 'f{print "  " k ": " $0;f=0} /^(ip|port|flags)$/{k=$0;f=1}'
+echo "\$ redis-cli -p ${sports[0]} SENTINEL get-master-addr-by-name port1"
+redis-cli -p "${sports[0]}" SENTINEL get-master-addr-by-name port1
 echo
 echo "\$ redis-cli -p ${sports[0]} INFO sentinel"
 redis-cli -p "${sports[0]}" INFO sentinel | tr -d '\r' | sed 's/^/  /'
 echo
-echo "killing the master (kill -9) to show subjective down..."
+
+# Every event of the first sentinel, with arrival times.
+redis-cli -p "${sports[0]}" PSUBSCRIBE '*' | while read -r line; do echo "$(now_ms) $line"; done >"$work/events" &
+pids+=($!)
+sleep 0.3
+redis-cli -p "${masters[0]}" SET demo:key "written before the failover" >/dev/null
+echo "killing the master of port1 (kill -9 127.0.0.1:${masters[0]}), down-after 1000 ms..."
 t2=$(now_ms)
-kill -9 "${pids[0]}"
-for _ in $(seq 100); do
-	redis-cli -p "${sports[0]}" SENTINEL master mymaster | grep -q s_down && break
+kill -9 "${mpids[0]}"
+for _ in $(seq 300); do
+	a=$(redis-cli -p "${sports[0]}" SENTINEL get-master-addr-by-name port1 | tail -1)
+	[ "$a" = "${replicas[0]}" ] && break
+	sleep 0.02
+done
+t3=$(now_ms)
+ev() { awk -v t="$t2" -v name="$1" '$2==name || $0 ~ "^[0-9]+ "name"$" {getline; getline; printf "  %-24s +%5d ms\n", name, $1 - t; exit}' "$work/events"; }
+echo "events seen on sentinel 1 (ms after the kill):"
+grep -n '' "$work/events" >/dev/null 2>&1 || true
+for e in +sdown +odown +try-failover +elected-leader +selected-slave +promoted-slave +switch-master; do
+	line=$(awk -v e="$e" '$2==e {getline; getline; print $1; exit}' "$work/events")
+	if [ -n "$line" ]; then printf "  %-16s +%5d ms\n" "$e" $((line - t2)); fi
+done
+echo "get-master-addr-by-name port1 -> 127.0.0.1:$(redis-cli -p "${sports[0]}" SENTINEL get-master-addr-by-name port1 | tail -1) after $((t3 - t2)) ms"
+for p in "${sports[@]:1}"; do
+	echo "  sentinel on $p says: $(redis-cli -p "$p" SENTINEL get-master-addr-by-name port1 | paste -sd: -)"
+done
+echo "the key written before: '$(redis-cli -p "${replicas[0]}" GET demo:key)' on the new master"
+echo
+echo "restarting the old master (empty); the sentinels turn it into a replica of the new one..."
+redis-server --port "${masters[0]}" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/m1b.log" &
+pids+=($!)
+t4=$(now_ms)
+for _ in $(seq 600); do
+	redis-cli -p "${masters[0]}" ROLE 2>/dev/null | head -1 | grep -q slave && break
 	sleep 0.05
 done
-echo "  +sdown seen $(( $(now_ms) - t2 )) ms after the kill (down-after 1000 ms)"
-echo "  flags now: $(redis-cli -p "${sports[0]}" SENTINEL master mymaster | awk 'f{print;f=0} /^flags$/{f=1}')"
+echo "  old master 127.0.0.1:${masters[0]} is now: $(redis-cli -p "${masters[0]}" ROLE | head -3 | paste -sd' ' -) ($(( $(now_ms) - t4 )) ms; redis-sentinel waits 4 hello periods first, so do we)"
 echo
-echo "the state each sentinel persisted ($work/s1/sentinel.conf):"
-grep '^sentinel' "$work/s1/sentinel.conf" | sed 's/^/  /'
+echo "the state each sentinel persisted ($work/s1/sentinel.conf, generated part):"
+sed -n '/# Generated by CONFIG REWRITE/,$p' "$work/s1/sentinel.conf" | grep -E 'port1|current-epoch|myid' | sed 's/^/  /'
 echo
 echo "demo done; stopping everything."

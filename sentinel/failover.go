@@ -71,7 +71,7 @@ func (g *group) failoverStep(ctx context.Context, now time.Time, t Timing) {
 		}
 		fallthrough
 	case FailoverSelectSlave:
-		g.failoverSelectSlave(now, t)
+		g.failoverSelectSlave(ctx, now, t)
 		if g.failoverState != FailoverSendSlaveofNoOne {
 			return
 		}
@@ -142,8 +142,16 @@ func (g *group) selectReplica(now time.Time, t Timing) *instance {
 	return nil
 }
 
-func (g *group) failoverSelectSlave(now time.Time, t Timing) {
+func (g *group) failoverSelectSlave(ctx context.Context, now time.Time, t Timing) {
 	r := g.selectReplica(now, t)
+	if r == nil && now.Sub(g.failoverStateSince) < selectGrace {
+		// We got here faster than redis-sentinel would (its election
+		// takes a second or more); the replicas' INFO may simply be older
+		// than the five ping periods a candidate needs. Refresh it and
+		// look again at the next tick before giving up.
+		g.refreshReplicaInfo(ctx)
+		return
+	}
 	if r == nil {
 		g.emit(LevelWarning, "-failover-abort-no-good-slave", g.master, "")
 		g.abortFailover(now)
@@ -153,6 +161,18 @@ func (g *group) failoverSelectSlave(now time.Time, t Timing) {
 	r.flags |= flagPromoted
 	g.setFailoverState(FailoverSendSlaveofNoOne, now)
 	g.emit(LevelNotice, "+failover-state-send-slaveof-noone", r, "")
+}
+
+// selectGrace bounds the wait for fresh replica INFO in select_slave.
+const selectGrace = 2 * time.Second
+
+// refreshReplicaInfo sends INFO to every reachable replica now.
+func (g *group) refreshReplicaInfo(ctx context.Context) {
+	for _, r := range g.replicas {
+		if !r.infoBusy && r.conn != nil && !r.disconnect {
+			g.sendInfo(ctx, r)
+		}
+	}
 }
 
 func (g *group) failoverSendSlaveOfNoOne(ctx context.Context, now time.Time) {
@@ -300,8 +320,8 @@ func (s *Sentinel) Failover(name string) error {
 		g.startFailover(now)
 		g.master.flags |= flagForceFailover
 		// Go now rather than at the next tick.
-		if ctx := s.runCtx(); ctx != nil {
-			g.failoverStep(ctx, now, s.timing())
+		if g.ctx != nil {
+			g.failoverStep(g.ctx, now, s.timing())
 		}
 	}); e != nil {
 		return e

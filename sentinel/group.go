@@ -66,6 +66,7 @@ type group struct {
 	failoverStartTime  time.Time
 	failoverStateSince time.Time
 
+	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -122,6 +123,9 @@ func (g *group) parallelSyncs() int {
 // start runs the group's timer until stop.
 func (g *group) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
+	g.mu.Lock()
+	g.ctx = ctx
+	g.mu.Unlock()
 	g.cancel = cancel
 	g.done = make(chan struct{})
 	go g.run(ctx)
@@ -248,6 +252,9 @@ func (g *group) checkSDown(i *instance, now time.Time, t Timing) {
 			g.emit(LevelWarning, "+sdown", i, "")
 			if i.kind == KindMaster {
 				g.s.kickGossip()
+				// A failover may follow within milliseconds: have the
+				// replicas' state fresh for the selection.
+				g.refreshReplicaInfo(g.ctx)
 			}
 		}
 	} else if i.flags&flagSDown != 0 {

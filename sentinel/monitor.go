@@ -103,7 +103,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	}
 	if i.kind != KindSentinel && !i.infoBusy {
 		infoPeriod := t.InfoPeriod
-		if i.kind == KindReplica && (g.master.flags&(flagODown|flagFailoverInProgress) != 0 || i.masterLinkDownTime != 0) {
+		if i.kind == KindReplica && (g.master.flags&(flagSDown|flagODown|flagFailoverInProgress) != 0 || i.masterLinkDownTime != 0) {
 			infoPeriod = time.Second
 		}
 		if i.infoRefresh.IsZero() || now.Sub(i.infoRefresh) > infoPeriod {

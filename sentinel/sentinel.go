@@ -158,13 +158,6 @@ func (s *Sentinel) bumpEpoch(e uint64) bool {
 
 func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
 
-// runCtx is the context Run was started with (nil before Run).
-func (s *Sentinel) runCtx() context.Context {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.ctx
-}
-
 // simulatedCrash is SENTINEL SIMULATE-FAILURE's crash: the process exits
 // at once, as redis-sentinel does, so tests can kill a leader at an exact
 // step. The config is saved first, as it would have been before the step.
