@@ -97,10 +97,19 @@ func (s *Server) infoSection(name string) string {
 		line("instantaneous_ops_per_sec", 0)
 		line("total_net_input_bytes", s.stats.netIn.Load())
 		line("total_net_output_bytes", s.stats.netOut.Load())
+		// The rest of redis's Stats section, so parsers find every field;
+		// a sentinel has no keyspace, forks or replication traffic.
+		for _, f := range statsZeros1 {
+			b.WriteString(f + "\r\n")
+		}
 		line("rejected_connections", s.stats.rejected.Load())
-		line("pubsub_channels", 0)
-		line("pubsub_patterns", 0)
+		for _, f := range statsZeros2 {
+			b.WriteString(f + "\r\n")
+		}
 		line("total_error_replies", s.stats.errors.Load())
+		for _, f := range statsZeros3 {
+			b.WriteString(f + "\r\n")
+		}
 	case "cpu":
 		b.WriteString("# CPU\r\n")
 		var ru syscall.Rusage
@@ -160,3 +169,28 @@ func osName() string {
 	}
 	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
 }
+
+var (
+	statsZeros1 = []string{
+		"total_net_repl_input_bytes:0", "total_net_repl_output_bytes:0",
+		"instantaneous_input_kbps:0.00", "instantaneous_output_kbps:0.00",
+		"instantaneous_input_repl_kbps:0.00", "instantaneous_output_repl_kbps:0.00",
+	}
+	statsZeros2 = []string{
+		"sync_full:0", "sync_partial_ok:0", "sync_partial_err:0", "expired_keys:0",
+		"expired_stale_perc:0.00", "expired_time_cap_reached_count:0", "expire_cycle_cpu_milliseconds:0",
+		"evicted_keys:0", "evicted_clients:0", "total_eviction_exceeded_time:0",
+		"current_eviction_exceeded_time:0", "keyspace_hits:0", "keyspace_misses:0",
+		"pubsub_channels:0", "pubsub_patterns:0", "pubsubshard_channels:0", "latest_fork_usec:0",
+		"total_forks:0", "migrate_cached_sockets:0", "slave_expires_tracked_keys:0",
+		"active_defrag_hits:0", "active_defrag_misses:0", "active_defrag_key_hits:0",
+		"active_defrag_key_misses:0", "total_active_defrag_time:0", "current_active_defrag_time:0",
+		"tracking_total_keys:0", "tracking_total_items:0", "tracking_total_prefixes:0",
+		"unexpected_error_replies:0",
+	}
+	statsZeros3 = []string{
+		"dump_payload_sanitizations:0", "total_reads_processed:0", "total_writes_processed:0",
+		"io_threaded_reads_processed:0", "io_threaded_writes_processed:0",
+		"reply_buffer_shrinks:0", "reply_buffer_expands:0",
+	}
+)
