@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -455,4 +457,78 @@ func TestHungRedisDelaysNobody(t *testing.T) {
 		t.Errorf("failover of the killed master took %v with down-after 1s: the hung one delayed it", took)
 	}
 	g.waitSwitched(t, "hung", hungReplica.Addr(), 20*time.Second)
+}
+
+// TestScriptsRunOnFailover: notification-script gets every warning event
+// with redis-sentinel's two arguments, client-reconfig-script gets
+// "<master> <leader|observer> start <from-ip> <from-port> <to-ip> <to-port>".
+func TestScriptsRunOnFailover(t *testing.T) {
+	c := cluster.New(t)
+	master := c.StartRedis("master")
+	replica := c.StartReplica("replica", master)
+	cluster.WaitReplicaSynced(t, replica)
+	dir := c.NewDir("scripts")
+	notify, reconf := filepath.Join(dir, "notify.sh"), filepath.Join(dir, "reconf.sh")
+	for _, f := range []string{notify, reconf} {
+		body := "#!/bin/sh\necho \"$@\" >> " + f + ".$PPID.out\n"
+		if err := os.WriteFile(f, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
+	g := &group{c: c}
+	for k := range 3 {
+		g.ss = append(g.ss, c.StartSentinel(cluster.Ours, fmt.Sprintf("ours%d", k), cluster.SentinelConfig{Monitors: mon, Extra: []string{
+			"sentinel notification-script mymaster " + notify,
+			"sentinel client-reconfig-script mymaster " + reconf,
+		}}))
+	}
+	for _, s := range g.ss {
+		s.WaitSentinels(t, "mymaster", 2, 30*time.Second)
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+	}
+	master.Kill()
+	g.waitSwitched(t, "mymaster", replica.Addr(), 30*time.Second)
+	from := fmt.Sprintf("127.0.0.1 %d 127.0.0.1 %d", master.Port, replica.Port)
+	var notes, reconfs []string
+	cluster.WaitFor(t, 10*time.Second, "scripts to run on every sentinel", func() error {
+		notes, reconfs = nil, nil
+		for _, s := range g.ss {
+			pid := strconv.Itoa(s.Pid())
+			n, _ := os.ReadFile(notify + "." + pid + ".out")
+			r, _ := os.ReadFile(reconf + "." + pid + ".out")
+			if !strings.Contains(string(n), "+switch-master mymaster "+from) {
+				return fmt.Errorf("%s notification-script got %q", s.Name, n)
+			}
+			if len(r) == 0 {
+				return fmt.Errorf("%s client-reconfig-script did not run", s.Name)
+			}
+			notes, reconfs = append(notes, string(n)), append(reconfs, strings.TrimSpace(string(r)))
+		}
+		return nil
+	})
+	leaders := 0
+	for _, n := range notes {
+		if strings.Contains(n, "+elected-leader master mymaster") && !strings.Contains(n, "+sdown master mymaster") {
+			t.Errorf("the leader's notification-script did not get +sdown: %q", n)
+		}
+	}
+	for _, r := range reconfs {
+		switch r {
+		case "mymaster leader start " + from:
+			leaders++
+		case "mymaster observer start " + from:
+		default:
+			t.Errorf("client-reconfig-script arguments: %q", r)
+		}
+	}
+	if leaders != 1 {
+		t.Errorf("%d leaders ran client-reconfig-script, want 1: %q", leaders, reconfs)
+	}
+	for _, s := range g.ss {
+		v, err := s.Do("SENTINEL", "PENDING-SCRIPTS")
+		if err != nil || v.Kind != cluster.Array {
+			t.Errorf("PENDING-SCRIPTS: %v %v", v, err)
+		}
+	}
 }

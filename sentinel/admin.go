@@ -287,7 +287,8 @@ func (s *Sentinel) InfoCache(names []string) []InfoCacheEntry {
 
 // Info is the data of INFO's # Sentinel section.
 func (s *Sentinel) Info() InfoSummary {
-	sum := InfoSummary{TiltSince: -1, SimulateFailureFlag: int(s.simFlags.Load())}
+	sum := InfoSummary{TiltSince: -1, SimulateFailureFlag: int(s.simFlags.Load()),
+		RunningScripts: s.scripts.Running(), ScriptsQueueLength: s.scripts.Queued()}
 	s.tiltMu.Lock()
 	if s.tilt {
 		sum.Tilt = true
@@ -627,4 +628,16 @@ func (s *Sentinel) SimulateFailure(flags []string) error {
 }
 
 // PendingScripts is SENTINEL PENDING-SCRIPTS.
-func (s *Sentinel) PendingScripts() []PendingScript { return nil }
+func (s *Sentinel) PendingScripts() []PendingScript {
+	ps := s.scripts.Pending()
+	out := make([]PendingScript, 0, len(ps))
+	for _, p := range ps {
+		flags := "scheduled"
+		if p.Running {
+			flags = "running"
+		}
+		out = append(out, PendingScript{Argv: p.Argv, Flags: flags, PID: p.PID,
+			RunTime: p.RunTime, RunDelay: p.RunDelay, RetryCount: p.RetryCount})
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -224,6 +225,20 @@ func (g *group) emit(level Level, typ string, i *instance, text string) {
 		payload = text
 	}
 	g.s.publish(Event{Level: level, Type: typ, Payload: payload, Master: g.name})
+	// redis-sentinel runs the notification script for every warning-level
+	// event tied to a master (all of a group's; only TILT is global).
+	if level == LevelWarning && g.cfg.NotificationScript != "" {
+		g.s.scripts.Schedule(g.cfg.NotificationScript, typ, payload)
+	}
+}
+
+// clientReconfig is sentinelCallClientReconfScript.
+func (g *group) clientReconfig(role, state string, from, to Addr) {
+	if g.cfg.ClientReconfigScript == "" {
+		return
+	}
+	g.s.scripts.Schedule(g.cfg.ClientReconfigScript, g.name, role, state,
+		from.Host, strconv.Itoa(from.Port), to.Host, strconv.Itoa(to.Port))
 }
 
 func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {

@@ -111,6 +111,7 @@ func (s *Sentinel) ProcessHello(payload string) {
 			g.emit(LevelWarning, "+switch-master", nil, g.name+" "+old.Host+" "+strconv.Itoa(old.Port)+" "+
 				h.MasterAddr.Host+" "+strconv.Itoa(h.MasterAddr.Port))
 			g.switchMaster(h.MasterAddr, now)
+			g.clientReconfig("observer", "start", old, h.MasterAddr)
 		}
 	}
 	si.lastHello = now

@@ -153,6 +153,7 @@ func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
 		g.s.simulatedCrash()
 	}
 	g.emit(LevelWarning, "+failover-state-reconf-slaves", g.master, "")
+	g.clientReconfig("leader", "start", g.master.addr, i.addr)
 	g.forceHello()
 }
 

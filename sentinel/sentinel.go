@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/quorum"
 	"log/slog"
 	"os"
@@ -64,6 +65,7 @@ type Sentinel struct {
 	// vote per epoch" holds across masters; taken under a group lock.
 	voteMu sync.Mutex
 
+	scripts    *failover.Scripts
 	gossipKick chan struct{}
 	gossipMu   sync.Mutex
 	gossip     *quorum.Gossip
@@ -113,6 +115,12 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		cfg.MyID = hex.EncodeToString(b[:])
 		s.markDirty()
 	}
+	s.scripts = failover.NewScripts(func() failover.ScriptLimits {
+		l := failover.DefaultScriptLimits()
+		t := s.timing()
+		l.MaxRuntime, l.RetryDelay = t.ScriptMaxRuntime, t.ScriptRetryDelay
+		return l
+	}, s.logger)
 	s.myID = cfg.MyID
 	s.epoch.Store(cfg.CurrentEpoch)
 	now := s.clock.Now()
@@ -281,6 +289,8 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.flushLoop(ctx) }()
 	go func() { defer wg.Done(); s.tiltLoop(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.scripts.Run(ctx) }()
 	if s.opts.Gossip != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.runGossip(ctx) }()
