@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"strconv"
+
+	"github.com/qsentinel/qsentinel/sdsargs"
 )
 
 // Limits mirror redis-server's (networking.c) so that a client gets the same
@@ -182,9 +184,13 @@ func (r *reader) inline() ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	args, ok := splitArgs(line)
-	if !ok {
+	words, err := sdsargs.Split(string(line))
+	if err != nil {
 		return nil, protocolError("unbalanced quotes in request")
+	}
+	args := make([][]byte, len(words))
+	for i, w := range words {
+		args[i] = []byte(w)
 	}
 	return args, nil
 }
@@ -195,108 +201,4 @@ func parseInt(b []byte) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	return n, err == nil
-}
-
-// splitArgs is redis's sdssplitargs: whitespace-separated words, with
-// "double quotes" (C escapes, \xHH) and 'single quotes'; a closing quote
-// must be followed by a space or the end.
-func splitArgs(line []byte) ([][]byte, bool) {
-	var out [][]byte
-	p := 0
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return out, true
-		}
-		var cur bytes.Buffer
-		inq, insq, done := false, false, false
-		for !done {
-			if inq {
-				if p >= len(line) {
-					return nil, false
-				}
-				if line[p] == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]) {
-					cur.WriteByte(hexVal(line[p+2])<<4 | hexVal(line[p+3]))
-					p += 3
-				} else if line[p] == '\\' && p+1 < len(line) {
-					p++
-					switch line[p] {
-					case 'n':
-						cur.WriteByte('\n')
-					case 'r':
-						cur.WriteByte('\r')
-					case 't':
-						cur.WriteByte('\t')
-					case 'b':
-						cur.WriteByte('\b')
-					case 'a':
-						cur.WriteByte('\a')
-					default:
-						cur.WriteByte(line[p])
-					}
-				} else if line[p] == '"' {
-					if p+1 < len(line) && !isSpace(line[p+1]) {
-						return nil, false
-					}
-					done = true
-				} else {
-					cur.WriteByte(line[p])
-				}
-			} else if insq {
-				if p >= len(line) {
-					return nil, false
-				}
-				if line[p] == '\\' && p+1 < len(line) && line[p+1] == '\'' {
-					p++
-					cur.WriteByte('\'')
-				} else if line[p] == '\'' {
-					if p+1 < len(line) && !isSpace(line[p+1]) {
-						return nil, false
-					}
-					done = true
-				} else {
-					cur.WriteByte(line[p])
-				}
-			} else {
-				if p >= len(line) {
-					break
-				}
-				switch c := line[p]; {
-				case isSpace(c):
-					done = true
-				case c == '"':
-					inq = true
-				case c == '\'':
-					insq = true
-				default:
-					cur.WriteByte(c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		out = append(out, cur.Bytes())
-	}
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == 0
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }

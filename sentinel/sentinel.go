@@ -6,14 +6,15 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
-	"github.com/qsentinel/qsentinel/failover"
-	"github.com/qsentinel/qsentinel/quorum"
 	"log/slog"
 	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/quorum"
 )
 
 // Clock tells time; tests replace it to drive timeouts without sleeping.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -132,7 +133,7 @@ func ApplyArgs(f *File, args []string) error {
 			}
 			opts.WriteString(a[2:])
 			opts.WriteString(" ")
-			parts, _ := splitArgs(a)
+			parts, _ := sdsargs.Split(a)
 			if len(parts) != 1 {
 				// "--port 6380" as one argument carries its own value.
 				handledLast = true
@@ -152,7 +153,7 @@ func ApplyArgs(f *File, args []string) error {
 				handledLast = true
 			}
 		default:
-			opts.WriteString(repr(a))
+			opts.WriteString(sdsargs.Repr(a))
 			opts.WriteString(" ")
 			handledLast = true
 		}
@@ -216,7 +217,7 @@ func parseLines(path string, lines []string) (*File, error) {
 		errAt := func(reason string) error {
 			return &ConfigError{File: path, Line: i + 1, Text: text, Reason: reason}
 		}
-		args, err := splitArgs(text)
+		args, err := sdsargs.Split(text)
 		if err != nil {
 			return nil, errAt("Unbalanced quotes in configuration line")
 		}
@@ -259,7 +260,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 		}
 		if kind == kindMulti && len(args) == 2 && args[1] != "" {
 			// redis lets "--bind 'a b'" mean two arguments.
-			sub, err := splitArgs(args[1])
+			sub, err := sdsargs.Split(args[1])
 			if err != nil {
 				return "Unbalanced quotes in configuration line"
 			}
@@ -587,7 +588,7 @@ func yesNo(s string) (bool, bool) {
 // "5000ms" means 5000 there and must here too.
 func atoi(s string) int64 {
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && sdsargs.IsSpace(s[i]) {
 		i++
 	}
 	neg := false
@@ -612,7 +613,7 @@ func atoi(s string) int64 {
 // garbage gives 0; a negative number wraps like in C.
 func strtoull(s string) uint64 {
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && sdsargs.IsSpace(s[i]) {
 		i++
 	}
 	neg := false

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -88,7 +89,7 @@ func Rewrite(old []string, cfg *sentinel.Config) []byte {
 			st.lines = append(st.lines, line)
 			continue
 		}
-		args, err := splitArgs(line)
+		args, err := sdsargs.Split(line)
 		if err != nil || len(args) == 0 || !knownDirective(strings.ToLower(args[0])) {
 			// What redis cannot parse survives as a comment.
 			st.lines = append(st.lines, "# ??? "+line)
@@ -191,7 +192,7 @@ func sentinelLines(st *rewriteState, c *sentinel.Config) {
 		return "no"
 	}
 	if c.MyID != "" {
-		st.rewrite("sentinel myid", "sentinel myid "+quoteArg(c.MyID), true)
+		st.rewrite("sentinel myid", "sentinel myid "+sdsargs.Quote(c.MyID), true)
 	}
 	st.rewrite("sentinel deny-scripts-reconfig", "sentinel deny-scripts-reconfig "+yn(c.DenyScriptsReconfig), !c.DenyScriptsReconfig)
 	st.rewrite("sentinel resolve-hostnames", "sentinel resolve-hostnames "+yn(c.ResolveHostnames), c.ResolveHostnames)
@@ -202,7 +203,7 @@ func sentinelLines(st *rewriteState, c *sentinel.Config) {
 		m := &c.Masters[i]
 		name := m.Name
 		put := func(opt string, args ...string) {
-			st.rewrite("sentinel "+opt, "sentinel "+opt+" "+joinArgs(append([]string{name}, args...)...), true)
+			st.rewrite("sentinel "+opt, "sentinel "+opt+" "+sdsargs.Join(append([]string{name}, args...)...), true)
 		}
 		put("monitor", m.Addr.Host, strconv.Itoa(m.Addr.Port), strconv.Itoa(m.Quorum))
 		if m.DownAfter > 0 && m.DownAfter != c.Timing.DefaultDownAfter {
@@ -256,15 +257,15 @@ func sentinelLines(st *rewriteState, c *sentinel.Config) {
 	}
 	st.rewrite("sentinel current-epoch", "sentinel current-epoch "+u(c.CurrentEpoch), true)
 	if c.AnnounceIP != "" {
-		st.rewrite("sentinel announce-ip", "sentinel announce-ip "+repr(c.AnnounceIP), true)
+		st.rewrite("sentinel announce-ip", "sentinel announce-ip "+sdsargs.Repr(c.AnnounceIP), true)
 	}
 	if c.AnnouncePort != 0 {
 		st.rewrite("sentinel announce-port", "sentinel announce-port "+strconv.Itoa(c.AnnouncePort), true)
 	}
 	if c.SentinelUser != "" {
-		st.rewrite("sentinel sentinel-user", "sentinel sentinel-user "+quoteArg(c.SentinelUser), true)
+		st.rewrite("sentinel sentinel-user", "sentinel sentinel-user "+sdsargs.Quote(c.SentinelUser), true)
 	}
 	if c.SentinelPass != "" {
-		st.rewrite("sentinel sentinel-pass", "sentinel sentinel-pass "+quoteArg(c.SentinelPass), true)
+		st.rewrite("sentinel sentinel-pass", "sentinel sentinel-pass "+sdsargs.Quote(c.SentinelPass), true)
 	}
 }

@@ -27,9 +27,27 @@ func main() {
 	settle := flag.Duration("settle", 15*time.Second, "wait after start before measuring (discovery)")
 	measure := flag.Duration("measure", 30*time.Second, "CPU measuring window")
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
+	mode := flag.String("mode", "all", "footprint, failover or all")
+	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
+	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
 	flag.Parse()
-	if err := run(*masters, *settle, *measure, *bin); err != nil {
-		log.Fatal(err)
+	if *mode == "footprint" || *mode == "all" {
+		if err := run(*masters, *settle, *measure, *bin); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *mode == "failover" || *mode == "all" {
+		var ns []int
+		for _, f := range strings.Split(*sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				log.Fatalf("-sizes: bad size %q", f)
+			}
+			ns = append(ns, n)
+		}
+		if err := failoverTable(ns, *runs); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 

@@ -1,20 +1,25 @@
-package sentinelconf
+// Package sdsargs is redis's argument syntax (sds.c): splitting a line
+// into arguments like sdssplitargs, used for config files and inline
+// commands, and quoting like sdscatrepr, used when redis writes a config.
+// One implementation, so that the config parser and the RESP server read
+// the same bytes the same way redis does.
+package sdsargs
 
 import (
 	"errors"
 	"strings"
 )
 
-// errUnbalanced is what splitArgs returns where sdssplitargs returns NULL.
-var errUnbalanced = errors.New("unbalanced quotes")
+// ErrUnbalanced is what Split returns where sdssplitargs returns NULL.
+var ErrUnbalanced = errors.New("unbalanced quotes")
 
-// splitArgs splits one config line into arguments exactly like redis's
+// Split splits one config line into arguments exactly like redis's
 // sdssplitargs (sds.c): blanks separate arguments; "double quotes" honour
 // \xHH, \n, \r, \t, \b, \a and backslash-anything; 'single quotes' only
 // honour \'; a closing quote must be followed by a blank or the end. Being
 // byte-for-byte faithful matters because a file that redis-sentinel accepts
 // must mean the same thing to us, and vice versa.
-func splitArgs(line string) ([]string, error) {
+func Split(line string) ([]string, error) {
 	// The line reaches redis as a C string: a NUL ends it.
 	if i := strings.IndexByte(line, 0); i >= 0 {
 		line = line[:i]
@@ -23,7 +28,7 @@ func splitArgs(line string) ([]string, error) {
 	p, n := 0, len(line)
 	for {
 		// Skipping uses isspace, which also knows \v and \f.
-		for p < n && isSpace(line[p]) {
+		for p < n && IsSpace(line[p]) {
 			p++
 		}
 		if p >= n {
@@ -59,12 +64,12 @@ func splitArgs(line string) ([]string, error) {
 						cur = append(cur, e)
 					}
 				case c == '"':
-					if p+1 < n && !isSpace(line[p+1]) {
-						return nil, errUnbalanced
+					if p+1 < n && !IsSpace(line[p+1]) {
+						return nil, ErrUnbalanced
 					}
 					done = true
 				case c == 0:
-					return nil, errUnbalanced
+					return nil, ErrUnbalanced
 				default:
 					cur = append(cur, c)
 				}
@@ -74,12 +79,12 @@ func splitArgs(line string) ([]string, error) {
 					p++
 					cur = append(cur, '\'')
 				case c == '\'':
-					if p+1 < n && !isSpace(line[p+1]) {
-						return nil, errUnbalanced
+					if p+1 < n && !IsSpace(line[p+1]) {
+						return nil, ErrUnbalanced
 					}
 					done = true
 				case c == 0:
-					return nil, errUnbalanced
+					return nil, ErrUnbalanced
 				default:
 					cur = append(cur, c)
 				}
@@ -103,8 +108,8 @@ func splitArgs(line string) ([]string, error) {
 	}
 }
 
-// isSpace is C's isspace in the "C" locale.
-func isSpace(c byte) bool {
+// IsSpace is C's isspace in the "C" locale.
+func IsSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
@@ -123,9 +128,9 @@ func hexVal(c byte) byte {
 	}
 }
 
-// repr quotes s like redis's sdscatrepr, the inverse of splitArgs for a
+// Repr quotes s like redis's sdscatrepr, the inverse of Split for a
 // double-quoted argument.
-func repr(s string) string {
+func Repr(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
@@ -159,29 +164,29 @@ func repr(s string) string {
 	return b.String()
 }
 
-// quoteArg returns s unchanged when splitArgs would read it back as one
-// identical argument, and repr(s) otherwise. redis-sentinel writes most
+// Quote returns s unchanged when Split would read it back as one
+// identical argument, and Repr(s) otherwise. redis-sentinel writes most
 // values raw with %s, so a password with a space becomes a file it cannot
 // load again; quoting only when needed keeps ordinary lines identical to
 // redis's while avoiding that trap.
-func quoteArg(s string) string {
+func Quote(s string) string {
 	if s == "" {
 		return `""`
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' {
-			return repr(s)
+			return Repr(s)
 		}
 	}
 	return s
 }
 
-// joinArgs renders arguments as one config line.
-func joinArgs(args ...string) string {
+// Join renders arguments as one config line.
+func Join(args ...string) string {
 	q := make([]string, len(args))
 	for i, a := range args {
-		q[i] = quoteArg(a)
+		q[i] = Quote(a)
 	}
 	return strings.Join(q, " ")
 }
