@@ -532,3 +532,38 @@ func TestScriptsRunOnFailover(t *testing.T) {
 		}
 	}
 }
+
+// TestForcedFailover: SENTINEL FAILOVER promotes the replica without any
+// agreement, and the others follow through the new config epoch; a second
+// one while it runs is refused like redis-sentinel refuses it.
+func TestForcedFailover(t *testing.T) {
+	c := cluster.New(t)
+	master := c.StartRedis("master")
+	replica := c.StartReplica("replica", master)
+	cluster.WaitReplicaSynced(t, replica)
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
+	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Real}, mon)
+	for _, s := range g.ss {
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+	}
+	conn := cluster.MustDial(t, g.ss[0].Addr())
+	if v, err := conn.Do("SENTINEL", "FAILOVER", "mymaster"); err != nil || v.Text() != "OK" {
+		t.Fatalf("SENTINEL FAILOVER: %v %v", v, err)
+	}
+	if v, _ := conn.Do("SENTINEL", "FAILOVER", "mymaster"); g.ss[0].Running() {
+		if got, _ := masterAddr(g.ss[0], "mymaster"); got != replica.Addr() && v.Text() != "INPROG Failover already in progress" {
+			t.Errorf("second SENTINEL FAILOVER during the first: %v", v)
+		}
+	}
+	g.waitSwitched(t, "mymaster", replica.Addr(), 20*time.Second)
+	cluster.WaitFor(t, 20*time.Second, "old master to replicate the new one", func() error {
+		info, err := master.Info("replication")
+		if err != nil {
+			return err
+		}
+		if info["role"] != "slave" || info["master_port"] != strconv.Itoa(replica.Port) {
+			return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
+		}
+		return nil
+	})
+}
