@@ -19,6 +19,7 @@ type InfoReport struct {
 	SlaveReplOffset    uint64
 	HasReplOffset      bool
 	ReplicaAnnounced   int // -1 when absent
+	MasterReplOffset   uint64
 }
 
 // ParseInfo extracts the replication facts from an INFO reply, reading the
@@ -52,6 +53,8 @@ func ParseInfo(info string) InfoReport {
 			r.MasterPort = atoiPrefix(l[12:])
 		case strings.HasPrefix(l, "master_link_status:"):
 			r.MasterLinkUp = strings.EqualFold(l[19:], "up")
+		case strings.HasPrefix(l, "master_repl_offset:"):
+			r.MasterReplOffset, _ = strconv.ParseUint(l[len("master_repl_offset:"):], 10, 64)
 		case strings.HasPrefix(l, "slave_priority:"):
 			r.SlavePriority = atoiPrefix(l[15:])
 		case strings.HasPrefix(l, "slave_repl_offset:"):

@@ -69,6 +69,7 @@ type instance struct {
 	masterPort         int
 	masterLinkUp       bool
 	replOffset         uint64
+	masterReplOffset   uint64 // a master's own offset, for replica lag
 	replicaAnnounced   int
 	reconfSentTime     time.Time
 

@@ -25,6 +25,9 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 		}
 		i.runID = r.RunID
 	}
+	if r.Role == KindMaster {
+		i.masterReplOffset = r.MasterReplOffset
+	}
 	if i.kind == KindMaster {
 		for _, a := range r.Replicas {
 			if _, ok := g.replicas[a.String()]; ok {

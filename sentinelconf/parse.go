@@ -51,6 +51,20 @@ type File struct {
 	// Gossip is our memberlist layer (YAML keys gossip_*, or --gossip-*
 	// options after a .conf path); redis-sentinel has no equivalent.
 	Gossip Gossip
+	// AgentCheck is the HAProxy agent-check listener (agent_check_*, or
+	// --agent-check-*).
+	AgentCheck AgentCheck
+}
+
+// AgentCheck configures the HAProxy agent-check server.
+type AgentCheck struct {
+	Addr     string // host:port; empty: off
+	DownWord string // "down" (default) or "maint"
+	MaxLag   int64  // read backends: most replication lag in bytes; 0: no limit
+	// HAProxySocket is HAProxy's runtime API socket (unix path or
+	// host:port); when set, routing is pushed at +switch-master and
+	// +convert-to-slave instead of waiting for the next agent check.
+	HAProxySocket string
 }
 
 // Gossip configures the memberlist layer between our instances.

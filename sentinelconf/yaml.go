@@ -35,6 +35,10 @@ type YAMLConfig struct {
 	GossipAdvertise     string       `mapstructure:"gossip_advertise"`
 	GossipJoin          []string     `mapstructure:"gossip_join"`
 	GossipKey           string       `mapstructure:"gossip_key"`
+	AgentCheckAddr      string       `mapstructure:"agent_check_addr"`
+	AgentCheckDownWord  string       `mapstructure:"agent_check_down_word"`
+	AgentCheckMaxLag    int64        `mapstructure:"agent_check_max_lag"`
+	HAProxySocket       string       `mapstructure:"haproxy_socket"`
 	Masters             []YAMLMaster `mapstructure:"masters"`
 }
 
@@ -80,6 +84,10 @@ func yamlDefaults() map[string]any {
 		"gossip_advertise":      "",
 		"gossip_join":           []string{},
 		"gossip_key":            "",
+		"agent_check_addr":      "",
+		"agent_check_down_word": "down",
+		"agent_check_max_lag":   0,
+		"haproxy_socket":        "",
 	}
 }
 
@@ -140,6 +148,7 @@ func (y *YAMLConfig) file() (*File, error) {
 		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
+	f.AgentCheck = AgentCheck{Addr: y.AgentCheckAddr, DownWord: y.AgentCheckDownWord, MaxLag: y.AgentCheckMaxLag, HAProxySocket: y.HAProxySocket}
 	c := &f.Sentinel
 	c.Port = y.Port
 	c.AnnounceIP, c.AnnouncePort = y.AnnounceIP, y.AnnouncePort

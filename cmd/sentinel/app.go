@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/qsentinel/qsentinel/agentcheck"
 	"github.com/qsentinel/qsentinel/respserver"
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
@@ -22,6 +23,8 @@ type app struct {
 	logClose io.Closer
 	sent     *sentinel.Sentinel
 	server   *respserver.Server
+	agent    *agentcheck.Server
+	pusher   *agentcheck.Pusher
 	pidfile  string
 }
 
@@ -54,7 +57,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			return nil, fmt.Errorf("config path: %w", err)
 		}
 		path = abs
-		rest, gossip, gerr := gossipArgs(args[1:])
+		rest, x, gerr := extraArgs(args[1:])
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -63,7 +66,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			err = sentinelconf.ApplyArgs(f, rest)
 		}
 		if err == nil {
-			f.Gossip = gossip
+			f.Gossip, f.AgentCheck = x.gossip, x.agent
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
@@ -117,7 +120,29 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		ConfigFile:  path,
 		Executable:  exe,
 	}, sent, logger)
+	if ac := file.AgentCheck; ac.Addr != "" {
+		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
+			oracle{sent: sent, maxLag: ac.MaxLag}, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.agent = srv
+	}
+	if sock := file.AgentCheck.HAProxySocket; sock != "" {
+		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger}
+	}
 	return a, nil
+}
+
+// oracle answers agent checks from the sentinel's view.
+type oracle struct {
+	sent   *sentinel.Sentinel
+	maxLag int64
+}
+
+func (o oracle) AgentVerdict(master, addr string, read bool) agentcheck.Verdict {
+	up, reason := o.sent.ServerVerdict(master, addr, read, o.maxLag)
+	return agentcheck.Verdict{Up: up, Reason: reason}
 }
 
 func checkWritable(path string) error {
@@ -168,11 +193,32 @@ func (a *app) serve(ctx context.Context) error {
 		}
 		defer os.Remove(a.pidfile)
 	}
-	errc := make(chan error, 2)
+	n := 2
+	errc := make(chan error, 3)
 	go func() { errc <- a.server.Serve(ctx) }()
 	go func() { errc <- a.sent.Run(ctx) }()
+	if a.agent != nil {
+		n++
+		go func() { errc <- a.agent.Serve(ctx) }()
+	}
+	if a.pusher != nil {
+		n++
+		sub := a.sent.Events().Subscribe(1024)
+		go func() {
+			defer sub.Close()
+			for {
+				select {
+				case <-ctx.Done():
+					errc <- nil
+					return
+				case e := <-sub.C:
+					a.pusher.Apply(ctx, e.Type, e.Payload)
+				}
+			}
+		}()
+	}
 	var first error
-	for range 2 {
+	for range n {
 		if err := <-errc; err != nil && first == nil {
 			first = err
 			cancel()

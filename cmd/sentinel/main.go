@@ -26,6 +26,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "-h", "--help", "help":
 			fmt.Fprint(stdout, usage)
 			return 0
+		case "haproxy-config":
+			return haproxyConfig(args[1:], stdout, stderr)
 		case "-v", "--version", "version":
 			fmt.Fprintln(stdout, "sentinel (redis-sentinel 7.0 compatible) v="+version)
 			return 0
@@ -57,7 +59,16 @@ const usage = `Usage:
   sentinel --config <sentinel.yaml>
       Start with a YAML config (see sentinel.example.yaml); runtime state is
       kept in a state file in dir. Environment: SENTINEL_<KEY> overrides.
+  sentinel haproxy-config <sentinel.conf | --config sentinel.yaml> --agent-addr host:port [options]
+      Print a haproxy.cfg: a frontend per master, servers checked by our
+      agent-check (start the sentinel with --agent-check host:port).
   sentinel --version
+
+Our options after a .conf path (the file itself stays redis-sentinel's):
+  --agent-check host:port   HAProxy agent-check server ("<master> <ip>:<port>\n")
+  --agent-check-down-word down|maint  --agent-check-max-lag bytes
+  --haproxy-socket path     push routing changes to HAProxy's runtime API
+  --gossip-bind host:port --gossip-join a,b --gossip-key secret
 `
 
 // shownError is an error already printed in its final form (redis's FATAL

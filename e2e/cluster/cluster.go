@@ -83,6 +83,10 @@ func (c *Cluster) NewDir(name string) string {
 	return d
 }
 
+// Adopt makes the cluster kill p at cleanup and print its output on
+// failure, for processes the harness does not start itself (haproxy).
+func (c *Cluster) Adopt(p *Process) { c.add(p) }
+
 func (c *Cluster) add(p *Process) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
