@@ -54,6 +54,23 @@ type File struct {
 	// AgentCheck is the HAProxy agent-check listener (agent_check_*, or
 	// --agent-check-*).
 	AgentCheck AgentCheck
+	// Hooks are commands run at least once on events (YAML hooks*, or
+	// --hooks file.yaml after a .conf path).
+	Hooks Hooks
+}
+
+// Hooks configures the at-least-once event hooks.
+type Hooks struct {
+	Rules       []HookRule
+	Journal     string // relative to dir; default hooks-journal.json
+	Concurrency int
+	TimeoutMs   int64
+}
+
+// HookRule runs Command (an argv list) for events matching Event.
+type HookRule struct {
+	Event   string   `mapstructure:"event"`
+	Command []string `mapstructure:"command"`
 }
 
 // AgentCheck configures the HAProxy agent-check server.

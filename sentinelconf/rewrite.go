@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/qsentinel/qsentinel/atomicfile"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -48,7 +49,7 @@ func (s *ConfStore) Save(cfg *sentinel.Config) error {
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("config rewrite %s: %w", s.Path, err)
 	}
-	if err := WriteFileAtomic(s.Path, Rewrite(lines, cfg), perm); err != nil {
+	if err := atomicfile.Write(s.Path, Rewrite(lines, cfg), perm); err != nil {
 		return fmt.Errorf("config rewrite %s: %w", s.Path, err)
 	}
 	return nil

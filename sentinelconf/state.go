@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/qsentinel/qsentinel/atomicfile"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -119,7 +120,7 @@ func (s *StateStore) Save(cfg *sentinel.Config) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := WriteFileAtomic(s.Path, append(data, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(s.Path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("state file %s: %w", s.Path, err)
 	}
 	return nil

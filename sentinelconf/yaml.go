@@ -39,6 +39,10 @@ type YAMLConfig struct {
 	AgentCheckDownWord  string       `mapstructure:"agent_check_down_word"`
 	AgentCheckMaxLag    int64        `mapstructure:"agent_check_max_lag"`
 	HAProxySocket       string       `mapstructure:"haproxy_socket"`
+	Hooks               []HookRule   `mapstructure:"hooks"`
+	HooksJournal        string       `mapstructure:"hooks_journal"`
+	HooksConcurrency    int          `mapstructure:"hooks_concurrency"`
+	HooksTimeoutMs      int64        `mapstructure:"hooks_timeout_ms"`
 	Masters             []YAMLMaster `mapstructure:"masters"`
 }
 
@@ -88,6 +92,9 @@ func yamlDefaults() map[string]any {
 		"agent_check_down_word": "down",
 		"agent_check_max_lag":   0,
 		"haproxy_socket":        "",
+		"hooks_journal":         "hooks-journal.json",
+		"hooks_concurrency":     4,
+		"hooks_timeout_ms":      60000,
 	}
 }
 
@@ -148,6 +155,12 @@ func (y *YAMLConfig) file() (*File, error) {
 		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
+	f.Hooks = Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}
+	for i, h := range y.Hooks {
+		if h.Event == "" || len(h.Command) == 0 {
+			return nil, fmt.Errorf("hooks[%d]: event and command (an argv list) are required", i)
+		}
+	}
 	f.AgentCheck = AgentCheck{Addr: y.AgentCheckAddr, DownWord: y.AgentCheckDownWord, MaxLag: y.AgentCheckMaxLag, HAProxySocket: y.HAProxySocket}
 	c := &f.Sentinel
 	c.Port = y.Port
@@ -178,4 +191,33 @@ func (y *YAMLConfig) file() (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// LoadHooks reads the hooks keys (hooks, hooks_journal, hooks_concurrency,
+// hooks_timeout_ms) from a YAML file, for a .conf start with --hooks.
+func LoadHooks(path string) (Hooks, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	v.SetDefault("hooks_journal", "hooks-journal.json")
+	v.SetDefault("hooks_concurrency", 4)
+	v.SetDefault("hooks_timeout_ms", 60000)
+	if err := v.ReadInConfig(); err != nil {
+		return Hooks{}, fmt.Errorf("hooks file %s: %w", path, err)
+	}
+	var y struct {
+		Hooks            []HookRule `mapstructure:"hooks"`
+		HooksJournal     string     `mapstructure:"hooks_journal"`
+		HooksConcurrency int        `mapstructure:"hooks_concurrency"`
+		HooksTimeoutMs   int64      `mapstructure:"hooks_timeout_ms"`
+	}
+	if err := v.UnmarshalExact(&y); err != nil {
+		return Hooks{}, fmt.Errorf("hooks file %s: %w", path, err)
+	}
+	for i, h := range y.Hooks {
+		if h.Event == "" || len(h.Command) == 0 {
+			return Hooks{}, fmt.Errorf("hooks file %s: hooks[%d]: event and command (an argv list) are required", path, i)
+		}
+	}
+	return Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}, nil
 }

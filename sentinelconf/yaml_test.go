@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/atomicfile"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -120,11 +121,11 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestAtomicWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f")
 	for _, content := range []string{"one", "two"} {
-		if err := WriteFileAtomic(path, []byte(content), 0o600); err != nil {
+		if err := atomicfile.Write(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := os.ReadFile(path); string(got) != content {
@@ -134,7 +135,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("temp files left: %v", ents)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "no", "such"), nil, 0o600); err == nil {
+	if err := atomicfile.Write(filepath.Join(dir, "no", "such"), nil, 0o600); err == nil {
 		t.Error("no error for missing dir")
 	}
 }

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/qsentinel/qsentinel/agentcheck"
+	"github.com/qsentinel/qsentinel/hooks"
 	"github.com/qsentinel/qsentinel/respserver"
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
@@ -25,6 +28,7 @@ type app struct {
 	server   *respserver.Server
 	agent    *agentcheck.Server
 	pusher   *agentcheck.Pusher
+	hooks    *hooks.Runner
 	pidfile  string
 }
 
@@ -66,7 +70,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			err = sentinelconf.ApplyArgs(f, rest)
 		}
 		if err == nil {
-			f.Gossip, f.AgentCheck = x.gossip, x.agent
+			f.Gossip, f.AgentCheck, f.Hooks = x.gossip, x.agent, x.hooks
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
@@ -127,6 +131,25 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			return nil, err
 		}
 		a.agent = srv
+	}
+	if h := file.Hooks; len(h.Rules) > 0 {
+		journal := h.Journal
+		if journal == "" {
+			journal = "hooks-journal.json"
+		}
+		if !filepath.IsAbs(journal) && file.Server.Dir != "" {
+			journal = filepath.Join(file.Server.Dir, journal)
+		}
+		var rules []hooks.Rule
+		for _, r := range h.Rules {
+			rules = append(rules, hooks.Rule{Event: r.Event, Argv: r.Command})
+		}
+		runner, err := hooks.New(hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency,
+			Timeout: time.Duration(h.TimeoutMs) * time.Millisecond}, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.hooks = runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
 		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger}
@@ -200,6 +223,28 @@ func (a *app) serve(ctx context.Context) error {
 	if a.agent != nil {
 		n++
 		go func() { errc <- a.agent.Serve(ctx) }()
+	}
+	if a.hooks != nil {
+		n++
+		sub := a.sent.Events().Subscribe(4096)
+		go func() {
+			defer sub.Close()
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); a.hooks.Run(ctx) }()
+			for {
+				select {
+				case <-ctx.Done():
+					wg.Wait()
+					errc <- nil
+					return
+				case e := <-sub.C:
+					if err := a.hooks.Handle(e.Type, e.Payload, e.Master); err != nil {
+						a.logger.Error("hook not journaled", "event", e.Type, "err", err)
+					}
+				}
+			}
+		}()
 	}
 	if a.pusher != nil {
 		n++

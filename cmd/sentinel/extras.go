@@ -14,6 +14,7 @@ import (
 type extras struct {
 	gossip sentinelconf.Gossip
 	agent  sentinelconf.AgentCheck
+	hooks  sentinelconf.Hooks
 }
 
 // extraArgs takes our own --gossip-*, --agent-check-* and --haproxy-socket
@@ -28,7 +29,7 @@ func extraArgs(args []string) ([]string, extras, error) {
 		name := strings.ToLower(args[i])
 		switch name {
 		case "--gossip-bind", "--gossip-advertise", "--gossip-join", "--gossip-key",
-			"--agent-check", "--agent-check-down-word", "--agent-check-max-lag", "--haproxy-socket":
+			"--agent-check", "--agent-check-down-word", "--agent-check-max-lag", "--haproxy-socket", "--hooks":
 		default:
 			rest = append(rest, args[i])
 			continue
@@ -51,6 +52,12 @@ func extraArgs(args []string) ([]string, extras, error) {
 			x.agent.MaxLag = n
 		case "--haproxy-socket":
 			x.agent.HAProxySocket = v
+		case "--hooks":
+			h, err := sentinelconf.LoadHooks(v)
+			if err != nil {
+				return nil, x, err
+			}
+			x.hooks = h
 		case "--gossip-bind":
 			g.Bind = v
 		case "--gossip-advertise":

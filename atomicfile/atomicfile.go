@@ -1,4 +1,7 @@
-package sentinelconf
+// Package atomicfile writes files so that a crash at any moment leaves
+// either the old content or the new, never a mix: temp file in the same
+// directory, fsync, rename, fsync of the directory.
+package atomicfile
 
 import (
 	"errors"
@@ -7,12 +10,12 @@ import (
 	"syscall"
 )
 
-// WriteFileAtomic replaces path with data so that after a crash at any
+// Write replaces path with data so that after a crash at any
 // moment the file holds either the old or the new content: it writes a
 // temporary file in the same directory (rename is only atomic within a
 // file system), fsyncs it, renames it over path and fsyncs the directory so
 // the rename itself is durable.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func Write(path string, data []byte, perm os.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

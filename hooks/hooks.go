@@ -1,0 +1,356 @@
+// Package hooks runs operator commands on sentinel events, at least once.
+//
+// A rule maps an event name or glob pattern ("+switch-master", "+*down")
+// to a command given as an argv list. When an event matches, the run is
+// written to a journal (atomically, fsynced) before anything starts, and
+// removed only after the command exited 0. A failed run is retried with
+// backoff; a run that passes its timeout is killed with its whole process
+// group and retried; runs still in the journal after a crash run again at
+// the next start. Runs of one master keep their order (the next waits for
+// the previous to succeed or be given up); different masters run in
+// parallel up to a limit.
+//
+// Each run gets the event as arguments after the configured argv
+// (<event> <payload words...>) and as environment variables:
+// SENTINEL_EVENT, SENTINEL_PAYLOAD, SENTINEL_MASTER, SENTINEL_HOOK_ID,
+// SENTINEL_HOOK_ATTEMPT, and for +switch-master SENTINEL_OLD_IP,
+// SENTINEL_OLD_PORT, SENTINEL_NEW_IP, SENTINEL_NEW_PORT; for instance
+// events ("<type> <name> <ip> <port> @ <master> <ip> <port>")
+// SENTINEL_INSTANCE_TYPE, SENTINEL_INSTANCE_NAME, SENTINEL_INSTANCE_IP,
+// SENTINEL_INSTANCE_PORT.
+package hooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/qsentinel/qsentinel/atomicfile"
+	"github.com/qsentinel/qsentinel/glob"
+)
+
+// Rule runs Argv for events whose type matches Event (a glob pattern).
+type Rule struct {
+	Event string
+	Argv  []string
+}
+
+// Config of the runner.
+type Config struct {
+	Rules       []Rule
+	Journal     string        // file path of the journal
+	Concurrency int           // runs at once across masters (default 4)
+	Timeout     time.Duration // per run (default 60 s)
+	Backoff     time.Duration // first retry delay, doubled each time (default 1 s, at most 1 min)
+	MaxAttempts int           // then the run is dropped with an error (default 20)
+}
+
+// Validate reports the first unusable setting.
+func (c *Config) Validate() error {
+	if len(c.Rules) > 0 && c.Journal == "" {
+		return errors.New("hooks: a journal path is required")
+	}
+	for i, r := range c.Rules {
+		if r.Event == "" || len(r.Argv) == 0 || r.Argv[0] == "" {
+			return fmt.Errorf("hooks[%d]: an event and a non-empty command are required", i)
+		}
+	}
+	return nil
+}
+
+// Run is one journaled execution.
+type Run struct {
+	ID        string    `json:"id"`
+	Master    string    `json:"master"`
+	Event     string    `json:"event"`
+	Payload   string    `json:"payload"`
+	Argv      []string  `json:"argv"`
+	Attempts  int       `json:"attempts"`
+	NotBefore time.Time `json:"not_before"` // earliest next start (backoff)
+	running   bool
+	cmd       *exec.Cmd
+	started   time.Time
+	killed    bool
+}
+
+// Runner owns the journal and the processes.
+type Runner struct {
+	cfg    Config
+	logger *slog.Logger
+
+	mu    sync.Mutex
+	runs  []*Run // journal order = event order
+	wake  chan struct{}
+	exits chan exit
+}
+
+type exit struct {
+	r   *Run
+	err error
+}
+
+// New loads the journal: runs left by a previous process are pending.
+func New(cfg Config, logger *slog.Logger) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = time.Minute
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 20
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Runner{cfg: cfg, logger: logger, wake: make(chan struct{}, 1), exits: make(chan exit, 16)}
+	if cfg.Journal != "" {
+		b, err := os.ReadFile(cfg.Journal)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("hooks journal: %w", err)
+		default:
+			if err := json.Unmarshal(b, &r.runs); err != nil {
+				return nil, fmt.Errorf("hooks journal %s: %w", cfg.Journal, err)
+			}
+			if len(r.runs) > 0 {
+				logger.Warn("hooks: runs left in the journal by the last process will run again", "count", len(r.runs))
+			}
+		}
+	}
+	return r, nil
+}
+
+// Handle journals a run for every rule the event matches. It returns once
+// the journal is on disk; an error means the runs could not be recorded.
+func (r *Runner) Handle(event, payload, master string) error {
+	var add []*Run
+	for _, rule := range r.cfg.Rules {
+		if !glob.Match(rule.Event, event) {
+			continue
+		}
+		var id [8]byte
+		rand.Read(id[:])
+		argv := append(append([]string(nil), rule.Argv...), event)
+		argv = append(argv, strings.Fields(payload)...)
+		add = append(add, &Run{ID: hex.EncodeToString(id[:]), Master: master, Event: event, Payload: payload, Argv: argv})
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	r.runs = append(r.runs, add...)
+	err := r.saveLocked()
+	r.mu.Unlock()
+	r.kick()
+	return err
+}
+
+func (r *Runner) kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runner) saveLocked() error {
+	if r.cfg.Journal == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(r.runs, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(r.cfg.Journal, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("hooks journal: %w", err)
+	}
+	return nil
+}
+
+// Pending is a copy of the journal.
+func (r *Runner) Pending() []Run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Run, len(r.runs))
+	for i, run := range r.runs {
+		out[i] = *run
+		out[i].cmd = nil
+	}
+	return out
+}
+
+// Run executes journaled runs until ctx ends; running processes are then
+// killed (they stay in the journal and run again at the next start).
+func (r *Runner) Run(ctx context.Context) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.stopAll()
+			return
+		case e := <-r.exits:
+			r.finish(e)
+		case <-tick.C:
+		case <-r.wake:
+		}
+		r.startDue()
+		r.killOverdue()
+	}
+}
+
+// startDue starts, per master, the oldest run if it is due, up to the
+// concurrency limit.
+func (r *Runner) startDue() {
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	running := 0
+	busy := map[string]bool{}
+	for _, run := range r.runs {
+		if run.running {
+			running++
+			busy[run.Master] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, run := range r.runs {
+		if running >= r.cfg.Concurrency {
+			return
+		}
+		first := !seen[run.Master]
+		seen[run.Master] = true
+		if !first || busy[run.Master] || run.running || now.Before(run.NotBefore) {
+			continue
+		}
+		run.Attempts++
+		cmd := exec.Command(run.Argv[0], run.Argv[1:]...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Env = append(os.Environ(), env(run)...)
+		if err := cmd.Start(); err != nil {
+			r.logger.Warn("hook failed to start", "id", run.ID, "argv", run.Argv, "err", err)
+			r.retryLocked(run, now)
+			continue
+		}
+		run.running, run.cmd, run.started, run.killed = true, cmd, now, false
+		running++
+		busy[run.Master] = true
+		// The attempt count is journaled so a crash loop cannot retry
+		// forever without anyone noticing.
+		if err := r.saveLocked(); err != nil {
+			r.logger.Warn("hooks journal", "err", err)
+		}
+		go func(run *Run, cmd *exec.Cmd) {
+			r.exits <- exit{run, cmd.Wait()}
+		}(run, cmd)
+	}
+}
+
+func (r *Runner) retryLocked(run *Run, now time.Time) {
+	run.running, run.cmd = false, nil
+	if run.Attempts >= r.cfg.MaxAttempts {
+		r.logger.Error("hook given up", "id", run.ID, "argv", run.Argv, "attempts", run.Attempts)
+		r.removeLocked(run)
+		return
+	}
+	d := r.cfg.Backoff
+	for i := 1; i < run.Attempts && d < time.Minute; i++ {
+		d *= 2
+	}
+	if d > time.Minute {
+		d = time.Minute
+	}
+	run.NotBefore = now.Add(d)
+	if err := r.saveLocked(); err != nil {
+		r.logger.Warn("hooks journal", "err", err)
+	}
+}
+
+func (r *Runner) removeLocked(run *Run) {
+	for i, x := range r.runs {
+		if x == run {
+			r.runs = append(r.runs[:i], r.runs[i+1:]...)
+			break
+		}
+	}
+	if err := r.saveLocked(); err != nil {
+		r.logger.Warn("hooks journal", "err", err)
+	}
+}
+
+func (r *Runner) finish(e exit) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.err == nil {
+		r.logger.Info("hook done", "id", e.r.ID, "event", e.r.Event, "attempt", e.r.Attempts)
+		e.r.running = false
+		r.removeLocked(e.r)
+		return
+	}
+	r.logger.Warn("hook failed, will retry", "id", e.r.ID, "event", e.r.Event, "attempt", e.r.Attempts, "err", e.err)
+	r.retryLocked(e.r, time.Now())
+}
+
+func (r *Runner) killOverdue() {
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, run := range r.runs {
+		if run.running && !run.killed && now.Sub(run.started) > r.cfg.Timeout {
+			r.logger.Warn("hook timed out; killing its process group", "id", run.ID, "pid", run.cmd.Process.Pid)
+			syscall.Kill(-run.cmd.Process.Pid, syscall.SIGKILL)
+			run.killed = true
+		}
+	}
+}
+
+func (r *Runner) stopAll() {
+	r.mu.Lock()
+	n := 0
+	for _, run := range r.runs {
+		if run.running {
+			syscall.Kill(-run.cmd.Process.Pid, syscall.SIGKILL)
+			n++
+		}
+	}
+	r.mu.Unlock()
+	for range n {
+		<-r.exits
+	}
+}
+
+func env(run *Run) []string {
+	e := []string{
+		"SENTINEL_EVENT=" + run.Event,
+		"SENTINEL_PAYLOAD=" + run.Payload,
+		"SENTINEL_MASTER=" + run.Master,
+		"SENTINEL_HOOK_ID=" + run.ID,
+		fmt.Sprintf("SENTINEL_HOOK_ATTEMPT=%d", run.Attempts),
+	}
+	f := strings.Fields(run.Payload)
+	switch {
+	case run.Event == "+switch-master" && len(f) == 5:
+		e = append(e, "SENTINEL_OLD_IP="+f[1], "SENTINEL_OLD_PORT="+f[2], "SENTINEL_NEW_IP="+f[3], "SENTINEL_NEW_PORT="+f[4])
+	case len(f) >= 4 && (f[0] == "master" || f[0] == "slave" || f[0] == "sentinel"):
+		e = append(e, "SENTINEL_INSTANCE_TYPE="+f[0], "SENTINEL_INSTANCE_NAME="+f[1],
+			"SENTINEL_INSTANCE_IP="+f[2], "SENTINEL_INSTANCE_PORT="+f[3])
+	}
+	return e
+}
