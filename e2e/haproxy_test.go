@@ -119,10 +119,18 @@ func (w *writer) lost(t *testing.T, master *cluster.Redis) (lost, acked int) {
 	return lost, len(acks)
 }
 
-// crashScenario: a writer through HAProxy, kill -9 the master, restart it
-// empty a few seconds later. impl and recipe say who routes: our agent
+// rig is a master, its replica, three sentinels and HAProxy in front.
+type rig struct {
+	c       *cluster.Cluster
+	master  *cluster.Redis
+	replica *cluster.Redis
+	g       *group
+	front   string
+}
+
+// newRig builds the topology. impl says who routes: our agent-check
 // (Ours) or the tcp-check role:master recipe with redis-sentinel (Real).
-func crashScenario(t *testing.T, impl cluster.Impl) (outage time.Duration, lost, acked int) {
+func newRig(t *testing.T, impl cluster.Impl) *rig {
 	c := cluster.New(t)
 	master := c.StartRedis("master")
 	replica := c.StartReplica("replica", master)
@@ -187,8 +195,12 @@ backend mymaster
 `, sock, front, master.Addr(), replica.Addr())
 	}
 	startHAProxy(t, c, "haproxy", cfg, front)
+	return &rig{c: c, master: master, replica: replica, g: g, front: "127.0.0.1:" + strconv.Itoa(front)}
+}
 
-	w := &writer{addr: "127.0.0.1:" + strconv.Itoa(front)}
+// startWriter runs a writer through HAProxy until the returned stop.
+func (r *rig) startWriter(t *testing.T) (*writer, func()) {
+	w := &writer{addr: r.front}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -201,6 +213,18 @@ backend mymaster
 		}
 		return nil
 	})
+	stop := func() { cancel(); wg.Wait() }
+	t.Cleanup(stop)
+	return w, stop
+}
+
+// crashScenario: a writer through HAProxy, kill -9 the master, restart it
+// empty a few seconds later.
+func crashScenario(t *testing.T, impl cluster.Impl) (outage time.Duration, lost, acked int) {
+	r := newRig(t, impl)
+	master, replica := r.master, r.replica
+
+	w, stop := r.startWriter(t)
 	time.Sleep(time.Second)
 	killed := time.Now()
 	master.Kill()
@@ -219,8 +243,7 @@ backend mymaster
 		return nil
 	})
 	time.Sleep(2 * time.Second)
-	cancel()
-	wg.Wait()
+	stop()
 	outage = w.outage(killed)
 	lost, acked = w.lost(t, replica)
 	return outage, lost, acked
@@ -249,4 +272,36 @@ func TestHAProxyCrashFollowsQuorum(t *testing.T) {
 		// printed so the difference stays visible (BENCHMARKS.md).
 		t.Logf("redis-sentinel + tcp-check role:master: outage %v, lost %d of %d acknowledged writes", outage.Round(time.Millisecond), lost, acked)
 	})
+}
+
+// TestHAProxyPlannedSwitchover: SENTINEL FAILOVER <name> COORDINATED under a
+// writer through HAProxy loses no acknowledged write and pauses writes for
+// at most a second.
+func TestHAProxyPlannedSwitchover(t *testing.T) {
+	r := newRig(t, cluster.Ours)
+	w, stop := r.startWriter(t)
+	time.Sleep(time.Second)
+	start := time.Now()
+	if v, err := r.g.ss[0].Do("SENTINEL", "FAILOVER", "mymaster", "COORDINATED"); err != nil || v.Text() != "OK" {
+		t.Fatalf("SENTINEL FAILOVER mymaster COORDINATED: %v %v", v, err)
+	}
+	r.g.waitSwitched(t, "mymaster", r.replica.Addr(), 20*time.Second)
+	time.Sleep(2 * time.Second)
+	stop()
+	outage := w.outage(start)
+	lost, acked := w.lost(t, r.replica)
+	w.mu.Lock()
+	failures := len(w.failures)
+	w.mu.Unlock()
+	t.Logf("planned switchover: write pause %v, %d failed writes, lost %d of %d acknowledged", outage.Round(time.Millisecond), failures, lost, acked)
+	if lost != 0 {
+		t.Errorf("%d acknowledged writes lost", lost)
+	}
+	if outage > time.Second {
+		t.Errorf("writes paused %v, want at most 1 s", outage)
+	}
+	info, err := r.master.Info("replication")
+	if err != nil || info["role"] != "slave" || info["master_port"] != strconv.Itoa(r.replica.Port) {
+		t.Errorf("old master after the switchover: %v %v", info, err)
+	}
 }

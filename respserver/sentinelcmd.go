@@ -19,7 +19,7 @@ func sentinelSubcommands() map[string]subcommand {
 		"sentinels":               {3, sentSentinels},
 		"get-master-addr-by-name": {3, sentGetMasterAddr},
 		"reset":                   {3, sentReset},
-		"failover":                {3, sentFailover},
+		"failover":                {-3, sentFailover},
 		"ckquorum":                {3, sentCKQuorum},
 		"monitor":                 {6, sentMonitor},
 		"remove":                  {3, sentRemove},
@@ -111,7 +111,17 @@ func sentReset(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentFailover(s *Server, c *client, args [][]byte) bool {
-	if err := s.backend.Failover(string(args[2])); err != nil {
+	var err error
+	switch {
+	case len(args) == 3:
+		err = s.backend.Failover(string(args[2]))
+	case len(args) == 4 && strings.EqualFold(string(args[3]), "coordinated"):
+		// Ours: a planned switchover that loses no acknowledged write.
+		err = s.backend.Switchover(string(args[2]))
+	default:
+		return s.reject(c, "ERR wrong number of arguments for 'sentinel|failover' command")
+	}
+	if err != nil {
 		return replyErr(s, c, err)
 	}
 	c.w.ok()

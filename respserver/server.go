@@ -52,6 +52,7 @@ type Backend interface {
 	DebugSet(args []string) error
 	SimulateFailure(flags []string) error
 	Failover(name string) error
+	Switchover(name string) error
 	PendingScripts() []sentinel.PendingScript
 	GossipMembers() int
 }

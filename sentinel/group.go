@@ -66,6 +66,7 @@ type group struct {
 	failoverEpoch      uint64
 	failoverStartTime  time.Time
 	failoverStateSince time.Time
+	coordinated        bool // planned switchover through FAILOVER TO
 
 	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
@@ -327,6 +328,7 @@ func (g *group) reset(keepSentinels bool, event bool, now time.Time) {
 	g.closeLink(m)
 	m.flags = 0
 	g.leader = ""
+	g.coordinated = false
 	g.failoverState = FailoverNone
 	g.failoverStateSince = time.Time{}
 	g.failoverStartTime = time.Time{}

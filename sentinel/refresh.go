@@ -157,6 +157,12 @@ func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
 	}
 	g.emit(LevelWarning, "+failover-state-reconf-slaves", g.master, "")
 	g.clientReconfig("leader", "start", g.master.addr, i.addr)
+	if g.coordinated && g.master.conn != nil && !g.master.disconnect {
+		// The old master is already a replica of the new one; its clients
+		// must reconnect (through HAProxy or a sentinel) to the new master
+		// rather than get READONLY errors.
+		g.async(ctx, g.master, func(any, error) {}, g.mapCommand(g.master, "CLIENT"), "KILL", "TYPE", "normal")
+	}
 	g.forceHello()
 }
 

@@ -45,7 +45,9 @@ func (g *group) verdict(a Addr, read bool, maxLag int64) (up bool, reason string
 		m := g.master
 		if p := g.promotedReplica(); p != nil && p.addr == a {
 			m = p
-		} else if m.flags&flagFailoverInProgress != 0 {
+		} else if m.flags&flagFailoverInProgress != 0 && !g.coordinated {
+			// A coordinated switchover keeps the master serving (Redis
+			// pauses its writes) until the replica has taken over.
 			return false, "failover in progress", true
 		}
 		if m.flags&(flagSDown|flagODown) != 0 {

@@ -72,6 +72,7 @@ type Sentinel struct {
 	gossip     *quorum.Gossip
 
 	saveMu  sync.Mutex
+	commit  groupCommit
 	dirty   chan struct{}
 	started time.Time
 }
@@ -322,11 +323,51 @@ func (s *Sentinel) flushLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.dirty:
-			if err := s.FlushConfig(); err != nil {
+			if err := s.flushSync(); err != nil {
 				s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
 			}
 		}
 	}
+}
+
+// groupCommit batches synchronous saves: everyone who asks while a save
+// runs is served by the next one, so fifty votes answered at once cost two
+// fsyncs, not fifty in a row.
+type groupCommit struct {
+	mu        sync.Mutex
+	cond      *sync.Cond
+	requested uint64
+	done      uint64
+	running   bool
+	err       error
+}
+
+// flushSync returns once a save that started after the call has finished:
+// every change made before the call is on disk.
+func (s *Sentinel) flushSync() error {
+	c := &s.commit
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cond == nil {
+		c.cond = sync.NewCond(&c.mu)
+	}
+	c.requested++
+	mine := c.requested
+	for c.done < mine {
+		if c.running {
+			c.cond.Wait()
+			continue
+		}
+		c.running = true
+		target := c.requested
+		c.mu.Unlock()
+		err := s.FlushConfig()
+		c.mu.Lock()
+		c.running = false
+		c.done, c.err = target, err
+		c.cond.Broadcast()
+	}
+	return c.err
 }
 
 // FlushConfig saves the whole config now (SENTINEL FLUSHCONFIG).

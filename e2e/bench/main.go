@@ -1,9 +1,18 @@
 // Command bench compares our sentinel with redis-sentinel in the same run on
-// the same machine: the same Redis topology is watched first by three real
-// redis-sentinels, then by three of ours, and each side's RSS and idle CPU
-// are measured from /proc. Only ratios are meaningful across machines.
+// the same machine, and prints Markdown tables.
 //
-//	go run ./e2e/bench [-masters 50] [-settle 15s] [-measure 30s]
+// footprint: the same Redis topology is watched first by three real
+// redis-sentinels, then by three of ours, and each side's RSS and idle CPU
+// are measured from /proc.
+//
+// failover: for each size N, N masters with one replica each and three
+// sentinels of one implementation; every master is SIGKILLed at once and
+// the time to each master's first +switch-master (on any sentinel) is
+// measured. A fresh cluster per run; medians over runs (see failover.go).
+//
+// Only ratios are meaningful across machines.
+//
+//	go run ./e2e/bench [-mode all|footprint|failover] [-masters 50] [-settle 15s] [-measure 30s] [-sizes 1,10,50] [-runs 3]
 package main
 
 import (
@@ -20,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/qsentinel/qsentinel/e2e/cluster"
 )
 
 func main() {
@@ -29,8 +40,26 @@ func main() {
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
 	mode := flag.String("mode", "all", "footprint, failover or all")
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
-	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
+	runs := flag.Int("runs", 3, "failover: runs per size and implementation (median reported)")
 	flag.Parse()
+	if *mode != "all" && *mode != "footprint" && *mode != "failover" {
+		log.Fatalf("-mode: want all, footprint or failover, not %q", *mode)
+	}
+	if *runs < 1 {
+		log.Fatalf("-runs: want at least 1")
+	}
+	// Both measurements use the same binary: the failover harness takes
+	// ours from $SENTINEL_BIN (it would otherwise build its own copy).
+	abs, err := filepath.Abs(*bin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		log.Fatalf("our sentinel binary: %v (run `make build` or pass -bin)", err)
+	}
+	*bin = abs
+	os.Setenv(cluster.SentinelBinEnv, abs)
+	fmt.Printf("machine: %s/%s, %d CPUs; %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format(time.RFC3339))
 	if *mode == "footprint" || *mode == "all" {
 		if err := run(*masters, *settle, *measure, *bin); err != nil {
 			log.Fatal(err)
@@ -185,8 +214,6 @@ func run(masters int, settle, measure time.Duration, bin string) error {
 			return err
 		}
 	}
-	fmt.Printf("machine: %s/%s, %d CPUs; %d masters with one replica each, 3 sentinels\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), masters)
 
 	results := map[string][]usage{}
 	for _, impl := range []string{"redis-sentinel", "ours"} {
@@ -240,9 +267,12 @@ func run(masters int, settle, measure time.Duration, bin string) error {
 	}
 	rr, rc := avg(results["redis-sentinel"])
 	or, oc := avg(results["ours"])
-	fmt.Printf("%-16s %12s %14s\n", "", "RSS MB (avg)", "idle CPU % (avg)")
-	fmt.Printf("%-16s %12.1f %14.2f\n", "redis-sentinel", rr, rc)
-	fmt.Printf("%-16s %12.1f %14.2f\n", "ours", or, oc)
-	fmt.Printf("%-16s %12.2fx %13.2fx\n", "ratio ours/theirs", or/rr, oc/rc)
+	fmt.Printf("\n### Footprint: %d masters with one replica each, 3 sentinels (down-after-milliseconds 5000)\n\n", masters)
+	fmt.Printf("Per sentinel, averaged over the three: CPU over a %[2]v window after %[1]v of settling, RSS at its end.\n\n", settle, measure)
+	fmt.Println("| | RSS MB (avg) | idle CPU % (avg) |")
+	fmt.Println("|---|---:|---:|")
+	fmt.Printf("| redis-sentinel | %.1f | %.2f |\n", rr, rc)
+	fmt.Printf("| ours | %.1f | %.2f |\n", or, oc)
+	fmt.Printf("| ratio ours/redis-sentinel | %.2fx | %.2fx |\n", or/rr, oc/rc)
 	return nil
 }
