@@ -164,6 +164,9 @@ func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
 		g.async(ctx, g.master, func(any, error) {}, g.mapCommand(g.master, "CLIENT"), "KILL", "TYPE", "normal")
 	}
 	g.forceHello()
+	// Reconfigure the other replicas and announce the switch now, not at
+	// the next tick.
+	g.failoverStep(ctx, now, g.s.timing())
 }
 
 // sendSlaveOf reconfigures i to replicate addr (or become a master when
