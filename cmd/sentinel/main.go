@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -31,6 +32,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "-v", "--version", "version":
 			fmt.Fprintln(stdout, "sentinel (redis-sentinel 7.0 compatible) v="+version)
 			return 0
+		}
+	}
+	// For profiling a running instance (BENCHMARKS.md): a CPU profile of
+	// the whole run is written here at exit.
+	if path := os.Getenv("SENTINEL_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

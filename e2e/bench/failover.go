@@ -36,8 +36,12 @@ type failoverRun struct {
 	odown    time.Duration // median over masters of kill to first +odown (diagnostic)
 	missed   []string      // masters that never switched within the timeout
 	oddities []string      // anything a correct sentinel should not do
-	logDir   string        // sentinel logs kept for a failed or odd run
+	lastName string        // the master that switched last
+	logDir   string        // sentinel logs kept for a failed or odd run (or all, with -keep-logs)
 }
+
+// keepAllLogs (-keep-logs) keeps the sentinels' logs of every run.
+var keepAllLogs bool
 
 // benchTB is a Scope whose Fatalf ends the run (by panic, recovered in
 // runFailover) instead of the program, so one broken run is reported as a
@@ -195,15 +199,18 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 			res.missed = append(res.missed, m.Name)
 			continue
 		}
+		if d >= res.last {
+			res.last, res.lastName = d, m.Name
+		}
 		ds = append(ds, d)
 	}
 	res.ok = len(res.missed) == 0
 	if len(ds) > 0 {
 		slices.Sort(ds)
-		res.last, res.median = ds[len(ds)-1], median(ds)
+		res.median = median(ds)
 	}
 	res.odown = odownMedian(subs, start)
-	if !res.ok || len(res.oddities) > 0 {
+	if !res.ok || len(res.oddities) > 0 || keepAllLogs {
 		keepLogs()
 	}
 	return res
@@ -331,8 +338,7 @@ func median(ds []time.Duration) time.Duration {
 // failoverTable runs every (impl, size) runs times, a fresh cluster each
 // time, and prints the medians over successful runs and the ratios as a
 // Markdown table, followed by every failure and oddity seen.
-func failoverTable(sizes []int, runs int) error {
-	impls := []cluster.Impl{cluster.Real, cluster.Ours}
+func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 	type key struct {
 		impl cluster.Impl
 		n    int
@@ -345,8 +351,8 @@ func failoverTable(sizes []int, runs int) error {
 				r := runFailover(impl, n, run)
 				line := fmt.Sprintf("%s, %d masters, run %d:", impl, n, run)
 				if r.ok {
-					line += fmt.Sprintf(" all switched %d ms, median master %d ms, median +odown %d ms",
-						r.last.Milliseconds(), r.median.Milliseconds(), r.odown.Milliseconds())
+					line += fmt.Sprintf(" all switched %d ms (last: %s), median master %d ms, median +odown %d ms",
+						r.last.Milliseconds(), r.lastName, r.median.Milliseconds(), r.odown.Milliseconds())
 				} else {
 					line += " FAILED"
 					if len(r.missed) > 0 {
@@ -416,6 +422,9 @@ func failoverTable(sizes []int, runs int) error {
 }
 
 func ms(d time.Duration, failed, runs int) string {
+	if d == 0 && failed == 0 {
+		return "not run"
+	}
 	if failed == runs {
 		return "failed"
 	}

@@ -41,7 +41,20 @@ func main() {
 	mode := flag.String("mode", "all", "footprint, failover or all")
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
 	runs := flag.Int("runs", 3, "failover: runs per size and implementation (median reported)")
+	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
+	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	flag.Parse()
+	var impls []cluster.Impl
+	for _, f := range strings.Split(*implList, ",") {
+		switch strings.TrimSpace(f) {
+		case "redis-sentinel", "real":
+			impls = append(impls, cluster.Real)
+		case "ours":
+			impls = append(impls, cluster.Ours)
+		default:
+			log.Fatalf("-impls: want redis-sentinel and/or ours, not %q", f)
+		}
+	}
 	if *mode != "all" && *mode != "footprint" && *mode != "failover" {
 		log.Fatalf("-mode: want all, footprint or failover, not %q", *mode)
 	}
@@ -74,7 +87,7 @@ func main() {
 			}
 			ns = append(ns, n)
 		}
-		if err := failoverTable(ns, *runs); err != nil {
+		if err := failoverTable(ns, *runs, impls); err != nil {
 			log.Fatal(err)
 		}
 	}
