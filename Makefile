@@ -24,6 +24,8 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseHello -fuzztime 60s ./sentinel/
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./sentinelconf/
 	$(GO) test -run XXX -fuzz FuzzCommand -fuzztime 60s ./respserver/
+	$(GO) test -run XXX -fuzz FuzzParseRequest -fuzztime 60s ./agentcheck/
+	$(GO) test -run XXX -fuzz FuzzMatch -fuzztime 60s ./glob/
 
 bench: deps build
 	$(GO) run ./e2e/bench

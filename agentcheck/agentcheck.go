@@ -109,9 +109,10 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) handle(c net.Conn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
+	c.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
 	line, err := bufio.NewReaderSize(c, 512).ReadString('\n')
-	if err != nil && line == "" {
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	if err != nil && strings.TrimSpace(line) == "" {
 		// No agent-send: we cannot tell which server this is.
 		c.Write([]byte(s.cfg.DownWord + " #agent-send missing: use \"<master> <ip>:<port>\\n\"\n"))
 		return
