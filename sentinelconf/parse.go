@@ -57,6 +57,9 @@ type File struct {
 	// Hooks are commands run at least once on events (YAML hooks*, or
 	// --hooks file.yaml after a .conf path).
 	Hooks Hooks
+	// MetricsAddr serves Prometheus /metrics and /healthz (metrics_addr,
+	// or --metrics); empty: off.
+	MetricsAddr string
 }
 
 // Hooks configures the at-least-once event hooks.

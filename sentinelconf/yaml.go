@@ -43,6 +43,7 @@ type YAMLConfig struct {
 	HooksJournal        string       `mapstructure:"hooks_journal"`
 	HooksConcurrency    int          `mapstructure:"hooks_concurrency"`
 	HooksTimeoutMs      int64        `mapstructure:"hooks_timeout_ms"`
+	MetricsAddr         string       `mapstructure:"metrics_addr"`
 	Masters             []YAMLMaster `mapstructure:"masters"`
 }
 
@@ -95,6 +96,7 @@ func yamlDefaults() map[string]any {
 		"hooks_journal":         "hooks-journal.json",
 		"hooks_concurrency":     4,
 		"hooks_timeout_ms":      60000,
+		"metrics_addr":          "",
 	}
 }
 
@@ -155,6 +157,7 @@ func (y *YAMLConfig) file() (*File, error) {
 		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
+	f.MetricsAddr = y.MetricsAddr
 	f.Hooks = Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}
 	for i, h := range y.Hooks {
 		if h.Event == "" || len(h.Command) == 0 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/qsentinel/qsentinel/agentcheck"
 	"github.com/qsentinel/qsentinel/hooks"
+	"github.com/qsentinel/qsentinel/metrics"
 	"github.com/qsentinel/qsentinel/respserver"
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
@@ -31,6 +32,7 @@ type app struct {
 	agent    *agentcheck.Server
 	pusher   *agentcheck.Pusher
 	hooks    *hooks.Runner
+	metrics  *metrics.Server
 	pidfile  string
 }
 
@@ -72,7 +74,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			err = sentinelconf.ApplyArgs(f, rest)
 		}
 		if err == nil {
-			f.Gossip, f.AgentCheck, f.Hooks = x.gossip, x.agent, x.hooks
+			f.Gossip, f.AgentCheck, f.Hooks, f.MetricsAddr = x.gossip, x.agent, x.hooks, x.metrics
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
@@ -135,6 +137,13 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			return nil, err
 		}
 		a.agent = srv
+	}
+	if file.MetricsAddr != "" {
+		m, err := metrics.New(file.MetricsAddr, sent, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.metrics = m
 	}
 	if h := file.Hooks; len(h.Rules) > 0 {
 		journal := h.Journal
@@ -227,6 +236,10 @@ func (a *app) serve(ctx context.Context) error {
 	if a.agent != nil {
 		n++
 		go func() { errc <- a.agent.Serve(ctx) }()
+	}
+	if a.metrics != nil {
+		n++
+		go func() { errc <- a.metrics.Serve(ctx) }()
 	}
 	if a.hooks != nil {
 		n++

@@ -12,9 +12,10 @@ import (
 
 // extras are our own options, beyond redis-sentinel's.
 type extras struct {
-	gossip sentinelconf.Gossip
-	agent  sentinelconf.AgentCheck
-	hooks  sentinelconf.Hooks
+	gossip  sentinelconf.Gossip
+	agent   sentinelconf.AgentCheck
+	hooks   sentinelconf.Hooks
+	metrics string
 }
 
 // extraArgs takes our own --gossip-*, --agent-check-* and --haproxy-socket
@@ -29,7 +30,7 @@ func extraArgs(args []string) ([]string, extras, error) {
 		name := strings.ToLower(args[i])
 		switch name {
 		case "--gossip-bind", "--gossip-advertise", "--gossip-join", "--gossip-key",
-			"--agent-check", "--agent-check-down-word", "--agent-check-max-lag", "--haproxy-socket", "--hooks":
+			"--agent-check", "--agent-check-down-word", "--agent-check-max-lag", "--haproxy-socket", "--hooks", "--metrics":
 		default:
 			rest = append(rest, args[i])
 			continue
@@ -52,6 +53,8 @@ func extraArgs(args []string) ([]string, extras, error) {
 			x.agent.MaxLag = n
 		case "--haproxy-socket":
 			x.agent.HAProxySocket = v
+		case "--metrics":
+			x.metrics = v
 		case "--hooks":
 			h, err := sentinelconf.LoadHooks(v)
 			if err != nil {

@@ -27,6 +27,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "-h", "--help", "help":
 			fmt.Fprint(stdout, usage)
 			return 0
+		case "status":
+			return status(args[1:], stdout, stderr)
 		case "haproxy-config":
 			return haproxyConfig(args[1:], stdout, stderr)
 		case "-v", "--version", "version":
@@ -71,6 +73,8 @@ const usage = `Usage:
   sentinel haproxy-config <sentinel.conf | --config sentinel.yaml> --agent-addr host:port [options]
       Print a haproxy.cfg: a frontend per master, servers checked by our
       agent-check (start the sentinel with --agent-check host:port).
+  sentinel status [--addr host:port] [--password p] [--json] [--watch 1s]
+      Masters, replicas and sentinels of a running instance (ours or redis-sentinel).
   sentinel --version
 
 Our options after a .conf path (the file itself stays redis-sentinel's):

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// statusMaster is one master of `sentinel status`, as SENTINEL MASTER,
+// REPLICAS and SENTINELS report it.
+type statusMaster struct {
+	Name      string              `json:"name"`
+	Master    map[string]string   `json:"master"`
+	Replicas  []map[string]string `json:"replicas"`
+	Sentinels []map[string]string `json:"sentinels"`
+}
+
+// status is `sentinel status`: a readable view of a running instance
+// (ours or redis-sentinel: it only uses SENTINEL commands).
+func status(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:26379", "sentinel address")
+	pass := fs.String("password", "", "requirepass of the sentinel")
+	user := fs.String("user", "", "ACL user of the sentinel")
+	asJSON := fs.Bool("json", false, "print JSON")
+	watch := fs.Duration("watch", 0, "refresh every interval (e.g. 1s) until interrupted")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c := redis.NewClient(&redis.Options{Addr: *addr, Username: *user, Password: *pass, Protocol: 2,
+		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, MaxRetries: 1})
+	defer c.Close()
+	ctx := context.Background()
+	for {
+		ms, err := collectStatus(ctx, c)
+		if err != nil {
+			fmt.Fprintf(stderr, "sentinel status: %s: %v\n", *addr, err)
+			if *watch == 0 {
+				return 1
+			}
+		} else if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			enc.Encode(ms)
+		} else {
+			if *watch > 0 {
+				fmt.Fprint(stdout, "\033[H\033[2J")
+				fmt.Fprintf(stdout, "%s  %s  (every %v)\n\n", *addr, time.Now().Format(time.TimeOnly), *watch)
+			}
+			printStatus(stdout, ms)
+		}
+		if *watch == 0 {
+			return 0
+		}
+		time.Sleep(*watch)
+	}
+}
+
+func collectStatus(ctx context.Context, c *redis.Client) ([]statusMaster, error) {
+	raw, err := c.Do(ctx, "SENTINEL", "MASTERS").Slice()
+	if err != nil {
+		return nil, err
+	}
+	var out []statusMaster
+	for _, r := range raw {
+		m := fieldMap(r)
+		sm := statusMaster{Name: m["name"], Master: m}
+		reps, err := c.Do(ctx, "SENTINEL", "REPLICAS", sm.Name).Slice()
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range reps {
+			sm.Replicas = append(sm.Replicas, fieldMap(x))
+		}
+		sents, err := c.Do(ctx, "SENTINEL", "SENTINELS", sm.Name).Slice()
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range sents {
+			sm.Sentinels = append(sm.Sentinels, fieldMap(x))
+		}
+		out = append(out, sm)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// fieldMap reads a flat [k, v, k, v, ...] reply (RESP2) or a map (RESP3).
+func fieldMap(v any) map[string]string {
+	out := map[string]string{}
+	switch x := v.(type) {
+	case []any:
+		for i := 0; i+1 < len(x); i += 2 {
+			out[fmt.Sprint(x[i])] = fmt.Sprint(x[i+1])
+		}
+	case map[any]any:
+		for k, val := range x {
+			out[fmt.Sprint(k)] = fmt.Sprint(val)
+		}
+	}
+	return out
+}
+
+func printStatus(w io.Writer, ms []statusMaster) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MASTER\tROLE\tADDRESS\tFLAGS\tLINK\tREPL-OFFSET\tCONFIG-EPOCH\tQUORUM\tNOTE")
+	for _, m := range ms {
+		mm := m.Master
+		fmt.Fprintf(tw, "%s\tmaster\t%s:%s\t%s\t\t\t%s\t%s\t%d sentinels, %d replicas\n", m.Name, mm["ip"], mm["port"],
+			mm["flags"], mm["config-epoch"], mm["quorum"], len(m.Sentinels)+1, len(m.Replicas))
+		for _, r := range m.Replicas {
+			fmt.Fprintf(tw, "\treplica\t%s:%s\t%s\t%s\t%s\t\t\tpriority %s\n", r["ip"], r["port"], r["flags"],
+				r["master-link-status"], r["slave-repl-offset"], r["slave-priority"])
+		}
+		for _, s := range m.Sentinels {
+			fmt.Fprintf(tw, "\tsentinel\t%s:%s\t%s\t\t\t\t\tvoted %s in epoch %s\n", s["ip"], s["port"], s["flags"],
+				shortID(s["voted-leader"]), s["voted-leader-epoch"])
+		}
+	}
+	tw.Flush()
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return strings.TrimSpace(id)
+}
