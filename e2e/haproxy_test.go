@@ -137,7 +137,13 @@ func newRig(t *testing.T, impl cluster.Impl) *rig {
 	cluster.WaitReplicaSynced(t, replica)
 	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
 	front := cluster.MustFreePort(t)
-	sock := filepath.Join(c.NewDir("haproxy-sock"), "admin.sock")
+	// Unix socket paths are limited to ~100 bytes; test temp dirs are long.
+	sockDir, err := os.MkdirTemp("", "hp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "admin.sock")
 	var cfg string
 	g := &group{c: c}
 	if impl == cluster.Ours {
