@@ -13,7 +13,7 @@ test: deps build
 	$(GO) test -count=1 -timeout 15m ./...
 
 demo: deps build
-	bash scripts/demo.sh
+	$(GO) run ./e2e/demo
 
 deps:
 	@bash scripts/deps.sh

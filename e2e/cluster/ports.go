@@ -46,3 +46,19 @@ func MustFreePort(t TB) int {
 	}
 	return p
 }
+
+// PortRangeFree reports an error unless n ports from base on are free
+// (HAProxy frontends take consecutive ports).
+func PortRangeFree(base, n int) error {
+	for p := base; p < base+n; p++ {
+		if p > 65535 {
+			return fmt.Errorf("port %d out of range", p)
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			return err
+		}
+		l.Close()
+	}
+	return nil
+}
