@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qsentinel/qsentinel/atomicfile"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -118,24 +117,5 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	if err := LoadState(path, &cfg); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("corrupt state: %v", err)
-	}
-}
-
-func TestAtomicWrite(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "f")
-	for _, content := range []string{"one", "two"} {
-		if err := atomicfile.Write(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := os.ReadFile(path); string(got) != content {
-			t.Errorf("got %q", got)
-		}
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("temp files left: %v", ents)
-	}
-	if err := atomicfile.Write(filepath.Join(dir, "no", "such"), nil, 0o600); err == nil {
-		t.Error("no error for missing dir")
 	}
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/qsentinel/qsentinel/sentinel"
+)
+
+func TestExtraArgsLeavesRedisOptions(t *testing.T) {
+	rest, x, err := extraArgs([]string{"--port", "26380", "--gossip-bind", "127.0.0.1:7946",
+		"--gossip-join", "a:1, b:2", "--agent-check", "127.0.0.1:9999", "--agent-check-max-lag", "1000",
+		"--metrics", "127.0.0.1:9355", "--loglevel", "warning"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rest, " ") != "--port 26380 --loglevel warning" {
+		t.Errorf("redis options: %q", rest)
+	}
+	if x.gossip.Bind != "127.0.0.1:7946" || len(x.gossip.Join) != 2 || x.agent.Addr != "127.0.0.1:9999" ||
+		x.agent.MaxLag != 1000 || x.metrics != "127.0.0.1:9355" {
+		t.Errorf("extras: %+v", x)
+	}
+	if _, _, err := extraArgs([]string{"--agent-check"}); err == nil {
+		t.Error("missing value accepted")
+	}
+	if _, _, err := extraArgs([]string{"--agent-check-max-lag", "-1"}); err == nil {
+		t.Error("negative lag accepted")
+	}
+}
+
+func TestGossipKey(t *testing.T) {
+	if k := gossipKey(""); k != nil {
+		t.Error("empty key is not off")
+	}
+	if k := gossipKey("MDEyMzQ1Njc4OWFiY2RlZg=="); string(k) != "0123456789abcdef" {
+		t.Errorf("base64 key: %q", k)
+	}
+	if k := gossipKey("a passphrase"); len(k) != 32 {
+		t.Errorf("passphrase key length %d", len(k))
+	}
+}
+
+func TestHAProxyConfig(t *testing.T) {
+	var b bytes.Buffer
+	writeHAProxyConfig(&b, []sentinel.MasterState{
+		{MasterConfig: sentinel.MasterConfig{Name: "b", Addr: sentinel.Addr{Host: "10.0.0.2", Port: 6380}}},
+		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
+			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
+	}, hpOptions{bind: "0.0.0.0", base: 7000, socket: "/run/h.sock", agentHost: "127.0.0.1", agentPort: "9999",
+		agentInter: "500ms", checkInter: "1s"})
+	cfg := b.String()
+	for _, want := range []string{
+		"stats socket /run/h.sock mode 600 level admin",
+		"on-marked-down shutdown-sessions",
+		"agent-check agent-addr 127.0.0.1 agent-port 9999 agent-inter 500ms",
+		"frontend a\n    bind 0.0.0.0:7000\n", "frontend b\n    bind 0.0.0.0:7001\n",
+		`server 10_0_0_1_6379 10.0.0.1:6379 agent-send "a 10.0.0.1:6379\n"`,
+		`server 10_0_0_2_6379 10.0.0.2:6379 agent-send "a 10.0.0.2:6379\n"`,
+	} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("haproxy.cfg lacks %q:\n%s", want, cfg)
+		}
+	}
+}
