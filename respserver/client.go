@@ -39,10 +39,15 @@ type client struct {
 	patterns []string
 
 	subscribed atomic.Bool
-	resp       atomic.Int32   // protocol version, for CLIENT LIST from other clients
-	events     chan [2]string // channel, payload; pending pub/sub messages
-	kill       chan struct{}
-	killOnce   sync.Once
+	resp       atomic.Int32 // protocol version, for CLIENT LIST from other clients
+	// events holds pending pub/sub messages (channel, payload); it and the
+	// goroutine that writes them exist from the first SUBSCRIBE on: most
+	// clients never subscribe.
+	pumpOnce sync.Once
+	pumpWG   sync.WaitGroup
+	events   chan [2]string
+	kill     chan struct{}
+	killOnce sync.Once
 }
 
 func (s *Server) newClient(nc net.Conn) *client {
@@ -55,7 +60,6 @@ func (s *Server) newClient(nc net.Conn) *client {
 		lastTime: now,
 		user:     "default",
 		lastCmd:  "NULL",
-		events:   make(chan [2]string, s.cfg.Limits.MaxPubSubPending),
 		kill:     make(chan struct{}),
 	}
 	c.w = writer{w: redcon.NewWriter(countingWriter{nc, &s.stats.netOut}), proto: 2}
@@ -90,15 +94,9 @@ func (c *client) close() {
 }
 
 func (c *client) serve(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c.pumpEvents()
-	}()
 	defer func() {
 		c.close()
-		wg.Wait()
+		c.pumpWG.Wait()
 	}()
 
 	rd := newReader(countingReader{c.conn, &c.srv.stats.netIn}, &c.srv.cfg.Limits, c.isAuthed)
@@ -222,6 +220,19 @@ func (c *client) pumpEvents() {
 			}
 		}
 	}
+}
+
+// startPump makes the event queue and its writer, once; called by the
+// subscribe commands before the client is marked subscribed.
+func (c *client) startPump() {
+	c.pumpOnce.Do(func() {
+		c.events = make(chan [2]string, c.srv.cfg.Limits.MaxPubSubPending)
+		c.pumpWG.Add(1)
+		go func() {
+			defer c.pumpWG.Done()
+			c.pumpEvents()
+		}()
+	})
 }
 
 func sortClients(cs []*client) {

@@ -15,6 +15,7 @@ func cmdSubscribe(s *Server, c *client, args [][]byte) bool {
 		}
 		n := len(c.channels) + len(c.patterns)
 		c.mu.Unlock()
+		c.startPump()
 		c.subscribed.Store(true)
 		writeSubReply(c, "subscribe", ch, n, true)
 	}
@@ -30,6 +31,7 @@ func cmdPsubscribe(s *Server, c *client, args [][]byte) bool {
 		}
 		n := len(c.channels) + len(c.patterns)
 		c.mu.Unlock()
+		c.startPump()
 		c.subscribed.Store(true)
 		writeSubReply(c, "psubscribe", p, n, true)
 	}

@@ -1,10 +1,13 @@
 package sentinel
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -166,31 +169,167 @@ func (c *redisConn) LocalIP() string {
 
 func (c *redisConn) Close() error { return c.client.Close() }
 
-// Subscribe keeps a pub/sub connection subscribed to channel until ctx ends.
+// Subscribe keeps a pub/sub connection subscribed to channel until ctx
+// ends, reconnecting after a second when it drops. It is our own small
+// client rather than go-redis's PubSub, whose connections carry fixed 32 KiB
+// read and write buffers: with a pub/sub link per instance that was most of
+// our memory, for messages of a hundred bytes.
 func (RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
-	o := clientOptions(opts, nil)
-	o.PoolSize = 1
-	o.ReadTimeout = -1 // a pub/sub link is quiet between hellos
-	client := redis.NewClient(o)
-	defer client.Close()
 	for ctx.Err() == nil {
-		ps := client.Subscribe(ctx, channel)
-		// A blocked read does not watch ctx; closing the PubSub unblocks it.
-		stop := context.AfterFunc(ctx, func() { ps.Close() })
-		for {
-			msg, err := ps.ReceiveMessage(ctx)
-			if err != nil {
-				break
-			}
-			onMessage(msg.Payload)
-		}
-		stop()
-		ps.Close()
+		subscribeOnce(ctx, opts, channel, onMessage)
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+func subscribeOnce(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", opts.Addr.String())
+	if err != nil {
+		return
+	}
+	if opts.TLS != nil {
+		tc := tls.Client(c, opts.TLS)
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			c.Close()
+			return
+		}
+		c = tc
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	br := bufio.NewReaderSize(c, 1024)
+	var req []byte
+	var expect int
+	if opts.Password != "" {
+		if opts.Username != "" {
+			req = appendCommand(req, "AUTH", opts.Username, opts.Password)
+		} else {
+			req = appendCommand(req, "AUTH", opts.Password)
+		}
+		expect++
+	}
+	if opts.ClientName != "" {
+		req = appendCommand(req, "CLIENT", "SETNAME", opts.ClientName)
+		expect++
+	}
+	req = appendCommand(req, "SUBSCRIBE", channel)
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(req); err != nil {
+		return
+	}
+	for range expect {
+		v, err := readReply(br, 0)
+		if err != nil {
+			return
+		}
+		if e, ok := v.(replyErr); ok && strings.HasPrefix(string(e), "NOAUTH") {
+			return
+		}
+	}
+	c.SetDeadline(time.Time{})
+	for {
+		// Every sentinel, us included, publishes a hello on this channel
+		// every few seconds: a long silence means a dead link that no RST
+		// told us about (redis-sentinel drops such links too).
+		c.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
+		v, err := readReply(br, 0)
+		if err != nil {
+			return
+		}
+		// ["message", channel, payload]; confirmations and pongs skipped.
+		if a, ok := v.([]any); ok && len(a) == 3 {
+			if kind, _ := a[0].(string); kind == "message" {
+				if payload, ok := a[2].(string); ok {
+					onMessage(payload)
+				}
+			}
+		}
+	}
+}
+
+func appendCommand(b []byte, args ...string) []byte {
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, '\r', '\n')
+	for _, a := range args {
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
+
+// pubSubIdleLimit is how long a pub/sub link may stay silent.
+const pubSubIdleLimit = 15 * time.Second
+
+// replyErr is an error reply read by readReply.
+type replyErr string
+
+// maxPubSubBulk bounds what one message may make us allocate; hello
+// messages are about a hundred bytes.
+const maxPubSubBulk = 1 << 20
+
+// readReply reads one RESP2 reply: strings, errors, integers, bulks and
+// arrays (nested at most a few levels).
+func readReply(br *bufio.Reader, depth int) (any, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, errors.New("resp: bad line")
+	}
+	body := string(line[1 : len(line)-2])
+	switch line[0] {
+	case '+':
+		return body, nil
+	case '-':
+		return replyErr(body), nil
+	case ':':
+		return strconv.ParseInt(body, 10, 64)
+	case '$':
+		n, err := strconv.Atoi(body)
+		if err != nil || n > maxPubSubBulk {
+			return nil, errors.New("resp: bad bulk length")
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return nil, err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, err := strconv.Atoi(body)
+		if err != nil || n > 16 || depth > 4 {
+			return nil, errors.New("resp: bad array")
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		out := make([]any, n)
+		for k := range out {
+			if out[k], err = readReply(br, depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, errors.New("resp: unknown reply type")
 }
 
 // replyString turns a simple reply into its text, "" when it is not one.
