@@ -92,6 +92,11 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		return
 	}
 	pingPeriod := g.pingPeriod(t)
+	if i.kind == KindSentinel && i.connKey != "" && !i.disconnect {
+		if a := g.s.peerAvail(i.connKey); now.Sub(a) < pingPeriod && a.After(i.lastAvail) {
+			i.lastAvail, i.lastPong, i.actPing = a, a, time.Time{}
+		}
+	}
 	// While the link is down only the PING goes out: it doubles as the
 	// reconnect attempt, at most once per ping period.
 	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 &&
@@ -193,6 +198,9 @@ func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 		case strings.HasPrefix(text, "PONG"), strings.HasPrefix(text, "LOADING"), strings.HasPrefix(text, "MASTERDOWN"):
 			i.lastAvail = now
 			i.actPing = time.Time{}
+			if i.connKey != "" {
+				g.s.setPeerAvail(i.connKey, now)
+			}
 			if i.flags&flagMasterReboot != 0 && strings.HasPrefix(text, "PONG") {
 				i.flags &^= flagMasterReboot
 			}

@@ -78,8 +78,30 @@ type Sentinel struct {
 }
 
 type peerConn struct {
-	conn Conn
-	refs int
+	conn      Conn
+	refs      int
+	lastAvail time.Time // last valid PING reply on this connection, any group
+}
+
+// peerAvail is the last valid ping reply any group got on a shared peer
+// connection. A peer watching fifty masters is one process on one
+// connection: one group's PONG answers for all of them, so each group need
+// not ping it separately (redis-sentinel does, fifty times a second).
+func (s *Sentinel) peerAvail(key string) time.Time {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	if p := s.peers[key]; p != nil {
+		return p.lastAvail
+	}
+	return time.Time{}
+}
+
+func (s *Sentinel) setPeerAvail(key string, t time.Time) {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	if p := s.peers[key]; p != nil && t.After(p.lastAvail) {
+		p.lastAvail = t
+	}
 }
 
 // New builds a Sentinel from a loaded config. A missing myid is generated
