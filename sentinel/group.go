@@ -3,7 +3,6 @@ package sentinel
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strconv"
 	"sync"
@@ -70,7 +69,6 @@ type group struct {
 
 	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
-	done   chan struct{}
 }
 
 func newGroup(s *Sentinel, st MasterState, now time.Time) *group {
@@ -122,24 +120,23 @@ func (g *group) parallelSyncs() int {
 	return 1
 }
 
-// start runs the group's timer until stop.
+// start makes the group live: the sentinel's ticker ticks it from now on.
 func (g *group) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	g.mu.Lock()
 	g.ctx = ctx
 	g.mu.Unlock()
 	g.cancel = cancel
-	g.done = make(chan struct{})
-	go g.run(ctx)
 }
 
-// stop ends the timer and closes every link of the group.
+// stop ends the group's ticks and closes every link of the group. The
+// ticker checks the context under the group lock, so no tick runs after
+// stop returns.
 func (g *group) stop() {
 	if g.cancel == nil {
 		return
 	}
 	g.cancel()
-	<-g.done
 	g.mu.Lock()
 	g.closeLink(g.master)
 	for _, r := range g.replicas {
@@ -151,27 +148,16 @@ func (g *group) stop() {
 	g.mu.Unlock()
 }
 
-func (g *group) run(ctx context.Context) {
-	defer close(g.done)
-	// redis-sentinel runs its timer at 10-19 Hz with a random period so
-	// that peers started together do not stay in lock step.
-	for {
-		d := 100*time.Millisecond + rand.N(50*time.Millisecond)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(d):
-		}
-		g.tick(ctx)
-	}
-}
-
-func (g *group) tick(ctx context.Context) {
+func (g *group) tick() {
 	now := g.s.clock.Now()
 	t := g.s.timing()
 	tilt := g.s.inTilt(now)
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	ctx := g.ctx
+	if ctx == nil || ctx.Err() != nil {
+		return
+	}
 	all := g.instancesLocked()
 	for _, i := range all {
 		g.ensureLink(ctx, i)

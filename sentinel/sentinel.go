@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"os"
 	"sort"
 	"sync"
@@ -314,6 +315,8 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.flushLoop(ctx) }()
 	go func() { defer wg.Done(); s.tiltLoop(ctx) }()
 	wg.Add(1)
+	go func() { defer wg.Done(); s.tickLoop(ctx) }()
+	wg.Add(1)
 	go func() { defer wg.Done(); s.scripts.Run(ctx) }()
 	if s.opts.Gossip != nil {
 		wg.Add(1)
@@ -328,6 +331,27 @@ func (s *Sentinel) Run(ctx context.Context) error {
 		return fmt.Errorf("final config save: %w", err)
 	}
 	return nil
+}
+
+// tickLoop is redis-sentinel's timer: every 100-150 ms (random, so peers
+// started together do not stay in lock step) each master group gets a tick.
+// One timer for all masters rather than one each: a tick only looks at
+// state and starts asynchronous commands, so groups cannot delay each
+// other, and fifty masters cost one wakeup instead of fifty.
+func (s *Sentinel) tickLoop(ctx context.Context) {
+	timer := time.NewTimer(100 * time.Millisecond)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		for _, g := range s.groupList() {
+			g.tick()
+		}
+		timer.Reset(100*time.Millisecond + mathrand.N(50*time.Millisecond))
+	}
 }
 
 // markDirty asks the flusher to save soon; it never blocks, so it is safe
