@@ -145,16 +145,7 @@ func failoverScenario(t *testing.T, impls []cluster.Impl) {
 	if err := master.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	cluster.WaitFor(t, 40*time.Second, "old master to become a replica", func() error {
-		info, err := master.Info("replication")
-		if err != nil {
-			return err
-		}
-		if info["role"] != "slave" || info["master_port"] != strconv.Itoa(replica.Port) {
-			return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
-		}
-		return nil
-	})
+	cluster.WaitReplicaOf(t, master, replica, 40*time.Second)
 }
 
 func TestFailoverThreeOfOurs(t *testing.T) {
@@ -305,17 +296,8 @@ func TestManyMastersOneMachineDown(t *testing.T) {
 			s.WaitReplica(t, fmt.Sprintf("b%d", k), p.r.Addr(), 30*time.Second)
 		}
 	}
-	for k, p := range aPairs {
-		cluster.WaitFor(t, 40*time.Second, fmt.Sprintf("old master a%d to rejoin as replica", k), func() error {
-			info, err := p.m.Info("replication")
-			if err != nil {
-				return err
-			}
-			if info["role"] != "slave" || info["master_port"] != strconv.Itoa(p.r.Port) {
-				return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
-			}
-			return nil
-		})
+	for _, p := range aPairs {
+		cluster.WaitReplicaOf(t, p.m, p.r, 40*time.Second)
 	}
 }
 
@@ -556,14 +538,5 @@ func TestForcedFailover(t *testing.T) {
 		}
 	}
 	g.waitSwitched(t, "mymaster", replica.Addr(), 20*time.Second)
-	cluster.WaitFor(t, 20*time.Second, "old master to replicate the new one", func() error {
-		info, err := master.Info("replication")
-		if err != nil {
-			return err
-		}
-		if info["role"] != "slave" || info["master_port"] != strconv.Itoa(replica.Port) {
-			return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
-		}
-		return nil
-	})
+	cluster.WaitReplicaOf(t, master, replica, 20*time.Second)
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/e2e/cluster"
-	"github.com/redis/go-redis/v9"
 )
 
 // startHAProxy runs haproxy in the foreground on cfg and waits for port.
@@ -37,86 +36,6 @@ func startHAProxy(t *testing.T, c *cluster.Cluster, name, cfg string, port int) 
 		return conn.Close()
 	})
 	return p
-}
-
-// writer numbers its writes, opens a fresh connection every few writes
-// (as short-lived clients do), and remembers which writes were
-// acknowledged and when writes failed.
-type writer struct {
-	addr string
-
-	mu       sync.Mutex
-	acked    []int
-	failures []time.Time
-	okTimes  []time.Time
-}
-
-func (w *writer) run(ctx context.Context) {
-	var rdb *redis.Client
-	defer func() {
-		if rdb != nil {
-			rdb.Close()
-		}
-	}()
-	for i := 1; ctx.Err() == nil; i++ {
-		if i%5 == 1 || rdb == nil {
-			if rdb != nil {
-				rdb.Close()
-			}
-			rdb = redis.NewClient(&redis.Options{Addr: w.addr, MaxRetries: -1, PoolSize: 1, Protocol: 2,
-				DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
-		}
-		err := rdb.Set(ctx, "w:"+strconv.Itoa(i), i, 0).Err()
-		now := time.Now()
-		w.mu.Lock()
-		if err == nil {
-			w.acked = append(w.acked, i)
-			w.okTimes = append(w.okTimes, now)
-		} else if ctx.Err() == nil {
-			w.failures = append(w.failures, now)
-		}
-		w.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// outage is the longest stretch without an acknowledged write, after from.
-func (w *writer) outage(from time.Time) time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var longest time.Duration
-	prev := from
-	for _, t := range w.okTimes {
-		if t.Before(from) {
-			continue
-		}
-		if d := t.Sub(prev); d > longest {
-			longest = d
-		}
-		prev = t
-	}
-	return longest
-}
-
-// lost counts acknowledged writes missing on the final master.
-func (w *writer) lost(t *testing.T, master *cluster.Redis) (lost, acked int) {
-	t.Helper()
-	w.mu.Lock()
-	acks := append([]int(nil), w.acked...)
-	w.mu.Unlock()
-	rdb := redis.NewClient(&redis.Options{Addr: master.Addr()})
-	defer rdb.Close()
-	ctx := context.Background()
-	for _, i := range acks {
-		n, err := rdb.Exists(ctx, "w:"+strconv.Itoa(i)).Result()
-		if err != nil {
-			t.Fatalf("reading back: %v", err)
-		}
-		if n == 0 {
-			lost++
-		}
-	}
-	return lost, len(acks)
 }
 
 // rig is a master, its replica, three sentinels and HAProxy in front.
@@ -205,17 +124,15 @@ backend mymaster
 }
 
 // startWriter runs a writer through HAProxy until the returned stop.
-func (r *rig) startWriter(t *testing.T) (*writer, func()) {
-	w := &writer{addr: r.front}
+func (r *rig) startWriter(t *testing.T) (*cluster.Writer, func()) {
+	w := &cluster.Writer{Addr: r.front, Prefix: "w", ReconnectEvery: 5}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); w.run(ctx) }()
+	go func() { defer wg.Done(); w.Run(ctx) }()
 	cluster.WaitFor(t, 10*time.Second, "first write through HAProxy", func() error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if len(w.acked) == 0 {
-			return fmt.Errorf("no write acknowledged yet (%d failures)", len(w.failures))
+		if w.Acked() == 0 {
+			return fmt.Errorf("no write acknowledged yet (%d failures)", w.Failures())
 		}
 		return nil
 	})
@@ -250,8 +167,11 @@ func crashScenario(t *testing.T, impl cluster.Impl) (outage time.Duration, lost,
 	})
 	time.Sleep(2 * time.Second)
 	stop()
-	outage = w.outage(killed)
-	lost, acked = w.lost(t, replica)
+	outage = w.Outage(killed)
+	lost, acked, err := w.Lost(replica.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
 	return outage, lost, acked
 }
 
@@ -294,11 +214,12 @@ func TestHAProxyPlannedSwitchover(t *testing.T) {
 	r.g.waitSwitched(t, "mymaster", r.replica.Addr(), 20*time.Second)
 	time.Sleep(2 * time.Second)
 	stop()
-	outage := w.outage(start)
-	lost, acked := w.lost(t, r.replica)
-	w.mu.Lock()
-	failures := len(w.failures)
-	w.mu.Unlock()
+	outage := w.Outage(start)
+	lost, acked, err := w.Lost(r.replica.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures := w.Failures()
 	t.Logf("planned switchover: write pause %v, %d failed writes, lost %d of %d acknowledged", outage.Round(time.Millisecond), failures, lost, acked)
 	if lost != 0 {
 		t.Errorf("%d acknowledged writes lost", lost)

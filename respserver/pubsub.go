@@ -7,35 +7,30 @@ import "slices"
 // one confirmation per channel with the running subscription count.
 
 func cmdSubscribe(s *Server, c *client, args [][]byte) bool {
-	for _, a := range args[1:] {
-		ch := string(a)
-		c.mu.Lock()
-		if !slices.Contains(c.channels, ch) {
-			c.channels = append(c.channels, ch)
-		}
-		n := len(c.channels) + len(c.patterns)
-		c.mu.Unlock()
-		c.startPump()
-		c.subscribed.Store(true)
-		writeSubReply(c, "subscribe", ch, n, true)
-	}
+	subscribe(c, "subscribe", args[1:], func(c *client) *[]string { return &c.channels })
 	return false
 }
 
 func cmdPsubscribe(s *Server, c *client, args [][]byte) bool {
-	for _, a := range args[1:] {
-		p := string(a)
+	subscribe(c, "psubscribe", args[1:], func(c *client) *[]string { return &c.patterns })
+	return false
+}
+
+// subscribe adds channels or patterns (list picks which), confirming each.
+func subscribe(c *client, kind string, names [][]byte, list func(*client) *[]string) {
+	for _, a := range names {
+		name := string(a)
 		c.mu.Lock()
-		if !slices.Contains(c.patterns, p) {
-			c.patterns = append(c.patterns, p)
+		l := list(c)
+		if !slices.Contains(*l, name) {
+			*l = append(*l, name)
 		}
 		n := len(c.channels) + len(c.patterns)
 		c.mu.Unlock()
 		c.startPump()
 		c.subscribed.Store(true)
-		writeSubReply(c, "psubscribe", p, n, true)
+		writeSubReply(c, kind, name, n, true)
 	}
-	return false
 }
 
 func cmdUnsubscribe(s *Server, c *client, args [][]byte) bool {

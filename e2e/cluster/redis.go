@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Redis is a running redis-server.
@@ -101,4 +102,20 @@ func ParseInfo(text string) map[string]string {
 		}
 	}
 	return m
+}
+
+// WaitReplicaOf waits until r reports role slave of master (an old master
+// turned into a replica by the sentinels).
+func WaitReplicaOf(t TB, r, master *Redis, timeout time.Duration) {
+	t.Helper()
+	WaitFor(t, timeout, r.Name+" to replicate "+master.Addr(), func() error {
+		info, err := r.Info("replication")
+		if err != nil {
+			return err
+		}
+		if info["role"] != "slave" || info["master_port"] != strconv.Itoa(master.Port) {
+			return fmt.Errorf("role=%s master_port=%s", info["role"], info["master_port"])
+		}
+		return nil
+	})
 }

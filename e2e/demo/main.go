@@ -27,8 +27,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/qsentinel/qsentinel/e2e/cluster"
 )
 
@@ -50,7 +48,7 @@ type port struct {
 	replica    *cluster.Redis
 	onA        bool // master on machine A
 	front      string
-	w          *writer
+	w          *cluster.Writer
 	switchedMS int64
 	newMaster  string
 	lost       int
@@ -147,13 +145,13 @@ func run(ctx context.Context, n int, out io.Writer) error {
 	var wg sync.WaitGroup
 	for k, p := range ps {
 		p.front = "127.0.0.1:" + strconv.Itoa(bases[k%2]+k)
-		p.w = &writer{addr: p.front, prefix: p.name}
+		p.w = &cluster.Writer{Addr: p.front, Prefix: p.name, Interval: 10 * time.Millisecond}
 		wg.Add(1)
-		go func() { defer wg.Done(); p.w.run(wctx) }()
+		go func() { defer wg.Done(); p.w.Run(wctx) }()
 	}
 	defer func() { stopWriters(); wg.Wait() }()
 	for _, p := range ps {
-		if err := waitUntil(ctx, 10*time.Second, func() bool { return p.w.ackedCount() > 0 }); err != nil {
+		if err := waitUntil(ctx, 10*time.Second, func() bool { return p.w.Acked() > 0 }); err != nil {
 			return fmt.Errorf("%s: no write through HAProxy", p.name)
 		}
 	}
@@ -178,7 +176,7 @@ func run(ctx context.Context, n int, out io.Writer) error {
 			if p.switchedMS > 0 {
 				now, sw = p.newMaster, strconv.FormatInt(p.switchedMS, 10)
 			}
-			outage := p.w.outage(killed).Milliseconds()
+			outage := p.w.Outage(killed).Milliseconds()
 			lost, old := "-", "-"
 			if final {
 				lost = strconv.Itoa(p.lost)
@@ -189,7 +187,7 @@ func run(ctx context.Context, n int, out io.Writer) error {
 					old = "rejoined as replica"
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", p.name, was, now, sw, outage, p.w.ackedCount(), lost, old)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", p.name, was, now, sw, outage, p.w.Acked(), lost, old)
 		}
 		tw.Flush()
 	}
@@ -257,7 +255,10 @@ func run(ctx context.Context, n int, out io.Writer) error {
 		if p.switchedMS > 0 {
 			cur = p.replica
 		}
-		p.lost, p.acked = p.w.lost(cur.Addr())
+		var err error
+		if p.lost, p.acked, err = p.w.Lost(cur.Addr()); err != nil {
+			return fmt.Errorf("%s: reading back: %w", p.name, err)
+		}
 		total += p.acked
 		lost += p.lost
 	}
@@ -286,81 +287,4 @@ func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("timed out")
-}
-
-// writer numbers its writes, opening a fresh connection every 10.
-type writer struct {
-	addr, prefix string
-	mu           sync.Mutex
-	acked        []int
-	okTimes      []time.Time
-}
-
-func (w *writer) run(ctx context.Context) {
-	var rdb *redis.Client
-	defer func() {
-		if rdb != nil {
-			rdb.Close()
-		}
-	}()
-	for i := 1; ctx.Err() == nil; i++ {
-		if rdb == nil || i%10 == 1 {
-			if rdb != nil {
-				rdb.Close()
-			}
-			rdb = redis.NewClient(&redis.Options{Addr: w.addr, MaxRetries: -1, PoolSize: 1, Protocol: 2,
-				DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
-		}
-		if err := rdb.Set(ctx, w.prefix+":"+strconv.Itoa(i), i, 0).Err(); err == nil {
-			w.mu.Lock()
-			w.acked = append(w.acked, i)
-			w.okTimes = append(w.okTimes, time.Now())
-			w.mu.Unlock()
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (w *writer) ackedCount() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.acked)
-}
-
-// outage is the longest stretch without an acknowledged write since from.
-func (w *writer) outage(from time.Time) time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var longest time.Duration
-	prev := from
-	for _, t := range w.okTimes {
-		if t.Before(from) {
-			continue
-		}
-		longest = max(longest, t.Sub(prev))
-		prev = t
-	}
-	return longest
-}
-
-// lost reads every acknowledged key back from the port's master now.
-func (w *writer) lost(addr string) (lost, acked int) {
-	w.mu.Lock()
-	acks := append([]int(nil), w.acked...)
-	w.mu.Unlock()
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	ctx := context.Background()
-	pipe := rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(acks))
-	for k, i := range acks {
-		cmds[k] = pipe.Exists(ctx, w.prefix+":"+strconv.Itoa(i))
-	}
-	pipe.Exec(ctx)
-	for _, c := range cmds {
-		if c.Val() == 0 {
-			lost++
-		}
-	}
-	return lost, len(acks)
 }
