@@ -81,7 +81,7 @@ func newRig(t *testing.T, impl cluster.Impl) *rig {
 		g.ss[0].Do("SENTINEL", "FLUSHCONFIG")
 		out, err := exec.Command(cluster.OurBinary(t), "haproxy-config", g.ss[0].ConfPath,
 			"--agent-addr", "127.0.0.1:"+strconv.Itoa(agentPort), "--frontend-port-base", strconv.Itoa(front),
-			"--stats-socket", sock).CombinedOutput()
+			"--stats-socket", sock, "--maxconn", "256").CombinedOutput()
 		if err != nil {
 			t.Fatalf("haproxy-config: %v\n%s", err, out)
 		}
@@ -96,7 +96,7 @@ func newRig(t *testing.T, impl cluster.Impl) *rig {
 		}
 		// The recipe from HAProxy's blog: route to whoever says role:master.
 		cfg = fmt.Sprintf(`global
-    maxconn 2000
+    maxconn 256
     stats socket %s mode 600 level admin
 defaults
     mode tcp

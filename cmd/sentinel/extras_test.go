@@ -49,9 +49,10 @@ func TestHAProxyConfig(t *testing.T) {
 		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
 			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
 	}, hpOptions{bind: "0.0.0.0", base: 7000, socket: "/run/h.sock", agentHost: "127.0.0.1", agentPort: "9999",
-		agentInter: "500ms", checkInter: "1s"})
+		agentInter: "500ms", checkInter: "1s", maxconn: 300})
 	cfg := b.String()
 	for _, want := range []string{
+		"maxconn 300\n",
 		"stats socket /run/h.sock mode 600 level admin",
 		"on-marked-down shutdown-sessions",
 		"agent-check agent-addr 127.0.0.1 agent-port 9999 agent-inter 500ms",

@@ -28,6 +28,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 	socket := fs.String("stats-socket", "/run/haproxy/admin.sock", "HAProxy runtime API socket")
 	inter := fs.String("agent-inter", "500ms", "agent-check interval")
 	check := fs.String("check-inter", "1s", "TCP health check interval")
+	maxconn := fs.Int("maxconn", 2000, "HAProxy global maxconn (HAProxy needs about twice as many file descriptors)")
 	read := fs.Bool("read-backends", false, "also a read frontend per master (replicas linked to the master, port base+100+i)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sentinel haproxy-config <sentinel.conf | --config sentinel.yaml> [options]")
@@ -73,14 +74,14 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	writeHAProxyConfig(stdout, file.Sentinel.Masters, hpOptions{
 		bind: *bind, base: *base, socket: *socket, agentHost: ahost, agentPort: aport,
-		agentInter: *inter, checkInter: *check, read: *read,
+		agentInter: *inter, checkInter: *check, read: *read, maxconn: *maxconn,
 	})
 	return 0
 }
 
 type hpOptions struct {
 	bind, socket, agentHost, agentPort, agentInter, checkInter string
-	base                                                       int
+	base, maxconn                                              int
 	read                                                       bool
 }
 
@@ -96,7 +97,7 @@ func writeHAProxyConfig(w io.Writer, masters []sentinel.MasterState, o hpOptions
 # agreed on is "up"; an old master that comes back claiming master stays
 # down until the sentinels have turned it into a replica.
 global
-    maxconn 4096
+    maxconn %d
     stats socket %s mode 600 level admin expose-fd listeners
 
 defaults
@@ -106,7 +107,7 @@ defaults
     timeout server 1h
     timeout check 1s
     default-server check inter %s fall 2 rise 1 agent-check agent-addr %s agent-port %s agent-inter %s on-marked-down shutdown-sessions
-`, o.agentHost, o.agentPort, o.socket, o.checkInter, o.agentHost, o.agentPort, o.agentInter)
+`, o.agentHost, o.agentPort, o.maxconn, o.socket, o.checkInter, o.agentHost, o.agentPort, o.agentInter)
 	for k, m := range ms {
 		servers := append([]sentinel.Addr{m.Addr}, m.KnownReplicas...)
 		fmt.Fprintf(w, "\nfrontend %s\n    bind %s:%d\n    default_backend %s\n", m.Name, o.bind, o.base+k, m.Name)

@@ -119,7 +119,7 @@ func run(ctx context.Context, n int, out io.Writer) error {
 		bases = append(bases, base)
 		cfg, err := exec.Command(cluster.OurBinary(scope), "haproxy-config", ss[k].ConfPath,
 			"--agent-addr", "127.0.0.1:"+strconv.Itoa(agents[k]), "--frontend-port-base", strconv.Itoa(base),
-			"--stats-socket", socks[k]).Output()
+			"--stats-socket", socks[k], "--maxconn", "256").Output()
 		if err != nil {
 			return fmt.Errorf("haproxy-config: %w", err)
 		}
