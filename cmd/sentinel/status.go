@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,6 +19,7 @@ import (
 // REPLICAS and SENTINELS report it.
 type statusMaster struct {
 	Name      string              `json:"name"`
+	Offset    int64               `json:"master_repl_offset"` // from the master's last INFO; -1 unknown
 	Master    map[string]string   `json:"master"`
 	Replicas  []map[string]string `json:"replicas"`
 	Sentinels []map[string]string `json:"sentinels"`
@@ -73,7 +75,18 @@ func collectStatus(ctx context.Context, c *redis.Client) ([]statusMaster, error)
 	var out []statusMaster
 	for _, r := range raw {
 		m := fieldMap(r)
-		sm := statusMaster{Name: m["name"], Master: m}
+		sm := statusMaster{Name: m["name"], Master: m, Offset: -1}
+		// The master's own replication offset, from the INFO the sentinel
+		// cached, gives each replica's lag in bytes.
+		if ic, err := c.Do(ctx, "SENTINEL", "INFO-CACHE", sm.Name).Slice(); err == nil && len(ic) == 2 {
+			if insts, ok := ic[1].([]any); ok && len(insts) > 0 {
+				if pair, ok := insts[0].([]any); ok && len(pair) == 2 {
+					if text, ok := pair[1].(string); ok {
+						sm.Offset = infoInt(text, "master_repl_offset")
+					}
+				}
+			}
+		}
 		reps, err := c.Do(ctx, "SENTINEL", "REPLICAS", sm.Name).Slice()
 		if err != nil {
 			return nil, err
@@ -112,14 +125,18 @@ func fieldMap(v any) map[string]string {
 
 func printStatus(w io.Writer, ms []statusMaster) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MASTER\tROLE\tADDRESS\tFLAGS\tLINK\tREPL-OFFSET\tCONFIG-EPOCH\tQUORUM\tNOTE")
+	fmt.Fprintln(tw, "MASTER\tROLE\tADDRESS\tFLAGS\tLINK\tLAG(bytes)\tCONFIG-EPOCH\tQUORUM\tNOTE")
 	for _, m := range ms {
 		mm := m.Master
 		fmt.Fprintf(tw, "%s\tmaster\t%s:%s\t%s\t\t\t%s\t%s\t%d sentinels, %d replicas\n", m.Name, mm["ip"], mm["port"],
 			mm["flags"], mm["config-epoch"], mm["quorum"], len(m.Sentinels)+1, len(m.Replicas))
 		for _, r := range m.Replicas {
+			lag := "?"
+			if off, err := strconv.ParseInt(r["slave-repl-offset"], 10, 64); err == nil && m.Offset >= 0 {
+				lag = strconv.FormatInt(max(m.Offset-off, 0), 10)
+			}
 			fmt.Fprintf(tw, "\treplica\t%s:%s\t%s\t%s\t%s\t\t\tpriority %s\n", r["ip"], r["port"], r["flags"],
-				r["master-link-status"], r["slave-repl-offset"], r["slave-priority"])
+				r["master-link-status"], lag, r["slave-priority"])
 		}
 		for _, s := range m.Sentinels {
 			fmt.Fprintf(tw, "\tsentinel\t%s:%s\t%s\t\t\t\t\tvoted %s in epoch %s\n", s["ip"], s["port"], s["flags"],
@@ -127,6 +144,18 @@ func printStatus(w io.Writer, ms []statusMaster) {
 		}
 	}
 	tw.Flush()
+}
+
+// infoInt reads one integer field of an INFO text; -1 when absent.
+func infoInt(info, key string) int64 {
+	for _, l := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), key+":"); ok {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
 
 func shortID(id string) string {
