@@ -38,7 +38,9 @@ func main() {
 	settle := flag.Duration("settle", 15*time.Second, "wait after start before measuring (discovery)")
 	measure := flag.Duration("measure", 30*time.Second, "CPU measuring window")
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
-	mode := flag.String("mode", "all", "footprint, failover or all")
+	mode := flag.String("mode", "all", "footprint, throughput, failover or all")
+	clients := flag.Int("clients", 50, "throughput: concurrent connections")
+	tdur := flag.Duration("throughput-time", 5*time.Second, "throughput: measuring time per implementation")
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
 	runs := flag.Int("runs", 3, "failover: runs per size and implementation (median reported)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
@@ -55,8 +57,10 @@ func main() {
 			log.Fatalf("-impls: want redis-sentinel and/or ours, not %q", f)
 		}
 	}
-	if *mode != "all" && *mode != "footprint" && *mode != "failover" {
-		log.Fatalf("-mode: want all, footprint or failover, not %q", *mode)
+	switch *mode {
+	case "all", "footprint", "throughput", "failover":
+	default:
+		log.Fatalf("-mode: want all, footprint, throughput or failover, not %q", *mode)
 	}
 	if *runs < 1 {
 		log.Fatalf("-runs: want at least 1")
@@ -75,6 +79,11 @@ func main() {
 	fmt.Printf("machine: %s/%s, %d CPUs; %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format(time.RFC3339))
 	if *mode == "footprint" || *mode == "all" {
 		if err := run(*masters, *settle, *measure, *bin); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *mode == "throughput" || *mode == "all" {
+		if err := throughput(*clients, *tdur); err != nil {
 			log.Fatal(err)
 		}
 	}
