@@ -245,29 +245,26 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		g(dLastPing, num("last-ok-ping-reply")/1000, v.Name, addr)
 		g(dSDown, b2f(hasFlag(v.Flags, "s_down")), v.Name)
 		g(dODown, b2f(hasFlag(v.Flags, "o_down")), v.Name)
-		okS := 1
-		if peers, err := c.src.Sentinels(v.Name); err == nil {
-			for _, p := range peers {
-				if !hasFlag(p.Flags, "s_down") && !hasFlag(p.Flags, "o_down") {
-					okS++
-				}
-			}
-		}
-		g(dOKSentinels, float64(okS), v.Name, addr)
-		okR := 0
-		if reps, err := c.src.Replicas(v.Name); err == nil {
-			for _, r := range reps {
-				if !hasFlag(r.Flags, "s_down") && !hasFlag(r.Flags, "o_down") {
-					okR++
-				}
-			}
-		}
-		g(dOKSlaves, float64(okR), v.Name, addr)
+		peers, _ := c.src.Sentinels(v.Name)
+		g(dOKSentinels, float64(1+countUp(peers)), v.Name, addr) // this one counts too
+		reps, _ := c.src.Replicas(v.Name)
+		g(dOKSlaves, float64(countUp(reps)), v.Name, addr)
 		msg, ok, err := c.src.CKQuorum(v.Name)
 		if err == nil {
 			g(dCKQuorum, b2f(ok), v.Name, msg)
 		}
 	}
+}
+
+// countUp counts instances flagged neither s_down nor o_down.
+func countUp(vs []sentinel.InstanceView) int {
+	n := 0
+	for _, v := range vs {
+		if !hasFlag(v.Flags, "s_down") && !hasFlag(v.Flags, "o_down") {
+			n++
+		}
+	}
+	return n
 }
 
 func hasFlag(flags, f string) bool {

@@ -3,12 +3,12 @@ package sentinel
 import (
 	"fmt"
 	"net"
-	"path"
 	"strconv"
 	"strings"
 	"time"
-
 	"golang.org/x/sys/unix"
+
+	"github.com/qsentinel/qsentinel/glob"
 )
 
 // MasterNames lists monitored masters, sorted.
@@ -157,7 +157,7 @@ func (s *Sentinel) Remove(name string) error {
 func (s *Sentinel) Reset(pattern string) int {
 	n := 0
 	for _, g := range s.groupList() {
-		if !globMatch(pattern, g.name) {
+		if !glob.Match(pattern, g.name) {
 			continue
 		}
 		g.mu.Lock()
@@ -169,16 +169,6 @@ func (s *Sentinel) Reset(pattern string) int {
 		s.markDirty()
 	}
 	return n
-}
-
-// globMatch is redis's stringmatch for the patterns operators use; it falls
-// back to path.Match semantics, which share *, ? and [...].
-func globMatch(pattern, name string) bool {
-	ok, err := path.Match(pattern, name)
-	if err != nil {
-		return pattern == name
-	}
-	return ok
 }
 
 // CKQuorum is SENTINEL CKQUORUM: the reply text without the RESP prefix,
@@ -485,15 +475,11 @@ func (s *Sentinel) ConfigGet(pattern string) []Field {
 	}
 	var out []Field
 	for _, f := range all {
-		if globMatchFold(pattern, f.Key) {
+		if glob.MatchFold(pattern, f.Key) {
 			out = append(out, f)
 		}
 	}
 	return out
-}
-
-func globMatchFold(pattern, name string) bool {
-	return globMatch(strings.ToLower(pattern), name)
 }
 
 // ConfigSet is SENTINEL CONFIG SET <param> <value>.
