@@ -2,11 +2,11 @@ package sentinel
 
 import (
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net"
 	"strconv"
 	"strings"
 	"time"
-	"golang.org/x/sys/unix"
 
 	"github.com/qsentinel/qsentinel/glob"
 )
