@@ -98,6 +98,10 @@ func (s *Sentinel) ProcessHello(payload string) {
 			g.emit(LevelNotice, "+sentinel", si, "")
 		}
 		s.markDirty()
+		// The newcomer may have subscribed after our last hello: answer at
+		// the next tick instead of a publish period later, so a group that
+		// starts together knows itself in one round trip.
+		g.forceHello()
 	}
 	if s.bumpEpoch(h.CurrentEpoch) {
 		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(h.CurrentEpoch, 10))

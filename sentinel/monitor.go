@@ -101,7 +101,17 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	// reconnect attempt, at most once per ping period.
 	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 &&
 		(now.Sub(i.lastPong) > pingPeriod || i.lastPing.IsZero()) {
-		g.sendPing(ctx, i, now)
+		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
+			g.sendPing(ctx, i, now)
+		} else {
+			// Another group's PING on the shared link is ours too: its
+			// reply reaches us through peerAvail, its silence through
+			// actPing, exactly as if we had sent it.
+			i.lastPing = now
+			if i.actPing.IsZero() {
+				i.actPing = now
+			}
+		}
 	}
 	if i.disconnect {
 		return

@@ -82,6 +82,7 @@ type peerConn struct {
 	conn      Conn
 	refs      int
 	lastAvail time.Time // last valid PING reply on this connection, any group
+	lastPing  time.Time // last PING sent on it, by any group
 }
 
 // peerAvail is the last valid ping reply any group got on a shared peer
@@ -95,6 +96,24 @@ func (s *Sentinel) peerAvail(key string) time.Time {
 		return p.lastAvail
 	}
 	return time.Time{}
+}
+
+// claimPeerPing reports whether the caller should PING the shared peer
+// link now: only when no group has pinged it within window. Every group
+// ticks at the same instant, so without this each master group would send
+// its own PING to the same peer before the first reply is in.
+func (s *Sentinel) claimPeerPing(key string, now time.Time, window time.Duration) bool {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	p := s.peers[key]
+	if p == nil {
+		return true
+	}
+	if !p.lastPing.IsZero() && now.Sub(p.lastPing) < window {
+		return false
+	}
+	p.lastPing = now
+	return true
 }
 
 func (s *Sentinel) setPeerAvail(key string, t time.Time) {

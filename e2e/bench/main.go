@@ -16,7 +16,6 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"log"
@@ -34,15 +33,18 @@ import (
 )
 
 func main() {
-	masters := flag.Int("masters", 50, "masters to monitor, each with one replica")
-	settle := flag.Duration("settle", 15*time.Second, "wait after start before measuring (discovery)")
-	measure := flag.Duration("measure", 30*time.Second, "CPU measuring window")
+	fpSizes := flag.String("footprint-sizes", "10,50,200,1000,5000", "footprint: masters per measurement")
+	realMax := flag.Int("real-max", 200, "footprint: largest size run with real redis-servers; larger sizes use fake masters")
+	masters := flag.Int("masters", 0, "fake-redis mode: masters to serve")
+	settle := flag.Duration("settle", 10*time.Second, "footprint: time from start to the CPU window (at least discovery)")
+	measure := flag.Duration("measure", 20*time.Second, "footprint: CPU measuring window")
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
-	mode := flag.String("mode", "all", "footprint, throughput, failover or all")
+	mode := flag.String("mode", "all", "footprint, throughput, haproxy, failover or all")
 	clients := flag.Int("clients", 50, "throughput: concurrent connections")
 	tdur := flag.Duration("throughput-time", 5*time.Second, "throughput: measuring time per implementation")
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
-	runs := flag.Int("runs", 3, "failover: runs per size and implementation (median reported)")
+	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
+	hruns := flag.Int("haproxy-runs", 3, "haproxy: crash runs per implementation")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	flag.Parse()
@@ -57,10 +59,16 @@ func main() {
 			log.Fatalf("-impls: want redis-sentinel and/or ours, not %q", f)
 		}
 	}
+	if *mode == "fake-redis" {
+		if err := serveFakeMasters(*masters); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	switch *mode {
-	case "all", "footprint", "throughput", "failover":
+	case "all", "footprint", "throughput", "failover", "haproxy":
 	default:
-		log.Fatalf("-mode: want all, footprint, throughput or failover, not %q", *mode)
+		log.Fatalf("-mode: want all, footprint, throughput, haproxy or failover, not %q", *mode)
 	}
 	if *runs < 1 {
 		log.Fatalf("-runs: want at least 1")
@@ -78,7 +86,7 @@ func main() {
 	os.Setenv(cluster.SentinelBinEnv, abs)
 	fmt.Printf("machine: %s/%s, %d CPUs; %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format(time.RFC3339))
 	if *mode == "footprint" || *mode == "all" {
-		if err := run(*masters, *settle, *measure, *bin); err != nil {
+		if err := footprint(parseSizes("-footprint-sizes", *fpSizes), *realMax, *settle, *measure, *bin); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -87,19 +95,28 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	if *mode == "failover" || *mode == "all" {
-		var ns []int
-		for _, f := range strings.Split(*sizes, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n <= 0 {
-				log.Fatalf("-sizes: bad size %q", f)
-			}
-			ns = append(ns, n)
-		}
-		if err := failoverTable(ns, *runs, impls); err != nil {
+	if *mode == "haproxy" || *mode == "all" {
+		if err := haproxyOutage(*hruns); err != nil {
 			log.Fatal(err)
 		}
 	}
+	if *mode == "failover" || *mode == "all" {
+		if err := failoverTable(parseSizes("-sizes", *sizes), *runs, impls); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+func parseSizes(flagName, list string) []int {
+	var ns []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			log.Fatalf("%s: bad size %q", flagName, f)
+		}
+		ns = append(ns, n)
+	}
+	return ns
 }
 
 type proc struct {
@@ -147,154 +164,4 @@ func waitPort(port int) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("port %d never answered", port)
-}
-
-type usage struct {
-	rssKB  int64
-	cpuPct float64
-}
-
-// sample reads RSS now and CPU used over window, for every pid.
-func sample(pids []int, window time.Duration) ([]usage, error) {
-	ticks := func(pid int) (int64, error) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0, err
-		}
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		s, _ := strconv.ParseInt(f[12], 10, 64)
-		return u + s, nil
-	}
-	before := make([]int64, len(pids))
-	for i, p := range pids {
-		t, err := ticks(p)
-		if err != nil {
-			return nil, err
-		}
-		before[i] = t
-	}
-	time.Sleep(window)
-	out := make([]usage, len(pids))
-	for i, p := range pids {
-		t, err := ticks(p)
-		if err != nil {
-			return nil, err
-		}
-		const hz = 100 // USER_HZ on Linux
-		out[i].cpuPct = float64(t-before[i]) / hz / window.Seconds() * 100
-		out[i].rssKB = rss(p)
-	}
-	return out, nil
-}
-
-func rss(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-func run(masters int, settle, measure time.Duration, bin string) error {
-	dir, err := os.MkdirTemp("", "sentinel-bench")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	var all []*proc
-	defer func() {
-		for _, p := range all {
-			p.stop()
-		}
-	}()
-	var mports []int
-	for i := 0; i < masters; i++ {
-		mp, _ := freePort()
-		rp, _ := freePort()
-		m, err := start(dir, "redis-server", "--port", strconv.Itoa(mp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-		if err != nil {
-			return err
-		}
-		r, err := start(dir, "redis-server", "--port", strconv.Itoa(rp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--replicaof", "127.0.0.1", strconv.Itoa(mp))
-		if err != nil {
-			return err
-		}
-		all = append(all, m, r)
-		mports = append(mports, mp)
-	}
-	for _, p := range mports {
-		if err := waitPort(p); err != nil {
-			return err
-		}
-	}
-
-	results := map[string][]usage{}
-	for _, impl := range []string{"redis-sentinel", "ours"} {
-		var procs []*proc
-		var pids []int
-		for n := 0; n < 3; n++ {
-			port, _ := freePort()
-			sdir := filepath.Join(dir, fmt.Sprintf("%s-%d", impl, n))
-			os.MkdirAll(sdir, 0o755)
-			var b strings.Builder
-			fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\ndir %s\n", port, sdir)
-			for i, mp := range mports {
-				fmt.Fprintf(&b, "sentinel monitor m%d 127.0.0.1 %d 2\nsentinel down-after-milliseconds m%d 5000\n", i, mp, i)
-			}
-			conf := filepath.Join(sdir, "sentinel.conf")
-			if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
-				return err
-			}
-			exe := "redis-sentinel"
-			if impl == "ours" {
-				exe = bin
-			}
-			p, err := start(sdir, exe, conf)
-			if err != nil {
-				return err
-			}
-			procs = append(procs, p)
-			all = append(all, p)
-			if err := waitPort(port); err != nil {
-				return fmt.Errorf("%s: %w", impl, err)
-			}
-			pids = append(pids, p.cmd.Process.Pid)
-		}
-		time.Sleep(settle)
-		u, err := sample(pids, measure)
-		if err != nil {
-			return fmt.Errorf("%s: %w", impl, err)
-		}
-		results[impl] = u
-		for _, p := range procs {
-			p.stop()
-		}
-	}
-	avg := func(u []usage) (float64, float64) {
-		var r, c float64
-		for _, x := range u {
-			r += float64(x.rssKB)
-			c += x.cpuPct
-		}
-		return r / float64(len(u)) / 1024, c / float64(len(u))
-	}
-	rr, rc := avg(results["redis-sentinel"])
-	or, oc := avg(results["ours"])
-	fmt.Printf("\n### Footprint: %d masters with one replica each, 3 sentinels (down-after-milliseconds 5000)\n\n", masters)
-	fmt.Printf("Per sentinel, averaged over the three: CPU over a %[2]v window after %[1]v of settling, RSS at its end.\n\n", settle, measure)
-	fmt.Println("| | RSS MB (avg) | idle CPU % (avg) |")
-	fmt.Println("|---|---:|---:|")
-	fmt.Printf("| redis-sentinel | %.1f | %.2f |\n", rr, rc)
-	fmt.Printf("| ours | %.1f | %.2f |\n", or, oc)
-	fmt.Printf("| ratio ours/redis-sentinel | %.2fx | %.2fx |\n", or/rr, oc/rc)
-	return nil
 }
