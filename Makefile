@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench clean
+.PHONY: build test demo deps fuzz bench chaos clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sentinel
@@ -26,6 +26,12 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzCommand -fuzztime 60s ./respserver/
 	$(GO) test -run XXX -fuzz FuzzParseRequest -fuzztime 60s ./agentcheck/
 	$(GO) test -run XXX -fuzz FuzzMatch -fuzztime 60s ./glob/
+
+# Seeded random fault rounds (the CI run does 6): ROUNDS=n SEED=s to replay,
+# IMPLS=ours,redis-sentinel,ours for a mixed group.
+chaos: deps build
+	QSENTINEL_CHAOS_ROUNDS=$(or $(ROUNDS),100) QSENTINEL_CHAOS_SEED=$(SEED) QSENTINEL_CHAOS_IMPLS=$(IMPLS) \
+		$(GO) test -count=1 -timeout 4h -run TestRandomFaultRounds -v ./e2e/
 
 bench: deps build
 	$(GO) run ./e2e/bench

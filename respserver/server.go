@@ -11,6 +11,7 @@ package respserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,6 +69,13 @@ type Config struct {
 	Limits      Limits   // zero value means DefaultLimits
 	// WriteTimeout closes a client that does not read its replies.
 	WriteTimeout time.Duration
+	// ProtectedMode refuses clients from other hosts while the default
+	// user needs no password, as redis does (redis-sentinel turns it off
+	// by default; "protected-mode yes" in the config turns it on).
+	ProtectedMode bool
+	// TLS, when set, serves TLS on TLSPort (both ports may be open).
+	TLS     *tls.Config
+	TLSPort int
 }
 
 // Server serves RESP clients until its context ends.
@@ -247,6 +255,13 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitG
 			}
 		}
 		s.stats.connections.Add(1)
+		if s.cfg.ProtectedMode && s.users.defaultOpen() && !isLoopback(nc.RemoteAddr()) {
+			s.stats.rejected.Add(1)
+			nc.SetWriteDeadline(time.Now().Add(time.Second))
+			nc.Write([]byte(protectedModeDenied))
+			nc.Close()
+			continue
+		}
 		c := s.newClient(nc)
 		if !s.register(c) {
 			s.stats.rejected.Add(1)

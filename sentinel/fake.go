@@ -196,6 +196,7 @@ func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, 
 		}
 	}
 	r.mu.Unlock()
+	onMessage("")
 	<-ctx.Done()
 	r.mu.Lock()
 	delete(r.subs, id)

@@ -48,7 +48,8 @@ type ConnOptions struct {
 
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub
 // connection on channel and calls onMessage for every message until ctx is
-// done; it reconnects by itself.
+// done; it reconnects by itself. onMessage gets an empty payload each time
+// the subscription is confirmed (messages are never empty).
 type Dialer interface {
 	Dial(opts ConnOptions) Conn
 	Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(payload string))
@@ -247,12 +248,15 @@ func subscribeOnce(ctx context.Context, opts ConnOptions, channel string, onMess
 		if err != nil {
 			return
 		}
-		// ["message", channel, payload]; confirmations and pongs skipped.
+		// ["message", channel, payload] or ["subscribe", channel, n].
 		if a, ok := v.([]any); ok && len(a) == 3 {
-			if kind, _ := a[0].(string); kind == "message" {
-				if payload, ok := a[2].(string); ok {
+			switch kind, _ := a[0].(string); kind {
+			case "message":
+				if payload, ok := a[2].(string); ok && payload != "" {
 					onMessage(payload)
 				}
+			case "subscribe":
+				onMessage("")
 			}
 		}
 	}

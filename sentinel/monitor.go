@@ -59,6 +59,16 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	i.stopSub = cancel
 	opts := g.connOptions(i, "pubsub")
 	go g.s.dialer.Subscribe(subCtx, opts, helloChannel, func(payload string) {
+		if payload == "" {
+			// Subscribed: announce ourselves on this instance now. A peer
+			// that subscribed before us hears it and answers at once
+			// (ProcessHello), so peers that start together find each
+			// other in a round trip rather than a publish period.
+			g.mu.Lock()
+			i.lastPub = time.Time{}
+			g.mu.Unlock()
+			return
+		}
 		// Our own hellos come back to us on every instance; skip them.
 		if strings.Contains(payload, g.s.myID) {
 			return

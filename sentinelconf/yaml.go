@@ -23,6 +23,7 @@ type YAMLConfig struct {
 	Loglevel            string       `mapstructure:"loglevel"`
 	LogFormat           string       `mapstructure:"log_format"`
 	RequirePass         string       `mapstructure:"requirepass"`
+	ProtectedMode       bool         `mapstructure:"protected_mode"`
 	StateFile           string       `mapstructure:"state_file"` // relative to Dir
 	AnnounceIP          string       `mapstructure:"announce_ip"`
 	AnnouncePort        int          `mapstructure:"announce_port"`
@@ -77,6 +78,7 @@ func yamlDefaults() map[string]any {
 		"loglevel":              "notice",
 		"log_format":            "text",
 		"requirepass":           "",
+		"protected_mode":        false,
 		"state_file":            "sentinel-state.json",
 		"announce_ip":           "",
 		"announce_port":         0,
@@ -136,7 +138,7 @@ func (y *YAMLConfig) file() (*File, error) {
 		Server: Server{
 			Port: y.Port, Bind: y.Bind, Dir: y.Dir, Pidfile: y.Pidfile, Logfile: y.Logfile,
 			Loglevel: strings.ToLower(y.Loglevel), LogFormat: strings.ToLower(y.LogFormat),
-			RequirePass: y.RequirePass,
+			RequirePass: y.RequirePass, ProtectedMode: y.ProtectedMode,
 		},
 		Sentinel: sentinel.DefaultConfig(),
 	}

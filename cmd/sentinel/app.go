@@ -123,12 +123,13 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	a.sent = sent
 	exe, _ := os.Executable()
 	a.server = respserver.New(respserver.Config{
-		Bind:        file.Server.Bind,
-		Port:        file.Server.Port,
-		RequirePass: file.Server.RequirePass,
-		Users:       file.Server.Users,
-		ConfigFile:  path,
-		Executable:  exe,
+		Bind:          file.Server.Bind,
+		Port:          file.Server.Port,
+		RequirePass:   file.Server.RequirePass,
+		Users:         file.Server.Users,
+		ProtectedMode: file.Server.ProtectedMode,
+		ConfigFile:    path,
+		Executable:    exe,
 	}, sent, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},

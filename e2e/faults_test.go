@@ -1,0 +1,230 @@
+package e2e
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/qsentinel/qsentinel/e2e/cluster"
+)
+
+var threeOurs = []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}
+
+// TestFaultMinorityNeverFailsOver: one sentinel cut off from its peers and
+// from both Redis servers sees the master down, but alone it is a minority:
+// no failover, no epoch bump; the majority sees a healthy master and does
+// nothing either. After healing, all agree on the old master.
+func TestFaultMinorityNeverFailsOver(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
+	r.isolate(0)
+	sub := r.events[0][0]
+	if _, err := sub.WaitChannel(10*time.Second, "+sdown", "master"); err != nil {
+		t.Fatalf("isolated sentinel never saw the master down: %v", err)
+	}
+	time.Sleep(5 * time.Second) // several down-after periods and ask rounds
+	for k := range r.ss {
+		if n := r.tried(k); n != 0 {
+			t.Errorf("%s started %d failovers", r.ss[k].Name, n)
+		}
+		if n := r.switched(k); n != 0 {
+			t.Errorf("%s switched master %d times", r.ss[k].Name, n)
+		}
+	}
+	r.heal()
+	if got := r.converge(t, 20*time.Second); got != 0 {
+		t.Errorf("master is redis%d after healing, want redis0", got)
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultMajorityFailsOverMinorityFollows: the master and one sentinel
+// on one side, two sentinels and the replica on the other. The majority
+// fails over; the minority cannot. On healing the old master is demoted
+// and the minority sentinel adopts the new configuration.
+func TestFaultMajorityFailsOverMinorityFollows(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
+	r.split([]int{0}, [2]bool{true, false})
+	for _, k := range []int{1, 2} {
+		if _, err := r.events[k][0].WaitChannel(15*time.Second, "+switch-master", rigMaster); err != nil {
+			t.Fatalf("%s: no failover in the majority: %v", r.ss[k].Name, err)
+		}
+	}
+	if n := r.switched(0); n != 0 {
+		t.Errorf("the minority sentinel switched %d times while cut off", n)
+	}
+	r.heal()
+	if got := r.converge(t, 30*time.Second); got != 1 {
+		t.Errorf("master is redis%d after healing, want redis1", got)
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultMasterCutFromSentinels: every sentinel loses the master while
+// clients still reach it. The quorum fails over; when the cut heals, the
+// old master is demoted (what it took meanwhile is lost: the reason to run
+// with min-replicas-to-write, see README).
+func TestFaultMasterCutFromSentinels(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
+	r.cutRedis(0)
+	for k := range r.ss {
+		if _, err := r.events[k][0].WaitChannel(15*time.Second, "+switch-master", rigMaster); err != nil {
+			t.Fatalf("%s: no failover: %v", r.ss[k].Name, err)
+		}
+	}
+	if _, err := r.redis[0].Do("SET", "during-cut", "x"); err != nil {
+		t.Fatalf("clients lost the master too: %v", err)
+	}
+	r.heal()
+	if got := r.converge(t, 30*time.Second); got != 1 {
+		t.Errorf("master is redis%d, want redis1", got)
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultLatencyNoSpuriousFailover: 150 ms each way on every sentinel
+// link to the master (a 300 ms round trip, within the 500 ms a command may
+// take before its link counts as dead, as in redis-sentinel): nobody fails
+// over.
+func TestFaultLatencyNoSpuriousFailover(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
+	r.rproxy[0].SetLatency(150 * time.Millisecond)
+	time.Sleep(6 * time.Second)
+	for k := range r.ss {
+		if n := r.tried(k); n != 0 {
+			t.Errorf("%s started %d failovers under latency", r.ss[k].Name, n)
+		}
+	}
+	r.heal()
+	if got := r.converge(t, 20*time.Second); got != 0 {
+		t.Errorf("master is redis%d, want redis0", got)
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultOneWayLoss: the master receives every command but none of its
+// replies reach the sentinels. That is a dead master to them: exactly one
+// failover, and the old master demoted once replies flow again.
+func TestFaultOneWayLoss(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
+	r.rproxy[0].Set("", cluster.Fault{HoldDown: true})
+	for k := range r.ss {
+		if _, err := r.events[k][0].WaitChannel(15*time.Second, "+switch-master", rigMaster); err != nil {
+			t.Fatalf("%s: no failover: %v", r.ss[k].Name, err)
+		}
+	}
+	r.heal()
+	if got := r.converge(t, 30*time.Second); got != 1 {
+		t.Errorf("master is redis%d, want redis1", got)
+	}
+	for k := range r.ss {
+		if n := r.switched(k); n != 1 {
+			t.Errorf("%s announced %d switches, want 1", r.ss[k].Name, n)
+		}
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultLeaderFrozen: the leader is SIGSTOPped as soon as it is elected
+// and stays frozen past the failover timeout. Another sentinel must finish
+// the job in a newer epoch; when the frozen one wakes it must follow the
+// newer configuration, not push its own.
+func TestFaultLeaderFrozen(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 3*time.Second)
+	r.redis[0].Kill()
+	leader := -1
+	deadline := time.Now().Add(15 * time.Second)
+	for leader < 0 && time.Now().Before(deadline) {
+		for k := range r.ss {
+			for _, m := range r.events[k][0].Messages() {
+				if m.Channel == "+elected-leader" {
+					leader = k
+				}
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if leader < 0 {
+		t.Fatal("nobody was elected")
+	}
+	if err := r.ss[leader].Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	frozen := true
+	defer func() {
+		if frozen {
+			r.ss[leader].Signal(syscall.SIGCONT)
+		}
+	}()
+	other := (leader + 1) % 3
+	if _, err := r.events[other][0].WaitChannel(30*time.Second, "+switch-master", rigMaster); err != nil {
+		t.Fatalf("no switch while the leader is frozen: %v", err)
+	}
+	time.Sleep(4 * time.Second) // past its failover timeout
+	r.ss[leader].Signal(syscall.SIGCONT)
+	frozen = false
+	if err := r.redis[0].Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.converge(t, 30*time.Second); got != 1 {
+		t.Errorf("master is redis%d, want redis1", got)
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultRestartAllAtOnce: every sentinel is SIGKILLed at the same moment
+// and restarted. They come back with their epochs and the same master, and
+// still fail over afterwards.
+func TestFaultRestartAllAtOnce(t *testing.T) {
+	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
+	r.checkInvariants(t)
+	for _, s := range r.ss {
+		s.Kill()
+	}
+	for k := range r.ss {
+		r.restartSentinel(t, k)
+	}
+	if got := r.converge(t, 20*time.Second); got != 0 {
+		t.Errorf("master is redis%d after the restart, want redis0", got)
+	}
+	r.checkInvariants(t)
+	for _, s := range r.ss {
+		s.WaitSentinels(t, rigMaster, 2, 30*time.Second)
+	}
+	r.redis[0].Kill()
+	for k := range r.ss {
+		if _, err := r.events[k][1].WaitChannel(20*time.Second, "+switch-master", rigMaster); err != nil {
+			t.Fatalf("%s: no failover after the restart: %v", r.ss[k].Name, err)
+		}
+	}
+	if err := r.redis[0].Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.converge(t, 30*time.Second); got != 1 {
+		t.Errorf("master is redis%d, want redis1", got)
+	}
+	r.checkInvariants(t)
+}
+
+// TestFaultMixedPartition: the same majority/minority split with a real
+// redis-sentinel in the majority: the two implementations fail over
+// together and the isolated one of ours follows.
+func TestFaultMixedPartition(t *testing.T) {
+	r := newFaultRig(t, []cluster.Impl{cluster.Ours, cluster.Real, cluster.Ours}, time.Second, 4*time.Second)
+	r.split([]int{0}, [2]bool{true, false})
+	if _, err := r.events[1][0].WaitChannel(20*time.Second, "+switch-master", rigMaster); err != nil {
+		t.Fatalf("no failover in the majority: %v", err)
+	}
+	r.heal()
+	if got := r.converge(t, 30*time.Second); got != 1 {
+		t.Errorf("master is redis%d, want redis1", got)
+	}
+	r.checkInvariants(t)
+	for k := range r.ss {
+		for _, m := range r.events[k][0].Messages() {
+			if m.Channel == "-failover-abort-not-elected" && strings.Contains(m.Payload, rigMaster) {
+				t.Logf("%s: %s", r.ss[k].Name, m)
+			}
+		}
+	}
+}
