@@ -1,6 +1,7 @@
 package respserver
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"strconv"
@@ -57,8 +58,10 @@ func (v value) write(w *writer) {
 	}
 }
 
+var crlf = []byte("\r\n")
+
 func parseRESP(data []byte) (value, []byte, error) {
-	i := strings.Index(string(data), "\r\n")
+	i := bytes.Index(data, crlf) // not strings.Index(string(data)...): that copies the rest of the data per element
 	if i < 1 {
 		return value{}, nil, fmt.Errorf("resp: truncated")
 	}

@@ -154,16 +154,31 @@ func (s *Server) Listen() error {
 	if len(binds) == 0 {
 		binds = []string{""}
 	}
+	// "port 0" with a tls-port means TLS only, as in redis.
+	tlsOnly := s.cfg.Port == 0 && s.cfg.TLS != nil && s.cfg.TLSPort != 0
 	for _, b := range binds {
-		ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(s.cfg.Port)))
-		if err != nil {
-			for _, l := range s.listeners {
-				l.Close()
+		if !tlsOnly {
+			ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(s.cfg.Port)))
+			if err != nil {
+				for _, l := range s.listeners {
+					l.Close()
+				}
+				s.listeners = nil
+				return fmt.Errorf("listen on %s:%d: %w", b, s.cfg.Port, err)
 			}
-			s.listeners = nil
-			return fmt.Errorf("listen on %s:%d: %w", b, s.cfg.Port, err)
+			s.listeners = append(s.listeners, ln)
 		}
-		s.listeners = append(s.listeners, ln)
+		if s.cfg.TLS != nil && s.cfg.TLSPort != 0 {
+			tln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(s.cfg.TLSPort)))
+			if err != nil {
+				for _, l := range s.listeners {
+					l.Close()
+				}
+				s.listeners = nil
+				return fmt.Errorf("listen on %s:%d (tls-port): %w", b, s.cfg.TLSPort, err)
+			}
+			s.listeners = append(s.listeners, tls.NewListener(tln, s.cfg.TLS))
+		}
 	}
 	return nil
 }

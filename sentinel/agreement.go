@@ -31,6 +31,9 @@ func (g *group) opinions() []quorum.Opinion {
 // checkODown is sentinelCheckObjectivelyDown.
 func (g *group) checkODown(now time.Time, t Timing) {
 	m := g.master
+	if m.flags&(flagSDown|flagODown) == 0 {
+		return // not down to us: nothing to count (the common case, every tick)
+	}
 	n, down := quorum.ObjectivelyDown(m.flags&flagSDown != 0, g.opinions(), g.cfg.Quorum, now, t.AskPeriod)
 	if down {
 		if m.flags&flagODown == 0 {
@@ -51,7 +54,8 @@ func (g *group) checkODown(now time.Time, t Timing) {
 // for the next period.
 func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bool) {
 	m := g.master
-	for _, si := range sortedInstances(g.sentinels) {
+	// Map order is fine here: each peer is asked on its own.
+	for _, si := range g.sentinels {
 		if now.Sub(si.lastDownRep) > 5*t.AskPeriod {
 			si.flags &^= flagMasterDown
 			si.leader = ""

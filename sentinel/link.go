@@ -100,8 +100,8 @@ func clientOptions(opts ConnOptions, onDial func(net.Conn)) *redis.Options {
 		MinIdleConns:          0,
 		MaxIdleConns:          2,
 		PoolTimeout:           timeout,
-		ReadBufferSize:        4096, // replies are small; 32 KiB per link adds up at 1,000s of links
-		WriteBufferSize:       4096,
+		ReadBufferSize:        1024, // replies are small (INFO, ~5 KB, streams through); 32 KiB per link adds up at 1,000s of links
+		WriteBufferSize:       1024,
 		ConnMaxIdleTime:       -1,
 		ContextTimeoutEnabled: true,
 		MaintNotificationsConfig: &maintnotifications.Config{

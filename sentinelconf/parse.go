@@ -36,6 +36,21 @@ type Server struct {
 	RequirePass   string
 	Users         []string // each "user" directive's arguments after "user", joined by spaces
 	ProtectedMode bool
+	TLS           TLS
+}
+
+// TLS holds redis's tls-* directives a sentinel uses: a TLS listener on
+// Port, and (Replication) TLS on every link to Redis and to peers.
+type TLS struct {
+	Port           int
+	CertFile       string
+	KeyFile        string
+	ClientCertFile string // for links we open; CertFile when empty
+	ClientKeyFile  string
+	CACertFile     string
+	CACertDir      string
+	AuthClients    string // "yes" (default), "no" or "optional"
+	Replication    bool
 }
 
 // File is a parsed sentinel configuration.
@@ -271,6 +286,10 @@ func parseLines(path string, lines []string) (*File, error) {
 		}
 	}
 	f.Sentinel.Port = f.Server.Port
+	if f.Server.TLS.Replication && f.Server.TLS.Port != 0 {
+		// As redis-sentinel: with TLS links, peers are told our TLS port.
+		f.Sentinel.Port = f.Server.TLS.Port
+	}
 	if err := f.Sentinel.Validate(); err != nil {
 		ce := &ConfigError{File: path, Reason: err.Error()}
 		msg := err.Error()
@@ -337,6 +356,36 @@ func (p *parser) directive(args []string, line int, text string) string {
 			s.RequirePass = args[1]
 		case "protected-mode":
 			s.ProtectedMode, _ = yesNo(args[1])
+		case "tls-port":
+			n, err := strictInt(args[1])
+			if err != nil {
+				return "argument couldn't be parsed into an integer"
+			}
+			if n < 0 || n > 65535 {
+				return "argument must be between 0 and 65535 inclusive"
+			}
+			s.TLS.Port = int(n)
+		case "tls-cert-file":
+			s.TLS.CertFile = args[1]
+		case "tls-key-file":
+			s.TLS.KeyFile = args[1]
+		case "tls-client-cert-file":
+			s.TLS.ClientCertFile = args[1]
+		case "tls-client-key-file":
+			s.TLS.ClientKeyFile = args[1]
+		case "tls-ca-cert-file":
+			s.TLS.CACertFile = args[1]
+		case "tls-ca-cert-dir":
+			s.TLS.CACertDir = args[1]
+		case "tls-auth-clients":
+			switch v := strings.ToLower(args[1]); v {
+			case "yes", "no", "optional":
+				s.TLS.AuthClients = v
+			default:
+				return "argument(s) must be one of the following: no, yes, optional"
+			}
+		case "tls-replication":
+			s.TLS.Replication, _ = yesNo(args[1])
 		}
 		return ""
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -110,6 +111,19 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		Logger:      logger,
 		RequirePass: file.Server.RequirePass,
 	}
+	var serverTLS *tls.Config
+	if t := file.Server.TLS; t.Enabled() {
+		if t.Port != 0 {
+			if serverTLS, err = t.ServerConfig(); err != nil {
+				return nil, fmt.Errorf("tls-port: %w", err)
+			}
+		}
+		if t.Replication {
+			if opts.TLS, err = t.ClientConfig(); err != nil {
+				return nil, fmt.Errorf("tls-replication: %w", err)
+			}
+		}
+	}
 	if file.Gossip.Bind != "" {
 		opts.Gossip = &sentinel.GossipOptions{
 			Bind: file.Gossip.Bind, Advertise: file.Gossip.Advertise,
@@ -128,6 +142,8 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		RequirePass:   file.Server.RequirePass,
 		Users:         file.Server.Users,
 		ProtectedMode: file.Server.ProtectedMode,
+		TLS:           serverTLS,
+		TLSPort:       file.Server.TLS.Port,
 		ConfigFile:    path,
 		Executable:    exe,
 	}, sent, logger)

@@ -129,6 +129,10 @@ func (m *fakeMaster) serve(nc net.Conn) {
 				s.write(msg)
 			}
 			c.write(fmt.Appendf(nil, ":%d\r\n", len(subs)))
+		case "HELLO":
+			// As a pre-6 server would: clients fall back to AUTH and
+			// CLIENT SETNAME (go-redis sends HELLO first).
+			c.write([]byte("-ERR unknown command 'HELLO'\r\n"))
 		case "MULTI":
 			c.write([]byte("+OK\r\n"))
 		case "EXEC":

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -101,10 +102,16 @@ func footprintReal(n int, settle, measure time.Duration, bin string) ([2]footpri
 			p.stop()
 		}
 	}()
+	// Hold every port open until all are chosen: picking them one by one
+	// (listen, close) can hand the same port out twice when hundreds of
+	// servers start at once, and a lost server means discovery never ends.
+	ports, err := distinctPorts(2 * n)
+	if err != nil {
+		return [2]footprintRow{}, err
+	}
 	var mports []int
-	for range n {
-		mp, _ := freePort()
-		rp, _ := freePort()
+	for k := range n {
+		mp, rp := ports[2*k], ports[2*k+1]
 		m, err := start(dir, "redis-server", "--port", strconv.Itoa(mp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
 		if err != nil {
 			return [2]footprintRow{}, err
@@ -125,6 +132,25 @@ func footprintReal(n int, settle, measure time.Duration, bin string) ([2]footpri
 	// would include Redis's own sync.
 	time.Sleep(2 * time.Second)
 	return footprintBoth(dir, mports, 1, settle, measure, bin)
+}
+
+func distinctPorts(n int) ([]int, error) {
+	var lns []net.Listener
+	defer func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }
 
 func footprintFake(n int, settle, measure time.Duration, bin string) ([2]footprintRow, error) {
