@@ -126,11 +126,14 @@ func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
 	if ctx != nil {
 		g.start(ctx)
 	}
-	return saveError(err)
+	return s.saveError(err)
 }
 
-func saveError(err error) error {
+// saveError is the reply to a command whose change could not be saved;
+// the reason goes to the log, where the reply sends the operator.
+func (s *Sentinel) saveError(err error) error {
 	if err != nil {
+		s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
 		return &ReplyError{"ERR Failed to save config file. Check server logs."}
 	}
 	return nil
@@ -150,7 +153,7 @@ func (s *Sentinel) Remove(name string) error {
 	g.emit(LevelWarning, "-monitor", g.master, "")
 	g.mu.Unlock()
 	g.stop()
-	return saveError(s.FlushConfig())
+	return s.saveError(s.FlushConfig())
 }
 
 // Reset is SENTINEL RESET <pattern>; it returns how many masters matched.
@@ -429,7 +432,7 @@ func (s *Sentinel) Set(name string, args []string) error {
 	g.mu.Unlock()
 	if changes > 0 {
 		if err := s.FlushConfig(); err != nil && failure == nil {
-			return saveError(err)
+			return s.saveError(err)
 		}
 	}
 	return failure
@@ -523,7 +526,7 @@ func (s *Sentinel) ConfigSet(param, value string) error {
 	if dropConns {
 		s.dropPeerConns()
 	}
-	return saveError(err)
+	return s.saveError(err)
 }
 
 // debugParams maps SENTINEL DEBUG names to Timing fields, in reply order.

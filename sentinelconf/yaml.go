@@ -45,6 +45,15 @@ type YAMLConfig struct {
 	HooksConcurrency    int          `mapstructure:"hooks_concurrency"`
 	HooksTimeoutMs      int64        `mapstructure:"hooks_timeout_ms"`
 	MetricsAddr         string       `mapstructure:"metrics_addr"`
+	TLSPort             int          `mapstructure:"tls_port"`
+	TLSCertFile         string       `mapstructure:"tls_cert_file"`
+	TLSKeyFile          string       `mapstructure:"tls_key_file"`
+	TLSClientCertFile   string       `mapstructure:"tls_client_cert_file"`
+	TLSClientKeyFile    string       `mapstructure:"tls_client_key_file"`
+	TLSCACertFile       string       `mapstructure:"tls_ca_cert_file"`
+	TLSCACertDir        string       `mapstructure:"tls_ca_cert_dir"`
+	TLSAuthClients      string       `mapstructure:"tls_auth_clients"`
+	TLSReplication      bool         `mapstructure:"tls_replication"`
 	Masters             []YAMLMaster `mapstructure:"masters"`
 }
 
@@ -99,6 +108,15 @@ func yamlDefaults() map[string]any {
 		"hooks_concurrency":     4,
 		"hooks_timeout_ms":      60000,
 		"metrics_addr":          "",
+		"tls_port":              0,
+		"tls_cert_file":         "",
+		"tls_key_file":          "",
+		"tls_client_cert_file":  "",
+		"tls_client_key_file":   "",
+		"tls_ca_cert_file":      "",
+		"tls_ca_cert_dir":       "",
+		"tls_auth_clients":      "yes",
+		"tls_replication":       false,
 	}
 }
 
@@ -167,8 +185,22 @@ func (y *YAMLConfig) file() (*File, error) {
 		}
 	}
 	f.AgentCheck = AgentCheck{Addr: y.AgentCheckAddr, DownWord: y.AgentCheckDownWord, MaxLag: y.AgentCheckMaxLag, HAProxySocket: y.HAProxySocket}
+	f.Server.TLS = TLS{
+		Port: y.TLSPort, CertFile: y.TLSCertFile, KeyFile: y.TLSKeyFile,
+		ClientCertFile: y.TLSClientCertFile, ClientKeyFile: y.TLSClientKeyFile,
+		CACertFile: y.TLSCACertFile, CACertDir: y.TLSCACertDir,
+		AuthClients: strings.ToLower(y.TLSAuthClients), Replication: y.TLSReplication,
+	}
+	switch f.Server.TLS.AuthClients {
+	case "yes", "no", "optional":
+	default:
+		return nil, fmt.Errorf("tls_auth_clients: %q must be one of yes, no, optional", y.TLSAuthClients)
+	}
 	c := &f.Sentinel
 	c.Port = y.Port
+	if y.TLSReplication && y.TLSPort != 0 {
+		c.Port = y.TLSPort // peers are told our TLS port, as with the .conf form
+	}
 	c.AnnounceIP, c.AnnouncePort = y.AnnounceIP, y.AnnouncePort
 	c.ResolveHostnames, c.AnnounceHostnames = y.ResolveHostnames, y.AnnounceHostnames
 	c.DenyScriptsReconfig = y.DenyScriptsReconfig
