@@ -301,13 +301,20 @@ func TestManyMastersOneMachineDown(t *testing.T) {
 	}
 }
 
-// TestLeaderCrashMidFailover: the elected leader dies right after promoting
-// the replica (SIMULATE-FAILURE crash-after-promotion, an exit at that exact
-// step); another instance completes the failover after the failover
-// timeout, and every switch names the same new master. Then every instance
-// is killed and restarted: no epoch goes backwards and no instance votes a
-// second time in an epoch it already voted in.
+// TestLeaderCrashMidFailover: the elected leader dies at a given step of
+// the failover (SIMULATE-FAILURE: right after winning the election, before
+// anything was sent; or right after promoting the replica); another
+// instance completes the failover after the failover timeout, and every
+// switch names the same new master. Then every instance is killed and
+// restarted: no epoch goes backwards and no instance votes a second time in
+// an epoch it already voted in.
 func TestLeaderCrashMidFailover(t *testing.T) {
+	for _, step := range []string{"crash-after-election", "crash-after-promotion"} {
+		t.Run(step, func(t *testing.T) { leaderCrash(t, step) })
+	}
+}
+
+func leaderCrash(t *testing.T, step string) {
 	c := cluster.New(t)
 	master := c.StartRedis("master")
 	replica := c.StartReplica("replica", master)
@@ -316,13 +323,13 @@ func TestLeaderCrashMidFailover(t *testing.T) {
 	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mon)
 	for _, s := range g.ss {
 		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
-		if _, err := s.Do("SENTINEL", "SIMULATE-FAILURE", "crash-after-promotion"); err != nil {
+		if _, err := s.Do("SENTINEL", "SIMULATE-FAILURE", step); err != nil {
 			t.Fatal(err)
 		}
 	}
 	master.Kill()
 	var crashed *cluster.Sentinel
-	cluster.WaitFor(t, 20*time.Second, "the leader to crash after promotion", func() error {
+	cluster.WaitFor(t, 20*time.Second, "the leader to crash ("+step+")", func() error {
 		for _, s := range g.ss {
 			if !s.Running() {
 				crashed = s

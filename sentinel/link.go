@@ -9,11 +9,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // Conn is what a monitor needs from one Redis or sentinel instance. It is
@@ -21,7 +18,7 @@ import (
 // e2e tests and production use redisConn.
 type Conn interface {
 	// Do sends one command and returns its reply. A RESP error reply comes
-	// back as a redis.Error (see IsReplyError); anything else is a transport
+	// back as a replyError (see IsReplyError); anything else is a transport
 	// failure.
 	Do(ctx context.Context, args ...any) (any, error)
 	// LocalIP is the address our side of the command connection is bound
@@ -55,10 +52,17 @@ type Dialer interface {
 	Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(payload string))
 }
 
+// replyError is what a RESP error reply looks like as an error (the shape
+// go-redis uses too, so either client's errors are recognised).
+type replyError interface {
+	error
+	RedisError()
+}
+
 // IsReplyError reports whether err is a RESP error reply (the instance
 // answered) rather than a transport failure.
 func IsReplyError(err error) bool {
-	var re redis.Error
+	var re replyError
 	return errors.As(err, &re) && !isNetErr(err)
 }
 
@@ -67,108 +71,14 @@ func isNetErr(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
-// RedisDialer is the go-redis implementation of Dialer.
+// RedisDialer is the production Dialer: pipeLink command links and our
+// small pub/sub client.
 type RedisDialer struct{}
-
-type redisConn struct {
-	client *redis.Client
-	mu     sync.Mutex
-	local  string
-}
-
-func clientOptions(opts ConnOptions, onDial func(net.Conn)) *redis.Options {
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = time.Second
-	}
-	return &redis.Options{
-		Addr:       opts.Addr.String(),
-		Username:   opts.Username,
-		Password:   opts.Password,
-		ClientName: opts.ClientName,
-		TLSConfig:  opts.TLS,
-		// RESP2 and no CLIENT SETINFO: the instance sees the same traffic it
-		// sees from redis-sentinel, and old servers are not confused.
-		Protocol:              2,
-		DisableIdentity:       true,
-		MaxRetries:            -1,
-		DialerRetries:         1,
-		DialTimeout:           timeout,
-		ReadTimeout:           timeout,
-		WriteTimeout:          timeout,
-		PoolSize:              2,
-		MinIdleConns:          0,
-		MaxIdleConns:          2,
-		PoolTimeout:           timeout,
-		ReadBufferSize:        1024, // replies are small (INFO, ~5 KB, streams through); 32 KiB per link adds up at 1,000s of links
-		WriteBufferSize:       1024,
-		ConnMaxIdleTime:       -1,
-		ContextTimeoutEnabled: true,
-		MaintNotificationsConfig: &maintnotifications.Config{
-			Mode: maintnotifications.ModeDisabled,
-		},
-		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			var d net.Dialer
-			c, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			if opts.TLS != nil {
-				tc := tls.Client(c, opts.TLS)
-				if err := tc.HandshakeContext(ctx); err != nil {
-					c.Close()
-					return nil, err
-				}
-				if onDial != nil {
-					onDial(c)
-				}
-				return tc, nil
-			}
-			if onDial != nil {
-				onDial(c)
-			}
-			return c, nil
-		},
-	}
-}
 
 // Dial returns a lazily connecting command link.
 func (RedisDialer) Dial(opts ConnOptions) Conn {
-	rc := &redisConn{}
-	rc.client = redis.NewClient(clientOptions(opts, func(c net.Conn) {
-		if ta, ok := c.LocalAddr().(*net.TCPAddr); ok {
-			rc.mu.Lock()
-			rc.local = ta.IP.String()
-			rc.mu.Unlock()
-		}
-	}))
-	return rc
+	return newPipeLink(opts)
 }
-
-func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
-	return c.client.Do(ctx, args...).Result()
-}
-
-// Tx sends cmds in order on one dedicated connection. Reply errors inside
-// the transaction are the instance's business; only transport errors count.
-func (c *redisConn) Tx(ctx context.Context, cmds [][]any) error {
-	cn := c.client.Conn()
-	defer cn.Close()
-	for _, cmd := range cmds {
-		if err := cn.Do(ctx, cmd...).Err(); err != nil && !IsReplyError(err) {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *redisConn) LocalIP() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.local
-}
-
-func (c *redisConn) Close() error { return c.client.Close() }
 
 // Subscribe keeps a pub/sub connection subscribed to channel until ctx
 // ends, reconnecting after a second when it drops. It is our own small
@@ -289,6 +199,12 @@ const maxPubSubBulk = 1 << 20
 // readReply reads one RESP2 reply: strings, errors, integers, bulks and
 // arrays (nested at most a few levels).
 func readReply(br *bufio.Reader, depth int) (any, error) {
+	return readReplyLimits(br, depth, maxPubSubBulk, 16)
+}
+
+// readReplyLimits reads one RESP2 reply, refusing bulks over maxBulk bytes
+// and arrays over maxArray elements or nested deeper than 4.
+func readReplyLimits(br *bufio.Reader, depth, maxBulk, maxArray int) (any, error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return nil, err
@@ -306,7 +222,7 @@ func readReply(br *bufio.Reader, depth int) (any, error) {
 		return strconv.ParseInt(body, 10, 64)
 	case '$':
 		n, err := strconv.Atoi(body)
-		if err != nil || n > maxPubSubBulk {
+		if err != nil || n > maxBulk {
 			return nil, errors.New("resp: bad bulk length")
 		}
 		if n < 0 {
@@ -319,7 +235,7 @@ func readReply(br *bufio.Reader, depth int) (any, error) {
 		return string(buf[:n]), nil
 	case '*':
 		n, err := strconv.Atoi(body)
-		if err != nil || n > 16 || depth > 4 {
+		if err != nil || n > maxArray || depth > 4 {
 			return nil, errors.New("resp: bad array")
 		}
 		if n < 0 {
@@ -327,7 +243,7 @@ func readReply(br *bufio.Reader, depth int) (any, error) {
 		}
 		out := make([]any, n)
 		for k := range out {
-			if out[k], err = readReply(br, depth+1); err != nil {
+			if out[k], err = readReplyLimits(br, depth+1, maxBulk, maxArray); err != nil {
 				return nil, err
 			}
 		}
@@ -349,7 +265,7 @@ func replyString(v any) string {
 
 // errorText returns the RESP error text of a reply error ("LOADING ...").
 func errorText(err error) string {
-	var re redis.Error
+	var re replyError
 	if errors.As(err, &re) {
 		return strings.TrimPrefix(re.Error(), "-")
 	}

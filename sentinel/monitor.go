@@ -175,10 +175,7 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 	conn := i.conn
 	i.pending++
 	timeout := g.linkTimeout()
-	go func() {
-		cctx, cancel := context.WithTimeout(ctx, timeout)
-		reply, err := conn.Do(cctx, args...)
-		cancel()
+	done := func(reply any, err error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if i.conn != conn {
@@ -194,6 +191,16 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 			i.disconnect = false
 		}
 		apply(reply, err)
+	}
+	if ac, ok := conn.(asyncConn); ok {
+		ac.Send(timeout, done, args...)
+		return
+	}
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		reply, err := conn.Do(cctx, args...)
+		cancel()
+		done(reply, err)
 	}()
 }
 

@@ -28,7 +28,7 @@ func (systemClock) Now() time.Time { return time.Now() }
 // Options are the parts of a Sentinel that are not persisted config.
 type Options struct {
 	Store       Store        // where the config is saved after every change (nil: nowhere)
-	Dialer      Dialer       // how instances are reached (nil: go-redis)
+	Dialer      Dialer       // how instances are reached (nil: RedisDialer)
 	Logger      *slog.Logger // nil: slog.Default()
 	Clock       Clock        // nil: wall clock
 	TLS         *tls.Config  // for links to Redis and peers, when they use TLS

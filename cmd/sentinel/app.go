@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 
 	"github.com/qsentinel/qsentinel/agentcheck"
 	"github.com/qsentinel/qsentinel/hooks"
@@ -104,8 +103,6 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
-	// go-redis has one process-wide logger; this binary owns the process.
-	redis.SetLogger(redisLog{logger})
 	opts := sentinel.Options{
 		Store:       store,
 		Logger:      logger,

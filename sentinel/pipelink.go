@@ -1,0 +1,311 @@
+package sentinel
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// asyncConn is a Conn that takes a callback instead of blocking a
+// goroutine per command. The callback runs on another goroutine, never
+// inside Send, so Send may be called with locks held that cb takes.
+type asyncConn interface {
+	Send(timeout time.Duration, cb func(reply any, err error), args ...any)
+}
+
+// pipeLink is the command link to one instance: commands are written in
+// order on one connection and one reader goroutine hands each reply to the
+// callback of the command it answers, as hiredis does for redis-sentinel.
+// go-redis, which it replaces here, blocks a goroutine per command in
+// flight, allocates a context, a command object and a pool per link, and
+// showed as most of our idle CPU at thousands of links.
+//
+// The connection is opened lazily (in the background: Send never blocks on
+// a dial) and dropped on any transport error or when a reply is later than
+// the command's timeout; the next command dials again.
+type pipeLink struct {
+	opts ConnOptions
+
+	mu      sync.Mutex
+	nc      net.Conn
+	w       *bufio.Writer
+	dialing bool
+	queued  []linkCmd // waiting for the dial
+	pending []linkCmd // written, waiting for a reply, oldest first
+	local   string
+	closed  bool
+}
+
+type linkCmd struct {
+	args     []any
+	cb       func(any, error)
+	deadline time.Time
+}
+
+// errLinkClosed fails commands sent after Close.
+var errLinkClosed = errors.New("link closed")
+
+// linkReplyError is an error reply; it satisfies go-redis's Error
+// interface so IsReplyError treats both links alike.
+type linkReplyError string
+
+func (e linkReplyError) Error() string { return string(e) }
+func (e linkReplyError) RedisError()   {}
+
+func newPipeLink(opts ConnOptions) *pipeLink {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	return &pipeLink{opts: opts}
+}
+
+// Send queues one command; cb gets its reply (a RESP error reply as a
+// linkReplyError) or the transport error.
+func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any) {
+	if timeout <= 0 {
+		timeout = l.opts.Timeout
+	}
+	c := linkCmd{args: args, cb: cb, deadline: time.Now().Add(timeout)}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		go cb(nil, errLinkClosed)
+		return
+	}
+	if l.nc == nil {
+		l.queued = append(l.queued, c)
+		if !l.dialing {
+			l.dialing = true
+			go l.dial()
+		}
+		return
+	}
+	l.writeLocked(c)
+}
+
+// writeLocked writes c and registers it for its reply. A write error
+// drops the connection, failing c with everything else in flight.
+func (l *pipeLink) writeLocked(c linkCmd) {
+	l.pending = append(l.pending, c)
+	if len(l.pending) == 1 {
+		l.nc.SetReadDeadline(c.deadline)
+	}
+	l.w.Write(appendAnyCommand(nil, c.args))
+	l.nc.SetWriteDeadline(c.deadline)
+	if err := l.w.Flush(); err != nil {
+		l.nc.Close() // the reader fails every pending command
+	}
+}
+
+func (l *pipeLink) dial() {
+	d := net.Dialer{Timeout: l.opts.Timeout}
+	nc, err := d.Dial("tcp", l.opts.Addr.String())
+	if err == nil && l.opts.TLS != nil {
+		tc := tls.Client(nc, l.opts.TLS)
+		ctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
+		err = tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+		} else {
+			nc = tc
+		}
+	}
+	l.mu.Lock()
+	queued := l.queued
+	l.queued, l.dialing = nil, false
+	if err != nil || l.closed {
+		l.mu.Unlock()
+		if err == nil {
+			nc.Close()
+			err = errLinkClosed
+		}
+		for _, c := range queued {
+			c.cb(nil, err)
+		}
+		return
+	}
+	l.nc, l.w = nc, bufio.NewWriterSize(nc, 512)
+	if ta, ok := localTCPAddr(nc); ok {
+		l.local = ta.IP.String()
+	}
+	// As redis-sentinel: authenticate and name the connection first. A
+	// refused AUTH shows as an error reply to the commands behind it.
+	deadline := time.Now().Add(l.opts.Timeout)
+	ignore := func(any, error) {}
+	if l.opts.Password != "" {
+		auth := []any{"AUTH", l.opts.Password}
+		if l.opts.Username != "" {
+			auth = []any{"AUTH", l.opts.Username, l.opts.Password}
+		}
+		l.writeLocked(linkCmd{args: auth, cb: ignore, deadline: deadline})
+	}
+	if l.opts.ClientName != "" {
+		l.writeLocked(linkCmd{args: []any{"CLIENT", "SETNAME", l.opts.ClientName}, cb: ignore, deadline: deadline})
+	}
+	for _, c := range queued {
+		l.writeLocked(c)
+	}
+	l.mu.Unlock()
+	go l.read(nc)
+}
+
+func localTCPAddr(nc net.Conn) (*net.TCPAddr, bool) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	ta, ok := nc.LocalAddr().(*net.TCPAddr)
+	return ta, ok
+}
+
+// read delivers replies in order until the connection fails, then fails
+// what is still pending and forgets the connection.
+func (l *pipeLink) read(nc net.Conn) {
+	br := bufio.NewReaderSize(nc, 1024)
+	for {
+		v, err := readReplyLimits(br, 0, maxCommandBulk, maxCommandArray)
+		l.mu.Lock()
+		if err != nil || len(l.pending) == 0 {
+			if err == nil {
+				err = errors.New("reply without a command")
+			}
+			nc.Close()
+			pending := l.pending
+			l.pending = nil
+			if l.nc == nc {
+				l.nc, l.w = nil, nil
+			}
+			l.mu.Unlock()
+			for _, c := range pending {
+				c.cb(nil, err)
+			}
+			return
+		}
+		c := l.pending[0]
+		l.pending[0] = linkCmd{}
+		l.pending = l.pending[1:]
+		if len(l.pending) > 0 {
+			nc.SetReadDeadline(l.pending[0].deadline)
+		} else {
+			nc.SetReadDeadline(time.Time{})
+		}
+		l.mu.Unlock()
+		if e, ok := v.(replyErr); ok {
+			c.cb(nil, linkReplyError(e))
+		} else {
+			c.cb(v, nil)
+		}
+	}
+}
+
+// Do is Send for callers that wait.
+func (l *pipeLink) Do(ctx context.Context, args ...any) (any, error) {
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	timeout := l.opts.Timeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	l.Send(timeout, func(v any, err error) { ch <- result{v, err} }, args...)
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Tx writes cmds back to back on the connection (MULTI ... EXEC stay
+// together) and waits for the last reply. Reply errors inside are the
+// instance's business; only transport errors count.
+func (l *pipeLink) Tx(ctx context.Context, cmds [][]any) error {
+	if len(cmds) == 0 {
+		return nil
+	}
+	timeout := l.opts.Timeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	errs := make(chan error, len(cmds))
+	for _, cmd := range cmds {
+		l.Send(timeout, func(_ any, err error) {
+			if IsReplyError(err) {
+				err = nil
+			}
+			errs <- err
+		}, cmd...)
+	}
+	var first error
+	for range cmds {
+		select {
+		case err := <-errs:
+			if err != nil && first == nil {
+				first = err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return first
+}
+
+func (l *pipeLink) LocalIP() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.local
+}
+
+func (l *pipeLink) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	if l.nc != nil {
+		l.nc.Close()
+	}
+	return nil
+}
+
+// Replies to a sentinel's own commands are small; INFO is the largest
+// (a few KB, more with many replicas), ROLE lists every replica.
+const (
+	maxCommandBulk  = 64 << 20
+	maxCommandArray = 1 << 16
+)
+
+func appendAnyCommand(b []byte, args []any) []byte {
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, '\r', '\n')
+	for _, a := range args {
+		var s string
+		switch v := a.(type) {
+		case string:
+			s = v
+		case []byte:
+			s = string(v)
+		case int:
+			s = strconv.Itoa(v)
+		case int64:
+			s = strconv.FormatInt(v, 10)
+		case uint64:
+			s = strconv.FormatUint(v, 10)
+		default:
+			s = fmt.Sprint(v)
+		}
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, s...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
