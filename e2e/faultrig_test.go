@@ -264,14 +264,15 @@ func (r *faultRig) checkInvariants(t *testing.T) {
 	}
 }
 
-// switched counts +switch-master events published by sentinel k.
-func (r *faultRig) switched(k int) int {
+// count counts the events on channel that sentinel k published (over
+// all its restarts).
+func (r *faultRig) count(k int, channel string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
 	for _, sub := range r.events[k] {
 		for _, m := range sub.Messages() {
-			if m.Channel == "+switch-master" {
+			if m.Channel == channel {
 				n++
 			}
 		}
@@ -279,17 +280,49 @@ func (r *faultRig) switched(k int) int {
 	return n
 }
 
+// switched counts +switch-master events published by sentinel k.
+func (r *faultRig) switched(k int) int { return r.count(k, "+switch-master") }
+
 // tried counts the failovers sentinel k started (+try-failover).
-func (r *faultRig) tried(k int) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, sub := range r.events[k] {
-		for _, m := range sub.Messages() {
-			if m.Channel == "+try-failover" {
-				n++
-			}
+func (r *faultRig) tried(k int) int { return r.count(k, "+try-failover") }
+
+// waitSwitch waits for a +switch-master from each of the sentinels ks
+// (on their first subscription).
+func (r *faultRig) waitSwitch(t *testing.T, timeout time.Duration, ks ...int) {
+	t.Helper()
+	for _, k := range ks {
+		if _, err := r.events[k][len(r.events[k])-1].WaitChannel(timeout, "+switch-master", rigMaster); err != nil {
+			t.Fatalf("%s: no +switch-master: %v", r.ss[k].Name, err)
 		}
 	}
-	return n
+}
+
+// all lists every sentinel index.
+func (r *faultRig) all() []int {
+	ks := make([]int, len(r.ss))
+	for k := range ks {
+		ks[k] = k
+	}
+	return ks
+}
+
+// expectNoFailover fails the test if any sentinel started a failover.
+func (r *faultRig) expectNoFailover(t *testing.T, why string) {
+	t.Helper()
+	for k := range r.ss {
+		if n := r.tried(k); n != 0 {
+			t.Errorf("%s started %d failovers %s", r.ss[k].Name, n, why)
+		}
+	}
+}
+
+// healAndExpect heals every fault and checks that the group converges on
+// Redis want and keeps every invariant.
+func (r *faultRig) healAndExpect(t *testing.T, want int, timeout time.Duration) {
+	t.Helper()
+	r.heal()
+	if got := r.converge(t, timeout); got != want {
+		t.Errorf("master is redis%d, want redis%d", got, want)
+	}
+	r.checkInvariants(t)
 }

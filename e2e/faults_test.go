@@ -23,19 +23,8 @@ func TestFaultMinorityNeverFailsOver(t *testing.T) {
 		t.Fatalf("isolated sentinel never saw the master down: %v", err)
 	}
 	time.Sleep(5 * time.Second) // several down-after periods and ask rounds
-	for k := range r.ss {
-		if n := r.tried(k); n != 0 {
-			t.Errorf("%s started %d failovers", r.ss[k].Name, n)
-		}
-		if n := r.switched(k); n != 0 {
-			t.Errorf("%s switched master %d times", r.ss[k].Name, n)
-		}
-	}
-	r.heal()
-	if got := r.converge(t, 20*time.Second); got != 0 {
-		t.Errorf("master is redis%d after healing, want redis0", got)
-	}
-	r.checkInvariants(t)
+	r.expectNoFailover(t, "in a minority")
+	r.healAndExpect(t, 0, 20*time.Second)
 }
 
 // TestFaultMajorityFailsOverMinorityFollows: the master and one sentinel
@@ -45,19 +34,11 @@ func TestFaultMinorityNeverFailsOver(t *testing.T) {
 func TestFaultMajorityFailsOverMinorityFollows(t *testing.T) {
 	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
 	r.split([]int{0}, [2]bool{true, false})
-	for _, k := range []int{1, 2} {
-		if _, err := r.events[k][0].WaitChannel(15*time.Second, "+switch-master", rigMaster); err != nil {
-			t.Fatalf("%s: no failover in the majority: %v", r.ss[k].Name, err)
-		}
-	}
+	r.waitSwitch(t, 15*time.Second, 1, 2)
 	if n := r.switched(0); n != 0 {
 		t.Errorf("the minority sentinel switched %d times while cut off", n)
 	}
-	r.heal()
-	if got := r.converge(t, 30*time.Second); got != 1 {
-		t.Errorf("master is redis%d after healing, want redis1", got)
-	}
-	r.checkInvariants(t)
+	r.healAndExpect(t, 1, 30*time.Second)
 }
 
 // TestFaultMasterCutFromSentinels: every sentinel loses the master while
@@ -67,19 +48,11 @@ func TestFaultMajorityFailsOverMinorityFollows(t *testing.T) {
 func TestFaultMasterCutFromSentinels(t *testing.T) {
 	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
 	r.cutRedis(0)
-	for k := range r.ss {
-		if _, err := r.events[k][0].WaitChannel(15*time.Second, "+switch-master", rigMaster); err != nil {
-			t.Fatalf("%s: no failover: %v", r.ss[k].Name, err)
-		}
-	}
+	r.waitSwitch(t, 15*time.Second, r.all()...)
 	if _, err := r.redis[0].Do("SET", "during-cut", "x"); err != nil {
 		t.Fatalf("clients lost the master too: %v", err)
 	}
-	r.heal()
-	if got := r.converge(t, 30*time.Second); got != 1 {
-		t.Errorf("master is redis%d, want redis1", got)
-	}
-	r.checkInvariants(t)
+	r.healAndExpect(t, 1, 30*time.Second)
 }
 
 // TestFaultLatencyNoSpuriousFailover: 150 ms each way on every sentinel
@@ -90,16 +63,8 @@ func TestFaultLatencyNoSpuriousFailover(t *testing.T) {
 	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
 	r.rproxy[0].SetLatency(150 * time.Millisecond)
 	time.Sleep(6 * time.Second)
-	for k := range r.ss {
-		if n := r.tried(k); n != 0 {
-			t.Errorf("%s started %d failovers under latency", r.ss[k].Name, n)
-		}
-	}
-	r.heal()
-	if got := r.converge(t, 20*time.Second); got != 0 {
-		t.Errorf("master is redis%d, want redis0", got)
-	}
-	r.checkInvariants(t)
+	r.expectNoFailover(t, "under latency")
+	r.healAndExpect(t, 0, 20*time.Second)
 }
 
 // TestFaultOneWayLoss: the master receives every command but none of its
@@ -108,21 +73,13 @@ func TestFaultLatencyNoSpuriousFailover(t *testing.T) {
 func TestFaultOneWayLoss(t *testing.T) {
 	r := newFaultRig(t, threeOurs, time.Second, 4*time.Second)
 	r.rproxy[0].Set("", cluster.Fault{HoldDown: true})
-	for k := range r.ss {
-		if _, err := r.events[k][0].WaitChannel(15*time.Second, "+switch-master", rigMaster); err != nil {
-			t.Fatalf("%s: no failover: %v", r.ss[k].Name, err)
-		}
-	}
-	r.heal()
-	if got := r.converge(t, 30*time.Second); got != 1 {
-		t.Errorf("master is redis%d, want redis1", got)
-	}
+	r.waitSwitch(t, 15*time.Second, r.all()...)
+	r.healAndExpect(t, 1, 30*time.Second)
 	for k := range r.ss {
 		if n := r.switched(k); n != 1 {
 			t.Errorf("%s announced %d switches, want 1", r.ss[k].Name, n)
 		}
 	}
-	r.checkInvariants(t)
 }
 
 // TestFaultLeaderFrozen: the leader is SIGSTOPped as soon as it is elected
@@ -166,10 +123,7 @@ func TestFaultLeaderFrozen(t *testing.T) {
 	if err := r.redis[0].Restart(); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.converge(t, 30*time.Second); got != 1 {
-		t.Errorf("master is redis%d, want redis1", got)
-	}
-	r.checkInvariants(t)
+	r.healAndExpect(t, 1, 30*time.Second)
 }
 
 // TestFaultRestartAllAtOnce: every sentinel is SIGKILLed at the same moment
@@ -192,18 +146,11 @@ func TestFaultRestartAllAtOnce(t *testing.T) {
 		s.WaitSentinels(t, rigMaster, 2, 30*time.Second)
 	}
 	r.redis[0].Kill()
-	for k := range r.ss {
-		if _, err := r.events[k][1].WaitChannel(20*time.Second, "+switch-master", rigMaster); err != nil {
-			t.Fatalf("%s: no failover after the restart: %v", r.ss[k].Name, err)
-		}
-	}
+	r.waitSwitch(t, 20*time.Second, r.all()...) // on the subscriptions made after the restart
 	if err := r.redis[0].Restart(); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.converge(t, 30*time.Second); got != 1 {
-		t.Errorf("master is redis%d, want redis1", got)
-	}
-	r.checkInvariants(t)
+	r.healAndExpect(t, 1, 30*time.Second)
 }
 
 // TestFaultMixedPartition: the same majority/minority split with a real
@@ -212,14 +159,8 @@ func TestFaultRestartAllAtOnce(t *testing.T) {
 func TestFaultMixedPartition(t *testing.T) {
 	r := newFaultRig(t, []cluster.Impl{cluster.Ours, cluster.Real, cluster.Ours}, time.Second, 4*time.Second)
 	r.split([]int{0}, [2]bool{true, false})
-	if _, err := r.events[1][0].WaitChannel(20*time.Second, "+switch-master", rigMaster); err != nil {
-		t.Fatalf("no failover in the majority: %v", err)
-	}
-	r.heal()
-	if got := r.converge(t, 30*time.Second); got != 1 {
-		t.Errorf("master is redis%d, want redis1", got)
-	}
-	r.checkInvariants(t)
+	r.waitSwitch(t, 20*time.Second, 1)
+	r.healAndExpect(t, 1, 30*time.Second)
 	for k := range r.ss {
 		for _, m := range r.events[k][0].Messages() {
 			if m.Channel == "-failover-abort-not-elected" && strings.Contains(m.Payload, rigMaster) {

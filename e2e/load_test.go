@@ -38,7 +38,7 @@ func TestLoadManyClientsDuringFailover(t *testing.T) {
 		m := c.StartRedis(fmt.Sprintf("master%d", k))
 		r := c.StartReplica(fmt.Sprintf("replica%d", k), m)
 		name := fmt.Sprintf("m%d", k)
-		mons = append(mons, cluster.Monitor{Name: name, Redis: m, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 10 * time.Second})
+		mons = append(mons, cluster.Monitor{Name: name, Redis: m, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 3 * time.Second})
 		olds = append(olds, m)
 		want[name] = r.Addr()
 	}
@@ -129,16 +129,24 @@ func TestLoadManyClientsDuringFailover(t *testing.T) {
 		t.Fatal("no request completed")
 	}
 	pct := func(p int) time.Duration { return lats[(len(lats)-1)*p/100].Round(10 * time.Microsecond) }
-	t.Logf("%d clients, %d subscribers, %d masters switched in %v; %d requests: p50 %v, p99 %v, max %v",
+	t.Logf("%d clients, %d subscribers, %d masters; every sentinel checked switched after %v; %d requests: p50 %v, p99 %v, max %v",
 		clients, subscribers, masters, took.Round(time.Millisecond), len(lats), pct(50), pct(99), lats[len(lats)-1].Round(10*time.Microsecond))
 
 	ref := subs[0].Messages()
 	switches := 0
+	var last time.Duration
 	for _, m := range ref {
 		if m.Channel == "+switch-master" {
 			switches++
+			last = max(last, m.At.Sub(killed))
 		}
 	}
+	t.Logf("last +switch-master seen by a subscriber %v after the kill", last.Round(time.Millisecond))
+	kinds := map[string]int{}
+	for _, m := range ref {
+		kinds[m.Channel]++
+	}
+	t.Logf("events: %v", kinds)
 	if switches != masters {
 		t.Errorf("subscriber 0 saw %d +switch-master, want %d", switches, masters)
 	}

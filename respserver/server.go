@@ -155,29 +155,33 @@ func (s *Server) Listen() error {
 		binds = []string{""}
 	}
 	// "port 0" with a tls-port means TLS only, as in redis.
-	tlsOnly := s.cfg.Port == 0 && s.cfg.TLS != nil && s.cfg.TLSPort != 0
+	withTLS := s.cfg.TLS != nil && s.cfg.TLSPort != 0
+	tlsOnly := s.cfg.Port == 0 && withTLS
+	listen := func(b string, port int) (net.Listener, error) {
+		ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(port)))
+		if err != nil {
+			for _, l := range s.listeners {
+				l.Close()
+			}
+			s.listeners = nil
+			return nil, fmt.Errorf("listen on %s:%d: %w", b, port, err)
+		}
+		return ln, nil
+	}
 	for _, b := range binds {
 		if !tlsOnly {
-			ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(s.cfg.Port)))
+			ln, err := listen(b, s.cfg.Port)
 			if err != nil {
-				for _, l := range s.listeners {
-					l.Close()
-				}
-				s.listeners = nil
-				return fmt.Errorf("listen on %s:%d: %w", b, s.cfg.Port, err)
+				return err
 			}
 			s.listeners = append(s.listeners, ln)
 		}
-		if s.cfg.TLS != nil && s.cfg.TLSPort != 0 {
-			tln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(s.cfg.TLSPort)))
+		if withTLS {
+			ln, err := listen(b, s.cfg.TLSPort)
 			if err != nil {
-				for _, l := range s.listeners {
-					l.Close()
-				}
-				s.listeners = nil
-				return fmt.Errorf("listen on %s:%d (tls-port): %w", b, s.cfg.TLSPort, err)
+				return fmt.Errorf("tls-port: %w", err)
 			}
-			s.listeners = append(s.listeners, tls.NewListener(tln, s.cfg.TLS))
+			s.listeners = append(s.listeners, tls.NewListener(ln, s.cfg.TLS))
 		}
 	}
 	return nil

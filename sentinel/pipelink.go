@@ -282,30 +282,22 @@ const (
 )
 
 func appendAnyCommand(b []byte, args []any) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
+	b = appendArrayHeader(b, len(args))
 	for _, a := range args {
-		var s string
 		switch v := a.(type) {
 		case string:
-			s = v
+			b = appendBulk(b, v)
 		case []byte:
-			s = string(v)
+			b = appendBulk(b, string(v))
 		case int:
-			s = strconv.Itoa(v)
+			b = appendBulk(b, strconv.Itoa(v))
 		case int64:
-			s = strconv.FormatInt(v, 10)
+			b = appendBulk(b, strconv.FormatInt(v, 10))
 		case uint64:
-			s = strconv.FormatUint(v, 10)
+			b = appendBulk(b, strconv.FormatUint(v, 10))
 		default:
-			s = fmt.Sprint(v)
+			b = appendBulk(b, fmt.Sprint(v))
 		}
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, s...)
-		b = append(b, '\r', '\n')
 	}
 	return b
 }

@@ -303,6 +303,18 @@ func parseLines(path string, lines []string) (*File, error) {
 	return f, nil
 }
 
+// portArg parses a port directive's argument, with redis's error texts.
+func portArg(arg string) (int, string) {
+	n, err := strictInt(arg)
+	if err != nil {
+		return 0, "argument couldn't be parsed into an integer"
+	}
+	if n < 0 || n > 65535 {
+		return 0, "argument must be between 0 and 65535 inclusive"
+	}
+	return int(n), ""
+}
+
 // directive handles one non-comment line; it returns redis's error text or "".
 func (p *parser) directive(args []string, line int, text string) string {
 	s := &p.f.Server
@@ -326,14 +338,11 @@ func (p *parser) directive(args []string, line int, text string) string {
 		}
 		switch name {
 		case "port":
-			n, err := strictInt(args[1])
-			if err != nil {
-				return "argument couldn't be parsed into an integer"
+			n, reason := portArg(args[1])
+			if reason != "" {
+				return reason
 			}
-			if n < 0 || n > 65535 {
-				return "argument must be between 0 and 65535 inclusive"
-			}
-			s.Port = int(n)
+			s.Port = n
 		case "bind":
 			if len(args)-1 > 16 {
 				return "Too many bind addresses specified."
@@ -357,14 +366,11 @@ func (p *parser) directive(args []string, line int, text string) string {
 		case "protected-mode":
 			s.ProtectedMode, _ = yesNo(args[1])
 		case "tls-port":
-			n, err := strictInt(args[1])
-			if err != nil {
-				return "argument couldn't be parsed into an integer"
+			n, reason := portArg(args[1])
+			if reason != "" {
+				return reason
 			}
-			if n < 0 || n > 65535 {
-				return "argument must be between 0 and 65535 inclusive"
-			}
-			s.TLS.Port = int(n)
+			s.TLS.Port = n
 		case "tls-cert-file":
 			s.TLS.CertFile = args[1]
 		case "tls-key-file":

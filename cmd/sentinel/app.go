@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/qsentinel/qsentinel/agentcheck"
 	"github.com/qsentinel/qsentinel/hooks"
 	"github.com/qsentinel/qsentinel/metrics"
