@@ -54,8 +54,10 @@ func (g *group) checkODown(now time.Time, t Timing) {
 // for the next period.
 func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bool) {
 	m := g.master
-	// Map order is fine here: each peer is asked on its own.
-	for _, si := range g.sentinels {
+	// In run-id order, as before: the same order on every sentinel keeps
+	// runs and logs comparable.
+	g.peerBuf = appendSorted(g.peerBuf[:0], g.sentinels)
+	for _, si := range g.peerBuf {
 		if now.Sub(si.lastDownRep) > 5*t.AskPeriod {
 			si.flags &^= flagMasterDown
 			si.leader = ""
@@ -159,6 +161,33 @@ func (g *group) voteLocked(reqEpoch uint64, candidate string, now time.Time) (qu
 		changed = true
 	}
 	return b, changed
+}
+
+// electionStuck reports whether the election for this master cannot end
+// in the current epoch: every voter (each peer and we) has voted in it and
+// no candidate has a majority. Candidates asking at the same moment can
+// each get one vote (each voter answering another first); redis-sentinel
+// then waits out the election timeout and twice the failover timeout
+// (20 s with the defaults) before anyone tries again.
+func (g *group) electionStuck() bool {
+	cur := g.s.CurrentEpoch()
+	if g.leaderEpoch != cur || g.leader == "" {
+		return false
+	}
+	counts := map[string]int{g.leader: 1}
+	for _, si := range g.sentinels {
+		if si.leader == "" || si.leaderEpoch != cur {
+			return false // a vote we do not know of may be a winner's
+		}
+		counts[si.leader]++
+	}
+	need := quorum.MajorityOf(len(g.sentinels) + 1)
+	for _, n := range counts {
+		if n >= need {
+			return false
+		}
+	}
+	return true
 }
 
 // getLeader is sentinelGetLeader: count the peers' votes for epoch, add our

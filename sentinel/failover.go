@@ -43,6 +43,33 @@ func (g *group) startFailover(now time.Time) {
 	g.failoverStateSince = now
 }
 
+// reelect starts a new election round for our attempt when the current
+// one cannot end (electionStuck): a new epoch, our own vote in it, and the
+// peers asked again at the next tick, as a Raft candidate does after a
+// split vote. Every voter's vote in the stuck epoch is known and none is
+// a majority, so no leader exists in it; the randomized wait keeps two
+// stuck candidates from starting the next round together. The election
+// timeout still counts from the first attempt.
+func (g *group) reelect(now time.Time) {
+	g.s.voteMu.Lock()
+	epoch := g.s.epoch.Add(1)
+	g.s.voteMu.Unlock()
+	g.failoverEpoch = epoch
+	g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(epoch, 10))
+	g.voteLocked(epoch, g.s.myID, now)
+	g.s.markDirty()
+	g.reelectAt = now.Add(reelectMin + rand.N(reelectSpread))
+	for _, si := range g.sentinels {
+		si.askSent = time.Time{} // ask in the new epoch at once
+	}
+}
+
+// A stuck election is retried after reelectMin plus up to reelectSpread.
+const (
+	reelectMin    = 100 * time.Millisecond
+	reelectSpread = 400 * time.Millisecond
+)
+
 // abortFailover is sentinelAbortFailover.
 func (g *group) abortFailover(now time.Time) {
 	g.master.flags &^= flagFailoverInProgress | flagForceFailover
@@ -94,6 +121,9 @@ func (g *group) failoverWaitStart(now time.Time, t Timing) {
 	leader := g.getLeader(g.failoverEpoch, now)
 	isLeader := leader == g.s.myID
 	if !isLeader && m.flags&flagForceFailover == 0 {
+		if g.electionStuck() && now.After(g.reelectAt) {
+			g.reelect(now)
+		}
 		timeout := t.ElectionTimeout
 		if ft := g.failoverTimeout(); timeout > ft {
 			timeout = ft

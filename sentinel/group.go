@@ -50,8 +50,11 @@ func (s FailoverState) String() string {
 // stalls nothing but its own links.
 type group struct {
 	tickBuf []*instance // reused by tick
-	s       *Sentinel
-	name    string
+	peerBuf []*instance // reused by askPeers
+	// reelectAt: not before this may a stuck election start a new round.
+	reelectAt time.Time
+	s         *Sentinel
+	name      string
 
 	mu        sync.Mutex
 	cfg       MasterConfig
