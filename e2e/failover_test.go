@@ -348,6 +348,13 @@ func leaderCrash(t *testing.T, step string) {
 		}
 	}
 	g.waitSwitched(t, "mymaster", replica.Addr(), 40*time.Second)
+	for k, s := range g.ss {
+		// The reply naming the new master can overtake the event on the
+		// subscriber's own connection: wait for the event itself.
+		if s != crashed {
+			g.subs[k].WaitChannel(5*time.Second, "+switch-master", "mymaster")
+		}
+	}
 	for k, n := range g.switches(t, "mymaster") {
 		if g.ss[k] != crashed && n != 1 {
 			t.Errorf("%s published %d +switch-master, want 1", g.ss[k].Name, n)

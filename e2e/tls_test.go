@@ -152,6 +152,7 @@ func TestTLSMixedFailover(t *testing.T) {
 
 	master.Kill()
 	g.waitSwitched(t, "mymaster", replicaAddr, 30*time.Second)
+	time.Sleep(time.Second) // events may trail the replies; a second switch would show too
 	for k, n := range g.switches(t, "mymaster") {
 		if n != 1 {
 			t.Errorf("%s announced %d switches", g.ss[k].Name, n)
