@@ -73,3 +73,27 @@ func TestProtectedMode(t *testing.T) {
 		t.Errorf("with a password, remote PING got %q, want NOAUTH", got)
 	}
 }
+
+// TestAuthTowardsRedis: master and replica require a password; with
+// "sentinel auth-pass" two of ours and a real redis-sentinel log in on both
+// links (command and hello pub/sub), find the replica and each other, and
+// fail over together.
+func TestAuthTowardsRedis(t *testing.T) {
+	c := cluster.New(t)
+	auth := []string{"--requirepass", "s3cret", "--masterauth", "s3cret"}
+	master := c.StartRedis("master", auth...)
+	replica := c.StartRedis("replica", append(auth, "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))...)
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
+	g := &group{c: c}
+	for k, impl := range []cluster.Impl{cluster.Ours, cluster.Real, cluster.Ours} {
+		g.ss = append(g.ss, c.StartSentinel(impl, "auth-"+strconv.Itoa(k)+"-"+impl.String(), cluster.SentinelConfig{
+			Monitors: mon, Extra: []string{"sentinel auth-pass mymaster s3cret"},
+		}))
+	}
+	for _, s := range g.ss {
+		s.WaitSentinels(t, "mymaster", 2, 30*time.Second) // hellos need the pub/sub link logged in
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+	}
+	master.Kill()
+	g.waitSwitched(t, "mymaster", replica.Addr(), 30*time.Second)
+}

@@ -49,12 +49,8 @@ func (s FailoverState) String() string {
 // which are applied under mu. Groups never lock each other, so a hung Redis
 // stalls nothing but its own links.
 type group struct {
-	tickBuf []*instance // reused by tick
-	peerBuf []*instance // reused by askPeers
-	// reelectAt: not before this may a stuck election start a new round.
-	reelectAt time.Time
-	s         *Sentinel
-	name      string
+	s    *Sentinel
+	name string
 
 	mu        sync.Mutex
 	cfg       MasterConfig
@@ -70,7 +66,13 @@ type group struct {
 	failoverEpoch      uint64
 	failoverStartTime  time.Time
 	failoverStateSince time.Time
-	coordinated        bool // planned switchover through FAILOVER TO
+	coordinated        bool      // planned switchover through FAILOVER TO
+	reelectAt          time.Time // not before this may a stuck election start a new round
+
+	// Scratch slices reused under mu: tick and askPeers run ten times a
+	// second for every master.
+	tickBuf []*instance
+	peerBuf []*instance
 
 	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
@@ -163,8 +165,7 @@ func (g *group) tick() {
 	if ctx == nil || ctx.Err() != nil {
 		return
 	}
-	// A scratch slice the group keeps: a tick runs ten times a second for
-	// every master, and allocating here was most of our idle garbage.
+	// Allocating this list every tick was most of our idle garbage.
 	g.tickBuf = g.appendInstances(g.tickBuf[:0])
 	all := g.tickBuf
 	for _, i := range all {

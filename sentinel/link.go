@@ -14,7 +14,7 @@ import (
 
 // Conn is what a monitor needs from one Redis or sentinel instance. It is
 // the seam between the monitoring logic and go-redis: unit tests use a fake,
-// e2e tests and production use redisConn.
+// e2e tests and production use pipeLink.
 type Conn interface {
 	// Do sends one command and returns its reply. A RESP error reply comes
 	// back as a replyError (see IsReplyError); anything else is a transport
@@ -79,6 +79,41 @@ func (RedisDialer) Dial(opts ConnOptions) Conn {
 	return newPipeLink(opts)
 }
 
+// dialInstance connects to addr, with a TLS handshake when tlsCfg is set;
+// both the command and the pub/sub links start here.
+func dialInstance(ctx context.Context, addr string, tlsCfg *tls.Config, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil || tlsCfg == nil {
+		return c, err
+	}
+	tc := tls.Client(c, tlsCfg)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// handshake is what redis-sentinel sends first on every link: AUTH when a
+// password is set, then CLIENT SETNAME.
+func handshake(opts ConnOptions) [][]any {
+	var cmds [][]any
+	if opts.Password != "" {
+		if opts.Username != "" {
+			cmds = append(cmds, []any{"AUTH", opts.Username, opts.Password})
+		} else {
+			cmds = append(cmds, []any{"AUTH", opts.Password})
+		}
+	}
+	if opts.ClientName != "" {
+		cmds = append(cmds, []any{"CLIENT", "SETNAME", opts.ClientName})
+	}
+	return cmds
+}
+
 // Subscribe keeps a pub/sub connection subscribed to channel until ctx
 // ends, reconnecting after a second when it drops. It is our own small
 // client rather than go-redis's PubSub, whose connections carry fixed 32 KiB
@@ -99,46 +134,25 @@ func subscribeOnce(ctx context.Context, opts ConnOptions, channel string, onMess
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	d := net.Dialer{Timeout: timeout}
-	c, err := d.DialContext(ctx, "tcp", opts.Addr.String())
+	c, err := dialInstance(ctx, opts.Addr.String(), opts.TLS, timeout)
 	if err != nil {
 		return
-	}
-	if opts.TLS != nil {
-		tc := tls.Client(c, opts.TLS)
-		hctx, cancel := context.WithTimeout(ctx, timeout)
-		err := tc.HandshakeContext(hctx)
-		cancel()
-		if err != nil {
-			c.Close()
-			return
-		}
-		c = tc
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	br := bufio.NewReaderSize(c, 1024)
 	var req []byte
-	var expect int
-	if opts.Password != "" {
-		if opts.Username != "" {
-			req = appendCommand(req, "AUTH", opts.Username, opts.Password)
-		} else {
-			req = appendCommand(req, "AUTH", opts.Password)
-		}
-		expect++
-	}
-	if opts.ClientName != "" {
-		req = appendCommand(req, "CLIENT", "SETNAME", opts.ClientName)
-		expect++
+	hs := handshake(opts)
+	for _, cmd := range hs {
+		req = appendAnyCommand(req, cmd)
 	}
 	req = appendCommand(req, "SUBSCRIBE", channel)
 	c.SetDeadline(time.Now().Add(timeout))
 	if _, err := c.Write(req); err != nil {
 		return
 	}
-	for range expect {
+	for range hs {
 		v, err := readReply(br, 0)
 		if err != nil {
 			return
@@ -196,8 +210,13 @@ func appendBulk(b []byte, s string) []byte {
 // pubSubIdleLimit is how long a pub/sub link may stay silent.
 const pubSubIdleLimit = 15 * time.Second
 
-// replyErr is an error reply read by readReply.
+// replyErr is an error reply read by readReply: a value of the reply (the
+// instance answered), and the error a command link hands to its caller,
+// shaped like go-redis's so IsReplyError recognises either.
 type replyErr string
+
+func (e replyErr) Error() string { return string(e) }
+func (e replyErr) RedisError()   {}
 
 // maxPubSubBulk bounds what one message may make us allocate; hello
 // messages are about a hundred bytes.

@@ -51,13 +51,6 @@ type linkCmd struct {
 // errLinkClosed fails commands sent after Close.
 var errLinkClosed = errors.New("link closed")
 
-// linkReplyError is an error reply; it satisfies go-redis's Error
-// interface so IsReplyError treats both links alike.
-type linkReplyError string
-
-func (e linkReplyError) Error() string { return string(e) }
-func (e linkReplyError) RedisError()   {}
-
 func newPipeLink(opts ConnOptions) *pipeLink {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
@@ -66,7 +59,7 @@ func newPipeLink(opts ConnOptions) *pipeLink {
 }
 
 // Send queues one command; cb gets its reply (a RESP error reply as a
-// linkReplyError) or the transport error.
+// replyErr error) or the transport error.
 func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any) {
 	if timeout <= 0 {
 		timeout = l.opts.Timeout
@@ -104,19 +97,7 @@ func (l *pipeLink) writeLocked(c linkCmd) {
 }
 
 func (l *pipeLink) dial() {
-	d := net.Dialer{Timeout: l.opts.Timeout}
-	nc, err := d.Dial("tcp", l.opts.Addr.String())
-	if err == nil && l.opts.TLS != nil {
-		tc := tls.Client(nc, l.opts.TLS)
-		ctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
-		err = tc.HandshakeContext(ctx)
-		cancel()
-		if err != nil {
-			nc.Close()
-		} else {
-			nc = tc
-		}
-	}
+	nc, err := dialInstance(context.Background(), l.opts.Addr.String(), l.opts.TLS, l.opts.Timeout)
 	l.mu.Lock()
 	queued := l.queued
 	l.queued, l.dialing = nil, false
@@ -139,15 +120,8 @@ func (l *pipeLink) dial() {
 	// refused AUTH shows as an error reply to the commands behind it.
 	deadline := time.Now().Add(l.opts.Timeout)
 	ignore := func(any, error) {}
-	if l.opts.Password != "" {
-		auth := []any{"AUTH", l.opts.Password}
-		if l.opts.Username != "" {
-			auth = []any{"AUTH", l.opts.Username, l.opts.Password}
-		}
-		l.writeLocked(linkCmd{args: auth, cb: ignore, deadline: deadline})
-	}
-	if l.opts.ClientName != "" {
-		l.writeLocked(linkCmd{args: []any{"CLIENT", "SETNAME", l.opts.ClientName}, cb: ignore, deadline: deadline})
+	for _, cmd := range handshake(l.opts) {
+		l.writeLocked(linkCmd{args: cmd, cb: ignore, deadline: deadline})
 	}
 	for _, c := range queued {
 		l.writeLocked(c)
@@ -197,7 +171,7 @@ func (l *pipeLink) read(nc net.Conn) {
 		}
 		l.mu.Unlock()
 		if e, ok := v.(replyErr); ok {
-			c.cb(nil, linkReplyError(e))
+			c.cb(nil, e)
 		} else {
 			c.cb(v, nil)
 		}

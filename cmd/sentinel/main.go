@@ -37,14 +37,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	// For profiling a running instance (BENCHMARKS.md): a CPU profile of
-	// the whole run is written here at exit.
 	if os.Getenv("GOGC") == "" {
 		// Half the default: a sentinel's live heap is small and its
 		// allocation rate low, so the extra collections cost little CPU
 		// and the heap (most of our RSS) stays closer to what is live.
 		debug.SetGCPercent(50)
 	}
+	// For profiling a running instance (BENCHMARKS.md): a CPU profile of
+	// the whole run is written here at exit.
 	if path := os.Getenv("SENTINEL_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			pprof.StartCPUProfile(f)
