@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,7 +67,9 @@ func TestRandomFaultRounds(t *testing.T) {
 		hold := time.Duration(500+rng.IntN(3500)) * time.Millisecond
 		victim := rng.IntN(len(r.ss))
 		t.Logf("round %d: %s for %v (sentinel %d, master redis%d)", round, f.name, hold, victim, master)
-		w, stop := startDirectWriter(r, master)
+		// Clients write to Redis directly, not through the sentinels' proxies.
+		w := &cluster.Writer{Addr: r.redis[master].Addr(), Prefix: "chaos", ReconnectEvery: 5}
+		stop := w.Start()
 		f.run(t, r, master, victim, hold)
 		master = r.converge(t, 45*time.Second)
 		stop()
@@ -80,17 +80,6 @@ func TestRandomFaultRounds(t *testing.T) {
 		}
 	}
 	t.Logf("rounds by fault: %v", stats)
-}
-
-// startDirectWriter writes to Redis i directly (clients are not behind the
-// sentinels' proxies) until stop.
-func startDirectWriter(r *faultRig, i int) (*cluster.Writer, func()) {
-	w := &cluster.Writer{Addr: r.redis[i].Addr(), Prefix: "chaos", ReconnectEvery: 5}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); w.Run(ctx) }()
-	return w, func() { cancel(); wg.Wait() }
 }
 
 type chaosFault struct {

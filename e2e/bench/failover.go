@@ -52,6 +52,16 @@ type benchTB struct{ *cluster.Scope }
 
 type runAbort struct{ msg string }
 
+// abortMessage is the message of a recovered benchTB.Fatalf; any other
+// panic goes on.
+func abortMessage(r any) string {
+	a, ok := r.(runAbort)
+	if !ok {
+		panic(r)
+	}
+	return a.msg
+}
+
 func (b benchTB) Fatalf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	b.Logf("%s", msg)
@@ -88,12 +98,8 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 	defer scope.Close()
 	defer func() {
 		if r := recover(); r != nil {
-			a, ok := r.(runAbort)
-			if !ok {
-				panic(r)
-			}
 			res.ok = false
-			res.oddities = append(res.oddities, "setup failed: "+a.msg)
+			res.oddities = append(res.oddities, "setup failed: "+abortMessage(r))
 			keepLogs()
 		}
 	}()

@@ -56,11 +56,7 @@ func crashRun(impl cluster.Impl, run int) (outage time.Duration, lost, acked int
 	defer scope.Close()
 	defer func() {
 		if r := recover(); r != nil {
-			a, ok := r.(runAbort)
-			if !ok {
-				panic(r)
-			}
-			err = fmt.Errorf("%s", a.msg)
+			err = fmt.Errorf("%s", abortMessage(r))
 		}
 	}()
 	outage, lost, acked = cluster.CrashScenario(benchTB{scope}, impl)

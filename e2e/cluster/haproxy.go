@@ -1,14 +1,12 @@
 package cluster
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -124,18 +122,14 @@ backend mymaster
 // StartWriter runs a writer through HAProxy until the returned stop.
 func (r *HAProxyRig) StartWriter(t TB) (*Writer, func()) {
 	w := &Writer{Addr: r.Front, Prefix: "w", ReconnectEvery: 5}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); w.Run(ctx) }()
+	stop := w.Start()
+	t.Cleanup(stop)
 	WaitFor(t, 10*time.Second, "first write through HAProxy", func() error {
 		if w.Acked() == 0 {
 			return fmt.Errorf("no write acknowledged yet (%d failures)", w.Failures())
 		}
 		return nil
 	})
-	stop := func() { cancel(); wg.Wait() }
-	t.Cleanup(stop)
 	return w, stop
 }
 

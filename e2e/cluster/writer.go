@@ -25,6 +25,14 @@ type Writer struct {
 	failures int
 }
 
+// Start runs the writer in the background; stop ends it and waits.
+func (w *Writer) Start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
 // Run writes until ctx ends.
 func (w *Writer) Run(ctx context.Context) {
 	every, pause := w.ReconnectEvery, w.Interval
