@@ -61,6 +61,7 @@ type Sentinel struct {
 	tiltMu    sync.Mutex
 	tilt      bool
 	tiltSince time.Time
+	tiltPrev  time.Time // last TILT check (wall clock)
 	simFlags  atomic.Int32
 
 	// voteMu serializes epoch changes with votes, so that "at most one
@@ -482,43 +483,55 @@ func (s *Sentinel) Snapshot() Config {
 	return cfg
 }
 
-// tiltLoop is sentinelCheckTiltCondition: a timer that fires far too late
-// (or time that goes backwards) means we were frozen or the clock jumped;
-// everything we measured is suspect, so we watch but do not act for a while.
+// tiltLoop makes sure the TILT check runs even when no group ticks.
 func (s *Sentinel) tiltLoop(ctx context.Context) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	prev := time.Now().Round(0) // wall clock on purpose: jumps are what we look for
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		now := time.Now().Round(0)
-		delta := now.Sub(prev)
-		prev = now
-		t := s.timing()
-		s.tiltMu.Lock()
-		if delta < 0 || delta > t.TiltTrigger {
-			s.tilt = true
-			s.tiltSince = s.clock.Now()
-			s.tiltMu.Unlock()
-			s.publish(Event{Level: LevelWarning, Type: "+tilt", Payload: "#tilt mode entered"})
-			continue
-		}
-		if s.tilt && s.clock.Now().Sub(s.tiltSince) >= t.TiltPeriod {
-			s.tilt = false
-			s.tiltMu.Unlock()
-			s.publish(Event{Level: LevelWarning, Type: "-tilt", Payload: "#tilt mode exited"})
-			continue
-		}
-		s.tiltMu.Unlock()
+		s.checkTilt()
 	}
 }
 
-func (s *Sentinel) inTilt(time.Time) bool {
+// checkTilt is sentinelCheckTiltCondition: a check that comes far too late
+// after the previous one (or time that goes backwards) means we were frozen
+// or the clock jumped; everything we measured is suspect, so we watch but
+// do not act for a while. Every group tick calls it through inTilt before it
+// judges anyone down: redis checks TILT first in its one timer, and a group
+// tick that woke before our own ticker after a SIGSTOP used to mark every
+// instance down with stale reply times, flags that then stuck for the
+// whole TILT period because nothing is re-judged in TILT.
+func (s *Sentinel) checkTilt() bool {
+	now := time.Now().Round(0) // wall clock on purpose: jumps are what we look for
+	t := s.timing()
+	var ev Event
 	s.tiltMu.Lock()
-	defer s.tiltMu.Unlock()
-	return s.tilt
+	delta := now.Sub(s.tiltPrev)
+	if s.tiltPrev.IsZero() {
+		delta = 0
+	}
+	s.tiltPrev = now
+	switch {
+	case delta < 0 || delta > t.TiltTrigger:
+		s.tilt = true
+		s.tiltSince = s.clock.Now()
+		ev = Event{Level: LevelWarning, Type: "+tilt", Payload: "#tilt mode entered"}
+	case s.tilt && s.clock.Now().Sub(s.tiltSince) >= t.TiltPeriod:
+		s.tilt = false
+		ev = Event{Level: LevelWarning, Type: "-tilt", Payload: "#tilt mode exited"}
+	}
+	tilt := s.tilt
+	s.tiltMu.Unlock()
+	if ev.Type != "" {
+		s.publish(ev)
+	}
+	return tilt
+}
+
+func (s *Sentinel) inTilt(time.Time) bool {
+	return s.checkTilt()
 }
