@@ -67,6 +67,10 @@ type Sentinel struct {
 	// voteMu serializes epoch changes with votes, so that "at most one
 	// vote per epoch" holds across masters; taken under a group lock.
 	voteMu sync.Mutex
+	// burstEpoch is the last epoch we took for a failover attempt, at
+	// burstAt (newAttemptEpoch); under voteMu.
+	burstEpoch uint64
+	burstAt    time.Time
 
 	scripts    *failover.Scripts
 	gossipKick chan struct{}
@@ -506,10 +510,12 @@ func (s *Sentinel) tiltLoop(ctx context.Context) {
 // instance down with stale reply times, flags that then stuck for the
 // whole TILT period because nothing is re-judged in TILT.
 func (s *Sentinel) checkTilt() bool {
-	now := time.Now().Round(0) // wall clock on purpose: jumps are what we look for
 	t := s.timing()
 	var ev Event
 	s.tiltMu.Lock()
+	// Read under the lock: with several callers, a time read before
+	// another caller's later one would look like time going backwards.
+	now := time.Now().Round(0) // wall clock on purpose: jumps are what we look for
 	delta := now.Sub(s.tiltPrev)
 	if s.tiltPrev.IsZero() {
 		delta = 0
