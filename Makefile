@@ -4,8 +4,10 @@ BIN := bin/sentinel
 
 .PHONY: build test demo deps fuzz bench chaos clean
 
+# CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
+# (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
 build:
-	$(GO) build -o $(BIN) ./cmd/sentinel
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/sentinel
 
 # The one test command (README and .ci/run use exactly this).
 test: deps build

@@ -6,13 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/qsentinel/qsentinel/sentinel"
 )
 
 // statusMaster is one master of `sentinel status`, as SENTINEL MASTER,
@@ -38,8 +39,17 @@ func status(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c := redis.NewClient(&redis.Options{Addr: *addr, Username: *user, Password: *pass, Protocol: 2,
-		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, MaxRetries: 1})
+	host, portText, err := net.SplitHostPort(*addr)
+	port, perr := strconv.Atoi(portText)
+	if err != nil || perr != nil || port <= 0 || port > 65535 {
+		fmt.Fprintf(stderr, "sentinel status: bad -addr %q: want host:port\n", *addr)
+		return 2
+	}
+	// Our own command link, not go-redis: the daemon does not need
+	// go-redis, and linking it for this command alone made every
+	// sentinel's binary (and so its resident memory) larger.
+	c := sentinel.RedisDialer{}.Dial(sentinel.ConnOptions{Addr: sentinel.Addr{Host: host, Port: port},
+		Username: *user, Password: *pass, Timeout: 2 * time.Second})
 	defer c.Close()
 	ctx := context.Background()
 	for {
@@ -67,8 +77,8 @@ func status(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func collectStatus(ctx context.Context, c *redis.Client) ([]statusMaster, error) {
-	raw, err := c.Do(ctx, "SENTINEL", "MASTERS").Slice()
+func collectStatus(ctx context.Context, c sentinel.Conn) ([]statusMaster, error) {
+	raw, err := doSlice(ctx, c, "SENTINEL", "MASTERS")
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +88,7 @@ func collectStatus(ctx context.Context, c *redis.Client) ([]statusMaster, error)
 		sm := statusMaster{Name: m["name"], Master: m, Offset: -1}
 		// The master's own replication offset, from the INFO the sentinel
 		// cached, gives each replica's lag in bytes.
-		if ic, err := c.Do(ctx, "SENTINEL", "INFO-CACHE", sm.Name).Slice(); err == nil && len(ic) == 2 {
+		if ic, err := doSlice(ctx, c, "SENTINEL", "INFO-CACHE", sm.Name); err == nil && len(ic) == 2 {
 			if insts, ok := ic[1].([]any); ok && len(insts) > 0 {
 				if pair, ok := insts[0].([]any); ok && len(pair) == 2 {
 					if text, ok := pair[1].(string); ok {
@@ -87,14 +97,14 @@ func collectStatus(ctx context.Context, c *redis.Client) ([]statusMaster, error)
 				}
 			}
 		}
-		reps, err := c.Do(ctx, "SENTINEL", "REPLICAS", sm.Name).Slice()
+		reps, err := doSlice(ctx, c, "SENTINEL", "REPLICAS", sm.Name)
 		if err != nil {
 			return nil, err
 		}
 		for _, x := range reps {
 			sm.Replicas = append(sm.Replicas, fieldMap(x))
 		}
-		sents, err := c.Do(ctx, "SENTINEL", "SENTINELS", sm.Name).Slice()
+		sents, err := doSlice(ctx, c, "SENTINEL", "SENTINELS", sm.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -105,6 +115,19 @@ func collectStatus(ctx context.Context, c *redis.Client) ([]statusMaster, error)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// doSlice runs one command whose reply must be an array.
+func doSlice(ctx context.Context, c sentinel.Conn, args ...any) ([]any, error) {
+	v, err := c.Do(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%v: unexpected reply %v", args, v)
+	}
+	return arr, nil
 }
 
 // fieldMap reads a flat [k, v, k, v, ...] reply (RESP2) or a map (RESP3).

@@ -68,6 +68,7 @@ func locateOrBuild() (string, error) {
 	out := filepath.Join(dir, "sentinel")
 	cmd := exec.Command(goTool(), "build", "-o", out, "./cmd/sentinel")
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as `make build`
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/sentinel in %s: %v\n%s", root, err, msg)
 	}
