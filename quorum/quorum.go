@@ -46,17 +46,27 @@ type Ballot struct {
 	LeaderEpoch uint64
 }
 
-// Vote is sentinelVoteLeader. Asked for candidate in reqEpoch while our
-// current epoch is current, it returns the new current epoch, the new
-// ballot, and whether the ballot changed (a vote was granted). A vote is
-// granted at most once per epoch: only when our last vote is older than
-// reqEpoch and reqEpoch is not behind our current epoch.
-func Vote(current uint64, b Ballot, reqEpoch uint64, candidate string) (uint64, Ballot, bool) {
+// Vote is sentinelVoteLeader for one master. Asked for candidate in
+// reqEpoch while our current epoch is current and the master's
+// configuration is of configEpoch, it returns the new current epoch, the
+// new ballot, and whether a vote was granted. A vote is granted at most
+// once per master and epoch, in rising epochs only: when our last vote for
+// this master is older than reqEpoch and reqEpoch is newer than the
+// master's configuration.
+//
+// redis-sentinel also refuses any request behind its current epoch. That
+// epoch is shared by every master, so when many masters fail over at once
+// each new attempt for one of them voided the requests in flight for all
+// the others, and fifty failovers took several rounds each. The ballot is
+// per master, so uniqueness does not need that rule; the configuration
+// floor keeps a late candidate from winning an epoch older than a failover
+// that already happened.
+func Vote(current uint64, b Ballot, reqEpoch, configEpoch uint64, candidate string) (uint64, Ballot, bool) {
 	if reqEpoch > current {
 		current = reqEpoch
 	}
-	if b.LeaderEpoch < reqEpoch && current <= reqEpoch {
-		return current, Ballot{Leader: candidate, LeaderEpoch: current}, true
+	if b.LeaderEpoch < reqEpoch && configEpoch < reqEpoch {
+		return current, Ballot{Leader: candidate, LeaderEpoch: reqEpoch}, true
 	}
 	return current, b, false
 }

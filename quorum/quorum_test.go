@@ -33,22 +33,33 @@ func TestObjectivelyDown(t *testing.T) {
 }
 
 func TestVoteOncePerEpoch(t *testing.T) {
-	cur, b, ok := Vote(0, Ballot{}, 1, "a")
+	cur, b, ok := Vote(0, Ballot{}, 1, 0, "a")
 	if !ok || cur != 1 || b != (Ballot{"a", 1}) {
 		t.Fatalf("first vote: %d %+v %v", cur, b, ok)
 	}
-	cur, b2, ok := Vote(cur, b, 1, "b")
+	cur, b2, ok := Vote(cur, b, 1, 0, "b")
 	if ok || b2 != b {
 		t.Fatalf("second vote in epoch 1 granted: %+v", b2)
 	}
-	// An old epoch never wins a vote.
-	if _, _, ok := Vote(5, Ballot{"x", 4}, 3, "c"); ok {
-		t.Fatal("vote granted for an epoch behind ours")
+	// An epoch not newer than our last vote for this master never wins.
+	if _, _, ok := Vote(5, Ballot{"x", 4}, 3, 0, "c"); ok {
+		t.Fatal("vote granted for an epoch behind our last vote")
+	}
+	// Nor one not newer than the master's configuration.
+	if _, _, ok := Vote(5, Ballot{"x", 2}, 3, 3, "c"); ok {
+		t.Fatal("vote granted for an epoch behind the configuration")
 	}
 	// A newer epoch does.
-	cur, b3, ok := Vote(cur, b2, 2, "b")
+	cur, b3, ok := Vote(cur, b2, 2, 0, "b")
 	if !ok || cur != 2 || b3 != (Ballot{"b", 2}) {
 		t.Fatalf("vote in epoch 2: %d %+v %v", cur, b3, ok)
+	}
+	// So does an epoch behind the current one (moved on by other masters'
+	// elections) that is new for this master: the ballot carries the
+	// requested epoch and the current epoch stays.
+	cur, b4, ok := Vote(9, b3, 4, 2, "c")
+	if !ok || cur != 9 || b4 != (Ballot{"c", 4}) {
+		t.Fatalf("vote in epoch 4 at current 9: %d %+v %v", cur, b4, ok)
 	}
 }
 

@@ -70,9 +70,12 @@ func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bo
 		if !forced && now.Sub(si.askSent) < g.askInterval(t) {
 			continue
 		}
-		runID := "*"
+		// A vote request names the epoch of our attempt on this master,
+		// not the shared current epoch, so other masters' elections
+		// moving that on do not void it (see quorum.Vote).
+		runID, epoch := "*", g.s.CurrentEpoch()
 		if g.failoverState > FailoverNone {
-			runID = g.s.myID
+			runID, epoch = g.s.myID, g.failoverEpoch
 		}
 		si.askBusy = true
 		si.askSent = now
@@ -102,7 +105,7 @@ func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bo
 			// where objective-down and elections are decided.
 			g.agreeAndAct(ctx)
 		}, "SENTINEL", "is-master-down-by-addr", m.addr.Host, strconv.Itoa(m.addr.Port),
-			strconv.FormatUint(g.s.CurrentEpoch(), 10), runID)
+			strconv.FormatUint(epoch, 10), runID)
 	}
 }
 
@@ -145,7 +148,7 @@ func (g *group) voteLocked(reqEpoch uint64, candidate string, now time.Time) (qu
 	g.s.voteMu.Lock()
 	defer g.s.voteMu.Unlock()
 	cur := g.s.CurrentEpoch()
-	newCur, b, granted := quorum.Vote(cur, quorum.Ballot{Leader: g.leader, LeaderEpoch: g.leaderEpoch}, reqEpoch, candidate)
+	newCur, b, granted := quorum.Vote(cur, quorum.Ballot{Leader: g.leader, LeaderEpoch: g.leaderEpoch}, reqEpoch, g.configEpoch, candidate)
 	changed := false
 	if newCur > cur && g.s.bumpEpoch(newCur) {
 		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(newCur, 10))
@@ -164,13 +167,13 @@ func (g *group) voteLocked(reqEpoch uint64, candidate string, now time.Time) (qu
 }
 
 // electionStuck reports whether the election for this master cannot end
-// in the current epoch: every voter (each peer and we) has voted in it and
+// in the epoch of our attempt: every voter (each peer and we) has voted in it and
 // no candidate has a majority. Candidates asking at the same moment can
 // each get one vote (each voter answering another first); redis-sentinel
 // then waits out the election timeout and twice the failover timeout
 // (20 s with the defaults) before anyone tries again.
 func (g *group) electionStuck() bool {
-	cur := g.s.CurrentEpoch()
+	cur := g.failoverEpoch
 	if g.leaderEpoch != cur || g.leader == "" {
 		return false
 	}
@@ -195,7 +198,7 @@ func (g *group) electionStuck() bool {
 // a majority of all voters and at least the quorum.
 func (g *group) getLeader(epoch uint64, now time.Time) string {
 	ops := g.opinions()
-	counts, winner, max := quorum.Tally(ops, g.s.CurrentEpoch())
+	counts, winner, max := quorum.Tally(ops, epoch)
 	candidate := winner
 	if candidate == "" {
 		candidate = g.s.myID

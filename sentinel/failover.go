@@ -32,12 +32,7 @@ func (g *group) startFailover(now time.Time) {
 	m := g.master
 	g.failoverState = FailoverWaitStart
 	m.flags |= flagFailoverInProgress
-	g.s.voteMu.Lock()
-	epoch := g.s.epoch.Add(1)
-	g.s.voteMu.Unlock()
-	g.s.markDirty()
-	g.failoverEpoch = epoch
-	g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(epoch, 10))
+	g.newAttemptEpoch(now)
 	g.emit(LevelWarning, "+try-failover", m, "")
 	g.failoverStartTime = now.Add(rand.N(maxDesync))
 	g.failoverStateSince = now
@@ -51,18 +46,45 @@ func (g *group) startFailover(now time.Time) {
 // stuck candidates from starting the next round together. The election
 // timeout still counts from the first attempt.
 func (g *group) reelect(now time.Time) {
-	g.s.voteMu.Lock()
-	epoch := g.s.epoch.Add(1)
-	g.s.voteMu.Unlock()
-	g.failoverEpoch = epoch
-	g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(epoch, 10))
-	g.voteLocked(epoch, g.s.myID, now)
-	g.s.markDirty()
+	epoch := g.newAttemptEpoch(now)
+	if _, changed := g.voteLocked(epoch, g.s.myID, now); changed {
+		g.s.markDirty()
+	}
 	g.reelectAt = now.Add(reelectMin + rand.N(reelectSpread))
 	for _, si := range g.sentinels {
 		si.askSent = time.Time{} // ask in the new epoch at once
 	}
 }
+
+// newAttemptEpoch gives our new attempt on this master its epoch. A new
+// epoch, as redis-sentinel takes for every attempt, unless one we took for
+// another master's attempt less than burstWindow ago is still the current
+// epoch and is new for this master too (no vote and no configuration of
+// it in that epoch): when a machine dies, all its masters' attempts then
+// share one epoch instead of moving the shared epoch fifty times, which
+// every peer would have to follow before it could vote.
+func (g *group) newAttemptEpoch(now time.Time) uint64 {
+	s := g.s
+	s.voteMu.Lock()
+	cur := s.epoch.Load()
+	epoch := cur
+	fresh := g.leaderEpoch < cur && g.configEpoch < cur && g.failoverEpoch < cur
+	if !fresh || s.burstEpoch != cur || now.Sub(s.burstAt) >= burstWindow {
+		epoch = s.epoch.Add(1)
+		s.burstEpoch, s.burstAt = epoch, now
+	}
+	s.voteMu.Unlock()
+	g.failoverEpoch = epoch
+	if epoch != cur {
+		s.markDirty()
+		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(epoch, 10))
+	}
+	return epoch
+}
+
+// burstWindow is how long an epoch taken for one master's attempt may
+// serve others' (newAttemptEpoch).
+const burstWindow = time.Second
 
 // A stuck election is retried after reelectMin plus up to reelectSpread.
 const (
