@@ -23,9 +23,12 @@ type client struct {
 	conn    net.Conn
 	created time.Time
 
-	wmu    sync.Mutex // guards w and the socket's write side
-	w      writer
-	closed bool
+	wmu           sync.Mutex // guards w and the socket's write side
+	w             writer
+	closed        bool
+	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
+
+	lower []byte // scratch for execute (the client's own goroutine)
 
 	// Read and written by the client's own goroutine, read by CLIENT LIST
 	// from others: guarded by mu.
@@ -147,7 +150,14 @@ func (c *client) flushLocked() bool {
 	if c.closed {
 		return false
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	// Moving the deadline on every reply was a few percent of a busy
+	// server; it moves only when less than the timeout is left, so a
+	// client always has between one and two timeouts to take a reply.
+	now, wt := time.Now(), c.srv.cfg.WriteTimeout
+	if c.writeDeadline.Sub(now) < wt {
+		c.writeDeadline = now.Add(2 * wt)
+		c.conn.SetWriteDeadline(c.writeDeadline)
+	}
 	if err := c.w.w.Flush(); err != nil {
 		c.closed = true
 		return false

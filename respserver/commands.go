@@ -21,6 +21,9 @@ type command struct {
 	pubsub bool
 	run    handler
 	subs   map[string]subcommand
+	// fullnames holds "command|sub" per subcommand, as CLIENT LIST shows
+	// it, so that naming the running command allocates nothing.
+	fullnames map[string]string
 }
 
 type subcommand struct {
@@ -57,6 +60,12 @@ func buildTable() map[string]*command {
 	}
 	t := make(map[string]*command, len(cmds))
 	for _, c := range cmds {
+		if c.subs != nil {
+			c.fullnames = make(map[string]string, len(c.subs))
+			for k := range c.subs {
+				c.fullnames[k] = c.name + "|" + k
+			}
+		}
 		t[c.name] = c
 	}
 	return t
@@ -65,18 +74,23 @@ func buildTable() map[string]*command {
 // execute runs one request under the client's write lock.
 func (s *Server) execute(c *client, args [][]byte) bool {
 	s.stats.commands.Add(1)
-	name := strings.ToLower(string(args[0]))
-	cmd := s.cmdTable[name]
-	fullname := name
+	// Lower-cased into the client's scratch buffer: looking names up
+	// allocates nothing on the hot path.
+	c.lower = appendLower(c.lower[:0], args[0])
+	cmd := s.cmdTable[string(c.lower)]
+	var fullname string
 	var run handler
 	arity := 0
-	if cmd != nil {
+	if cmd == nil {
+		fullname = strings.ToLower(string(args[0]))
+	} else {
+		fullname = cmd.name
 		run, arity = cmd.run, cmd.arity
 		if cmd.subs != nil && len(args) >= 2 {
-			sub := strings.ToLower(string(args[1]))
-			if sc, ok := cmd.subs[sub]; ok {
+			c.lower = appendLower(c.lower[:0], args[1])
+			if sc, ok := cmd.subs[string(c.lower)]; ok {
 				run, arity = sc.run, sc.arity
-				fullname = name + "|" + sub
+				fullname = cmd.fullnames[string(c.lower)]
 			} else if cmd.run == nil || cmd.name == "command" {
 				c.setLast(fullname)
 				return s.reject(c, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sanitize(string(args[1])), strings.ToUpper(string(args[0]))))
@@ -98,6 +112,18 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 		return s.reject(c, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", fullname))
 	}
 	return run(s, c, args)
+}
+
+// appendLower appends b with ASCII letters lower-cased (command and
+// subcommand names are ASCII; anything else matches no name either way).
+func appendLower(dst, b []byte) []byte {
+	for _, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
 }
 
 func (s *Server) reject(c *client, msg string) bool {

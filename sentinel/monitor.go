@@ -192,6 +192,12 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 		}
 		apply(reply, err)
 	}
+	if bc, ok := conn.(bufferedConn); ok && g.batch != nil {
+		if bc.SendBuffered(timeout, done, args...) {
+			g.batch.add(bc)
+		}
+		return
+	}
 	if ac, ok := conn.(asyncConn); ok {
 		ac.Send(timeout, done, args...)
 		return

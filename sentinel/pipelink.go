@@ -19,6 +19,41 @@ type asyncConn interface {
 	Send(timeout time.Duration, cb func(reply any, err error), args ...any)
 }
 
+// bufferedConn is an asyncConn that can hold commands until Flush (see
+// pipeLink.SendBuffered and writeBatch).
+type bufferedConn interface {
+	SendBuffered(timeout time.Duration, cb func(reply any, err error), args ...any) bool
+	Flush()
+}
+
+// writeBatch collects the links a tick left unflushed, to flush each once
+// after every group has ticked. Only the tick goroutine uses it.
+type writeBatch struct {
+	links []bufferedConn
+	seen  map[bufferedConn]struct{}
+}
+
+func (b *writeBatch) add(c bufferedConn) {
+	if _, ok := b.seen[c]; ok {
+		return
+	}
+	if b.seen == nil {
+		b.seen = map[bufferedConn]struct{}{}
+	}
+	b.seen[c] = struct{}{}
+	b.links = append(b.links, c)
+}
+
+// flush writes every collected link and empties the batch for reuse.
+func (b *writeBatch) flush() {
+	for _, c := range b.links {
+		c.Flush()
+	}
+	clear(b.links)
+	b.links = b.links[:0]
+	clear(b.seen)
+}
+
 // pipeLink is the command link to one instance: commands are written in
 // order on one connection and one reader goroutine hands each reply to the
 // callback of the command it answers, as hiredis does for redis-sentinel.
@@ -35,6 +70,7 @@ type pipeLink struct {
 	mu      sync.Mutex
 	nc      net.Conn
 	w       *bufio.Writer
+	wbuf    []byte // encoding scratch, reused
 	dialing bool
 	queued  []linkCmd // waiting for the dial
 	pending []linkCmd // written, waiting for a reply, oldest first
@@ -61,6 +97,19 @@ func newPipeLink(opts ConnOptions) *pipeLink {
 // Send queues one command; cb gets its reply (a RESP error reply as a
 // replyErr error) or the transport error.
 func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any) {
+	l.send(timeout, cb, true, args)
+}
+
+// SendBuffered is Send without the write: the command waits in the link's
+// buffer until Flush (or the next Send). It reports whether Flush is
+// needed. The tick sends everything due on all links this way and then
+// flushes each link once, so a peer that watches fifty masters with us
+// gets one write per tick, not one per master.
+func (l *pipeLink) SendBuffered(timeout time.Duration, cb func(any, error), args ...any) bool {
+	return l.send(timeout, cb, false, args)
+}
+
+func (l *pipeLink) send(timeout time.Duration, cb func(any, error), flush bool, args []any) bool {
 	if timeout <= 0 {
 		timeout = l.opts.Timeout
 	}
@@ -69,7 +118,7 @@ func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any)
 	defer l.mu.Unlock()
 	if l.closed {
 		go cb(nil, errLinkClosed)
-		return
+		return false
 	}
 	if l.nc == nil {
 		l.queued = append(l.queued, c)
@@ -77,20 +126,39 @@ func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any)
 			l.dialing = true
 			go l.dial()
 		}
-		return
+		return false
 	}
-	l.writeLocked(c)
+	l.writeLocked(c, flush)
+	return !flush
 }
 
-// writeLocked writes c and registers it for its reply. A write error
-// drops the connection, failing c with everything else in flight.
-func (l *pipeLink) writeLocked(c linkCmd) {
+// Flush writes what SendBuffered left in the buffer.
+func (l *pipeLink) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.nc != nil && l.w.Buffered() > 0 {
+		l.flushLocked(time.Now().Add(l.opts.Timeout))
+	}
+}
+
+// writeLocked buffers c, registers it for its reply and, with flush,
+// writes the buffer.
+func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
 	l.pending = append(l.pending, c)
 	if len(l.pending) == 1 {
 		l.nc.SetReadDeadline(c.deadline)
 	}
-	l.w.Write(appendAnyCommand(nil, c.args))
-	l.nc.SetWriteDeadline(c.deadline)
+	l.wbuf = appendAnyCommand(l.wbuf[:0], c.args)
+	l.w.Write(l.wbuf)
+	if flush {
+		l.flushLocked(c.deadline)
+	}
+}
+
+// flushLocked writes the buffer. A write error drops the connection,
+// failing everything in flight.
+func (l *pipeLink) flushLocked(deadline time.Time) {
+	l.nc.SetWriteDeadline(deadline)
 	if err := l.w.Flush(); err != nil {
 		l.nc.Close() // the reader fails every pending command
 	}
@@ -121,10 +189,13 @@ func (l *pipeLink) dial() {
 	deadline := time.Now().Add(l.opts.Timeout)
 	ignore := func(any, error) {}
 	for _, cmd := range handshake(l.opts) {
-		l.writeLocked(linkCmd{args: cmd, cb: ignore, deadline: deadline})
+		l.writeLocked(linkCmd{args: cmd, cb: ignore, deadline: deadline}, false)
 	}
 	for _, c := range queued {
-		l.writeLocked(c)
+		l.writeLocked(c, false)
+	}
+	if l.w.Buffered() > 0 {
+		l.flushLocked(deadline)
 	}
 	l.mu.Unlock()
 	go l.read(nc)
@@ -210,13 +281,14 @@ func (l *pipeLink) Tx(ctx context.Context, cmds [][]any) error {
 		timeout = time.Until(d)
 	}
 	errs := make(chan error, len(cmds))
-	for _, cmd := range cmds {
-		l.Send(timeout, func(_ any, err error) {
+	for k, cmd := range cmds {
+		// One write for the whole transaction: the last Send flushes.
+		l.send(timeout, func(_ any, err error) {
 			if IsReplyError(err) {
 				err = nil
 			}
 			errs <- err
-		}, cmd...)
+		}, k == len(cmds)-1, cmd)
 	}
 	var first error
 	for range cmds {

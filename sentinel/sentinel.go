@@ -365,6 +365,7 @@ func (s *Sentinel) Run(ctx context.Context) error {
 func (s *Sentinel) tickLoop(ctx context.Context) {
 	timer := time.NewTimer(100 * time.Millisecond)
 	defer timer.Stop()
+	var batch writeBatch
 	for {
 		select {
 		case <-ctx.Done():
@@ -372,8 +373,9 @@ func (s *Sentinel) tickLoop(ctx context.Context) {
 		case <-timer.C:
 		}
 		for _, g := range s.groupList() {
-			g.tick()
+			g.tick(&batch)
 		}
+		batch.flush()
 		timer.Reset(100*time.Millisecond + mathrand.N(50*time.Millisecond))
 	}
 }

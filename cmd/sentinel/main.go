@@ -13,7 +13,10 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
+	"sync"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -43,22 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// and the heap (most of our RSS) stays closer to what is live.
 		debug.SetGCPercent(50)
 	}
-	// For profiling a running instance (BENCHMARKS.md): a CPU profile of
-	// the whole run is written here at exit.
-	if path := os.Getenv("SENTINEL_CPUPROFILE"); path != "" {
-		if f, err := os.Create(path); err == nil {
-			pprof.StartCPUProfile(f)
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
-		}
-	}
-	if path := os.Getenv("SENTINEL_MEMPROFILE"); path != "" {
-		defer func() {
-			if f, err := os.Create(path); err == nil {
-				pprof.Lookup("heap").WriteTo(f, 0)
-				f.Close()
-			}
-		}()
-	}
+	defer startProfiles()()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	app, err := load(args, stderr)
@@ -102,3 +90,40 @@ Our options after a .conf path (the file itself stays redis-sentinel's):
 // shownError is an error already printed in its final form (redis's FATAL
 // CONFIG FILE ERROR block), so run must not print it again.
 type shownError struct{ error }
+
+// startProfiles serves profiling a running instance (BENCHMARKS.md):
+// SENTINEL_CPUPROFILE gets a CPU profile and SENTINEL_MEMPROFILE a heap
+// profile, written when the returned func runs (at exit) or, with
+// SENTINEL_PROFILE_SECONDS, that long after start, so that an instance a
+// benchmark kills with SIGKILL still leaves them.
+func startProfiles() func() {
+	cpuPath, memPath := os.Getenv("SENTINEL_CPUPROFILE"), os.Getenv("SENTINEL_MEMPROFILE")
+	if cpuPath == "" && memPath == "" {
+		return func() {}
+	}
+	var cpu *os.File
+	if cpuPath != "" {
+		if f, err := os.Create(cpuPath); err == nil && pprof.StartCPUProfile(f) == nil {
+			cpu = f
+		}
+	}
+	var once sync.Once
+	finish := func() {
+		once.Do(func() {
+			if cpu != nil {
+				pprof.StopCPUProfile()
+				cpu.Close()
+			}
+			if memPath != "" {
+				if f, err := os.Create(memPath); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		})
+	}
+	if secs, err := strconv.Atoi(os.Getenv("SENTINEL_PROFILE_SECONDS")); err == nil && secs > 0 {
+		time.AfterFunc(time.Duration(secs)*time.Second, finish)
+	}
+	return finish
+}

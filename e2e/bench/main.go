@@ -41,7 +41,8 @@ func main() {
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
 	mode := flag.String("mode", "all", "footprint, throughput, haproxy, failover or all")
 	clients := flag.Int("clients", 50, "throughput: concurrent connections")
-	tdur := flag.Duration("throughput-time", 5*time.Second, "throughput: measuring time per implementation")
+	tdur := flag.Duration("throughput-time", 5*time.Second, "throughput: measuring time per implementation and round")
+	trounds := flag.Int("throughput-rounds", 3, "throughput: alternating rounds (median reported)")
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
 	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
 	hruns := flag.Int("haproxy-runs", 3, "haproxy: crash runs per implementation")
@@ -91,7 +92,7 @@ func main() {
 		}
 	}
 	if *mode == "throughput" || *mode == "all" {
-		if err := throughput(*clients, *tdur); err != nil {
+		if err := throughput(*clients, *tdur, *trounds); err != nil {
 			log.Fatal(err)
 		}
 	}
