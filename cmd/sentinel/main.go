@@ -93,7 +93,7 @@ type shownError struct{ error }
 
 // startProfiles serves profiling a running instance (BENCHMARKS.md):
 // SENTINEL_CPUPROFILE gets a CPU profile and SENTINEL_MEMPROFILE a heap
-// profile, written when the returned func runs (at exit) or, with
+// profile (and the goroutine list beside it, <path>.goroutines), written when the returned func runs (at exit) or, with
 // SENTINEL_PROFILE_SECONDS, that long after start, so that an instance a
 // benchmark kills with SIGKILL still leaves them.
 func startProfiles() func() {
@@ -117,6 +117,10 @@ func startProfiles() func() {
 			if memPath != "" {
 				if f, err := os.Create(memPath); err == nil {
 					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+				if f, err := os.Create(memPath + ".goroutines"); err == nil {
+					pprof.Lookup("goroutine").WriteTo(f, 1)
 					f.Close()
 				}
 			}
