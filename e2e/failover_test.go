@@ -211,6 +211,17 @@ func TestFailoverClientFollows(t *testing.T) {
 // down; when A returns its replicas are back and its old masters rejoin
 // as replicas.
 func TestManyMastersOneMachineDown(t *testing.T) {
+	manyMastersOneMachineDown(t, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours})
+}
+
+// TestManyMastersOneMachineDownMixed is the same with a real
+// redis-sentinel among two of ours: our per-master elections and its
+// shared-epoch ones must still agree on every master.
+func TestManyMastersOneMachineDownMixed(t *testing.T) {
+	manyMastersOneMachineDown(t, []cluster.Impl{cluster.Ours, cluster.Real, cluster.Ours})
+}
+
+func manyMastersOneMachineDown(t *testing.T, impls []cluster.Impl) {
 	c := cluster.New(t)
 	const nA, nB = 10, 4
 	var onA []*cluster.Redis
@@ -237,7 +248,7 @@ func TestManyMastersOneMachineDown(t *testing.T) {
 	for _, p := range append(append([]pair{}, aPairs...), bPairs...) {
 		cluster.WaitReplicaSynced(t, p.r)
 	}
-	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mons)
+	g := startGroup(t, c, impls, mons)
 	for _, s := range g.ss {
 		for k, p := range aPairs {
 			s.WaitReplica(t, fmt.Sprintf("a%d", k), p.r.Addr(), 30*time.Second)
