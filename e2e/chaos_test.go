@@ -91,7 +91,7 @@ var chaosFaults = []chaosFault{
 	{"kill -9 master, restart empty", func(t *testing.T, r *faultRig, master, _ int, hold time.Duration) {
 		r.redis[master].Kill()
 		time.Sleep(hold + 2*time.Second)
-		if err := r.redis[master].Restart(); err != nil {
+		if err := r.redis[master].RestartAsMaster(); err != nil {
 			t.Fatal(err)
 		}
 	}},
@@ -143,7 +143,7 @@ var chaosFaults = []chaosFault{
 		r.ss[victim].Kill()
 		time.Sleep(hold/2 + 2*time.Second)
 		r.restartSentinel(t, victim)
-		if err := r.redis[master].Restart(); err != nil {
+		if err := r.redis[master].RestartAsMaster(); err != nil {
 			t.Fatal(err)
 		}
 	}},

@@ -109,8 +109,15 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	}
 	// While the link is down only the PING goes out: it doubles as the
 	// reconnect attempt, at most once per ping period.
-	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 &&
-		(now.Sub(i.lastPong) > pingPeriod || i.lastPing.IsZero()) {
+	pingDue := now.Sub(i.lastPong) > pingPeriod || i.lastPing.IsZero()
+	if !pingDue && i.kind != KindSentinel && !i.disconnect && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
+		// A hello goes out this tick: a PING up to half a period early
+		// shares its write (the tick flushes each link once) and stays in
+		// step with it after, two writes per publish period instead of
+		// three. Peers' links have their own PING sharing (claimPeerPing).
+		pingDue = true
+	}
+	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 && pingDue {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
 		} else {

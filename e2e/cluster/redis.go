@@ -32,6 +32,25 @@ func (r *Redis) Info(section string) (map[string]string, error) {
 // persistence configured it comes back empty, like a crashed master.
 func (r *Redis) Restart() error { return Restart(r.Process, r.Port) }
 
+// RestartAsMaster is Restart for a server that was started as a replica
+// and has since been promoted: it comes back without its --replicaof, as
+// a real one does whose config file the sentinels rewrote when they
+// promoted it (ours run without a config file, so CONFIG REWRITE cannot
+// do that here). Coming back as a replica of the replica that replaced
+// it would make a replication loop no sentinel can break: neither side
+// is a master, and the replica's link has been down too long to promote.
+func (r *Redis) RestartAsMaster() error {
+	args := r.Args
+	for k := 0; k+2 < len(args); k++ {
+		if args[k] == "--replicaof" {
+			args = append(append([]string(nil), args[:k]...), args[k+3:]...)
+			break
+		}
+	}
+	r.Args = args
+	return r.Restart()
+}
+
 // redisArgs are the flags every test server gets: loopback only, no
 // persistence (nothing to clean, restarts come back empty), and no
 // diskless-sync delay, which otherwise holds a new replica back 5 s.
