@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -33,6 +35,8 @@ type faultRig struct {
 	epochOwner map[string]string // config epoch -> master address it named
 	lastEpoch  []uint64          // per sentinel: highest current-epoch seen
 	baseFDs    []int             // per sentinel (ours): open files after setup
+	metrics    []string          // per sentinel (ours): its /metrics URL, "" for redis-sentinel
+	baseGors   []int             // per sentinel (ours): goroutines after setup
 }
 
 const rigMaster = "mymaster"
@@ -54,10 +58,19 @@ func newFaultRig(t *testing.T, impls []cluster.Impl, downAfter, failoverTimeout 
 	mon := []cluster.Monitor{{Name: rigMaster, Host: "127.0.0.1", Port: r.rproxy[0].Port(), Quorum: 2, DownAfter: downAfter, FailoverTimeout: failoverTimeout}}
 	for k, impl := range impls {
 		p := c.StartProxy("127.0.0.1:1")
-		s := c.StartSentinel(impl, fmt.Sprintf("sentinel%d-%s", k, impl), cluster.SentinelConfig{
+		sc := cluster.SentinelConfig{
 			Monitors: mon,
 			Extra:    []string{"sentinel announce-ip 127.0.0.1", "sentinel announce-port " + strconv.Itoa(p.Port())},
-		})
+		}
+		url := ""
+		if impl == cluster.Ours {
+			// /metrics has go_goroutines: the goroutine leak check.
+			mport := cluster.MustFreePort(t)
+			sc.Args = []string{"--metrics", "127.0.0.1:" + strconv.Itoa(mport)}
+			url = "http://127.0.0.1:" + strconv.Itoa(mport) + "/metrics"
+		}
+		r.metrics = append(r.metrics, url)
+		s := c.StartSentinel(impl, fmt.Sprintf("sentinel%d-%s", k, impl), sc)
 		p.SetTarget(s.Addr())
 		r.ss = append(r.ss, s)
 		r.sproxy = append(r.sproxy, p)
@@ -73,10 +86,35 @@ func newFaultRig(t *testing.T, impls []cluster.Impl, downAfter, failoverTimeout 
 		s.WaitSentinels(t, rigMaster, len(r.ss)-1, 30*time.Second)
 		s.WaitReplica(t, rigMaster, r.rproxy[1].Addr(), 30*time.Second)
 	}
-	for _, s := range r.ss {
+	for k, s := range r.ss {
 		r.baseFDs = append(r.baseFDs, openFiles(s))
+		r.baseGors = append(r.baseGors, r.goroutines(k))
 	}
 	return r
+}
+
+// goroutines reads sentinel k's go_goroutines from /metrics, -1 if
+// unknown (redis-sentinel, or not answering).
+func (r *faultRig) goroutines(k int) int {
+	if r.metrics[k] == "" || !r.ss[k].Running() {
+		return -1
+	}
+	// No keep-alive: an idle connection would be a goroutine of its own.
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := hc.Get(r.metrics[k])
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return -1
+	}
+	v, ok := metricValue(string(b), "go_goroutines", "")
+	if !ok {
+		return -1
+	}
+	return int(v)
 }
 
 // openFiles counts a running sentinel's open descriptors, -1 if unknown.
@@ -241,6 +279,18 @@ func (r *faultRig) checkInvariants(t *testing.T) {
 				t.Errorf("%s: %d open files, %d after setup", s.Name, n, r.baseFDs[k])
 			}
 		}
+		if base := r.baseGors[k]; base > 0 {
+			// Links closing after the round may take a moment to stop.
+			limit := base + 16
+			n := r.goroutines(k)
+			for deadline := time.Now().Add(5 * time.Second); (n < 0 || n > limit) && time.Now().Before(deadline); {
+				time.Sleep(200 * time.Millisecond)
+				n = r.goroutines(k)
+			}
+			if n < 0 || n > limit {
+				t.Errorf("%s: %d goroutines, %d after setup", s.Name, n, base)
+			}
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -295,6 +345,26 @@ func (r *faultRig) waitSwitch(t *testing.T, timeout time.Duration, ks ...int) {
 			t.Fatalf("%s: no +switch-master: %v", r.ss[k].Name, err)
 		}
 	}
+}
+
+// waitFirst returns the first sentinel whose events show channel (about
+// the rig's master), polling every few milliseconds so that a test can act
+// on that sentinel right after it took the step.
+func (r *faultRig) waitFirst(t *testing.T, channel string, timeout time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for k := range r.ss {
+			for _, m := range r.events[k][len(r.events[k])-1].Messages() {
+				if m.Channel == channel && strings.Contains(m.Payload, rigMaster) {
+					return k
+				}
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no sentinel announced %s within %v", channel, timeout)
+	return -1
 }
 
 // all lists every sentinel index.

@@ -89,21 +89,7 @@ func TestFaultOneWayLoss(t *testing.T) {
 func TestFaultLeaderFrozen(t *testing.T) {
 	r := newFaultRig(t, threeOurs, time.Second, 3*time.Second)
 	r.redis[0].Kill()
-	leader := -1
-	deadline := time.Now().Add(15 * time.Second)
-	for leader < 0 && time.Now().Before(deadline) {
-		for k := range r.ss {
-			for _, m := range r.events[k][0].Messages() {
-				if m.Channel == "+elected-leader" {
-					leader = k
-				}
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if leader < 0 {
-		t.Fatal("nobody was elected")
-	}
+	leader := r.waitFirst(t, "+elected-leader", 15*time.Second)
 	if err := r.ss[leader].Freeze(); err != nil {
 		t.Fatal(err)
 	}
@@ -167,5 +153,50 @@ func TestFaultMixedPartition(t *testing.T) {
 				t.Logf("%s: %s", r.ss[k].Name, m)
 			}
 		}
+	}
+}
+
+// TestFaultLeaderKilledAtEachState: the master dies, and the sentinel that
+// announces a given failover step first is SIGKILLed the moment its event
+// arrives: after winning the election, after choosing the replica, after
+// sending SLAVEOF NO ONE, while waiting for the promotion, after seeing it,
+// while reconfiguring replicas, after the switch. The others switch (by
+// their own failover in a newer epoch, or from the victim's last hello);
+// then the killed one comes back, the old master returns and is demoted,
+// and everyone agrees on the replica with the invariants intact.
+func TestFaultLeaderKilledAtEachState(t *testing.T) {
+	steps := []string{
+		"+elected-leader",
+		"+failover-state-select-slave",
+		"+failover-state-send-slaveof-noone",
+		"+failover-state-wait-promotion",
+		"+promoted-slave",
+		"+failover-state-reconf-slaves",
+		"+switch-master",
+	}
+	for _, step := range steps {
+		t.Run(strings.TrimPrefix(step, "+"), func(t *testing.T) {
+			r := newFaultRig(t, threeOurs, time.Second, 3*time.Second)
+			r.redis[0].Kill()
+			victim := r.waitFirst(t, step, 15*time.Second)
+			r.ss[victim].Kill()
+			t.Logf("%s announced %s first: killed", r.ss[victim].Name, step)
+			// The old master stays dead until the others have switched,
+			// by their own failover in a newer epoch or from the victim's
+			// last hello. (Back sooner, before anyone announced the
+			// switch, it would stay master, as with redis-sentinel.)
+			var others []int
+			for k := range r.ss {
+				if k != victim {
+					others = append(others, k)
+				}
+			}
+			r.waitSwitch(t, 30*time.Second, others...)
+			r.restartSentinel(t, victim)
+			if err := r.redis[0].Restart(); err != nil {
+				t.Fatal(err)
+			}
+			r.healAndExpect(t, 1, 45*time.Second)
+		})
 	}
 }

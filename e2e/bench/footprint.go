@@ -15,6 +15,7 @@ import (
 
 type usage struct {
 	rssKB  int64
+	anonKB int64 // RssAnon: heap, stacks; the rest of RSS is file-backed (the executable, libraries)
 	cpuPct float64
 }
 
@@ -22,6 +23,7 @@ type usage struct {
 type footprintRow struct {
 	discovery time.Duration // start to every sentinel knowing every replica and both peers
 	rssMB     float64       // averaged over the three sentinels
+	anonMB    float64       // the anonymous part of rssMB
 	cpuPct    float64
 	err       error
 }
@@ -63,6 +65,14 @@ func footprint(sizes []int, realMax int, settle, measure time.Duration, bin stri
 			r[0].rssMB, r[1].rssMB, r[1].rssMB/r[0].rssMB,
 			r[0].cpuPct, r[1].cpuPct, r[1].cpuPct/r[0].cpuPct,
 			discoveryText(r[0]), discoveryText(r[1]), ratio(r[1].discovery, r[0].discovery))
+	}
+	fmt.Println("\nRSS split: anonymous memory (heap, stacks) against file-backed pages (the executable and its libraries, shared by every instance on a host).")
+	fmt.Println("\n| masters | anon MB redis-sentinel | anon MB ours | ratio | file-backed MB redis-sentinel | file-backed MB ours |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|")
+	for _, n := range sizes {
+		r := rows[n]
+		fmt.Printf("| %d | %.1f | %.1f | %.2fx | %.1f | %.1f |\n", n, r[0].anonMB, r[1].anonMB, r[1].anonMB/r[0].anonMB,
+			r[0].rssMB-r[0].anonMB, r[1].rssMB-r[1].anonMB)
 	}
 	if len(sizes) > 1 {
 		// Cost per added master between the smallest and the largest size:
@@ -230,6 +240,7 @@ func footprintOne(dir, impl string, mports []int, replicas int, settle, measure 
 	}
 	for _, x := range u {
 		row.rssMB += float64(x.rssKB) / 1024 / float64(len(u))
+		row.anonMB += float64(x.anonKB) / 1024 / float64(len(u))
 		row.cpuPct += x.cpuPct / float64(len(u))
 	}
 	return row, nil
@@ -312,23 +323,25 @@ func sample(pids []int, window time.Duration) ([]usage, error) {
 		}
 		const hz = 100 // USER_HZ on Linux
 		out[i].cpuPct = float64(t-before[i]) / hz / window.Seconds() * 100
-		out[i].rssKB = rss(p)
+		out[i].rssKB, out[i].anonKB = rss(p)
 	}
 	return out, nil
 }
 
-func rss(pid int) int64 {
+// rss reads VmRSS and its anonymous part (RssAnon) in KB.
+func rss(pid int) (total, anon int64) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return n
+			total, _ = strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+		} else if v, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
+			anon, _ = strconv.ParseInt(strings.Fields(v)[0], 10, 64)
 		}
 	}
-	return 0
+	return total, anon
 }
