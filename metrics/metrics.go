@@ -133,7 +133,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			s.observe(e)
+			s.observe(*e)
 		}
 	}
 }

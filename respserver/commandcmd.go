@@ -2,9 +2,23 @@ package respserver
 
 import "strings"
 
+// commandTab is the COMMAND tables, parsed on first use.
+func (s *Server) commandTab() *commandTable {
+	s.cmdOnce.Do(func() {
+		t, err := loadCommandTable()
+		if err != nil {
+			// The tables are embedded at build time and a unit test
+			// parses them: failing here is a build bug.
+			panic(err)
+		}
+		s.cmdTab = t
+	})
+	return s.cmdTab
+}
+
 // cmdCommand is COMMAND without a subcommand: every command's details.
 func cmdCommand(s *Server, c *client, args [][]byte) bool {
-	t := s.commands
+	t := s.commandTab()
 	c.w.array(len(t.names))
 	for _, n := range t.names {
 		t.info[n].write(&c.w)
@@ -15,16 +29,16 @@ func cmdCommand(s *Server, c *client, args [][]byte) bool {
 func commandSubcommands() map[string]subcommand {
 	return map[string]subcommand{
 		"count": {2, func(s *Server, c *client, args [][]byte) bool {
-			c.w.integer(int64(len(s.commands.names)))
+			c.w.integer(int64(len(s.commandTab().names)))
 			return false
 		}},
 		"list": {-2, func(s *Server, c *client, args [][]byte) bool {
 			// FILTERBY is accepted and ignored: the list is short. Like
 			// redis 7.0 it names subcommands too ("sentinel|master").
 			var names []string
-			for _, n := range s.commands.names {
+			for _, n := range s.commandTab().names {
 				names = append(names, n)
-				if e := s.commands.info[n]; len(e.elems) > 9 {
+				if e := s.commandTab().info[n]; len(e.elems) > 9 {
 					for _, sub := range e.elems[9].elems {
 						names = append(names, sub.elems[0].str)
 					}
@@ -37,7 +51,7 @@ func commandSubcommands() map[string]subcommand {
 			return false
 		}},
 		"info": {-2, func(s *Server, c *client, args [][]byte) bool {
-			t := s.commands
+			t := s.commandTab()
 			if len(args) == 2 {
 				return cmdCommand(s, c, args)
 			}
@@ -52,7 +66,7 @@ func commandSubcommands() map[string]subcommand {
 			return false
 		}},
 		"docs": {-2, func(s *Server, c *client, args [][]byte) bool {
-			t := s.commands
+			t := s.commandTab()
 			names := t.names
 			if len(args) > 2 {
 				names = nil
@@ -85,7 +99,7 @@ func commandSubcommands() map[string]subcommand {
 
 // No sentinel command takes keys.
 func commandGetKeys(s *Server, c *client, args [][]byte) bool {
-	if _, ok := s.commands.info[strings.ToLower(string(args[2]))]; !ok {
+	if _, ok := s.commandTab().info[strings.ToLower(string(args[2]))]; !ok {
 		return s.reject(c, "ERR Invalid command specified")
 	}
 	return s.reject(c, "ERR The command has no key arguments")
