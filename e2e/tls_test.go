@@ -94,16 +94,7 @@ func TestTLSMixedFailover(t *testing.T) {
 	mTLS, rTLS := cluster.MustFreePort(t), cluster.MustFreePort(t)
 	master := c.StartRedis("master", certs.redisArgs(mTLS)...)
 	replica := c.StartRedis("replica", append(certs.redisArgs(rTLS), "--replicaof", "127.0.0.1", strconv.Itoa(mTLS))...)
-	cluster.WaitFor(t, 15*time.Second, "replica synced over TLS", func() error {
-		info, err := replica.Info("replication")
-		if err != nil {
-			return err
-		}
-		if info["master_link_status"] != "up" {
-			return fmt.Errorf("master_link_status %s", info["master_link_status"])
-		}
-		return nil
-	})
+	cluster.WaitReplicaSynced(t, replica) // replication runs over TLS
 	mon := []cluster.Monitor{{Name: "mymaster", Host: "127.0.0.1", Port: mTLS, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
 	g := &group{c: c}
 	var tlsPorts []int

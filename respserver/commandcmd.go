@@ -35,10 +35,11 @@ func commandSubcommands() map[string]subcommand {
 		"list": {-2, func(s *Server, c *client, args [][]byte) bool {
 			// FILTERBY is accepted and ignored: the list is short. Like
 			// redis 7.0 it names subcommands too ("sentinel|master").
+			t := s.commandTab()
 			var names []string
-			for _, n := range s.commandTab().names {
+			for _, n := range t.names {
 				names = append(names, n)
-				if e := s.commandTab().info[n]; len(e.elems) > 9 {
+				if e := t.info[n]; len(e.elems) > 9 {
 					for _, sub := range e.elems[9].elems {
 						names = append(names, sub.elems[0].str)
 					}

@@ -167,8 +167,8 @@ func (g *group) voteLocked(reqEpoch uint64, candidate string, now time.Time) (qu
 }
 
 // electionStuck reports whether the election for this master cannot end
-// in the epoch of our attempt: every voter (each peer and we) has voted in it and
-// no candidate has a majority. Candidates asking at the same moment can
+// in the epoch of our attempt: every voter (each peer and we) has voted in
+// it and no candidate has a majority. Candidates asking at the same moment can
 // each get one vote (each voter answering another first); redis-sentinel
 // then waits out the election timeout and twice the failover timeout
 // (20 s with the defaults) before anyone tries again.

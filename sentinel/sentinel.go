@@ -64,8 +64,10 @@ type Sentinel struct {
 	tiltPrev  time.Time // last TILT check (wall clock)
 	simFlags  atomic.Int32
 
-	// voteMu serializes epoch changes with votes, so that "at most one
-	// vote per epoch" holds across masters; taken under a group lock.
+	// voteMu serializes changes of the shared current epoch with votes
+	// and new attempts (a vote is per master and epoch, but an attempt
+	// must never reuse an epoch its master already voted in); taken under
+	// a group lock.
 	voteMu sync.Mutex
 	// burstEpoch is the last epoch we took for a failover attempt, at
 	// burstAt (newAttemptEpoch); under voteMu.

@@ -93,9 +93,10 @@ type shownError struct{ error }
 
 // startProfiles serves profiling a running instance (BENCHMARKS.md):
 // SENTINEL_CPUPROFILE gets a CPU profile and SENTINEL_MEMPROFILE a heap
-// profile (and the goroutine list beside it, <path>.goroutines), written when the returned func runs (at exit) or, with
-// SENTINEL_PROFILE_SECONDS, that long after start, so that an instance a
-// benchmark kills with SIGKILL still leaves them.
+// profile (and the goroutine list beside it, <path>.goroutines), written
+// when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
+// that long after start, so that an instance a benchmark kills with
+// SIGKILL still leaves them.
 func startProfiles() func() {
 	cpuPath, memPath := os.Getenv("SENTINEL_CPUPROFILE"), os.Getenv("SENTINEL_MEMPROFILE")
 	if cpuPath == "" && memPath == "" {
