@@ -24,6 +24,7 @@ deps:
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseInfo -fuzztime 60s ./sentinel/
 	$(GO) test -run XXX -fuzz FuzzParseHello -fuzztime 60s ./sentinel/
+	$(GO) test -run XXX -fuzz FuzzParseReply -fuzztime 60s ./sentinel/
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./sentinelconf/
 	$(GO) test -run XXX -fuzz FuzzCommand -fuzztime 60s ./respserver/
 	$(GO) test -run XXX -fuzz FuzzParseRequest -fuzztime 60s ./agentcheck/

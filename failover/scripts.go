@@ -136,8 +136,11 @@ func (s *Scripts) Queued() int {
 // Run starts due scripts, collects their exits and kills those over time,
 // until ctx ends; then it kills what still runs and waits for it.
 func (s *Scripts) Run(ctx context.Context) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	// The timer runs only while something is queued: an idle sentinel
+	// should not wake ten times a second for nothing.
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -145,11 +148,16 @@ func (s *Scripts) Run(ctx context.Context) {
 			return
 		case n := <-s.exits:
 			s.collect(n)
-		case <-tick.C:
+		case <-timer.C:
 		case <-s.wake:
 		}
 		s.startDue()
 		s.killTimedOut()
+		if s.Queued() > 0 {
+			timer.Reset(100 * time.Millisecond)
+		} else {
+			timer.Stop()
+		}
 	}
 }
 

@@ -199,8 +199,10 @@ func (r *Runner) Pending() []Run {
 // Run executes journaled runs until ctx ends; running processes are then
 // killed (they stay in the journal and run again at the next start).
 func (r *Runner) Run(ctx context.Context) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	// The timer runs only while runs are journaled: nothing to do, no
+	// wake-ups.
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -208,11 +210,19 @@ func (r *Runner) Run(ctx context.Context) {
 			return
 		case e := <-r.exits:
 			r.finish(e)
-		case <-tick.C:
+		case <-timer.C:
 		case <-r.wake:
 		}
 		r.startDue()
 		r.killOverdue()
+		r.mu.Lock()
+		busy := len(r.runs) > 0
+		r.mu.Unlock()
+		if busy {
+			timer.Reset(100 * time.Millisecond)
+		} else {
+			timer.Stop()
+		}
 	}
 }
 

@@ -181,7 +181,6 @@ func (c *fakeConn) Close() error    { return nil }
 func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, onMessage func(string)) {
 	r := n.get(o.Addr)
 	if r == nil {
-		<-ctx.Done()
 		return
 	}
 	r.mu.Lock()
@@ -196,9 +195,10 @@ func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, 
 		}
 	}
 	r.mu.Unlock()
-	onMessage("")
-	<-ctx.Done()
-	r.mu.Lock()
-	delete(r.subs, id)
-	r.mu.Unlock()
+	go onMessage("")
+	context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		delete(r.subs, id)
+		r.mu.Unlock()
+	})
 }

@@ -9,7 +9,10 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/qsentinel/qsentinel/eventloop"
 )
 
 // Conn is what a monitor needs from one Redis or sentinel instance. It is
@@ -44,8 +47,9 @@ type ConnOptions struct {
 
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub
 // connection on channel and calls onMessage for every message until ctx is
-// done; it reconnects by itself. onMessage gets an empty payload each time
-// the subscription is confirmed (messages are never empty).
+// done; it returns at once and reconnects by itself. onMessage gets an
+// empty payload each time the subscription is confirmed (messages are
+// never empty).
 type Dialer interface {
 	Dial(opts ConnOptions) Conn
 	Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(payload string))
@@ -71,12 +75,61 @@ func isNetErr(err error) bool {
 }
 
 // RedisDialer is the production Dialer: pipeLink command links and our
-// small pub/sub client.
-type RedisDialer struct{}
+// small pub/sub client, served by Loop when set (Sentinel.New makes one and
+// Sentinel.Run runs it), else by a reader goroutine per connection.
+type RedisDialer struct {
+	Loop *eventloop.Loop
+}
 
 // Dial returns a lazily connecting command link.
-func (RedisDialer) Dial(opts ConnOptions) Conn {
-	return newPipeLink(opts)
+func (d RedisDialer) Dial(opts ConnOptions) Conn {
+	return newPipeLink(opts, d.Loop)
+}
+
+// transport is a connection as links use it: an eventloop.Conn, or a
+// net.Conn read by a goroutine of its own (netTransport).
+type transport interface {
+	Write(b []byte) (int, error)
+	SetReadDeadline(t time.Time) error
+	Close() error
+}
+
+// attach starts feeding what arrives on nc to h and returns how to write
+// to it. TLS connections keep a reader goroutine: the event loop reads
+// sockets, and TLS needs crypto/tls in between.
+func attach(loop *eventloop.Loop, nc net.Conn, timeout time.Duration, h eventloop.Handler) (transport, error) {
+	if _, ok := nc.(*net.TCPConn); ok && loop != nil {
+		return loop.Add(nc, h)
+	}
+	go readInto(nc, h)
+	return netTransport{nc, timeout}, nil
+}
+
+// netTransport bounds each write by the link's timeout.
+type netTransport struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (t netTransport) Write(b []byte) (int, error) {
+	t.SetWriteDeadline(time.Now().Add(t.timeout))
+	return t.Conn.Write(b)
+}
+
+// readInto is the event loop's job done by a goroutine for one connection.
+func readInto(nc net.Conn, h eventloop.Handler) {
+	buf := make([]byte, 1024)
+	for {
+		n, err := nc.Read(buf)
+		if n > 0 {
+			h.Data(buf[:n])
+		}
+		if err != nil {
+			nc.Close()
+			h.Closed(err)
+			return
+		}
+	}
 }
 
 // dialInstance connects to addr, with a TLS handshake when tlsCfg is set;
@@ -115,73 +168,136 @@ func handshake(opts ConnOptions) [][]any {
 }
 
 // Subscribe keeps a pub/sub connection subscribed to channel until ctx
-// ends, reconnecting after a second when it drops. It is our own small
-// client rather than go-redis's PubSub, whose connections carry fixed 32 KiB
-// read and write buffers: with a pub/sub link per instance that was most of
-// our memory, for messages of a hundred bytes.
-func (RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
-	for ctx.Err() == nil {
-		subscribeOnce(ctx, opts, channel, onMessage)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
+// ends, reconnecting after a second when it drops; it returns at once. It
+// is our own small client rather than go-redis's PubSub, whose connections
+// carry fixed 32 KiB read and write buffers: with a pub/sub link per
+// instance that was most of our memory, for messages of a hundred bytes.
+func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
 	}
+	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, onMessage: onMessage}
+	context.AfterFunc(ctx, s.stop)
+	go s.connect()
 }
 
-func subscribeOnce(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = time.Second
-	}
-	c, err := dialInstance(ctx, opts.Addr.String(), opts.TLS, timeout)
-	if err != nil {
+// subscription is one Subscribe: at most one connection at a time, and a
+// timer (not a goroutine) between a drop and the next attempt.
+type subscription struct {
+	loop      *eventloop.Loop
+	ctx       context.Context
+	opts      ConnOptions
+	channel   string
+	onMessage func(string)
+
+	mu      sync.Mutex
+	cur     *subConn
+	stopped bool
+}
+
+func (s *subscription) connect() {
+	if s.ctx.Err() != nil {
 		return
 	}
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	br := bufio.NewReaderSize(c, 1024)
+	nc, err := dialInstance(s.ctx, s.opts.Addr.String(), s.opts.TLS, s.opts.Timeout)
+	if err != nil {
+		s.retry()
+		return
+	}
+	hs := handshake(s.opts)
 	var req []byte
-	hs := handshake(opts)
 	for _, cmd := range hs {
 		req = appendAnyCommand(req, cmd)
 	}
-	req = appendCommand(req, "SUBSCRIBE", channel)
-	c.SetDeadline(time.Now().Add(timeout))
-	if _, err := c.Write(req); err != nil {
+	req = appendCommand(req, "SUBSCRIBE", s.channel)
+	h := &subConn{s: s, handshakes: len(hs), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
+	h.onReply = h.reply
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		nc.Close()
 		return
 	}
-	for range hs {
-		v, err := readReply(br, 0)
-		if err != nil {
-			return
-		}
-		if e, ok := v.(replyErr); ok && strings.HasPrefix(string(e), "NOAUTH") {
-			return
-		}
+	if h.tr, err = attach(s.loop, nc, s.opts.Timeout, h); err != nil {
+		s.retry()
+		return
 	}
-	c.SetDeadline(time.Time{})
-	for {
-		// Every sentinel, us included, publishes a hello on this channel
-		// every few seconds: a long silence means a dead link that no RST
-		// told us about (redis-sentinel drops such links too).
-		c.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
-		v, err := readReply(br, 0)
-		if err != nil {
-			return
+	s.cur = h
+	h.tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	if _, err := h.tr.Write(req); err != nil {
+		h.tr.Close()
+	}
+}
+
+func (s *subscription) retry() {
+	if s.ctx.Err() == nil {
+		time.AfterFunc(time.Second, s.connect)
+	}
+}
+
+func (s *subscription) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	if s.cur != nil {
+		s.cur.tr.Close()
+	}
+}
+
+// subConn is one connection of a subscription.
+type subConn struct {
+	s          *subscription
+	tr         transport
+	rs         replyStream
+	onReply    func(any) bool
+	handshakes int // AUTH and SETNAME replies still to come
+}
+
+func (h *subConn) Data(b []byte) {
+	if err := h.rs.feed(b, h.onReply); err != nil {
+		h.tr.Close()
+	}
+}
+
+func (h *subConn) reply(v any) bool {
+	if h.handshakes > 0 {
+		h.handshakes--
+		if e, ok := v.(replyErr); ok && strings.HasPrefix(string(e), "NOAUTH") {
+			h.tr.Close()
+			return false
 		}
-		// ["message", channel, payload] or ["subscribe", channel, n].
-		if a, ok := v.([]any); ok && len(a) == 3 {
-			switch kind, _ := a[0].(string); kind {
-			case "message":
-				if payload, ok := a[2].(string); ok && payload != "" {
-					onMessage(payload)
-				}
-			case "subscribe":
-				onMessage("")
-			}
+		return true
+	}
+	// ["message", channel, payload] or ["subscribe", channel, n].
+	a, ok := v.([]any)
+	if !ok || len(a) != 3 {
+		return true
+	}
+	// Every sentinel, us included, publishes a hello on this channel
+	// every few seconds: a long silence means a dead link that no RST
+	// told us about (redis-sentinel drops such links too).
+	h.tr.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
+	switch kind, _ := a[0].(string); kind {
+	case "message":
+		if payload, ok := a[2].(string); ok && payload != "" {
+			h.s.onMessage(payload)
 		}
+	case "subscribe":
+		h.s.onMessage("")
+	}
+	return true
+}
+
+func (h *subConn) Closed(error) {
+	s := h.s
+	s.mu.Lock()
+	if s.cur == h {
+		s.cur = nil
+	}
+	stopped := s.stopped
+	s.mu.Unlock()
+	if !stopped {
+		s.retry()
 	}
 }
 

@@ -58,7 +58,7 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	subCtx, cancel := context.WithCancel(ctx)
 	i.stopSub = cancel
 	opts := g.connOptions(i, "pubsub")
-	go g.s.dialer.Subscribe(subCtx, opts, helloChannel, func(payload string) {
+	g.s.dialer.Subscribe(subCtx, opts, helloChannel, func(payload string) {
 		if payload == "" {
 			// Subscribed: announce ourselves on this instance now. A peer
 			// that subscribed before us hears it and answers at once

@@ -1,7 +1,6 @@
 package sentinel
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/qsentinel/qsentinel/eventloop"
 )
 
 // asyncConn is a Conn that takes a callback instead of blocking a
@@ -55,22 +56,24 @@ func (b *writeBatch) flush() {
 }
 
 // pipeLink is the command link to one instance: commands are written in
-// order on one connection and one reader goroutine hands each reply to the
-// callback of the command it answers, as hiredis does for redis-sentinel.
-// go-redis, which it replaces here, blocks a goroutine per command in
-// flight, allocates a context, a command object and a pool per link, and
-// showed as most of our idle CPU at thousands of links.
+// order on one connection and each reply goes to the callback of the
+// command it answers, as hiredis does for redis-sentinel. go-redis, which
+// it replaces here, blocks a goroutine per command in flight, allocates a
+// context, a command object and a pool per link, and showed as most of our
+// idle CPU at thousands of links. Replies are read by the sentinel's event
+// loop (or, for TLS and without a loop, a goroutine per connection), and
+// callbacks run there.
 //
 // The connection is opened lazily (in the background: Send never blocks on
 // a dial) and dropped on any transport error or when a reply is later than
 // the command's timeout; the next command dials again.
 type pipeLink struct {
 	opts ConnOptions
+	loop *eventloop.Loop // nil: a reader goroutine per connection
 
 	mu      sync.Mutex
-	nc      net.Conn
-	w       *bufio.Writer
-	wbuf    []byte // encoding scratch, reused
+	cur     *pipeConn // nil while not connected
+	out     []byte    // commands encoded but not written yet
 	dialing bool
 	queued  []linkCmd // waiting for the dial
 	pending []linkCmd // written, waiting for a reply, oldest first
@@ -87,11 +90,11 @@ type linkCmd struct {
 // errLinkClosed fails commands sent after Close.
 var errLinkClosed = errors.New("link closed")
 
-func newPipeLink(opts ConnOptions) *pipeLink {
+func newPipeLink(opts ConnOptions, loop *eventloop.Loop) *pipeLink {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	return &pipeLink{opts: opts}
+	return &pipeLink{opts: opts, loop: loop}
 }
 
 // Send queues one command; cb gets its reply (a RESP error reply as a
@@ -120,7 +123,7 @@ func (l *pipeLink) send(timeout time.Duration, cb func(any, error), flush bool, 
 		go cb(nil, errLinkClosed)
 		return false
 	}
-	if l.nc == nil {
+	if l.cur == nil {
 		l.queued = append(l.queued, c)
 		if !l.dialing {
 			l.dialing = true
@@ -136,9 +139,7 @@ func (l *pipeLink) send(timeout time.Duration, cb func(any, error), flush bool, 
 func (l *pipeLink) Flush() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.nc != nil && l.w.Buffered() > 0 {
-		l.flushLocked(time.Now().Add(l.opts.Timeout))
-	}
+	l.flushLocked()
 }
 
 // writeLocked buffers c, registers it for its reply and, with flush,
@@ -146,21 +147,27 @@ func (l *pipeLink) Flush() {
 func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
 	l.pending = append(l.pending, c)
 	if len(l.pending) == 1 {
-		l.nc.SetReadDeadline(c.deadline)
+		l.cur.tr.SetReadDeadline(c.deadline)
 	}
-	l.wbuf = appendAnyCommand(l.wbuf[:0], c.args)
-	l.w.Write(l.wbuf)
+	l.out = appendAnyCommand(l.out, c.args)
 	if flush {
-		l.flushLocked(c.deadline)
+		l.flushLocked()
 	}
 }
 
 // flushLocked writes the buffer. A write error drops the connection,
 // failing everything in flight.
-func (l *pipeLink) flushLocked(deadline time.Time) {
-	l.nc.SetWriteDeadline(deadline)
-	if err := l.w.Flush(); err != nil {
-		l.nc.Close() // the reader fails every pending command
+func (l *pipeLink) flushLocked() {
+	if l.cur == nil || len(l.out) == 0 {
+		return
+	}
+	if _, err := l.cur.tr.Write(l.out); err != nil {
+		l.cur.tr.Close() // Closed fails every pending command
+	}
+	if cap(l.out) > 4<<10 {
+		l.out = nil
+	} else {
+		l.out = l.out[:0]
 	}
 }
 
@@ -169,20 +176,28 @@ func (l *pipeLink) dial() {
 	l.mu.Lock()
 	queued := l.queued
 	l.queued, l.dialing = nil, false
-	if err != nil || l.closed {
-		l.mu.Unlock()
-		if err == nil {
-			nc.Close()
-			err = errLinkClosed
+	var h *pipeConn
+	if err == nil && l.closed {
+		nc.Close()
+		err = errLinkClosed
+	}
+	if err == nil {
+		local := ""
+		if ta, ok := localTCPAddr(nc); ok {
+			local = ta.IP.String()
 		}
+		h = &pipeConn{l: l, rs: replyStream{maxBulk: maxCommandBulk, maxArray: maxCommandArray}}
+		h.onReply = h.reply
+		if h.tr, err = attach(l.loop, nc, l.opts.Timeout, h); err == nil {
+			l.cur, l.local = h, local
+		}
+	}
+	if err != nil {
+		l.mu.Unlock()
 		for _, c := range queued {
 			c.cb(nil, err)
 		}
 		return
-	}
-	l.nc, l.w = nc, bufio.NewWriterSize(nc, 512)
-	if ta, ok := localTCPAddr(nc); ok {
-		l.local = ta.IP.String()
 	}
 	// As redis-sentinel: authenticate and name the connection first. A
 	// refused AUTH shows as an error reply to the commands behind it.
@@ -194,11 +209,8 @@ func (l *pipeLink) dial() {
 	for _, c := range queued {
 		l.writeLocked(c, false)
 	}
-	if l.w.Buffered() > 0 {
-		l.flushLocked(deadline)
-	}
+	l.flushLocked()
 	l.mu.Unlock()
-	go l.read(nc)
 }
 
 func localTCPAddr(nc net.Conn) (*net.TCPAddr, bool) {
@@ -209,43 +221,79 @@ func localTCPAddr(nc net.Conn) (*net.TCPAddr, bool) {
 	return ta, ok
 }
 
-// read delivers replies in order until the connection fails, then fails
-// what is still pending and forgets the connection.
-func (l *pipeLink) read(nc net.Conn) {
-	br := bufio.NewReaderSize(nc, 1024)
-	for {
-		v, err := readReplyLimits(br, 0, maxCommandBulk, maxCommandArray)
-		l.mu.Lock()
-		if err != nil || len(l.pending) == 0 {
-			if err == nil {
-				err = errors.New("reply without a command")
-			}
-			nc.Close()
-			pending := l.pending
-			l.pending = nil
-			if l.nc == nc {
-				l.nc, l.w = nil, nil
-			}
-			l.mu.Unlock()
-			for _, c := range pending {
-				c.cb(nil, err)
-			}
-			return
-		}
-		c := l.pending[0]
-		l.pending[0] = linkCmd{}
-		l.pending = l.pending[1:]
-		if len(l.pending) > 0 {
-			nc.SetReadDeadline(l.pending[0].deadline)
-		} else {
-			nc.SetReadDeadline(time.Time{})
-		}
+// pipeConn is one connection of a pipeLink, the handler its bytes go to.
+// A link that reconnects has a new one, so a late event of an old
+// connection cannot touch the new one's commands.
+type pipeConn struct {
+	l       *pipeLink
+	tr      transport
+	rs      replyStream
+	onReply func(any) bool
+	err     error // why we closed it, for the commands it fails
+}
+
+func (h *pipeConn) Data(b []byte) {
+	if err := h.rs.feed(b, h.onReply); err != nil {
+		h.fail(err)
+	}
+}
+
+// reply hands one reply to the oldest command in flight.
+func (h *pipeConn) reply(v any) bool {
+	l := h.l
+	l.mu.Lock()
+	if l.cur != h {
 		l.mu.Unlock()
-		if e, ok := v.(replyErr); ok {
-			c.cb(nil, e)
-		} else {
-			c.cb(v, nil)
-		}
+		return false
+	}
+	if len(l.pending) == 0 {
+		l.mu.Unlock()
+		h.fail(errors.New("reply without a command"))
+		return false
+	}
+	c := l.pending[0]
+	l.pending[0] = linkCmd{}
+	l.pending = l.pending[1:]
+	if len(l.pending) > 0 {
+		h.tr.SetReadDeadline(l.pending[0].deadline)
+	} else {
+		h.tr.SetReadDeadline(time.Time{})
+		l.pending = nil
+	}
+	l.mu.Unlock()
+	if e, ok := v.(replyErr); ok {
+		c.cb(nil, e)
+	} else {
+		c.cb(v, nil)
+	}
+	return true
+}
+
+func (h *pipeConn) fail(err error) {
+	h.l.mu.Lock()
+	if h.err == nil {
+		h.err = err
+	}
+	h.l.mu.Unlock()
+	h.tr.Close()
+}
+
+// Closed fails what is still pending and forgets the connection.
+func (h *pipeConn) Closed(err error) {
+	l := h.l
+	l.mu.Lock()
+	if h.err != nil {
+		err = h.err
+	}
+	var pending []linkCmd
+	if l.cur == h {
+		l.cur = nil
+		pending, l.pending = l.pending, nil
+		l.out = nil
+	}
+	l.mu.Unlock()
+	for _, c := range pending {
+		c.cb(nil, err)
 	}
 }
 
@@ -314,8 +362,8 @@ func (l *pipeLink) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
-	if l.nc != nil {
-		l.nc.Close()
+	if l.cur != nil {
+		l.cur.tr.Close()
 	}
 	return nil
 }

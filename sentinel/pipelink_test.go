@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/eventloop"
 )
 
 // respStub answers each command line-protocol style: PING -> +PONG,
@@ -94,8 +96,12 @@ func stubAddr(s *respStub) Addr {
 }
 
 func TestPipeLinkOrderErrorsAndHandshake(t *testing.T) {
+	eachReader(t, testPipeLinkOrderErrorsAndHandshake)
+}
+
+func testPipeLinkOrderErrorsAndHandshake(t *testing.T, loop *eventloop.Loop) {
 	s := newRespStub(t)
-	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Password: "pw", ClientName: "sentinel-x-cmd", Timeout: time.Second})
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Password: "pw", ClientName: "sentinel-x-cmd", Timeout: time.Second}, loop)
 	defer l.Close()
 	type res struct {
 		v   any
@@ -126,8 +132,12 @@ func TestPipeLinkOrderErrorsAndHandshake(t *testing.T) {
 }
 
 func TestPipeLinkTimeoutDropsAndRedials(t *testing.T) {
+	eachReader(t, testPipeLinkTimeoutDropsAndRedials)
+}
+
+func testPipeLinkTimeoutDropsAndRedials(t *testing.T, loop *eventloop.Loop) {
 	s := newRespStub(t)
-	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second})
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop)
 	defer l.Close()
 	errs := make(chan error, 2)
 	l.Send(100*time.Millisecond, func(_ any, err error) { errs <- err }, "SLOW")
@@ -149,9 +159,11 @@ func TestPipeLinkTimeoutDropsAndRedials(t *testing.T) {
 	}
 }
 
-func TestPipeLinkTxAndClosed(t *testing.T) {
+func TestPipeLinkTxAndClosed(t *testing.T) { eachReader(t, testPipeLinkTxAndClosed) }
+
+func testPipeLinkTxAndClosed(t *testing.T, loop *eventloop.Loop) {
 	s := newRespStub(t)
-	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second})
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop)
 	if err := l.Tx(context.Background(), [][]any{{"MULTI"}, {"ERR"}, {"SLAVEOF", "NO", "ONE"}, {"EXEC"}}); err != nil {
 		t.Fatalf("Tx: %v (reply errors inside a transaction are not transport errors)", err)
 	}
@@ -164,13 +176,115 @@ func TestPipeLinkTxAndClosed(t *testing.T) {
 	}
 }
 
-func TestPipeLinkDialFailure(t *testing.T) {
+func TestPipeLinkDialFailure(t *testing.T) { eachReader(t, testPipeLinkDialFailure) }
+
+func testPipeLinkDialFailure(t *testing.T, loop *eventloop.Loop) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().(*net.TCPAddr)
 	ln.Close()
-	l := newPipeLink(ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: addr.Port}, Timeout: time.Second})
+	l := newPipeLink(ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: addr.Port}, Timeout: time.Second}, loop)
 	defer l.Close()
 	if _, err := l.Do(context.Background(), "PING"); err == nil || IsReplyError(err) {
 		t.Fatalf("PING to a closed port: %v", err)
+	}
+}
+
+// eachReader runs a link test with the event loop and with a reader
+// goroutine per connection (TLS links and systems without epoll).
+func eachReader(t *testing.T, test func(*testing.T, *eventloop.Loop)) {
+	t.Run("goroutine", func(t *testing.T) { test(t, nil) })
+	t.Run("eventloop", func(t *testing.T) {
+		loop, err := eventloop.New()
+		if err != nil {
+			t.Skip(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); loop.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		test(t, loop)
+	})
+}
+
+// A subscription delivers messages, tells of each confirmation with an
+// empty payload, resubscribes after the server drops it, and stops with
+// its context.
+func TestSubscribeReconnects(t *testing.T) { eachReader(t, testSubscribeReconnects) }
+
+func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conns := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	got := make(chan string, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := ln.Addr().(*net.TCPAddr)
+	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Password: "pw", Timeout: time.Second},
+		"__sentinel__:hello", func(p string) { got <- p })
+	next := func() string {
+		select {
+		case p := <-got:
+			return p
+		case <-time.After(5 * time.Second):
+			t.Fatal("no message")
+			return ""
+		}
+	}
+	serve := func() net.Conn {
+		var c net.Conn
+		select {
+		case c = <-conns:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no connection")
+		}
+		br := bufio.NewReader(c)
+		for _, want := range []string{"AUTH", "SUBSCRIBE"} {
+			line, _ := br.ReadString('\n')
+			n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+			var args []string
+			for range n {
+				br.ReadString('\n')
+				a, _ := br.ReadString('\n')
+				args = append(args, strings.TrimSpace(a))
+			}
+			if len(args) == 0 || args[0] != want {
+				t.Fatalf("got %q, want %s", args, want)
+			}
+		}
+		c.Write([]byte("+OK\r\n*3\r\n$9\r\nsubscribe\r\n$18\r\n__sentinel__:hello\r\n:1\r\n"))
+		return c
+	}
+	c := serve()
+	if p := next(); p != "" {
+		t.Fatalf("first callback %q, want the confirmation", p)
+	}
+	msg := "*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n"
+	c.Write([]byte(msg[:10]))
+	time.Sleep(20 * time.Millisecond)
+	c.Write([]byte(msg[10:] + msg))
+	if p, q := next(), next(); p != "hello" || q != "hello" {
+		t.Fatalf("messages %q %q", p, q)
+	}
+	c.Close()
+	c = serve()
+	if p := next(); p != "" {
+		t.Fatalf("after the drop: %q, want a new confirmation", p)
+	}
+	cancel()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection still open after the context ended")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qsentinel/qsentinel/eventloop"
 	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/quorum"
 )
@@ -43,6 +44,7 @@ type Sentinel struct {
 	opts   Options
 	logger *slog.Logger
 	dialer Dialer
+	loop   *eventloop.Loop // serves dialer's links; nil with another Dialer
 	clock  Clock
 	bus    *Bus
 	myID   string
@@ -140,8 +142,15 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	var loop *eventloop.Loop
 	if opts.Dialer == nil {
-		opts.Dialer = RedisDialer{}
+		// One goroutine reads every link (see eventloop); where there is
+		// no epoll, a goroutine per connection does.
+		var err error
+		if loop, err = eventloop.New(); err != nil {
+			opts.Logger.Debug("no event loop; a reader goroutine per link", "err", err)
+		}
+		opts.Dialer = RedisDialer{Loop: loop}
 	}
 	if opts.Clock == nil {
 		opts.Clock = systemClock{}
@@ -150,6 +159,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		opts:   opts,
 		logger: opts.Logger,
 		dialer: opts.Dialer,
+		loop:   loop,
 		clock:  opts.Clock,
 		bus:    NewBus(opts.Logger),
 		groups: map[string]*group{},
@@ -337,9 +347,17 @@ func (s *Sentinel) Run(ctx context.Context) error {
 		g.start(ctx)
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	if s.loop != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.loop.Run(ctx); err != nil {
+				s.logger.Error("link event loop stopped", "err", err)
+			}
+		}()
+	}
+	wg.Add(1)
 	go func() { defer wg.Done(); s.flushLoop(ctx) }()
-	go func() { defer wg.Done(); s.tiltLoop(ctx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.tickLoop(ctx) }()
 	wg.Add(1)
@@ -374,6 +392,8 @@ func (s *Sentinel) tickLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
+		// Also when there is no group: the same timer, as in redis.
+		s.checkTilt()
 		for _, g := range s.groupList() {
 			g.tick(&batch)
 		}
@@ -489,20 +509,6 @@ func (s *Sentinel) Snapshot() Config {
 		cfg.Masters = append(cfg.Masters, st)
 	}
 	return cfg
-}
-
-// tiltLoop makes sure the TILT check runs even when no group ticks.
-func (s *Sentinel) tiltLoop(ctx context.Context) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		s.checkTilt()
-	}
 }
 
 // checkTilt is sentinelCheckTiltCondition: a check that comes far too late

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -96,9 +97,12 @@ type shownError struct{ error }
 // profile (and the goroutine list beside it, <path>.goroutines), written
 // when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
 // that long after start, so that an instance a benchmark kills with
-// SIGKILL still leaves them.
+// SIGKILL still leaves them. "%p" in a path is the process id, for
+// benchmarks that start several instances with the same environment.
 func startProfiles() func() {
-	cpuPath, memPath := os.Getenv("SENTINEL_CPUPROFILE"), os.Getenv("SENTINEL_MEMPROFILE")
+	pid := strconv.Itoa(os.Getpid())
+	cpuPath := strings.ReplaceAll(os.Getenv("SENTINEL_CPUPROFILE"), "%p", pid)
+	memPath := strings.ReplaceAll(os.Getenv("SENTINEL_MEMPROFILE"), "%p", pid)
 	if cpuPath == "" && memPath == "" {
 		return func() {}
 	}

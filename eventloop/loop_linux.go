@@ -1,0 +1,238 @@
+//go:build linux
+
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Read deadlines are looked at after a batch of events once checkEvery
+// has passed since the last look, and at least every idleCheckEvery when
+// nothing happens, so a deadline may pass by that much before its
+// connection is closed. The links' deadlines are half of down-after or
+// more, and down detection does not depend on them; a timer of its own at
+// 10 Hz would wake the process for nothing most of the time.
+const (
+	checkEvery     = 100 * time.Millisecond
+	idleCheckEvery = 500 * time.Millisecond
+)
+
+// wakeID marks the eventfd in the epoll set; connections count from 1.
+const wakeID = 0
+
+// Loop is one epoll set and the goroutine (Run) that serves it.
+type Loop struct {
+	epfd   int
+	wakefd int
+	file   *os.File // epfd, parked on by Run through Go's poller
+	raw    syscall.RawConn
+	pollFn func(uintptr) bool
+
+	stopping   atomic.Bool
+	hasClosing atomic.Bool
+
+	mu      sync.Mutex
+	conns   map[int32]*Conn
+	nextID  int32
+	closing []closedConn
+	ended   bool
+
+	// Used by the loop goroutine only.
+	events    []unix.EpollEvent
+	buf       []byte
+	scratch   []*Conn
+	pollErr   error
+	lastCheck time.Time
+}
+
+type closedConn struct {
+	c   *Conn
+	err error
+}
+
+// New makes a Loop; Run must be called for its connections to be served.
+func New() (*Loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("eventloop: epoll_create1: %w", err)
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("eventloop: eventfd: %w", err)
+	}
+	l := &Loop{
+		epfd:   epfd,
+		wakefd: wakefd,
+		conns:  map[int32]*Conn{},
+		events: make([]unix.EpollEvent, 128),
+		buf:    make([]byte, 64<<10),
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: wakeID}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		return nil, fmt.Errorf("eventloop: add eventfd: %w", err)
+	}
+	// A non-blocking descriptor handed to os.NewFile joins Go's poller, so
+	// Run waits for the epoll set to become readable without holding a
+	// thread in epoll_wait.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		return nil, fmt.Errorf("eventloop: %w", err)
+	}
+	l.file = os.NewFile(uintptr(epfd), "eventloop")
+	if l.raw, err = l.file.SyscallConn(); err == nil {
+		// Fails when the descriptor did not join the poller.
+		err = l.file.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		l.file.Close()
+		unix.Close(wakefd)
+		return nil, fmt.Errorf("eventloop: epoll descriptor not pollable: %w", err)
+	}
+	l.pollFn = func(uintptr) bool { return l.poll() }
+	return l, nil
+}
+
+// Run serves the connections until ctx ends, then closes every one of them
+// (their handlers get Closed(ErrClosed)) and the loop itself.
+func (l *Loop) Run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		l.stopping.Store(true)
+		l.wake()
+	})
+	defer stop()
+	defer l.shutdown()
+	for {
+		if err := l.file.SetReadDeadline(time.Now().Add(idleCheckEvery)); err != nil {
+			return fmt.Errorf("eventloop: %w", err)
+		}
+		err := l.raw.Read(l.pollFn)
+		if l.stopping.Load() {
+			return nil
+		}
+		if l.pollErr != nil {
+			return fmt.Errorf("eventloop: epoll_wait: %w", l.pollErr)
+		}
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("eventloop: %w", err)
+		}
+		l.expire(time.Now())
+	}
+}
+
+// poll handles whatever is ready; true ends the wait in Run.
+func (l *Loop) poll() bool {
+	for {
+		n, err := unix.EpollWait(l.epfd, l.events, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			l.pollErr = err
+			return true
+		}
+		for k := range n {
+			ev := &l.events[k]
+			if ev.Fd == wakeID {
+				var b [8]byte
+				unix.Read(l.wakefd, b[:])
+				continue
+			}
+			l.mu.Lock()
+			c := l.conns[ev.Fd]
+			l.mu.Unlock()
+			if c != nil {
+				c.service(ev.Events, l.buf)
+			}
+		}
+		l.deliverClosed()
+		if l.stopping.Load() {
+			return true
+		}
+		if now := time.Now(); now.Sub(l.lastCheck) >= checkEvery {
+			l.expire(now)
+		}
+		// A short batch means the set was empty; anything that turns
+		// ready from now on makes the descriptor readable again.
+		if n < len(l.events) {
+			return false
+		}
+	}
+}
+
+// wake makes Run look at the closing list and at stopping.
+func (l *Loop) wake() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.ended {
+		b := [8]byte{1}
+		unix.Write(l.wakefd, b[:])
+	}
+}
+
+func (l *Loop) deliverClosed() {
+	if !l.hasClosing.Swap(false) {
+		return
+	}
+	l.mu.Lock()
+	list := l.closing
+	l.closing = nil
+	l.mu.Unlock()
+	for _, cc := range list {
+		cc.c.h.Closed(cc.err)
+	}
+}
+
+// expire closes the connections whose read deadline has passed.
+func (l *Loop) expire(now time.Time) {
+	l.lastCheck = now
+	ns := now.UnixNano()
+	l.mu.Lock()
+	for _, c := range l.conns {
+		if d := c.deadline.Load(); d != 0 && d <= ns {
+			l.scratch = append(l.scratch, c)
+		}
+	}
+	l.mu.Unlock()
+	for _, c := range l.scratch {
+		c.mu.Lock()
+		// The deadline may have moved since the scan.
+		if d := c.deadline.Load(); d != 0 && d <= ns {
+			c.closeLocked(ErrDeadline)
+		}
+		c.mu.Unlock()
+	}
+	clear(l.scratch)
+	l.scratch = l.scratch[:0]
+	l.deliverClosed()
+}
+
+func (l *Loop) shutdown() {
+	l.mu.Lock()
+	l.ended = true
+	all := make([]*Conn, 0, len(l.conns))
+	for _, c := range l.conns {
+		all = append(all, c)
+	}
+	l.mu.Unlock()
+	for _, c := range all {
+		c.mu.Lock()
+		c.closeLocked(ErrClosed)
+		c.mu.Unlock()
+	}
+	l.deliverClosed()
+	l.file.Close()
+	unix.Close(l.wakefd)
+}

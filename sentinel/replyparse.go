@@ -1,0 +1,137 @@
+package sentinel
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+)
+
+// maxReplyLine bounds a status, error, integer or length line: a line
+// longer than this without its end is garbage, not a reply still arriving.
+const maxReplyLine = 64 << 10
+
+var errBadReply = errors.New("resp: bad reply")
+
+// parseReply parses one RESP2 reply at the start of b, the same values
+// readReplyLimits returns. n is how many bytes it used; n == 0 with a nil
+// error means b holds only the start of a reply. Values never alias b.
+func parseReply(b []byte, depth, maxBulk, maxArray int) (v any, n int, err error) {
+	end := bytes.IndexByte(b, '\n')
+	if end < 0 {
+		if len(b) > maxReplyLine {
+			return nil, 0, errors.New("resp: line too long")
+		}
+		return nil, 0, nil
+	}
+	if end < 2 || b[end-1] != '\r' {
+		return nil, 0, errors.New("resp: bad line")
+	}
+	body, n := b[1:end-1], end+1
+	switch b[0] {
+	case '+':
+		return string(body), n, nil
+	case '-':
+		return replyErr(body), n, nil
+	case ':':
+		v, err := strconv.ParseInt(string(body), 10, 64)
+		if err != nil {
+			return nil, 0, errBadReply
+		}
+		return v, n, nil
+	case '$':
+		size, ok := parseLength(body)
+		if !ok || size > maxBulk {
+			return nil, 0, errors.New("resp: bad bulk length")
+		}
+		if size < 0 {
+			return nil, n, nil
+		}
+		if len(b) < n+size+2 {
+			return nil, 0, nil
+		}
+		if b[n+size] != '\r' || b[n+size+1] != '\n' {
+			return nil, 0, errBadReply
+		}
+		return string(b[n : n+size]), n + size + 2, nil
+	case '*':
+		count, ok := parseLength(body)
+		if !ok || count > maxArray || depth > 4 {
+			return nil, 0, errors.New("resp: bad array")
+		}
+		if count < 0 {
+			return nil, n, nil
+		}
+		out := make([]any, count)
+		for k := range out {
+			v, used, err := parseReply(b[n:], depth+1, maxBulk, maxArray)
+			if err != nil || used == 0 {
+				return nil, 0, err
+			}
+			out[k] = v
+			n += used
+		}
+		return out, n, nil
+	}
+	return nil, 0, errors.New("resp: unknown reply type")
+}
+
+// parseLength reads a bulk or array length: -1 or a decimal count.
+func parseLength(b []byte) (int, bool) {
+	if len(b) == 2 && b[0] == '-' && b[1] == '1' {
+		return -1, true
+	}
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// replyStream cuts a connection's bytes into replies. Bytes of a reply
+// that has not fully arrived are kept until the rest does; a connection
+// between replies keeps nothing.
+type replyStream struct {
+	maxBulk, maxArray int
+	partial           []byte
+}
+
+// feed hands every complete reply in b to each, in order, until each
+// returns false. It fails on bytes that are not RESP.
+func (s *replyStream) feed(b []byte, each func(any) bool) error {
+	data := b
+	if len(s.partial) > 0 {
+		s.partial = append(s.partial, b...)
+		data = s.partial
+	}
+	for len(data) > 0 {
+		v, n, err := parseReply(data, 0, s.maxBulk, s.maxArray)
+		if err != nil {
+			s.partial = nil
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		data = data[n:]
+		if !each(v) {
+			s.partial = nil
+			return nil
+		}
+	}
+	switch {
+	case len(data) == 0:
+		s.partial = nil
+	case len(s.partial) > 0:
+		// data is the tail of partial; copy handles the overlap.
+		s.partial = s.partial[:copy(s.partial, data)]
+	default:
+		s.partial = append([]byte(nil), data...)
+	}
+	return nil
+}
