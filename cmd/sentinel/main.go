@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -105,6 +106,11 @@ func startProfiles() func() {
 	memPath := strings.ReplaceAll(os.Getenv("SENTINEL_MEMPROFILE"), "%p", pid)
 	if cpuPath == "" && memPath == "" {
 		return func() {}
+	}
+	if memPath != "" {
+		// The default (one sample per 512 KiB) sees next to nothing of a
+		// heap of a few megabytes.
+		runtime.MemProfileRate = 4096
 	}
 	var cpu *os.File
 	if cpuPath != "" {

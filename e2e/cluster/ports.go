@@ -2,7 +2,11 @@ package cluster
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -17,16 +21,28 @@ var (
 )
 
 // FreePort returns a loopback TCP port that was free a moment ago and has
-// not been returned before by this process.
+// not been returned before by this process. It is taken below the
+// kernel's ephemeral range when there is room: a port from that range
+// (what listening on port 0 gives) can be taken by any outgoing
+// connection between our probe and the server's bind, and with hundreds of
+// links open that happened (the demo's agent-check port, once).
 func FreePort() (int, error) {
 	portMu.Lock()
 	defer portMu.Unlock()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	lo, hi := belowEphemeral()
+	for range 200 {
+		port := 0
+		if hi > lo {
+			port = lo + rand.IntN(hi-lo)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
+			if port != 0 {
+				continue
+			}
 			return 0, err
 		}
-		port := l.Addr().(*net.TCPAddr).Port
+		port = l.Addr().(*net.TCPAddr).Port
 		l.Close()
 		if handedOut[port] {
 			continue
@@ -34,7 +50,25 @@ func FreePort() (int, error) {
 		handedOut[port] = true
 		return port, nil
 	}
-	return 0, fmt.Errorf("no unused loopback port after 100 tries")
+	return 0, fmt.Errorf("no unused loopback port after 200 tries")
+}
+
+// belowEphemeral is the range [lo, hi) we pick ports from: from 10000 to
+// the start of the ephemeral range, or an empty range when that is too
+// small (FreePort then lets the kernel choose).
+func belowEphemeral() (lo, hi int) {
+	lo, hi = 10000, 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				hi = n
+			}
+		}
+	}
+	if hi-lo < 2000 {
+		return 0, 0
+	}
+	return lo, hi
 }
 
 // MustFreePort is FreePort that fails the test on error.
