@@ -52,6 +52,9 @@ type Loop struct {
 	scratch   []*Conn
 	pollErr   error
 	lastCheck time.Time
+
+	tickWait func() time.Duration // set by Every before Run
+	tickFn   func()
 }
 
 type closedConn struct {
@@ -114,8 +117,16 @@ func (l *Loop) Run(ctx context.Context) error {
 	})
 	defer stop()
 	defer l.shutdown()
+	var nextTick time.Time
+	if l.tickFn != nil {
+		nextTick = time.Now().Add(l.tickWait())
+	}
 	for {
-		if err := l.file.SetReadDeadline(time.Now().Add(idleCheckEvery)); err != nil {
+		wake := time.Now().Add(idleCheckEvery)
+		if l.tickFn != nil && nextTick.Before(wake) {
+			wake = nextTick
+		}
+		if err := l.file.SetReadDeadline(wake); err != nil {
 			return fmt.Errorf("eventloop: %w", err)
 		}
 		err := l.raw.Read(l.pollFn)
@@ -128,8 +139,25 @@ func (l *Loop) Run(ctx context.Context) error {
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return fmt.Errorf("eventloop: %w", err)
 		}
-		l.expire(time.Now())
+		now := time.Now()
+		if l.tickFn != nil && !now.Before(nextTick) {
+			l.tickFn()
+			l.deliverClosed()
+			nextTick = time.Now().Add(l.tickWait())
+		}
+		if now.Sub(l.lastCheck) >= checkEvery {
+			l.expire(now)
+		}
 	}
+}
+
+// Every makes Run call f on the loop goroutine, wait() after it starts and
+// then wait() after each call ends: a program's periodic work that sends
+// on the loop's connections can run where their replies are read (redis
+// runs its timer in its event loop the same way). f must not wait for
+// anything the loop delivers. It must be called before Run.
+func (l *Loop) Every(wait func() time.Duration, f func()) {
+	l.tickWait, l.tickFn = wait, f
 }
 
 // poll handles whatever is ready; true ends the wait in Run.

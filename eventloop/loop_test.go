@@ -229,3 +229,43 @@ func waitClosed(t *testing.T, r *recorder) error {
 		return nil
 	}
 }
+
+func TestEveryRunsOnTheLoop(t *testing.T) {
+	l, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var runs []time.Time
+	l.Every(func() time.Duration { return 50 * time.Millisecond }, func() {
+		mu.Lock()
+		runs = append(runs, time.Now())
+		mu.Unlock()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	// Traffic meanwhile must not hold the periodic function back.
+	r := newRecorder()
+	c, peer := pair(t, l, r)
+	go io.Copy(peer, peer)
+	stop := time.Now().Add(time.Second)
+	for time.Now().Before(stop) {
+		c.Write([]byte("ping"))
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) < 12 || len(runs) > 21 {
+		t.Fatalf("%d runs in 1 s at a 50 ms period", len(runs))
+	}
+	for k := 1; k < len(runs); k++ {
+		if d := runs[k].Sub(runs[k-1]); d < 45*time.Millisecond || d > 150*time.Millisecond {
+			t.Fatalf("run %d came %v after the one before", k, d)
+		}
+	}
+}

@@ -348,6 +348,8 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	if s.loop != nil {
+		var batch writeBatch
+		s.loop.Every(tickWait, func() { s.tick(&batch) })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -358,8 +360,10 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.flushLoop(ctx) }()
-	wg.Add(1)
-	go func() { defer wg.Done(); s.tickLoop(ctx) }()
+	if s.loop == nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.tickLoop(ctx) }()
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.scripts.Run(ctx) }()
 	if s.opts.Gossip != nil {
@@ -377,13 +381,32 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	return nil
 }
 
-// tickLoop is redis-sentinel's timer: every 100-150 ms (random, so peers
+// The tick is redis-sentinel's timer: every 100-150 ms (random, so peers
 // started together do not stay in lock step) each master group gets a tick.
 // One timer for all masters rather than one each: a tick only looks at
 // state and starts asynchronous commands, so groups cannot delay each
-// other, and fifty masters cost one wakeup instead of fifty.
+// other, and fifty masters cost one wakeup instead of fifty. With the event
+// loop it runs on the loop's goroutine, as redis's timer runs in its event
+// loop: the replies to what a tick sends are then read in the same wake-up
+// more often than not, instead of waking a second goroutine.
+func tickWait() time.Duration {
+	return 100*time.Millisecond + mathrand.N(50*time.Millisecond)
+}
+
+// tick runs every group's tick and writes what they sent. The tick must
+// never wait for a reply: on the event loop, no reply arrives meanwhile.
+func (s *Sentinel) tick(batch *writeBatch) {
+	// Also when there is no group: the same timer, as in redis.
+	s.checkTilt()
+	for _, g := range s.groupList() {
+		g.tick(batch)
+	}
+	batch.flush()
+}
+
+// tickLoop runs the tick where there is no event loop.
 func (s *Sentinel) tickLoop(ctx context.Context) {
-	timer := time.NewTimer(100 * time.Millisecond)
+	timer := time.NewTimer(tickWait())
 	defer timer.Stop()
 	var batch writeBatch
 	for {
@@ -392,13 +415,8 @@ func (s *Sentinel) tickLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		// Also when there is no group: the same timer, as in redis.
-		s.checkTilt()
-		for _, g := range s.groupList() {
-			g.tick(&batch)
-		}
-		batch.flush()
-		timer.Reset(100*time.Millisecond + mathrand.N(50*time.Millisecond))
+		s.tick(&batch)
+		timer.Reset(tickWait())
 	}
 }
 
