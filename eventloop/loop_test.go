@@ -48,22 +48,39 @@ func (r *recorder) waitData(t *testing.T, want int) []byte {
 	return nil
 }
 
-func startLoop(t *testing.T) (*Loop, context.CancelFunc, chan error) {
+func newLoop(t *testing.T) *Loop {
 	t.Helper()
 	l, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+// run starts l; stop ends it and returns what Run returned (the same on
+// every call; the test's cleanup calls it too).
+func run(t *testing.T, l *Loop) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	return l, cancel, done
+	return stop
+}
+
+func startLoop(t *testing.T) *Loop {
+	l := newLoop(t)
+	run(t, l)
+	return l
 }
 
 // pair returns our end (registered with l) and the peer's end.
@@ -94,7 +111,7 @@ func pair(t *testing.T, l *Loop, h Handler) (*Conn, net.Conn) {
 }
 
 func TestEchoBothWays(t *testing.T) {
-	l, _, _ := startLoop(t)
+	l := startLoop(t)
 	r := newRecorder()
 	c, peer := pair(t, l, r)
 	go io.Copy(peer, peer) // echo
@@ -114,7 +131,7 @@ func TestEchoBothWays(t *testing.T) {
 // A peer that stops reading fills the socket: Write queues instead of
 // blocking, and everything arrives once the peer reads again.
 func TestWriteQueuesWhenSocketIsFull(t *testing.T) {
-	l, _, _ := startLoop(t)
+	l := startLoop(t)
 	c, peer := pair(t, l, newRecorder())
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	total := 0
@@ -142,7 +159,7 @@ func TestWriteQueuesWhenSocketIsFull(t *testing.T) {
 }
 
 func TestPeerCloseAndDeadlineAndClose(t *testing.T) {
-	l, _, _ := startLoop(t)
+	l := startLoop(t)
 
 	r := newRecorder()
 	_, peer := pair(t, l, r)
@@ -190,21 +207,15 @@ func TestPeerCloseAndDeadlineAndClose(t *testing.T) {
 }
 
 func TestEndOfRunClosesEverything(t *testing.T) {
-	l, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- l.Run(ctx) }()
+	l := newLoop(t)
+	stop := run(t, l)
 	var rs []*recorder
 	for range 5 {
 		r := newRecorder()
 		pair(t, l, r)
 		rs = append(rs, r)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rs {
@@ -231,10 +242,7 @@ func waitClosed(t *testing.T, r *recorder) error {
 }
 
 func TestEveryRunsOnTheLoop(t *testing.T) {
-	l, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLoop(t)
 	var mu sync.Mutex
 	var runs []time.Time
 	l.Every(func() time.Duration { return 50 * time.Millisecond }, func() {
@@ -242,20 +250,17 @@ func TestEveryRunsOnTheLoop(t *testing.T) {
 		runs = append(runs, time.Now())
 		mu.Unlock()
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- l.Run(ctx) }()
+	stop := run(t, l)
 	// Traffic meanwhile must not hold the periodic function back.
 	r := newRecorder()
 	c, peer := pair(t, l, r)
 	go io.Copy(peer, peer)
-	stop := time.Now().Add(time.Second)
-	for time.Now().Before(stop) {
+	end := time.Now().Add(time.Second)
+	for time.Now().Before(end) {
 		c.Write([]byte("ping"))
 		time.Sleep(time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

@@ -3,6 +3,7 @@ package sentinel
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -55,16 +56,9 @@ func (s *respStub) serve(c net.Conn) {
 	defer c.Close()
 	br := bufio.NewReader(c)
 	for {
-		line, err := br.ReadString('\n')
+		args, err := readCommand(br)
 		if err != nil {
 			return
-		}
-		n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-		var args []string
-		for range n {
-			br.ReadString('\n')
-			a, _ := br.ReadString('\n')
-			args = append(args, strings.TrimSpace(a))
 		}
 		s.mu.Lock()
 		s.got = append(s.got, strings.Join(args, " "))
@@ -82,6 +76,25 @@ func (s *respStub) serve(c net.Conn) {
 			c.Write([]byte("$" + strconv.Itoa(len(args[0])) + "\r\n" + args[0] + "\r\n"))
 		}
 	}
+}
+
+// readCommand reads one command as a client sends it (an array of bulks).
+func readCommand(br *bufio.Reader) ([]string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil || len(line) < 2 {
+		return nil, fmt.Errorf("command line %q: %w", line, err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+	var args []string
+	for range n {
+		br.ReadString('\n')
+		a, err := br.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, strings.TrimSpace(a))
+	}
+	return args, nil
 }
 
 func (s *respStub) commands() []string {
@@ -251,14 +264,7 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 		}
 		br := bufio.NewReader(c)
 		for _, want := range []string{"AUTH", "SUBSCRIBE"} {
-			line, _ := br.ReadString('\n')
-			n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-			var args []string
-			for range n {
-				br.ReadString('\n')
-				a, _ := br.ReadString('\n')
-				args = append(args, strings.TrimSpace(a))
-			}
+			args, _ := readCommand(br)
 			if len(args) == 0 || args[0] != want {
 				t.Fatalf("got %q, want %s", args, want)
 			}
