@@ -254,6 +254,10 @@ type subConn struct {
 }
 
 func (h *subConn) Data(b []byte) {
+	// connect sets h.tr under s.mu after attach, and a server that talks
+	// first (an error at accept, garbage) can be read before that.
+	h.s.mu.Lock()
+	h.s.mu.Unlock()
 	if err := h.rs.feed(b, h.onReply); err != nil {
 		h.tr.Close()
 	}

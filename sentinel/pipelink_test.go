@@ -294,3 +294,38 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 		t.Fatal("connection still open after the context ended")
 	}
 }
+
+// A server that writes first, garbage or an error, before our first
+// command: nothing may crash, and the link recovers once it behaves.
+func TestLinksSurviveAServerThatTalksFirst(t *testing.T) { eachReader(t, testServerTalksFirst) }
+
+func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("\x00\xffgarbage\r\n-ERR max number of clients reached\r\n"))
+			c.Close()
+		}
+	}()
+	a := ln.Addr().(*net.TCPAddr)
+	opts := ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Timeout: time.Second}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	RedisDialer{Loop: loop}.Subscribe(ctx, opts, "__sentinel__:hello", func(string) {})
+	l := newPipeLink(opts, loop)
+	defer l.Close()
+	for range 3 {
+		if _, err := l.Do(context.Background(), "PING"); err == nil {
+			t.Fatal("PING answered by a server that only sends garbage")
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // a resubscription or two
+}

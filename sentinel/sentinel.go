@@ -335,6 +335,12 @@ func (s *Sentinel) groupList() []*group {
 
 // Run monitors until ctx is done, then closes every link and saves.
 func (s *Sentinel) Run(ctx context.Context) error {
+	// A failed event loop ends the run: without it nothing is read and
+	// nothing ticks, and a sentinel that only looks alive is worse than
+	// one that exits and is restarted.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var loopErr error
 	s.mu.Lock()
 	s.ctx = ctx
 	s.started = s.clock.Now()
@@ -355,6 +361,8 @@ func (s *Sentinel) Run(ctx context.Context) error {
 			defer wg.Done()
 			if err := s.loop.Run(ctx); err != nil {
 				s.logger.Error("link event loop stopped", "err", err)
+				loopErr = err
+				cancel()
 			}
 		}()
 	}
@@ -377,6 +385,9 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	}
 	if err := s.FlushConfig(); err != nil {
 		return fmt.Errorf("final config save: %w", err)
+	}
+	if loopErr != nil {
+		return fmt.Errorf("link event loop: %w", loopErr)
 	}
 	return nil
 }
