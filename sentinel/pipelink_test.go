@@ -296,7 +296,8 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 }
 
 // A server that writes first, garbage or an error, before our first
-// command: nothing may crash, and the link recovers once it behaves.
+// command: nothing may crash, commands fail as transport errors, and the
+// subscription keeps retrying.
 func TestLinksSurviveAServerThatTalksFirst(t *testing.T) { eachReader(t, testServerTalksFirst) }
 
 func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
