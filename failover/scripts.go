@@ -138,8 +138,7 @@ func (s *Scripts) Queued() int {
 func (s *Scripts) Run(ctx context.Context) {
 	// The timer runs only while something is queued: an idle sentinel
 	// should not wake ten times a second for nothing.
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {

@@ -1,11 +1,9 @@
 package sentinel
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -330,7 +328,7 @@ func appendBulk(b []byte, s string) []byte {
 // pubSubIdleLimit is how long a pub/sub link may stay silent.
 const pubSubIdleLimit = 15 * time.Second
 
-// replyErr is an error reply read by readReply: a value of the reply (the
+// replyErr is an error reply as parseReply returns it: a value of the reply (the
 // instance answered), and the error a command link hands to its caller,
 // shaped like go-redis's so IsReplyError recognises either.
 type replyErr string
@@ -341,62 +339,6 @@ func (e replyErr) RedisError()   {}
 // maxPubSubBulk bounds what one message may make us allocate; hello
 // messages are about a hundred bytes.
 const maxPubSubBulk = 1 << 20
-
-// readReply reads one RESP2 reply: strings, errors, integers, bulks and
-// arrays (nested at most a few levels).
-func readReply(br *bufio.Reader, depth int) (any, error) {
-	return readReplyLimits(br, depth, maxPubSubBulk, 16)
-}
-
-// readReplyLimits reads one RESP2 reply, refusing bulks over maxBulk bytes
-// and arrays over maxArray elements or nested deeper than 4.
-func readReplyLimits(br *bufio.Reader, depth, maxBulk, maxArray int) (any, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return nil, err
-	}
-	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return nil, errors.New("resp: bad line")
-	}
-	body := string(line[1 : len(line)-2])
-	switch line[0] {
-	case '+':
-		return body, nil
-	case '-':
-		return replyErr(body), nil
-	case ':':
-		return strconv.ParseInt(body, 10, 64)
-	case '$':
-		n, err := strconv.Atoi(body)
-		if err != nil || n > maxBulk {
-			return nil, errors.New("resp: bad bulk length")
-		}
-		if n < 0 {
-			return nil, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return nil, err
-		}
-		return string(buf[:n]), nil
-	case '*':
-		n, err := strconv.Atoi(body)
-		if err != nil || n > maxArray || depth > 4 {
-			return nil, errors.New("resp: bad array")
-		}
-		if n < 0 {
-			return nil, nil
-		}
-		out := make([]any, n)
-		for k := range out {
-			if out[k], err = readReplyLimits(br, depth+1, maxBulk, maxArray); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	return nil, errors.New("resp: unknown reply type")
-}
 
 // replyString turns a simple reply into its text, "" when it is not one.
 func replyString(v any) string {

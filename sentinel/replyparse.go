@@ -12,9 +12,10 @@ const maxReplyLine = 64 << 10
 
 var errBadReply = errors.New("resp: bad reply")
 
-// parseReply parses one RESP2 reply at the start of b, the same values
-// readReplyLimits returns. n is how many bytes it used; n == 0 with a nil
-// error means b holds only the start of a reply. Values never alias b.
+// parseReply parses one RESP2 reply at the start of b: strings, errors
+// (replyErr), integers, bulks and arrays (nested at most a few levels). n
+// is how many bytes it used; n == 0 with a nil error means b holds only
+// the start of a reply. Values never alias b.
 func parseReply(b []byte, depth, maxBulk, maxArray int) (v any, n int, err error) {
 	end := bytes.IndexByte(b, '\n')
 	if end < 0 {

@@ -3,7 +3,10 @@ package sentinel
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -89,4 +92,56 @@ func FuzzParseReply(f *testing.F) {
 			t.Fatalf("parseReply %#v, readReplyLimits %#v (%v)", v, ref, rerr)
 		}
 	})
+}
+
+// readReplyLimits is the blocking bufio reader the links used before they
+// parsed from bytes; kept here as the reference parseReply is checked
+// against. It reads one RESP2 reply, refusing bulks over maxBulk bytes and
+// arrays over maxArray elements or nested deeper than 4.
+func readReplyLimits(br *bufio.Reader, depth, maxBulk, maxArray int) (any, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, errors.New("resp: bad line")
+	}
+	body := string(line[1 : len(line)-2])
+	switch line[0] {
+	case '+':
+		return body, nil
+	case '-':
+		return replyErr(body), nil
+	case ':':
+		return strconv.ParseInt(body, 10, 64)
+	case '$':
+		n, err := strconv.Atoi(body)
+		if err != nil || n > maxBulk {
+			return nil, errors.New("resp: bad bulk length")
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return nil, err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, err := strconv.Atoi(body)
+		if err != nil || n > maxArray || depth > 4 {
+			return nil, errors.New("resp: bad array")
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		out := make([]any, n)
+		for k := range out {
+			if out[k], err = readReplyLimits(br, depth+1, maxBulk, maxArray); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, errors.New("resp: unknown reply type")
 }
