@@ -102,17 +102,35 @@ func (c *client) serve(ctx context.Context) {
 		c.pumpWG.Wait()
 	}()
 
-	rd := newReader(countingReader{c.conn, &c.srv.stats.netIn}, &c.srv.cfg.Limits, c.isAuthed)
+	// Replies of a pipeline go out in one write, but never later than the
+	// next time we would wait for input: whatever follows a complete
+	// request (an empty line, half of the next request, EOF) must not
+	// hold its reply back.
+	pending := false
+	flush := func() error {
+		if !pending {
+			return nil
+		}
+		pending = false
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		if !c.flushLocked() {
+			return errClientGone
+		}
+		return nil
+	}
+	in := countingReader{r: c.conn, n: &c.srv.stats.netIn, beforeRead: flush}
+	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
 	for ctx.Err() == nil {
 		args, err := rd.next()
 		if err != nil {
 			var pe protocolError
+			c.wmu.Lock()
 			if errors.As(err, &pe) {
-				c.wmu.Lock()
 				c.w.err("ERR " + pe.Error())
-				c.flushLocked()
-				c.wmu.Unlock()
 			}
+			c.flushLocked()
+			c.wmu.Unlock()
 			return
 		}
 		if len(args) == 0 {
@@ -120,25 +138,33 @@ func (c *client) serve(ctx context.Context) {
 		}
 		c.wmu.Lock()
 		quit := c.srv.execute(c, args)
-		if !rd.buffered() || quit {
-			if !c.flushLocked() {
-				c.wmu.Unlock()
-				return
-			}
-		}
-		c.wmu.Unlock()
+		pending = true
 		if quit {
+			c.flushLocked()
+			c.wmu.Unlock()
 			return
 		}
+		c.wmu.Unlock()
 	}
 }
 
+// errClientGone ends a client whose replies could not be written.
+var errClientGone = errors.New("client gone")
+
+// countingReader counts what a client sends and runs beforeRead before
+// every read of the socket (the client's pending replies are flushed there).
 type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
+	r          io.Reader
+	n          *atomic.Int64
+	beforeRead func() error
 }
 
 func (cr countingReader) Read(p []byte) (int, error) {
+	if cr.beforeRead != nil {
+		if err := cr.beforeRead(); err != nil {
+			return 0, err
+		}
+	}
 	n, err := cr.r.Read(p)
 	cr.n.Add(int64(n))
 	return n, err

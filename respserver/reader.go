@@ -62,10 +62,6 @@ func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
 	return &reader{br: bufio.NewReaderSize(r, 16*1024), limits: l, authed: authed}
 }
 
-// buffered reports whether another request may already be waiting, so the
-// caller can batch replies of a pipeline into one write.
-func (r *reader) buffered() bool { return r.br.Buffered() > 0 }
-
 // readLine reads up to CRLF (or LF for inline requests); it fails with
 // tooLong when no newline comes within max bytes.
 func (r *reader) readLine(max int, tooLong string) ([]byte, error) {
