@@ -66,7 +66,7 @@ func (s *Server) newClient(nc net.Conn) *client {
 		kill:     make(chan struct{}),
 	}
 	c.w = writer{w: redcon.NewWriter(countingWriter{nc, &s.stats.netOut}), proto: 2}
-	c.authed = s.users.defaultOpen()
+	c.authed = s.defaultOpen()
 	c.resp.Store(2)
 	return c
 }

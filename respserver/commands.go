@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/glob"
 )
 
@@ -24,6 +25,10 @@ type command struct {
 	// fullnames holds "command|sub" per subcommand, as CLIENT LIST shows
 	// it, so that naming the running command allocates nothing.
 	fullnames map[string]string
+	// acl is the command in redis-sentinel's table, which ACL rules name,
+	// and subACL its subcommands there (attachACL).
+	acl    *acl.Command
+	subACL map[string]*acl.Command
 }
 
 type subcommand struct {
@@ -80,16 +85,17 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 	cmd := s.cmdTable[string(c.lower)]
 	var fullname string
 	var run handler
+	var aclCmd *acl.Command
 	arity := 0
 	if cmd == nil {
 		fullname = strings.ToLower(string(args[0]))
 	} else {
 		fullname = cmd.name
-		run, arity = cmd.run, cmd.arity
+		run, arity, aclCmd = cmd.run, cmd.arity, cmd.acl
 		if cmd.subs != nil && len(args) >= 2 {
 			c.lower = appendLower(c.lower[:0], args[1])
 			if sc, ok := cmd.subs[string(c.lower)]; ok {
-				run, arity = sc.run, sc.arity
+				run, arity, aclCmd = sc.run, sc.arity, cmd.subACL[string(c.lower)]
 				fullname = cmd.fullnames[string(c.lower)]
 			} else if cmd.run == nil || cmd.name == "command" {
 				c.setLast(fullname)
@@ -107,6 +113,9 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 	}
 	if !c.isAuthed() && !cmd.noAuth {
 		return s.reject(c, "NOAUTH Authentication required.")
+	}
+	if !s.checkACL(c, aclCmd, args) {
+		return false
 	}
 	if c.w.proto == 2 && c.subscribed.Load() && !cmd.pubsub {
 		return s.reject(c, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", fullname))

@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -63,10 +64,15 @@ type Config struct {
 	Bind        []string // addresses; empty means all interfaces
 	Port        int
 	RequirePass string   // password of the default user
-	Users       []string // redis "user" directives, without the leading "user"
-	ConfigFile  string   // for INFO
-	Executable  string   // for INFO
-	Limits      Limits   // zero value means DefaultLimits
+	Users       []string // redis "user" directives, without the leading "user", quoted as in the file
+	// ACL, when set, is the user table (built with NewACL, so that a bad
+	// user fails the start before anything listens); otherwise New builds
+	// one from RequirePass, Users and ACLOptions.
+	ACL        *acl.Table
+	ACLOptions acl.Options
+	ConfigFile string // for INFO
+	Executable string // for INFO
+	Limits     Limits // zero value means DefaultLimits
 	// WriteTimeout closes a client that does not read its replies.
 	WriteTimeout time.Duration
 	// ProtectedMode refuses clients from other hosts while the default
@@ -83,7 +89,11 @@ type Server struct {
 	cfg     Config
 	backend Backend
 	logger  *slog.Logger
-	users   *userTable
+	acl     *acl.Table
+	// setupErr is a user table or command table that could not be built:
+	// Listen returns it, so the start fails instead of serving without
+	// the configured permissions.
+	setupErr error
 	// The COMMAND tables, parsed on first use (commandTab): ~0.5 MB of
 	// heap that only the COMMAND command needs.
 	cmdOnce  sync.Once
@@ -121,16 +131,33 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		cfg:      cfg,
 		backend:  backend,
 		logger:   logger,
-		users:    newUserTable(cfg.RequirePass, cfg.Users),
+		acl:      cfg.ACL,
 		cmdTable: buildTable(),
 		clients:  map[int64]*client{},
 		started:  time.Now(),
 	}
+	if s.acl == nil {
+		s.acl, s.setupErr = NewACL(cfg.RequirePass, cfg.Users, cfg.ACLOptions)
+	}
+	if s.setupErr == nil {
+		s.setupErr = attachACL(s.cmdTable, s.acl.Catalog())
+	}
+	if s.setupErr != nil {
+		// Listen fails; should anything still reach execute, nobody
+		// gets in: the only user is a disabled default.
+		cat, _ := acl.NewCatalog(nil)
+		s.acl = acl.NewTable(cat, acl.Options{})
+		_ = s.acl.Load([][]string{{"default", "off"}})
+	}
+	return s
 }
+
+// ACL is the server's user table (ACL LIST lines for the config rewrite).
+func (s *Server) ACL() *acl.Table { return s.acl }
 
 // OnShutdown sets what SHUTDOWN does (normally: cancel the process context).
 func (s *Server) OnShutdown(fn func()) {
@@ -142,6 +169,9 @@ func (s *Server) OnShutdown(fn func()) {
 // Listen opens the listeners; Serve calls it when it was not called before.
 // Splitting the two lets callers learn the port (Addr) before serving.
 func (s *Server) Listen() error {
+	if s.setupErr != nil {
+		return s.setupErr
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.listeners) > 0 {
@@ -271,7 +301,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitG
 			}
 		}
 		s.stats.connections.Add(1)
-		if s.cfg.ProtectedMode && s.users.defaultOpen() && !isLoopback(nc.RemoteAddr()) {
+		if s.cfg.ProtectedMode && s.defaultOpen() && !isLoopback(nc.RemoteAddr()) {
 			s.stats.rejected.Add(1)
 			nc.SetWriteDeadline(time.Now().Add(time.Second))
 			nc.Write([]byte(protectedModeDenied))

@@ -6,6 +6,7 @@ package sentinelconf
 
 import (
 	"fmt"
+	"github.com/qsentinel/qsentinel/acl"
 	"net"
 	"os"
 	"strconv"
@@ -26,15 +27,19 @@ const defaultSentinelPort = 26379
 // Server holds the redis-server directives that mean something to a
 // sentinel. Everything else redis-server knows is accepted and ignored.
 type Server struct {
-	Port          int
-	Bind          []string
-	Dir           string
-	Pidfile       string
-	Logfile       string
-	Loglevel      string
-	LogFormat     string // "text" or "json"; only settable from YAML
-	RequirePass   string
-	Users         []string // each "user" directive's arguments after "user", joined by spaces
+	Port        int
+	Bind        []string
+	Dir         string
+	Pidfile     string
+	Logfile     string
+	Loglevel    string
+	LogFormat   string // "text" or "json"; only settable from YAML
+	RequirePass string
+	Users       []string // each "user" directive's arguments after "user", quoted as sdsargs.Join does
+	// ACLPubsubAll is "acl-pubsub-default allchannels"; ACLLogMaxLen is
+	// acllog-max-len (128 unless set).
+	ACLPubsubAll  bool
+	ACLLogMaxLen  int64
 	ProtectedMode bool
 	TLS           TLS
 }
@@ -246,15 +251,20 @@ type parser struct {
 	// complain about, keyed like Validate's messages ("myid", "monitor m",
 	// "master m"), so its errors can point at a line.
 	where map[string]queued
+	// users are the names of the "user" lines seen so far; aclCat is the
+	// command table their rules are checked against (loaded at the first
+	// "user" line).
+	users  map[string]bool
+	aclCat *acl.Catalog
 }
 
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
 		Path:     path,
-		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text"},
+		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", ACLLogMaxLen: 128},
 		Sentinel: sentinel.DefaultConfig(),
 	}
-	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}}
+	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}, users: map[string]bool{}}
 	for i, raw := range lines {
 		if j := strings.IndexByte(raw, 0); j >= 0 {
 			raw = raw[:j] // read as C strings by redis
@@ -392,6 +402,8 @@ func (p *parser) directive(args []string, line int, text string) string {
 			}
 		case "tls-replication":
 			s.TLS.Replication, _ = yesNo(args[1])
+		case "aclfile", "acl-pubsub-default", "acllog-max-len":
+			return p.aclDirective(name, args[1])
 		}
 		return ""
 	}
@@ -407,7 +419,10 @@ func (p *parser) directive(args []string, line int, text string) string {
 	case name == "rename-command" && len(args) == 3:
 		return "" // renames server commands; a sentinel has none to rename
 	case name == "user" && len(args) >= 2:
-		s.Users = append(s.Users, strings.Join(args[1:], " "))
+		if reason := p.checkUser(args); reason != "" {
+			return reason
+		}
+		s.Users = append(s.Users, sdsargs.Join(args[1:]...))
 		return ""
 	case name == "loadmodule" && len(args) >= 2:
 		return ""

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/agentcheck"
 	"github.com/qsentinel/qsentinel/hooks"
 	"github.com/qsentinel/qsentinel/metrics"
@@ -102,6 +103,28 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
+	// The users are loaded before anything is written: a bad rule ends the
+	// start with redis's log lines and leaves the config file as it was.
+	aclOpts := acl.Options{PubsubAllChannels: file.Server.ACLPubsubAll, LogMaxLen: int(min(file.Server.ACLLogMaxLen, 1<<30))}
+	if aclOpts.LogMaxLen == 0 {
+		aclOpts.LogMaxLen = -1 // acllog-max-len 0: keep nothing
+	}
+	users, err := respserver.NewACL(file.Server.RequirePass, file.Server.Users, aclOpts)
+	if err != nil {
+		var le *acl.LoadError
+		if errors.As(err, &le) {
+			for _, l := range le.Lines {
+				logger.Error(l)
+			}
+			closer.Close()
+			return nil, shownError{err}
+		}
+		closer.Close()
+		return nil, err
+	}
+	if cs, ok := store.(*sentinelconf.ConfStore); ok {
+		cs.Users = users.List
+	}
 	opts := sentinel.Options{
 		Store:       store,
 		Logger:      logger,
@@ -137,6 +160,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		Port:          file.Server.Port,
 		RequirePass:   file.Server.RequirePass,
 		Users:         file.Server.Users,
+		ACL:           users,
 		ProtectedMode: file.Server.ProtectedMode,
 		TLS:           serverTLS,
 		TLSPort:       file.Server.TLS.Port,

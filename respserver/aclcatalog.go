@@ -1,0 +1,106 @@
+package respserver
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/qsentinel/qsentinel/acl"
+	"github.com/qsentinel/qsentinel/sdsargs"
+)
+
+// ACLCatalog is redis-sentinel 7.0.15's command table as ACL rules see
+// it: every command and subcommand with its categories, read from the
+// captured COMMAND reply (so the categories are redis's own, not ours).
+func ACLCatalog() (*acl.Catalog, error) {
+	all, _, err := parseRESP(commandData)
+	if err != nil {
+		return nil, fmt.Errorf("command table: %w", err)
+	}
+	specs := make([]acl.CommandSpec, 0, len(all.elems))
+	for _, e := range all.elems {
+		spec, err := commandSpec(e)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+	return acl.NewCatalog(specs)
+}
+
+// commandSpec reads one COMMAND INFO entry: name, arity, flags, first,
+// last and step key, ACL categories, tips, key specs, subcommands.
+func commandSpec(e value) (acl.CommandSpec, error) {
+	if len(e.elems) < 10 {
+		return acl.CommandSpec{}, fmt.Errorf("command table: entry with %d fields", len(e.elems))
+	}
+	spec := acl.CommandSpec{Name: e.elems[0].str}
+	for _, f := range e.elems[2].elems {
+		if f.str == "no_auth" {
+			spec.NoAuth = true
+		}
+	}
+	for _, c := range e.elems[6].elems {
+		spec.Categories = append(spec.Categories, c.str)
+	}
+	for _, sub := range e.elems[9].elems {
+		s, err := commandSpec(sub)
+		if err != nil {
+			return acl.CommandSpec{}, err
+		}
+		spec.Subcommands = append(spec.Subcommands, s)
+	}
+	return spec, nil
+}
+
+// NewACL builds the user table a sentinel starts with: redis's default
+// user, requirepass, then the "user" directives (each one line of
+// arguments after "user", quoted as in the config file). An error is a
+// start-up failure (acl.LoadError carries the lines redis logs).
+func NewACL(requirepass string, users []string, opts acl.Options) (*acl.Table, error) {
+	cat, err := ACLCatalog()
+	if err != nil {
+		return nil, err
+	}
+	t := acl.NewTable(cat, opts)
+	if requirepass != "" {
+		t.SetDefaultPassword(requirepass)
+	}
+	defs := make([][]string, 0, len(users))
+	for _, l := range users {
+		args, err := sdsargs.Split(l)
+		if err != nil {
+			return nil, fmt.Errorf("user %q: %w", l, err)
+		}
+		if len(args) > 0 && strings.EqualFold(args[0], "user") {
+			args = args[1:]
+		}
+		defs = append(defs, args)
+	}
+	if err := t.Load(defs); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// attachACL links every command and subcommand we serve to its catalog
+// entry; one we serve that redis-sentinel's table lacks is a build bug
+// (nothing could allow or deny it).
+func attachACL(table map[string]*command, cat *acl.Catalog) error {
+	for name, cmd := range table {
+		cmd.acl = cat.Command(name)
+		if cmd.acl == nil {
+			return fmt.Errorf("acl: command %q is not in redis-sentinel's table", name)
+		}
+		if cmd.subs != nil {
+			cmd.subACL = make(map[string]*acl.Command, len(cmd.subs))
+		}
+		for sub := range cmd.subs {
+			sa := cmd.acl.Sub(sub)
+			if sa == nil {
+				return fmt.Errorf("acl: subcommand %s|%s is not in redis-sentinel's table", name, sub)
+			}
+			cmd.subACL[sub] = sa
+		}
+	}
+	return nil
+}
