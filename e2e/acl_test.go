@@ -171,7 +171,7 @@ func aclProbe() []step {
 		cmd("ACL", "SAVE"), cmd("ACL", "DRYRUN", "limited", "info"), cmd("ACL", "DELUSER", "nosuch"),
 		cmd("ACL", "GETUSER", "nosuch"), cmd("ACL", "SETUSER", "bad user"),
 		cmd("PUBLISH", "foo", "bar"), cmd("SHUTDOWN", "ABORT"), cmd("SHUTDOWN", "bad"),
-		cmd("AUTH", "off", "opass"),
+		cmd("AUTH", "off", "opass"), cmd("HELLO", "2", "AUTH", "off", "opass"),
 	)
 	return append(out,
 		step{cmd("INFO"), errOr(info)}, step{cmd("INFO", "server"), errOr(info)},
@@ -194,10 +194,14 @@ func aclProbe() []step {
 // aclPubsub are subscriptions checked against channel rules, each list
 // on its own connection (SUBSCRIBE changes what a RESP2 client may send).
 var aclPubsub = [][][]string{
-	{cmd("SUBSCRIBE", "news.1", "other"), cmd("SUBSCRIBE", "news.1"), cmd("PSUBSCRIBE", "news.*"),
-		cmd("PSUBSCRIBE", "news.x*"), cmd("PSUBSCRIBE", "*"), cmd("UNSUBSCRIBE"), cmd("PUNSUBSCRIBE")},
+	// One reply per command: channels are named one at a time (without
+	// arguments the unsubscribe order is redis's dict order), and the
+	// SUBSCRIBE of two channels, two replies when allowed, comes last.
+	{cmd("SUBSCRIBE", "news.1"), cmd("PSUBSCRIBE", "news.*"), cmd("PSUBSCRIBE", "news.x*"),
+		cmd("PSUBSCRIBE", "*"), cmd("UNSUBSCRIBE", "news.1"), cmd("PUNSUBSCRIBE", "news.*"),
+		cmd("PUNSUBSCRIBE", "*"), cmd("PUNSUBSCRIBE", "news.x*"), cmd("SUBSCRIBE", "news.2", "other")},
 	{cmd("PUBLISH", "x1", "m"), cmd("PUBLISH", "__sentinel__:hello", "garbage"), cmd("PUBLISH", "news.1", "m"),
-		cmd("SUBSCRIBE", "__sentinel__:hello"), cmd("UNSUBSCRIBE")},
+		cmd("SUBSCRIBE", "__sentinel__:hello"), cmd("UNSUBSCRIBE", "__sentinel__:hello")},
 }
 
 // TestACLDifferential starts a real redis-sentinel and ours with the same
@@ -253,6 +257,9 @@ func TestACLDifferential(t *testing.T) {
 	compare(victimR, victimO, "chan", step{cmd("SUBSCRIBE", "news.1"), exact})
 
 	rc, oc, who := login([]string{"secret"})
+	// A client of a user that DELUSER removes is disconnected.
+	compare(rc, oc, who, step{cmd("ACL", "SETUSER", "doomed", "on", ">d", "+ping"), exact})
+	doomedR, doomedO, _ := login([]string{"doomed", "d"})
 	admin := steps(exact,
 		cmd("ACL", "DRYRUN", "limited", "sentinel", "get-master-addr-by-name", "mymaster"),
 		cmd("ACL", "DRYRUN", "limited", "sentinel", "set", "mymaster", "quorum", "2"),
@@ -274,7 +281,7 @@ func TestACLDifferential(t *testing.T) {
 		cmd("ACL", "SETUSER", "new3", "on", "nopass", "+@all", "-@admin", "-@slow", "+acl", "-acl|log", "clearselectors"),
 		cmd("ACL", "SETUSER", "new4", "on", "resetpass", ">a", "skip-sanitize-payload", "sanitize-payload", "+@pubsub", "-subscribe"),
 		cmd("ACL", "SETUSER", "default", "on"), cmd("ACL", "USERS"),
-		cmd("ACL", "DELUSER", "default"), cmd("ACL", "DELUSER", "new4", "nosuch"),
+		cmd("ACL", "DELUSER", "default"), cmd("ACL", "DELUSER", "new4", "nosuch", "doomed"),
 		cmd("ACL", "SETUSER", "chan", "resetchannels", "&other"),
 		cmd("ACL", "CAT", "nosuch"), cmd("ACL", "LOG", "x"), cmd("ACL", "LOG", "-1"),
 		cmd("ACL", "LOG", "1", "2"), cmd("ACL", "GENPASS", "0"), cmd("ACL", "GENPASS", "x"),
@@ -292,11 +299,20 @@ func TestACLDifferential(t *testing.T) {
 	compare(rc, oc, who, step{cmd("ACL", "LOG"), aclLog})
 	compare(rc, oc, who, step{cmd("ACL", "LOG", "200"), aclLog})
 	// The subscriber of "chan" lost news.* and must have been dropped.
-	for _, v := range []*cluster.Conn{victimR, victimO} {
+	for _, v := range []*cluster.Conn{victimR, victimO, doomedR, doomedO} {
 		v.Timeout = 2 * time.Second
 		if _, err := v.Do("PING"); err == nil {
 			t.Errorf("%s: subscriber of chan still connected after its channels were revoked", v.Addr)
 		}
+	}
+	// RESP3: GETUSER is a map with a set of flags, LOG ages are doubles.
+	for _, st := range []step{
+		{cmd("HELLO", "3"), pairsMasking("id")},
+		{cmd("ACL", "GETUSER", "sel"), sortRules}, {cmd("ACL", "GETUSER", "nosuch"), exact},
+		{cmd("ACL", "LOG", "3"), aclLog}, {cmd("ACL", "DRYRUN", "limited", "info"), exact},
+		{cmd("ACL", "USERS"), exact}, {cmd("ACL", "CAT"), exact},
+	} {
+		compare(rc, oc, who, st)
 	}
 	compare(rc, oc, who, step{cmd("ACL", "LOG", "RESET"), exact})
 	compare(rc, oc, who, step{cmd("ACL", "LOG"), aclLog})
