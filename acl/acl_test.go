@@ -359,3 +359,20 @@ func TestMergeSelectors(t *testing.T) {
 		}
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	var warns, notices []string
+	tab := NewTable(testCatalog(t), Options{
+		Warn:   func(m string) { warns = append(warns, m) },
+		Notice: func(m string) { notices = append(notices, m) },
+	})
+	if err := tab.Load([][]string{{"u", "off", "+ping|hi", "+sentinel|masters"}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 || !strings.HasSuffix(warns[0], "(offender: +ping|hi)") {
+		t.Errorf("warnings: %q", warns)
+	}
+	if len(notices) != 1 || !strings.HasPrefix(notices[0], "The user 'u' is disabled") {
+		t.Errorf("notices: %q", notices)
+	}
+}

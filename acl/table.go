@@ -17,6 +17,10 @@ type Options struct {
 	// LogMaxLen is acllog-max-len (128 when zero; use a negative value
 	// for a log that keeps nothing).
 	LogMaxLen int
+	// Warn, when set, receives what redis logs about rules it accepts
+	// reluctantly (the deprecated "+cmd|first-arg"); Notice what it logs
+	// at notice level (a configured user left disabled).
+	Warn, Notice func(msg string)
 }
 
 // Table holds the users. It is safe for concurrent use: users are
@@ -140,6 +144,7 @@ func (t *Table) SetUser(name string, rules []string) (before, after *User, err e
 		if err := u.apply(t.cat, op, t.opts.PubsubAllChannels); err != nil {
 			return nil, nil, fmt.Errorf("Error in ACL SETUSER modifier '%s': %w", op, err)
 		}
+		t.warnFirstArg(op)
 	}
 	t.users[name] = u
 	return before, u, nil
@@ -205,9 +210,13 @@ func (t *Table) Load(users [][]string) error {
 				t.mu.Unlock()
 				return fail(fmt.Sprintf("Error loading ACL rule '%s' for the user named '%s': %v", op, name, err))
 			}
+			t.warnFirstArg(op)
 		}
 		t.users[name] = u
 		t.mu.Unlock()
+		if !u.Enabled() && t.opts.Notice != nil {
+			t.opts.Notice(fmt.Sprintf("The user '%s' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.", name))
+		}
 	}
 	return nil
 }
@@ -238,4 +247,19 @@ func ValidateUserLine(cat *Catalog, opts Options, args []string, seen map[string
 		}
 	}
 	return ""
+}
+
+// warnFirstArg logs redis's deprecation warning for "+cmd|arg" on a
+// command without subcommands (called after the rule was accepted).
+func (t *Table) warnFirstArg(op string) {
+	if t.opts.Warn == nil || len(op) < 2 || op[0] != '+' || op[1] == '@' {
+		return
+	}
+	i := strings.LastIndexByte(op, '|')
+	if i < 0 {
+		return
+	}
+	if cmd := t.cat.Lookup(op[1:i]); cmd != nil && cmd.parent == nil && !cmd.HasSubcommands() {
+		t.opts.Warn("Deprecation warning: Allowing a first arg of an otherwise blocked command is a misuse of ACL and may get disabled in the future (offender: " + op + ")")
+	}
 }

@@ -105,7 +105,12 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
 	// The users are loaded before anything is written: a bad rule ends the
 	// start with redis's log lines and leaves the config file as it was.
-	aclOpts := acl.Options{PubsubAllChannels: file.Server.ACLPubsubAll, LogMaxLen: int(min(file.Server.ACLLogMaxLen, 1<<30))}
+	aclOpts := acl.Options{
+		PubsubAllChannels: file.Server.ACLPubsubAll,
+		LogMaxLen:         int(min(file.Server.ACLLogMaxLen, 1<<30)),
+		Warn:              func(m string) { logger.Warn(m) },
+		Notice:            func(m string) { logger.Info(m) },
+	}
 	if aclOpts.LogMaxLen == 0 {
 		aclOpts.LogMaxLen = -1 // acllog-max-len 0: keep nothing
 	}
