@@ -165,6 +165,8 @@ func aclProbe() []step {
 		cmd("CLIENT", "GETNAME"), cmd("CLIENT", "SETNAME", "x"), cmd("CLIENT", "KILL", "ID", "99999"),
 		cmd("CLIENT", "HELP"), cmd("CLIENT", "REPLY", "bad"), cmd("CLIENT", "NO-EVICT", "maybe"),
 		cmd("CLIENT", "GETREDIR"), cmd("CLIENT", "UNPAUSE"), cmd("CLIENT", "UNBLOCK", "99999"),
+		cmd("CLIENT", "KILL", "USER", "nosuch"), cmd("CLIENT", "KILL", "USER", "nosuch", "SKIPME", "maybe"),
+		cmd("CLIENT", "KILL", "USER", "off", "SKIPME", "yes"),
 		cmd("COMMAND", "COUNT"), cmd("COMMAND", "INFO", "ping"), cmd("COMMAND", "GETKEYS", "ping"),
 		cmd("COMMAND", "HELP"),
 		cmd("ACL", "WHOAMI"), cmd("ACL", "USERS"), cmd("ACL", "CAT"), cmd("ACL", "HELP"), cmd("ACL", "LOAD"),

@@ -214,6 +214,9 @@ func clientKill(s *Server, c *client, args [][]byte) bool {
 		case "laddr":
 			laddr = v
 		case "user":
+			if s.acl.User(v) == nil {
+				return s.reject(c, fmt.Sprintf("ERR No such user '%s'", sanitize(v)))
+			}
 			userN = v
 		case "skipme":
 			switch strings.ToLower(v) {
