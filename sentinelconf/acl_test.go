@@ -89,3 +89,15 @@ func TestRewriteWritesUsers(t *testing.T) {
 		t.Errorf("Rewrite without users:\n%s", got)
 	}
 }
+
+// TestYAMLKeepsACLLog: a YAML config keeps redis's default ACL LOG length
+// (0 would mean a log that keeps nothing).
+func TestYAMLKeepsACLLog(t *testing.T) {
+	f, _, err := LoadYAML("../sentinel.example.yaml", "QSTEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Server.ACLLogMaxLen != 128 {
+		t.Errorf("acllog-max-len %d", f.Server.ACLLogMaxLen)
+	}
+}

@@ -157,6 +157,7 @@ func (y *YAMLConfig) file() (*File, error) {
 			Port: y.Port, Bind: y.Bind, Dir: y.Dir, Pidfile: y.Pidfile, Logfile: y.Logfile,
 			Loglevel: strings.ToLower(y.Loglevel), LogFormat: strings.ToLower(y.LogFormat),
 			RequirePass: y.RequirePass, ProtectedMode: y.ProtectedMode,
+			ACLLogMaxLen: 128, // redis's default; YAML has no setting for it
 		},
 		Sentinel: sentinel.DefaultConfig(),
 	}
