@@ -156,9 +156,6 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 	return s
 }
 
-// ACL is the server's user table (ACL LIST lines for the config rewrite).
-func (s *Server) ACL() *acl.Table { return s.acl }
-
 // OnShutdown sets what SHUTDOWN does (normally: cancel the process context).
 func (s *Server) OnShutdown(fn func()) {
 	s.mu.Lock()
