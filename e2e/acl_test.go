@@ -380,3 +380,42 @@ func TestACLLimitedCannotChangeConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestACLPubsubDefaultAllChannels: with "acl-pubsub-default allchannels"
+// new users and "reset" allow every channel, in the file and at run time.
+func TestACLPubsubDefaultAllChannels(t *testing.T) {
+	c := cluster.New(t)
+	mon := []cluster.Monitor{{Name: "mymaster", Host: "127.0.0.1", Port: cluster.MustFreePort(t), Quorum: 2}}
+	sc := cluster.SentinelConfig{Monitors: mon, Extra: []string{
+		"acl-pubsub-default allchannels",
+		"acllog-max-len 2",
+		"user pub on nopass +@pubsub",
+		"user narrowed on nopass +@pubsub resetchannels &a*",
+	}}
+	real := c.StartSentinel(cluster.Real, "real", sc)
+	ours := c.StartSentinel(cluster.Ours, "ours", sc)
+	m := newMasker()
+	rc, oc := cluster.MustDial(t, real.Addr()), cluster.MustDial(t, ours.Addr())
+	for _, st := range []step{
+		{cmd("ACL", "SETUSER", "later", "on", "nopass", "+publish"), exact},
+		{cmd("ACL", "SETUSER", "again", "reset", "on", "nopass", "+publish"), exact},
+		{cmd("ACL", "SETUSER", "later2", "&x"), exact},
+		{cmd("ACL", "LIST"), sortRules},
+		{cmd("ACL", "DRYRUN", "pub", "subscribe", "anything"), exact},
+		{cmd("ACL", "DRYRUN", "narrowed", "subscribe", "b"), exact},
+		{cmd("ACL", "DRYRUN", "later", "publish", "any", "m"), exact},
+		{cmd("AUTH", "narrowed", "x"), exact},
+		{cmd("PUBLISH", "b1", "m"), exact}, {cmd("PUBLISH", "b2", "m"), exact}, {cmd("PUBLISH", "b3", "m"), exact},
+		{cmd("AUTH", "default", "x"), exact},
+		{cmd("ACL", "LOG"), aclLog},
+	} {
+		rv, err1 := rc.Do(st.args...)
+		ov, err2 := oc.Do(st.args...)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%q: real %v, ours %v", st.args, err1, err2)
+		}
+		if d := cluster.LineDiff(st.norm(rv, m).Tree(), st.norm(ov, m).Tree()); d != "" {
+			t.Errorf("%q differs (- redis-sentinel, + ours):\n%s", st.args, d)
+		}
+	}
+}
