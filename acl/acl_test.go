@@ -376,3 +376,13 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("notices: %q", notices)
 	}
 }
+
+// TestErrorTextStopsAtNUL: redis prints rules with %s, so an error about
+// a rule with a NUL byte shows the rule up to it.
+func TestErrorTextStopsAtNUL(t *testing.T) {
+	tab := NewTable(testCatalog(t), Options{})
+	_, _, err := tab.SetUser("u", []string{"~a\x00b"})
+	if err == nil || err.Error() != "Error in ACL SETUSER modifier '~a': Syntax error" {
+		t.Errorf("got %v", err)
+	}
+}

@@ -131,7 +131,7 @@ func (t *Table) SetUser(name string, rules []string) (before, after *User, err e
 	}
 	merged, bad := mergeSelectors(rules)
 	if bad >= 0 {
-		return nil, nil, fmt.Errorf("Unmatched parenthesis in acl selector starting at '%s'.", rules[bad])
+		return nil, nil, fmt.Errorf("Unmatched parenthesis in acl selector starting at '%s'.", cString(rules[bad]))
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -142,7 +142,7 @@ func (t *Table) SetUser(name string, rules []string) (before, after *User, err e
 	}
 	for _, op := range merged {
 		if err := u.apply(t.cat, op, t.opts.PubsubAllChannels); err != nil {
-			return nil, nil, fmt.Errorf("Error in ACL SETUSER modifier '%s': %w", op, err)
+			return nil, nil, fmt.Errorf("Error in ACL SETUSER modifier '%s': %w", cString(op), err)
 		}
 		t.warnFirstArg(op)
 	}
@@ -208,7 +208,7 @@ func (t *Table) Load(users [][]string) error {
 		for _, op := range merged {
 			if err := u.apply(t.cat, op, t.opts.PubsubAllChannels); err != nil {
 				t.mu.Unlock()
-				return fail(fmt.Sprintf("Error loading ACL rule '%s' for the user named '%s': %v", op, name, err))
+				return fail(fmt.Sprintf("Error loading ACL rule '%s' for the user named '%s': %v", cString(op), cString(name), err))
 			}
 			t.warnFirstArg(op)
 		}
@@ -262,4 +262,12 @@ func (t *Table) warnFirstArg(op string) {
 	if cmd := t.cat.Lookup(op[1:i]); cmd != nil && cmd.parent == nil && !cmd.HasSubcommands() {
 		t.opts.Warn("Deprecation warning: Allowing a first arg of an otherwise blocked command is a misuse of ACL and may get disabled in the future (offender: " + op + ")")
 	}
+}
+
+// cString is s as redis's "%s" prints it: up to the first NUL byte.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

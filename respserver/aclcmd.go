@@ -275,7 +275,7 @@ func aclCat(s *Server, c *client, args [][]byte) bool {
 	case 3:
 		names, ok := s.acl.Catalog().InCategory(string(args[2]))
 		if !ok {
-			return s.reject(c, "ERR Unknown category '"+truncate(sanitize(string(args[2])), 128)+"'")
+			return s.reject(c, "ERR Unknown category '"+truncate(cString(sanitize(string(args[2]))), 128)+"'")
 		}
 		c.w.array(len(names))
 		for _, n := range names {
@@ -292,7 +292,7 @@ func aclCat(s *Server, c *client, args [][]byte) bool {
 func aclDryrun(s *Server, c *client, args [][]byte) bool {
 	u := s.acl.User(string(args[2]))
 	if u == nil {
-		return s.reject(c, "ERR User '"+sanitize(string(args[2]))+"' not found")
+		return s.reject(c, "ERR User '"+cString(sanitize(string(args[2])))+"' not found")
 	}
 	argv := args[3:]
 	cmd := s.cmdTable[strings.ToLower(string(argv[0]))]
@@ -306,7 +306,7 @@ func aclDryrun(s *Server, c *client, args [][]byte) bool {
 		}
 	}
 	if ac == nil {
-		return s.reject(c, "ERR Command '"+sanitize(string(argv[0]))+"' not found")
+		return s.reject(c, "ERR Command '"+cString(sanitize(string(argv[0])))+"' not found")
 	}
 	if !arityOK(arity, len(argv)) {
 		return s.reject(c, "ERR wrong number of arguments for '"+ac.Name()+"' command")
@@ -324,6 +324,14 @@ func aclDryrun(s *Server, c *client, args [][]byte) bool {
 func syntaxErrorFor(args [][]byte) string {
 	return "ERR unknown subcommand or wrong number of arguments for '" + truncate(sanitize(string(args[1])), 128) +
 		"'. Try " + strings.ToUpper(string(args[0])) + " HELP."
+}
+
+// cString is s as redis's "%s" prints it: up to the first NUL byte.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func truncate(s string, n int) string {
