@@ -386,3 +386,29 @@ func TestErrorTextStopsAtNUL(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestLoadFile(t *testing.T) {
+	tab := NewTable(testCatalog(t), Options{})
+	tab.SetDefaultPassword("secret")
+	tab.SetUser("old", []string{"on", "nopass"})
+	_, err := tab.LoadFile("f.acl", []byte("user a on bogus +get\nuser  b\nuser a on\n"))
+	want := "f.acl:1: Syntax error. f.acl:1: Error in applying operation '+get': Unknown command or category name in ACL. f.acl:2: Syntax error. WARNING: Duplicate user 'a' found on line 3. WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	if tab.User("old") == nil {
+		t.Fatal("a failed load changed the users")
+	}
+	// "user  b": the empty name between the two spaces is a user.
+	dropped, err := tab.LoadFile("f.acl", []byte("\r\nuser a on nopass  +ping\n"))
+	if err != nil || len(dropped) != 1 || dropped[0] != "old" {
+		t.Fatalf("got %v %v", dropped, err)
+	}
+	// No default user in the file: redis's initial one, requirepass gone.
+	if got := strings.Join(tab.List(), "\n"); got != "user a on nopass resetchannels -@all +ping\nuser default on nopass ~* &* +@all" {
+		t.Errorf("after load:\n%s", got)
+	}
+	if string(tab.Save()) != "user a on nopass resetchannels -@all +ping\nuser default on nopass ~* &* +@all\n" {
+		t.Errorf("save: %q", tab.Save())
+	}
+}

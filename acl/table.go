@@ -43,12 +43,17 @@ func NewTable(cat *Catalog, opts Options) *Table {
 		opts.LogMaxLen = 128
 	}
 	t := &Table{cat: cat, opts: opts, users: map[string]*User{}, Log: newLog(max(opts.LogMaxLen, 0))}
-	def := newUser(cat, "default", opts.PubsubAllChannels)
-	for _, op := range []string{"+@all", "~*", "&*", "on", "nopass"} {
-		def.apply(cat, op, opts.PubsubAllChannels)
-	}
-	t.users["default"] = def
+	t.users["default"] = newDefaultUser(cat, opts.PubsubAllChannels)
 	return t
+}
+
+// newDefaultUser is ACLCreateDefaultUser.
+func newDefaultUser(cat *Catalog, pubsubAll bool) *User {
+	def := newUser(cat, "default", pubsubAll)
+	for _, op := range []string{"+@all", "~*", "&*", "on", "nopass"} {
+		def.apply(cat, op, pubsubAll)
+	}
+	return def
 }
 
 // Catalog is the command table the rules refer to.

@@ -88,10 +88,25 @@ func TestACLStartupErrors(t *testing.T) {
 			}
 		}
 	}
-	dir := t.TempDir()
-	out := startOutput(t, ours, dir, head+"aclfile "+filepath.Join(dir, "users.acl")+"\n")
-	if !strings.Contains(out, "aclfile is not supported") {
-		t.Errorf("aclfile: %s", out)
+	// aclfile: loaded after the config, in the config's dir; errors end
+	// the start with redis's text.
+	for _, tc := range []struct{ conf, file, want string }{
+		{"aclfile users.acl\nuser u on\n", "", "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid."},
+		{"aclfile users.acl\n", "", "Aborting Redis startup because of ACL errors: Error loading ACLs, opening file 'users.acl': No such file or directory"},
+		{"aclfile users.acl\n", "user u on badrule\nuser v on +get\n", "Aborting Redis startup because of ACL errors: users.acl:1: Syntax error. users.acl:2: Error in applying operation '+get': Unknown command or category name in ACL. WARNING: ACL errors detected, no change to the previously active ACL rules was performed"},
+	} {
+		for _, bin := range []string{real, ours} {
+			dir := t.TempDir()
+			if tc.file != "" {
+				if err := os.WriteFile(filepath.Join(dir, "users.acl"), []byte(tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := startOutput(t, bin, dir, head+"dir "+dir+"\n"+tc.conf)
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("%s %q: output lacks %q:\n%s", bin, tc.conf, tc.want, out)
+			}
+		}
 	}
 }
 

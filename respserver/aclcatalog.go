@@ -1,8 +1,11 @@
 package respserver
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/sdsargs"
@@ -54,9 +57,13 @@ func commandSpec(e value) (acl.CommandSpec, error) {
 
 // NewACL builds the user table a sentinel starts with: redis's default
 // user, requirepass, then the "user" directives (each one line of
-// arguments after "user", quoted as in the config file). An error is a
-// start-up failure (acl.LoadError carries the lines redis logs).
-func NewACL(requirepass string, users []string, opts acl.Options) (*acl.Table, error) {
+// arguments after "user", quoted as in the config file), or the aclfile
+// (ACLLoadUsersAtStartup). An error is a start-up failure; acl.LoadError
+// carries the lines redis logs.
+func NewACL(requirepass string, users []string, aclfile string, opts acl.Options) (*acl.Table, error) {
+	if aclfile != "" && len(users) > 0 {
+		return nil, &acl.LoadError{Lines: []string{"Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."}}
+	}
 	cat, err := ACLCatalog()
 	if err != nil {
 		return nil, err
@@ -79,7 +86,40 @@ func NewACL(requirepass string, users []string, opts acl.Options) (*acl.Table, e
 	if err := t.Load(defs); err != nil {
 		return nil, err
 	}
+	if aclfile != "" {
+		if err := loadACLFile(t, aclfile); err != nil {
+			return nil, &acl.LoadError{Lines: []string{"Aborting Redis startup because of ACL errors: " + err.Error()}}
+		}
+	}
 	return t, nil
+}
+
+// loadACLFile reads and applies an aclfile (ACL LOAD, start-up); it
+// returns the users that were dropped.
+func loadACLFile(t *acl.Table, path string) error {
+	_, err := reloadACLFile(t, path)
+	return err
+}
+
+func reloadACLFile(t *acl.Table, path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("Error loading ACLs, opening file '%s': %s", path, strerror(err))
+	}
+	return t.LoadFile(path, data)
+}
+
+// strerror is C's text for the errno behind err ("No such file or
+// directory"), which redis puts in its messages.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		msg := errno.Error()
+		if msg != "" {
+			return strings.ToUpper(msg[:1]) + msg[1:]
+		}
+	}
+	return err.Error()
 }
 
 // attachACL links every command and subcommand we serve to its catalog

@@ -3,11 +3,13 @@ package respserver
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qsentinel/qsentinel/acl"
+	"github.com/qsentinel/qsentinel/atomicfile"
 )
 
 // checkACL runs the permission check redis runs after authentication and
@@ -60,8 +62,8 @@ func aclSubcommands() map[string]subcommand {
 			c.w.statusLines(splitLines(helpACL))
 			return false
 		}},
-		"load":    {arity: 2, run: aclNoFile},
-		"save":    {arity: 2, run: aclNoFile},
+		"load":    {arity: 2, run: aclLoad},
+		"save":    {arity: 2, run: aclSave},
 		"setuser": {arity: -3, run: aclSetuser},
 		"deluser": {arity: -3, run: aclDeluser},
 		"getuser": {arity: 3, run: aclGetuser},
@@ -117,11 +119,34 @@ func aclGenpass(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-// aclNoFile: redis-sentinel reads users from its config file only (an
-// aclfile is refused at start), so ACL LOAD and SAVE answer as redis does
-// without an aclfile.
-func aclNoFile(s *Server, c *client, args [][]byte) bool {
-	return s.reject(c, "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.")
+const noACLFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+
+// aclLoad replaces the users with the aclfile's. Like redis, every client
+// logged in as a user other than default is disconnected, the one that
+// ran ACL LOAD after its reply.
+func aclLoad(s *Server, c *client, args [][]byte) bool {
+	if s.cfg.ACLFile == "" {
+		return s.reject(c, noACLFile)
+	}
+	dropped, err := reloadACLFile(s.acl, s.cfg.ACLFile)
+	if err != nil {
+		return s.reject(c, "ERR "+err.Error())
+	}
+	c.w.ok()
+	return s.disconnectUsers(c, dropped)
+}
+
+// aclSave writes the users to the aclfile, atomically.
+func aclSave(s *Server, c *client, args [][]byte) bool {
+	if s.cfg.ACLFile == "" {
+		return s.reject(c, noACLFile)
+	}
+	if err := atomicfile.Write(s.cfg.ACLFile, s.acl.Save(), 0o644); err != nil {
+		s.logger.Warn("Renaming ACL file for ACL SAVE: " + err.Error())
+		return s.reject(c, "ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+	}
+	c.w.ok()
+	return false
 }
 
 func aclSetuser(s *Server, c *client, args [][]byte) bool {
@@ -168,22 +193,24 @@ func aclDeluser(s *Server, c *client, args [][]byte) bool {
 		return s.reject(c, "ERR "+err.Error())
 	}
 	c.w.integer(int64(len(gone)))
-	// ACLFreeUserAndKillClients: clients logged in as a deleted user are
-	// disconnected; the one that ran DELUSER gets its reply first.
-	self := false
+	return s.disconnectUsers(c, gone)
+}
+
+// disconnectUsers is ACLFreeUserAndKillClients for each user in names:
+// their clients are disconnected; c, the client running the command,
+// after its reply (the returned value).
+func (s *Server) disconnectUsers(c *client, names []string) (self bool) {
 	for _, cl := range s.clientList() {
 		cl.mu.Lock()
 		u := cl.user
 		cl.mu.Unlock()
-		for _, g := range gone {
-			if u != g {
-				continue
-			}
-			if cl == c {
-				self = true
-			} else {
-				cl.close()
-			}
+		if !slices.Contains(names, u) {
+			continue
+		}
+		if cl == c {
+			self = true
+		} else {
+			cl.close()
 		}
 	}
 	return self

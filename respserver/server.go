@@ -70,6 +70,9 @@ type Config struct {
 	// one from RequirePass, Users and ACLOptions.
 	ACL        *acl.Table
 	ACLOptions acl.Options
+	// ACLFile is redis's aclfile: where ACL LOAD reads and ACL SAVE
+	// writes the users ("" when users live in the config file).
+	ACLFile string
 	ConfigFile string // for INFO
 	Executable string // for INFO
 	Limits     Limits // zero value means DefaultLimits
@@ -141,7 +144,7 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 		started:  time.Now(),
 	}
 	if s.acl == nil {
-		s.acl, s.setupErr = NewACL(cfg.RequirePass, cfg.Users, cfg.ACLOptions)
+		s.acl, s.setupErr = NewACL(cfg.RequirePass, cfg.Users, cfg.ACLFile, cfg.ACLOptions)
 	}
 	if s.setupErr == nil {
 		s.setupErr = attachACL(s.cmdTable, s.acl.Catalog())

@@ -27,17 +27,13 @@ func (p *parser) checkUser(args []string) string {
 }
 
 // aclDirective handles the ACL settings of redis.conf that a sentinel
-// uses. An aclfile is refused: users live in this file, where the config
-// rewrite keeps them, and a second source of users could not be kept in
-// step with ACL SETUSER.
+// uses. An aclfile is read when the users load (respserver.NewACL), after
+// the whole config, as redis does.
 func (p *parser) aclDirective(name, value string) string {
 	s := &p.f.Server
 	switch name {
 	case "aclfile":
-		if value == "" {
-			return ""
-		}
-		return "aclfile is not supported by this sentinel: declare the users with 'user' lines in the sentinel config file"
+		s.ACLFile = value
 	case "acl-pubsub-default":
 		switch lowerASCII(value) {
 		case "allchannels":

@@ -24,7 +24,6 @@ func TestACLDirectives(t *testing.T) {
 		{"acl-pubsub-default allchannels\nuser u on &x\n", 2, "Error in user declaration 'u': Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"},
 		{"acl-pubsub-default bogus\n", 1, "argument(s) must be one of the following: allchannels, resetchannels"},
 		{"acllog-max-len x\n", 1, "argument couldn't be parsed into an integer"},
-		{"aclfile /etc/users.acl\n", 1, "aclfile is not supported by this sentinel: declare the users with 'user' lines in the sentinel config file"},
 	} {
 		_, err := Parse("t.conf", []byte(tc.conf+head))
 		var ce *ConfigError
@@ -32,11 +31,11 @@ func TestACLDirectives(t *testing.T) {
 			t.Errorf("%q: got %v, want line %d %q", tc.conf, err, tc.line, tc.reason)
 		}
 	}
-	f, err := Parse("t.conf", []byte("user u on +get\nacl-pubsub-default ALLCHANNELS\nacllog-max-len 5\naclfile \"\"\n"+head))
+	f, err := Parse("t.conf", []byte("user u on +get\nacl-pubsub-default ALLCHANNELS\nacllog-max-len 5\naclfile users.acl\n"+head))
 	if err != nil {
 		t.Fatalf("unknown commands are found when users load, not while parsing: %v", err)
 	}
-	if !f.Server.ACLPubsubAll || f.Server.ACLLogMaxLen != 5 {
+	if !f.Server.ACLPubsubAll || f.Server.ACLLogMaxLen != 5 || f.Server.ACLFile != "users.acl" {
 		t.Errorf("got %+v", f.Server)
 	}
 }
@@ -48,7 +47,7 @@ func TestUserLineKeepsQuoting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := respserver.NewACL("", f.Server.Users, acl.Options{})
+	users, err := respserver.NewACL("", f.Server.Users, "", acl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

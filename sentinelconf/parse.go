@@ -37,9 +37,10 @@ type Server struct {
 	RequirePass string
 	Users       []string // each "user" directive's arguments after "user", quoted as sdsargs.Join does
 	// ACLPubsubAll is "acl-pubsub-default allchannels"; ACLLogMaxLen is
-	// acllog-max-len (128 unless set).
+	// acllog-max-len (128 unless set); ACLFile is aclfile.
 	ACLPubsubAll  bool
 	ACLLogMaxLen  int64
+	ACLFile       string
 	ProtectedMode bool
 	TLS           TLS
 }

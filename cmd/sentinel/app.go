@@ -114,7 +114,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	if aclOpts.LogMaxLen == 0 {
 		aclOpts.LogMaxLen = -1 // acllog-max-len 0: keep nothing
 	}
-	users, err := respserver.NewACL(file.Server.RequirePass, file.Server.Users, aclOpts)
+	users, err := respserver.NewACL(file.Server.RequirePass, file.Server.Users, file.Server.ACLFile, aclOpts)
 	if err != nil {
 		var le *acl.LoadError
 		if errors.As(err, &le) {
@@ -129,6 +129,10 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	}
 	if cs, ok := store.(*sentinelconf.ConfStore); ok {
 		cs.Users = users.List
+		if file.Server.ACLFile != "" {
+			// Users live in the aclfile: the rewrite drops user lines.
+			cs.Users = func() []string { return []string{} }
+		}
 	}
 	opts := sentinel.Options{
 		Store:       store,
@@ -166,6 +170,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		RequirePass:   file.Server.RequirePass,
 		Users:         file.Server.Users,
 		ACL:           users,
+		ACLFile:       file.Server.ACLFile,
 		ProtectedMode: file.Server.ProtectedMode,
 		TLS:           serverTLS,
 		TLSPort:       file.Server.TLS.Port,
