@@ -72,7 +72,7 @@ type Config struct {
 	ACLOptions acl.Options
 	// ACLFile is redis's aclfile: where ACL LOAD reads and ACL SAVE
 	// writes the users ("" when users live in the config file).
-	ACLFile string
+	ACLFile    string
 	ConfigFile string // for INFO
 	Executable string // for INFO
 	Limits     Limits // zero value means DefaultLimits
