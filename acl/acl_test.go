@@ -391,6 +391,8 @@ func TestLoadFile(t *testing.T) {
 	tab := NewTable(testCatalog(t), Options{})
 	tab.SetDefaultPassword("secret")
 	tab.SetUser("old", []string{"on", "nopass"})
+	// "user  b": the empty name between the two spaces is a user, with
+	// the rule "b".
 	_, err := tab.LoadFile("f.acl", []byte("user a on bogus +get\nuser  b\nuser a on\n"))
 	want := "f.acl:1: Syntax error. f.acl:1: Error in applying operation '+get': Unknown command or category name in ACL. f.acl:2: Syntax error. WARNING: Duplicate user 'a' found on line 3. WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
 	if err == nil || err.Error() != want {
@@ -399,7 +401,6 @@ func TestLoadFile(t *testing.T) {
 	if tab.User("old") == nil {
 		t.Fatal("a failed load changed the users")
 	}
-	// "user  b": the empty name between the two spaces is a user.
 	dropped, err := tab.LoadFile("f.acl", []byte("\r\nuser a on nopass  +ping\n"))
 	if err != nil || len(dropped) != 1 || dropped[0] != "old" {
 		t.Fatalf("got %v %v", dropped, err)
