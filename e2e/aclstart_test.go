@@ -47,7 +47,8 @@ func fatalBlock(out string) string {
 // TestACLStartupErrors: a user line redis refuses while reading the file
 // fails our start with the same FATAL CONFIG FILE ERROR block; a rule
 // naming a command the sentinel does not have fails it when the users are
-// loaded, with redis's log lines; an aclfile is refused with the reason.
+// loaded, with redis's log lines; so do an aclfile beside user lines, a
+// missing aclfile and one with errors.
 func TestACLStartupErrors(t *testing.T) {
 	real, ours := cluster.LookBinary(t, "redis-sentinel"), cluster.OurBinary(t)
 	port := cluster.MustFreePort(t)

@@ -94,13 +94,14 @@ func NewACL(requirepass string, users []string, aclfile string, opts acl.Options
 	return t, nil
 }
 
-// loadACLFile reads and applies an aclfile (ACL LOAD, start-up); it
-// returns the users that were dropped.
+// loadACLFile reads and applies an aclfile at start-up.
 func loadACLFile(t *acl.Table, path string) error {
 	_, err := reloadACLFile(t, path)
 	return err
 }
 
+// reloadACLFile reads and applies an aclfile (ACL LOAD); it returns the
+// users that were dropped, whose clients must go.
 func reloadACLFile(t *acl.Table, path string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
