@@ -199,7 +199,9 @@ var aclPubsub = [][][]string{
 	// One reply per command: channels are named one at a time (without
 	// arguments the unsubscribe order is redis's dict order), and the
 	// SUBSCRIBE of two channels, two replies when allowed, comes last.
-	{cmd("SUBSCRIBE", "news.1"), cmd("PSUBSCRIBE", "news.*"), cmd("PSUBSCRIBE", "news.x*"),
+	// In subscribed mode (RESP2) the permission check still comes first:
+	// a denied command gets NOPERM, an allowed one the context error.
+	{cmd("SUBSCRIBE", "news.1"), cmd("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"), cmd("ROLE"), cmd("PSUBSCRIBE", "news.*"), cmd("PSUBSCRIBE", "news.x*"),
 		cmd("PSUBSCRIBE", "*"), cmd("UNSUBSCRIBE", "news.1"), cmd("PUNSUBSCRIBE", "news.*"),
 		cmd("PUNSUBSCRIBE", "*"), cmd("PUNSUBSCRIBE", "news.x*"), cmd("SUBSCRIBE", "news.2", "other")},
 	{cmd("PUBLISH", "x1", "m"), cmd("PUBLISH", "__sentinel__:hello", "garbage"), cmd("PUBLISH", "news.1", "m"),
