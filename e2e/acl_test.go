@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -338,10 +339,17 @@ func TestACLLimitedCannotChangeConfig(t *testing.T) {
 		s := c.StartSentinel(impl, "s-"+impl.String(), sc)
 		conn := cluster.MustDial(t, s.Addr())
 		conn.Must(t, "AUTH", "limited", "lpass")
-		// Let the start-up rewrite happen before taking the reference.
-		time.Sleep(300 * time.Millisecond)
-		before, err := os.ReadFile(s.ConfPath)
-		if err != nil {
+		// The reference is the file after the start-up rewrite (which
+		// adds the sentinel's id).
+		var before []byte
+		if err := cluster.Poll(10*time.Second, func() error {
+			b, err := os.ReadFile(s.ConfPath)
+			if err != nil || !strings.Contains(string(b), "sentinel myid ") {
+				return fmt.Errorf("no start-up rewrite yet (%v)", err)
+			}
+			before = b
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 		for _, args := range [][]string{
