@@ -54,7 +54,7 @@ func (s *Server) logAuthFailure(c *client, cmdName []byte, user string) {
 
 func aclSubcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"whoami":  {2, aclWhoami},
+		"whoami":  {arity: 2, run: aclWhoami},
 		"users":   {arity: 2, run: aclUsers},
 		"list":    {arity: 2, run: aclList},
 		"genpass": {arity: -2, run: aclGenpass},
