@@ -383,6 +383,15 @@ func (g *group) switchToPromoted(now time.Time) {
 	g.switchMaster(p.addr, now)
 }
 
+// userFailoverSettle is how long after a SENTINEL FAILOVER another one
+// answers -INPROG even when ours has already ended. redis-sentinel's
+// forced failover cannot end before its promoted replica answers an INFO
+// at the one-second failover period (1.2 s typically), and clients that
+// send the command twice see -INPROG for that long; ours polls the
+// replica at tick rate and may be done in 100 ms, after which a second
+// command would fail straight back to the old master.
+const userFailoverSettle = 1200 * time.Millisecond
+
 // Failover is SENTINEL FAILOVER <name>: a failover without agreement.
 func (s *Sentinel) Failover(name string) error { return s.failover(name, false) }
 
@@ -394,7 +403,8 @@ func (s *Sentinel) failover(name string, coordinated bool) error {
 	var err error
 	if e := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
-		if g.master.flags&flagFailoverInProgress != 0 {
+		if g.master.flags&flagFailoverInProgress != 0 ||
+			!g.userFailoverAt.IsZero() && now.Sub(g.userFailoverAt) < userFailoverSettle {
 			err = ErrInProgress
 			return
 		}
@@ -404,6 +414,7 @@ func (s *Sentinel) failover(name string, coordinated bool) error {
 		}
 		s.logger.Warn("Executing user requested FAILOVER of '"+g.name+"'", "coordinated", coordinated)
 		g.startFailover(now)
+		g.userFailoverAt = now
 		g.master.flags |= flagForceFailover
 		g.coordinated = coordinated
 		// Go now rather than at the next tick.
