@@ -96,6 +96,8 @@ type Server struct {
 	listeners  []net.Listener
 	onShutdown func()
 
+	paused pauseState // CLIENT PAUSE
+
 	nextID   atomic.Int64
 	stats    stats
 	shutdown atomic.Bool
@@ -312,6 +314,13 @@ func (s *Server) unregister(c *client) {
 }
 
 // clientList is a stable copy of the connected clients, oldest first.
+// clientByID is the connected client with that id, or nil.
+func (s *Server) clientByID(id int64) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[id]
+}
+
 func (s *Server) clientList() []*client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
