@@ -47,8 +47,8 @@ type Backend interface {
 	Info() sentinel.InfoSummary
 	ProcessHello(payload string)
 	FlushConfig() error
-	ConfigGet(pattern string) []sentinel.Field
-	ConfigSet(param, value string) error
+	ConfigGet(patterns ...string) []sentinel.Field
+	ConfigSet(pairs ...string) error
 	DebugGet() []sentinel.Field
 	DebugSet(args []string) error
 	SimulateFailure(flags []string) error

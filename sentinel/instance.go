@@ -57,6 +57,7 @@ type instance struct {
 	masterRebootFrom time.Time
 
 	infoRefresh      time.Time
+	failoverReported string // master_failover_state from INFO ("" when absent)
 	info             string
 	roleReported     Kind
 	roleReportedTime time.Time

@@ -154,7 +154,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			g.sendInfo(ctx, i)
 		}
 	}
-	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
+	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.helloBlocked(i) {
 		g.sendHello(ctx, i)
 	}
 }
