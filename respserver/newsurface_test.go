@@ -63,8 +63,15 @@ func TestPrimaryAliases(t *testing.T) {
 		{{"SENTINEL", "PRIMARY", "nosuch"}, {"SENTINEL", "MASTER", "nosuch"}},
 		{{"SENTINEL", "IS-PRIMARY-DOWN-BY-ADDR", "127.0.0.1", "6379", "0", "*"}, {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "0", "*"}},
 		{{"SENTINEL", "IS-PRIMARY-DOWN-BY-ADDR", "127.0.0.1", "x", "0", "*"}, {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "x", "0", "*"}},
+		{{"SENTINEL", "SET", "mymaster", "primary-reboot-down-after-period", "x"}, {"SENTINEL", "SET", "mymaster", "master-reboot-down-after-period", "x"}},
+		{{"SENTINEL", "SET", "mymaster", "primary-reboot-down-after-period", "1000"}, {"SENTINEL", "SET", "mymaster", "master-reboot-down-after-period", "1000"}},
 	} {
-		if got, want := c.do(pair[0]...), c.do(pair[1]...); got != want {
+		got, want := c.do(pair[0]...), c.do(pair[1]...)
+		if strings.Contains(pair[0][1], "SET") {
+			// The option is named as given.
+			want = strings.ReplaceAll(want, "master-reboot", "primary-reboot")
+		}
+		if got != want {
 			t.Errorf("%q = %q, want %q as for %q", pair[0], got, want, pair[1])
 		}
 	}

@@ -401,7 +401,8 @@ func (s *Sentinel) Set(name string, args []string) error {
 				rc = append(rc, RenamedCommand{oldName, newName})
 			}
 			g.cfg.RenameCommands = rc
-		case lo == "master-reboot-down-after-period" && more > 0:
+		case (lo == "master-reboot-down-after-period" || lo == "primary-reboot-down-after-period") && more > 0:
+			// primary-... is Valkey 8's name.
 			j++
 			n, err := strconv.ParseInt(args[j], 10, 64)
 			if err != nil || n < 0 {

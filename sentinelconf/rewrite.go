@@ -99,8 +99,13 @@ func Rewrite(old []string, cfg *sentinel.Config) []byte {
 		opt := strings.ToLower(args[0])
 		if opt == "sentinel" && len(args) > 1 {
 			sub := strings.ToLower(args[1])
-			if sub == "known-slave" {
+			switch sub {
+			case "known-slave":
 				sub = "known-replica"
+			case "primary-reboot-down-after-period":
+				// Valkey 8's name: the line we write (7.0's name)
+				// takes its place.
+				sub = "master-reboot-down-after-period"
 			}
 			opt += " " + sub
 		}
