@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,33 @@ func TestClientReplyDifferential(t *testing.T) {
 	want, got := pipelineRaw(t, real.Addr(), script), pipelineRaw(t, ours.Addr(), script)
 	if want != got {
 		t.Errorf("raw replies differ\nredis-sentinel: %q\nours:           %q", want, got)
+	}
+	// Pub/sub messages still reach a silenced subscriber.
+	port := strconv.Itoa(cluster.MustFreePort(t))
+	var msgs [2]string
+	for k, s := range []*cluster.Sentinel{real, ours} {
+		sub := cluster.MustDial(t, s.Addr())
+		for _, c := range [][]string{{"CLIENT", "REPLY", "OFF"}, {"PSUBSCRIBE", "+monitor"}, {"PING", "silenced"}} {
+			if err := sub.Send(c...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, raw, err := sub.ReadRaw(5 * time.Second); err != nil || !strings.Contains(string(raw), "psubscribe") {
+			t.Fatalf("%s: subscribe confirmation %q %v", s.Impl, raw, err)
+		}
+		admin := cluster.MustDial(t, s.Addr())
+		admin.Must(t, "SENTINEL", "MONITOR", "silenced", "127.0.0.1", port, "1")
+		_, raw, err := sub.ReadRaw(5 * time.Second)
+		if err != nil {
+			t.Fatalf("%s: no +monitor message: %v", s.Impl, err)
+		}
+		msgs[k] = string(raw)
+		admin.Must(t, "SENTINEL", "REMOVE", "silenced")
+		admin.Close()
+		sub.Close()
+	}
+	if msgs[0] != msgs[1] {
+		t.Errorf("message to a silenced subscriber\nredis-sentinel: %q\nours:           %q", msgs[0], msgs[1])
 	}
 }
 
@@ -256,4 +284,39 @@ func TestClientPauseDifferential(t *testing.T) {
 		t.Errorf("pause behaviour differs (- redis-sentinel, + ours):\n%s", d)
 	}
 	t.Logf("redis-sentinel:\n%s", strings.Join(want, "\n"))
+}
+
+// TestPausedSilencedSubscriberGetsMessages: a RESP3 subscriber whose
+// PUBLISH waits behind CLIENT PAUSE WRITE, with replies off, still gets
+// the messages published meanwhile, as from redis-sentinel 7.0.
+func TestPausedSilencedSubscriberGetsMessages(t *testing.T) {
+	real, ours := bareSentinels(t)
+	port := strconv.Itoa(cluster.MustFreePort(t))
+	var got [2]string
+	for k, s := range []*cluster.Sentinel{real, ours} {
+		sub := cluster.MustDial(t, s.Addr())
+		sub.Must(t, "HELLO", "3")
+		sub.Must(t, "PSUBSCRIBE", "+monitor")
+		admin := cluster.MustDial(t, s.Addr())
+		admin.Must(t, "CLIENT", "PAUSE", "1500", "WRITE")
+		for _, c := range [][]string{{"CLIENT", "REPLY", "OFF"}, {"PUBLISH", "x", "y"}} {
+			if err := sub.Send(c...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(200 * time.Millisecond) // PUBLISH is held now
+		admin.Must(t, "SENTINEL", "MONITOR", "held", "127.0.0.1", port, "1")
+		_, raw, err := sub.ReadRaw(time.Second)
+		if err != nil {
+			t.Errorf("%s: no message while held: %v", s.Impl, err)
+		}
+		got[k] = string(raw)
+		admin.Must(t, "CLIENT", "UNPAUSE")
+		admin.Must(t, "SENTINEL", "REMOVE", "held")
+		admin.Close()
+		sub.Close()
+	}
+	if got[0] != got[1] {
+		t.Errorf("redis-sentinel: %q\nours:           %q", got[0], got[1])
+	}
 }

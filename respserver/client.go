@@ -232,7 +232,9 @@ func (c *client) flushLocked() bool {
 		c.writeDeadline = now.Add(2 * wt)
 		c.conn.SetWriteDeadline(c.writeDeadline)
 	}
-	if err := c.w.w.Flush(); err != nil {
+	// out, not w.w: while CLIENT REPLY silences a command, w.w is the
+	// sink, but what is queued for the socket must still go.
+	if err := c.out.Flush(); err != nil {
 		c.closed = true
 		return false
 	}
@@ -283,19 +285,21 @@ func (c *client) pumpEvents() {
 			}
 			c.mu.Unlock()
 			c.wmu.Lock()
-			if inChannel {
-				c.w.push(3)
-				c.w.bulk("message")
-				c.w.bulk(ev[0])
-				c.w.bulk(ev[1])
-			}
-			for _, p := range pats {
-				c.w.push(4)
-				c.w.bulk("pmessage")
-				c.w.bulk(p)
-				c.w.bulk(ev[0])
-				c.w.bulk(ev[1])
-			}
+			c.pushing(func() {
+				if inChannel {
+					c.w.push(3)
+					c.w.bulk("message")
+					c.w.bulk(ev[0])
+					c.w.bulk(ev[1])
+				}
+				for _, p := range pats {
+					c.w.push(4)
+					c.w.bulk("pmessage")
+					c.w.bulk(p)
+					c.w.bulk(ev[0])
+					c.w.bulk(ev[1])
+				}
+			})
 			ok := c.flushLocked()
 			c.wmu.Unlock()
 			if !ok {
