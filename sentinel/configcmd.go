@@ -120,6 +120,7 @@ func (s *Sentinel) ConfigSet(args ...string) error {
 		case "loglevel":
 			lvl, _ := logLevelByName(p.value)
 			s.opts.LogLevel.Set(lvl)
+			s.cfg.LogLevel = strings.ToLower(p.value)
 		}
 	}
 	s.cfgMu.Unlock()

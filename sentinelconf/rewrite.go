@@ -114,6 +114,11 @@ func Rewrite(old []string, cfg *sentinel.Config) []byte {
 	}
 
 	st.rewrite("port", "port "+strconv.Itoa(cfg.Port), cfg.Port != defaultSentinelPort)
+	if cfg.LogLevel != "" {
+		// Changed by SENTINEL CONFIG SET: as redis's rewrite of an enum,
+		// the line is written unless it would say the default.
+		st.rewrite("loglevel", "loglevel "+cfg.LogLevel, cfg.LogLevel != "notice")
+	}
 	sentinelLines(st, cfg)
 	for _, opt := range []string{
 		"sentinel myid", "sentinel monitor", "sentinel down-after-milliseconds",

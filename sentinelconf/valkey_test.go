@@ -37,3 +37,33 @@ func TestValkeyPrimaryRebootDirective(t *testing.T) {
 		t.Errorf("rewritten config:\n%s", out)
 	}
 }
+
+// TestRewriteLogLevel: a loglevel set by SENTINEL CONFIG SET is written
+// as redis 7.2 writes it: in place of the file's line, or appended unless
+// it is the default.
+func TestRewriteLogLevel(t *testing.T) {
+	for _, tc := range []struct{ file, level, want, notWant string }{
+		{"port 26390\nloglevel notice\n", "warning", "port 26390\nloglevel warning\n", ""},
+		{"port 26390\n", "debug", "\nloglevel debug\n", ""},
+		{"port 26390\n", "notice", "port 26390\n", "loglevel"},
+		{"port 26390\nloglevel verbose\n", "", "loglevel verbose\n", ""},
+	} {
+		f, err := Parse("l.conf", []byte(tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "sentinel.conf")
+		if err := os.WriteFile(path, []byte(tc.file), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		cfg := f.Sentinel
+		cfg.LogLevel = tc.level
+		if err := (&ConfStore{Path: path}).Save(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		if out := string(b); !strings.Contains(out, tc.want) || tc.notWant != "" && strings.Contains(out, tc.notWant) {
+			t.Errorf("file %q with loglevel %q rewritten as:\n%s", tc.file, tc.level, out)
+		}
+	}
+}
