@@ -40,6 +40,10 @@ func TestCoordinatedFailoverIsElected(t *testing.T) {
 	}
 	expect("OK", "SENTINEL", "FAILOVER", "mymaster", "COORDINATED")
 	expect("INPROG Failover already in progress", "SENTINEL", "FAILOVER", "mymaster", "COORDINATED")
+	if v, err := conn.Do("SENTINEL", "MASTER", "mymaster"); err != nil || v.KV()["flags"] != "s_down,master,failover_in_progress,coordinated_failover" &&
+		v.KV()["flags"] != "master,failover_in_progress,coordinated_failover" {
+		t.Errorf("flags during a coordinated failover: %q %v", v.KV()["flags"], err)
+	}
 	g.waitSwitched(t, "mymaster", replica.Addr(), 20*time.Second)
 	cluster.WaitReplicaOf(t, master, replica, 20*time.Second)
 	var seen []string

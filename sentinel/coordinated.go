@@ -37,6 +37,7 @@ func (s *Sentinel) Switchover(name string) error {
 		g.startFailover(now)
 		g.userFailoverAt = now
 		g.coordinated = true
+		m.flags |= flagCoordFailover
 		if g.ctx != nil {
 			g.askPeers(g.ctx, now, s.timing(), true)
 			g.failoverStep(g.ctx, now, s.timing())

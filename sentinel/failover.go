@@ -94,7 +94,7 @@ const (
 
 // abortFailover is sentinelAbortFailover.
 func (g *group) abortFailover(now time.Time) {
-	g.master.flags &^= flagFailoverInProgress | flagForceFailover
+	g.master.flags &^= flagFailoverInProgress | flagForceFailover | flagCoordFailover
 	g.coordinated = false
 	g.failoverState = FailoverNone
 	g.failoverStateSince = now
