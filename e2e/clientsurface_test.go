@@ -194,6 +194,7 @@ func TestClientSubcommandsDifferential(t *testing.T) {
 		[]string{"CLIENT", "LIST", "TYPE", "normal", "ID", "1"}, []string{"CLIENT", "LIST", "ID", "$ID"},
 		[]string{"CLIENT", "LIST", "foo"}, []string{"CLIENT", "LIST", "TYPE", "pubsub"},
 		[]string{"HELLO", "3"}, []string{"CLIENT", "TRACKINGINFO"}, []string{"CLIENT", "INFO"},
+		[]string{"CLIENT", "LIST", "TYPE", "pubsub"}, []string{"CLIENT", "LIST", "ID", "$ID"},
 		[]string{"CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "q"}, []string{"CLIENT", "TRACKINGINFO"},
 	)
 }
