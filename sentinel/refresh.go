@@ -178,12 +178,18 @@ func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
 	if addr.Host != "" {
 		host, port = addr.Host, itoa(int64(addr.Port))
 	}
-	g.sendTx(ctx, i, [][]any{
+	var abort [][]any
+	if i.failoverReported != "" && i.failoverReported != "no-failover" {
+		// As Valkey does: a FAILOVER of the instance's own (maybe
+		// stuck) would make SLAVEOF fail.
+		abort = [][]any{{g.mapCommand(i, "FAILOVER"), "ABORT"}}
+	}
+	g.sendTx(ctx, i, append(abort, [][]any{
 		{g.mapCommand(i, "SLAVEOF"), host, port},
 		{g.mapCommand(i, "CONFIG"), "REWRITE"},
 		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "normal"},
 		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "pubsub"},
-	})
+	}...))
 	return true
 }
 
