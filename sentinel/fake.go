@@ -29,9 +29,9 @@ type FakeRedis struct {
 	Down     bool // refuses connections
 	// FailoverState is reported as master_failover_state when set.
 	FailoverState string
-	Commands []string
-	subs     map[int]func(string)
-	nextSub  int
+	Commands      []string
+	subs          map[int]func(string)
+	nextSub       int
 }
 
 // Add creates an instance at addr.
