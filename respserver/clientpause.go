@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,6 +13,9 @@ import (
 // replicate (WRITE), wait before they run, as in redis 7.0. The monitor
 // itself keeps running; only client commands wait.
 type pauseState struct {
+	// active is true from a pause until it is seen over: every command
+	// looks at it, and most never find it set.
+	active  atomic.Bool
 	mu      sync.Mutex
 	all     bool
 	end     time.Time     // zero: not paused
@@ -37,6 +41,7 @@ func (p *pauseState) pause(end time.Time, all bool) {
 		p.end = end
 	}
 	p.all = p.all || all
+	p.active.Store(true)
 	p.notifyLocked()
 }
 
@@ -44,11 +49,15 @@ func (p *pauseState) unpause() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.end, p.all = time.Time{}, false
+	p.active.Store(false)
 	p.notifyLocked()
 }
 
 // holds says whether a command must wait now, and until when at most.
 func (p *pauseState) holds(publish bool) (bool, time.Time, <-chan struct{}) {
+	if !p.active.Load() {
+		return false, time.Time{}, nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.end.IsZero() {
@@ -56,6 +65,7 @@ func (p *pauseState) holds(publish bool) (bool, time.Time, <-chan struct{}) {
 	}
 	if !time.Now().Before(p.end) {
 		p.end, p.all = time.Time{}, false
+		p.active.Store(false)
 		return false, time.Time{}, nil
 	}
 	if !p.all && !publish {

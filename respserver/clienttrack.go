@@ -2,6 +2,7 @@ package respserver
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func clientTracking(s *Server, c *client, args [][]byte) bool {
 				prefixes = []string{""}
 			}
 			for _, p := range prefixes {
-				if !containsString(t.prefixes, p) {
+				if !slices.Contains(t.prefixes, p) {
 					t.prefixes = append(t.prefixes, p)
 				}
 			}
@@ -119,15 +120,6 @@ func prefixCollision(have, add []string) string {
 		}
 	}
 	return ""
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // clientCaching is CLIENT CACHING YES|NO.
