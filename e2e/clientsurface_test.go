@@ -227,6 +227,7 @@ func pauseOutcome(t *testing.T, s *cluster.Sentinel) []string {
 	defer a.Close()
 	defer b.Close()
 	var out []string
+	bid := b.Must(t, "CLIENT", "ID").Text()
 	timed := func(what string, args ...string) {
 		start := time.Now()
 		v, err := b.Do(args...)
@@ -265,6 +266,10 @@ func pauseOutcome(t *testing.T, s *cluster.Sentinel) []string {
 	}
 	out = append(out, "pipelined before held: "+v.String())
 	time.Sleep(300 * time.Millisecond)
+	// The held client as CLIENT LIST shows it.
+	lv := a.Must(t, "CLIENT", "LIST", "ID", bid)
+	out = append(out, "held client listed as: "+regexp.MustCompile(`flags=\S+|cmd=\S+`).FindAllString(lv.Text(), -1)[0]+" "+
+		regexp.MustCompile(`cmd=\S+`).FindString(lv.Text()))
 	start := time.Now()
 	a.Must(t, "CLIENT", "UNPAUSE")
 	v, err = b.Read()
