@@ -137,6 +137,11 @@ func attachACL(table map[string]*command, cat *acl.Catalog) error {
 		}
 		for sub := range cmd.subs {
 			sa := cmd.acl.Sub(sub)
+			if sa == nil && name == "sentinel" && valkeyAliases[sub] != "" {
+				// An alias is the same subcommand: the rules that allow
+				// or deny the 7.0 name apply to it.
+				sa = cmd.acl.Sub(valkeyAliases[sub])
+			}
 			if sa == nil {
 				return fmt.Errorf("acl: subcommand %s|%s is not in redis-sentinel's table", name, sub)
 			}
@@ -144,4 +149,13 @@ func attachACL(table map[string]*command, cat *acl.Catalog) error {
 		}
 	}
 	return nil
+}
+
+// valkeyAliases are Valkey 8's names of SENTINEL subcommands that
+// redis-sentinel 7.0's table knows by their old names.
+var valkeyAliases = map[string]string{
+	"primaries":                "masters",
+	"primary":                  "master",
+	"get-primary-addr-by-name": "get-master-addr-by-name",
+	"is-primary-down-by-addr":  "is-master-down-by-addr",
 }

@@ -41,41 +41,39 @@ func cmdHello(s *Server, c *client, args [][]byte) bool {
 		}
 		ver = int(v)
 	}
-	var userName, pass, clientName string
-	var hasAuth, hasName bool
+	// Options act in the order given, as in redis 7.0: AUTH authenticates
+	// (or fails) at once and SETNAME names the client at once, before the
+	// NOAUTH check, so a bad name is reported even to a client that is
+	// not authenticated.
 	for j := 2; j < len(args); j++ {
 		more := len(args) - 1 - j
 		opt := strings.ToLower(string(args[j]))
 		switch {
 		case opt == "auth" && more >= 2:
-			userName, pass, hasAuth = string(args[j+1]), string(args[j+2]), true
+			userName := string(args[j+1])
+			if !s.acl.Authenticate(userName, string(args[j+2])) {
+				s.logAuthFailure(c, args[0], userName)
+				return s.reject(c, wrongPass)
+			}
+			c.mu.Lock()
+			c.authed, c.user = true, userName
+			c.mu.Unlock()
 			j += 2
 		case opt == "setname" && more >= 1:
-			clientName, hasName = string(args[j+1]), true
+			if msg := validClientName(string(args[j+1])); msg != "" {
+				return s.reject(c, msg)
+			}
+			c.mu.Lock()
+			c.name = string(args[j+1])
+			c.mu.Unlock()
 			j++
 		default:
 			return s.reject(c, fmt.Sprintf("ERR Syntax error in HELLO option '%s'", sanitize(string(args[j]))))
 		}
 	}
-	if hasAuth {
-		if !s.acl.Authenticate(userName, pass) {
-			s.logAuthFailure(c, args[0], userName)
-			return s.reject(c, wrongPass)
-		}
-		c.mu.Lock()
-		c.authed, c.user = true, userName
-		c.mu.Unlock()
-	}
 	if !c.isAuthed() {
-		return s.reject(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
-	}
-	if hasName {
-		if msg := validClientName(clientName); msg != "" {
-			return s.reject(c, msg)
-		}
-		c.mu.Lock()
-		c.name = clientName
-		c.mu.Unlock()
+		// redis 7.0's text; 7.2 says "HELLO <proto> AUTH".
+		return s.reject(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	if ver != 0 {
 		c.w.proto = ver

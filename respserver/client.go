@@ -1,6 +1,7 @@
 package respserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -30,6 +31,13 @@ type client struct {
 
 	lower []byte // scratch for execute (the client's own goroutine)
 
+	// CLIENT REPLY state, under wmu (redis's CLIENT_REPLY_OFF, _SKIP and
+	// _SKIP_NEXT flags). While replies are silenced, w writes into sink
+	// and out is the socket's writer; pub/sub pushes always go to out.
+	replyOff, replySkip, replySkipNext bool
+	caching                            bool // CLIENT CACHING YES|NO given for the next command
+	out, sink                          *redcon.Writer
+
 	// Read and written by the client's own goroutine, read by CLIENT LIST
 	// from others: guarded by mu.
 	mu       sync.Mutex
@@ -40,6 +48,9 @@ type client struct {
 	lastTime time.Time
 	channels []string
 	patterns []string
+	track    tracking // CLIENT TRACKING state
+	noEvict  bool     // CLIENT NO-EVICT (shown in CLIENT LIST; nothing is evicted here)
+	blocked  bool     // waiting for CLIENT PAUSE to end
 
 	subscribed atomic.Bool
 	resp       atomic.Int32 // protocol version, for CLIENT LIST from other clients
@@ -65,7 +76,8 @@ func (s *Server) newClient(nc net.Conn) *client {
 		lastCmd:  "NULL",
 		kill:     make(chan struct{}),
 	}
-	c.w = writer{w: redcon.NewWriter(countingWriter{nc, &s.stats.netOut}), proto: 2}
+	c.out = redcon.NewWriter(countingWriter{nc, &s.stats.netOut})
+	c.w = writer{w: c.out, proto: 2}
 	c.authed = s.defaultOpen()
 	c.resp.Store(2)
 	return c
@@ -137,7 +149,7 @@ func (c *client) serve(ctx context.Context) {
 			continue
 		}
 		c.wmu.Lock()
-		quit := c.srv.execute(c, args)
+		quit := c.executeSilenceable(args)
 		pending = true
 		if quit {
 			c.flushLocked()
@@ -146,6 +158,42 @@ func (c *client) serve(ctx context.Context) {
 		}
 		c.wmu.Unlock()
 	}
+}
+
+// executeSilenceable runs one request under wmu, dropping its reply while
+// CLIENT REPLY OFF or SKIP says so, and then moves the SKIP state on as
+// redis's resetClient does: SKIP silences exactly the next command.
+func (c *client) executeSilenceable(args [][]byte) bool {
+	if c.replyOff || c.replySkip {
+		if c.sink == nil {
+			c.sink = redcon.NewWriter(io.Discard)
+		}
+		c.w.w = c.sink
+	}
+	quit := c.srv.execute(c, args)
+	if !bytes.EqualFold(args[0], []byte("client")) {
+		// CLIENT CACHING lasts until a command other than CLIENT runs.
+		c.caching = false
+	}
+	if c.w.w == c.sink {
+		c.sink.SetBuffer(nil)
+	}
+	c.w.w = c.out
+	c.replySkip = false
+	if c.replySkipNext {
+		c.replySkip, c.replySkipNext = true, false
+	}
+	return quit
+}
+
+// pushing runs fn with replies going to the socket even while CLIENT
+// REPLY silences them: redis 7.0 delivers pub/sub pushes (messages and
+// subscribe confirmations) regardless (CLIENT_PUSHING).
+func (c *client) pushing(fn func()) {
+	saved := c.w.w
+	c.w.w = c.out
+	fn()
+	c.w.w = saved
 }
 
 // errClientGone ends a client whose replies could not be written.
@@ -184,7 +232,9 @@ func (c *client) flushLocked() bool {
 		c.writeDeadline = now.Add(2 * wt)
 		c.conn.SetWriteDeadline(c.writeDeadline)
 	}
-	if err := c.w.w.Flush(); err != nil {
+	// out, not w.w: while CLIENT REPLY silences a command, w.w is the
+	// sink, but what is queued for the socket must still go.
+	if err := c.out.Flush(); err != nil {
 		c.closed = true
 		return false
 	}
@@ -235,19 +285,21 @@ func (c *client) pumpEvents() {
 			}
 			c.mu.Unlock()
 			c.wmu.Lock()
-			if inChannel {
-				c.w.push(3)
-				c.w.bulk("message")
-				c.w.bulk(ev[0])
-				c.w.bulk(ev[1])
-			}
-			for _, p := range pats {
-				c.w.push(4)
-				c.w.bulk("pmessage")
-				c.w.bulk(p)
-				c.w.bulk(ev[0])
-				c.w.bulk(ev[1])
-			}
+			c.pushing(func() {
+				if inChannel {
+					c.w.push(3)
+					c.w.bulk("message")
+					c.w.bulk(ev[0])
+					c.w.bulk(ev[1])
+				}
+				for _, p := range pats {
+					c.w.push(4)
+					c.w.bulk("pmessage")
+					c.w.bulk(p)
+					c.w.bulk(ev[0])
+					c.w.bulk(ev[1])
+				}
+			})
 			ok := c.flushLocked()
 			c.wmu.Unlock()
 			if !ok {

@@ -36,7 +36,7 @@ func clientSubcommands() map[string]subcommand {
 			return false
 		}},
 		"info": {2, func(s *Server, c *client, args [][]byte) bool {
-			c.w.bulk(s.describeClient(c))
+			c.w.verbatim(s.describeClient(c))
 			return false
 		}},
 		"list": {-2, clientList},
@@ -45,54 +45,73 @@ func clientSubcommands() map[string]subcommand {
 			c.w.statusLines(splitLines(helpClient))
 			return false
 		}},
-		"reply": {3, func(s *Server, c *client, args [][]byte) bool {
-			switch strings.ToLower(string(args[2])) {
-			case "on":
-				c.w.ok()
-			case "off", "skip":
-				// Replies are always sent; the flag exists for bulk loaders,
-				// never for sentinel clients.
-				c.w.ok()
-			default:
-				return s.reject(c, "ERR syntax error")
-			}
-			return false
-		}},
-		"no-evict": {3, clientOnOff},
-		"getredir": {2, func(s *Server, c *client, args [][]byte) bool {
-			c.w.integer(-1)
-			return false
-		}},
-		"trackinginfo": {2, func(s *Server, c *client, args [][]byte) bool {
-			c.w.mapLen(3)
-			c.w.bulk("flags")
-			c.w.setLen(1)
-			c.w.bulk("off")
-			c.w.bulk("redirect")
-			c.w.integer(-1)
-			c.w.bulk("prefixes")
-			c.w.array(0)
-			return false
-		}},
-		"pause":    {-3, clientUnsupported},
-		"unpause":  {2, func(s *Server, c *client, args [][]byte) bool { c.w.ok(); return false }},
-		"unblock":  {-3, func(s *Server, c *client, args [][]byte) bool { c.w.integer(0); return false }},
-		"tracking": {-3, clientUnsupported},
-		"caching":  {3, clientUnsupported},
+		"reply":        {3, clientReply},
+		"no-evict":     {3, clientNoEvict},
+		"getredir":     {2, clientGetRedir},
+		"trackinginfo": {2, clientTrackingInfo},
+		"pause":        {-3, clientPause},
+		"unpause":      {2, clientUnpause},
+		"unblock":      {-3, clientUnblock},
+		"tracking":     {-3, clientTracking},
+		"caching":      {3, clientCaching},
 	}
 }
 
-func clientOnOff(s *Server, c *client, args [][]byte) bool {
+// clientUnblock is CLIENT UNBLOCK id [TIMEOUT|ERROR]. Nothing blocks in a
+// sentinel (a command held by CLIENT PAUSE is not unblockable), so it
+// answers 0 once the arguments are valid, checked in redis 7.0's order.
+func clientUnblock(s *Server, c *client, args [][]byte) bool {
+	if len(args) > 4 {
+		return s.reject(c, subcommandSyntax(args))
+	}
+	if len(args) == 4 {
+		switch strings.ToLower(string(args[3])) {
+		case "timeout", "error":
+		default:
+			return s.reject(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		}
+	}
+	if _, err := strconv.ParseInt(string(args[2]), 10, 64); err != nil {
+		return s.reject(c, "ERR value is not an integer or out of range")
+	}
+	c.w.integer(0)
+	return false
+}
+
+func clientNoEvict(s *Server, c *client, args [][]byte) bool {
+	var on bool
 	switch strings.ToLower(string(args[2])) {
-	case "on", "off":
-		c.w.ok()
-		return false
+	case "on":
+		on = true
+	case "off":
+	default:
+		return s.reject(c, "ERR syntax error")
 	}
-	return s.reject(c, "ERR syntax error")
+	c.mu.Lock()
+	c.noEvict = on
+	c.mu.Unlock()
+	c.w.ok()
+	return false
 }
 
-func clientUnsupported(s *Server, c *client, args [][]byte) bool {
-	return s.reject(c, fmt.Sprintf("ERR CLIENT %s is not supported by this sentinel", strings.ToUpper(string(args[1]))))
+// clientReply is CLIENT REPLY ON|OFF|SKIP as redis 7.0 keeps it: OFF
+// and SKIP answer nothing, SKIP is ignored while OFF, ON answers OK.
+func clientReply(s *Server, c *client, args [][]byte) bool {
+	switch strings.ToLower(string(args[2])) {
+	case "on":
+		c.replyOff, c.replySkip, c.replySkipNext = false, false, false
+		c.w.w = c.out
+		c.w.ok()
+	case "off":
+		c.replyOff = true
+	case "skip":
+		if !c.replyOff {
+			c.replySkipNext = true
+		}
+	default:
+		return s.reject(c, "ERR syntax error")
+	}
+	return false
 }
 
 // validClientName is redis's rule: printable ASCII without spaces.
@@ -110,55 +129,82 @@ func validClientName(n string) string {
 func (s *Server) describeClient(c *client) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	flags := "N"
+	// redis 7.0's flag letters in its order; those that cannot happen in
+	// a sentinel (replication, MULTI, unix sockets) are left out.
+	var fl []byte
 	if len(c.channels)+len(c.patterns) > 0 {
-		flags = "P"
+		fl = append(fl, 'P')
+	}
+	if c.blocked {
+		fl = append(fl, 'b')
+	}
+	if c.track.on {
+		fl = append(fl, 't')
+	}
+	if c.track.bcast {
+		fl = append(fl, 'B')
+	}
+	if c.noEvict {
+		fl = append(fl, 'e')
+	}
+	flags := "N"
+	if len(fl) > 0 {
+		flags = string(fl)
+	}
+	redir := int64(-1)
+	if c.track.on {
+		redir = c.track.redirect
 	}
 	now := time.Now()
 	laddr := c.conn.LocalAddr().String()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=%d resp=%d\n",
 		c.id, c.conn.RemoteAddr().String(), laddr, c.id+7, c.name,
 		int(now.Sub(c.created).Seconds()), int(now.Sub(c.lastTime).Seconds()), flags,
-		len(c.channels), len(c.patterns), c.lastCmd, c.user, c.resp.Load())
+		len(c.channels), len(c.patterns), c.lastCmd, c.user, redir, c.resp.Load())
 }
 
+// clientList is CLIENT LIST [TYPE type | ID id...], parsed as redis 7.0
+// does: TYPE only as the sole option, IDs any integers (unknown ones are
+// simply not listed).
 func clientList(s *Server, c *client, args [][]byte) bool {
-	var ids map[int64]bool
+	var ids []int64
 	typ := ""
-	for i := 2; i < len(args); i++ {
-		switch opt := strings.ToLower(string(args[i])); {
-		case opt == "type" && i+1 < len(args):
-			typ = strings.ToLower(string(args[i+1]))
-			switch typ {
-			case "normal", "pubsub", "master", "replica", "slave":
-			default:
-				return s.reject(c, fmt.Sprintf("ERR Unknown client type '%s'", sanitize(string(args[i+1]))))
-			}
-			i++
-		case opt == "id" && i+1 < len(args):
-			ids = map[int64]bool{}
-			for i++; i < len(args); i++ {
-				id, err := strconv.ParseInt(string(args[i]), 10, 64)
-				if err != nil || id <= 0 {
-					return s.reject(c, "ERR Invalid client ID")
-				}
-				ids[id] = true
-			}
+	switch {
+	case len(args) == 4 && strings.EqualFold(string(args[2]), "type"):
+		typ = strings.ToLower(string(args[3]))
+		switch typ {
+		case "normal", "pubsub", "master", "replica", "slave":
 		default:
-			return s.reject(c, "ERR syntax error")
+			return s.reject(c, fmt.Sprintf("ERR Unknown client type '%s'", sanitize(string(args[3]))))
 		}
+	case len(args) > 3 && strings.EqualFold(string(args[2]), "id"):
+		for _, a := range args[3:] {
+			id, err := strconv.ParseInt(string(a), 10, 64)
+			if err != nil {
+				return s.reject(c, "ERR Invalid client ID")
+			}
+			ids = append(ids, id)
+		}
+	case len(args) != 2:
+		return s.reject(c, "ERR syntax error")
 	}
 	var b strings.Builder
-	for _, cl := range s.clientList() {
-		if ids != nil && !ids[cl.id] {
-			continue
+	if ids != nil {
+		// In the order asked, once per mention, as redis does.
+		for _, id := range ids {
+			if cl := s.clientByID(id); cl != nil {
+				b.WriteString(s.describeClient(cl))
+			}
 		}
-		if typ != "" && cl.kind() != typ {
-			continue
+	} else {
+		for _, cl := range s.clientList() {
+			if typ != "" && cl.kind() != typ {
+				continue
+			}
+			b.WriteString(s.describeClient(cl))
 		}
-		b.WriteString(s.describeClient(cl))
 	}
-	c.w.bulk(b.String())
+	c.w.verbatim(b.String())
 	return false
 }
 
@@ -171,29 +217,23 @@ func (c *client) kind() string {
 	return "normal"
 }
 
+// clientKill is CLIENT KILL addr (old form: may kill the caller, answers
+// OK or "No such client") and CLIENT KILL <filter> <value>... with redis
+// 7.0's filters: ID, TYPE, ADDR, LADDR, USER, SKIPME (MAXAGE is 7.4's).
 func clientKill(s *Server, c *client, args [][]byte) bool {
-	if len(args) == 3 {
-		addr := string(args[2])
-		for _, cl := range s.clientList() {
-			if cl.conn.RemoteAddr().String() == addr {
-				c.w.ok()
-				s.killClient(c, cl)
-				return cl == c
-			}
-		}
-		return s.reject(c, "ERR No such client")
-	}
-	if len(args)%2 != 0 {
-		return s.reject(c, "ERR syntax error")
-	}
 	var (
 		id          int64
 		addr, laddr string
 		typ, userN  string
 		skipMe      = true
-		maxAge      int64
 	)
-	for i := 2; i < len(args); i += 2 {
+	if len(args) == 3 {
+		addr, skipMe = string(args[2]), false
+	}
+	for i := 2; len(args) > 3 && i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			return s.reject(c, "ERR syntax error")
+		}
 		v := string(args[i+1])
 		switch strings.ToLower(string(args[i])) {
 		case "id":
@@ -227,12 +267,6 @@ func clientKill(s *Server, c *client, args [][]byte) bool {
 			default:
 				return s.reject(c, "ERR syntax error")
 			}
-		case "maxage":
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return s.reject(c, "ERR syntax error")
-			}
-			maxAge = n
 		default:
 			return s.reject(c, "ERR syntax error")
 		}
@@ -243,8 +277,7 @@ func clientKill(s *Server, c *client, args [][]byte) bool {
 			addr != "" && cl.conn.RemoteAddr().String() != addr ||
 			laddr != "" && cl.conn.LocalAddr().String() != laddr ||
 			typ != "" && cl.kind() != typ ||
-			skipMe && cl == c ||
-			maxAge != 0 && time.Since(cl.created) < time.Duration(maxAge)*time.Second {
+			skipMe && cl == c {
 			continue
 		}
 		if userN != "" {
@@ -262,7 +295,14 @@ func clientKill(s *Server, c *client, args [][]byte) bool {
 		}
 		s.killClient(c, cl)
 	}
-	c.w.integer(int64(killed))
+	switch {
+	case len(args) != 3:
+		c.w.integer(int64(killed))
+	case killed == 0:
+		return s.reject(c, "ERR No such client")
+	default:
+		c.w.ok()
+	}
 	return self
 }
 

@@ -120,6 +120,11 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 	if c.w.proto == 2 && c.subscribed.Load() && !cmd.pubsub {
 		return s.reject(c, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", fullname))
 	}
+	// CLIENT PAUSE holds a command here, after the checks that reject it,
+	// where redis's processCommand postpones it.
+	if !s.waitPause(c, cmd.name == "publish") {
+		return true
+	}
 	return run(s, c, args)
 }
 

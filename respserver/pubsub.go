@@ -79,12 +79,14 @@ func unsubscribe(c *client, kind string, names [][]byte, list func(*client) *[]s
 }
 
 func writeSubReply(c *client, kind, name string, n int, hasName bool) {
-	c.w.push(3)
-	c.w.bulk(kind)
-	if hasName {
-		c.w.bulk(name)
-	} else {
-		c.w.nullBulk()
-	}
-	c.w.integer(int64(n))
+	c.pushing(func() {
+		c.w.push(3)
+		c.w.bulk(kind)
+		if hasName {
+			c.w.bulk(name)
+		} else {
+			c.w.nullBulk()
+		}
+		c.w.integer(int64(n))
+	})
 }

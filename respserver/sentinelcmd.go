@@ -33,6 +33,12 @@ func sentinelSubcommands() map[string]subcommand {
 		"simulate-failure":        {-3, sentSimulateFailure},
 		"debug":                   {-2, sentDebug},
 		"help":                    {2, sentHelp},
+		// Valkey 8's names for the same subcommands. COMMAND and COMMAND
+		// DOCS keep redis-sentinel 7.0's table and do not list them.
+		"primaries":                {2, sentMasters},
+		"primary":                  {3, sentMaster},
+		"get-primary-addr-by-name": {3, sentGetMasterAddr},
+		"is-primary-down-by-addr":  {6, sentIsMasterDown},
 	}
 }
 
@@ -110,16 +116,23 @@ func sentReset(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
+// sentFailover is SENTINEL FAILOVER <name> [COORDINATED]; the option is
+// Valkey 9's, with its argument checks in its order (the master first).
 func sentFailover(s *Server, c *client, args [][]byte) bool {
-	var err error
-	switch {
-	case len(args) == 3:
-		err = s.backend.Failover(string(args[2]))
-	case len(args) == 4 && strings.EqualFold(string(args[3]), "coordinated"):
-		// Ours: a planned switchover that loses no acknowledged write.
-		err = s.backend.Switchover(string(args[2]))
-	default:
+	if len(args) > 4 {
 		return s.reject(c, "ERR wrong number of arguments for 'sentinel|failover' command")
+	}
+	var err error
+	if len(args) == 3 {
+		err = s.backend.Failover(string(args[2]))
+	} else {
+		if _, ok := s.backend.MasterAddr(string(args[2])); !ok {
+			return replyErr(s, c, sentinel.ErrNoSuchMaster)
+		}
+		if !strings.EqualFold(string(args[3]), "coordinated") {
+			return s.reject(c, "ERR Unknown failover option specified")
+		}
+		err = s.backend.Switchover(string(args[2]))
 	}
 	if err != nil {
 		return replyErr(s, c, err)
@@ -141,6 +154,9 @@ func sentCKQuorum(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentMonitor(s *Server, c *client, args [][]byte) bool {
+	if msg := controlCharsFrom(args, 2, "SENTINEL MONITOR"); msg != "" {
+		return s.reject(c, msg)
+	}
 	name, host := string(args[2]), string(args[3])
 	port, err := strconv.ParseInt(string(args[4]), 10, 64)
 	if err != nil {
@@ -172,6 +188,12 @@ func sentRemove(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentSet(s *Server, c *client, args [][]byte) bool {
+	// Valkey checks after finding the master.
+	if _, ok := s.backend.MasterAddr(string(args[2])); ok {
+		if msg := controlCharsFrom(args, 3, "SENTINEL SET"); msg != "" {
+			return s.reject(c, msg)
+		}
+	}
 	opts := make([]string, 0, len(args)-3)
 	for _, a := range args[3:] {
 		opts = append(opts, string(a))
@@ -183,19 +205,28 @@ func sentSet(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
+// sentConfig is SENTINEL CONFIG GET <pattern> [<pattern> ...] and
+// SENTINEL CONFIG SET <param> <value> [<param> <value> ...] (several
+// patterns or pairs as in redis 7.2); any other form gets 7.0's text.
 func sentConfig(s *Server, c *client, args [][]byte) bool {
-	sub := strings.ToLower(string(args[2]))
-	switch {
-	case sub == "get" && len(args) == 4:
-		fs := s.backend.ConfigGet(string(args[3]))
+	rest := make([]string, 0, len(args)-3)
+	for _, a := range args[3:] {
+		rest = append(rest, string(a))
+	}
+	switch sub := strings.ToLower(string(args[2])); {
+	case sub == "get" && len(args) >= 4:
+		fs := s.backend.ConfigGet(rest...)
 		c.w.mapLen(len(fs))
 		for _, f := range fs {
 			c.w.bulk(f.Key)
 			c.w.bulk(f.Value)
 		}
 		return false
-	case sub == "set" && len(args) == 5:
-		if err := s.backend.ConfigSet(string(args[3]), string(args[4])); err != nil {
+	case sub == "set" && len(args) >= 5:
+		if msg := controlCharsFrom(args, 3, "SENTINEL CONFIG SET"); msg != "" {
+			return s.reject(c, msg)
+		}
+		if err := s.backend.ConfigSet(rest...); err != nil {
 			return replyErr(s, c, err)
 		}
 		c.w.ok()
@@ -329,4 +360,20 @@ func sentDebug(s *Server, c *client, args [][]byte) bool {
 func sentHelp(s *Server, c *client, args [][]byte) bool {
 	c.w.statusLines(splitLines(helpSentinel))
 	return false
+}
+
+// controlCharsFrom is Valkey's sentinelValidateArgs: SENTINEL MONITOR
+// (from the name on), SET (from the first option) and CONFIG SET refuse
+// arguments with control characters (0x00-0x1F, 0x7F), which would
+// corrupt the config file we rewrite. The index in the text is the
+// argument's position in the command, SENTINEL being 0.
+func controlCharsFrom(all [][]byte, first int, cmd string) string {
+	for i := first; i < len(all); i++ {
+		for _, ch := range all[i] {
+			if ch <= 0x1f || ch == 0x7f {
+				return "ERR Invalid argument at index " + strconv.Itoa(i) + " for " + cmd + ": control characters are not allowed"
+			}
+		}
+	}
+	return ""
 }

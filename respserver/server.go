@@ -48,8 +48,8 @@ type Backend interface {
 	Info() sentinel.InfoSummary
 	ProcessHello(payload string)
 	FlushConfig() error
-	ConfigGet(pattern string) []sentinel.Field
-	ConfigSet(param, value string) error
+	ConfigGet(patterns ...string) []sentinel.Field
+	ConfigSet(pairs ...string) error
 	DebugGet() []sentinel.Field
 	DebugSet(args []string) error
 	SimulateFailure(flags []string) error
@@ -108,6 +108,8 @@ type Server struct {
 	clients    map[int64]*client
 	listeners  []net.Listener
 	onShutdown func()
+
+	paused pauseState // CLIENT PAUSE
 
 	nextID   atomic.Int64
 	stats    stats
@@ -342,6 +344,13 @@ func (s *Server) unregister(c *client) {
 }
 
 // clientList is a stable copy of the connected clients, oldest first.
+// clientByID is the connected client with that id, or nil.
+func (s *Server) clientByID(id int64) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[id]
+}
+
 func (s *Server) clientList() []*client {
 	s.mu.Lock()
 	defer s.mu.Unlock()

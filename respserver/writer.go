@@ -61,6 +61,16 @@ func (w *writer) push(n int) {
 	w.w.WriteArray(n)
 }
 
+// verbatim is redis's addReplyVerbatim with format "txt": "=" in RESP3,
+// a plain bulk string in RESP2.
+func (w *writer) verbatim(s string) {
+	if w.resp3() {
+		w.w.WriteRaw([]byte("=" + strconv.Itoa(len(s)+4) + "\r\ntxt:" + s + "\r\n"))
+		return
+	}
+	w.w.WriteBulkString(s)
+}
+
 // nullBulk is a missing string: "$-1" in RESP2, "_" in RESP3.
 func (w *writer) nullBulk() {
 	if w.resp3() {

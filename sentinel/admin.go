@@ -401,7 +401,8 @@ func (s *Sentinel) Set(name string, args []string) error {
 				rc = append(rc, RenamedCommand{oldName, newName})
 			}
 			g.cfg.RenameCommands = rc
-		case lo == "master-reboot-down-after-period" && more > 0:
+		case (lo == "master-reboot-down-after-period" || lo == "primary-reboot-down-after-period") && more > 0:
+			// primary-... is Valkey 8's name.
 			j++
 			n, err := strconv.ParseInt(args[j], 10, 64)
 			if err != nil || n < 0 {
@@ -461,72 +462,6 @@ func boolWord(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// ConfigGet is SENTINEL CONFIG GET <pattern>.
-func (s *Sentinel) ConfigGet(pattern string) []Field {
-	s.cfgMu.RLock()
-	c := s.cfg
-	s.cfgMu.RUnlock()
-	all := []Field{
-		{"resolve-hostnames", boolWord(c.ResolveHostnames)},
-		{"announce-hostnames", boolWord(c.AnnounceHostnames)},
-		{"announce-ip", c.AnnounceIP},
-		{"announce-port", strconv.Itoa(c.AnnouncePort)},
-		{"sentinel-user", c.SentinelUser},
-		{"sentinel-pass", c.SentinelPass},
-	}
-	var out []Field
-	for _, f := range all {
-		if glob.MatchFold(pattern, f.Key) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// ConfigSet is SENTINEL CONFIG SET <param> <value>.
-func (s *Sentinel) ConfigSet(param, value string) error {
-	badValue := &ReplyError{fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", value, param)}
-	dropConns := false
-	s.cfgMu.Lock()
-	switch strings.ToLower(param) {
-	case "resolve-hostnames", "announce-hostnames":
-		b, ok := yesNo(value)
-		if !ok {
-			s.cfgMu.Unlock()
-			return badValue
-		}
-		if strings.EqualFold(param, "resolve-hostnames") {
-			s.cfg.ResolveHostnames = b
-		} else {
-			s.cfg.AnnounceHostnames = b
-		}
-	case "announce-ip":
-		s.cfg.AnnounceIP = value
-	case "announce-port":
-		n, err := strconv.ParseInt(value, 10, 64)
-		if err != nil || n < 0 || n > 65535 {
-			s.cfgMu.Unlock()
-			return badValue
-		}
-		s.cfg.AnnouncePort = int(n)
-	case "sentinel-user":
-		s.cfg.SentinelUser = value
-		dropConns = true
-	case "sentinel-pass":
-		s.cfg.SentinelPass = value
-		dropConns = true
-	default:
-		s.cfgMu.Unlock()
-		return &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", param)}
-	}
-	s.cfgMu.Unlock()
-	err := s.FlushConfig()
-	if dropConns {
-		s.dropPeerConns()
-	}
-	return s.saveError(err)
 }
 
 // debugParams maps SENTINEL DEBUG names to Timing fields, in reply order.

@@ -41,8 +41,8 @@ var (
 //	Info() InfoSummary
 //	ProcessHello(payload string)
 //	FlushConfig() error
-//	ConfigGet(pattern string) []Field
-//	ConfigSet(param, value string) error
+//	ConfigGet(patterns ...string) []Field
+//	ConfigSet(pairs ...string) error           // param value [param value ...]
 //	DebugGet() []Field                           // SENTINEL DEBUG
 //	DebugSet(args []string) error
 //	SimulateFailure(flags []string) error

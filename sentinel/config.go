@@ -111,8 +111,11 @@ type Config struct {
 	DenyScriptsReconfig bool
 	SentinelUser        string
 	SentinelPass        string
-	Timing              Timing
-	Masters             []MasterState
+	// LogLevel is set by SENTINEL CONFIG SET loglevel (redis 7.2), for the
+	// rewrite to persist; "" leaves the file's loglevel line alone.
+	LogLevel string
+	Timing   Timing
+	Masters  []MasterState
 }
 
 // DefaultConfig returns a config with redis-sentinel's defaults and no masters.

@@ -94,7 +94,7 @@ const (
 
 // abortFailover is sentinelAbortFailover.
 func (g *group) abortFailover(now time.Time) {
-	g.master.flags &^= flagFailoverInProgress | flagForceFailover
+	g.master.flags &^= flagFailoverInProgress | flagForceFailover | flagCoordFailover
 	g.coordinated = false
 	g.failoverState = FailoverNone
 	g.failoverStateSince = now
@@ -127,7 +127,11 @@ func (g *group) failoverStep(ctx context.Context, now time.Time, t Timing) {
 		}
 		fallthrough
 	case FailoverSendSlaveofNoOne:
-		g.failoverSendSlaveOfNoOne(ctx, now)
+		if g.coordinated {
+			g.failoverSendFailover(ctx, now)
+		} else {
+			g.failoverSendSlaveOfNoOne(ctx, now)
+		}
 	case FailoverWaitPromotion:
 		g.failoverWaitPromotion(ctx, now)
 	case FailoverReconfSlaves:
@@ -241,38 +245,11 @@ func (g *group) failoverSendSlaveOfNoOne(ctx context.Context, now time.Time) {
 		}
 		return
 	}
-	if g.coordinated && g.master.conn != nil && !g.master.disconnect && g.master.flags&flagSDown == 0 {
-		g.sendFailoverTo(ctx, r)
-	} else if !g.sendSlaveOf(ctx, r, Addr{}) {
+	if !g.sendSlaveOf(ctx, r, Addr{}) {
 		return
 	}
 	g.emit(LevelNotice, "+failover-state-wait-promotion", r, "")
 	g.setFailoverState(FailoverWaitPromotion, now)
-}
-
-// coordinatedTimeout bounds how long the master pauses writes for a
-// coordinated switchover before Redis gives up and keeps its role.
-const coordinatedTimeout = 5 * time.Second
-
-// sendFailoverTo is the zero-loss path of a planned switchover: Redis's own
-// FAILOVER TO (6.2+) makes the master pause writes, wait until the chosen
-// replica has every byte, and only then swap roles, so no acknowledged
-// write can be lost. Older Redis answers with an error; then we fall back
-// to redis-sentinel's SLAVEOF NO ONE on the replica.
-func (g *group) sendFailoverTo(ctx context.Context, r *instance) {
-	m := g.master
-	g.emit(LevelNotice, "+failover-coordinated", r, "")
-	g.async(ctx, m, func(_ any, err error) {
-		if err == nil {
-			return
-		}
-		g.s.logger.Warn("FAILOVER TO refused; falling back to SLAVEOF NO ONE", "master", g.name, "err", err)
-		g.coordinated = false
-		if g.failoverState == FailoverWaitPromotion && g.promotedReplica() == r {
-			g.sendSlaveOf(ctx, r, Addr{})
-		}
-	}, g.mapCommand(m, "FAILOVER"), "TO", r.addr.Host, strconv.Itoa(r.addr.Port),
-		"TIMEOUT", strconv.FormatInt(coordinatedTimeout.Milliseconds(), 10))
 }
 
 func (g *group) failoverWaitPromotion(ctx context.Context, now time.Time) {
@@ -383,29 +360,27 @@ func (g *group) switchToPromoted(now time.Time) {
 	g.switchMaster(p.addr, now)
 }
 
+// userFailoverSettle is how long after a SENTINEL FAILOVER another one
+// answers -INPROG even when ours has already ended. redis-sentinel's
+// forced failover cannot end before its promoted replica answers an INFO
+// at the one-second failover period (1.2 s typically), and clients that
+// send the command twice see -INPROG for that long; ours polls the
+// replica at tick rate and may be done in 100 ms, after which a second
+// command would fail straight back to the old master.
+const userFailoverSettle = 1200 * time.Millisecond
+
 // Failover is SENTINEL FAILOVER <name>: a failover without agreement.
-func (s *Sentinel) Failover(name string) error { return s.failover(name, false) }
-
-// Switchover is SENTINEL FAILOVER <name> COORDINATED: a planned failover
-// that loses no acknowledged write (see sendFailoverTo).
-func (s *Sentinel) Switchover(name string) error { return s.failover(name, true) }
-
-func (s *Sentinel) failover(name string, coordinated bool) error {
+func (s *Sentinel) Failover(name string) error {
 	var err error
 	if e := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
-		if g.master.flags&flagFailoverInProgress != 0 {
-			err = ErrInProgress
+		if err = g.canFailover(now); err != nil {
 			return
 		}
-		if g.selectReplica(now, s.timing()) == nil {
-			err = ErrNoGoodSlave
-			return
-		}
-		s.logger.Warn("Executing user requested FAILOVER of '"+g.name+"'", "coordinated", coordinated)
+		s.logger.Warn("Executing user requested FAILOVER of '" + g.name + "'")
 		g.startFailover(now)
+		g.userFailoverAt = now
 		g.master.flags |= flagForceFailover
-		g.coordinated = coordinated
 		// Go now rather than at the next tick.
 		if g.ctx != nil {
 			g.failoverStep(g.ctx, now, s.timing())
@@ -414,4 +389,17 @@ func (s *Sentinel) failover(name string, coordinated bool) error {
 		return e
 	}
 	return err
+}
+
+// canFailover is the check SENTINEL FAILOVER makes before it starts one:
+// none in progress, and a replica to promote.
+func (g *group) canFailover(now time.Time) error {
+	if g.master.flags&flagFailoverInProgress != 0 ||
+		!g.userFailoverAt.IsZero() && now.Sub(g.userFailoverAt) < userFailoverSettle {
+		return ErrInProgress
+	}
+	if g.selectReplica(now, g.s.timing()) == nil {
+		return ErrNoGoodSlave
+	}
+	return nil
 }

@@ -27,9 +27,11 @@ type FakeRedis struct {
 	RunID    string
 	MasterOf Addr // the master it replicates, zero for a master
 	Down     bool // refuses connections
-	Commands []string
-	subs     map[int]func(string)
-	nextSub  int
+	// FailoverState is reported as master_failover_state when set.
+	FailoverState string
+	Commands      []string
+	subs          map[int]func(string)
+	nextSub       int
 }
 
 // Add creates an instance at addr.
@@ -79,9 +81,10 @@ func (r *FakeRedis) Received() []string {
 func (r *FakeRedis) info() string {
 	var b strings.Builder
 	r.mu.Lock()
-	runID, masterOf := r.RunID, r.MasterOf
+	runID, masterOf, fo := r.RunID, r.MasterOf, r.FailoverState
 	r.mu.Unlock()
 	fmt.Fprintf(&b, "# Server\r\nrun_id:%s\r\n# Replication\r\n", runID)
+
 	if masterOf == (Addr{}) {
 		b.WriteString("role:master\r\n")
 		n := 0
@@ -99,6 +102,9 @@ func (r *FakeRedis) info() string {
 	} else {
 		fmt.Fprintf(&b, "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:up\r\nslave_repl_offset:10\r\nslave_priority:100\r\n",
 			masterOf.Host, masterOf.Port)
+	}
+	if fo != "" {
+		fmt.Fprintf(&b, "master_failover_state:%s\r\n", fo)
 	}
 	return b.String()
 }

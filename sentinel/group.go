@@ -67,6 +67,7 @@ type group struct {
 	failoverStartTime  time.Time
 	failoverStateSince time.Time
 	coordinated        bool      // planned switchover through FAILOVER TO
+	userFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
 	reelectAt          time.Time // not before this may a stuck election start a new round
 
 	// Scratch slices reused under mu: tick and askPeers run ten times a

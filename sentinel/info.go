@@ -20,6 +20,9 @@ type InfoReport struct {
 	HasReplOffset      bool
 	ReplicaAnnounced   int // -1 when absent
 	MasterReplOffset   uint64
+	// FailoverState is master_failover_state (Redis 6.2+, Valkey): ""
+	// when the instance does not report it, and so has no FAILOVER.
+	FailoverState string
 }
 
 // ParseInfo extracts the replication facts from an INFO reply, reading the
@@ -37,6 +40,8 @@ func ParseInfo(info string) InfoReport {
 		case strings.HasPrefix(l, "master_link_down_since_seconds:"):
 			// -1 ("never up") stays -1000 ms, as redis-sentinel reports it.
 			r.MasterLinkDownTime = time.Duration(atoiPrefix(l[31:])) * time.Second
+		case strings.HasPrefix(l, "master_failover_state:"):
+			r.FailoverState = l[len("master_failover_state:"):]
 		case strings.HasPrefix(l, "role:master"):
 			r.Role = KindMaster
 		case strings.HasPrefix(l, "role:slave"):

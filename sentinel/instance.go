@@ -21,6 +21,7 @@ const (
 	flagForceFailover
 	flagScriptKillSent
 	flagMasterReboot
+	flagCoordFailover // SENTINEL FAILOVER ... COORDINATED in progress (Valkey 9)
 )
 
 // instance is one master, replica or peer sentinel as seen by one master's
@@ -57,6 +58,7 @@ type instance struct {
 	masterRebootFrom time.Time
 
 	infoRefresh      time.Time
+	failoverReported string // master_failover_state from INFO ("" when absent)
 	info             string
 	roleReported     Kind
 	roleReportedTime time.Time
@@ -128,6 +130,7 @@ func (i *instance) flagString() string {
 	add(i.flags&flagReconfInprog != 0, "reconf_inprog")
 	add(i.flags&flagReconfDone != 0, "reconf_done")
 	add(i.flags&flagForceFailover != 0, "force_failover")
+	add(i.flags&flagCoordFailover != 0, "coordinated_failover") // Valkey 9's flag
 	add(i.flags&flagScriptKillSent != 0, "script_kill_sent")
 	return b.String()
 }

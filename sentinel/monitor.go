@@ -117,9 +117,11 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		// three. Peers' links have their own PING sharing (claimPeerPing).
 		pingDue = true
 	}
+	pinged := false
 	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 && pingDue {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
+			pinged = true
 		} else {
 			// Another group's PING on the shared link is ours too: its
 			// reply reaches us through peerAvail, its silence through
@@ -131,6 +133,16 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		}
 	}
 	if i.disconnect {
+		// redis-sentinel queues the first INFO right behind the PING of a
+		// new link instead of waiting for the PONG and the next tick: a
+		// replica found a moment ago must be a failover candidate (fresh
+		// INFO) as soon as it is for redis-sentinel, or SENTINEL FAILOVER
+		// just after start answers -NOGOODSLAVE where redis says OK. Only
+		// while no INFO was ever answered: a dead link still costs one
+		// PING per period.
+		if pinged && i.kind != KindSentinel && !i.infoBusy && i.infoRefresh.IsZero() {
+			g.sendInfo(ctx, i)
+		}
 		return
 	}
 	if i.kind != KindSentinel && !i.infoBusy {
@@ -142,7 +154,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			g.sendInfo(ctx, i)
 		}
 	}
-	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
+	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.helloBlocked(i) {
 		g.sendHello(ctx, i)
 	}
 }

@@ -14,6 +14,7 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 	r := ParseInfo(text)
 	i.info = text
 	i.masterLinkDownTime = r.MasterLinkDownTime
+	i.failoverReported = r.FailoverState
 
 	if r.RunID != "" {
 		if i.runID != "" && i.runID != r.RunID {
@@ -157,11 +158,8 @@ func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
 	}
 	g.emit(LevelWarning, "+failover-state-reconf-slaves", g.master, "")
 	g.clientReconfig("leader", "start", g.master.addr, i.addr)
-	if g.coordinated && g.master.conn != nil && !g.master.disconnect {
-		// The old master is already a replica of the new one; its clients
-		// must reconnect (through HAProxy or a sentinel) to the new master
-		// rather than get READONLY errors.
-		g.async(ctx, g.master, func(any, error) {}, g.mapCommand(g.master, "CLIENT"), "KILL", "TYPE", "normal")
+	if g.coordinated {
+		g.killOldMasterClients(ctx)
 	}
 	g.forceHello()
 	// Reconfigure the other replicas and announce the switch now, not at
@@ -180,34 +178,46 @@ func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
 	if addr.Host != "" {
 		host, port = addr.Host, itoa(int64(addr.Port))
 	}
-	conn := i.conn
-	cmds := [][]any{
-		{g.mapCommand(i, "MULTI")},
+	var abort [][]any
+	if i.failoverReported != "" && i.failoverReported != "no-failover" {
+		// As Valkey does: a FAILOVER of the instance's own (maybe
+		// stuck) would make SLAVEOF fail.
+		abort = [][]any{{g.mapCommand(i, "FAILOVER"), "ABORT"}}
+	}
+	g.sendTx(ctx, i, append(abort, [][]any{
 		{g.mapCommand(i, "SLAVEOF"), host, port},
 		{g.mapCommand(i, "CONFIG"), "REWRITE"},
 		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "normal"},
 		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "pubsub"},
-		{g.mapCommand(i, "EXEC")},
-	}
-	i.pending += len(cmds)
+	}...))
+	return true
+}
+
+// sendTx sends cmds to i inside MULTI ... EXEC, down one connection (a
+// transaction is per-connection state in Redis). Replies are not looked
+// at: the effects show in the next INFO, as in redis-sentinel.
+func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any) {
+	conn := i.conn
+	all := make([][]any, 0, len(cmds)+2)
+	all = append(all, []any{g.mapCommand(i, "MULTI")})
+	all = append(all, cmds...)
+	all = append(all, []any{g.mapCommand(i, "EXEC")})
+	i.pending += len(all)
 	timeout := g.linkTimeout()
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		// MULTI..EXEC must go down one connection: a transaction is
-		// per-connection state in Redis.
 		if tc, ok := conn.(TxConn); ok {
-			tc.Tx(cctx, cmds)
+			tc.Tx(cctx, all)
 		} else {
-			for _, c := range cmds {
+			for _, c := range all {
 				conn.Do(cctx, c...)
 			}
 		}
 		g.mu.Lock()
 		if i.conn == conn {
-			i.pending -= len(cmds)
+			i.pending -= len(all)
 		}
 		g.mu.Unlock()
 	}()
-	return true
 }

@@ -36,6 +36,9 @@ type Options struct {
 	RequirePass string       // our own password; peers are assumed to share it
 	Crash       func()       // SIMULATE-FAILURE crash; nil: exit(99)
 	Gossip      *GossipOptions
+	// LogLevel is the level Logger logs at, for SENTINEL CONFIG GET/SET
+	// loglevel (nil: the parameter is unknown, as in redis 7.0).
+	LogLevel *slog.LevelVar
 }
 
 // Sentinel is the monitored world: every master group, our identity and

@@ -642,7 +642,8 @@ func (p *parser) sentinelDirective(e queued) string {
 			return "Please specify yes or no for the announce-hostnames option."
 		}
 		c.AnnounceHostnames = v
-	case sub == "master-reboot-down-after-period" && argc == 3:
+	case (sub == "master-reboot-down-after-period" || sub == "primary-reboot-down-after-period") && argc == 3:
+		// primary-... is the name Valkey 8 reads and writes.
 		m := master()
 		if m == nil {
 			return errNoMaster

@@ -113,8 +113,13 @@ func rewrite(old []string, cfg *sentinel.Config, users []string) []byte {
 		opt := strings.ToLower(args[0])
 		if opt == "sentinel" && len(args) > 1 {
 			sub := strings.ToLower(args[1])
-			if sub == "known-slave" {
+			switch sub {
+			case "known-slave":
 				sub = "known-replica"
+			case "primary-reboot-down-after-period":
+				// Valkey 8's name: the line we write (7.0's name)
+				// takes its place.
+				sub = "master-reboot-down-after-period"
 			}
 			opt += " " + sub
 		}
@@ -128,6 +133,11 @@ func rewrite(old []string, cfg *sentinel.Config, users []string) []byte {
 			st.rewrite("user", u, true)
 		}
 		st.rewritten["user"] = true
+	}
+	if cfg.LogLevel != "" {
+		// Changed by SENTINEL CONFIG SET: as redis's rewrite of an enum,
+		// the line is written unless it would say the default.
+		st.rewrite("loglevel", "loglevel "+cfg.LogLevel, cfg.LogLevel != "notice")
 	}
 	sentinelLines(st, cfg)
 	for _, opt := range []string{

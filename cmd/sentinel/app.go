@@ -98,7 +98,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			return nil, fmt.Errorf("dir %s: %w", file.Server.Dir, err)
 		}
 	}
-	logger, closer, err := newLogger(file.Server)
+	logger, level, closer, err := newLogger(file.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +137,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	opts := sentinel.Options{
 		Store:       store,
 		Logger:      logger,
+		LogLevel:    level,
 		RequirePass: file.Server.RequirePass,
 	}
 	var serverTLS *tls.Config
@@ -236,32 +237,28 @@ func checkWritable(path string) error {
 	return f.Close()
 }
 
-// newLogger logs to logfile (or stderr when empty), at redis's loglevel.
-func newLogger(s sentinelconf.Server) (*slog.Logger, io.Closer, error) {
+// newLogger logs to logfile (or stderr when empty), at redis's loglevel,
+// which SENTINEL CONFIG SET loglevel changes through the LevelVar.
+func newLogger(s sentinelconf.Server) (*slog.Logger, *slog.LevelVar, io.Closer, error) {
 	var w io.Writer = os.Stderr
 	var closer io.Closer = io.NopCloser(nil)
 	if s.Logfile != "" {
 		f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return nil, nil, fmt.Errorf("logfile: %w", err)
+			return nil, nil, nil, fmt.Errorf("logfile: %w", err)
 		}
 		w, closer = f, f
 	}
-	level := slog.LevelInfo
-	switch strings.ToLower(s.Loglevel) {
-	case "debug":
-		level = slog.LevelDebug - 4
-	case "verbose":
-		level = slog.LevelDebug
-	case "warning":
-		level = slog.LevelWarn
+	level := new(slog.LevelVar)
+	if l, ok := sentinel.LogLevelByName(s.Loglevel); ok {
+		level.Set(l)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if strings.EqualFold(s.LogFormat, "json") {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(h), closer, nil
+	return slog.New(h), level, closer, nil
 }
 
 // serve runs until ctx ends or a client sends SHUTDOWN.
