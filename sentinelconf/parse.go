@@ -5,11 +5,14 @@
 package sentinelconf
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/qsentinel/qsentinel/sdsargs"
@@ -33,6 +36,8 @@ type Server struct {
 	Logfile       string
 	Loglevel      string
 	LogFormat     string // "text" or "json"; only settable from YAML
+	Daemonize     bool
+	Supervised    string // "no", "upstart", "systemd" or "auto"
 	RequirePass   string
 	Users         []string // each "user" directive's arguments after "user", joined by spaces
 	ProtectedMode bool
@@ -242,6 +247,11 @@ type parser struct {
 	f       *File
 	queue   [3][]queued
 	masters map[string]int // name -> index in f.Sentinel.Masters
+	// dir is where redis-server would be after the dir lines read so far
+	// ("" = the directory we started in): redis chdir()s as it reads a dir
+	// line, so later relative paths (scripts) resolve against it, at
+	// start-up as at runtime.
+	dir string
 	// where remembers the line that last touched something Validate may
 	// complain about, keyed like Validate's messages ("myid", "monitor m",
 	// "master m"), so its errors can point at a line.
@@ -251,7 +261,7 @@ type parser struct {
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
 		Path:     path,
-		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text"},
+		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no"},
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}}
@@ -349,7 +359,20 @@ func (p *parser) directive(args []string, line int, text string) string {
 			}
 			s.Bind = append([]string(nil), args[1:]...)
 		case "dir":
-			s.Dir = args[1]
+			d, reason := p.chdir(args[1])
+			if reason != "" {
+				return reason
+			}
+			s.Dir = d
+		case "daemonize":
+			s.Daemonize, _ = yesNo(args[1])
+		case "supervised":
+			switch v := strings.ToLower(args[1]); v {
+			case "upstart", "systemd", "auto", "no":
+				s.Supervised = v
+			default:
+				return "argument(s) must be one of the following: upstart, systemd, auto, no"
+			}
 		case "pidfile":
 			s.Pidfile = args[1]
 		case "logfile":
@@ -504,7 +527,7 @@ func (p *parser) sentinelDirective(e queued) string {
 		if m == nil {
 			return errNoMaster
 		}
-		if !executable(argv[2]) {
+		if !executable(p.resolve(argv[2])) {
 			return "Notification script seems non existing or non executable."
 		}
 		m.NotificationScript = argv[2]
@@ -513,7 +536,7 @@ func (p *parser) sentinelDirective(e queued) string {
 		if m == nil {
 			return errNoMaster
 		}
-		if !executable(argv[2]) {
+		if !executable(p.resolve(argv[2])) {
 			return "Client reconfiguration script seems non existing or non executable."
 		}
 		m.ClientReconfigScript = argv[2]
@@ -653,6 +676,38 @@ func (p *parser) addr(host, port string) (sentinel.Addr, string) {
 		return sentinel.Addr{}, "Can't resolve instance hostname."
 	}
 	return sentinel.Addr{Host: host, Port: int(n)}, ""
+}
+
+// chdir does what redis's "dir" does to relative paths read later: it
+// returns the directory to change to (relative ones relative to the
+// previous dir line, as consecutive chdir()s are) or chdir's error text.
+// The parser itself never changes directory; load does, once.
+func (p *parser) chdir(dir string) (string, string) {
+	d := p.resolve(dir)
+	st, err := os.Stat(d)
+	if err == nil && !st.IsDir() {
+		err = syscall.ENOTDIR
+	}
+	if err != nil {
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			// strerror's text, as redis reports it.
+			msg := errno.Error()
+			return "", strings.ToUpper(msg[:1]) + msg[1:]
+		}
+		return "", err.Error()
+	}
+	p.dir = d
+	return d, ""
+}
+
+// resolve is path as redis-server would open it now: relative to the dir
+// read last.
+func (p *parser) resolve(path string) string {
+	if p.dir == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(p.dir, path)
 }
 
 // executable approximates access(path, X_OK) portably.

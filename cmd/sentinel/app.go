@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -9,9 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/qsentinel/qsentinel/agentcheck"
@@ -24,19 +21,32 @@ import (
 
 // app is one running sentinel: the monitor and its RESP face.
 type app struct {
-	logger   *slog.Logger
-	logClose io.Closer
-	sent     *sentinel.Sentinel
-	server   *respserver.Server
-	agent    *agentcheck.Server
-	pusher   *agentcheck.Pusher
-	hooks    *hooks.Runner
-	metrics  *metrics.Server
-	pidfile  string
+	logger  *slog.Logger
+	srv     sentinelconf.Server // the server directives, for the log and process set-up
+	logOut  io.Writer           // where the log goes (logfile or stderr)
+	stderr  io.Writer
+	sent    *sentinel.Sentinel
+	server  *respserver.Server
+	agent   *agentcheck.Server
+	pusher  *agentcheck.Pusher
+	hooks   *hooks.Runner
+	metrics *metrics.Server
+	pidfile string
+	// notifier tells systemd how the start goes (nil: not supervised).
+	notifier *notifier
+}
+
+// fail reports why the start or the run failed where an operator looks:
+// the log and, for the supervisor's journal, stderr (when the log is
+// elsewhere). redis-sentinel writes it to its log only.
+func (a *app) fail(msg string, err error) {
+	newLogger(a.srv, teeWriter{log: a.logOut, also: a.stderr}).Error(msg, "err", err)
 }
 
 // load reads the config (either form), prepares logging and persistence,
 // and builds the sentinel and its server without starting them.
+// Once the log is set up, an error comes with the app so that run can log
+// it; before that, the app is nil and the error goes to stderr.
 func load(args []string, stderr io.Writer) (*app, error) {
 	var (
 		file  *sentinelconf.File
@@ -93,15 +103,34 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
 	}
 	if file.Server.Dir != "" {
+		// Like redis, whose dir line chdir()s: relative paths (logfile,
+		// pidfile, scripts set at runtime) resolve against dir, now and
+		// after a restart.
 		if err := os.Chdir(file.Server.Dir); err != nil {
 			return nil, fmt.Errorf("dir %s: %w", file.Server.Dir, err)
 		}
 	}
-	logger, closer, err := newLogger(file.Server)
+	if cs, ok := store.(*sentinelconf.ConfStore); ok {
+		if wd, err := os.Getwd(); err == nil {
+			cs.Dir = wd
+		}
+	}
+	out, err := logOutput(file.Server, stderr)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
+	logger := newLogger(file.Server, out)
+	a := &app{logger: logger, srv: file.Server, logOut: out, stderr: stderr, pidfile: file.Server.Pidfile}
+	if err := a.build(file, store, path); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// build makes the sentinel, its server and our extras from the config.
+func (a *app) build(file *sentinelconf.File, store sentinel.Store, path string) error {
+	logger := a.logger
+	var err error
 	opts := sentinel.Options{
 		Store:       store,
 		Logger:      logger,
@@ -111,12 +140,12 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	if t := file.Server.TLS; t.Enabled() {
 		if t.Port != 0 {
 			if serverTLS, err = t.ServerConfig(); err != nil {
-				return nil, fmt.Errorf("tls-port: %w", err)
+				return fmt.Errorf("tls-port: %w", err)
 			}
 		}
 		if t.Replication {
 			if opts.TLS, err = t.ClientConfig(); err != nil {
-				return nil, fmt.Errorf("tls-replication: %w", err)
+				return fmt.Errorf("tls-replication: %w", err)
 			}
 		}
 	}
@@ -128,7 +157,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	}
 	sent, err := sentinel.New(file.Sentinel, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.sent = sent
 	exe, _ := os.Executable()
@@ -147,14 +176,14 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
 			oracle{sent: sent, maxLag: ac.MaxLag}, logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.agent = srv
 	}
 	if file.MetricsAddr != "" {
 		m, err := metrics.New(file.MetricsAddr, sent, logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.metrics = m
 	}
@@ -173,14 +202,14 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		runner, err := hooks.New(hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency,
 			Timeout: time.Duration(h.TimeoutMs) * time.Millisecond}, logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.hooks = runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
 		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger}
 	}
-	return a, nil
+	return nil
 }
 
 // oracle answers agent checks from the sentinel's view.
@@ -200,104 +229,4 @@ func checkWritable(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// newLogger logs to logfile (or stderr when empty), at redis's loglevel.
-func newLogger(s sentinelconf.Server) (*slog.Logger, io.Closer, error) {
-	var w io.Writer = os.Stderr
-	var closer io.Closer = io.NopCloser(nil)
-	if s.Logfile != "" {
-		f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("logfile: %w", err)
-		}
-		w, closer = f, f
-	}
-	level := slog.LevelInfo
-	switch strings.ToLower(s.Loglevel) {
-	case "debug":
-		level = slog.LevelDebug - 4
-	case "verbose":
-		level = slog.LevelDebug
-	case "warning":
-		level = slog.LevelWarn
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
-	if strings.EqualFold(s.LogFormat, "json") {
-		h = slog.NewJSONHandler(w, opts)
-	}
-	return slog.New(h), closer, nil
-}
-
-// serve runs until ctx ends or a client sends SHUTDOWN.
-func (a *app) serve(ctx context.Context) error {
-	defer a.logClose.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	a.server.OnShutdown(cancel)
-	if a.pidfile != "" {
-		if err := os.WriteFile(a.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			a.logger.Warn("cannot write pidfile", "path", a.pidfile, "err", err)
-		}
-		defer os.Remove(a.pidfile)
-	}
-	n := 2
-	errc := make(chan error, 3)
-	go func() { errc <- a.server.Serve(ctx) }()
-	go func() { errc <- a.sent.Run(ctx) }()
-	if a.agent != nil {
-		n++
-		go func() { errc <- a.agent.Serve(ctx) }()
-	}
-	if a.metrics != nil {
-		n++
-		go func() { errc <- a.metrics.Serve(ctx) }()
-	}
-	if a.hooks != nil {
-		n++
-		sub := a.sent.Events().Subscribe(4096)
-		go func() {
-			defer sub.Close()
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() { defer wg.Done(); a.hooks.Run(ctx) }()
-			for {
-				select {
-				case <-ctx.Done():
-					wg.Wait()
-					errc <- nil
-					return
-				case e := <-sub.C:
-					if err := a.hooks.Handle(e.Type, e.Payload, e.Master); err != nil {
-						a.logger.Error("hook not journaled", "event", e.Type, "err", err)
-					}
-				}
-			}
-		}()
-	}
-	if a.pusher != nil {
-		n++
-		sub := a.sent.Events().Subscribe(1024)
-		go func() {
-			defer sub.Close()
-			for {
-				select {
-				case <-ctx.Done():
-					errc <- nil
-					return
-				case e := <-sub.C:
-					a.pusher.Apply(ctx, e.Type, e.Payload)
-				}
-			}
-		}()
-	}
-	var first error
-	for range n {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-			cancel()
-		}
-	}
-	return first
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/qsentinel/qsentinel/sentinelconf"
+)
+
+// logFile appends every write to the file at path, opening and closing it
+// each time as redis's serverLogRaw does. Holding no descriptor is what
+// makes log rotation work without a signal: once logrotate has moved the
+// file away, the next line creates a new one at path.
+type logFile struct {
+	mu   sync.Mutex // lines from several goroutines never interleave
+	path string
+}
+
+// Write appends b (one slog record) to the file.
+func (l *logFile) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// 0666 as fopen(..., "a") creates it; the umask (UMask= in a unit)
+	// decides the rest.
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// teeWriter writes to the log and to a second writer (stderr), for the
+// reason a start failed: the log is where an operator looks, stderr is
+// what a supervisor's journal keeps.
+type teeWriter struct {
+	log, also io.Writer
+}
+
+func (t teeWriter) Write(b []byte) (int, error) {
+	n, err := t.log.Write(b)
+	if t.also != nil && t.also != t.log {
+		t.also.Write(b) //nolint:errcheck // best effort: the log has it
+	}
+	return n, err
+}
+
+// logOutput is where the log goes: the logfile, or stderr when none is
+// set. Like redis, an unusable logfile stops the start ("Can't open the
+// log file"); the check creates the file, as redis's does.
+func logOutput(s sentinelconf.Server, stderr io.Writer) (io.Writer, error) {
+	if s.Logfile == "" {
+		return stderr, nil
+	}
+	f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("Can't open the log file: %w", err)
+	}
+	f.Close()
+	return &logFile{path: s.Logfile}, nil
+}
+
+// newLogger logs to w at redis's loglevel, in text or JSON.
+func newLogger(s sentinelconf.Server, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(s.Loglevel) {
+	case "debug":
+		level = slog.LevelDebug - 4
+	case "verbose":
+		level = slog.LevelDebug
+	case "warning":
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(s.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
