@@ -40,7 +40,12 @@ type app struct {
 // the log and, for the supervisor's journal, stderr (when the log is
 // elsewhere). redis-sentinel writes it to its log only.
 func (a *app) fail(msg string, err error) {
-	newLogger(a.srv, teeWriter{log: a.logOut, also: a.stderr}).Error(msg, "err", err)
+	l := newLogger(a.srv, teeWriter{log: a.logOut, also: a.stderr})
+	if err == nil {
+		l.Error(msg)
+		return
+	}
+	l.Error(msg, "err", err)
 }
 
 // load reads the config (either form), prepares logging and persistence,

@@ -21,7 +21,8 @@ const defaultPidfile = "/var/run/redis.pid"
 // code.
 func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 	if err := a.server.Listen(); err != nil {
-		a.fail(fmt.Sprintf("Failed listening on port %d (TCP), aborting.", a.srv.Port), err)
+		a.fail(listenFailure(err, a.srv.Port), err)
+		a.fail(fmt.Sprintf("Failed listening on port %d (TCP), aborting.", a.srv.Port), nil)
 		return 1
 	}
 	if background && a.pidfile == "" {
