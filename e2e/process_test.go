@@ -605,3 +605,63 @@ func TestEveryRuntimeOptionSurvivesRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestUnwritableConfigSaysWhy: a config file the sentinel cannot rewrite
+// stops the start, with the reason in the log (redis-sentinel's
+// sentinelCheckConfigFile line). Run as nobody, since root writes anyway.
+func TestUnwritableConfigSaysWhy(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the sentinel as nobody")
+	}
+	for _, impl := range bothImpls {
+		t.Run(impl.String(), func(t *testing.T) {
+			// Not t.TempDir: its parents are 0700, closed to nobody.
+			dir, err := os.MkdirTemp("", "unwritable")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			bin := sentinelBinary(t, impl)
+			if impl == cluster.Ours {
+				data, err := os.ReadFile(bin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bin = filepath.Join(dir, "sentinel")
+				if err := os.WriteFile(bin, data, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			logPath := filepath.Join(dir, "s.log")
+			if err := os.WriteFile(logPath, nil, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(logPath, 0o666); err != nil { // past the umask
+				t.Fatal(err)
+			}
+			conf := cluster.SentinelConfig{
+				Monitors: []cluster.Monitor{{Name: "m", Host: "127.0.0.1", Port: cluster.MustFreePort(t), Quorum: 2}},
+				Extra:    []string{"logfile " + logPath},
+			}
+			path := filepath.Join(dir, "sentinel.conf")
+			if err := os.WriteFile(path, []byte(conf.Render(cluster.MustFreePort(t), dir)), 0o444); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, path)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			out, _ := cmd.CombinedOutput()
+			if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 1 {
+				t.Fatalf("exit %v, want 1\n%s", cmd.ProcessState, out)
+			}
+			want := fmt.Sprintf("Sentinel config file %s is not writable: Permission denied. Exiting...", path)
+			if got := readFile(logPath); !strings.Contains(got, want) {
+				t.Errorf("log lacks %q:\n%s\noutput:\n%s", want, got, out)
+			}
+		})
+	}
+}

@@ -98,11 +98,6 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			}
 			return nil, err
 		}
-		// Like redis-sentinel: no start without a config file we can rewrite.
-		if err := checkWritable(path); err != nil {
-			fmt.Fprintf(stderr, "Sentinel config file %s is not writable: %v. Exiting...\n", path, err)
-			return nil, shownError{err}
-		}
 		file, store = f, &sentinelconf.ConfStore{Path: path, File: f}
 	default:
 		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
@@ -122,10 +117,24 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	}
 	out, err := logOutput(file.Server, stderr)
 	if err != nil {
+		var ce *sentinelconf.ConfigError
+		if errors.As(err, &ce) {
+			fmt.Fprint(stderr, ce.RedisFormat())
+			return nil, shownError{err}
+		}
 		return nil, err
 	}
 	logger := newLogger(file.Server, out)
 	a := &app{logger: logger, srv: file.Server, logOut: out, stderr: stderr, pidfile: file.Server.Pidfile}
+	if _, ok := store.(*sentinelconf.ConfStore); ok {
+		// Like redis-sentinel (sentinelCheckConfigFile, after the log is
+		// set up, so the reason is in the log): no start without a
+		// config file we can rewrite.
+		if err := checkWritable(path); err != nil {
+			a.fail(fmt.Sprintf("Sentinel config file %s is not writable: %s. Exiting...", path, errnoText(err)), nil)
+			return nil, shownError{err}
+		}
+	}
 	if err := a.build(file, store, path); err != nil {
 		return a, err
 	}

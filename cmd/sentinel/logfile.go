@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -55,13 +54,15 @@ func (t teeWriter) Write(b []byte) (int, error) {
 // logOutput is where the log goes: the logfile, or stderr when none is
 // set. Like redis, an unusable logfile stops the start ("Can't open the
 // log file"); the check creates the file, as redis's does.
+// The error is a *sentinelconf.ConfigError without a line, printed in
+// redis's FATAL CONFIG FILE ERROR form.
 func logOutput(s sentinelconf.Server, stderr io.Writer) (io.Writer, error) {
 	if s.Logfile == "" {
 		return stderr, nil
 	}
 	f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
 	if err != nil {
-		return nil, fmt.Errorf("Can't open the log file: %w", err)
+		return nil, &sentinelconf.ConfigError{File: s.Logfile, Reason: "Can't open the log file: " + errnoText(err)}
 	}
 	f.Close()
 	return &logFile{path: s.Logfile}, nil
