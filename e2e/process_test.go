@@ -665,3 +665,57 @@ func TestUnwritableConfigSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// procState is the state letter of /proc/<pid>/stat ("T" when stopped).
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// "pid (comm) S ...": comm may hold spaces, the state follows its ')'.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return ""
+}
+
+// TestSupervisedUpstart: under upstart the sentinel stops itself
+// (SIGSTOP) before it listens, which is how upstart's "expect stop" learns
+// it is up; upstart then continues it.
+func TestSupervisedUpstart(t *testing.T) {
+	for _, impl := range bothImpls {
+		t.Run(impl.String(), func(t *testing.T) {
+			c := cluster.New(t)
+			t.Setenv("UPSTART_JOB", "redis-sentinel")
+			dir := c.NewDir("s")
+			port := cluster.MustFreePort(t)
+			conf := cluster.SentinelConfig{Monitors: []cluster.Monitor{{Name: "m", Host: "127.0.0.1", Port: cluster.MustFreePort(t), Quorum: 2}}}
+			path := filepath.Join(dir, "sentinel.conf")
+			if err := os.WriteFile(path, []byte(conf.Render(port, dir)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := cluster.NewProcess("s", sentinelBinary(t, impl), dir, path, "--supervised", "upstart", "--daemonize", "no")
+			c.Adopt(p)
+			if err := p.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cluster.WaitFor(t, 10*time.Second, "the sentinel to stop itself", func() error {
+				if st := procState(p.Pid()); st != "T" {
+					return fmt.Errorf("state %q", st)
+				}
+				return nil
+			})
+			if nc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+				nc.Close()
+				t.Error("listening before upstart continued it")
+			}
+			if err := p.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			if err := cluster.WaitReady(p, port, cluster.StartTimeout); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
