@@ -229,6 +229,7 @@ func ApplyArgs(f *File, args []string) error {
 // were fine.
 type queued struct {
 	args []string // after "sentinel"
+	file string   // the file the line is in (an included one, say)
 	line int
 	text string
 }
@@ -247,6 +248,9 @@ type parser struct {
 	f       *File
 	queue   [3][]queued
 	masters map[string]int // name -> index in f.Sentinel.Masters
+	file    string         // the file being read (the config or an included one)
+	depth   int            // include nesting
+	failed  error          // an error inside an included file, with its own line
 	// dir is where redis-server would be after the dir lines read so far
 	// ("" = the directory we started in): redis chdir()s as it reads a dir
 	// line, so later relative paths (scripts) resolve against it, at
@@ -265,33 +269,13 @@ func parseLines(path string, lines []string) (*File, error) {
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}}
-	for i, raw := range lines {
-		if j := strings.IndexByte(raw, 0); j >= 0 {
-			raw = raw[:j] // read as C strings by redis
-		}
-		text := strings.Trim(raw, " \t\r\n")
-		if text == "" || text[0] == '#' {
-			continue
-		}
-		errAt := func(reason string) error {
-			return &ConfigError{File: path, Line: i + 1, Text: text, Reason: reason}
-		}
-		args, err := sdsargs.Split(text)
-		if err != nil {
-			return nil, errAt("Unbalanced quotes in configuration line")
-		}
-		if len(args) == 0 {
-			continue
-		}
-		args[0] = strings.ToLower(args[0])
-		if reason := p.directive(args, i+1, text); reason != "" {
-			return nil, errAt(reason)
-		}
+	if err := p.parseText(path, lines); err != nil {
+		return nil, err
 	}
 	for _, q := range p.queue {
 		for _, e := range q {
 			if reason := p.sentinelDirective(e); reason != "" {
-				return nil, &ConfigError{File: path, Line: e.line, Text: e.text, Reason: reason}
+				return nil, &ConfigError{File: e.file, Line: e.line, Text: e.text, Reason: reason}
 			}
 		}
 	}
@@ -311,6 +295,88 @@ func parseLines(path string, lines []string) (*File, error) {
 		return nil, ce
 	}
 	return f, nil
+}
+
+// parseText reads the lines of one file (the config, or one it includes)
+// into the parser, directive by directive like loadServerConfigFromString.
+func (p *parser) parseText(path string, lines []string) error {
+	outer := p.file
+	p.file = path
+	defer func() { p.file = outer }()
+	for i, raw := range lines {
+		if j := strings.IndexByte(raw, 0); j >= 0 {
+			raw = raw[:j] // read as C strings by redis
+		}
+		text := strings.Trim(raw, " \t\r\n")
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		errAt := func(reason string) error {
+			return &ConfigError{File: path, Line: i + 1, Text: text, Reason: reason}
+		}
+		args, err := sdsargs.Split(text)
+		if err != nil {
+			return errAt("Unbalanced quotes in configuration line")
+		}
+		if len(args) == 0 {
+			continue
+		}
+		args[0] = strings.ToLower(args[0])
+		if reason := p.directive(args, i+1, text); reason != "" {
+			return errAt(reason)
+		}
+		if p.failed != nil {
+			// An error inside an included file: reported at its own line.
+			return p.failed
+		}
+	}
+	return nil
+}
+
+// maxIncludeDepth bounds include chains; redis has no bound and recurses
+// until it crashes on a file that includes itself.
+const maxIncludeDepth = 16
+
+// include reads the file (or, with a wildcard, every file matching the
+// pattern, none being fine) in place of the include line, as redis's
+// loadServerConfig does. A relative name is relative to the last dir.
+func (p *parser) include(name string) string {
+	if p.depth >= maxIncludeDepth {
+		return "Too many nested includes"
+	}
+	pattern := p.resolve(name)
+	files := []string{pattern}
+	if strings.ContainsAny(name, "*?[") {
+		var err error
+		if files, err = filepath.Glob(pattern); err != nil {
+			return "Bad include pattern: " + err.Error()
+		}
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Sprintf("Fatal error, can't open config file '%s': %s", file, errnoText(err))
+		}
+		p.depth++
+		err = p.parseText(file, strings.Split(string(data), "\n"))
+		p.depth--
+		if err != nil {
+			p.failed = err
+			return ""
+		}
+	}
+	return ""
+}
+
+// errnoText is strerror's text for the errno in err ("No such file or
+// directory": Go's texts are the same but for the capital).
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	msg := errno.Error()
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 // portArg parses a port directive's argument, with redis's error texts.
@@ -424,9 +490,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 		name == "lua-replicate-commands" && len(args) == 2:
 		return "" // deprecated, silently ignored by redis 7.0
 	case name == "include" && len(args) == 2:
-		// Accepted but not followed: the brief of this drop-in is one
-		// self-contained file that CONFIG REWRITE can own.
-		return ""
+		return p.include(args[1])
 	case name == "rename-command" && len(args) == 3:
 		return "" // renames server commands; a sentinel has none to rename
 	case name == "user" && len(args) >= 2:
@@ -441,7 +505,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 		return ""
 	case name == "sentinel":
 		if len(args) > 1 {
-			e := queued{args: args[1:], line: line, text: text}
+			e := queued{args: args[1:], file: p.file, line: line, text: text}
 			sub := strings.ToLower(args[1])
 			switch {
 			case preMonitor[sub]:
@@ -689,13 +753,7 @@ func (p *parser) chdir(dir string) (string, string) {
 		err = syscall.ENOTDIR
 	}
 	if err != nil {
-		var errno syscall.Errno
-		if errors.As(err, &errno) {
-			// strerror's text, as redis reports it.
-			msg := errno.Error()
-			return "", strings.ToUpper(msg[:1]) + msg[1:]
-		}
-		return "", err.Error()
+		return "", errnoText(err) // strerror's text, as redis reports it
 	}
 	p.dir = d
 	return d, ""
