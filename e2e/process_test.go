@@ -719,3 +719,34 @@ func TestSupervisedUpstart(t *testing.T) {
 		})
 	}
 }
+
+// TestLogWithoutLogfileGoesToStdout: with no logfile the log is on
+// stdout, as redis's serverLogRaw writes it (ours used stderr).
+func TestLogWithoutLogfileGoesToStdout(t *testing.T) {
+	for _, impl := range bothImpls {
+		t.Run(impl.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			port := ln.Addr().(*net.TCPAddr).Port
+			conf := cluster.SentinelConfig{Monitors: []cluster.Monitor{{Name: "m", Host: "127.0.0.1", Port: cluster.MustFreePort(t), Quorum: 2}}}
+			path := filepath.Join(dir, "sentinel.conf")
+			if err := os.WriteFile(path, []byte(conf.Render(port, dir)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, sentinelBinary(t, impl), path)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.Run()
+			want := fmt.Sprintf("Failed listening on port %d (TCP), aborting.", port)
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("stdout lacks %q\nstdout: %s\nstderr: %s", want, stdout.String(), stderr.String())
+			}
+		})
+	}
+}

@@ -23,7 +23,8 @@ import (
 type app struct {
 	logger  *slog.Logger
 	srv     sentinelconf.Server // the server directives, for the log and process set-up
-	logOut  io.Writer           // where the log goes (logfile or stderr)
+	logOut  io.Writer           // where the log goes (logfile, or stdout as redis)
+	stdout  io.Writer
 	stderr  io.Writer
 	sent    *sentinel.Sentinel
 	server  *respserver.Server
@@ -40,7 +41,11 @@ type app struct {
 // the log and, for the supervisor's journal, stderr (when the log is
 // elsewhere). redis-sentinel writes it to its log only.
 func (a *app) fail(msg string, err error) {
-	l := newLogger(a.srv, teeWriter{log: a.logOut, also: a.stderr})
+	var also io.Writer
+	if a.logOut != a.stdout {
+		also = a.stderr // the log is a file: say it on stderr too
+	}
+	l := newLogger(a.srv, teeWriter{log: a.logOut, also: also})
 	if err == nil {
 		l.Error(msg)
 		return
@@ -52,7 +57,7 @@ func (a *app) fail(msg string, err error) {
 // and builds the sentinel and its server without starting them.
 // Once the log is set up, an error comes with the app so that run can log
 // it; before that, the app is nil and the error goes to stderr.
-func load(args []string, stderr io.Writer) (*app, error) {
+func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	var (
 		file  *sentinelconf.File
 		store sentinel.Store
@@ -115,7 +120,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			cs.Dir = wd
 		}
 	}
-	out, err := logOutput(file.Server, stderr)
+	out, err := logOutput(file.Server, stdout)
 	if err != nil {
 		var ce *sentinelconf.ConfigError
 		if errors.As(err, &ce) {
@@ -125,7 +130,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	logger := newLogger(file.Server, out)
-	a := &app{logger: logger, srv: file.Server, logOut: out, stderr: stderr, pidfile: file.Server.Pidfile}
+	a := &app{logger: logger, srv: file.Server, logOut: out, stdout: stdout, stderr: stderr, pidfile: file.Server.Pidfile}
 	if _, ok := store.(*sentinelconf.ConfStore); ok {
 		// Like redis-sentinel (sentinelCheckConfigFile, after the log is
 		// set up, so the reason is in the log): no start without a

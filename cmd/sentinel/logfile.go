@@ -51,14 +51,14 @@ func (t teeWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// logOutput is where the log goes: the logfile, or stderr when none is
-// set. Like redis, an unusable logfile stops the start ("Can't open the
+// logOutput is where the log goes: the logfile, or stdout when none is
+// set (as redis: serverLogRaw writes to stdout). Like redis, an unusable logfile stops the start ("Can't open the
 // log file"); the check creates the file, as redis's does.
 // The error is a *sentinelconf.ConfigError without a line, printed in
 // redis's FATAL CONFIG FILE ERROR form.
-func logOutput(s sentinelconf.Server, stderr io.Writer) (io.Writer, error) {
+func logOutput(s sentinelconf.Server, stdout io.Writer) (io.Writer, error) {
 	if s.Logfile == "" {
-		return stderr, nil
+		return stdout, nil
 	}
 	f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
 	if err != nil {

@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	child := isDaemonChild()
 	startDir, _ := os.Getwd()
-	app, err := load(args, stderr)
+	app, err := load(args, stdout, stderr)
 	if err != nil {
 		var shown shownError
 		switch {
