@@ -29,19 +29,24 @@ const defaultSentinelPort = 26379
 // Server holds the redis-server directives that mean something to a
 // sentinel. Everything else redis-server knows is accepted and ignored.
 type Server struct {
-	Port          int
-	Bind          []string
-	Dir           string
-	Pidfile       string
-	Logfile       string
-	Loglevel      string
-	LogFormat     string // "text" or "json"; only settable from YAML
-	Daemonize     bool
-	Supervised    string // "no", "upstart", "systemd" or "auto"
-	RequirePass   string
-	Users         []string // each "user" directive's arguments after "user", joined by spaces
-	ProtectedMode bool
-	TLS           TLS
+	Port       int
+	Bind       []string
+	Dir        string
+	Pidfile    string
+	Logfile    string
+	Loglevel   string
+	LogFormat  string // "text" or "json"; only settable from YAML
+	Daemonize  bool
+	Supervised string // "no", "upstart", "systemd" or "auto"
+	// Syslog: every log line also goes to syslog (syslog-enabled), as
+	// ident (syslog-ident) with facility (syslog-facility: user, local0-7).
+	SyslogEnabled  bool
+	SyslogIdent    string
+	SyslogFacility string
+	RequirePass    string
+	Users          []string // each "user" directive's arguments after "user", joined by spaces
+	ProtectedMode  bool
+	TLS            TLS
 }
 
 // TLS holds redis's tls-* directives a sentinel uses: a TLS listener on
@@ -264,8 +269,9 @@ type parser struct {
 
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
-		Path:     path,
-		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no"},
+		Path: path,
+		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
+			SyslogIdent: "redis", SyslogFacility: "local0"},
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}}
@@ -432,6 +438,17 @@ func (p *parser) directive(args []string, line int, text string) string {
 			s.Dir = d
 		case "daemonize":
 			s.Daemonize, _ = yesNo(args[1])
+		case "syslog-enabled":
+			s.SyslogEnabled, _ = yesNo(args[1])
+		case "syslog-ident":
+			s.SyslogIdent = args[1]
+		case "syslog-facility":
+			switch v := strings.ToLower(args[1]); v {
+			case "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7":
+				s.SyslogFacility = v
+			default:
+				return "argument(s) must be one of the following: user, local0, local1, local2, local3, local4, local5, local6, local7"
+			}
 		case "supervised":
 			switch v := strings.ToLower(args[1]); v {
 			case "upstart", "systemd", "auto", "no":

@@ -26,6 +26,7 @@ type app struct {
 	logOut  io.Writer           // where the log goes (logfile, or stdout as redis)
 	stdout  io.Writer
 	stderr  io.Writer
+	syslog  *syslogSink // nil unless syslog-enabled
 	sent    *sentinel.Sentinel
 	server  *respserver.Server
 	agent   *agentcheck.Server
@@ -45,7 +46,7 @@ func (a *app) fail(msg string, err error) {
 	if a.logOut != a.stdout {
 		also = a.stderr // the log is a file: say it on stderr too
 	}
-	l := newLogger(a.srv, teeWriter{log: a.logOut, also: also})
+	l := newLogger(a.srv, teeWriter{log: a.logOut, also: also}, a.syslog)
 	if err == nil {
 		l.Error(msg)
 		return
@@ -129,8 +130,12 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		}
 		return nil, err
 	}
-	logger := newLogger(file.Server, out)
-	a := &app{logger: logger, srv: file.Server, logOut: out, stdout: stdout, stderr: stderr, pidfile: file.Server.Pidfile}
+	var sys *syslogSink
+	if file.Server.SyslogEnabled {
+		sys = newSyslogSink("", "", file.Server.SyslogIdent, file.Server.SyslogFacility)
+	}
+	logger := newLogger(file.Server, out, sys)
+	a := &app{logger: logger, srv: file.Server, logOut: out, stdout: stdout, stderr: stderr, syslog: sys, pidfile: file.Server.Pidfile}
 	if _, ok := store.(*sentinelconf.ConfStore); ok {
 		// Like redis-sentinel (sentinelCheckConfigFile, after the log is
 		// set up, so the reason is in the log): no start without a

@@ -68,8 +68,9 @@ func logOutput(s sentinelconf.Server, stdout io.Writer) (io.Writer, error) {
 	return &logFile{path: s.Logfile}, nil
 }
 
-// newLogger logs to w at redis's loglevel, in text or JSON.
-func newLogger(s sentinelconf.Server, w io.Writer) *slog.Logger {
+// newLogger logs to w at redis's loglevel, in text or JSON, and to sys
+// too when not nil (syslog-enabled).
+func newLogger(s sentinelconf.Server, w io.Writer, sys *syslogSink) *slog.Logger {
 	level := slog.LevelInfo
 	switch strings.ToLower(s.Loglevel) {
 	case "debug":
@@ -80,8 +81,12 @@ func newLogger(s sentinelconf.Server, w io.Writer) *slog.Logger {
 		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if strings.EqualFold(s.LogFormat, "json") {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if sys != nil {
+		h = syslogHandler{h, sys}
+	}
+	return slog.New(h)
 }
