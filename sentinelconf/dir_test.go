@@ -114,3 +114,16 @@ func TestRewriteDirAndOwner(t *testing.T) {
 		}
 	}
 }
+
+// TestUnixsocketRefused: a unix socket we do not open must not be
+// accepted and ignored; an empty one (redis's default) is fine.
+func TestUnixsocketRefused(t *testing.T) {
+	_, err := Parse("t.conf", []byte("port 1\nunixsocket /tmp/s.sock\n"))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Reason, "unixsocket is not supported") {
+		t.Errorf("unixsocket: %v", err)
+	}
+	if _, err := Parse("t.conf", []byte(`unixsocket ""`+"\n")); err != nil {
+		t.Errorf("empty unixsocket: %v", err)
+	}
+}

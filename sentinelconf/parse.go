@@ -438,6 +438,12 @@ func (p *parser) directive(args []string, line int, text string) string {
 			s.Dir = d
 		case "daemonize":
 			s.Daemonize, _ = yesNo(args[1])
+		case "unixsocket":
+			if args[1] != "" {
+				// Never accepted and ignored: clients would find no
+				// socket where redis-sentinel would have one.
+				return "unixsocket is not supported by this sentinel (TCP only): remove the line or use port/bind"
+			}
 		case "syslog-enabled":
 			s.SyslogEnabled, _ = yesNo(args[1])
 		case "syslog-ident":
