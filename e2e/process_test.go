@@ -750,3 +750,29 @@ func TestLogWithoutLogfileGoesToStdout(t *testing.T) {
 		})
 	}
 }
+
+// TestOOMScoreAdj: oom-score-adj sets the process's OOM score from the
+// first of oom-score-adj-values, absolute or added to the score it
+// started with.
+func TestOOMScoreAdj(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		t.Skip(err)
+	}
+	base, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	for _, impl := range bothImpls {
+		for mode, want := range map[string]int{"absolute": 123, "relative": min(base+123, 1000)} {
+			t.Run(impl.String()+"/"+mode, func(t *testing.T) {
+				c := cluster.New(t)
+				s, _ := startOnConf(t, c, impl, "oom-score-adj "+mode, "oom-score-adj-values 123 200 800")
+				cluster.WaitFor(t, 5*time.Second, "the OOM score", func() error {
+					got := strings.TrimSpace(readFile(fmt.Sprintf("/proc/%d/oom_score_adj", s.Pid())))
+					if got != strconv.Itoa(want) {
+						return fmt.Errorf("oom_score_adj %q, want %d", got, want)
+					}
+					return nil
+				})
+			})
+		}
+	}
+}

@@ -43,10 +43,15 @@ type Server struct {
 	SyslogEnabled  bool
 	SyslogIdent    string
 	SyslogFacility string
-	RequirePass    string
-	Users          []string // each "user" directive's arguments after "user", joined by spaces
-	ProtectedMode  bool
-	TLS            TLS
+	// OOMScoreAdj is oom-score-adj: "no", "relative" ("yes") or
+	// "absolute"; OOMScoreAdjValues the master, replica and child values
+	// (a sentinel uses the first).
+	OOMScoreAdj       string
+	OOMScoreAdjValues [3]int
+	RequirePass       string
+	Users             []string // each "user" directive's arguments after "user", joined by spaces
+	ProtectedMode     bool
+	TLS               TLS
 }
 
 // TLS holds redis's tls-* directives a sentinel uses: a TLS listener on
@@ -271,7 +276,8 @@ func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
 		Path: path,
 		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
-			SyslogIdent: "redis", SyslogFacility: "local0"},
+			SyslogIdent: "redis", SyslogFacility: "local0",
+			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}},
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}}
@@ -443,6 +449,26 @@ func (p *parser) directive(args []string, line int, text string) string {
 				// Never accepted and ignored: clients would find no
 				// socket where redis-sentinel would have one.
 				return "unixsocket is not supported by this sentinel (TCP only): remove the line or use port/bind"
+			}
+		case "oom-score-adj":
+			switch v := strings.ToLower(args[1]); v {
+			case "no", "relative", "absolute":
+				s.OOMScoreAdj = v
+			case "yes":
+				s.OOMScoreAdj = "relative"
+			default:
+				return "argument(s) must be one of the following: no, yes, relative, absolute"
+			}
+		case "oom-score-adj-values":
+			if len(args) != 4 {
+				return "wrong number of arguments"
+			}
+			for i, a := range args[1:] {
+				n, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || n < -2000 || n > 2000 {
+					return "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+				}
+				s.OOMScoreAdjValues[i] = int(n)
 			}
 		case "syslog-enabled":
 			s.SyslogEnabled, _ = yesNo(args[1])

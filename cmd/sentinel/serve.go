@@ -51,6 +51,9 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 		a.notifier.send("STATUS=Ready to accept connections\n")
 		a.notifier.send("READY=1\n")
 	}
+	if msg := a.setOOMScoreAdj(); msg != "" {
+		a.logger.Warn(msg)
+	}
 	// Wait for the first part to end (an error) or for a shutdown, then
 	// for every part: the monitor's last act is the final config flush.
 	var first error
