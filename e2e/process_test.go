@@ -431,7 +431,14 @@ func TestDaemonize(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, sentinelBinary(t, impl), path)
+			args := []string{path}
+			agentPort := cluster.MustFreePort(t)
+			if impl == cluster.Ours {
+				// Our own listener must be the daemon's, not the
+				// parent's that exits.
+				args = append(args, "--agent-check", fmt.Sprintf("127.0.0.1:%d", agentPort))
+			}
+			cmd := exec.CommandContext(ctx, sentinelBinary(t, impl), args...)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("parent: %v\n%s", err, out)
@@ -453,6 +460,14 @@ func TestDaemonize(t *testing.T) {
 				_, err := cluster.Command(addr, "PING")
 				return err
 			})
+			if impl == cluster.Ours {
+				nc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", agentPort))
+				if err != nil {
+					t.Errorf("agent-check port of the daemon: %v\nlog:\n%s", err, readFile(filepath.Join(dir, "s.log")))
+				} else {
+					nc.Close()
+				}
+			}
 			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}

@@ -21,12 +21,16 @@ import (
 
 // app is one running sentinel: the monitor and its RESP face.
 type app struct {
-	logger  *slog.Logger
-	srv     sentinelconf.Server // the server directives, for the log and process set-up
-	logOut  io.Writer           // where the log goes (logfile, or stdout as redis)
-	stdout  io.Writer
-	stderr  io.Writer
-	syslog  *syslogSink // nil unless syslog-enabled
+	logger *slog.Logger
+	srv    sentinelconf.Server // the server directives, for the log and process set-up
+	logOut io.Writer           // where the log goes (logfile, or stdout as redis)
+	stdout io.Writer
+	stderr io.Writer
+	syslog *syslogSink // nil unless syslog-enabled
+	// What load read, for build.
+	file    *sentinelconf.File
+	store   sentinel.Store
+	path    string
 	sent    *sentinel.Sentinel
 	server  *respserver.Server
 	agent   *agentcheck.Server
@@ -56,8 +60,7 @@ func (a *app) fail(msg string, err error) {
 
 // load reads the config (either form), prepares logging and persistence,
 // and builds the sentinel and its server without starting them.
-// Once the log is set up, an error comes with the app so that run can log
-// it; before that, the app is nil and the error goes to stderr.
+// load reads the config and sets up the log; build does the rest.
 func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	var (
 		file  *sentinelconf.File
@@ -145,14 +148,15 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, shownError{err}
 		}
 	}
-	if err := a.build(file, store, path); err != nil {
-		return a, err
-	}
+	a.file, a.store, a.path = file, store, path
 	return a, nil
 }
 
 // build makes the sentinel, its server and our extras from the config.
-func (a *app) build(file *sentinelconf.File, store sentinel.Store, path string) error {
+// It comes after daemonize: our extras open their listeners here, which
+// must be the child's, not the parent's that is about to exit.
+func (a *app) build() error {
+	file, store, path := a.file, a.store, a.path
 	logger := a.logger
 	var err error
 	opts := sentinel.Options{

@@ -54,11 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app, err := load(args, stdout, stderr)
 	if err != nil {
 		var shown shownError
-		switch {
-		case errors.As(err, &shown):
-		case app != nil:
-			app.fail("Start failed, exiting", err)
-		default:
+		if !errors.As(err, &shown) {
 			fmt.Fprintln(stderr, err)
 		}
 		return 1
@@ -75,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	}
+	if err := app.build(); err != nil {
+		app.fail("Start failed, exiting", err)
+		return 1
 	}
 	return app.serve(sigs, background)
 }
