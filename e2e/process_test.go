@@ -791,3 +791,52 @@ func TestOOMScoreAdj(t *testing.T) {
 		}
 	}
 }
+
+// TestStdoutReaderGone: with the log on stdout, a reader that goes away
+// (a pipe closed, journald restarting) must not end the sentinel: redis
+// ignores SIGPIPE, Go dies of it on stdout unless told otherwise.
+func TestStdoutReaderGone(t *testing.T) {
+	for _, impl := range bothImpls {
+		t.Run(impl.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			port := cluster.MustFreePort(t)
+			conf := cluster.SentinelConfig{Monitors: []cluster.Monitor{{Name: "m", Host: "127.0.0.1", Port: cluster.MustFreePort(t), Quorum: 2}}}
+			path := filepath.Join(dir, "sentinel.conf")
+			if err := os.WriteFile(path, []byte(conf.Render(port, dir)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(sentinelBinary(t, impl), path)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			cluster.WaitFor(t, 10*time.Second, "the sentinel to answer", func() error {
+				_, err := cluster.Command(addr, "PING")
+				return err
+			})
+			stdout.Close()
+			// Log lines to a stdout nobody reads any more.
+			for i := range 3 {
+				if _, err := cluster.Command(addr, "SENTINEL", "MONITOR", fmt.Sprintf("gone%d", i), "127.0.0.1", strconv.Itoa(cluster.MustFreePort(t)), "2"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case err := <-exited:
+				t.Fatalf("ended when its stdout reader went away: %v", err)
+			case <-time.After(500 * time.Millisecond):
+			}
+			if _, err := cluster.Command(addr, "PING"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -8,10 +8,14 @@ import (
 
 // handledSignals are the signals redis-sentinel 7.0 gives a meaning to, or
 // whose default action Go would change: SIGTERM and SIGINT shut down
-// cleanly, SIGHUP is ignored (redis sets SIG_IGN: a closed terminal or a
-// "reload" must not stop a sentinel), SIGUSR1 and SIGUSR2 end the process
-// by the signal, as their default action ends redis (Go would ignore them).
-var handledSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2}
+// cleanly, SIGHUP and SIGPIPE are ignored (redis sets SIG_IGN: a closed
+// terminal, a "reload" or a log reader gone from stdout, journald
+// restarting say, must not stop a sentinel; a write then fails with EPIPE,
+// where Go would die of SIGPIPE for stdout and stderr), SIGUSR1 and
+// SIGUSR2 end the process by the signal, as their default action ends
+// redis (Go would ignore them). Caught rather than ignored (SIG_IGN), so
+// that the scripts we run get the default actions.
+var handledSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGUSR2}
 
 // catchSignals starts receiving the signals run handles; the caller stops
 // it with signal.Stop. It comes first in run, so that a signal during the
@@ -32,7 +36,7 @@ func (a *app) handleSignals(sigs <-chan os.Signal, done <-chan struct{}, shutdow
 			return
 		case sig := <-sigs:
 			switch sig {
-			case syscall.SIGHUP:
+			case syscall.SIGHUP, syscall.SIGPIPE:
 				// Ignored, like redis-sentinel, and not logged either.
 			case syscall.SIGUSR1, syscall.SIGUSR2:
 				dieBySignal(sig.(syscall.Signal))
