@@ -393,6 +393,10 @@ func TestSupervisedSystemd(t *testing.T) {
 				} else {
 					nc.Close()
 				}
+				info, err := cluster.Command(fmt.Sprintf("127.0.0.1:%d", port), "INFO", "server")
+				if err != nil || !strings.Contains(info.Text(), "process_supervised:systemd\r\n") {
+					t.Errorf("INFO server: want process_supervised:systemd: %v %q", err, info.Text())
+				}
 				if err := p.Signal(syscall.SIGTERM); err != nil {
 					t.Fatal(err)
 				}
@@ -721,9 +725,13 @@ func TestSupervisedUpstart(t *testing.T) {
 				}
 				return nil
 			})
-			if nc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-				nc.Close()
-				t.Error("listening before upstart continued it")
+			// No socket at all yet (a dial could reach another test's
+			// process that took the port meanwhile).
+			fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", p.Pid()))
+			for _, fd := range fds {
+				if l, _ := os.Readlink(fd); strings.HasPrefix(l, "socket:") {
+					t.Errorf("a socket (%s) before upstart continued it", fd)
+				}
 			}
 			if err := p.Signal(syscall.SIGCONT); err != nil {
 				t.Fatal(err)

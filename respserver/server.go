@@ -66,6 +66,7 @@ type Config struct {
 	Users       []string // redis "user" directives, without the leading "user"
 	ConfigFile  string   // for INFO
 	Executable  string   // for INFO
+	Supervised  string   // for INFO process_supervised: "upstart", "systemd"; "" is "no"
 	Limits      Limits   // zero value means DefaultLimits
 	// WriteTimeout closes a client that does not read its replies.
 	WriteTimeout time.Duration

@@ -40,6 +40,8 @@ type app struct {
 	pidfile string
 	// notifier tells systemd how the start goes (nil: not supervised).
 	notifier *notifier
+	// supervisedBy is "upstart" or "systemd" when supervised, for INFO.
+	supervisedBy string
 }
 
 // fail reports why the start or the run failed where an operator looks:
@@ -199,6 +201,7 @@ func (a *app) build() error {
 		TLSPort:       file.Server.TLS.Port,
 		ConfigFile:    path,
 		Executable:    exe,
+		Supervised:    a.supervisedBy,
 	}, sent, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},

@@ -59,6 +59,14 @@ func sdNotify(socket, msg string) error {
 //   - systemd: a first STATUS message, which also tells whether systemd
 //     listens.
 func (a *app) supervise() (bool, *notifier) {
+	ok, mode, n := a.superviseMode()
+	if ok {
+		a.supervisedBy = mode
+	}
+	return ok, n
+}
+
+func (a *app) superviseMode() (bool, string, *notifier) {
 	mode := a.srv.Supervised
 	if mode == "auto" {
 		switch {
@@ -74,21 +82,21 @@ func (a *app) supervise() (bool, *notifier) {
 	case "upstart":
 		if os.Getenv("UPSTART_JOB") == "" {
 			a.logger.Warn("upstart supervision requested, but UPSTART_JOB not found!")
-			return false, nil
+			return false, "", nil
 		}
 		a.logger.Info("supervised by upstart, will stop to signal readiness.")
 		if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
 			a.logger.Warn("upstart supervision: cannot stop", "err", err)
 		}
 		os.Unsetenv("UPSTART_JOB")
-		return true, nil
+		return true, mode, nil
 	case "systemd":
 		n := &notifier{socket: os.Getenv("NOTIFY_SOCKET"), logger: a.logger}
 		if n.send("STATUS=Redis is loading...\n") != nil {
-			return false, nil
+			return false, "", nil
 		}
 		a.logger.Info("Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.")
-		return true, n
+		return true, mode, n
 	}
-	return false, nil
+	return false, "", nil
 }
