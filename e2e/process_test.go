@@ -848,3 +848,48 @@ func TestStdoutReaderGone(t *testing.T) {
 		})
 	}
 }
+
+// TestOddRuntimeValuesSurviveRestart: values redis-sentinel 7.0 writes
+// unquoted and then refuses at its next start ("auth-pass m pa ss") are
+// quoted by ours, so whatever SENTINEL SET and SENTINEL CONFIG SET accept
+// comes back after a restart. Ours only: redis 7.0 does not survive them.
+func TestOddRuntimeValuesSurviveRestart(t *testing.T) {
+	c := cluster.New(t)
+	s, dir := startOnConf(t, c, cluster.Ours, "sentinel deny-scripts-reconfig no")
+	script := filepath.Join(dir, "a script #1.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	odd := []string{"pa ss", `q"uo'te`, `back\\slash`, "#hash", "tab\there", "ünï"}
+	for i, v := range odd {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			for _, o := range [][]string{{"auth-pass", v}, {"auth-user", v}, {"rename-command", "CONFIG", v}, {"notification-script", script}} {
+				if _, err := s.Do(append([]string{"SENTINEL", "SET", "m"}, o...)...); err != nil {
+					t.Fatalf("SENTINEL SET m %q: %v", o, err)
+				}
+			}
+			for _, g := range []string{"sentinel-user", "sentinel-pass"} {
+				if _, err := s.Do("SENTINEL", "CONFIG", "SET", g, v); err != nil {
+					t.Fatalf("SENTINEL CONFIG SET %s %q: %v", g, v, err)
+				}
+			}
+			if err := s.Restart(); err != nil {
+				t.Fatalf("restart: %v\n%s", err, s.Logs())
+			}
+			m, err := s.Master("m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m["notification-script"] != script {
+				t.Errorf("notification-script %q", m["notification-script"])
+			}
+			cv, err := s.Do("SENTINEL", "CONFIG", "GET", "*")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cv.KV()["sentinel-user"]; got != v {
+				t.Errorf("sentinel-user %q, want %q", got, v)
+			}
+		})
+	}
+}
