@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 )
 
@@ -32,6 +33,15 @@ func (n *notifier) send(msg string) error {
 		n.logger.Warn("systemd supervision error: sd_notify: " + err.Error())
 	}
 	return err
+}
+
+// raise sends sig to the calling thread, as raise(3) does. kill(2) to our
+// own pid would let the kernel deliver it to any thread, and this one could
+// run on (and listen) before the stop takes hold.
+func raise(sig syscall.Signal) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return syscall.Tgkill(os.Getpid(), syscall.Gettid(), sig)
 }
 
 func sdNotify(socket, msg string) error {
@@ -85,7 +95,7 @@ func (a *app) superviseMode() (bool, string, *notifier) {
 			return false, "", nil
 		}
 		a.logger.Info("supervised by upstart, will stop to signal readiness.")
-		if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
+		if err := raise(syscall.SIGSTOP); err != nil {
 			a.logger.Warn("upstart supervision: cannot stop", "err", err)
 		}
 		os.Unsetenv("UPSTART_JOB")
