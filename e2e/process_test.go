@@ -355,11 +355,15 @@ func notifySocket(t *testing.T, abstract bool) (string, <-chan string) {
 // TestSupervisedSystemd: with Debian's unit's arguments, the sentinel
 // tells systemd it is loading, then ready once its port is open (not
 // before), then stopping on SIGTERM; over a socket path or an abstract
-// name.
+// name; "auto" finds systemd by NOTIFY_SOCKET.
 func TestSupervisedSystemd(t *testing.T) {
-	for _, abstract := range []bool{false, true} {
+	for _, tc := range []struct {
+		mode     string
+		abstract bool
+	}{{"systemd", false}, {"systemd", true}, {"auto", false}} {
 		for _, impl := range bothImpls {
-			t.Run(fmt.Sprintf("%s/abstract=%v", impl, abstract), func(t *testing.T) {
+			mode, abstract := tc.mode, tc.abstract
+			t.Run(fmt.Sprintf("%s/%s/abstract=%v", impl, mode, abstract), func(t *testing.T) {
 				c := cluster.New(t)
 				name, msgs := notifySocket(t, abstract)
 				t.Setenv("NOTIFY_SOCKET", name)
@@ -370,7 +374,7 @@ func TestSupervisedSystemd(t *testing.T) {
 				if err := os.WriteFile(path, []byte(conf.Render(port, dir)), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				p := cluster.NewProcess("s", sentinelBinary(t, impl), dir, path, "--supervised", "systemd", "--daemonize", "no")
+				p := cluster.NewProcess("s", sentinelBinary(t, impl), dir, path, "--supervised", mode, "--daemonize", "no")
 				c.Adopt(p)
 				if err := p.Start(); err != nil {
 					t.Fatal(err)
