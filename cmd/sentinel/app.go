@@ -60,9 +60,9 @@ func (a *app) fail(msg string, err error) {
 	l.Error(msg, "err", err)
 }
 
-// load reads the config (either form), prepares logging and persistence,
-// and builds the sentinel and its server without starting them.
-// load reads the config and sets up the log; build does the rest.
+// load reads the config (either form), changes to dir, sets up the log
+// and persistence and checks the config file can be rewritten; build does
+// the rest, once the process has detached if it is to.
 func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	var (
 		file  *sentinelconf.File
