@@ -897,3 +897,36 @@ func TestOddRuntimeValuesSurviveRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestCrashGoesToLog: a crash of ours (here SIGQUIT's dump, what a panic
+// prints goes the same way) is written to the log, as redis writes its
+// crash report there, and to the current file after a rotation. Ours
+// only: redis-sentinel has no such dump for SIGQUIT.
+func TestCrashGoesToLog(t *testing.T) {
+	c := cluster.New(t)
+	s, dir := startOnConf(t, c, cluster.Ours, "logfile s.log")
+	logPath := filepath.Join(dir, "s.log")
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Do("SENTINEL", "MONITOR", "rotated", "127.0.0.1", strconv.Itoa(cluster.MustFreePort(t)), "2"); err != nil {
+		t.Fatal(err)
+	}
+	cluster.WaitFor(t, 5*time.Second, "the new log file", func() error {
+		if !strings.Contains(readFile(logPath), "+monitor master rotated ") {
+			return fmt.Errorf("new log: %q", readFile(logPath))
+		}
+		return nil
+	})
+	if err := s.Signal(syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Exited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running after SIGQUIT")
+	}
+	if got := readFile(logPath); !strings.Contains(got, "SIGQUIT: quit") || !strings.Contains(got, "goroutine ") {
+		t.Errorf("no crash dump in the log:\n%s", got)
+	}
+}

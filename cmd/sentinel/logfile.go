@@ -4,8 +4,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/qsentinel/qsentinel/sentinelconf"
 )
@@ -14,9 +16,15 @@ import (
 // each time as redis's serverLogRaw does. Holding no descriptor is what
 // makes log rotation work without a signal: once logrotate has moved the
 // file away, the next line creates a new one at path.
+//
+// A crash (an unrecovered panic, a fatal runtime error) is written to the
+// log too, as redis writes its crash report there: the runtime's crash
+// output follows the file at path, re-pointed whenever a write finds a new
+// file there.
 type logFile struct {
-	mu   sync.Mutex // lines from several goroutines never interleave
-	path string
+	mu    sync.Mutex // lines from several goroutines never interleave
+	path  string
+	crash uint64 // inode the crash output goes to (0: none yet)
 }
 
 // Write appends b (one slog record) to the file.
@@ -30,6 +38,14 @@ func (l *logFile) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	n, err := f.Write(b)
+	if st, serr := f.Stat(); serr == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Ino != l.crash {
+			// SetCrashOutput keeps its own descriptor; ours closes.
+			if debug.SetCrashOutput(f, debug.CrashOptions{}) == nil {
+				l.crash = sys.Ino
+			}
+		}
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
