@@ -930,3 +930,52 @@ func TestCrashGoesToLog(t *testing.T) {
 		t.Errorf("no crash dump in the log:\n%s", got)
 	}
 }
+
+// TestNoDirRestartElsewhere: without a dir line the working directory is
+// where the sentinel started; its first rewrite pins it (dir "<cwd>", as
+// redis's rewriteConfigDirOption), so a script path relative to it still
+// resolves after a restart from another directory.
+func TestNoDirRestartElsewhere(t *testing.T) {
+	for _, impl := range bothImpls {
+		t.Run(impl.String(), func(t *testing.T) {
+			c := cluster.New(t)
+			base := c.NewDir("base")
+			first, second := filepath.Join(base, "first"), filepath.Join(base, "second")
+			for _, d := range []string{first, second} {
+				if err := os.Mkdir(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(first, "x.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(base, "sentinel.conf")
+			text := fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor m 127.0.0.1 %d 2\nsentinel deny-scripts-reconfig no\n",
+				cluster.MustFreePort(t), cluster.MustFreePort(t))
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			port, _ := strconv.Atoi(strings.Fields(text)[1])
+			p := cluster.NewProcess("s", sentinelBinary(t, impl), first, path)
+			c.Adopt(p)
+			if err := p.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if err := cluster.WaitReady(p, port, cluster.StartTimeout); err != nil {
+				t.Fatal(err)
+			}
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			if _, err := cluster.Command(addr, "SENTINEL", "SET", "m", "notification-script", "x.sh"); err != nil {
+				t.Fatal(err)
+			}
+			p.Dir = second
+			if err := cluster.Restart(p, port); err != nil {
+				t.Fatalf("restart from another directory: %v\n%s", err, p.Logs())
+			}
+			v, err := cluster.Command(addr, "SENTINEL", "MASTER", "m")
+			if err != nil || v.KV()["notification-script"] != "x.sh" {
+				t.Errorf("after restart: %v %v", v.KV()["notification-script"], err)
+			}
+		})
+	}
+}
