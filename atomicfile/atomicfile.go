@@ -15,7 +15,16 @@ import (
 // temporary file in the same directory (rename is only atomic within a
 // file system), fsyncs it, renames it over path and fsyncs the directory so
 // the rename itself is durable.
-func Write(path string, data []byte, perm os.FileMode) (err error) {
+func Write(path string, data []byte, perm os.FileMode) error {
+	return WriteAs(path, data, perm, -1, -1)
+}
+
+// WriteAs is Write giving the new file the owner uid and group gid (-1
+// leaves either as the process's). A rename replaces the inode, so without
+// it a file rewritten by root would stop being readable by the user it
+// belonged to. Where we may not give the file away (not root), the file is
+// ours, as any file we create.
+func WriteAs(path string, data []byte, perm os.FileMode, uid, gid int) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -35,6 +44,11 @@ func Write(path string, data []byte, perm os.FileMode) (err error) {
 	}
 	if err = tmp.Chmod(perm); err != nil {
 		return err
+	}
+	if uid >= 0 || gid >= 0 {
+		if cerr := tmp.Chown(uid, gid); cerr != nil && !errors.Is(cerr, syscall.EPERM) {
+			return cerr
+		}
 	}
 	if err = tmp.Sync(); err != nil {
 		return err

@@ -136,7 +136,9 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "sentinel.conf")
-	text := strings.ReplaceAll(string(b), "dir "+filepath.Dir(s.ConfPath), "dir "+dir)
+	// Both sentinels rewrite dir as redis does: quoted, absolute.
+	text := strings.ReplaceAll(string(b), `dir "`+filepath.Dir(s.ConfPath)+`"`, "dir "+dir)
+	text = strings.ReplaceAll(text, "dir "+filepath.Dir(s.ConfPath), "dir "+dir)
 	// A different identity, or the two would claim the same run id.
 	text = strings.ReplaceAll(text, id, strings.Repeat("e", 40))
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

@@ -178,7 +178,10 @@ func (s *Scripts) startDue() {
 		if j.running || j.start.After(now) {
 			continue
 		}
-		cmd := exec.Command(j.argv[0], j.argv[1:]...)
+		// The path as given, as redis's execve: a relative one is
+		// relative to the working directory (dir), never looked up in
+		// PATH, which exec.Command would do for "notify.sh".
+		cmd := &exec.Cmd{Path: j.argv[0], Args: j.argv}
 		// Own process group, so a timeout kills the script's children too.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {

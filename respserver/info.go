@@ -65,7 +65,11 @@ func (s *Server) infoSection(name string) string {
 		line("atomicvar_api", "c11-builtin")
 		line("gcc_version", "0.0.0")
 		line("process_id", os.Getpid())
-		line("process_supervised", "no")
+		supervised := s.cfg.Supervised
+		if supervised == "" {
+			supervised = "no"
+		}
+		line("process_supervised", supervised)
 		line("run_id", s.backend.MyID())
 		line("tcp_port", s.cfg.Port)
 		line("server_time_usec", time.Now().UnixMicro())

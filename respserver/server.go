@@ -75,6 +75,7 @@ type Config struct {
 	ACLFile    string
 	ConfigFile string // for INFO
 	Executable string // for INFO
+	Supervised string // for INFO process_supervised: "upstart", "systemd"; "" is "no"
 	Limits     Limits // zero value means DefaultLimits
 	// WriteTimeout closes a client that does not read its replies.
 	WriteTimeout time.Duration

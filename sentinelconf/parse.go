@@ -5,14 +5,17 @@
 package sentinelconf
 
 import (
+	"errors"
 	"fmt"
-	"github.com/qsentinel/qsentinel/acl"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -27,15 +30,27 @@ const defaultSentinelPort = 26379
 // Server holds the redis-server directives that mean something to a
 // sentinel. Everything else redis-server knows is accepted and ignored.
 type Server struct {
-	Port        int
-	Bind        []string
-	Dir         string
-	Pidfile     string
-	Logfile     string
-	Loglevel    string
-	LogFormat   string // "text" or "json"; only settable from YAML
-	RequirePass string
-	Users       []string // each "user" directive's arguments after "user", quoted as sdsargs.Join does
+	Port       int
+	Bind       []string
+	Dir        string
+	Pidfile    string
+	Logfile    string
+	Loglevel   string
+	LogFormat  string // "text" or "json"; only settable from YAML
+	Daemonize  bool
+	Supervised string // "no", "upstart", "systemd" or "auto"
+	// Syslog: every log line also goes to syslog (syslog-enabled), as
+	// ident (syslog-ident) with facility (syslog-facility: user, local0-7).
+	SyslogEnabled  bool
+	SyslogIdent    string
+	SyslogFacility string
+	// OOMScoreAdj is oom-score-adj: "no", "relative" ("yes") or
+	// "absolute"; OOMScoreAdjValues the master, replica and child values
+	// (a sentinel uses the first).
+	OOMScoreAdj       string
+	OOMScoreAdjValues [3]int
+	RequirePass       string
+	Users             []string // each "user" directive's arguments after "user", quoted as sdsargs.Join does
 	// ACLPubsubAll is "acl-pubsub-default allchannels"; ACLLogMaxLen is
 	// acllog-max-len (128 unless set); ACLFile is aclfile.
 	ACLPubsubAll  bool
@@ -230,6 +245,7 @@ func ApplyArgs(f *File, args []string) error {
 // were fine.
 type queued struct {
 	args []string // after "sentinel"
+	file string   // the file the line is in (an included one, say)
 	line int
 	text string
 }
@@ -248,6 +264,14 @@ type parser struct {
 	f       *File
 	queue   [3][]queued
 	masters map[string]int // name -> index in f.Sentinel.Masters
+	file    string         // the file being read (the config or an included one)
+	depth   int            // include nesting
+	failed  error          // an error inside an included file, with its own line
+	// dir is where redis-server would be after the dir lines read so far
+	// ("" = the directory we started in): redis chdir()s as it reads a dir
+	// line, so later relative paths (scripts) resolve against it, at
+	// start-up as at runtime.
+	dir string
 	// where remembers the line that last touched something Validate may
 	// complain about, keyed like Validate's messages ("myid", "monitor m",
 	// "master m"), so its errors can point at a line.
@@ -261,38 +285,20 @@ type parser struct {
 
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
-		Path:     path,
-		Server:   Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", ACLLogMaxLen: 128},
+		Path: path,
+		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
+			SyslogIdent: "redis", SyslogFacility: "local0",
+			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128},
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}, users: map[string]bool{}}
-	for i, raw := range lines {
-		if j := strings.IndexByte(raw, 0); j >= 0 {
-			raw = raw[:j] // read as C strings by redis
-		}
-		text := strings.Trim(raw, " \t\r\n")
-		if text == "" || text[0] == '#' {
-			continue
-		}
-		errAt := func(reason string) error {
-			return &ConfigError{File: path, Line: i + 1, Text: text, Reason: reason}
-		}
-		args, err := sdsargs.Split(text)
-		if err != nil {
-			return nil, errAt("Unbalanced quotes in configuration line")
-		}
-		if len(args) == 0 {
-			continue
-		}
-		args[0] = strings.ToLower(args[0])
-		if reason := p.directive(args, i+1, text); reason != "" {
-			return nil, errAt(reason)
-		}
+	if err := p.parseText(path, lines); err != nil {
+		return nil, err
 	}
 	for _, q := range p.queue {
 		for _, e := range q {
 			if reason := p.sentinelDirective(e); reason != "" {
-				return nil, &ConfigError{File: path, Line: e.line, Text: e.text, Reason: reason}
+				return nil, &ConfigError{File: e.file, Line: e.line, Text: e.text, Reason: reason}
 			}
 		}
 	}
@@ -312,6 +318,88 @@ func parseLines(path string, lines []string) (*File, error) {
 		return nil, ce
 	}
 	return f, nil
+}
+
+// parseText reads the lines of one file (the config, or one it includes)
+// into the parser, directive by directive like loadServerConfigFromString.
+func (p *parser) parseText(path string, lines []string) error {
+	outer := p.file
+	p.file = path
+	defer func() { p.file = outer }()
+	for i, raw := range lines {
+		if j := strings.IndexByte(raw, 0); j >= 0 {
+			raw = raw[:j] // read as C strings by redis
+		}
+		text := strings.Trim(raw, " \t\r\n")
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		errAt := func(reason string) error {
+			return &ConfigError{File: path, Line: i + 1, Text: text, Reason: reason}
+		}
+		args, err := sdsargs.Split(text)
+		if err != nil {
+			return errAt("Unbalanced quotes in configuration line")
+		}
+		if len(args) == 0 {
+			continue
+		}
+		args[0] = strings.ToLower(args[0])
+		if reason := p.directive(args, i+1, text); reason != "" {
+			return errAt(reason)
+		}
+		if p.failed != nil {
+			// An error inside an included file: reported at its own line.
+			return p.failed
+		}
+	}
+	return nil
+}
+
+// maxIncludeDepth bounds include chains; redis has no bound and recurses
+// until it crashes on a file that includes itself.
+const maxIncludeDepth = 16
+
+// include reads the file (or, with a wildcard, every file matching the
+// pattern, none being fine) in place of the include line, as redis's
+// loadServerConfig does. A relative name is relative to the last dir.
+func (p *parser) include(name string) string {
+	if p.depth >= maxIncludeDepth {
+		return "Too many nested includes"
+	}
+	pattern := p.resolve(name)
+	files := []string{pattern}
+	if strings.ContainsAny(name, "*?[") {
+		var err error
+		if files, err = filepath.Glob(pattern); err != nil {
+			return "Bad include pattern: " + err.Error()
+		}
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Sprintf("Fatal error, can't open config file '%s': %s", file, errnoText(err))
+		}
+		p.depth++
+		err = p.parseText(file, strings.Split(string(data), "\n"))
+		p.depth--
+		if err != nil {
+			p.failed = err
+			return ""
+		}
+	}
+	return ""
+}
+
+// errnoText is strerror's text for the errno in err ("No such file or
+// directory": Go's texts are the same but for the capital).
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	msg := errno.Error()
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 // portArg parses a port directive's argument, with redis's error texts.
@@ -360,7 +448,57 @@ func (p *parser) directive(args []string, line int, text string) string {
 			}
 			s.Bind = append([]string(nil), args[1:]...)
 		case "dir":
-			s.Dir = args[1]
+			d, reason := p.chdir(args[1])
+			if reason != "" {
+				return reason
+			}
+			s.Dir = d
+		case "daemonize":
+			s.Daemonize, _ = yesNo(args[1])
+		case "unixsocket":
+			if args[1] != "" {
+				// Never accepted and ignored: clients would find no
+				// socket where redis-sentinel would have one.
+				return "unixsocket is not supported by this sentinel (TCP only): remove the line or use port/bind"
+			}
+		case "oom-score-adj":
+			switch v := strings.ToLower(args[1]); v {
+			case "no", "relative", "absolute":
+				s.OOMScoreAdj = v
+			case "yes":
+				s.OOMScoreAdj = "relative"
+			default:
+				return "argument(s) must be one of the following: no, yes, relative, absolute"
+			}
+		case "oom-score-adj-values":
+			if len(args) != 4 {
+				return "wrong number of arguments"
+			}
+			for i, a := range args[1:] {
+				n, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || n < -2000 || n > 2000 {
+					return "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+				}
+				s.OOMScoreAdjValues[i] = int(n)
+			}
+		case "syslog-enabled":
+			s.SyslogEnabled, _ = yesNo(args[1])
+		case "syslog-ident":
+			s.SyslogIdent = args[1]
+		case "syslog-facility":
+			switch v := strings.ToLower(args[1]); v {
+			case "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7":
+				s.SyslogFacility = v
+			default:
+				return "argument(s) must be one of the following: user, local0, local1, local2, local3, local4, local5, local6, local7"
+			}
+		case "supervised":
+			switch v := strings.ToLower(args[1]); v {
+			case "upstart", "systemd", "auto", "no":
+				s.Supervised = v
+			default:
+				return "argument(s) must be one of the following: upstart, systemd, auto, no"
+			}
 		case "pidfile":
 			s.Pidfile = args[1]
 		case "logfile":
@@ -414,9 +552,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 		name == "lua-replicate-commands" && len(args) == 2:
 		return "" // deprecated, silently ignored by redis 7.0
 	case name == "include" && len(args) == 2:
-		// Accepted but not followed: the brief of this drop-in is one
-		// self-contained file that CONFIG REWRITE can own.
-		return ""
+		return p.include(args[1])
 	case name == "rename-command" && len(args) == 3:
 		return "" // renames server commands; a sentinel has none to rename
 	case name == "user" && len(args) >= 2:
@@ -434,7 +570,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 		return ""
 	case name == "sentinel":
 		if len(args) > 1 {
-			e := queued{args: args[1:], line: line, text: text}
+			e := queued{args: args[1:], file: p.file, line: line, text: text}
 			sub := strings.ToLower(args[1])
 			switch {
 			case preMonitor[sub]:
@@ -520,7 +656,7 @@ func (p *parser) sentinelDirective(e queued) string {
 		if m == nil {
 			return errNoMaster
 		}
-		if !executable(argv[2]) {
+		if !executable(p.resolve(argv[2])) {
 			return "Notification script seems non existing or non executable."
 		}
 		m.NotificationScript = argv[2]
@@ -529,7 +665,7 @@ func (p *parser) sentinelDirective(e queued) string {
 		if m == nil {
 			return errNoMaster
 		}
-		if !executable(argv[2]) {
+		if !executable(p.resolve(argv[2])) {
 			return "Client reconfiguration script seems non existing or non executable."
 		}
 		m.ClientReconfigScript = argv[2]
@@ -670,6 +806,32 @@ func (p *parser) addr(host, port string) (sentinel.Addr, string) {
 		return sentinel.Addr{}, "Can't resolve instance hostname."
 	}
 	return sentinel.Addr{Host: host, Port: int(n)}, ""
+}
+
+// chdir does what redis's "dir" does to relative paths read later: it
+// returns the directory to change to (relative ones relative to the
+// previous dir line, as consecutive chdir()s are) or chdir's error text.
+// The parser itself never changes directory; load does, once.
+func (p *parser) chdir(dir string) (string, string) {
+	d := p.resolve(dir)
+	st, err := os.Stat(d)
+	if err == nil && !st.IsDir() {
+		err = syscall.ENOTDIR
+	}
+	if err != nil {
+		return "", errnoText(err) // strerror's text, as redis reports it
+	}
+	p.dir = d
+	return d, ""
+}
+
+// resolve is path as redis-server would open it now: relative to the dir
+// read last.
+func (p *parser) resolve(path string) string {
+	if p.dir == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(p.dir, path)
 }
 
 // executable approximates access(path, X_OK) portably.

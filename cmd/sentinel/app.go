@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -9,9 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/qsentinel/qsentinel/acl"
@@ -25,20 +22,51 @@ import (
 
 // app is one running sentinel: the monitor and its RESP face.
 type app struct {
-	logger   *slog.Logger
-	logClose io.Closer
-	sent     *sentinel.Sentinel
-	server   *respserver.Server
-	agent    *agentcheck.Server
-	pusher   *agentcheck.Pusher
-	hooks    *hooks.Runner
-	metrics  *metrics.Server
-	pidfile  string
+	logger *slog.Logger
+	level  *slog.LevelVar      // the log level, changed by SENTINEL CONFIG SET loglevel
+	users  *acl.Table          // loaded before anything is written
+	srv    sentinelconf.Server // the server directives, for the log and process set-up
+	logOut io.Writer           // where the log goes (logfile, or stdout as redis)
+	stdout io.Writer
+	stderr io.Writer
+	syslog *syslogSink // nil unless syslog-enabled
+	// What load read, for build.
+	file    *sentinelconf.File
+	store   sentinel.Store
+	path    string
+	sent    *sentinel.Sentinel
+	server  *respserver.Server
+	agent   *agentcheck.Server
+	pusher  *agentcheck.Pusher
+	hooks   *hooks.Runner
+	metrics *metrics.Server
+	pidfile string
+	// notifier tells systemd how the start goes (nil: not supervised).
+	notifier *notifier
+	// supervisedBy is "upstart" or "systemd" when supervised, for INFO.
+	supervisedBy string
 }
 
-// load reads the config (either form), prepares logging and persistence,
-// and builds the sentinel and its server without starting them.
-func load(args []string, stderr io.Writer) (*app, error) {
+// fail reports why the start or the run failed where an operator looks:
+// the log and, for the supervisor's journal, stderr (when the log is
+// elsewhere). redis-sentinel writes it to its log only.
+func (a *app) fail(msg string, err error) {
+	var also io.Writer
+	if a.logOut != a.stdout {
+		also = a.stderr // the log is a file: say it on stderr too
+	}
+	l := newLogger(a.srv, teeWriter{log: a.logOut, also: also}, a.syslog, a.level)
+	if err == nil {
+		l.Error(msg)
+		return
+	}
+	l.Error(msg, "err", err)
+}
+
+// load reads the config (either form), changes to dir, sets up the log
+// and persistence and checks the config file can be rewritten; build does
+// the rest, once the process has detached if it is to.
+func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	var (
 		file  *sentinelconf.File
 		store sentinel.Store
@@ -84,25 +112,39 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			}
 			return nil, err
 		}
-		// Like redis-sentinel: no start without a config file we can rewrite.
-		if err := checkWritable(path); err != nil {
-			fmt.Fprintf(stderr, "Sentinel config file %s is not writable: %v. Exiting...\n", path, err)
-			return nil, shownError{err}
-		}
 		file, store = f, &sentinelconf.ConfStore{Path: path, File: f}
 	default:
 		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
 	}
 	if file.Server.Dir != "" {
+		// Like redis, whose dir line chdir()s: relative paths (logfile,
+		// pidfile, scripts set at runtime) resolve against dir, now and
+		// after a restart.
 		if err := os.Chdir(file.Server.Dir); err != nil {
 			return nil, fmt.Errorf("dir %s: %w", file.Server.Dir, err)
 		}
 	}
-	logger, level, closer, err := newLogger(file.Server)
+	if cs, ok := store.(*sentinelconf.ConfStore); ok {
+		if wd, err := os.Getwd(); err == nil {
+			cs.Dir = wd
+		}
+	}
+	out, err := logOutput(file.Server, stdout)
 	if err != nil {
+		var ce *sentinelconf.ConfigError
+		if errors.As(err, &ce) {
+			fmt.Fprint(stderr, ce.RedisFormat())
+			return nil, shownError{err}
+		}
 		return nil, err
 	}
-	a := &app{logger: logger, logClose: closer, pidfile: file.Server.Pidfile}
+	var sys *syslogSink
+	if file.Server.SyslogEnabled {
+		sys = newSyslogSink("", "", file.Server.SyslogIdent, file.Server.SyslogFacility)
+	}
+	level := logLevel(file.Server)
+	logger := newLogger(file.Server, out, sys, level)
+	a := &app{logger: logger, level: level, srv: file.Server, logOut: out, stdout: stdout, stderr: stderr, syslog: sys, pidfile: file.Server.Pidfile}
 	// The users are loaded before anything is written: a bad rule ends the
 	// start with redis's log lines and leaves the config file as it was.
 	aclOpts := acl.Options{
@@ -119,14 +161,13 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		var le *acl.LoadError
 		if errors.As(err, &le) {
 			for _, l := range le.Lines {
-				logger.Error(l)
+				a.fail(l, nil)
 			}
-			closer.Close()
 			return nil, shownError{err}
 		}
-		closer.Close()
 		return nil, err
 	}
+	a.users = users
 	if cs, ok := store.(*sentinelconf.ConfStore); ok {
 		cs.Users = users.List
 		if file.Server.ACLFile != "" {
@@ -134,22 +175,42 @@ func load(args []string, stderr io.Writer) (*app, error) {
 			cs.Users = func() []string { return []string{} }
 		}
 	}
+	if _, ok := store.(*sentinelconf.ConfStore); ok {
+		// Like redis-sentinel (sentinelCheckConfigFile, after the log is
+		// set up, so the reason is in the log): no start without a
+		// config file we can rewrite.
+		if err := checkWritable(path); err != nil {
+			a.fail(fmt.Sprintf("Sentinel config file %s is not writable: %s. Exiting...", path, errnoText(err)), nil)
+			return nil, shownError{err}
+		}
+	}
+	a.file, a.store, a.path = file, store, path
+	return a, nil
+}
+
+// build makes the sentinel, its server and our extras from the config.
+// It comes after daemonize: our extras open their listeners here, which
+// must be the child's, not the parent's that is about to exit.
+func (a *app) build() error {
+	file, store, path := a.file, a.store, a.path
+	logger := a.logger
+	var err error
 	opts := sentinel.Options{
 		Store:       store,
 		Logger:      logger,
-		LogLevel:    level,
+		LogLevel:    a.level,
 		RequirePass: file.Server.RequirePass,
 	}
 	var serverTLS *tls.Config
 	if t := file.Server.TLS; t.Enabled() {
 		if t.Port != 0 {
 			if serverTLS, err = t.ServerConfig(); err != nil {
-				return nil, fmt.Errorf("tls-port: %w", err)
+				return fmt.Errorf("tls-port: %w", err)
 			}
 		}
 		if t.Replication {
 			if opts.TLS, err = t.ClientConfig(); err != nil {
-				return nil, fmt.Errorf("tls-replication: %w", err)
+				return fmt.Errorf("tls-replication: %w", err)
 			}
 		}
 	}
@@ -161,7 +222,7 @@ func load(args []string, stderr io.Writer) (*app, error) {
 	}
 	sent, err := sentinel.New(file.Sentinel, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.sent = sent
 	exe, _ := os.Executable()
@@ -170,26 +231,27 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		Port:          file.Server.Port,
 		RequirePass:   file.Server.RequirePass,
 		Users:         file.Server.Users,
-		ACL:           users,
+		ACL:           a.users,
 		ACLFile:       file.Server.ACLFile,
 		ProtectedMode: file.Server.ProtectedMode,
 		TLS:           serverTLS,
 		TLSPort:       file.Server.TLS.Port,
 		ConfigFile:    path,
 		Executable:    exe,
+		Supervised:    a.supervisedBy,
 	}, sent, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
 			oracle{sent: sent, maxLag: ac.MaxLag}, logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.agent = srv
 	}
 	if file.MetricsAddr != "" {
 		m, err := metrics.New(file.MetricsAddr, sent, logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.metrics = m
 	}
@@ -208,14 +270,14 @@ func load(args []string, stderr io.Writer) (*app, error) {
 		runner, err := hooks.New(hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency,
 			Timeout: time.Duration(h.TimeoutMs) * time.Millisecond}, logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.hooks = runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
 		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger}
 	}
-	return a, nil
+	return nil
 }
 
 // oracle answers agent checks from the sentinel's view.
@@ -235,100 +297,4 @@ func checkWritable(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// newLogger logs to logfile (or stderr when empty), at redis's loglevel,
-// which SENTINEL CONFIG SET loglevel changes through the LevelVar.
-func newLogger(s sentinelconf.Server) (*slog.Logger, *slog.LevelVar, io.Closer, error) {
-	var w io.Writer = os.Stderr
-	var closer io.Closer = io.NopCloser(nil)
-	if s.Logfile != "" {
-		f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("logfile: %w", err)
-		}
-		w, closer = f, f
-	}
-	level := new(slog.LevelVar)
-	if l, ok := sentinel.LogLevelByName(s.Loglevel); ok {
-		level.Set(l)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
-	if strings.EqualFold(s.LogFormat, "json") {
-		h = slog.NewJSONHandler(w, opts)
-	}
-	return slog.New(h), level, closer, nil
-}
-
-// serve runs until ctx ends or a client sends SHUTDOWN.
-func (a *app) serve(ctx context.Context) error {
-	defer a.logClose.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	a.server.OnShutdown(cancel)
-	if a.pidfile != "" {
-		if err := os.WriteFile(a.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			a.logger.Warn("cannot write pidfile", "path", a.pidfile, "err", err)
-		}
-		defer os.Remove(a.pidfile)
-	}
-	n := 2
-	errc := make(chan error, 3)
-	go func() { errc <- a.server.Serve(ctx) }()
-	go func() { errc <- a.sent.Run(ctx) }()
-	if a.agent != nil {
-		n++
-		go func() { errc <- a.agent.Serve(ctx) }()
-	}
-	if a.metrics != nil {
-		n++
-		go func() { errc <- a.metrics.Serve(ctx) }()
-	}
-	if a.hooks != nil {
-		n++
-		sub := a.sent.Events().Subscribe(4096)
-		go func() {
-			defer sub.Close()
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() { defer wg.Done(); a.hooks.Run(ctx) }()
-			for {
-				select {
-				case <-ctx.Done():
-					wg.Wait()
-					errc <- nil
-					return
-				case e := <-sub.C:
-					if err := a.hooks.Handle(e.Type, e.Payload, e.Master); err != nil {
-						a.logger.Error("hook not journaled", "event", e.Type, "err", err)
-					}
-				}
-			}
-		}()
-	}
-	if a.pusher != nil {
-		n++
-		sub := a.sent.Events().Subscribe(1024)
-		go func() {
-			defer sub.Close()
-			for {
-				select {
-				case <-ctx.Done():
-					errc <- nil
-					return
-				case e := <-sub.C:
-					a.pusher.Apply(ctx, e.Type, e.Payload)
-				}
-			}
-		}()
-	}
-	var first error
-	for range n {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-			cancel()
-		}
-	}
-	return first
 }

@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -49,9 +47,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		debug.SetGCPercent(50)
 	}
 	defer startProfiles()()
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	app, err := load(args, stderr)
+	sigs := catchSignals()
+	defer signal.Stop(sigs)
+	child := isDaemonChild()
+	startDir, _ := os.Getwd()
+	app, err := load(args, stdout, stderr)
 	if err != nil {
 		var shown shownError
 		if !errors.As(err, &shown) {
@@ -59,11 +59,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	if err := app.serve(ctx); err != nil {
-		app.logger.Error("sentinel stopped", "err", err)
+	supervised := false
+	if !child {
+		supervised, app.notifier = app.supervise()
+	}
+	background := app.srv.Daemonize && !supervised
+	if background && !child {
+		// The parent's part ends here, with 0, as redis's daemonize().
+		if err := daemonize(args, startDir); err != nil {
+			app.fail("Start failed, exiting", err)
+			return 1
+		}
+		return 0
+	}
+	if err := app.build(); err != nil {
+		app.fail("Start failed, exiting", err)
 		return 1
 	}
-	return 0
+	return app.serve(sigs, background)
 }
 
 const version = "7.0.15"

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// listenFailure words a failed listen as redis's listenToPort does
+// ("Could not create server TCP listening socket *:26379: bind: Address
+// already in use"), so that what operators grep for is there; anything
+// else is described as it is.
+func listenFailure(err error, port int) string {
+	var oe *net.OpError
+	var se *os.SyscallError
+	var errno syscall.Errno
+	if !errors.As(err, &oe) || !errors.As(err, &se) || !errors.As(err, &errno) {
+		return err.Error()
+	}
+	host := "*"
+	if a, ok := oe.Addr.(*net.TCPAddr); ok && a.IP != nil && !a.IP.IsUnspecified() {
+		host = a.IP.String()
+		port = a.Port
+	}
+	return fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s: %s",
+		host, port, se.Syscall, errnoText(errno))
+}
+
+// errnoText is strerror's text for the errno inside err ("Permission
+// denied"; Go's own texts are the same but for the capital), or err's text.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	msg := errno.Error()
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// defaultPidfile is redis's CONFIG_DEFAULT_PID_FILE, used when a
+// daemonized sentinel has no pidfile line.
+const defaultPidfile = "/var/run/redis.pid"
+
+// serve runs the sentinel until a signal, SHUTDOWN or an error stops it,
+// in redis-sentinel's start-up order: listen first (a port in use ends
+// the start before anything is written: no new myid, no rewritten
+// config, no pidfile), then the pidfile, then the monitor (whose first
+// flush saves a new myid), then READY=1 for systemd. It returns the exit
+// code.
+func (a *app) serve(sigs <-chan os.Signal, background bool) int {
+	if err := a.server.Listen(); err != nil {
+		a.fail(listenFailure(err, a.srv.Port), err)
+		a.fail(fmt.Sprintf("Failed listening on port %d (TCP), aborting.", a.srv.Port), nil)
+		return 1
+	}
+	if background && a.pidfile == "" {
+		a.pidfile = defaultPidfile
+	}
+	if a.pidfile != "" {
+		// Best effort, as createPidFile.
+		if err := os.WriteFile(a.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			a.logger.Warn("cannot write pidfile", "path", a.pidfile, "err", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var requested atomic.Bool
+	shutdown := func() {
+		requested.Store(true)
+		cancel()
+	}
+	a.server.OnShutdown(shutdown)
+	done := make(chan struct{})
+	defer close(done)
+	go a.handleSignals(sigs, done, shutdown)
+
+	errc, n := a.start(ctx)
+	if a.notifier != nil {
+		a.notifier.send("STATUS=Ready to accept connections\n")
+		a.notifier.send("READY=1\n")
+	}
+	if msg := a.setOOMScoreAdj(); msg != "" {
+		a.logger.Warn(msg)
+	}
+	// Wait for the first part to end (an error) or for a shutdown, then
+	// for every part: the monitor's last act is the final config flush.
+	var first error
+	got := 0
+	select {
+	case first = <-errc:
+		got++
+	case <-ctx.Done():
+	}
+	if requested.Load() {
+		a.logger.Warn("User requested shutdown...")
+		if a.notifier != nil {
+			a.notifier.send("STOPPING=1\n")
+		}
+	}
+	cancel()
+	for ; got < n; got++ {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	if a.pidfile != "" {
+		a.logger.Info("Removing the pid file.")
+		os.Remove(a.pidfile)
+	}
+	if first != nil {
+		a.fail("sentinel stopped", first)
+		return 1
+	}
+	a.logger.Warn("Sentinel is now ready to exit, bye bye...")
+	return 0
+}
+
+// start runs every part in its own goroutine; each sends one result on
+// the returned channel when ctx ends (or it fails), n of them in all.
+func (a *app) start(ctx context.Context) (<-chan error, int) {
+	n := 2
+	errc := make(chan error, 6)
+	go func() { errc <- a.server.Serve(ctx) }()
+	go func() { errc <- a.sent.Run(ctx) }()
+	if a.agent != nil {
+		n++
+		go func() { errc <- a.agent.Serve(ctx) }()
+	}
+	if a.metrics != nil {
+		n++
+		go func() { errc <- a.metrics.Serve(ctx) }()
+	}
+	if a.hooks != nil {
+		n++
+		sub := a.sent.Events().Subscribe(4096)
+		go func() {
+			defer sub.Close()
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); a.hooks.Run(ctx) }()
+			for {
+				select {
+				case <-ctx.Done():
+					wg.Wait()
+					errc <- nil
+					return
+				case e := <-sub.C:
+					if err := a.hooks.Handle(e.Type, e.Payload, e.Master); err != nil {
+						a.logger.Error("hook not journaled", "event", e.Type, "err", err)
+					}
+				}
+			}
+		}()
+	}
+	if a.pusher != nil {
+		n++
+		sub := a.sent.Events().Subscribe(1024)
+		go func() {
+			defer sub.Close()
+			for {
+				select {
+				case <-ctx.Done():
+					errc <- nil
+					return
+				case e := <-sub.C:
+					a.pusher.Apply(ctx, e.Type, e.Payload)
+				}
+			}
+		}()
+	}
+	return errc, n
+}
