@@ -134,6 +134,9 @@ func (s *Server) infoSection(name string) string {
 			since = int64(sum.TiltSince.Seconds())
 		}
 		line("sentinel_tilt_since_seconds", since)
+		// Valkey 9 (and redis 8) add this line; parsers of INFO read
+		// fields by name, so it costs a 7.0 client nothing.
+		line("sentinel_total_tilt", sum.TotalTilt)
 		line("sentinel_running_scripts", sum.RunningScripts)
 		line("sentinel_scripts_queue_length", sum.ScriptsQueueLength)
 		line("sentinel_simulate_failure_flags", sum.SimulateFailureFlag)

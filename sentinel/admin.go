@@ -283,6 +283,7 @@ func (s *Sentinel) Info() InfoSummary {
 	sum := InfoSummary{TiltSince: -1, SimulateFailureFlag: int(s.simFlags.Load()),
 		RunningScripts: s.scripts.Running(), ScriptsQueueLength: s.scripts.Queued()}
 	s.tiltMu.Lock()
+	sum.TotalTilt = s.tiltTotal
 	if s.tilt {
 		sum.Tilt = true
 		sum.TiltSince = s.clock.Now().Sub(s.tiltSince)

@@ -67,6 +67,7 @@ type Sentinel struct {
 	tilt      bool
 	tiltSince time.Time
 	tiltPrev  time.Time // last TILT check (wall clock)
+	tiltTotal int       // times TILT was entered (INFO sentinel_total_tilt)
 	simFlags  atomic.Int32
 
 	// voteMu serializes changes of the shared current epoch with votes
@@ -567,6 +568,7 @@ func (s *Sentinel) checkTilt() bool {
 	case delta < 0 || delta > t.TiltTrigger:
 		s.tilt = true
 		s.tiltSince = s.clock.Now()
+		s.tiltTotal++
 		ev = Event{Level: LevelWarning, Type: "+tilt", Payload: "#tilt mode entered"}
 	case s.tilt && s.clock.Now().Sub(s.tiltSince) >= t.TiltPeriod:
 		s.tilt = false

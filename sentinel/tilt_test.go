@@ -45,4 +45,7 @@ func TestTiltEnteredAfterAGap(t *testing.T) {
 	if !s.inTilt(time.Now()) {
 		t.Fatal("no TILT after a 3 s gap")
 	}
+	if sum := s.Info(); !sum.Tilt || sum.TotalTilt != 1 {
+		t.Fatalf("INFO: tilt %v, total %d; want true, 1", sum.Tilt, sum.TotalTilt)
+	}
 }

@@ -44,6 +44,7 @@ type InfoSummary struct {
 	Masters             []MasterSummary
 	Tilt                bool
 	TiltSince           time.Duration // -1 when not in TILT (sentinel_tilt_since_seconds)
+	TotalTilt           int           // times TILT was entered since start (sentinel_total_tilt)
 	RunningScripts      int
 	ScriptsQueueLength  int
 	SimulateFailureFlag int
