@@ -2,9 +2,9 @@ package respserver
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/qsentinel/qsentinel/sdsargs"
@@ -29,9 +29,10 @@ type Limits struct {
 // may not hold a gigabyte of our memory.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxClients:       10000,
-		MaxInline:        64 * 1024,
-		MaxMultibulk:     1024 * 1024,
+		MaxClients:   10000,
+		MaxInline:    64 * 1024,
+		MaxMultibulk: math.MaxInt32, // redis 7.0 takes any count up to INT_MAX
+
 		MaxBulk:          512 * 1024 * 1024,
 		MaxQueryBuffer:   64 * 1024 * 1024,
 		UnauthMultibulk:  10,
@@ -62,36 +63,61 @@ func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
 	return &reader{br: bufio.NewReaderSize(r, 16*1024), limits: l, authed: authed}
 }
 
-// readLine reads up to CRLF (or LF for inline requests); it fails with
-// tooLong when no newline comes within max bytes.
-func (r *reader) readLine(max int, tooLong string) ([]byte, error) {
+// line reads one line the way redis finds it in its query buffer: up to
+// delim, which is '\n' for an inline request and '\r' for the headers of
+// a multibulk request (redis looks for '\r' there and skips the byte
+// after it unseen). redis searches with strchr, so a NUL byte hides every
+// delimiter after it. A line whose end has not been found fails with
+// tooLong once more than max bytes wait, as redis does after each read;
+// an end that has arrived is taken whatever the line's length.
+func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
 	var line []byte
+	hidden := false // a NUL came before any delimiter
 	for {
-		// Look only at what has arrived, so the limit applies as soon as
-		// it is passed rather than when a newline finally comes.
 		if r.br.Buffered() == 0 {
 			if _, err := r.br.Peek(1); err != nil {
 				return nil, err
 			}
 		}
 		avail, _ := r.br.Peek(r.br.Buffered())
-		i := bytes.IndexByte(avail, '\n')
-		if i >= 0 {
-			avail = avail[:i+1]
-		}
-		if len(line)+len(avail) > max+2 || (i < 0 && len(line)+len(avail) > max) {
-			if tooLong == "" {
-				return nil, errQueryBufferLimit
+		end := -1
+		if !hidden {
+			for j, c := range avail {
+				if c == delim {
+					end = j
+					break
+				}
+				if c == 0 {
+					hidden = true
+					break
+				}
 			}
-			return nil, protocolError(tooLong)
 		}
-		line = append(line, avail...)
-		r.br.Discard(len(avail))
-		if i >= 0 {
-			break
+		if end < 0 {
+			if len(line)+len(avail) > max {
+				if tooLong == "" {
+					return nil, errQueryBufferLimit
+				}
+				return nil, protocolError(tooLong)
+			}
+			line = append(line, avail...)
+			r.br.Discard(len(avail))
+			continue
 		}
+		line = append(line, avail[:end]...)
+		r.br.Discard(end)
+		break
 	}
-	line = line[:len(line)-1]
+	if delim == '\r' {
+		// "\r" and whatever byte follows it: redis waits for that byte
+		// and skips it without checking that it is '\n'.
+		if _, err := r.br.Peek(2); err != nil {
+			return nil, err
+		}
+		r.br.Discard(2)
+		return line, nil
+	}
+	r.br.Discard(1)
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
@@ -108,11 +134,11 @@ func (r *reader) next() ([][]byte, error) {
 	if b[0] != '*' {
 		return r.inline()
 	}
-	head, err := r.readLine(r.limits.MaxInline, "too big mbulk count string")
+	head, err := r.line('\r', r.limits.MaxInline, "too big mbulk count string")
 	if err != nil {
 		return nil, err
 	}
-	n, ok := parseInt(head[1:])
+	n, ok := string2ll(head[1:])
 	authed := r.authed()
 	if !ok || n > int64(r.limits.MaxMultibulk) {
 		return nil, protocolError("invalid multibulk length")
@@ -126,30 +152,29 @@ func (r *reader) next() ([][]byte, error) {
 	args := make([][]byte, 0, min(n, 64))
 	total := 0
 	for range n {
-		h, err := r.readLine(r.limits.MaxInline, "too big bulk count string")
+		h, err := r.line('\r', r.limits.MaxInline, "too big bulk count string")
 		if err != nil {
 			return nil, err
 		}
 		if len(h) == 0 || h[0] != '$' {
-			c := ""
+			// redis names the byte where '$' should be: the '\r' of an
+			// empty line, which its error reply turns into a blank.
+			c := "\r"
 			if len(h) > 0 {
 				c = string(h[:1])
 			}
 			return nil, protocolError("expected '$', got '" + c + "'")
 		}
-		size, ok := parseInt(h[1:])
+		size, ok := string2ll(h[1:])
 		if !ok || size < 0 || size > int64(r.limits.MaxBulk) {
 			return nil, protocolError("invalid bulk length")
 		}
 		if !authed && size > int64(r.limits.UnauthBulk) {
 			return nil, protocolError("unauthenticated bulk length")
 		}
-		total += int(size)
-		if total > r.limits.MaxQueryBuffer {
-			return nil, errQueryBufferLimit
-		}
 		// Grow with the data actually received, never from the header
-		// alone, so a lying header costs nothing.
+		// alone: a header may announce 512 MB and redis waits for it,
+		// but only bytes that arrived count against the query buffer.
 		arg := make([]byte, 0, min(size, 64*1024))
 		for int64(len(arg)) < size {
 			want := int(size) - len(arg)
@@ -162,6 +187,10 @@ func (r *reader) next() ([][]byte, error) {
 					continue
 				}
 				return nil, err
+			}
+			total += len(chunk)
+			if total > r.limits.MaxQueryBuffer {
+				return nil, errQueryBufferLimit
 			}
 			arg = append(arg, chunk...)
 			r.br.Discard(len(chunk))
@@ -176,7 +205,7 @@ func (r *reader) next() ([][]byte, error) {
 }
 
 func (r *reader) inline() ([][]byte, error) {
-	line, err := r.readLine(r.limits.MaxInline, "too big inline request")
+	line, err := r.line('\n', r.limits.MaxInline, "too big inline request")
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +220,22 @@ func (r *reader) inline() ([][]byte, error) {
 	return args, nil
 }
 
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
+// string2ll parses a length the way redis's string2ll does: decimal
+// digits with an optional '-', no '+', no leading zeros, no "-0", fewer
+// than 21 bytes. strconv.ParseInt takes "+1" and "01", which redis
+// refuses as an invalid length.
+func string2ll(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) >= 21 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	digits := b
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)

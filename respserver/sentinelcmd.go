@@ -286,8 +286,18 @@ func sentFlushConfig(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentSimulateFailure(s *Server, c *client, args [][]byte) bool {
-	for _, a := range args[2:] {
+	// redis reads the arguments in order: HELP answers only if every
+	// argument before it is a failure mode; anything else is an error
+	// first.
+	for i, a := range args[2:] {
 		if strings.EqualFold(string(a), "help") {
+			before := make([]string, 0, i)
+			for _, f := range args[2 : 2+i] {
+				before = append(before, string(f))
+			}
+			if err := s.backend.SimulateFailure(before); err != nil {
+				return replyErr(s, c, err)
+			}
 			c.w.array(2)
 			c.w.bulk("crash-after-election")
 			c.w.bulk("crash-after-promotion")

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/qsentinel/qsentinel/e2e/cluster"
+)
+
+// fuzzMasker masks replies without knowing which request they answer
+// (a mutated stream can merge or split requests): it recognises the
+// volatile replies by their content. INFO texts, CLIENT LIST/INFO lines,
+// instance lists (SENTINEL MASTER/REPLICAS/SENTINELS), SENTINEL DEBUG and
+// INFO-CACHE get the differential test's normalizers; run ids, the two
+// sentinels' ids and ports, and the session's client id (on each side)
+// become placeholders.
+type fuzzMasker struct {
+	m    *masker
+	ints map[int64]string // client ids of the session's connections
+}
+
+func (fm *fuzzMasker) norm(v cluster.Value) cluster.Value {
+	switch v.Kind {
+	case cluster.Integer:
+		if p, ok := fm.ints[v.Int]; ok {
+			return cluster.Value{Kind: cluster.SimpleString, Str: "(int) " + p}
+		}
+		return v
+	case cluster.Bulk, cluster.Verbatim:
+		text := v.Str
+		if v.Kind == cluster.Verbatim && len(text) >= 4 {
+			text = text[4:]
+		}
+		switch {
+		case strings.HasPrefix(text, "# "):
+			return info(v, fm.m)
+		case strings.HasPrefix(text, "id=") && strings.Contains(text, " addr="):
+			return fuzzClientLines(v)
+		case hexID.MatchString(v.Str):
+			if p, ok := fm.m.tokens[v.Str]; ok {
+				v.Str = p
+			} else {
+				v.Str = "<40 hex digits>"
+			}
+			return v
+		}
+		return fm.m.tokenize(v)
+	case cluster.Array, cluster.Map, cluster.Set, cluster.Push:
+		return fm.aggregate(v)
+	}
+	return fm.m.tokenize(v)
+}
+
+func (fm *fuzzMasker) aggregate(v cluster.Value) cluster.Value {
+	if pairs, ok := v.Pairs(); ok && len(pairs) > 0 {
+		keys := map[string]bool{}
+		for _, kv := range pairs {
+			keys[kv[0].Text()] = true
+		}
+		switch {
+		case keys["name"] && keys["runid"] && keys["flags"]:
+			return instance(v, fm.m)
+		case keys["INFO-PERIOD"]:
+			return pairNames(v, fm.m)
+		}
+	}
+	// SENTINEL INFO-CACHE: [age-ms, INFO text] pairs.
+	if v.Kind == cluster.Array && len(v.Elems) == 2 && v.Elems[0].Kind == cluster.Integer &&
+		v.Elems[1].Kind == cluster.Bulk && strings.HasPrefix(v.Elems[1].Str, "# ") {
+		return cluster.Value{Kind: cluster.Array, Elems: []cluster.Value{maskScalar(v.Elems[0]), {Kind: cluster.Bulk, Str: "<INFO text>"}}}
+	}
+	out := v
+	out.Elems = make([]cluster.Value, len(v.Elems))
+	for i, e := range v.Elems {
+		out.Elems[i] = fm.norm(e)
+	}
+	return out
+}
+
+// fuzzClientLines masks CLIENT LIST and CLIENT INFO: the line of the
+// connection that asked (cmd=client|...) keeps its field names and the
+// values that are the same on both sides; other lines are the sentinel's
+// own links and differ by nature, so only their number is dropped.
+func fuzzClientLines(v cluster.Value) cluster.Value {
+	var own []string
+	for _, l := range strings.Split(strings.TrimRight(v.Str, "\n"), "\n") {
+		if !strings.Contains(l, " cmd=client|") {
+			continue
+		}
+		var fields []string
+		for _, f := range strings.Fields(l) {
+			k, val, _ := strings.Cut(f, "=")
+			if !clientListKeep[k] {
+				val = "<v>"
+			}
+			fields = append(fields, k+"="+val)
+		}
+		own = append(own, strings.Join(fields, " "))
+	}
+	return cluster.Value{Kind: v.Kind, Str: "own lines: " + strconv.Quote(strings.Join(own, "\n"))}
+}
