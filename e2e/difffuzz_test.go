@@ -26,6 +26,8 @@ import (
 // QSENTINEL_DIFFFUZZ_SESSIONS number of sessions, or
 // QSENTINEL_DIFFFUZZ_DURATION how long to generate (default 40s: the
 //                             bounded run of make test)
+// QSENTINEL_DIFFFUZZ_CORPUS=0 skips the committed sessions (to see what
+//                             generated sessions alone find)
 // QSENTINEL_DIFFFUZZ_SAVE     directory to write each new difference's
 //                             session to, ready for testdata/difffuzz
 
@@ -261,6 +263,9 @@ func TestDiffFuzz(t *testing.T) {
 
 	var corpus fuzzStats
 	files, _ := filepath.Glob(filepath.Join(fuzzCorpus, "*.txt"))
+	if os.Getenv("QSENTINEL_DIFFFUZZ_CORPUS") == "0" {
+		files = nil
+	}
 	for _, f := range files {
 		if filepath.Base(f) == "known.txt" {
 			continue

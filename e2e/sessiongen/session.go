@@ -56,8 +56,9 @@ func (s *Session) Bytes() []byte {
 }
 
 // Marshal writes the session in its text form: a "pair" line, then one
-// line per step ("send" and a Go-quoted string, "sleep 3ms", "sync").
-// Lines starting with '#' are comments.
+// line per step ("send" and a Go-quoted string, "sleep 3ms", "sync";
+// hand-written files may also say "sendrep 70000 \"x\""). Lines starting
+// with '#' are comments.
 func (s *Session) Marshal(comments ...string) string {
 	var b strings.Builder
 	for _, c := range comments {
@@ -99,6 +100,19 @@ func Unmarshal(text string) (*Session, error) {
 				return nil, fmt.Errorf("line %d: send: %w", n, err)
 			}
 			s.Steps = append(s.Steps, Step{Kind: Send, Data: []byte(data)})
+		case "sendrep":
+			// "sendrep N <quoted>": the bytes N times, for the long lines
+			// of hand-written sessions.
+			count, q, _ := strings.Cut(rest, " ")
+			k, err := strconv.Atoi(count)
+			if err != nil || k < 0 {
+				return nil, fmt.Errorf("line %d: sendrep count %q", n, count)
+			}
+			data, err := strconv.Unquote(q)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: sendrep: %w", n, err)
+			}
+			s.Steps = append(s.Steps, Step{Kind: Send, Data: []byte(strings.Repeat(data, k))})
 		case "sleep":
 			d, err := time.ParseDuration(rest)
 			if err != nil {
