@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,10 @@ import (
 type fuzzMasker struct {
 	m    *masker
 	ints map[int64]string // client ids of the session's connections
+	// commands are the names of the command table ("sentinel|master"):
+	// COMMAND, COMMAND LIST and COMMAND DOCS list them in the order of
+	// redis's hash table, which is seeded at random per process.
+	commands map[string]bool
 }
 
 func (fm *fuzzMasker) norm(v cluster.Value) cluster.Value {
@@ -74,7 +79,51 @@ func (fm *fuzzMasker) aggregate(v cluster.Value) cluster.Value {
 	for i, e := range v.Elems {
 		out.Elems[i] = fm.norm(e)
 	}
+	fm.sortCommands(&out)
 	return out
+}
+
+// sortCommands sorts a list of command names, of COMMAND entries, or a
+// map keyed by command names (COMMAND DOCS), by name.
+func (fm *fuzzMasker) sortCommands(v *cluster.Value) {
+	name := func(e cluster.Value) (string, bool) {
+		if e.Kind == cluster.Array && len(e.Elems) > 0 {
+			e = e.Elems[0]
+		}
+		return e.Str, (e.Kind == cluster.Bulk || e.Kind == cluster.SimpleString) && fm.commands[strings.ToLower(e.Str)]
+	}
+	if v.Kind == cluster.Map {
+		pairs, _ := v.Pairs()
+		for _, kv := range pairs {
+			if _, ok := name(kv[0]); !ok {
+				return
+			}
+		}
+		slices.SortStableFunc(pairs, func(a, b [2]cluster.Value) int { return strings.Compare(a[0].Str, b[0].Str) })
+		for i, kv := range pairs {
+			v.Elems[2*i], v.Elems[2*i+1] = kv[0], kv[1]
+		}
+		return
+	}
+	if len(v.Elems) < 2 {
+		return
+	}
+	// COMMAND DOCS in RESP2: name, docs, name, docs...
+	if v.Kind == cluster.Array && len(v.Elems)%2 == 0 && v.Elems[0].Kind == cluster.Bulk && v.Elems[1].Kind == cluster.Array {
+		m := cluster.Value{Kind: cluster.Map, Elems: v.Elems}
+		fm.sortCommands(&m)
+		return
+	}
+	for _, e := range v.Elems {
+		if _, ok := name(e); !ok {
+			return
+		}
+	}
+	slices.SortStableFunc(v.Elems, func(a, b cluster.Value) int {
+		na, _ := name(a)
+		nb, _ := name(b)
+		return strings.Compare(na, nb)
+	})
 }
 
 // fuzzClientLines masks CLIENT LIST and CLIENT INFO: the line of the

@@ -186,7 +186,7 @@ func compareReplies(real, ours *fuzzSide, norm func(cluster.Value) cluster.Value
 		want, got := rn[i], on[i]
 		if want != got {
 			res.diff = fmt.Sprintf("reply %d differs (- redis-sentinel, + ours):\n%s\nraw redis-sentinel: %s\nraw ours:           %s",
-				i, cluster.LineDiff(want, got), quoteShort(rv.raw), quoteShort(ov.raw))
+				i, shortLines(cluster.LineDiff(want, got)), quoteShort(rv.raw), quoteShort(ov.raw))
 			return res
 		}
 	}
@@ -258,4 +258,16 @@ func unsubKind(v cluster.Value) string {
 		return v.Kind.String() + k
 	}
 	return ""
+}
+
+// shortLines cuts the lines of a diff to a readable length (a 70 KB
+// bulk is one line).
+func shortLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if len(l) > 300 {
+			lines[i] = l[:240] + fmt.Sprintf("…(%d bytes)…", len(l)) + l[len(l)-40:]
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -1,6 +1,7 @@
 package respserver
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -133,21 +134,30 @@ func (s *Server) reject(c *client, msg string) bool {
 }
 
 // unknownCommand is redis's text, including its quirks: the name as sent,
-// each argument quoted and followed by a space, at most ~128 bytes of them.
+// each argument quoted and followed by a space, at most ~128 bytes of them,
+// each cut at its first NUL byte (redis formats them with %s).
 func unknownCommand(args [][]byte) string {
 	var b strings.Builder
 	for i := 1; i < len(args) && b.Len() < 128; i++ {
-		a := args[i]
+		a := cString(args[i])
 		if room := 128 - b.Len(); len(a) > room {
 			a = a[:room]
 		}
 		b.WriteString("'" + sanitize(string(a)) + "' ")
 	}
-	name := string(args[0])
+	name := string(cString(args[0]))
 	if len(name) > 128 {
 		name = name[:128]
 	}
 	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", sanitize(name), b.String())
+}
+
+// cString is b as C's printf sees it: up to the first NUL.
+func cString(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 func sanitize(s string) string {

@@ -20,6 +20,9 @@ type Target struct {
 	MasterPort int
 	// Users maps user names to passwords; "default" is requirepass.
 	Users map[string]string
+	// Rare, if set, names requests (by their readable form) that are
+	// drawn four times less often: those with known differences.
+	Rare func(desc string) bool
 }
 
 // gen holds the state of one session being generated.
@@ -94,6 +97,9 @@ func (g *gen) request() request {
 		}
 		if name == "quit" && g.r.Intn(4) > 0 {
 			continue // ends the session: rarely
+		}
+		if g.tgt.Rare != nil && g.tgt.Rare(strings.Join(args, " ")) && g.r.Intn(4) > 0 {
+			continue
 		}
 		return g.encodeMaybeMutated(args)
 	}
