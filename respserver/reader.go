@@ -1,7 +1,6 @@
 package respserver
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"math"
@@ -54,13 +53,13 @@ var errQueryBufferLimit = errors.New("query buffer limit reached")
 // reader parses client requests, multibulk or inline, the way redis's
 // processMultibulkBuffer and processInlineBuffer do.
 type reader struct {
-	br     *bufio.Reader
+	q      queryBuf
 	limits *Limits
 	authed func() bool
 }
 
 func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
-	return &reader{br: bufio.NewReaderSize(r, 16*1024), limits: l, authed: authed}
+	return &reader{q: queryBuf{r: r}, limits: l, authed: authed}
 }
 
 // line reads one line the way redis finds it in its query buffer: up to
@@ -71,53 +70,39 @@ func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
 // tooLong once more than max bytes wait, as redis does after each read;
 // an end that has arrived is taken whatever the line's length.
 func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
-	var line []byte
+	scanned, end := 0, -1
 	hidden := false // a NUL came before any delimiter
 	for {
-		if r.br.Buffered() == 0 {
-			if _, err := r.br.Peek(1); err != nil {
-				return nil, err
+		b := r.q.bytes()
+		for ; !hidden && end < 0 && scanned < len(b); scanned++ {
+			switch b[scanned] {
+			case delim:
+				end = scanned
+			case 0:
+				hidden = true
 			}
 		}
-		avail, _ := r.br.Peek(r.br.Buffered())
-		end := -1
-		if !hidden {
-			for j, c := range avail {
-				if c == delim {
-					end = j
-					break
-				}
-				if c == 0 {
-					hidden = true
-					break
-				}
-			}
+		if end >= 0 && (delim != '\r' || end+1 < len(b)) {
+			break
 		}
-		if end < 0 {
-			if len(line)+len(avail) > max {
-				if tooLong == "" {
-					return nil, errQueryBufferLimit
-				}
-				return nil, protocolError(tooLong)
+		if end < 0 && len(b) > max {
+			if tooLong == "" {
+				return nil, errQueryBufferLimit
 			}
-			line = append(line, avail...)
-			r.br.Discard(len(avail))
-			continue
+			return nil, protocolError(tooLong)
 		}
-		line = append(line, avail[:end]...)
-		r.br.Discard(end)
-		break
-	}
-	if delim == '\r' {
-		// "\r" and whatever byte follows it: redis waits for that byte
-		// and skips it without checking that it is '\n'.
-		if _, err := r.br.Peek(2); err != nil {
+		// "\r" must be followed by one more byte, which redis skips
+		// without checking that it is '\n'.
+		if err := r.q.fill(); err != nil {
 			return nil, err
 		}
-		r.br.Discard(2)
+	}
+	line := append([]byte(nil), r.q.bytes()[:end]...)
+	if delim == '\r' {
+		r.q.discard(end + 2)
 		return line, nil
 	}
-	r.br.Discard(1)
+	r.q.discard(end + 1)
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
@@ -127,11 +112,12 @@ func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
 // next returns the next request's arguments; an empty inline line gives a
 // nil slice, which the caller skips.
 func (r *reader) next() ([][]byte, error) {
-	b, err := r.br.Peek(1)
-	if err != nil {
-		return nil, err
+	if len(r.q.bytes()) == 0 {
+		if err := r.q.fill(); err != nil {
+			return nil, err
+		}
 	}
-	if b[0] != '*' {
+	if r.q.bytes()[0] != '*' {
 		return r.inline()
 	}
 	head, err := r.line('\r', r.limits.MaxInline, "too big mbulk count string")
@@ -177,28 +163,29 @@ func (r *reader) next() ([][]byte, error) {
 		// but only bytes that arrived count against the query buffer.
 		arg := make([]byte, 0, min(size, 64*1024))
 		for int64(len(arg)) < size {
-			want := int(size) - len(arg)
-			if want > 64*1024 {
-				want = 64 * 1024
-			}
-			chunk, err := r.br.Peek(min(want, r.br.Size()))
-			if len(chunk) == 0 && err != nil {
-				if errors.Is(err, bufio.ErrBufferFull) {
-					continue
+			if len(r.q.bytes()) == 0 {
+				if err := r.q.fill(); err != nil {
+					return nil, err
 				}
-				return nil, err
+			}
+			chunk := r.q.bytes()
+			if rest := int(size) - len(arg); len(chunk) > rest {
+				chunk = chunk[:rest]
 			}
 			total += len(chunk)
 			if total > r.limits.MaxQueryBuffer {
 				return nil, errQueryBufferLimit
 			}
 			arg = append(arg, chunk...)
-			r.br.Discard(len(chunk))
+			r.q.discard(len(chunk))
 		}
-		crlf := make([]byte, 2)
-		if _, err := io.ReadFull(r.br, crlf); err != nil {
-			return nil, err
+		// The two bytes after the data are skipped unseen, as redis does.
+		for len(r.q.bytes()) < 2 {
+			if err := r.q.fill(); err != nil {
+				return nil, err
+			}
 		}
+		r.q.discard(2)
 		args = append(args, arg)
 	}
 	return args, nil

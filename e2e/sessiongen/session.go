@@ -125,6 +125,17 @@ func Unmarshal(text string) (*Session, error) {
 			return nil, fmt.Errorf("line %d: unknown step %q", n, word)
 		}
 	}
+	// Writes with no pause between them are one write: "send" and
+	// "sendrep" lines can build one packet.
+	var merged []Step
+	for _, st := range s.Steps {
+		if n := len(merged); n > 0 && st.Kind == Send && merged[n-1].Kind == Send {
+			merged[n-1].Data = append(merged[n-1].Data, st.Data...)
+			continue
+		}
+		merged = append(merged, st)
+	}
+	s.Steps = merged
 	return s, sc.Err()
 }
 
