@@ -94,7 +94,7 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 				fullname = cmd.fullnames[string(c.lower)]
 			} else if cmd.run == nil || cmd.name == "command" {
 				c.setLast(fullname)
-				return s.reject(c, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sanitize(string(args[1])), strings.ToUpper(string(args[0]))))
+				return s.reject(c, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sanitize(string(cString(args[1]))), strings.ToUpper(string(args[0]))))
 			}
 		}
 	}

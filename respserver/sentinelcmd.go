@@ -141,14 +141,15 @@ func sentCKQuorum(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentMonitor(s *Server, c *client, args [][]byte) bool {
+	// redis reads the quorum before the port, both with string2ll.
 	name, host := string(args[2]), string(args[3])
-	port, err := strconv.ParseInt(string(args[4]), 10, 64)
-	if err != nil {
-		return s.reject(c, "ERR Invalid port")
-	}
-	quorum, err := strconv.ParseInt(string(args[5]), 10, 64)
-	if err != nil {
+	quorum, ok := string2ll(args[5])
+	if !ok {
 		return s.reject(c, "ERR Invalid quorum")
+	}
+	port, ok := string2ll(args[4])
+	if !ok {
+		return s.reject(c, "ERR Invalid port")
 	}
 	if quorum <= 0 {
 		return s.reject(c, "ERR Quorum must be 1 or greater.")
