@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -234,11 +235,12 @@ func rareRequests(known []*knownDiff) func(string) bool {
 // fuzzStats is the report of a run.
 type fuzzStats struct {
 	sessions, requests, compared, diffs, known int
+	commands                                   map[string]bool // table entries drawn
 }
 
 func (st fuzzStats) String() string {
-	return fmt.Sprintf("%d sessions, %d requests sent, %d replies compared, %d differences, %d known differences",
-		st.sessions, st.requests, st.compared, st.diffs, st.known)
+	return fmt.Sprintf("%d sessions, %d requests sent, %d replies compared, %d differences, %d known differences, %d command table entries drawn",
+		st.sessions, st.requests, st.compared, st.diffs, st.known, len(st.commands))
 }
 
 // check plays a session and accounts for its outcome; it reports a new
@@ -250,6 +252,12 @@ func (st *fuzzStats) check(t *testing.T, fp *fuzzPair, sess *sessiongen.Session,
 	}
 	st.sessions++
 	st.requests += len(sess.Requests)
+	if st.commands == nil {
+		st.commands = map[string]bool{}
+	}
+	for _, c := range sess.Commands {
+		st.commands[c] = true
+	}
 	st.compared += res.compared
 	if res.diff == "" {
 		return false
@@ -364,5 +372,12 @@ func TestDiffFuzz(t *testing.T) {
 			t.Logf("known difference in %d sessions: %s (%s)", k.hits, k.re, k.reason)
 		}
 	}
-	t.Logf("difffuzz: %s in %v (seed %d)", st, time.Since(start).Round(time.Second), seed)
+	var missing []string
+	for name := range names {
+		if c := tab.Lookup(name); !st.commands[name] && !sessiongen.Excluded(name) && (c == nil || len(c.Subs) == 0) {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	t.Logf("difffuzz: %s (of %d) in %v (seed %d); not drawn: %v", st, len(names), time.Since(start).Round(time.Second), seed, missing)
 }

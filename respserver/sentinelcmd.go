@@ -151,12 +151,8 @@ func sentMonitor(s *Server, c *client, args [][]byte) bool {
 	if !ok {
 		return s.reject(c, "ERR Invalid port")
 	}
-	if quorum <= 0 {
-		return s.reject(c, "ERR Quorum must be 1 or greater.")
-	}
-	if port < 0 || port > 65535 {
-		return s.reject(c, "ERR Invalid port number.")
-	}
+	// The quorum, the address and then the port range are checked by
+	// the backend, in redis's order.
 	if err := s.backend.Monitor(name, host, int(port), int(quorum)); err != nil {
 		return replyErr(s, c, err)
 	}

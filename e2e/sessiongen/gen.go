@@ -31,6 +31,7 @@ type gen struct {
 	r       *rand.Rand
 	tgt     Target
 	mutated bool // a mutated request went out: no dangerous command after it
+	used    []string
 }
 
 // request is one request as bytes, with the readable form the transcript
@@ -67,7 +68,9 @@ func Generate(tab *Table, tgt Target, seed int64) *Session {
 	if g.r.Intn(6) == 0 {
 		reqs = append(reqs, g.special())
 	}
-	return g.wire(reqs)
+	s := g.wire(reqs)
+	s.Commands = g.used
+	return s
 }
 
 var emptyLines = []string{"\r\n", "\n", "\r\n\r\n", " \r\n", "\t\n", "\r"}
@@ -93,6 +96,7 @@ func (g *gen) request() request {
 			if g.mutated {
 				continue
 			}
+			g.used = append(g.used, name)
 			return g.encode(args, true)
 		}
 		if name == "quit" && g.r.Intn(4) > 0 {
@@ -101,6 +105,7 @@ func (g *gen) request() request {
 		if g.tgt.Rare != nil && g.tgt.Rare(strings.Join(args, " ")) && g.r.Intn(4) > 0 {
 			continue
 		}
+		g.used = append(g.used, name)
 		return g.encodeMaybeMutated(args)
 	}
 }

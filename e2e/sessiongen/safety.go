@@ -77,3 +77,7 @@ func sanitize(name string, args []string) []string {
 	}
 	return args
 }
+
+// Excluded reports whether the generator never draws the table entry
+// name (for the coverage report).
+func Excluded(name string) bool { return excluded[name] }

@@ -44,6 +44,9 @@ type Session struct {
 	// Requests are the requests the generator meant to send, for the
 	// transcript only: mutations may merge or split them on the wire.
 	Requests []string
+	// Commands are the command table entries drawn ("sentinel|master"),
+	// for the coverage report.
+	Commands []string
 }
 
 // Bytes is everything the session sends.
