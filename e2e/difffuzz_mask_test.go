@@ -14,10 +14,11 @@ import (
 // instance lists (SENTINEL MASTER/REPLICAS/SENTINELS), SENTINEL DEBUG and
 // INFO-CACHE get the differential test's normalizers; run ids, the two
 // sentinels' ids and ports, and the session's client id (on each side)
-// become placeholders.
+// become placeholders. There is one per side: each knows the id its
+// server gave the session's connection.
 type fuzzMasker struct {
-	m    *masker
-	ints map[int64]string // client ids of the session's connections
+	m   *masker
+	own int64 // the session connection's client id on this side
 	// commands are the names of the command table ("sentinel|master"):
 	// COMMAND, COMMAND LIST and COMMAND DOCS list them in the order of
 	// redis's hash table, which is seeded at random per process.
@@ -27,8 +28,8 @@ type fuzzMasker struct {
 func (fm *fuzzMasker) norm(v cluster.Value) cluster.Value {
 	switch v.Kind {
 	case cluster.Integer:
-		if p, ok := fm.ints[v.Int]; ok {
-			return cluster.Value{Kind: cluster.SimpleString, Str: "(int) " + p}
+		if v.Int == fm.own {
+			return cluster.Value{Kind: cluster.SimpleString, Str: "(int) <client-id>"}
 		}
 		return v
 	case cluster.Bulk, cluster.Verbatim:
@@ -40,7 +41,7 @@ func (fm *fuzzMasker) norm(v cluster.Value) cluster.Value {
 		case strings.HasPrefix(text, "# "):
 			return info(v, fm.m)
 		case strings.HasPrefix(text, "id=") && strings.Contains(text, " addr="):
-			return fuzzClientLines(v)
+			return fm.clientLines(v)
 		case hexID.MatchString(v.Str):
 			if p, ok := fm.m.tokens[v.Str]; ok {
 				v.Str = p
@@ -126,14 +127,19 @@ func (fm *fuzzMasker) sortCommands(v *cluster.Value) {
 	})
 }
 
-// fuzzClientLines masks CLIENT LIST and CLIENT INFO: the line of the
-// connection that asked (cmd=client|...) keeps its field names and the
+// clientLines masks CLIENT LIST and CLIENT INFO: the line of the
+// session's own connection (found by its id) keeps its field names and the
 // values that are the same on both sides; other lines are the sentinel's
-// own links and differ by nature, so only their number is dropped.
-func fuzzClientLines(v cluster.Value) cluster.Value {
+// links and the harness's probe, which differ by nature and are dropped.
+func (fm *fuzzMasker) clientLines(v cluster.Value) cluster.Value {
 	var own []string
-	for _, l := range strings.Split(strings.TrimRight(v.Str, "\n"), "\n") {
-		if !strings.Contains(l, " cmd=client|") {
+	text := v.Str
+	if v.Kind == cluster.Verbatim && len(text) >= 4 {
+		text = text[4:]
+	}
+	prefix := "id=" + strconv.FormatInt(fm.own, 10) + " "
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if !strings.HasPrefix(l, prefix) {
 			continue
 		}
 		var fields []string

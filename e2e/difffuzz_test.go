@@ -135,7 +135,7 @@ func (fp *fuzzPair) clientID(s *cluster.Sentinel, laddr string) (int64, error) {
 
 // run plays one session and returns its result and, on a difference, a
 // transcript.
-func (fp *fuzzPair) run(sess *sessiongen.Session) (fuzzResult, string, error) {
+func (fp *fuzzPair) run(sess *sessiongen.Session, knownRequest bool) (fuzzResult, string, error) {
 	real, err := dialSide("redis-sentinel", fp.real.Addr())
 	if err != nil {
 		return fuzzResult{}, "", err
@@ -146,7 +146,6 @@ func (fp *fuzzPair) run(sess *sessiongen.Session) (fuzzResult, string, error) {
 		return fuzzResult{}, "", err
 	}
 	defer ours.close()
-	fm := &fuzzMasker{m: fp.base, ints: map[int64]string{}, commands: fp.commands}
 	for _, s := range []struct {
 		side *fuzzSide
 		sen  *cluster.Sentinel
@@ -155,9 +154,10 @@ func (fp *fuzzPair) run(sess *sessiongen.Session) (fuzzResult, string, error) {
 		if err != nil {
 			return fuzzResult{}, "", err
 		}
-		fm.ints[id] = "<client-id>"
+		fm := &fuzzMasker{m: fp.base, own: id, commands: fp.commands}
+		s.side.norm = fm.norm
 	}
-	res := playSession(sess, real, ours, fm.norm)
+	res := playSession(sess, real, ours, knownRequest)
 	if res.diff == "" {
 		return res, "", nil
 	}
@@ -234,19 +234,23 @@ func rareRequests(known []*knownDiff) func(string) bool {
 
 // fuzzStats is the report of a run.
 type fuzzStats struct {
-	sessions, requests, compared, diffs, known int
-	commands                                   map[string]bool // table entries drawn
+	sessions, requests, compared, diffs, known, late int
+	commands                                         map[string]bool // table entries drawn
 }
 
 func (st fuzzStats) String() string {
-	return fmt.Sprintf("%d sessions, %d requests sent, %d replies compared, %d differences, %d known differences, %d command table entries drawn",
-		st.sessions, st.requests, st.compared, st.diffs, st.known, len(st.commands))
+	return fmt.Sprintf("%d sessions, %d requests sent, %d replies compared, %d differences, %d known differences, %d late replies (after 200 ms, within 2 s), %d command table entries drawn",
+		st.sessions, st.requests, st.compared, st.diffs, st.known, st.late, len(st.commands))
 }
 
 // check plays a session and accounts for its outcome; it reports a new
 // difference as a test error with the transcript.
 func (st *fuzzStats) check(t *testing.T, fp *fuzzPair, sess *sessiongen.Session, known []*knownDiff, label string) bool {
-	res, tr, err := fp.run(sess)
+	knownRequest := false
+	for _, r := range sess.Requests {
+		knownRequest = knownRequest || (fp.tgt.Rare != nil && fp.tgt.Rare(r))
+	}
+	res, tr, err := fp.run(sess, knownRequest && known != nil)
 	if err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}
@@ -259,6 +263,7 @@ func (st *fuzzStats) check(t *testing.T, fp *fuzzPair, sess *sessiongen.Session,
 		st.commands[c] = true
 	}
 	st.compared += res.compared
+	st.late += res.late
 	if res.diff == "" {
 		return false
 	}
