@@ -25,10 +25,15 @@ type fuzzMasker struct {
 	commands map[string]bool
 }
 
-func (fm *fuzzMasker) norm(v cluster.Value) cluster.Value {
+// norm masks one reply. The client id is masked only where redis puts
+// it, as the whole reply (CLIENT ID) or HELLO's "id": elsewhere a small
+// integer such as a subscription count can equal it.
+func (fm *fuzzMasker) norm(v cluster.Value) cluster.Value { return fm.mask(v, true) }
+
+func (fm *fuzzMasker) mask(v cluster.Value, idHere bool) cluster.Value {
 	switch v.Kind {
 	case cluster.Integer:
-		if v.Int == fm.own {
+		if idHere && v.Int == fm.own {
 			return cluster.Value{Kind: cluster.SimpleString, Str: "(int) <client-id>"}
 		}
 		return v
@@ -68,6 +73,13 @@ func (fm *fuzzMasker) aggregate(v cluster.Value) cluster.Value {
 			return instance(v, fm.m)
 		case keys["INFO-PERIOD"]:
 			return pairNames(v, fm.m)
+		case keys["server"] && keys["id"]: // HELLO
+			out := v
+			out.Elems = make([]cluster.Value, len(v.Elems))
+			for i, e := range v.Elems {
+				out.Elems[i] = fm.mask(e, i%2 == 1 && v.Elems[i-1].Text() == "id")
+			}
+			return out
 		}
 	}
 	// SENTINEL INFO-CACHE: [age-ms, INFO text] pairs.
@@ -78,7 +90,7 @@ func (fm *fuzzMasker) aggregate(v cluster.Value) cluster.Value {
 	out := v
 	out.Elems = make([]cluster.Value, len(v.Elems))
 	for i, e := range v.Elems {
-		out.Elems[i] = fm.norm(e)
+		out.Elems[i] = fm.mask(e, false)
 	}
 	fm.sortCommands(&out)
 	return out
