@@ -72,3 +72,15 @@ func TestString2ll(t *testing.T) {
 		}
 	}
 }
+
+// A multibulk count near INT_MAX is accepted, as redis does, but empty
+// arguments still count against the query buffer limit.
+func TestManyEmptyArgumentsHitTheLimit(t *testing.T) {
+	l := DefaultLimits()
+	l.MaxQueryBuffer = 64 * 1024
+	in := append([]byte("*2000000000\r\n"), bytes.Repeat([]byte("$0\r\n\r\n"), 10000)...)
+	r := newReader(bytes.NewReader(in), &l, func() bool { return true })
+	if _, err := r.next(); err != errQueryBufferLimit {
+		t.Fatalf("10,000 empty arguments under a 64 KiB limit: %v", err)
+	}
+}

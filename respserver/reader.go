@@ -46,6 +46,10 @@ type protocolError string
 
 func (e protocolError) Error() string { return "Protocol error: " + string(e) }
 
+// argOverhead is what one argument costs us besides its bytes (a slice
+// header and allocation rounding), counted against MaxQueryBuffer.
+const argOverhead = 32
+
 // errQueryBufferLimit closes the connection without a reply, as redis does
 // when client-query-buffer-limit is reached.
 var errQueryBufferLimit = errors.New("query buffer limit reached")
@@ -141,6 +145,13 @@ func (r *reader) next() ([][]byte, error) {
 		h, err := r.line('\r', r.limits.MaxInline, "too big bulk count string")
 		if err != nil {
 			return nil, err
+		}
+		// A count of up to INT_MAX is taken, so every argument's header
+		// and bookkeeping count against the query buffer limit too: a
+		// stream of empty arguments cannot grow without bound.
+		total += len(h) + 2 + argOverhead
+		if total > r.limits.MaxQueryBuffer {
+			return nil, errQueryBufferLimit
 		}
 		if len(h) == 0 || h[0] != '$' {
 			// redis names the byte where '$' should be: the '\r' of an
