@@ -171,6 +171,7 @@ func (fp *fuzzPair) run(sess *sessiongen.Session, knownRequest bool) (fuzzResult
 type knownDiff struct {
 	re        *regexp.Regexp
 	onRequest bool
+	always    bool // a committed session marked "# known:"
 	reason    string
 	hits      int
 }
@@ -198,11 +199,21 @@ func loadKnown(t *testing.T) []*knownDiff {
 	return out
 }
 
+// knownReason reads a committed session's "# known: <reason>" line.
+func knownReason(text string) (string, bool) {
+	for _, l := range strings.Split(text, "\n") {
+		if r, ok := strings.CutPrefix(l, "# known: "); ok {
+			return r, true
+		}
+	}
+	return "", false
+}
+
 // classify returns the known difference a session's difference falls
 // under.
 func classify(known []*knownDiff, sess *sessiongen.Session, diff string) *knownDiff {
 	for _, k := range known {
-		if !k.onRequest && k.re.MatchString(diff) {
+		if k.always || !k.onRequest && k.re.MatchString(diff) {
 			return k
 		}
 	}
@@ -246,11 +257,13 @@ func (st fuzzStats) String() string {
 // check plays a session and accounts for its outcome; it reports a new
 // difference as a test error with the transcript.
 func (st *fuzzStats) check(t *testing.T, fp *fuzzPair, sess *sessiongen.Session, known []*knownDiff, label string) bool {
-	knownRequest := false
+	// Whether the session holds a request with a known difference (a
+	// committed session marked known, or a generated one): see playSession.
+	knownRequest := len(known) == 1 && known[0].always
 	for _, r := range sess.Requests {
-		knownRequest = knownRequest || (fp.tgt.Rare != nil && fp.tgt.Rare(r))
+		knownRequest = knownRequest || (known != nil && fp.tgt.Rare != nil && fp.tgt.Rare(r))
 	}
-	res, tr, err := fp.run(sess, knownRequest && known != nil)
+	res, tr, err := fp.run(sess, knownRequest)
 	if err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}
@@ -328,7 +341,20 @@ func TestDiffFuzz(t *testing.T) {
 			t.Fatalf("%s: no pair %q", f, sess.Pair)
 		}
 		sess.Requests = []string{"(replayed from " + f + ")"}
-		corpus.check(t, fp, sess, nil, f) // a committed session must match exactly
+		// A session of a known difference says so ("# known: why"): it
+		// is counted and reported, and noticed when it stops differing.
+		var knownHere []*knownDiff
+		if reason, ok := knownReason(string(text)); ok {
+			knownHere = []*knownDiff{{always: true, reason: reason}}
+		}
+		before := corpus.known
+		corpus.check(t, fp, sess, knownHere, f)
+		switch {
+		case knownHere != nil && corpus.known > before:
+			t.Logf("%s: known difference (%s)", f, knownHere[0].reason)
+		case knownHere != nil:
+			t.Logf("%s: marked known but no longer differs: drop its \"# known:\" line", f)
+		}
 	}
 	t.Logf("difffuzz corpus: %s", corpus)
 
