@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench chaos clean
+.PHONY: build test demo deps fuzz bench chaos difffuzz clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -35,6 +35,15 @@ fuzz:
 chaos: deps build
 	QSENTINEL_CHAOS_ROUNDS=$(or $(ROUNDS),100) QSENTINEL_CHAOS_SEED=$(SEED) QSENTINEL_CHAOS_IMPLS=$(IMPLS) \
 		$(GO) test -count=1 -timeout 4h -run TestRandomFaultRounds -v ./e2e/
+
+# The differential fuzzer for longer than make test's bounded run (40s):
+# DURATION=10m (default) or SESSIONS=n, SEED=s to replay; new differences
+# are saved as sessions under $(DIFFFUZZ_SAVE), ready for e2e/testdata/difffuzz.
+DIFFFUZZ_SAVE ?= /tmp/qsentinel-difffuzz
+difffuzz: deps build
+	QSENTINEL_DIFFFUZZ_DURATION=$(or $(DURATION),10m) QSENTINEL_DIFFFUZZ_SESSIONS=$(SESSIONS) QSENTINEL_DIFFFUZZ_SEED=$(SEED) \
+		QSENTINEL_DIFFFUZZ_SAVE=$(DIFFFUZZ_SAVE) SENTINEL_BIN=$(BIN) \
+		$(GO) test -count=1 -timeout 4h -run TestDiffFuzz -v ./e2e/
 
 bench: deps build
 	$(GO) run ./e2e/bench

@@ -102,7 +102,7 @@ func aclGenpass(s *Server, c *client, args [][]byte) bool {
 	}
 	bits := int64(256)
 	if len(args) == 3 {
-		b, ok := parseInt(args[2])
+		b, ok := string2ll(args[2])
 		if !ok {
 			return s.reject(c, "ERR value is not an integer or out of range")
 		}
@@ -263,7 +263,7 @@ func aclLog(s *Server, c *client, args [][]byte) bool {
 			c.w.ok()
 			return false
 		}
-		n, ok := parseInt(args[2])
+		n, ok := string2ll(args[2])
 		if !ok {
 			return s.reject(c, "ERR value is not an integer or out of range")
 		}

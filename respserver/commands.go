@@ -1,6 +1,7 @@
 package respserver
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -99,7 +100,7 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 				fullname = cmd.fullnames[string(c.lower)]
 			} else if cmd.run == nil || cmd.name == "command" {
 				c.setLast(fullname)
-				return s.reject(c, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sanitize(string(args[1])), strings.ToUpper(string(args[0]))))
+				return s.reject(c, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sanitize(string(cBytes(args[1]))), strings.ToUpper(string(args[0]))))
 			}
 		}
 	}
@@ -147,21 +148,30 @@ func (s *Server) reject(c *client, msg string) bool {
 }
 
 // unknownCommand is redis's text, including its quirks: the name as sent,
-// each argument quoted and followed by a space, at most ~128 bytes of them.
+// each argument quoted and followed by a space, at most ~128 bytes of them,
+// each cut at its first NUL byte (redis formats them with %s).
 func unknownCommand(args [][]byte) string {
 	var b strings.Builder
 	for i := 1; i < len(args) && b.Len() < 128; i++ {
-		a := args[i]
+		a := cBytes(args[i])
 		if room := 128 - b.Len(); len(a) > room {
 			a = a[:room]
 		}
 		b.WriteString("'" + sanitize(string(a)) + "' ")
 	}
-	name := string(args[0])
+	name := string(cBytes(args[0]))
 	if len(name) > 128 {
 		name = name[:128]
 	}
 	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", sanitize(name), b.String())
+}
+
+// cBytes is b as C's printf sees it: up to the first NUL.
+func cBytes(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 func sanitize(s string) string {

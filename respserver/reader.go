@@ -1,10 +1,9 @@
 package respserver
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/qsentinel/qsentinel/sdsargs"
@@ -29,9 +28,10 @@ type Limits struct {
 // may not hold a gigabyte of our memory.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxClients:       10000,
-		MaxInline:        64 * 1024,
-		MaxMultibulk:     1024 * 1024,
+		MaxClients:   10000,
+		MaxInline:    64 * 1024,
+		MaxMultibulk: math.MaxInt32, // redis 7.0 takes any count up to INT_MAX
+
 		MaxBulk:          512 * 1024 * 1024,
 		MaxQueryBuffer:   64 * 1024 * 1024,
 		UnauthMultibulk:  10,
@@ -46,6 +46,10 @@ type protocolError string
 
 func (e protocolError) Error() string { return "Protocol error: " + string(e) }
 
+// argOverhead is what one argument costs us besides its bytes (a slice
+// header and allocation rounding), counted against MaxQueryBuffer.
+const argOverhead = 32
+
 // errQueryBufferLimit closes the connection without a reply, as redis does
 // when client-query-buffer-limit is reached.
 var errQueryBufferLimit = errors.New("query buffer limit reached")
@@ -53,45 +57,56 @@ var errQueryBufferLimit = errors.New("query buffer limit reached")
 // reader parses client requests, multibulk or inline, the way redis's
 // processMultibulkBuffer and processInlineBuffer do.
 type reader struct {
-	br     *bufio.Reader
+	q      queryBuf
 	limits *Limits
 	authed func() bool
 }
 
 func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
-	return &reader{br: bufio.NewReaderSize(r, 16*1024), limits: l, authed: authed}
+	return &reader{q: queryBuf{r: r}, limits: l, authed: authed}
 }
 
-// readLine reads up to CRLF (or LF for inline requests); it fails with
-// tooLong when no newline comes within max bytes.
-func (r *reader) readLine(max int, tooLong string) ([]byte, error) {
-	var line []byte
+// line reads one line the way redis finds it in its query buffer: up to
+// delim, which is '\n' for an inline request and '\r' for the headers of
+// a multibulk request (redis looks for '\r' there and skips the byte
+// after it unseen). redis searches with strchr, so a NUL byte hides every
+// delimiter after it. A line whose end has not been found fails with
+// tooLong once more than max bytes wait, as redis does after each read;
+// an end that has arrived is taken whatever the line's length.
+func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
+	scanned, end := 0, -1
+	hidden := false // a NUL came before any delimiter
 	for {
-		// Look only at what has arrived, so the limit applies as soon as
-		// it is passed rather than when a newline finally comes.
-		if r.br.Buffered() == 0 {
-			if _, err := r.br.Peek(1); err != nil {
-				return nil, err
+		b := r.q.bytes()
+		for ; !hidden && end < 0 && scanned < len(b); scanned++ {
+			switch b[scanned] {
+			case delim:
+				end = scanned
+			case 0:
+				hidden = true
 			}
 		}
-		avail, _ := r.br.Peek(r.br.Buffered())
-		i := bytes.IndexByte(avail, '\n')
-		if i >= 0 {
-			avail = avail[:i+1]
+		if end >= 0 && (delim != '\r' || end+1 < len(b)) {
+			break
 		}
-		if len(line)+len(avail) > max+2 || (i < 0 && len(line)+len(avail) > max) {
+		if end < 0 && len(b) > max {
 			if tooLong == "" {
 				return nil, errQueryBufferLimit
 			}
 			return nil, protocolError(tooLong)
 		}
-		line = append(line, avail...)
-		r.br.Discard(len(avail))
-		if i >= 0 {
-			break
+		// "\r" must be followed by one more byte, which redis skips
+		// without checking that it is '\n'.
+		if err := r.q.fill(); err != nil {
+			return nil, err
 		}
 	}
-	line = line[:len(line)-1]
+	line := append([]byte(nil), r.q.bytes()[:end]...)
+	if delim == '\r' {
+		r.q.discard(end + 2)
+		return line, nil
+	}
+	r.q.discard(end + 1)
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
@@ -101,18 +116,19 @@ func (r *reader) readLine(max int, tooLong string) ([]byte, error) {
 // next returns the next request's arguments; an empty inline line gives a
 // nil slice, which the caller skips.
 func (r *reader) next() ([][]byte, error) {
-	b, err := r.br.Peek(1)
-	if err != nil {
-		return nil, err
+	if len(r.q.bytes()) == 0 {
+		if err := r.q.fill(); err != nil {
+			return nil, err
+		}
 	}
-	if b[0] != '*' {
+	if r.q.bytes()[0] != '*' {
 		return r.inline()
 	}
-	head, err := r.readLine(r.limits.MaxInline, "too big mbulk count string")
+	head, err := r.line('\r', r.limits.MaxInline, "too big mbulk count string")
 	if err != nil {
 		return nil, err
 	}
-	n, ok := parseInt(head[1:])
+	n, ok := string2ll(head[1:])
 	authed := r.authed()
 	if !ok || n > int64(r.limits.MaxMultibulk) {
 		return nil, protocolError("invalid multibulk length")
@@ -126,57 +142,68 @@ func (r *reader) next() ([][]byte, error) {
 	args := make([][]byte, 0, min(n, 64))
 	total := 0
 	for range n {
-		h, err := r.readLine(r.limits.MaxInline, "too big bulk count string")
+		h, err := r.line('\r', r.limits.MaxInline, "too big bulk count string")
 		if err != nil {
 			return nil, err
 		}
+		// A count of up to INT_MAX is taken, so every argument's header
+		// and bookkeeping count against the query buffer limit too: a
+		// stream of empty arguments cannot grow without bound.
+		total += len(h) + 2 + argOverhead
+		if total > r.limits.MaxQueryBuffer {
+			return nil, errQueryBufferLimit
+		}
 		if len(h) == 0 || h[0] != '$' {
-			c := ""
+			// redis names the byte where '$' should be: the '\r' of an
+			// empty line, which its error reply turns into a blank.
+			c := "\r"
 			if len(h) > 0 {
 				c = string(h[:1])
 			}
 			return nil, protocolError("expected '$', got '" + c + "'")
 		}
-		size, ok := parseInt(h[1:])
+		size, ok := string2ll(h[1:])
 		if !ok || size < 0 || size > int64(r.limits.MaxBulk) {
 			return nil, protocolError("invalid bulk length")
 		}
 		if !authed && size > int64(r.limits.UnauthBulk) {
 			return nil, protocolError("unauthenticated bulk length")
 		}
-		total += int(size)
-		if total > r.limits.MaxQueryBuffer {
-			return nil, errQueryBufferLimit
-		}
 		// Grow with the data actually received, never from the header
-		// alone, so a lying header costs nothing.
+		// alone: a header may announce 512 MB and redis waits for it,
+		// but only bytes that arrived count against the query buffer.
 		arg := make([]byte, 0, min(size, 64*1024))
 		for int64(len(arg)) < size {
-			want := int(size) - len(arg)
-			if want > 64*1024 {
-				want = 64 * 1024
-			}
-			chunk, err := r.br.Peek(min(want, r.br.Size()))
-			if len(chunk) == 0 && err != nil {
-				if errors.Is(err, bufio.ErrBufferFull) {
-					continue
+			if len(r.q.bytes()) == 0 {
+				if err := r.q.fill(); err != nil {
+					return nil, err
 				}
-				return nil, err
+			}
+			chunk := r.q.bytes()
+			if rest := int(size) - len(arg); len(chunk) > rest {
+				chunk = chunk[:rest]
+			}
+			total += len(chunk)
+			if total > r.limits.MaxQueryBuffer {
+				return nil, errQueryBufferLimit
 			}
 			arg = append(arg, chunk...)
-			r.br.Discard(len(chunk))
+			r.q.discard(len(chunk))
 		}
-		crlf := make([]byte, 2)
-		if _, err := io.ReadFull(r.br, crlf); err != nil {
-			return nil, err
+		// The two bytes after the data are skipped unseen, as redis does.
+		for len(r.q.bytes()) < 2 {
+			if err := r.q.fill(); err != nil {
+				return nil, err
+			}
 		}
+		r.q.discard(2)
 		args = append(args, arg)
 	}
 	return args, nil
 }
 
 func (r *reader) inline() ([][]byte, error) {
-	line, err := r.readLine(r.limits.MaxInline, "too big inline request")
+	line, err := r.line('\n', r.limits.MaxInline, "too big inline request")
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +218,22 @@ func (r *reader) inline() ([][]byte, error) {
 	return args, nil
 }
 
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
+// string2ll parses a length the way redis's string2ll does: decimal
+// digits with an optional '-', no '+', no leading zeros, no "-0", fewer
+// than 21 bytes. strconv.ParseInt takes "+1" and "01", which redis
+// refuses as an invalid length.
+func string2ll(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) >= 21 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	digits := b
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)

@@ -157,21 +157,18 @@ func sentMonitor(s *Server, c *client, args [][]byte) bool {
 	if msg := controlCharsFrom(args, 2, "SENTINEL MONITOR"); msg != "" {
 		return s.reject(c, msg)
 	}
+	// redis reads the quorum before the port, both with string2ll.
 	name, host := string(args[2]), string(args[3])
-	port, err := strconv.ParseInt(string(args[4]), 10, 64)
-	if err != nil {
-		return s.reject(c, "ERR Invalid port")
-	}
-	quorum, err := strconv.ParseInt(string(args[5]), 10, 64)
-	if err != nil {
+	quorum, ok := string2ll(args[5])
+	if !ok {
 		return s.reject(c, "ERR Invalid quorum")
 	}
-	if quorum <= 0 {
-		return s.reject(c, "ERR Quorum must be 1 or greater.")
+	port, ok := string2ll(args[4])
+	if !ok {
+		return s.reject(c, "ERR Invalid port")
 	}
-	if port < 0 || port > 65535 {
-		return s.reject(c, "ERR Invalid port number.")
-	}
+	// The quorum, the address and then the port range are checked by
+	// the backend, in redis's order.
 	if err := s.backend.Monitor(name, host, int(port), int(quorum)); err != nil {
 		return replyErr(s, c, err)
 	}
@@ -317,8 +314,18 @@ func sentFlushConfig(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentSimulateFailure(s *Server, c *client, args [][]byte) bool {
-	for _, a := range args[2:] {
+	// redis reads the arguments in order: HELP answers only if every
+	// argument before it is a failure mode; anything else is an error
+	// first.
+	for i, a := range args[2:] {
 		if strings.EqualFold(string(a), "help") {
+			before := make([]string, 0, i)
+			for _, f := range args[2 : 2+i] {
+				before = append(before, string(f))
+			}
+			if err := s.backend.SimulateFailure(before); err != nil {
+				return replyErr(s, c, err)
+			}
 			c.w.array(2)
 			c.w.bulk("crash-after-election")
 			c.w.bulk("crash-after-promotion")
