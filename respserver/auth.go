@@ -2,7 +2,6 @@ package respserver
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -32,8 +31,9 @@ func cmdAuth(s *Server, c *client, args [][]byte) bool {
 func cmdHello(s *Server, c *client, args [][]byte) bool {
 	ver := 0
 	if len(args) >= 2 {
-		v, err := strconv.ParseInt(string(args[1]), 10, 64)
-		if err != nil {
+		// Read like redis's string2ll: "+2", "02" and "-0" are not integers.
+		v, ok := string2ll(args[1])
+		if !ok {
 			return s.reject(c, "ERR Protocol version is not an integer or out of range")
 		}
 		if v < 2 || v > 3 {

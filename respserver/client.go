@@ -27,6 +27,10 @@ type client struct {
 	wmu           sync.Mutex // guards w and the socket's write side
 	w             writer
 	closed        bool
+	// mute: nothing more is written (a protocol error while CLIENT REPLY
+	// OFF: redis flags the client close-after-reply, but with no reply
+	// to write it never closes it, and ignores what it sends).
+	mute bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
 
 	lower []byte // scratch for execute (the client's own goroutine)
@@ -138,6 +142,14 @@ func (c *client) serve(ctx context.Context) {
 		if err != nil {
 			var pe protocolError
 			c.wmu.Lock()
+			if errors.As(err, &pe) && c.replyOff {
+				c.mute = true
+				c.wmu.Unlock()
+				// Read and drop until the client goes, as redis keeps
+				// such a connection open; nothing is kept.
+				io.Copy(io.Discard, c.conn)
+				return
+			}
 			if errors.As(err, &pe) {
 				c.w.err("ERR " + pe.Error())
 			}
@@ -285,6 +297,10 @@ func (c *client) pumpEvents() {
 			}
 			c.mu.Unlock()
 			c.wmu.Lock()
+			if c.mute {
+				c.wmu.Unlock()
+				continue
+			}
 			c.pushing(func() {
 				if inChannel {
 					c.w.push(3)

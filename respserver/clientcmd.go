@@ -2,7 +2,6 @@ package respserver
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -71,7 +70,7 @@ func clientUnblock(s *Server, c *client, args [][]byte) bool {
 			return s.reject(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 		}
 	}
-	if _, err := strconv.ParseInt(string(args[2]), 10, 64); err != nil {
+	if _, ok := string2ll(args[2]); !ok {
 		return s.reject(c, "ERR value is not an integer or out of range")
 	}
 	c.w.integer(0)
@@ -179,8 +178,8 @@ func clientList(s *Server, c *client, args [][]byte) bool {
 		}
 	case len(args) > 3 && strings.EqualFold(string(args[2]), "id"):
 		for _, a := range args[3:] {
-			id, err := strconv.ParseInt(string(a), 10, 64)
-			if err != nil {
+			id, ok := string2ll(a)
+			if !ok {
 				return s.reject(c, "ERR Invalid client ID")
 			}
 			ids = append(ids, id)
@@ -237,8 +236,8 @@ func clientKill(s *Server, c *client, args [][]byte) bool {
 		v := string(args[i+1])
 		switch strings.ToLower(string(args[i])) {
 		case "id":
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 {
+			n, ok := string2ll(args[i+1])
+			if !ok || n <= 0 {
 				return s.reject(c, "ERR client-id should be greater than 0")
 			}
 			id = n

@@ -1,7 +1,6 @@
 package respserver
 
 import (
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -132,8 +131,8 @@ func clientPause(s *Server, c *client, args [][]byte) bool {
 			return s.reject(c, "ERR CLIENT PAUSE mode must be WRITE or ALL")
 		}
 	}
-	ms, err := strconv.ParseInt(string(args[2]), 10, 64)
-	if err != nil {
+	ms, ok := string2ll(args[2])
+	if !ok {
 		return s.reject(c, "ERR timeout is not an integer or out of range")
 	}
 	if ms < 0 {

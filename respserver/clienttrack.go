@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -33,8 +32,8 @@ func clientTracking(s *Server, c *client, args [][]byte) bool {
 			if redir != 0 {
 				return s.reject(c, "ERR A client can only redirect to a single other client")
 			}
-			n, err := strconv.ParseInt(string(args[j]), 10, 64)
-			if err != nil {
+			n, ok := string2ll(args[j])
+			if !ok {
 				return s.reject(c, "ERR value is not an integer or out of range")
 			}
 			redir = n

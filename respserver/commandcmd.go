@@ -1,6 +1,10 @@
 package respserver
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/qsentinel/qsentinel/glob"
+)
 
 // commandTab is the COMMAND tables, parsed on first use.
 func (s *Server) commandTab() *commandTable {
@@ -32,25 +36,7 @@ func commandSubcommands() map[string]subcommand {
 			c.w.integer(int64(len(s.commandTab().names)))
 			return false
 		}},
-		"list": {-2, func(s *Server, c *client, args [][]byte) bool {
-			// FILTERBY is accepted and ignored: the list is short. Like
-			// redis 7.0 it names subcommands too ("sentinel|master").
-			t := s.commandTab()
-			var names []string
-			for _, n := range t.names {
-				names = append(names, n)
-				if e := t.info[n]; len(e.elems) > 9 {
-					for _, sub := range e.elems[9].elems {
-						names = append(names, sub.elems[0].str)
-					}
-				}
-			}
-			c.w.array(len(names))
-			for _, n := range names {
-				c.w.bulk(n)
-			}
-			return false
-		}},
+		"list": {-2, cmdCommandList},
 		"info": {-2, func(s *Server, c *client, args [][]byte) bool {
 			t := s.commandTab()
 			if len(args) == 2 {
@@ -142,4 +128,64 @@ func (t *commandTable) lookup(name string, top map[string]value) (value, bool) {
 		}
 	}
 	return value{}, false
+}
+
+// cmdCommandList is COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN <arg>], as
+// redis 7.0's commandListCommand: any other argument is a syntax error, a
+// later FILTERBY replaces an earlier one, and like redis it names
+// subcommands too ("sentinel|master").
+func cmdCommandList(s *Server, c *client, args [][]byte) bool {
+	var filter func(e value) bool // true: listed
+	for i := 2; i < len(args); i++ {
+		more := len(args) - 1 - i
+		if !strings.EqualFold(string(args[i]), "filterby") || more != 2 {
+			return s.reject(c, "ERR syntax error")
+		}
+		arg := string(args[i+2])
+		switch strings.ToLower(string(args[i+1])) {
+		case "module":
+			// A sentinel has no modules: nothing belongs to one.
+			filter = func(value) bool { return false }
+		case "aclcat":
+			// An unknown category lists nothing, as in redis.
+			cat := "@" + strings.ToLower(arg)
+			filter = func(e value) bool {
+				if len(e.elems) < 7 {
+					return false
+				}
+				for _, cv := range e.elems[6].elems {
+					if strings.ToLower(cv.str) == cat {
+						return true
+					}
+				}
+				return false
+			}
+		case "pattern":
+			filter = func(e value) bool { return len(e.elems) > 0 && glob.MatchFold(arg, e.elems[0].str) }
+		default:
+			return s.reject(c, "ERR syntax error")
+		}
+		i += 2
+	}
+	t := s.commandTab()
+	var names []string
+	add := func(e value) {
+		if filter == nil || filter(e) {
+			names = append(names, e.elems[0].str)
+		}
+	}
+	for _, n := range t.names {
+		e := t.info[n]
+		add(e)
+		if len(e.elems) > 9 {
+			for _, sub := range e.elems[9].elems {
+				add(sub)
+			}
+		}
+	}
+	c.w.array(len(names))
+	for _, n := range names {
+		c.w.bulk(n)
+	}
+	return false
 }

@@ -37,6 +37,14 @@ type subcommand struct {
 	run   handler
 }
 
+// newerForms admit argument counts a newer server takes beyond 7.0's
+// arity (SENTINEL FAILOVER <name> COORDINATED is Valkey 9's): any other
+// count gets 7.0's arity error at 7.0's moment, before authentication and
+// the subscribed-mode check.
+var newerForms = map[string]func(args [][]byte) bool{
+	"sentinel|failover": isCoordinated,
+}
+
 func arityOK(arity, n int) bool {
 	if arity >= 0 {
 		return n == arity
@@ -98,6 +106,9 @@ func (s *Server) execute(c *client, args [][]byte) bool {
 			if sc, ok := cmd.subs[string(c.lower)]; ok {
 				run, arity, aclCmd = sc.run, sc.arity, cmd.subACL[string(c.lower)]
 				fullname = cmd.fullnames[string(c.lower)]
+				if f := newerForms[fullname]; f != nil && f(args) {
+					arity = len(args)
+				}
 			} else if cmd.run == nil || cmd.name == "command" {
 				c.setLast(fullname)
 				return s.reject(c, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sanitize(string(cBytes(args[1]))), strings.ToUpper(string(args[0]))))

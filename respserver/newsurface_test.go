@@ -151,7 +151,8 @@ func TestConfigMulti(t *testing.T) {
 }
 
 // TestFailoverCoordinatedReplies: SENTINEL FAILOVER <name> COORDINATED
-// answers as Valkey 9 does before it starts anything.
+// answers as Valkey 9 does before it starts anything; every other form
+// answers as 7.0 does.
 func TestFailoverCoordinatedReplies(t *testing.T) {
 	_, addr := startServer(t, Config{})
 	c := dial(t, addr)
@@ -163,8 +164,10 @@ func TestFailoverCoordinatedReplies(t *testing.T) {
 	checkReplies(t, c, []replyCase{
 		{[]string{"SENTINEL", "FAILOVER", "mymaster", "COORDINATED"}, "-NOGOODPRIMARY Primary does not support FAILOVER command\r\n"},
 		{[]string{"SENTINEL", "FAILOVER", "mymaster", "coordinated"}, "-NOGOODPRIMARY Primary does not support FAILOVER command\r\n"},
-		{[]string{"SENTINEL", "FAILOVER", "mymaster", "FOO"}, "-ERR Unknown failover option specified\r\n"},
-		{[]string{"SENTINEL", "FAILOVER", "nosuch", "FOO"}, "-ERR No such master with that name\r\n"},
+		// A fourth argument other than COORDINATED keeps 7.0's answer
+		// (Valkey 9 says "Unknown failover option specified").
+		{[]string{"SENTINEL", "FAILOVER", "mymaster", "FOO"}, "-ERR wrong number of arguments for 'sentinel|failover' command\r\n"},
+		{[]string{"SENTINEL", "FAILOVER", "nosuch", "FOO"}, "-ERR wrong number of arguments for 'sentinel|failover' command\r\n"},
 		{[]string{"SENTINEL", "FAILOVER", "mymaster", "COORDINATED", "x"}, "-ERR wrong number of arguments for 'sentinel|failover' command\r\n"},
 		{[]string{"SENTINEL", "FAILOVER", "mymaster"}, "-NOGOODSLAVE No suitable replica to promote\r\n"},
 	})

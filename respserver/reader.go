@@ -4,8 +4,8 @@ import (
 	"errors"
 	"io"
 	"math"
-	"strconv"
 
+	"github.com/qsentinel/qsentinel/redisnum"
 	"github.com/qsentinel/qsentinel/sdsargs"
 )
 
@@ -218,24 +218,5 @@ func (r *reader) inline() ([][]byte, error) {
 	return args, nil
 }
 
-// string2ll parses a length the way redis's string2ll does: decimal
-// digits with an optional '-', no '+', no leading zeros, no "-0", fewer
-// than 21 bytes. strconv.ParseInt takes "+1" and "01", which redis
-// refuses as an invalid length.
-func string2ll(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) >= 21 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	digits := b
-	if digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
-}
+// string2ll parses a number the way redis's string2ll does (redisnum).
+func string2ll(b []byte) (int64, bool) { return redisnum.ParseInt(b) }

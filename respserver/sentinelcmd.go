@@ -19,7 +19,7 @@ func sentinelSubcommands() map[string]subcommand {
 		"sentinels":               {3, sentSentinels},
 		"get-master-addr-by-name": {3, sentGetMasterAddr},
 		"reset":                   {3, sentReset},
-		"failover":                {-3, sentFailover},
+		"failover":                {3, sentFailover},
 		"ckquorum":                {3, sentCKQuorum},
 		"monitor":                 {6, sentMonitor},
 		"remove":                  {3, sentRemove},
@@ -118,10 +118,13 @@ func sentReset(s *Server, c *client, args [][]byte) bool {
 
 // sentFailover is SENTINEL FAILOVER <name> [COORDINATED]; the option is
 // Valkey 9's, with its argument checks in its order (the master first).
+// isCoordinated admits SENTINEL FAILOVER <name> COORDINATED (Valkey 9);
+// a fourth argument that is not COORDINATED is 7.0's arity error.
+func isCoordinated(args [][]byte) bool {
+	return len(args) == 4 && strings.EqualFold(string(args[3]), "coordinated")
+}
+
 func sentFailover(s *Server, c *client, args [][]byte) bool {
-	if len(args) > 4 {
-		return s.reject(c, "ERR wrong number of arguments for 'sentinel|failover' command")
-	}
 	var err error
 	if len(args) == 3 {
 		err = s.backend.Failover(string(args[2]))
@@ -129,9 +132,7 @@ func sentFailover(s *Server, c *client, args [][]byte) bool {
 		if _, ok := s.backend.MasterAddr(string(args[2])); !ok {
 			return replyErr(s, c, sentinel.ErrNoSuchMaster)
 		}
-		if !strings.EqualFold(string(args[3]), "coordinated") {
-			return s.reject(c, "ERR Unknown failover option specified")
-		}
+		// Only COORDINATED gets here (newerForms).
 		err = s.backend.Switchover(string(args[2]))
 	}
 	if err != nil {
@@ -238,9 +239,10 @@ func sentMyID(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentIsMasterDown(s *Server, c *client, args [][]byte) bool {
-	port, err1 := strconv.ParseInt(string(args[3]), 10, 64)
-	epoch, err2 := strconv.ParseInt(string(args[4]), 10, 64)
-	if err1 != nil || err2 != nil {
+	// Integers as redis reads them (string2ll): "+1" and "01" are not.
+	port, ok1 := string2ll(args[3])
+	epoch, ok2 := string2ll(args[4])
+	if !ok1 || !ok2 {
 		return s.reject(c, "ERR value is not an integer or out of range")
 	}
 	r := s.backend.IsMasterDownByAddr(string(args[2]), int(port), uint64(epoch), string(args[5]))

@@ -2,13 +2,15 @@ package sentinel
 
 import (
 	"fmt"
-	"golang.org/x/sys/unix"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/qsentinel/qsentinel/glob"
+	"github.com/qsentinel/qsentinel/redisnum"
 )
 
 // MasterNames lists monitored masters, sorted.
@@ -328,8 +330,8 @@ func (s *Sentinel) Set(name string, args []string) error {
 		}
 		positive := func() (int64, bool) {
 			j++
-			n, err := strconv.ParseInt(args[j], 10, 64)
-			if err != nil || n <= 0 {
+			n, ok := redisnum.ParseInt(args[j])
+			if !ok || n <= 0 {
 				bad(j)
 				return 0, false
 			}
@@ -405,8 +407,8 @@ func (s *Sentinel) Set(name string, args []string) error {
 		case (lo == "master-reboot-down-after-period" || lo == "primary-reboot-down-after-period") && more > 0:
 			// primary-... is Valkey 8's name.
 			j++
-			n, err := strconv.ParseInt(args[j], 10, 64)
-			if err != nil || n < 0 {
+			n, ok := redisnum.ParseInt(args[j])
+			if !ok || n < 0 {
 				bad(j)
 				break
 			}
@@ -518,8 +520,8 @@ func (s *Sentinel) DebugSet(args []string) error {
 			return &ReplyError{fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'", opt)}
 		}
 		j++
-		n, err := strconv.ParseInt(args[j], 10, 64)
-		if err != nil || n <= 0 {
+		n, ok := redisnum.ParseInt(args[j])
+		if !ok || n <= 0 {
 			return &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", args[j], opt)}
 		}
 		*target = time.Duration(n) * time.Millisecond

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/qsentinel/qsentinel/glob"
+	"github.com/qsentinel/qsentinel/redisnum"
 )
 
 // SENTINEL CONFIG GET and SET over the global parameters. The one-pair
@@ -89,8 +90,8 @@ func (s *Sentinel) ConfigSet(args ...string) error {
 		case "resolve-hostnames", "announce-hostnames":
 			_, ok = yesNo(v)
 		case "announce-port":
-			n, err := strconv.ParseInt(v, 10, 64)
-			ok = err == nil && n >= 0 && n <= 65535
+			n, isInt := redisnum.ParseInt(v)
+			ok = isInt && n >= 0 && n <= 65535
 		case "loglevel":
 			_, ok = logLevelByName(v)
 		}

@@ -1,0 +1,27 @@
+package redisnum
+
+import "testing"
+
+func TestParseInt(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"1", 1, true}, {"-1", -1, true}, {"123", 123, true},
+		{"9223372036854775807", 9223372036854775807, true},
+		{"-9223372036854775808", -9223372036854775808, true},
+		{"9223372036854775808", 0, false}, {"", 0, false}, {"-", 0, false},
+		{"+1", 0, false}, {"01", 0, false}, {"-0", 0, false}, {"00", 0, false},
+		{" 1", 0, false}, {"1 ", 0, false}, {"1x", 0, false}, {"0x10", 0, false},
+		{"000000000000000000001", 0, false},
+	} {
+		got, ok := ParseInt(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseInt(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+		if g2, ok2 := ParseInt([]byte(tc.in)); g2 != got || ok2 != ok {
+			t.Errorf("bytes and string disagree on %q", tc.in)
+		}
+	}
+}
