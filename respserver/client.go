@@ -158,6 +158,12 @@ func (c *client) serve(ctx context.Context) {
 			return
 		}
 		if len(args) == 0 {
+			// redis resets the client after an empty request too, and
+			// that reset moves CLIENT REPLY SKIP on: an empty line uses
+			// up the skipped reply.
+			c.wmu.Lock()
+			c.nextReplyState()
+			c.wmu.Unlock()
 			continue
 		}
 		c.wmu.Lock()
@@ -191,11 +197,17 @@ func (c *client) executeSilenceable(args [][]byte) bool {
 		c.sink.SetBuffer(nil)
 	}
 	c.w.w = c.out
+	c.nextReplyState()
+	return quit
+}
+
+// nextReplyState is what redis's resetClient does to CLIENT REPLY SKIP
+// after each request: SKIP ends, and a SKIP just asked for begins.
+func (c *client) nextReplyState() {
 	c.replySkip = false
 	if c.replySkipNext {
 		c.replySkip, c.replySkipNext = true, false
 	}
-	return quit
 }
 
 // pushing runs fn with replies going to the socket even while CLIENT

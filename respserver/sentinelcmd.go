@@ -155,9 +155,6 @@ func sentCKQuorum(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentMonitor(s *Server, c *client, args [][]byte) bool {
-	if msg := controlCharsFrom(args, 2, "SENTINEL MONITOR"); msg != "" {
-		return s.reject(c, msg)
-	}
 	// redis reads the quorum before the port, both with string2ll.
 	name, host := string(args[2]), string(args[3])
 	quorum, ok := string2ll(args[5])

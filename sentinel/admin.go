@@ -111,6 +111,12 @@ func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
 	if port < 0 || port > 65535 {
 		return ErrInvalidPortRange
 	}
+	// Valkey refuses control characters; checked only once 7.0 would
+	// accept the command, so every 7.0 error stays 7.0's (a host with
+	// one is already an invalid address).
+	if strings.ContainsFunc(name, isControl) {
+		return &ReplyError{"ERR Invalid argument at index 2 for SENTINEL MONITOR: control characters are not allowed"}
+	}
 	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{host, port}, Quorum: quorum}}
 	s.mu.Lock()
 	if _, ok := s.groups[name]; ok {
@@ -568,3 +574,7 @@ func (s *Sentinel) PendingScripts() []PendingScript {
 	}
 	return out
 }
+
+// isControl is what Valkey refuses in names and values: ASCII control
+// characters and DEL.
+func isControl(r rune) bool { return r <= 0x1f || r == 0x7f }
