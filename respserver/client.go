@@ -24,13 +24,13 @@ type client struct {
 	conn    net.Conn
 	created time.Time
 
-	wmu           sync.Mutex // guards w and the socket's write side
-	w             writer
-	closed        bool
+	wmu    sync.Mutex // guards w and the socket's write side
+	w      writer
+	closed bool
 	// mute: nothing more is written (a protocol error while CLIENT REPLY
 	// OFF: redis flags the client close-after-reply, but with no reply
 	// to write it never closes it, and ignores what it sends).
-	mute bool
+	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
 
 	lower []byte // scratch for execute (the client's own goroutine)
