@@ -35,6 +35,8 @@ type instance struct {
 	conn        Conn
 	connKey     string // set when conn is shared between groups (peers)
 	stopSub     func() // stops the pub/sub link
+	subUp       bool   // the pub/sub link is subscribed (masters and replicas)
+	subGen      uint64 // which pub/sub link subUp is about
 	disconnect  bool   // no reply since the last transport failure
 	pending     int    // commands in flight
 	connectedAt time.Time
@@ -105,6 +107,15 @@ func newInstance(kind Kind, name string, addr Addr, now time.Time) *instance {
 	}
 }
 
+// linkDown is redis-sentinel's link->disconnected: a link is down when
+// either of its connections is, the pub/sub one included for masters and
+// replicas (a pub/sub link whose SUBSCRIBE is refused, after a password
+// change, keeps the instance "disconnected" although PINGs get replies).
+// i.disconnect alone says whether commands can be sent.
+func (i *instance) linkDown() bool {
+	return i.disconnect || (i.kind != KindSentinel && !i.subUp)
+}
+
 func (i *instance) flagString() string {
 	var b strings.Builder
 	add := func(on bool, s string) {
@@ -120,7 +131,7 @@ func (i *instance) flagString() string {
 	add(i.kind == KindMaster, "master")
 	add(i.kind == KindReplica, "slave")
 	add(i.kind == KindSentinel, "sentinel")
-	add(i.disconnect, "disconnected")
+	add(i.linkDown(), "disconnected")
 	add(i.flags&flagMasterDown != 0, "master_down")
 	add(i.flags&flagFailoverInProgress != 0, "failover_in_progress")
 	add(i.flags&flagPromoted != 0, "promoted")

@@ -44,13 +44,41 @@ type ConnOptions struct {
 }
 
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub
-// connection on channel and calls onMessage for every message until ctx is
-// done; it returns at once and reconnects by itself. onMessage gets an
-// empty payload each time the subscription is confirmed (messages are
-// never empty).
+// connection on channel and reports to h until ctx is done; it returns at
+// once and reconnects by itself.
 type Dialer interface {
 	Dial(opts ConnOptions) Conn
-	Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(payload string))
+	Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler)
+}
+
+// SubHandler is told what happens on a pub/sub link. Each func may be nil.
+type SubHandler struct {
+	// Subscribed: the server confirmed the SUBSCRIBE; the link is up.
+	Subscribed func()
+	// Message: one message on the channel (never empty).
+	Message func(payload string)
+	// Dropped: the link is down (connect failed, the connection closed, or
+	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
+	// follows. redis-sentinel shows the instance "disconnected" then.
+	Dropped func()
+}
+
+func (h SubHandler) subscribed() {
+	if h.Subscribed != nil {
+		h.Subscribed()
+	}
+}
+
+func (h SubHandler) message(payload string) {
+	if h.Message != nil {
+		h.Message(payload)
+	}
+}
+
+func (h SubHandler) dropped() {
+	if h.Dropped != nil {
+		h.Dropped()
+	}
 }
 
 // replyError is what a RESP error reply looks like as an error (the shape
@@ -170,11 +198,11 @@ func handshake(opts ConnOptions) [][]any {
 // is our own small client rather than go-redis's PubSub, whose connections
 // carry fixed 32 KiB read and write buffers: with a pub/sub link per
 // instance that was most of our memory, for messages of a hundred bytes.
-func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
+func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, onMessage: onMessage}
+	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, h: h}
 	context.AfterFunc(ctx, s.stop)
 	go s.connect()
 }
@@ -186,7 +214,7 @@ type subscription struct {
 	ctx       context.Context
 	opts      ConnOptions
 	channel   string
-	onMessage func(string)
+	h         SubHandler
 
 	mu      sync.Mutex
 	cur     *subConn
@@ -199,6 +227,7 @@ func (s *subscription) connect() {
 	}
 	nc, err := dialInstance(s.ctx, s.opts.Addr.String(), s.opts.TLS, s.opts.Timeout)
 	if err != nil {
+		s.h.dropped()
 		s.retry()
 		return
 	}
@@ -217,6 +246,7 @@ func (s *subscription) connect() {
 		return
 	}
 	if h.tr, err = attach(s.loop, nc, s.opts.Timeout, h); err != nil {
+		s.h.dropped()
 		s.retry()
 		return
 	}
@@ -270,6 +300,15 @@ func (h *subConn) reply(v any) bool {
 		}
 		return true
 	}
+	if _, ok := v.(replyErr); ok {
+		// The SUBSCRIBE itself was refused (-NOAUTH after a wrong
+		// password, -NOPERM for the channel). hiredis closes a
+		// connection on an error nobody waits for, so redis-sentinel's
+		// pub/sub link drops and the instance shows "disconnected" until
+		// a reconnect succeeds; so does ours.
+		h.tr.Close()
+		return false
+	}
 	// ["message", channel, payload] or ["subscribe", channel, n].
 	a, ok := v.([]any)
 	if !ok || len(a) != 3 {
@@ -282,10 +321,10 @@ func (h *subConn) reply(v any) bool {
 	switch kind, _ := a[0].(string); kind {
 	case "message":
 		if payload, ok := a[2].(string); ok && payload != "" {
-			h.s.onMessage(payload)
+			h.s.h.message(payload)
 		}
 	case "subscribe":
-		h.s.onMessage("")
+		h.s.h.subscribed()
 	}
 	return true
 }
@@ -299,6 +338,7 @@ func (h *subConn) Closed(error) {
 	stopped := s.stopped
 	s.mu.Unlock()
 	if !stopped {
+		s.h.dropped()
 		s.retry()
 	}
 }

@@ -57,23 +57,39 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))
 	subCtx, cancel := context.WithCancel(ctx)
 	i.stopSub = cancel
+	i.subGen++
+	gen := i.subGen
+	// setSub records the pub/sub link's state unless the link it comes
+	// from was replaced meanwhile.
+	setSub := func(up bool) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if i.subGen == gen {
+			i.subUp = up
+		}
+	}
 	opts := g.connOptions(i, "pubsub")
-	g.s.dialer.Subscribe(subCtx, opts, helloChannel, func(payload string) {
-		if payload == "" {
-			// Subscribed: announce ourselves on this instance now. A peer
-			// that subscribed before us hears it and answers at once
+	g.s.dialer.Subscribe(subCtx, opts, helloChannel, SubHandler{
+		Subscribed: func() {
+			// Announce ourselves on this instance now. A peer that
+			// subscribed before us hears it and answers at once
 			// (ProcessHello), so peers that start together find each
 			// other in a round trip rather than a publish period.
 			g.mu.Lock()
-			i.lastPub = time.Time{}
+			if i.subGen == gen {
+				i.subUp = true
+				i.lastPub = time.Time{}
+			}
 			g.mu.Unlock()
-			return
-		}
-		// Our own hellos come back to us on every instance; skip them.
-		if strings.Contains(payload, g.s.myID) {
-			return
-		}
-		g.s.ProcessHello(payload)
+		},
+		Dropped: func() { setSub(false) },
+		Message: func(payload string) {
+			// Our own hellos come back to us on every instance; skip them.
+			if strings.Contains(payload, g.s.myID) {
+				return
+			}
+			g.s.ProcessHello(payload)
+		},
 	})
 }
 
@@ -82,6 +98,8 @@ func (g *group) closeLink(i *instance) {
 		i.stopSub()
 		i.stopSub = nil
 	}
+	i.subGen++
+	i.subUp = false
 	if i.conn == nil {
 		return
 	}
