@@ -57,6 +57,12 @@ func (s *Sentinel) Replicas(name string) ([]InstanceView, error) {
 	err := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
 		for _, r := range sortedInstances(g.replicas) {
+			// Like redis 7.0 (addReplyDictOfRedisInstances): a replica
+			// with replica-announced no is monitored, counted in
+			// num-slaves and can be promoted, but is not listed.
+			if r.replicaAnnounced == 0 {
+				continue
+			}
 			out = append(out, r.view(g, now))
 		}
 	})

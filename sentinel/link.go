@@ -210,11 +210,11 @@ func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel st
 // subscription is one Subscribe: at most one connection at a time, and a
 // timer (not a goroutine) between a drop and the next attempt.
 type subscription struct {
-	loop      *eventloop.Loop
-	ctx       context.Context
-	opts      ConnOptions
-	channel   string
-	h         SubHandler
+	loop    *eventloop.Loop
+	ctx     context.Context
+	opts    ConnOptions
+	channel string
+	h       SubHandler
 
 	mu      sync.Mutex
 	cur     *subConn
