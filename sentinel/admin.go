@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"context"
 	"fmt"
 	"golang.org/x/sys/unix"
 	"net"
@@ -84,7 +85,7 @@ func (s *Sentinel) Sentinels(name string) ([]InstanceView, error) {
 // MasterAddr is SENTINEL GET-MASTER-ADDR-BY-NAME.
 func (s *Sentinel) MasterAddr(name string) (Addr, bool) {
 	var a Addr
-	err := s.withGroup(name, func(g *group) { a = g.currentMasterAddr() })
+	err := s.withGroup(name, func(g *group) { a = s.shown(g.currentMasterAddr()) })
 	return a, err == nil
 }
 
@@ -100,8 +101,7 @@ func (s *Sentinel) validHost(host string) bool {
 	if !resolve {
 		return false
 	}
-	addrs, err := net.LookupHost(host)
-	return err == nil && len(addrs) > 0
+	return s.lookup(context.Background(), host)
 }
 
 // Monitor is SENTINEL MONITOR; quorum and port are already integers.
@@ -303,7 +303,7 @@ func (s *Sentinel) Info() InfoSummary {
 			st = "sdown"
 		}
 		sum.Masters = append(sum.Masters, MasterSummary{
-			Name: g.name, Status: st, Addr: g.currentMasterAddr(),
+			Name: g.name, Status: st, Addr: s.shown(g.currentMasterAddr()),
 			Replicas: len(g.replicas), Sentinels: len(g.sentinels) + 1,
 		})
 		g.mu.Unlock()

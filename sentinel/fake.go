@@ -196,7 +196,10 @@ func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, 
 		}
 	}
 	r.mu.Unlock()
-	go h.subscribed()
+	go func() {
+		h.connected()
+		h.subscribed()
+	}()
 	context.AfterFunc(ctx, func() {
 		r.mu.Lock()
 		delete(r.subs, id)

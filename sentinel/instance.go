@@ -107,13 +107,24 @@ func newInstance(kind Kind, name string, addr Addr, now time.Time) *instance {
 	}
 }
 
-// linkDown is redis-sentinel's link->disconnected: a link is down when
-// either of its connections is, the pub/sub one included for masters and
-// replicas (a pub/sub link whose SUBSCRIBE is refused, after a password
-// change, keeps the instance "disconnected" although PINGs get replies).
-// i.disconnect alone says whether commands can be sent.
+// linkDown is redis-sentinel's link->disconnected, the "disconnected"
+// flag: a link is down when either of its connections is, the pub/sub one
+// included for masters and replicas (a pub/sub link whose SUBSCRIBE is
+// refused, after a password change, keeps the instance "disconnected"
+// although PINGs get replies), and a connection is up from the moment it
+// is being opened. i.disconnect (no reply since the last transport
+// failure) decides whether commands are sent.
 func (i *instance) linkDown() bool {
-	return i.disconnect || (i.kind != KindSentinel && !i.subUp)
+	cmdDown := i.conn == nil || i.disconnect
+	if lc, ok := i.conn.(linkState); ok {
+		cmdDown = !lc.Connected()
+	}
+	return cmdDown || (i.kind != KindSentinel && !i.subUp)
+}
+
+// linkState is a Conn that knows whether it is connected (pipeLink).
+type linkState interface {
+	Connected() bool
 }
 
 func (i *instance) flagString() string {
@@ -159,7 +170,7 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	add := func(k, v string) { f = append(f, Field{k, v}) }
 	flags := i.flagString()
 	add("name", i.name)
-	add("ip", i.addr.Host)
+	add("ip", g.s.shownHost(i.addr.Host))
 	add("port", itoa(int64(i.addr.Port)))
 	add("runid", i.runID)
 	add("flags", flags)

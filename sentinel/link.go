@@ -53,7 +53,11 @@ type Dialer interface {
 
 // SubHandler is told what happens on a pub/sub link. Each func may be nil.
 type SubHandler struct {
-	// Subscribed: the server confirmed the SUBSCRIBE; the link is up.
+	// Connected: a connection is open and the SUBSCRIBE sent. Like
+	// redis-sentinel, which clears "disconnected" once both connections
+	// are open, not when they are answered.
+	Connected func()
+	// Subscribed: the server confirmed the SUBSCRIBE.
 	Subscribed func()
 	// Message: one message on the channel (never empty).
 	Message func(payload string)
@@ -61,6 +65,12 @@ type SubHandler struct {
 	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
 	// follows. redis-sentinel shows the instance "disconnected" then.
 	Dropped func()
+}
+
+func (h SubHandler) connected() {
+	if h.Connected != nil {
+		h.Connected()
+	}
 }
 
 func (h SubHandler) subscribed() {
@@ -254,7 +264,9 @@ func (s *subscription) connect() {
 	h.tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
 	if _, err := h.tr.Write(req); err != nil {
 		h.tr.Close()
+		return
 	}
+	s.h.connected()
 }
 
 func (s *subscription) retry() {

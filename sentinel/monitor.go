@@ -49,6 +49,7 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	}
 	now := g.s.clock.Now()
 	i.connectedAt = now
+	g.s.resolveLater(i.addr.Host)
 	if i.kind == KindSentinel {
 		i.connKey = i.runID + "@" + i.addr.String()
 		i.conn = g.s.acquirePeer(i.connKey, g.connOptions(i, "cmd"))
@@ -70,6 +71,7 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	}
 	opts := g.connOptions(i, "pubsub")
 	g.s.dialer.Subscribe(subCtx, opts, helloChannel, SubHandler{
+		Connected: func() { setSub(true) },
 		Subscribed: func() {
 			// Announce ourselves on this instance now. A peer that
 			// subscribed before us hears it and answers at once
@@ -293,7 +295,7 @@ func (g *group) helloPayload(i *instance) string {
 			return ""
 		}
 	}
-	ma := g.currentMasterAddr()
+	ma := g.s.shown(g.currentMasterAddr())
 	return ip + "," + strconv.Itoa(port) + "," + g.s.myID + "," +
 		strconv.FormatUint(g.s.CurrentEpoch(), 10) + "," +
 		g.name + "," + ma.Host + "," + strconv.Itoa(ma.Port) + "," +

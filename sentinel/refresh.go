@@ -104,7 +104,7 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 	}
 
 	if i.kind == KindReplica && role == KindReplica &&
-		(i.masterPort != g.master.addr.Port || !sameHost(g.master.addr.Host, i.masterHost)) {
+		(i.masterPort != g.master.addr.Port || !g.s.sameHost(g.master.addr.Host, i.masterHost)) {
 		wait := g.failoverTimeout()
 		if g.masterLooksSane(now, t) && noDownFor(i, now, wait) && now.Sub(i.slaveConfChange) > wait {
 			if g.sendSlaveOf(ctx, i, g.master.addr) {
@@ -116,7 +116,7 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 	if i.kind == KindReplica && role == KindReplica && i.flags&(flagReconfSent|flagReconfInprog) != 0 {
 		if p := g.promotedReplica(); p != nil {
 			if i.flags&flagReconfSent != 0 && i.masterHost != "" &&
-				sameHost(p.addr.Host, i.masterHost) && i.masterPort == p.addr.Port {
+				g.s.sameHost(p.addr.Host, i.masterHost) && i.masterPort == p.addr.Port {
 				i.flags &^= flagReconfSent
 				i.flags |= flagReconfInprog
 				g.emit(LevelNotice, "+slave-reconf-inprog", i, "")
@@ -128,11 +128,6 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 			}
 		}
 	}
-}
-
-// sameHost compares a configured host with one reported by INFO.
-func sameHost(a, b string) bool {
-	return a == b
 }
 
 func (g *group) promotedReplica() *instance {
@@ -178,7 +173,7 @@ func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
 	}
 	host, port := "NO", "ONE"
 	if addr.Host != "" {
-		host, port = addr.Host, itoa(int64(addr.Port))
+		host, port = g.s.shownHost(addr.Host), itoa(int64(addr.Port))
 	}
 	conn := i.conn
 	cmds := [][]any{

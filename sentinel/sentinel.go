@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	mathrand "math/rand/v2"
+	"net"
 	"os"
 	"sort"
 	"sync"
@@ -35,6 +36,7 @@ type Options struct {
 	TLS         *tls.Config  // for links to Redis and peers, when they use TLS
 	RequirePass string       // our own password; peers are assumed to share it
 	Crash       func()       // SIMULATE-FAILURE crash; nil: exit(99)
+	Resolver    Resolver     // host name lookups (nil: net.DefaultResolver.LookupHost)
 	Gossip      *GossipOptions
 }
 
@@ -59,6 +61,10 @@ type Sentinel struct {
 
 	peersMu sync.Mutex
 	peers   map[string]*peerConn
+
+	resolver Resolver
+	hostsMu  sync.Mutex        // a leaf lock
+	hosts    map[string]string // host name -> last IP it resolved to (hostnames.go)
 
 	tiltMu    sync.Mutex
 	tilt      bool
@@ -155,16 +161,21 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	if opts.Clock == nil {
 		opts.Clock = systemClock{}
 	}
+	if opts.Resolver == nil {
+		opts.Resolver = net.DefaultResolver.LookupHost
+	}
 	s := &Sentinel{
-		opts:   opts,
-		logger: opts.Logger,
-		dialer: opts.Dialer,
-		loop:   loop,
-		clock:  opts.Clock,
-		bus:    NewBus(opts.Logger),
-		groups: map[string]*group{},
-		peers:  map[string]*peerConn{},
-		dirty:  make(chan struct{}, 1),
+		resolver: opts.Resolver,
+		hosts:    map[string]string{},
+		opts:     opts,
+		logger:   opts.Logger,
+		dialer:   opts.Dialer,
+		loop:     loop,
+		clock:    opts.Clock,
+		bus:      NewBus(opts.Logger),
+		groups:   map[string]*group{},
+		peers:    map[string]*peerConn{},
+		dirty:    make(chan struct{}, 1),
 
 		gossipKick: make(chan struct{}, 1),
 	}
