@@ -1,0 +1,487 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qsentinel/qsentinel/e2e/cluster"
+)
+
+// The scenario differential harness: each scenario builds the same
+// topology twice, one master with its replicas watched by three
+// redis-sentinels, and one watched by three of ours, runs the same script
+// against both groups at the same time, and compares what the sentinels
+// say at the script's checkpoints (SENTINEL MASTER, REPLICAS, SENTINELS
+// and GET-MASTER-ADDR-BY-NAME on every sentinel, normalized by
+// mask_test.go) and the ordered kinds of
+// events the first sentinel of each group published.
+//
+// A scenario is data plus a function (see scenarios_test.go); adding one
+// means appending to the scenarios list.
+
+// scenario is one scripted run.
+type scenario struct {
+	name string
+	// replicas is how many replicas the master gets; replicaArgs are the
+	// extra redis-server arguments of replica k, masterArgs the master's.
+	replicas    int
+	masterArgs  []string
+	replicaArgs func(k int) []string
+	// downAfter is the master's down-after-milliseconds (default 5 s:
+	// scenarios that do not kill anything must not see an SDOWN).
+	downAfter time.Duration
+	// conf adds lines to every sentinel's config of the group.
+	conf func(g *topo) []string
+	// hostname monitors the master by a name ("localhost") rather than
+	// 127.0.0.1; conf must then turn resolve-hostnames on.
+	hostname string
+	// logins are AUTH arguments the harness may need to read the
+	// servers' run ids at the end of the script.
+	logins [][]string
+	// knownDiffs are fields masked in this scenario's comparison because
+	// of a known difference outside what the scenario checks; each entry
+	// says why (field name -> reason). Keep it short: every entry is a
+	// difference nobody is told about.
+	knownDiffs map[string]string
+	// events are the event kinds (channels) compared; nil means
+	// defaultEvents.
+	events []string
+	// script drives one group. It runs in its own goroutine, once per
+	// group, both at the same time; it reports problems with g.fail and
+	// takes snapshots with g.checkpoint.
+	script func(g *topo)
+}
+
+// defaultEvents are the event kinds whose order both implementations must
+// agree on. Discovery events (+slave, +sentinel) are left out: their
+// order among themselves depends on which hello or INFO came first.
+var defaultEvents = []string{
+	"+sdown", "-sdown", "+odown", "-odown", "+try-failover", "+elected-leader",
+	"+failover-state-select-slave", "+selected-slave", "+promoted-slave",
+	"+switch-master", "+failover-end", "-failover-abort-no-good-slave",
+	"+reboot", "+convert-to-slave", "+fix-slave-config", "+role-change", "-role-change",
+	"+monitor", "-monitor", "+reset-master", "+set",
+}
+
+// topo is one implementation's topology while a scenario runs.
+type topo struct {
+	sc        *scenario
+	impl      cluster.Impl
+	c         *cluster.Cluster
+	master    *cluster.Redis
+	replicas  []*cluster.Redis
+	sentinels []*cluster.Sentinel
+	events    *cluster.Subscription
+
+	mu     sync.Mutex
+	errs   []string
+	points []checkpoint
+}
+
+// checkpoint is what the group's sentinels said at one named moment.
+type checkpoint struct {
+	name    string
+	replies []labeled
+}
+
+type labeled struct {
+	what string
+	v    cluster.Value
+	norm normalizer
+}
+
+func (g *topo) fail(format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.errs = append(g.errs, fmt.Sprintf(format, args...))
+}
+
+// redisDo runs a command on a server, first logging in with auth (the
+// AUTH arguments; none for no AUTH), and notes any error.
+func (g *topo) redisDo(r *cluster.Redis, auth []string, args ...string) cluster.Value {
+	v, err := redisDoAuth(r, auth, args...)
+	if err != nil {
+		g.fail("%s: %q: %v", r.Name, args, err)
+	}
+	return v
+}
+
+// redisDoQuiet is redisDo without noting errors.
+func (g *topo) redisDoQuiet(r *cluster.Redis, auth []string, args ...string) cluster.Value {
+	v, _ := redisDoAuth(r, auth, args...)
+	return v
+}
+
+func redisDoAuth(r *cluster.Redis, auth []string, args ...string) (cluster.Value, error) {
+	conn, err := cluster.Dial(r.Addr())
+	if err != nil {
+		return cluster.Value{}, err
+	}
+	defer conn.Close()
+	if len(auth) > 0 {
+		if _, err := conn.DoOK(append([]string{"AUTH"}, auth...)...); err != nil {
+			return cluster.Value{}, fmt.Errorf("AUTH: %w", err)
+		}
+	}
+	v, err := conn.Do(args...)
+	if err == nil && v.IsError() {
+		err = v.Err()
+	}
+	return v, err
+}
+
+// sentinelDo runs a command on every sentinel of the group.
+func (g *topo) sentinelDo(args ...string) {
+	for _, s := range g.sentinels {
+		if v, err := s.Do(args...); err != nil || v.IsError() {
+			g.fail("%s: %q: %v %v", s.Name, args, v, err)
+		}
+	}
+}
+
+// waitAll waits until cond holds for every sentinel; a timeout is noted,
+// not fatal: the checkpoint that follows shows what differs.
+func (g *topo) waitAll(timeout time.Duration, what string, cond func(s *cluster.Sentinel) error) {
+	for _, s := range g.sentinels {
+		if err := cluster.Poll(timeout, func() error { return cond(s) }); err != nil {
+			g.fail("%s (%s): waiting for %s: %v", s.Name, g.impl, what, err)
+		}
+	}
+}
+
+// masterFlags waits for SENTINEL MASTER's flags to satisfy ok.
+func (g *topo) waitMasterFlags(timeout time.Duration, what string, ok func(flags string) bool) {
+	g.waitAll(timeout, what, func(s *cluster.Sentinel) error {
+		m, err := s.Master("mymaster")
+		if err != nil {
+			return err
+		}
+		if !ok(m["flags"]) {
+			return fmt.Errorf("flags %q", m["flags"])
+		}
+		return nil
+	})
+}
+
+// holdMasterFlags checks that SENTINEL MASTER's flags satisfy ok on every
+// sentinel in at least 80 % of the samples taken over d: a state that
+// comes and goes (a link that times out after seconds and reconnects) is
+// not the steady one redis-sentinel shows, which itself leaves it for a
+// few milliseconds at each reconnect.
+func (g *topo) holdMasterFlags(d time.Duration, what string, ok func(flags string) bool) {
+	good, last := make([]int, len(g.sentinels)), make([]string, len(g.sentinels))
+	n := 0
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		n++
+		for k, s := range g.sentinels {
+			if m, err := s.Master("mymaster"); err == nil {
+				last[k] = m["flags"]
+				if ok(last[k]) {
+					good[k]++
+				}
+			}
+		}
+	}
+	for k, s := range g.sentinels {
+		if good[k]*5 < n*4 {
+			g.fail("%s (%s): %s held in %d of %d samples (last flags %q)", s.Name, g.impl, what, good[k], n, last[k])
+		}
+	}
+}
+
+// checkpoint snapshots SENTINEL MASTER, REPLICAS, SENTINELS and
+// GET-MASTER-ADDR-BY-NAME on every sentinel of the group under name.
+func (g *topo) checkpoint(name string) { g.checkpointWhen(name, nil) }
+
+// checkpointWhen is checkpoint that takes each sentinel's snapshot again
+// (up to 20 times, 50 ms apart) until its master's flags satisfy ok: for
+// states redis-sentinel itself leaves for a few milliseconds now and then.
+func (g *topo) checkpointWhen(name string, ok func(flags string) bool) {
+	cp := checkpoint{name: name}
+	for k, s := range g.sentinels {
+		if ok != nil {
+			_ = cluster.Poll(time.Second, func() error {
+				m, err := s.Master("mymaster")
+				if err != nil || !ok(m["flags"]) {
+					time.Sleep(50 * time.Millisecond)
+					return fmt.Errorf("flags %q", m["flags"])
+				}
+				return nil
+			})
+		}
+		for _, q := range []struct {
+			cmd  string
+			norm normalizer
+		}{{"MASTER", instance}, {"REPLICAS", sortedInstances}, {"SENTINELS", sortedInstances}, {"GET-MASTER-ADDR-BY-NAME", exact}} {
+			v, err := s.Do("SENTINEL", q.cmd, "mymaster")
+			if err != nil {
+				v = cluster.Value{Kind: cluster.Error, Str: err.Error()}
+			}
+			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: SENTINEL %s", k, q.cmd), v, q.norm})
+		}
+	}
+	g.mu.Lock()
+	g.points = append(g.points, cp)
+	g.mu.Unlock()
+}
+
+// sortedInstances is instances with the list sorted after masking: the
+// order of SENTINEL REPLICAS/SENTINELS is a hash table's in redis-sentinel
+// and not part of the protocol.
+func sortedInstances(v cluster.Value, m *masker) cluster.Value {
+	out := instances(v, m)
+	if out.Kind == cluster.Array {
+		out.Elems = slices.Clone(out.Elems)
+		slices.SortFunc(out.Elems, func(a, b cluster.Value) int { return strings.Compare(a.Tree(), b.Tree()) })
+	}
+	return out
+}
+
+// eventKinds is the ordered list of compared event kinds the group's
+// first sentinel published, with the kind of instance they are about
+// ("+sdown master"), consecutive repeats collapsed.
+func (g *topo) eventKinds() []string {
+	want := g.sc.events
+	if want == nil {
+		want = defaultEvents
+	}
+	var out []string
+	for _, m := range g.events.Messages() {
+		if !slices.Contains(want, m.Channel) {
+			continue
+		}
+		k := m.Channel
+		if f := strings.Fields(m.Payload); len(f) > 0 && (f[0] == "master" || f[0] == "slave" || f[0] == "sentinel") {
+			k += " " + f[0]
+		}
+		if len(out) == 0 || out[len(out)-1] != k {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// start builds the scenario's topology for impl and waits until every
+// sentinel knows the two others and every replica.
+func (sc *scenario) start(t *testing.T, c *cluster.Cluster, impl cluster.Impl) *topo {
+	g := &topo{sc: sc, impl: impl, c: c}
+	tag := strings.ToLower(impl.String()[:4])
+	g.master = c.StartRedis(tag+"-master", sc.masterArgs...)
+	for k := range sc.replicas {
+		var extra []string
+		if sc.replicaArgs != nil {
+			extra = sc.replicaArgs(k)
+		}
+		g.replicas = append(g.replicas, c.StartReplica(fmt.Sprintf("%s-replica%d", tag, k), g.master, extra...))
+	}
+	for _, r := range g.replicas {
+		cluster.WaitReplicaSynced(t, r)
+	}
+	down := sc.downAfter
+	if down == 0 {
+		down = 5 * time.Second
+	}
+	mon := cluster.Monitor{Name: "mymaster", Redis: g.master, Quorum: 2, DownAfter: down}
+	if sc.hostname != "" {
+		mon.Redis, mon.Host, mon.Port = nil, sc.hostname, g.master.Port
+	}
+	var extra []string
+	if sc.conf != nil {
+		extra = sc.conf(g)
+	}
+	for k := range 3 {
+		g.sentinels = append(g.sentinels, c.StartSentinel(impl, fmt.Sprintf("%s-sentinel%d", tag, k),
+			cluster.SentinelConfig{Monitors: []cluster.Monitor{mon}, Extra: extra}))
+	}
+	return g
+}
+
+// settle waits until the group's sentinels see each other and the
+// replicas, then subscribes to the first sentinel's events.
+func (g *topo) settle(t *testing.T) {
+	for _, s := range g.sentinels {
+		s.WaitSentinels(t, "mymaster", 2, 20*time.Second)
+	}
+	cluster.WaitFor(t, 20*time.Second, g.impl.String()+" sentinels to see the replicas", func() error {
+		for _, s := range g.sentinels {
+			m, err := s.Master("mymaster")
+			if err != nil {
+				return err
+			}
+			if m["num-slaves"] != strconv.Itoa(len(g.replicas)) {
+				return fmt.Errorf("%s: num-slaves %s", s.Name, m["num-slaves"])
+			}
+			// Listed replicas are connected and their INFO was read.
+			reps, err := s.Replicas("mymaster")
+			if err != nil {
+				return err
+			}
+			for _, r := range reps {
+				if r["flags"] != "slave" || r["runid"] == "" {
+					return fmt.Errorf("%s: replica %s flags %q runid %q", s.Name, r["name"], r["flags"], r["runid"])
+				}
+			}
+		}
+		return nil
+	})
+	g.events = cluster.Subscribe(t, g.sentinels[0].Addr(), "*")
+}
+
+// masker maps each group's own values (ports, run ids, addresses) to the
+// same placeholders, so the two groups' replies can be compared.
+func (g *topo) masker() *masker {
+	m := newMasker()
+	add := func(r *cluster.Redis, ph string) {
+		p := strconv.Itoa(r.Port)
+		m.add(p, "<"+ph+"-port>")
+		m.add("127.0.0.1:"+p, "<"+ph+">")
+		if g.sc.hostname != "" {
+			m.add(g.sc.hostname+":"+p, "<"+ph+" by name>")
+		}
+		for _, login := range append([][]string{nil}, g.sc.logins...) {
+			if v := g.redisDoQuiet(r, login, "INFO", "server"); v.Kind == cluster.Bulk {
+				m.add(cluster.ParseInfo(v.Str)["run_id"], "<"+ph+"-runid>")
+				break
+			}
+		}
+	}
+	add(g.master, "master")
+	for k, r := range g.replicas {
+		add(r, fmt.Sprintf("replica%d", k))
+	}
+	for _, s := range g.sentinels {
+		if id, err := s.MyID(); err == nil {
+			m.add(id, "<sentinel-id>")
+		}
+		m.add(strconv.Itoa(s.Port), "<sentinel-port>")
+	}
+	return m
+}
+
+// scenarioCounts are what the harness reports at the end of a run.
+type scenarioCounts struct {
+	mu                               sync.Mutex
+	scenarios, fields, events, diffs int
+}
+
+// runScenario runs sc against both implementations and compares.
+func runScenario(t *testing.T, sc *scenario, counts *scenarioCounts) {
+	c := cluster.New(t)
+	real := sc.start(t, c, cluster.Real)
+	ours := sc.start(t, c, cluster.Ours)
+	groups := []*topo{real, ours}
+	for _, g := range groups {
+		g.settle(t)
+	}
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc.script(g)
+		}()
+	}
+	wg.Wait()
+	for _, g := range groups {
+		for _, e := range g.errs {
+			t.Logf("%s: %s", g.impl, e)
+		}
+	}
+	if len(real.errs) > 0 {
+		t.Fatalf("the script failed against redis-sentinel: the scenario is wrong, not ours")
+	}
+	diffs, fields := 0, 0
+	rm, om := real.masker(), ours.masker()
+	if len(real.points) != len(ours.points) {
+		t.Fatalf("checkpoints: redis-sentinel %d, ours %d", len(real.points), len(ours.points))
+	}
+	for p := range real.points {
+		rp, op := real.points[p], ours.points[p]
+		for k := range rp.replies {
+			r, o := rp.replies[k], op.replies[k]
+			want, got := maskKnown(r.norm(r.v, rm), sc.knownDiffs), maskKnown(o.norm(o.v, om), sc.knownDiffs)
+			fields += countFields(want)
+			if d := cluster.LineDiff(want.Tree(), got.Tree()); d != "" {
+				diffs++
+				t.Errorf("checkpoint %q, %s differs (- redis-sentinel, + ours):\n%s", rp.name, r.what, d)
+			}
+		}
+	}
+	re, oe := real.eventKinds(), ours.eventKinds()
+	if d := cluster.LineDiff(strings.Join(re, "\n"), strings.Join(oe, "\n")); d != "" {
+		diffs++
+		t.Errorf("event kinds differ (- redis-sentinel, + ours):\n%s", d)
+	}
+	if len(ours.errs) > 0 && diffs == 0 {
+		// A wait that timed out only against ours must show somewhere.
+		diffs++
+		t.Errorf("the script's waits failed against ours only")
+	}
+	t.Logf("%d checkpoints, %d fields, %d events compared, %d differences", len(real.points), fields, len(re), diffs)
+	counts.mu.Lock()
+	counts.scenarios++
+	counts.fields += fields
+	counts.events += len(re)
+	counts.diffs += diffs
+	counts.mu.Unlock()
+}
+
+// maskKnown replaces the values of the named fields anywhere in a
+// normalized reply by "<known difference>".
+func maskKnown(v cluster.Value, fields map[string]string) cluster.Value {
+	if len(fields) == 0 || (v.Kind != cluster.Array && v.Kind != cluster.Map) {
+		return v
+	}
+	out := v
+	out.Elems = slices.Clone(v.Elems)
+	for k := range out.Elems {
+		e := out.Elems[k]
+		if e.Kind == cluster.Array || e.Kind == cluster.Map {
+			out.Elems[k] = maskKnown(e, fields)
+			continue
+		}
+		if k%2 == 0 && k+1 < len(out.Elems) && out.Elems[k+1].Kind != cluster.Array {
+			if _, ok := fields[e.Text()]; ok {
+				out.Elems[k+1] = cluster.Value{Kind: out.Elems[k+1].Kind, Str: "<known difference>"}
+			}
+		}
+	}
+	return out
+}
+
+// countFields counts the key/value pairs of a normalized reply: one
+// instance (a flat array or a map), or a list of them.
+func countFields(v cluster.Value) int {
+	switch {
+	case v.Kind == cluster.Map:
+		return len(v.Elems) / 2
+	case v.Kind != cluster.Array:
+		return 0
+	case len(v.Elems) > 0 && v.Elems[0].Kind != cluster.Array && v.Elems[0].Kind != cluster.Map:
+		return len(v.Elems) / 2
+	}
+	n := 0
+	for _, e := range v.Elems {
+		n += countFields(e)
+	}
+	return n
+}
+
+// TestScenarios runs every scenario of scenarios_test.go against three
+// redis-sentinels and three of ours.
+func TestScenarios(t *testing.T) {
+	counts := &scenarioCounts{}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { runScenario(t, sc, counts) })
+	}
+	t.Logf("scenarios: %d, fields compared: %d, events compared: %d, differences: %d",
+		counts.scenarios, counts.fields, counts.events, counts.diffs)
+	if counts.scenarios > 0 && counts.fields == 0 {
+		t.Fatal("no field was compared")
+	}
+}
