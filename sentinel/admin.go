@@ -223,7 +223,9 @@ func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID
 	changed := false
 	for _, g := range s.groupList() {
 		g.mu.Lock()
-		if g.master.addr.Host == host && g.master.addr.Port == port {
+		// A peer names the master as it announces it: its IP, or with
+		// announce-hostnames its name (sentinelAddrEqualsHostname).
+		if g.master.addr.Port == port && s.sameHost(g.master.addr.Host, host) {
 			now := s.clock.Now()
 			rep.Down = !s.inTilt(now) && g.master.flags&flagSDown != 0
 			if runID != "*" {

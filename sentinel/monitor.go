@@ -210,6 +210,11 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 		}
 		i.pending--
 		if err != nil && !IsReplyError(err) {
+			if !i.disconnect {
+				// redis-sentinel resolves the name again at each
+				// reconnect: the instance may come back elsewhere.
+				g.s.resolveLater(i.addr.Host)
+			}
 			i.disconnect = true
 		} else {
 			if i.disconnect {
