@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,14 +32,15 @@ type scenario struct {
 	// extra redis-server arguments of replica k, masterArgs the master's.
 	replicas    int
 	masterArgs  []string
-	replicaArgs func(k int) []string
+	replicaArgs func(g *topo, k int) []string
 	// downAfter is the master's down-after-milliseconds (default 5 s:
 	// scenarios that do not kill anything must not see an SDOWN).
 	downAfter time.Duration
 	// conf adds lines to every sentinel's config of the group.
 	conf func(g *topo) []string
-	// hostname monitors the master by a name ("localhost") rather than
-	// 127.0.0.1; conf must then turn resolve-hostnames on.
+	// hostname monitors the master by a name ("localhost", conf must then
+	// turn resolve-hostnames on) or another address ("::1") rather than
+	// 127.0.0.1.
 	hostname string
 	// logins are AUTH arguments the harness may need to read the
 	// servers' run ids at the end of the script.
@@ -77,6 +79,8 @@ type topo struct {
 	replicas  []*cluster.Redis
 	sentinels []*cluster.Sentinel
 	events    *cluster.Subscription
+
+	mk *masker // taken once the group settled, completed after the script
 
 	mu     sync.Mutex
 	errs   []string
@@ -275,7 +279,7 @@ func (sc *scenario) start(t *testing.T, c *cluster.Cluster, impl cluster.Impl) *
 	for k := range sc.replicas {
 		var extra []string
 		if sc.replicaArgs != nil {
-			extra = sc.replicaArgs(k)
+			extra = sc.replicaArgs(g, k)
 		}
 		g.replicas = append(g.replicas, c.StartReplica(fmt.Sprintf("%s-replica%d", tag, k), g.master, extra...))
 	}
@@ -330,6 +334,8 @@ func (g *topo) settle(t *testing.T) {
 		return nil
 	})
 	g.events = cluster.Subscribe(t, g.sentinels[0].Addr(), "*")
+	// Run ids are read now: the script may kill a server.
+	g.mk = g.masker()
 }
 
 // masker maps each group's own values (ports, run ids, addresses) to the
@@ -341,7 +347,7 @@ func (g *topo) masker() *masker {
 		m.add(p, "<"+ph+"-port>")
 		m.add("127.0.0.1:"+p, "<"+ph+">")
 		if g.sc.hostname != "" {
-			m.add(g.sc.hostname+":"+p, "<"+ph+" by name>")
+			m.add(net.JoinHostPort(g.sc.hostname, p), "<"+ph+" by name>")
 		}
 		for _, login := range append([][]string{nil}, g.sc.logins...) {
 			if v := g.redisDoQuiet(r, login, "INFO", "server"); v.Kind == cluster.Bulk {
@@ -396,7 +402,14 @@ func runScenario(t *testing.T, sc *scenario, counts *scenarioCounts) {
 		t.Fatalf("the script failed against redis-sentinel: the scenario is wrong, not ours")
 	}
 	diffs, fields := 0, 0
-	rm, om := real.masker(), ours.masker()
+	for _, g := range groups {
+		for k, v := range g.masker().tokens {
+			if _, ok := g.mk.tokens[k]; !ok {
+				g.mk.tokens[k] = v
+			}
+		}
+	}
+	rm, om := real.mk, ours.mk
 	if len(real.points) != len(ours.points) {
 		t.Fatalf("checkpoints: redis-sentinel %d, ours %d", len(real.points), len(ours.points))
 	}

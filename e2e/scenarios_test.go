@@ -19,6 +19,7 @@ var scenarios = []*scenario{
 	debugPeriods,
 	removeMonitor,
 	replicaPriorityZero,
+	ipv6Failover,
 }
 
 func contains(s string) func(string) bool {
@@ -39,8 +40,8 @@ var passwordChange = &scenario{
 	masterArgs: []string{"--requirepass", "pw1"},
 	// The replica has no password: AUTH to it fails, which both
 	// implementations ignore, and the link works.
-	replicaArgs: func(int) []string { return []string{"--masterauth", "pw1"} },
-	logins:      [][]string{{"pw2"}},
+	replicaArgs: func(*topo, int) []string { return []string{"--masterauth", "pw1"} },
+	logins:      [][]string{{"pw1"}, {"pw2"}},
 	downAfter:   30 * time.Second, // no SDOWN: the flags are what is compared
 	conf:        func(*topo) []string { return []string{"sentinel auth-pass mymaster pw1"} },
 	script: func(g *topo) {
@@ -77,11 +78,11 @@ var authUserSet = &scenario{
 	name:       "auth-user-set",
 	replicas:   1,
 	masterArgs: []string{"--user", "sen", "on", ">pw", "~*", "&*", "+@all", "--user", "default", "off"},
-	replicaArgs: func(int) []string {
+	replicaArgs: func(*topo, int) []string {
 		return []string{"--user", "sen", "on", ">pw", "~*", "&*", "+@all", "--masteruser", "sen", "--masterauth", "pw"}
 	},
 	downAfter: 30 * time.Second,
-	logins:    [][]string{{"other", "pw2"}},
+	logins:    [][]string{{"sen", "pw"}, {"other", "pw2"}},
 	conf: func(*topo) []string {
 		return []string{"sentinel auth-user mymaster sen", "sentinel auth-pass mymaster pw"}
 	},
@@ -109,7 +110,7 @@ var authUserSet = &scenario{
 var replicaAnnounced = &scenario{
 	name:     "replica-announced",
 	replicas: 2,
-	replicaArgs: func(k int) []string {
+	replicaArgs: func(_ *topo, k int) []string {
 		if k == 1 {
 			return []string{"--replica-announced", "no"}
 		}
@@ -138,7 +139,7 @@ var hostnamesToggled = &scenario{
 	name:     "hostnames-toggled",
 	replicas: 1,
 	hostname: "localhost",
-	replicaArgs: func(int) []string {
+	replicaArgs: func(*topo, int) []string {
 		return []string{"--replica-announce-ip", "localhost"}
 	},
 	conf: func(*topo) []string {
@@ -211,7 +212,7 @@ var replicaPriorityZero = &scenario{
 	name:      "replica-priority-0",
 	replicas:  2,
 	downAfter: time.Second,
-	replicaArgs: func(k int) []string {
+	replicaArgs: func(_ *topo, k int) []string {
 		if k == 0 {
 			return []string{"--replica-priority", "0"}
 		}
@@ -279,4 +280,48 @@ func (g *topo) waitReplicaFlags(timeout time.Duration, r *cluster.Redis, flags s
 		}
 		return fmt.Errorf("not listed")
 	})
+}
+
+// ipv6Failover: the whole topology talks over ::1 (the servers also listen
+// on 127.0.0.1, which only the harness uses): replicas replicate from
+// [::1], sentinels monitor ::1, discover the replicas and each other at
+// ::1 and fail over.
+var ipv6Failover = &scenario{
+	name:       "ipv6-failover",
+	replicas:   2,
+	hostname:   "::1",
+	downAfter:  time.Second,
+	masterArgs: []string{"--bind", "::1", "127.0.0.1"},
+	replicaArgs: func(g *topo, k int) []string {
+		args := []string{"--bind", "::1", "127.0.0.1", "--replicaof", "::1", strconv.Itoa(g.master.Port)}
+		if k == 0 {
+			args = append(args, "--replica-priority", "50") // the one chosen, in both groups
+		}
+		return args
+	},
+	conf:   func(*topo) []string { return []string{"bind ::1 127.0.0.1"} },
+	events: []string{"+sdown", "+odown", "+switch-master"},
+	knownDiffs: map[string]string{
+		"voted-leader":       "as in replica-priority-0",
+		"voted-leader-epoch": "same",
+	},
+	script: func(g *topo) {
+		g.checkpoint("on ::1")
+		g.master.Kill()
+		want := strconv.Itoa(g.replicas[0].Port)
+		g.waitAll(15*time.Second, "switch to the first replica", func(s *cluster.Sentinel) error {
+			m, err := s.Master("mymaster")
+			if err != nil {
+				return err
+			}
+			if m["ip"] != "::1" || m["port"] != want || m["flags"] != "master" {
+				return fmt.Errorf("master %s port %s flags %s", m["ip"], m["port"], m["flags"])
+			}
+			return nil
+		})
+		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
+		g.waitReplicaFlags(5*time.Second, g.replicas[1], "slave")
+		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
+		g.checkpoint("failed over on ::1")
+	},
 }
