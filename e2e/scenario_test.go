@@ -260,7 +260,18 @@ func (g *topo) eventKinds() []string {
 			continue
 		}
 		k := m.Channel
-		if f := strings.Fields(m.Payload); len(f) > 0 && (f[0] == "master" || f[0] == "slave" || f[0] == "sentinel") {
+		f := strings.Fields(m.Payload)
+		switch {
+		case m.Channel == "+switch-master":
+			// The whole payload: old and new address, as announced
+			// (IPs, or names with announce-hostnames).
+			for _, w := range f {
+				if p, ok := g.mk.tokens[w]; ok {
+					w = p
+				}
+				k += " " + w
+			}
+		case len(f) > 0 && (f[0] == "master" || f[0] == "slave" || f[0] == "sentinel"):
 			k += " " + f[0]
 		}
 		if len(out) == 0 || out[len(out)-1] != k {

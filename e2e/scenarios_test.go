@@ -20,6 +20,7 @@ var scenarios = []*scenario{
 	removeMonitor,
 	replicaPriorityZero,
 	ipv6Failover,
+	hostnamesFailover,
 }
 
 func contains(s string) func(string) bool {
@@ -233,7 +234,7 @@ var replicaPriorityZero = &scenario{
 			if err != nil {
 				return err
 			}
-			if m["port"] != want || m["flags"] != "master" {
+			if m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
 				return fmt.Errorf("master port %s flags %s", m["port"], m["flags"])
 			}
 			return nil
@@ -294,8 +295,9 @@ var ipv6Failover = &scenario{
 	masterArgs: []string{"--bind", "::1", "127.0.0.1"},
 	replicaArgs: func(g *topo, k int) []string {
 		args := []string{"--bind", "::1", "127.0.0.1", "--replicaof", "::1", strconv.Itoa(g.master.Port)}
-		if k == 0 {
-			args = append(args, "--replica-priority", "50") // the one chosen, in both groups
+		if k == 1 {
+			// Never chosen: the same replica is promoted in both groups.
+			args = append(args, "--replica-priority", "0")
 		}
 		return args
 	},
@@ -314,7 +316,7 @@ var ipv6Failover = &scenario{
 			if err != nil {
 				return err
 			}
-			if m["ip"] != "::1" || m["port"] != want || m["flags"] != "master" {
+			if m["ip"] != "::1" || m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
 				return fmt.Errorf("master %s port %s flags %s", m["ip"], m["port"], m["flags"])
 			}
 			return nil
@@ -323,5 +325,51 @@ var ipv6Failover = &scenario{
 		g.waitReplicaFlags(5*time.Second, g.replicas[1], "slave")
 		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
 		g.checkpoint("failed over on ::1")
+	},
+}
+
+// hostnamesFailover: master and replicas known by name (resolve-hostnames
+// and announce-hostnames on, replicas announcing "localhost"); the master
+// dies, and the switch is announced and reported by name; with
+// announce-hostnames off, by IP again.
+var hostnamesFailover = &scenario{
+	name:      "hostnames-failover",
+	replicas:  2,
+	hostname:  "localhost",
+	downAfter: time.Second,
+	replicaArgs: func(_ *topo, k int) []string {
+		args := []string{"--replica-announce-ip", "localhost"}
+		if k == 1 {
+			args = append(args, "--replica-priority", "0")
+		}
+		return args
+	},
+	conf: func(*topo) []string {
+		return []string{"sentinel resolve-hostnames yes", "sentinel announce-hostnames yes"}
+	},
+	events: []string{"+sdown", "+odown", "+switch-master"},
+	knownDiffs: map[string]string{
+		"voted-leader":       "as in replica-priority-0",
+		"voted-leader-epoch": "same",
+	},
+	script: func(g *topo) {
+		g.master.Kill()
+		want := strconv.Itoa(g.replicas[0].Port)
+		g.waitAll(15*time.Second, "switch to the first replica", func(s *cluster.Sentinel) error {
+			m, err := s.Master("mymaster")
+			if err != nil {
+				return err
+			}
+			if m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
+				return fmt.Errorf("master %s port %s flags %s", m["ip"], m["port"], m["flags"])
+			}
+			return nil
+		})
+		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
+		g.waitReplicaFlags(5*time.Second, g.replicas[1], "slave")
+		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
+		g.checkpoint("failed over, by name")
+		g.sentinelDo("SENTINEL", "CONFIG", "SET", "announce-hostnames", "no")
+		g.checkpoint("failed over, by IP")
 	},
 }
