@@ -42,6 +42,12 @@ type scenario struct {
 	// turn resolve-hostnames on) or another address ("::1") rather than
 	// 127.0.0.1.
 	hostname string
+	// unknownReplicas is how many of the replicas the sentinels are not
+	// expected to know (a replica announcing a name they cannot use).
+	unknownReplicas int
+	// compareConf adds the sentinels' rewritten config files (monitor,
+	// known-replica and known-sentinel lines) to every checkpoint.
+	compareConf bool
 	// logins are AUTH arguments the harness may need to read the
 	// servers' run ids at the end of the script.
 	logins [][]string
@@ -231,9 +237,60 @@ func (g *topo) checkpointWhen(name string, ok func(flags string) bool) {
 			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: SENTINEL %s", k, q.cmd), v, q.norm})
 		}
 	}
+	if g.sc.compareConf {
+		for k, s := range g.sentinels {
+			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: config file", k), confLines(s), sortedLines})
+		}
+	}
 	g.mu.Lock()
 	g.points = append(g.points, cp)
 	g.mu.Unlock()
+}
+
+// confLines are the address lines of a sentinel's config file as a
+// RESP array of lines, once the file has been rewritten with at least one
+// known replica or sentinel (our rewrite is asynchronous, a few ms after
+// the change).
+func confLines(s *cluster.Sentinel) cluster.Value {
+	var out cluster.Value
+	_ = cluster.Poll(2*time.Second, func() error {
+		cf, err := s.Conf()
+		if err != nil {
+			return err
+		}
+		out = cluster.Value{Kind: cluster.Array}
+		known := false
+		for _, l := range cf.Lines {
+			if len(l) < 2 || !strings.EqualFold(l[0], "sentinel") {
+				continue
+			}
+			switch strings.ToLower(l[1]) {
+			case "monitor", "known-replica", "known-sentinel":
+				known = known || l[1] != "monitor"
+				out.Elems = append(out.Elems, cluster.Value{Kind: cluster.Array, Elems: words(l)})
+			}
+		}
+		if !known {
+			return fmt.Errorf("not rewritten yet")
+		}
+		return nil
+	})
+	return out
+}
+
+func words(l []string) []cluster.Value {
+	out := make([]cluster.Value, len(l))
+	for i, w := range l {
+		out[i] = cluster.Value{Kind: cluster.Bulk, Str: w}
+	}
+	return out
+}
+
+// sortedLines masks every word of every line and sorts the lines.
+func sortedLines(v cluster.Value, m *masker) cluster.Value {
+	out := m.tokenize(v)
+	slices.SortFunc(out.Elems, func(a, b cluster.Value) int { return strings.Compare(a.Tree(), b.Tree()) })
+	return out
 }
 
 // sortedInstances is instances with the list sorted after masking: the
@@ -365,7 +422,7 @@ func (g *topo) settle(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if m["num-slaves"] != strconv.Itoa(len(g.replicas)) {
+			if m["num-slaves"] != strconv.Itoa(len(g.replicas)-g.sc.unknownReplicas) {
 				return fmt.Errorf("%s: num-slaves %s", s.Name, m["num-slaves"])
 			}
 			// Listed replicas are connected and their INFO was read.

@@ -62,6 +62,25 @@ func (s *Sentinel) resolveLater(host string) {
 	go s.lookup(ctx, host)
 }
 
+// acceptHost reports whether an instance at host can be created: an IP,
+// or a name when resolve-hostnames is on (createSentinelAddr). The name is
+// then resolved in the background. redis-sentinel also refuses a name that
+// does not resolve at that moment; we accept it and keep trying.
+func (s *Sentinel) acceptHost(host string) bool {
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	s.cfgMu.RLock()
+	resolve := s.cfg.ResolveHostnames
+	s.cfgMu.RUnlock()
+	if !resolve {
+		s.logger.Warn("Failed to resolve hostname '" + host + "'")
+		return false
+	}
+	s.resolveLater(host)
+	return true
+}
+
 // ipOf is host's last known IP: host itself when it is an IP or was
 // never resolved.
 func (s *Sentinel) ipOf(host string) string {

@@ -33,6 +33,12 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 			if _, ok := g.replicas[a.String()]; ok {
 				continue
 			}
+			if !g.s.acceptHost(a.Host) {
+				// A replica announcing a name (replica-announce-ip)
+				// while resolve-hostnames is off: redis-sentinel cannot
+				// create its address and leaves it out.
+				continue
+			}
 			ri := newInstance(KindReplica, a.String(), a, now)
 			g.replicas[a.String()] = ri
 			g.emit(LevelNotice, "+slave", ri, "")

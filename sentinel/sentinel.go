@@ -197,6 +197,11 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	s.epoch.Store(cfg.CurrentEpoch)
 	now := s.clock.Now()
 	for _, m := range cfg.Masters {
+		if cfg.ResolveHostnames {
+			// Like redis-sentinel at config load: what we report and
+			// save from the start is the name's IP (hostnames.go).
+			s.lookup(context.Background(), m.Addr.Host)
+		}
 		s.groups[m.Name] = newGroup(s, m, now)
 	}
 	cfg.Masters = nil
@@ -533,16 +538,18 @@ func (s *Sentinel) Snapshot() Config {
 			ConfigEpoch:  g.configEpoch,
 			LeaderEpoch:  g.leaderEpoch,
 		}
-		st.Addr = g.master.addr
+		// Addresses are saved as redis-sentinel rewrites them
+		// (announceSentinelAddr): names only with announce-hostnames.
+		st.Addr = s.shown(g.master.addr)
 		st.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
 		for _, r := range sortedInstances(g.replicas) {
 			if r.addr != g.master.addr {
-				st.KnownReplicas = append(st.KnownReplicas, r.addr)
+				st.KnownReplicas = append(st.KnownReplicas, s.shown(r.addr))
 			}
 		}
 		for _, si := range sortedInstances(g.sentinels) {
 			if si.runID != "" {
-				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: si.addr, RunID: si.runID})
+				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: s.shown(si.addr), RunID: si.runID})
 			}
 		}
 		g.mu.Unlock()
