@@ -23,7 +23,24 @@ import (
 // events the sentinels of each group published.
 //
 // A scenario is data plus a function (see scenarios_test.go); adding one
-// means appending to the scenarios list.
+// means appending to the scenarios list:
+//
+//	var myScenario = &scenario{
+//		name:      "my-scenario",
+//		replicas:  2,
+//		downAfter: time.Second, // short: the whole harness runs in about a minute
+//		script: func(g *topo) {
+//			g.sentinelDo("SENTINEL", "FAILOVER", "mymaster") // on every sentinel of the group
+//			g.waitAll(10*time.Second, "...", func(s *cluster.Sentinel) error { ... })
+//			g.checkpoint("after the failover")
+//		},
+//	}
+//
+// A script must work against redis-sentinel (else the test says the
+// scenario is wrong) and must wait for a state before a checkpoint rather
+// than sleep; g.fail notes a problem without stopping the other group.
+// Values that differ between any two groups (ports, run ids, sentinel
+// ids) are masked; knownDiffs masks more, with a reason.
 
 // scenario is one scripted run.
 type scenario struct {
@@ -102,9 +119,10 @@ type checkpoint struct {
 }
 
 type labeled struct {
-	what string
-	v    cluster.Value
-	norm normalizer
+	what  string
+	v     cluster.Value
+	norm  normalizer
+	lines bool // a config file: count lines, not fields
 }
 
 func (g *topo) fail(format string, args ...any) {
@@ -234,12 +252,12 @@ func (g *topo) checkpointWhen(name string, ok func(flags string) bool) {
 			if err != nil {
 				v = cluster.Value{Kind: cluster.Error, Str: err.Error()}
 			}
-			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: SENTINEL %s", k, q.cmd), v, q.norm})
+			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: SENTINEL %s", k, q.cmd), v, q.norm, false})
 		}
 	}
 	if g.sc.compareConf {
 		for k, s := range g.sentinels {
-			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: config file", k), confLines(s), sortedLines})
+			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: config file", k), confLines(s), sortedLines, true})
 		}
 	}
 	g.mu.Lock()
@@ -525,7 +543,11 @@ func runScenario(t *testing.T, sc *scenario, counts *scenarioCounts) {
 		for k := range rp.replies {
 			r, o := rp.replies[k], op.replies[k]
 			want, got := maskKnown(r.norm(r.v, rm), sc.knownDiffs), maskKnown(o.norm(o.v, om), sc.knownDiffs)
-			fields += countFields(want)
+			if r.lines {
+				fields += len(want.Elems)
+			} else {
+				fields += countFields(want)
+			}
 			if d := cluster.LineDiff(want.Tree(), got.Tree()); d != "" {
 				diffs++
 				t.Errorf("checkpoint %q, %s differs (- redis-sentinel, + ours):\n%s", rp.name, r.what, d)
