@@ -22,6 +22,7 @@ var scenarios = []*scenario{
 	ipv6Failover,
 	hostnamesFailover,
 	replicaNameUnresolved,
+	noChannelPermission,
 }
 
 func contains(s string) func(string) bool {
@@ -413,5 +414,30 @@ var replicaNameUnresolved = &scenario{
 		// see that the named replica stays out.
 		time.Sleep(time.Second)
 		g.checkpoint("named replica left out")
+	},
+}
+
+// noChannelPermission: the ACL user the sentinels log in as on the master
+// may run every command but use no pub/sub channel. The SUBSCRIBE to the
+// hello channel is refused with -NOPERM, which drops the pub/sub link at
+// once (hiredis closes on an error reply nobody waits for): the master
+// shows "disconnected" for as long as that lasts. Peers still find each
+// other through the replica's hello channel.
+var noChannelPermission = &scenario{
+	name:       "no-channel-permission",
+	replicas:   1,
+	downAfter:  30 * time.Second,
+	masterArgs: []string{"--user", "sen", "on", ">pw", "~*", "resetchannels", "+@all", "--user", "default", "off"},
+	replicaArgs: func(*topo, int) []string {
+		return []string{"--masteruser", "sen", "--masterauth", "pw"}
+	},
+	logins: [][]string{{"sen", "pw"}},
+	conf: func(*topo) []string {
+		return []string{"sentinel auth-user mymaster sen", "sentinel auth-pass mymaster pw"}
+	},
+	script: func(g *topo) {
+		g.waitMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
+		g.holdMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
+		g.checkpointWhen("SUBSCRIBE refused", contains("disconnected"))
 	},
 }
