@@ -62,23 +62,35 @@ func (s *Sentinel) resolveLater(host string) {
 	go s.lookup(ctx, host)
 }
 
-// acceptHost reports whether an instance at host can be created: an IP,
-// or a name when resolve-hostnames is on (createSentinelAddr). The name is
-// then resolved in the background. redis-sentinel also refuses a name that
-// does not resolve at that moment; we accept it and keep trying.
-func (s *Sentinel) acceptHost(host string) bool {
+// hostCheck is whether an instance at a host can be created now.
+type hostCheck int
+
+const (
+	hostOK      hostCheck = iota // an IP, or a name already resolved
+	hostUnknown                  // a name never resolved: look it up first
+	hostRefused                  // a name while resolve-hostnames is off
+)
+
+// acceptHost is createSentinelAddr's check: an IP, or a name when
+// resolve-hostnames is on and the name resolves.
+func (s *Sentinel) acceptHost(host string) hostCheck {
 	if net.ParseIP(host) != nil {
-		return true
+		return hostOK
 	}
 	s.cfgMu.RLock()
 	resolve := s.cfg.ResolveHostnames
 	s.cfgMu.RUnlock()
 	if !resolve {
 		s.logger.Warn("Failed to resolve hostname '" + host + "'")
-		return false
+		return hostRefused
 	}
-	s.resolveLater(host)
-	return true
+	s.hostsMu.Lock()
+	_, known := s.hosts[host]
+	s.hostsMu.Unlock()
+	if !known {
+		return hostUnknown
+	}
+	return hostOK
 }
 
 // ipOf is host's last known IP: host itself when it is an IP or was

@@ -96,3 +96,36 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 		}
 	}
 }
+
+// With resolve-hostnames, a replica that announces a name is monitored
+// only once the name resolves (redis-sentinel cannot create an instance
+// whose name does not resolve), and is then reported by its IP.
+func TestReplicaNameMustResolve(t *testing.T) {
+	dns := &fakeDNS{names: map[string]string{}}
+	fnet := NewFakeNet()
+	m := Addr{"10.0.0.1", 6379}
+	fnet.Add(m, strings.Repeat("a", 40))
+	fnet.Add(Addr{"replica.test", 6380}, strings.Repeat("b", 40)).MasterOf = m
+	cfg := fastConfig(26379, m)
+	cfg.ResolveHostnames = true
+	s, err := New(cfg, Options{Dialer: fnet, Store: &memStore{}, Logger: quiet, Resolver: dns.lookup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	waitFor(t, "master INFO", 5*time.Second, func() bool {
+		mv, _ := s.Master("mymaster")
+		return field(mv, "runid") != ""
+	})
+	time.Sleep(3 * cfg.Timing.InfoPeriod)
+	if mv, _ := s.Master("mymaster"); field(mv, "num-slaves") != "0" {
+		t.Fatalf("a replica whose name does not resolve is monitored: num-slaves %s", field(mv, "num-slaves"))
+	}
+	dns.set("replica.test", "10.0.0.2")
+	waitFor(t, "the replica once its name resolves", 5*time.Second, func() bool {
+		reps, _ := s.Replicas("mymaster")
+		return len(reps) == 1 && reps[0].Name == "replica.test:6380" && field(reps[0], "ip") == "10.0.0.2"
+	})
+}

@@ -33,16 +33,19 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 			if _, ok := g.replicas[a.String()]; ok {
 				continue
 			}
-			if !g.s.acceptHost(a.Host) {
+			switch g.s.acceptHost(a.Host) {
+			case hostRefused:
 				// A replica announcing a name (replica-announce-ip)
 				// while resolve-hostnames is off: redis-sentinel cannot
 				// create its address and leaves it out.
 				continue
+			case hostUnknown:
+				// A name never resolved: added once it resolves, as
+				// redis-sentinel adds only replicas it can resolve.
+				go g.addReplicaIfResolves(ctx, a)
+				continue
 			}
-			ri := newInstance(KindReplica, a.String(), a, now)
-			g.replicas[a.String()] = ri
-			g.emit(LevelNotice, "+slave", ri, "")
-			g.s.markDirty()
+			g.addReplica(a, now)
 		}
 	}
 	if r.Role == KindReplica {
@@ -133,6 +136,27 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 				g.emit(LevelNotice, "+slave-reconf-done", i, "")
 			}
 		}
+	}
+}
+
+// addReplica creates a replica discovered at a (under g.mu).
+func (g *group) addReplica(a Addr, now time.Time) {
+	ri := newInstance(KindReplica, a.String(), a, now)
+	g.replicas[a.String()] = ri
+	g.emit(LevelNotice, "+slave", ri, "")
+	g.s.markDirty()
+}
+
+// addReplicaIfResolves resolves a's name off the group lock and adds the
+// replica if it resolved and nobody added it meanwhile.
+func (g *group) addReplicaIfResolves(ctx context.Context, a Addr) {
+	if !g.s.lookup(ctx, a.Host) {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.replicas[a.String()]; !ok && ctx.Err() == nil {
+		g.addReplica(a, g.s.clock.Now())
 	}
 }
 
