@@ -99,7 +99,7 @@ var defaultEvents = []string{
 type topo struct {
 	sc        *scenario
 	impl      cluster.Impl
-	c         *cluster.Cluster
+	c         *cluster.Cluster // for scripts that start more processes
 	master    *cluster.Redis
 	replicas  []*cluster.Redis
 	sentinels []*cluster.Sentinel
@@ -285,7 +285,7 @@ func confLines(s *cluster.Sentinel) cluster.Value {
 			switch strings.ToLower(l[1]) {
 			case "monitor", "known-replica", "known-sentinel":
 				known = known || l[1] != "monitor"
-				out.Elems = append(out.Elems, cluster.Value{Kind: cluster.Array, Elems: words(l)})
+				out.Elems = append(out.Elems, cluster.Value{Kind: cluster.Array, Elems: confWords(l)})
 			}
 		}
 		if !known {
@@ -296,7 +296,7 @@ func confLines(s *cluster.Sentinel) cluster.Value {
 	return out
 }
 
-func words(l []string) []cluster.Value {
+func confWords(l []string) []cluster.Value {
 	out := make([]cluster.Value, len(l))
 	for i, w := range l {
 		out[i] = cluster.Value{Kind: cluster.Bulk, Str: w}

@@ -25,11 +25,11 @@ var scenarios = []*scenario{
 	noChannelPermission,
 }
 
-func contains(s string) func(string) bool {
+func flagsContain(s string) func(string) bool {
 	return func(flags string) bool { return strings.Contains(flags, s) }
 }
 
-func equals(s string) func(string) bool {
+func flagsEqual(s string) func(string) bool {
 	return func(flags string) bool { return flags == s }
 }
 
@@ -56,17 +56,17 @@ var passwordChange = &scenario{
 		g.redisDo(g.master, pw2, "CLIENT", "KILL", "TYPE", "normal")
 		// redis-sentinel shows it at once and keeps it: every reconnect's
 		// SUBSCRIBE is refused.
-		g.waitMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
-		g.holdMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
-		g.checkpointWhen("password changed", contains("disconnected"))
+		g.waitMasterFlags(2*time.Second, "disconnected", flagsContain("disconnected"))
+		g.holdMasterFlags(2*time.Second, "disconnected", flagsContain("disconnected"))
+		g.checkpointWhen("password changed", flagsContain("disconnected"))
 		if err := g.sentinels[2].Restart(); err != nil {
 			g.fail("restart: %v", err)
 		}
-		g.waitMasterFlags(2*time.Second, "disconnected after a restart", contains("disconnected"))
-		g.holdMasterFlags(2*time.Second, "disconnected after a restart", contains("disconnected"))
+		g.waitMasterFlags(2*time.Second, "disconnected after a restart", flagsContain("disconnected"))
+		g.holdMasterFlags(2*time.Second, "disconnected after a restart", flagsContain("disconnected"))
 		g.waitReplicaFlags(5*time.Second, g.replicas[0], "slave")
 		g.waitAll(5*time.Second, "peers after a restart", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
-		g.checkpointWhen("restarted with the old password", contains("disconnected"))
+		g.checkpointWhen("restarted with the old password", flagsContain("disconnected"))
 		g.sentinelDo("SENTINEL", "SET", "mymaster", "auth-pass", "pw2")
 		g.waitReconnected()
 		g.waitReplicaFlags(5*time.Second, g.replicas[0], "slave")
@@ -98,9 +98,9 @@ var authUserSet = &scenario{
 		g.redisDo(g.replicas[0], sen, "CONFIG", "SET", "masterauth", "pw2")
 		g.redisDo(g.master, sen, "ACL", "DELUSER", "sen")
 		g.redisDo(g.replicas[0], []string{"other", "pw2"}, "ACL", "DELUSER", "sen")
-		g.waitMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
-		g.holdMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
-		g.checkpointWhen("user deleted", contains("disconnected"))
+		g.waitMasterFlags(2*time.Second, "disconnected", flagsContain("disconnected"))
+		g.holdMasterFlags(2*time.Second, "disconnected", flagsContain("disconnected"))
+		g.checkpointWhen("user deleted", flagsContain("disconnected"))
 		g.sentinelDo("SENTINEL", "SET", "mymaster", "auth-user", "other", "auth-pass", "pw2")
 		g.waitReconnected()
 		g.waitReplicaFlags(5*time.Second, g.replicas[0], "slave")
@@ -436,8 +436,8 @@ var noChannelPermission = &scenario{
 		return []string{"sentinel auth-user mymaster sen", "sentinel auth-pass mymaster pw"}
 	},
 	script: func(g *topo) {
-		g.waitMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
-		g.holdMasterFlags(2*time.Second, "disconnected", contains("disconnected"))
-		g.checkpointWhen("SUBSCRIBE refused", contains("disconnected"))
+		g.waitMasterFlags(2*time.Second, "disconnected", flagsContain("disconnected"))
+		g.holdMasterFlags(2*time.Second, "disconnected", flagsContain("disconnected"))
+		g.checkpointWhen("SUBSCRIBE refused", flagsContain("disconnected"))
 	},
 }

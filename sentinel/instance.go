@@ -35,7 +35,7 @@ type instance struct {
 	conn        Conn
 	connKey     string // set when conn is shared between groups (peers)
 	stopSub     func() // stops the pub/sub link
-	subUp       bool   // the pub/sub link is subscribed (masters and replicas)
+	subUp       bool   // the pub/sub link is connected (masters and replicas)
 	subGen      uint64 // which pub/sub link subUp is about
 	disconnect  bool   // no reply since the last transport failure
 	pending     int    // commands in flight
