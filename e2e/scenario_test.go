@@ -234,26 +234,16 @@ func (g *topo) checkpoint(name string) { g.checkpointWhen(name, nil) }
 func (g *topo) checkpointWhen(name string, ok func(flags string) bool) {
 	cp := checkpoint{name: name}
 	for k, s := range g.sentinels {
-		if ok != nil {
-			_ = cluster.Poll(time.Second, func() error {
-				m, err := s.Master("mymaster")
-				if err != nil || !ok(m["flags"]) {
-					time.Sleep(50 * time.Millisecond)
-					return fmt.Errorf("flags %q", m["flags"])
-				}
-				return nil
-			})
-		}
-		for _, q := range []struct {
-			cmd  string
-			norm normalizer
-		}{{"MASTER", instance}, {"REPLICAS", sortedInstances}, {"SENTINELS", sortedInstances}, {"GET-MASTER-ADDR-BY-NAME", exact}} {
-			v, err := s.Do("SENTINEL", q.cmd, "mymaster")
-			if err != nil {
-				v = cluster.Value{Kind: cluster.Error, Str: err.Error()}
+		var vs []labeled
+		// The MASTER reply taken is the one whose flags satisfied ok.
+		for range 20 {
+			vs = g.snapshot(k, s)
+			if ok == nil || ok(vs[0].v.KV()["flags"]) {
+				break
 			}
-			cp.replies = append(cp.replies, labeled{fmt.Sprintf("sentinel %d: SENTINEL %s", k, q.cmd), v, q.norm, false})
+			time.Sleep(50 * time.Millisecond)
 		}
+		cp.replies = append(cp.replies, vs...)
 	}
 	if g.sc.compareConf {
 		for k, s := range g.sentinels {
@@ -263,6 +253,22 @@ func (g *topo) checkpointWhen(name string, ok func(flags string) bool) {
 	g.mu.Lock()
 	g.points = append(g.points, cp)
 	g.mu.Unlock()
+}
+
+// snapshot is one sentinel's part of a checkpoint, SENTINEL MASTER first.
+func (g *topo) snapshot(k int, s *cluster.Sentinel) []labeled {
+	var out []labeled
+	for _, q := range []struct {
+		cmd  string
+		norm normalizer
+	}{{"MASTER", instance}, {"REPLICAS", sortedInstances}, {"SENTINELS", sortedInstances}, {"GET-MASTER-ADDR-BY-NAME", exact}} {
+		v, err := s.Do("SENTINEL", q.cmd, "mymaster")
+		if err != nil {
+			v = cluster.Value{Kind: cluster.Error, Str: err.Error()}
+		}
+		out = append(out, labeled{fmt.Sprintf("sentinel %d: SENTINEL %s", k, q.cmd), v, q.norm, false})
+	}
+	return out
 }
 
 // confLines are the address lines of a sentinel's config file as a
