@@ -151,7 +151,7 @@ var replicaAnnounced = &scenario{
 			return nil
 		})
 		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFlags(5*time.Second, g.replicas[0], "slave")
+		g.waitReplicaFollows(g.replicas[0], g.replicas[1])
 		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
 		g.checkpoint("unannounced replica promoted")
 	},
@@ -263,7 +263,7 @@ var replicaPriorityZero = &scenario{
 			return nil
 		})
 		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFlags(5*time.Second, g.replicas[0], "slave")
+		g.waitReplicaFollows(g.replicas[0], g.replicas[1])
 		// Peers' master_down flags go when their answers are older than
 		// five ask periods.
 		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
@@ -284,6 +284,27 @@ func (g *topo) waitReconnected() {
 			return fmt.Errorf("flags %q runid %q", m["flags"], m["runid"])
 		}
 		return nil
+	})
+}
+
+// waitReplicaFollows waits until every sentinel lists r as a connected
+// replica of master with its link up: after a failover, the replicas
+// being reconfigured are otherwise caught at different steps.
+func (g *topo) waitReplicaFollows(r, master *cluster.Redis) {
+	g.waitAll(10*time.Second, r.Name+" following "+master.Name, func(s *cluster.Sentinel) error {
+		reps, err := s.Replicas("mymaster")
+		if err != nil {
+			return err
+		}
+		for _, x := range reps {
+			if x["port"] == strconv.Itoa(r.Port) {
+				if x["flags"] != "slave" || x["master-link-status"] != "ok" || x["master-port"] != strconv.Itoa(master.Port) {
+					return fmt.Errorf("flags %q link %s master port %s", x["flags"], x["master-link-status"], x["master-port"])
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("not listed")
 	})
 }
 
@@ -344,7 +365,7 @@ var ipv6Failover = &scenario{
 			return nil
 		})
 		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFlags(5*time.Second, g.replicas[1], "slave")
+		g.waitReplicaFollows(g.replicas[1], g.replicas[0])
 		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
 		g.checkpoint("failed over on ::1")
 	},
@@ -387,7 +408,7 @@ var hostnamesFailover = &scenario{
 			return nil
 		})
 		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFlags(5*time.Second, g.replicas[1], "slave")
+		g.waitReplicaFollows(g.replicas[1], g.replicas[0])
 		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
 		g.checkpoint("failed over, by name")
 		g.sentinelDo("SENTINEL", "CONFIG", "SET", "announce-hostnames", "no")
