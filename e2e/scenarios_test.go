@@ -35,8 +35,10 @@ func flagsEqual(s string) func(string) bool {
 
 // failoverChance are events a failover may or may not bring, in
 // redis-sentinel as in ours: a peer that marked the old master down just
-// before the new configuration reached it may publish -sdown for it.
-var failoverChance = []string{"-sdown master"}
+// before the new configuration reached it may publish -sdown for it, and
+// a peer that started its own attempt at the same time as the leader may
+// find no replica left to promote.
+var failoverChance = []string{"-sdown master", "-failover-abort-no-good-slave master"}
 
 // passwordChange: the master's and replica's password changes and their
 // clients are dropped. Sentinels still using the old password, and one
