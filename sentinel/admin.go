@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strconv"
@@ -59,6 +60,12 @@ func (s *Sentinel) Replicas(name string) ([]InstanceView, error) {
 	err := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
 		for _, r := range sortedInstances(g.replicas) {
+			// Like redis 7.0 (addReplyDictOfRedisInstances): a replica
+			// with replica-announced no is monitored, counted in
+			// num-slaves and can be promoted, but is not listed.
+			if r.replicaAnnounced == 0 {
+				continue
+			}
 			out = append(out, r.view(g, now))
 		}
 	})
@@ -80,7 +87,7 @@ func (s *Sentinel) Sentinels(name string) ([]InstanceView, error) {
 // MasterAddr is SENTINEL GET-MASTER-ADDR-BY-NAME.
 func (s *Sentinel) MasterAddr(name string) (Addr, bool) {
 	var a Addr
-	err := s.withGroup(name, func(g *group) { a = g.currentMasterAddr() })
+	err := s.withGroup(name, func(g *group) { a = s.shown(g.currentMasterAddr()) })
 	return a, err == nil
 }
 
@@ -96,8 +103,7 @@ func (s *Sentinel) validHost(host string) bool {
 	if !resolve {
 		return false
 	}
-	addrs, err := net.LookupHost(host)
-	return err == nil && len(addrs) > 0
+	return s.lookup(context.Background(), host)
 }
 
 // Monitor is SENTINEL MONITOR; quorum and port are already integers.
@@ -225,7 +231,9 @@ func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID
 	changed := false
 	for _, g := range s.groupList() {
 		g.mu.Lock()
-		if g.master.addr.Host == host && g.master.addr.Port == port {
+		// A peer names the master as it announces it: its IP, or with
+		// announce-hostnames its name (sentinelAddrEqualsHostname).
+		if g.master.addr.Port == port && s.sameHost(g.master.addr.Host, host) {
 			now := s.clock.Now()
 			rep.Down = !s.inTilt(now) && g.master.flags&flagSDown != 0
 			if runID != "*" {
@@ -306,7 +314,7 @@ func (s *Sentinel) Info() InfoSummary {
 			st = "sdown"
 		}
 		sum.Masters = append(sum.Masters, MasterSummary{
-			Name: g.name, Status: st, Addr: g.currentMasterAddr(),
+			Name: g.name, Status: st, Addr: s.shown(g.currentMasterAddr()),
 			Replicas: len(g.replicas), Sentinels: len(g.sentinels) + 1,
 		})
 		g.mu.Unlock()

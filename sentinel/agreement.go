@@ -104,7 +104,7 @@ func (g *group) askPeers(ctx context.Context, now time.Time, t Timing, forced bo
 			// Act on the answer now rather than at the next tick: this is
 			// where objective-down and elections are decided.
 			g.agreeAndAct(ctx)
-		}, "SENTINEL", "is-master-down-by-addr", m.addr.Host, strconv.Itoa(m.addr.Port),
+		}, "SENTINEL", "is-master-down-by-addr", g.s.shownHost(m.addr.Host), strconv.Itoa(m.addr.Port),
 			strconv.FormatUint(epoch, 10), runID)
 	}
 }

@@ -354,9 +354,9 @@ func (g *group) switchToPromoted(now time.Time) {
 		g.abortFailover(now)
 		return
 	}
-	old := g.master.addr
+	old, to := g.s.shown(g.master.addr), g.s.shown(p.addr)
 	g.emit(LevelWarning, "+switch-master", nil, g.name+" "+old.Host+" "+strconv.Itoa(old.Port)+" "+
-		p.addr.Host+" "+strconv.Itoa(p.addr.Port))
+		to.Host+" "+strconv.Itoa(to.Port))
 	g.switchMaster(p.addr, now)
 }
 

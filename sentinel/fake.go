@@ -183,10 +183,11 @@ func (c *fakeConn) LocalIP() string { return "127.0.0.1" }
 func (c *fakeConn) Close() error    { return nil }
 
 // Subscribe implements Dialer: messages published on the instance reach
-// onMessage until ctx ends (a down instance delivers nothing).
-func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, onMessage func(string)) {
+// h until ctx ends (a down instance delivers nothing).
+func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, h SubHandler) {
 	r := n.get(o.Addr)
 	if r == nil {
+		go h.dropped()
 		return
 	}
 	r.mu.Lock()
@@ -197,11 +198,14 @@ func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, 
 		down := r.Down
 		r.mu.Unlock()
 		if !down {
-			onMessage(msg)
+			h.message(msg)
 		}
 	}
 	r.mu.Unlock()
-	go onMessage("")
+	go func() {
+		h.connected()
+		h.subscribed()
+	}()
 	context.AfterFunc(ctx, func() {
 		r.mu.Lock()
 		delete(r.subs, id)

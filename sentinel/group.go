@@ -233,7 +233,7 @@ func appendSorted(out []*instance, m map[string]*instance) []*instance {
 func (g *group) emit(level Level, typ string, i *instance, text string) {
 	var payload string
 	if i != nil {
-		payload = instanceDetails(i.kind, i.name, i.addr, g.name, g.master.addr)
+		payload = instanceDetails(i.kind, i.name, g.s.shown(i.addr), g.name, g.s.shown(g.master.addr))
 		if text != "" {
 			payload += " " + text
 		}
@@ -254,7 +254,7 @@ func (g *group) clientReconfig(role, state string, from, to Addr) {
 		return
 	}
 	g.s.scripts.Schedule(g.cfg.ClientReconfigScript, g.name, role, state,
-		from.Host, strconv.Itoa(from.Port), to.Host, strconv.Itoa(to.Port))
+		g.s.shownHost(from.Host), strconv.Itoa(from.Port), g.s.shownHost(to.Host), strconv.Itoa(to.Port))
 }
 
 func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {

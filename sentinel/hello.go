@@ -109,11 +109,13 @@ func (s *Sentinel) ProcessHello(payload string) {
 	if g.configEpoch < h.ConfigEpoch {
 		g.configEpoch = h.ConfigEpoch
 		s.markDirty()
-		if h.MasterAddr != g.master.addr {
-			old := g.master.addr
+		// The peer names the master as it announces it (an IP, or a
+		// name with announce-hostnames): compare as sentinelAddrEqualsHostname.
+		if h.MasterAddr.Port != g.master.addr.Port || !s.sameHost(g.master.addr.Host, h.MasterAddr.Host) {
+			old, to := s.shown(g.master.addr), s.shown(h.MasterAddr)
 			g.emit(LevelWarning, "+config-update-from", si, "")
 			g.emit(LevelWarning, "+switch-master", nil, g.name+" "+old.Host+" "+strconv.Itoa(old.Port)+" "+
-				h.MasterAddr.Host+" "+strconv.Itoa(h.MasterAddr.Port))
+				to.Host+" "+strconv.Itoa(to.Port))
 			g.switchMaster(h.MasterAddr, now)
 			g.clientReconfig("observer", "start", old, h.MasterAddr)
 		}

@@ -93,6 +93,11 @@ func parseReplicaLine(l string) (Addr, bool) {
 				ip = v
 			} else if v, ok := strings.CutPrefix(kv, "port="); ok {
 				port = v
+			} else if kv == "type=rdb-channel" {
+				// Dual-channel replication (Valkey 8, redis 8): the
+				// second connection of a syncing replica, listed with
+				// the replica's own address. It is not a replica.
+				return Addr{}, false
 			}
 		}
 	}

@@ -39,6 +39,21 @@ func TestParseInfo(t *testing.T) {
 	}
 }
 
+// With dual-channel replication (Valkey 8, redis 8) a syncing replica has
+// a second entry, type=rdb-channel, with its own address; it is not a
+// replica and must not become one.
+func TestParseInfoSkipsRDBChannel(t *testing.T) {
+	info := "# Replication\r\nrole:master\r\nconnected_slaves:3\r\n" +
+		"slave0:ip=127.0.0.1,port=6380,state=wait_bgsave,offset=0,lag=0,type=rdb-channel\r\n" +
+		"slave1:ip=127.0.0.1,port=6380,state=bg_transfer,offset=0,lag=0,type=main-channel\r\n" +
+		"slave2:ip=127.0.0.1,port=6381,state=online,offset=10,lag=0,type=replica\r\n"
+	got := ParseInfo(info).Replicas
+	want := []Addr{{"127.0.0.1", 6380}, {"127.0.0.1", 6381}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("replicas %v, want %v", got, want)
+	}
+}
+
 func FuzzParseInfo(f *testing.F) {
 	f.Add(masterInfo)
 	f.Add(replicaInfo)

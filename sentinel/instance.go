@@ -36,6 +36,8 @@ type instance struct {
 	conn        Conn
 	connKey     string // set when conn is shared between groups (peers)
 	stopSub     func() // stops the pub/sub link
+	subUp       bool   // the pub/sub link is connected (masters and replicas)
+	subGen      uint64 // which pub/sub link subUp is about
 	disconnect  bool   // no reply since the last transport failure
 	pending     int    // commands in flight
 	connectedAt time.Time
@@ -107,6 +109,26 @@ func newInstance(kind Kind, name string, addr Addr, now time.Time) *instance {
 	}
 }
 
+// linkDown is redis-sentinel's link->disconnected, the "disconnected"
+// flag: a link is down when either of its connections is, the pub/sub one
+// included for masters and replicas (a pub/sub link whose SUBSCRIBE is
+// refused, after a password change, keeps the instance "disconnected"
+// although PINGs get replies), and a connection is up from the moment it
+// is being opened. i.disconnect (no reply since the last transport
+// failure) decides whether commands are sent.
+func (i *instance) linkDown() bool {
+	cmdDown := i.conn == nil || i.disconnect
+	if lc, ok := i.conn.(linkState); ok {
+		cmdDown = !lc.Connected()
+	}
+	return cmdDown || (i.kind != KindSentinel && !i.subUp)
+}
+
+// linkState is a Conn that knows whether it is connected (pipeLink).
+type linkState interface {
+	Connected() bool
+}
+
 func (i *instance) flagString() string {
 	var b strings.Builder
 	add := func(on bool, s string) {
@@ -122,7 +144,7 @@ func (i *instance) flagString() string {
 	add(i.kind == KindMaster, "master")
 	add(i.kind == KindReplica, "slave")
 	add(i.kind == KindSentinel, "sentinel")
-	add(i.disconnect, "disconnected")
+	add(i.linkDown(), "disconnected")
 	add(i.flags&flagMasterDown != 0, "master_down")
 	add(i.flags&flagFailoverInProgress != 0, "failover_in_progress")
 	add(i.flags&flagPromoted != 0, "promoted")
@@ -151,7 +173,7 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	add := func(k, v string) { f = append(f, Field{k, v}) }
 	flags := i.flagString()
 	add("name", i.name)
-	add("ip", i.addr.Host)
+	add("ip", g.s.shownHost(i.addr.Host))
 	add("port", itoa(int64(i.addr.Port)))
 	add("runid", i.runID)
 	add("flags", flags)

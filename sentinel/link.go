@@ -44,13 +44,51 @@ type ConnOptions struct {
 }
 
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub
-// connection on channel and calls onMessage for every message until ctx is
-// done; it returns at once and reconnects by itself. onMessage gets an
-// empty payload each time the subscription is confirmed (messages are
-// never empty).
+// connection on channel and reports to h until ctx is done; it returns at
+// once and reconnects by itself.
 type Dialer interface {
 	Dial(opts ConnOptions) Conn
-	Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(payload string))
+	Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler)
+}
+
+// SubHandler is told what happens on a pub/sub link. Each func may be nil.
+type SubHandler struct {
+	// Connected: a connection is open and the SUBSCRIBE sent. Like
+	// redis-sentinel, which clears "disconnected" once both connections
+	// are open, not when they are answered.
+	Connected func()
+	// Subscribed: the server confirmed the SUBSCRIBE.
+	Subscribed func()
+	// Message: one message on the channel (never empty).
+	Message func(payload string)
+	// Dropped: the link is down (connect failed, the connection closed, or
+	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
+	// follows. redis-sentinel shows the instance "disconnected" then.
+	Dropped func()
+}
+
+func (h SubHandler) connected() {
+	if h.Connected != nil {
+		h.Connected()
+	}
+}
+
+func (h SubHandler) subscribed() {
+	if h.Subscribed != nil {
+		h.Subscribed()
+	}
+}
+
+func (h SubHandler) message(payload string) {
+	if h.Message != nil {
+		h.Message(payload)
+	}
+}
+
+func (h SubHandler) dropped() {
+	if h.Dropped != nil {
+		h.Dropped()
+	}
 }
 
 // replyError is what a RESP error reply looks like as an error (the shape
@@ -170,11 +208,11 @@ func handshake(opts ConnOptions) [][]any {
 // is our own small client rather than go-redis's PubSub, whose connections
 // carry fixed 32 KiB read and write buffers: with a pub/sub link per
 // instance that was most of our memory, for messages of a hundred bytes.
-func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, onMessage func(string)) {
+func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, onMessage: onMessage}
+	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, h: h}
 	context.AfterFunc(ctx, s.stop)
 	go s.connect()
 }
@@ -182,11 +220,11 @@ func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel st
 // subscription is one Subscribe: at most one connection at a time, and a
 // timer (not a goroutine) between a drop and the next attempt.
 type subscription struct {
-	loop      *eventloop.Loop
-	ctx       context.Context
-	opts      ConnOptions
-	channel   string
-	onMessage func(string)
+	loop    *eventloop.Loop
+	ctx     context.Context
+	opts    ConnOptions
+	channel string
+	h       SubHandler
 
 	mu      sync.Mutex
 	cur     *subConn
@@ -199,6 +237,7 @@ func (s *subscription) connect() {
 	}
 	nc, err := dialInstance(s.ctx, s.opts.Addr.String(), s.opts.TLS, s.opts.Timeout)
 	if err != nil {
+		s.h.dropped()
 		s.retry()
 		return
 	}
@@ -217,6 +256,7 @@ func (s *subscription) connect() {
 		return
 	}
 	if h.tr, err = attach(s.loop, nc, s.opts.Timeout, h); err != nil {
+		s.h.dropped()
 		s.retry()
 		return
 	}
@@ -224,7 +264,9 @@ func (s *subscription) connect() {
 	h.tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
 	if _, err := h.tr.Write(req); err != nil {
 		h.tr.Close()
+		return
 	}
+	s.h.connected()
 }
 
 func (s *subscription) retry() {
@@ -270,6 +312,15 @@ func (h *subConn) reply(v any) bool {
 		}
 		return true
 	}
+	if _, ok := v.(replyErr); ok {
+		// The SUBSCRIBE itself was refused (-NOAUTH after a wrong
+		// password, -NOPERM for the channel). hiredis closes a
+		// connection on an error nobody waits for, so redis-sentinel's
+		// pub/sub link drops and the instance shows "disconnected" until
+		// a reconnect succeeds; so does ours.
+		h.tr.Close()
+		return false
+	}
 	// ["message", channel, payload] or ["subscribe", channel, n].
 	a, ok := v.([]any)
 	if !ok || len(a) != 3 {
@@ -282,10 +333,10 @@ func (h *subConn) reply(v any) bool {
 	switch kind, _ := a[0].(string); kind {
 	case "message":
 		if payload, ok := a[2].(string); ok && payload != "" {
-			h.s.onMessage(payload)
+			h.s.h.message(payload)
 		}
 	case "subscribe":
-		h.s.onMessage("")
+		h.s.h.subscribed()
 	}
 	return true
 }
@@ -299,6 +350,7 @@ func (h *subConn) Closed(error) {
 	stopped := s.stopped
 	s.mu.Unlock()
 	if !stopped {
+		s.h.dropped()
 		s.retry()
 	}
 }

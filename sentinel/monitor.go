@@ -49,6 +49,7 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	}
 	now := g.s.clock.Now()
 	i.connectedAt = now
+	g.s.resolveLater(i.addr.Host)
 	if i.kind == KindSentinel {
 		i.connKey = i.runID + "@" + i.addr.String()
 		i.conn = g.s.acquirePeer(i.connKey, g.connOptions(i, "cmd"))
@@ -57,23 +58,40 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))
 	subCtx, cancel := context.WithCancel(ctx)
 	i.stopSub = cancel
+	i.subGen++
+	gen := i.subGen
+	// setSub records the pub/sub link's state unless the link it comes
+	// from was replaced meanwhile.
+	setSub := func(up bool) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if i.subGen == gen {
+			i.subUp = up
+		}
+	}
 	opts := g.connOptions(i, "pubsub")
-	g.s.dialer.Subscribe(subCtx, opts, helloChannel, func(payload string) {
-		if payload == "" {
-			// Subscribed: announce ourselves on this instance now. A peer
-			// that subscribed before us hears it and answers at once
+	g.s.dialer.Subscribe(subCtx, opts, helloChannel, SubHandler{
+		Connected: func() { setSub(true) },
+		Subscribed: func() {
+			// Announce ourselves on this instance now. A peer that
+			// subscribed before us hears it and answers at once
 			// (ProcessHello), so peers that start together find each
 			// other in a round trip rather than a publish period.
 			g.mu.Lock()
-			i.lastPub = time.Time{}
+			if i.subGen == gen {
+				i.subUp = true
+				i.lastPub = time.Time{}
+			}
 			g.mu.Unlock()
-			return
-		}
-		// Our own hellos come back to us on every instance; skip them.
-		if strings.Contains(payload, g.s.myID) {
-			return
-		}
-		g.s.ProcessHello(payload)
+		},
+		Dropped: func() { setSub(false) },
+		Message: func(payload string) {
+			// Our own hellos come back to us on every instance; skip them.
+			if strings.Contains(payload, g.s.myID) {
+				return
+			}
+			g.s.ProcessHello(payload)
+		},
 	})
 }
 
@@ -82,6 +100,8 @@ func (g *group) closeLink(i *instance) {
 		i.stopSub()
 		i.stopSub = nil
 	}
+	i.subGen++
+	i.subUp = false
 	if i.conn == nil {
 		return
 	}
@@ -202,6 +222,11 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 		}
 		i.pending--
 		if err != nil && !IsReplyError(err) {
+			if !i.disconnect {
+				// redis-sentinel resolves the name again at each
+				// reconnect: the instance may come back elsewhere.
+				g.s.resolveLater(i.addr.Host)
+			}
 			i.disconnect = true
 		} else {
 			if i.disconnect {
@@ -287,7 +312,7 @@ func (g *group) helloPayload(i *instance) string {
 			return ""
 		}
 	}
-	ma := g.currentMasterAddr()
+	ma := g.s.shown(g.currentMasterAddr())
 	return ip + "," + strconv.Itoa(port) + "," + g.s.myID + "," +
 		strconv.FormatUint(g.s.CurrentEpoch(), 10) + "," +
 		g.name + "," + ma.Host + "," + strconv.Itoa(ma.Port) + "," +

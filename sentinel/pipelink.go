@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qsentinel/qsentinel/eventloop"
@@ -79,6 +80,9 @@ type pipeLink struct {
 	pending []linkCmd // written, waiting for a reply, oldest first
 	local   string
 	closed  bool
+	// up mirrors cur != nil || dialing for Connected, which is read under
+	// the group's lock and so must not take mu.
+	up atomic.Bool
 }
 
 type linkCmd struct {
@@ -127,6 +131,7 @@ func (l *pipeLink) send(timeout time.Duration, cb func(any, error), flush bool, 
 		l.queued = append(l.queued, c)
 		if !l.dialing {
 			l.dialing = true
+			l.up.Store(true)
 			go l.dial()
 		}
 		return false
@@ -192,6 +197,7 @@ func (l *pipeLink) dial() {
 			l.cur, l.local = h, local
 		}
 	}
+	l.up.Store(l.cur != nil)
 	if err != nil {
 		l.mu.Unlock()
 		for _, c := range queued {
@@ -288,6 +294,7 @@ func (h *pipeConn) Closed(err error) {
 	var pending []linkCmd
 	if l.cur == h {
 		l.cur = nil
+		l.up.Store(l.dialing)
 		pending, l.pending = l.pending, nil
 		l.out = nil
 	}
@@ -351,6 +358,13 @@ func (l *pipeLink) Tx(ctx context.Context, cmds [][]any) error {
 	}
 	return first
 }
+
+// Connected reports whether the link has a connection open or being
+// opened. redis-sentinel's link shows "disconnected" only from a drop to
+// the next connect attempt (a ping period at most), not until a reply
+// comes back: a link to a frozen server reconnects at once and is shown
+// connected.
+func (l *pipeLink) Connected() bool { return l.up.Load() }
 
 func (l *pipeLink) LocalIP() string {
 	l.mu.Lock()

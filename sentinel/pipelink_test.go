@@ -245,7 +245,7 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 	defer cancel()
 	a := ln.Addr().(*net.TCPAddr)
 	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Password: "pw", Timeout: time.Second},
-		"__sentinel__:hello", func(p string) { got <- p })
+		"__sentinel__:hello", chanHandler(got))
 	next := func() string {
 		select {
 		case p := <-got:
@@ -273,7 +273,7 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 		return c
 	}
 	c := serve()
-	if p := next(); p != "" {
+	if p := next(); p != "<subscribed>" {
 		t.Fatalf("first callback %q, want the confirmation", p)
 	}
 	msg := "*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n"
@@ -284,8 +284,11 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 		t.Fatalf("messages %q %q", p, q)
 	}
 	c.Close()
+	if p := next(); p != "<dropped>" {
+		t.Fatalf("after the close: %q, want the drop", p)
+	}
 	c = serve()
-	if p := next(); p != "" {
+	if p := next(); p != "<subscribed>" {
 		t.Fatalf("after the drop: %q, want a new confirmation", p)
 	}
 	cancel()
@@ -293,6 +296,75 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 	if _, err := c.Read(make([]byte, 1)); err == nil {
 		t.Fatal("connection still open after the context ended")
 	}
+}
+
+// chanHandler sends every event of a subscription to ch: "<subscribed>",
+// "<dropped>", or the message.
+func chanHandler(ch chan<- string) SubHandler {
+	return SubHandler{
+		Subscribed: func() { ch <- "<subscribed>" },
+		Dropped:    func() { ch <- "<dropped>" },
+		Message:    func(p string) { ch <- p },
+	}
+}
+
+func TestSubscribeRefused(t *testing.T) { eachReader(t, testSubscribeRefused) }
+
+// A SUBSCRIBE answered with an error (-NOAUTH once the master's password
+// changed) drops the link, as hiredis does for redis-sentinel, so the
+// instance shows "disconnected"; the subscription then retries.
+func testSubscribeRefused(t *testing.T, loop *eventloop.Loop) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conns := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	got := make(chan string, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := ln.Addr().(*net.TCPAddr)
+	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Password: "old", Timeout: 10 * time.Second},
+		"__sentinel__:hello", chanHandler(got))
+	accept := func() (net.Conn, *bufio.Reader) {
+		select {
+		case c := <-conns:
+			return c, bufio.NewReader(c)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no connection")
+			return nil, nil
+		}
+	}
+	c, br := accept()
+	defer c.Close()
+	for range 2 {
+		readCommand(br)
+	}
+	c.Write([]byte("-WRONGPASS invalid username-password pair or user is disabled.\r\n" +
+		"-NOAUTH Authentication required.\r\n"))
+	select {
+	case p := <-got:
+		if p != "<dropped>" {
+			t.Fatalf("got %q, want the drop", p)
+		}
+	case <-time.After(3 * time.Second): // well before the 10 s read deadline
+		t.Fatal("a refused SUBSCRIBE did not drop the link")
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("connection still open after the refused SUBSCRIBE")
+	}
+	c2, _ := accept() // the retry
+	c2.Close()
 }
 
 // A server that writes first, garbage or an error, before our first
@@ -320,7 +392,7 @@ func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
 	opts := ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Timeout: time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	RedisDialer{Loop: loop}.Subscribe(ctx, opts, "__sentinel__:hello", func(string) {})
+	RedisDialer{Loop: loop}.Subscribe(ctx, opts, "__sentinel__:hello", SubHandler{})
 	l := newPipeLink(opts, loop)
 	defer l.Close()
 	for range 3 {

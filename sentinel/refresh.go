@@ -34,10 +34,19 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 			if _, ok := g.replicas[a.String()]; ok {
 				continue
 			}
-			ri := newInstance(KindReplica, a.String(), a, now)
-			g.replicas[a.String()] = ri
-			g.emit(LevelNotice, "+slave", ri, "")
-			g.s.markDirty()
+			switch g.s.acceptHost(a.Host) {
+			case hostRefused:
+				// A replica announcing a name (replica-announce-ip)
+				// while resolve-hostnames is off: redis-sentinel cannot
+				// create its address and leaves it out.
+				continue
+			case hostUnknown:
+				// A name never resolved: added once it resolves, as
+				// redis-sentinel adds only replicas it can resolve.
+				go g.addReplicaIfResolves(ctx, a)
+				continue
+			}
+			g.addReplica(a, now)
 		}
 	}
 	if r.Role == KindReplica {
@@ -105,7 +114,7 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 	}
 
 	if i.kind == KindReplica && role == KindReplica &&
-		(i.masterPort != g.master.addr.Port || !sameHost(g.master.addr.Host, i.masterHost)) {
+		(i.masterPort != g.master.addr.Port || !g.s.sameHost(g.master.addr.Host, i.masterHost)) {
 		wait := g.failoverTimeout()
 		if g.masterLooksSane(now, t) && noDownFor(i, now, wait) && now.Sub(i.slaveConfChange) > wait {
 			if g.sendSlaveOf(ctx, i, g.master.addr) {
@@ -117,7 +126,7 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 	if i.kind == KindReplica && role == KindReplica && i.flags&(flagReconfSent|flagReconfInprog) != 0 {
 		if p := g.promotedReplica(); p != nil {
 			if i.flags&flagReconfSent != 0 && i.masterHost != "" &&
-				sameHost(p.addr.Host, i.masterHost) && i.masterPort == p.addr.Port {
+				g.s.sameHost(p.addr.Host, i.masterHost) && i.masterPort == p.addr.Port {
 				i.flags &^= flagReconfSent
 				i.flags |= flagReconfInprog
 				g.emit(LevelNotice, "+slave-reconf-inprog", i, "")
@@ -131,9 +140,25 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 	}
 }
 
-// sameHost compares a configured host with one reported by INFO.
-func sameHost(a, b string) bool {
-	return a == b
+// addReplica creates a replica discovered at a (under g.mu).
+func (g *group) addReplica(a Addr, now time.Time) {
+	ri := newInstance(KindReplica, a.String(), a, now)
+	g.replicas[a.String()] = ri
+	g.emit(LevelNotice, "+slave", ri, "")
+	g.s.markDirty()
+}
+
+// addReplicaIfResolves resolves a's name off the group lock and adds the
+// replica if it resolved and nobody added it meanwhile.
+func (g *group) addReplicaIfResolves(ctx context.Context, a Addr) {
+	if !g.s.lookup(ctx, a.Host) {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.replicas[a.String()]; !ok && ctx.Err() == nil {
+		g.addReplica(a, g.s.clock.Now())
+	}
 }
 
 func (g *group) promotedReplica() *instance {
@@ -176,7 +201,7 @@ func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
 	}
 	host, port := "NO", "ONE"
 	if addr.Host != "" {
-		host, port = addr.Host, itoa(int64(addr.Port))
+		host, port = g.s.shownHost(addr.Host), itoa(int64(addr.Port))
 	}
 	var abort [][]any
 	if i.failoverReported != "" && i.failoverReported != "no-failover" {

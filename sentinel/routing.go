@@ -71,7 +71,7 @@ func (g *group) verdict(a Addr, read bool, maxLag int64) (up bool, reason string
 		return false, "replica down", true
 	case r.roleReported != KindReplica:
 		return false, "not a replica yet; the quorum's master is " + curS + epoch, true
-	case r.masterPort != cur.Port || !sameHost(cur.Host, r.masterHost):
+	case r.masterPort != cur.Port || !g.s.sameHost(cur.Host, r.masterHost):
 		return false, "replicates " + net.JoinHostPort(r.masterHost, strconv.Itoa(r.masterPort)) + ", not " + curS, true
 	case !r.masterLinkUp:
 		return false, "link to master down", true

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	mathrand "math/rand/v2"
+	"net"
 	"os"
 	"sort"
 	"sync"
@@ -35,6 +36,7 @@ type Options struct {
 	TLS         *tls.Config  // for links to Redis and peers, when they use TLS
 	RequirePass string       // our own password; peers are assumed to share it
 	Crash       func()       // SIMULATE-FAILURE crash; nil: exit(99)
+	Resolver    Resolver     // host name lookups (nil: net.DefaultResolver.LookupHost)
 	Gossip      *GossipOptions
 	// LogLevel is the level Logger logs at, for SENTINEL CONFIG GET/SET
 	// loglevel (nil: the parameter is unknown, as in redis 7.0).
@@ -62,6 +64,10 @@ type Sentinel struct {
 
 	peersMu sync.Mutex
 	peers   map[string]*peerConn
+
+	resolver Resolver
+	hostsMu  sync.Mutex        // a leaf lock
+	hosts    map[string]string // host name -> last IP it resolved to (hostnames.go)
 
 	tiltMu    sync.Mutex
 	tilt      bool
@@ -159,16 +165,21 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	if opts.Clock == nil {
 		opts.Clock = systemClock{}
 	}
+	if opts.Resolver == nil {
+		opts.Resolver = net.DefaultResolver.LookupHost
+	}
 	s := &Sentinel{
-		opts:   opts,
-		logger: opts.Logger,
-		dialer: opts.Dialer,
-		loop:   loop,
-		clock:  opts.Clock,
-		bus:    NewBus(opts.Logger),
-		groups: map[string]*group{},
-		peers:  map[string]*peerConn{},
-		dirty:  make(chan struct{}, 1),
+		resolver: opts.Resolver,
+		hosts:    map[string]string{},
+		opts:     opts,
+		logger:   opts.Logger,
+		dialer:   opts.Dialer,
+		loop:     loop,
+		clock:    opts.Clock,
+		bus:      NewBus(opts.Logger),
+		groups:   map[string]*group{},
+		peers:    map[string]*peerConn{},
+		dirty:    make(chan struct{}, 1),
 
 		gossipKick: make(chan struct{}, 1),
 	}
@@ -190,6 +201,11 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	s.epoch.Store(cfg.CurrentEpoch)
 	now := s.clock.Now()
 	for _, m := range cfg.Masters {
+		if cfg.ResolveHostnames {
+			// Like redis-sentinel at config load: what we report and
+			// save from the start is the name's IP (hostnames.go).
+			s.lookup(context.Background(), m.Addr.Host)
+		}
 		s.groups[m.Name] = newGroup(s, m, now)
 	}
 	cfg.Masters = nil
@@ -526,16 +542,18 @@ func (s *Sentinel) Snapshot() Config {
 			ConfigEpoch:  g.configEpoch,
 			LeaderEpoch:  g.leaderEpoch,
 		}
-		st.Addr = g.master.addr
+		// Addresses are saved as redis-sentinel rewrites them
+		// (announceSentinelAddr): names only with announce-hostnames.
+		st.Addr = s.shown(g.master.addr)
 		st.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
 		for _, r := range sortedInstances(g.replicas) {
 			if r.addr != g.master.addr {
-				st.KnownReplicas = append(st.KnownReplicas, r.addr)
+				st.KnownReplicas = append(st.KnownReplicas, s.shown(r.addr))
 			}
 		}
 		for _, si := range sortedInstances(g.sentinels) {
 			if si.runID != "" {
-				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: si.addr, RunID: si.runID})
+				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: s.shown(si.addr), RunID: si.runID})
 			}
 		}
 		g.mu.Unlock()

@@ -229,3 +229,7 @@ func (s *Sentinel) checkSentinels(name string, n int) error {
 	}
 	return nil
 }
+
+// CheckSentinels reports an error unless s knows exactly n other
+// sentinels for master name, none of them flagged down or disconnected.
+func (s *Sentinel) CheckSentinels(name string, n int) error { return s.checkSentinels(name, n) }
