@@ -1,14 +1,13 @@
 package respserver
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 
 	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/sdsargs"
+	"github.com/qsentinel/qsentinel/strerror"
 )
 
 // ACLCatalog is redis-sentinel 7.0.15's command table as ACL rules see
@@ -105,22 +104,9 @@ func loadACLFile(t *acl.Table, path string) error {
 func reloadACLFile(t *acl.Table, path string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("Error loading ACLs, opening file '%s': %s", path, strerror(err))
+		return nil, fmt.Errorf("Error loading ACLs, opening file '%s': %s", path, strerror.Text(err))
 	}
 	return t.LoadFile(path, data)
-}
-
-// strerror is C's text for the errno behind err ("No such file or
-// directory"), which redis puts in its messages.
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		msg := errno.Error()
-		if msg != "" {
-			return strings.ToUpper(msg[:1]) + msg[1:]
-		}
-	}
-	return err.Error()
 }
 
 // attachACL links every command and subcommand we serve to its catalog

@@ -5,7 +5,6 @@
 package sentinelconf
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
+	"github.com/qsentinel/qsentinel/strerror"
 )
 
 // redisVersion is the version redis-sentinel prints in its fatal config
@@ -378,7 +378,7 @@ func (p *parser) include(name string) string {
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return fmt.Sprintf("Fatal error, can't open config file '%s': %s", file, errnoText(err))
+			return fmt.Sprintf("Fatal error, can't open config file '%s': %s", file, strerror.Text(err))
 		}
 		p.depth++
 		err = p.parseText(file, strings.Split(string(data), "\n"))
@@ -389,17 +389,6 @@ func (p *parser) include(name string) string {
 		}
 	}
 	return ""
-}
-
-// errnoText is strerror's text for the errno in err ("No such file or
-// directory": Go's texts are the same but for the capital).
-func errnoText(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	msg := errno.Error()
-	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 // portArg parses a port directive's argument, with redis's error texts.
@@ -819,7 +808,7 @@ func (p *parser) chdir(dir string) (string, string) {
 		err = syscall.ENOTDIR
 	}
 	if err != nil {
-		return "", errnoText(err) // strerror's text, as redis reports it
+		return "", strerror.Text(err) // strerror's text, as redis reports it
 	}
 	p.dir = d
 	return d, ""

@@ -18,6 +18,7 @@ import (
 	"github.com/qsentinel/qsentinel/respserver"
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
+	"github.com/qsentinel/qsentinel/strerror"
 )
 
 // app is one running sentinel: the monitor and its RESP face.
@@ -180,7 +181,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		// set up, so the reason is in the log): no start without a
 		// config file we can rewrite.
 		if err := checkWritable(path); err != nil {
-			a.fail(fmt.Sprintf("Sentinel config file %s is not writable: %s. Exiting...", path, errnoText(err)), nil)
+			a.fail(fmt.Sprintf("Sentinel config file %s is not writable: %s. Exiting...", path, strerror.Text(err)), nil)
 			return nil, shownError{err}
 		}
 	}

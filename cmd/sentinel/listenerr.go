@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"syscall"
+
+	"github.com/qsentinel/qsentinel/strerror"
 )
 
 // listenFailure words a failed listen as redis's listenToPort does
@@ -26,16 +27,5 @@ func listenFailure(err error, port int) string {
 		port = a.Port
 	}
 	return fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s: %s",
-		host, port, se.Syscall, errnoText(errno))
-}
-
-// errnoText is strerror's text for the errno inside err ("Permission
-// denied"; Go's own texts are the same but for the capital), or err's text.
-func errnoText(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	msg := errno.Error()
-	return strings.ToUpper(msg[:1]) + msg[1:]
+		host, port, se.Syscall, strerror.Text(errno))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
+	"github.com/qsentinel/qsentinel/strerror"
 )
 
 // logFile appends every write to the file at path, opening and closing it
@@ -79,7 +80,7 @@ func logOutput(s sentinelconf.Server, stdout io.Writer) (io.Writer, error) {
 	}
 	f, err := os.OpenFile(s.Logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
 	if err != nil {
-		return nil, &sentinelconf.ConfigError{File: s.Logfile, Reason: "Can't open the log file: " + errnoText(err)}
+		return nil, &sentinelconf.ConfigError{File: s.Logfile, Reason: "Can't open the log file: " + strerror.Text(err)}
 	}
 	f.Close()
 	return &logFile{path: s.Logfile}, nil

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/qsentinel/qsentinel/strerror"
 )
 
 // oomScoreAdjPath is the kernel's knob for this process.
@@ -24,14 +26,14 @@ func (a *app) setOOMScoreAdj() string {
 	if mode == "relative" {
 		b, err := os.ReadFile(oomScoreAdjPath)
 		if err != nil {
-			return "Unable to read oom_score_adj: " + errnoText(err)
+			return "Unable to read oom_score_adj: " + strerror.Text(err)
 		}
 		base, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		val += base
 	}
 	val = min(max(val, -1000), 1000)
 	if err := os.WriteFile(oomScoreAdjPath, []byte(fmt.Sprintf("%d\n", val)), 0); err != nil {
-		return "Unable to write oom_score_adj: " + errnoText(err)
+		return "Unable to write oom_score_adj: " + strerror.Text(err)
 	}
 	return ""
 }
