@@ -85,6 +85,11 @@ func (t *Table) User(name string) *User {
 func (t *Table) Names() []string {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	return t.sortedNames()
+}
+
+// sortedNames is Names with t.mu held.
+func (t *Table) sortedNames() []string {
 	names := make([]string, 0, len(t.users))
 	for n := range t.users {
 		names = append(names, n)
@@ -98,11 +103,7 @@ func (t *Table) Names() []string {
 func (t *Table) List() []string {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	names := make([]string, 0, len(t.users))
-	for n := range t.users {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := t.sortedNames()
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = "user " + n + " " + t.users[n].describe(t.cat)
