@@ -147,20 +147,7 @@ var replicaAnnounced = &scenario{
 		})
 		g.checkpoint("one announced, one not")
 		g.master.Kill()
-		want := strconv.Itoa(g.replicas[1].Port)
-		g.waitAll(15*time.Second, "the unannounced replica promoted", func(s *cluster.Sentinel) error {
-			m, err := s.Master("mymaster")
-			if err != nil {
-				return err
-			}
-			if m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
-				return fmt.Errorf("master port %s flags %s", m["port"], m["flags"])
-			}
-			return nil
-		})
-		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFollows(g.replicas[0], g.replicas[1])
-		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
+		g.waitFailedOver("the unannounced replica promoted", g.replicas[1], g.replicas[0], "")
 		g.checkpoint("unannounced replica promoted")
 	},
 }
@@ -260,24 +247,30 @@ var replicaPriorityZero = &scenario{
 	},
 	script: func(g *topo) {
 		g.master.Kill()
-		want := strconv.Itoa(g.replicas[1].Port)
-		g.waitAll(15*time.Second, "switch to the second replica", func(s *cluster.Sentinel) error {
-			m, err := s.Master("mymaster")
-			if err != nil {
-				return err
-			}
-			if m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
-				return fmt.Errorf("master port %s flags %s", m["port"], m["flags"])
-			}
-			return nil
-		})
-		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFollows(g.replicas[0], g.replicas[1])
-		// Peers' master_down flags go when their answers are older than
-		// five ask periods.
-		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
+		g.waitFailedOver("switch to the second replica", g.replicas[1], g.replicas[0], "")
 		g.checkpoint("failed over")
 	},
+}
+
+// waitFailedOver waits until every sentinel names promoted as the master
+// (at ip, when not empty), shows the old master down as a replica and
+// other following promoted, and no longer counts its peers' master_down
+// flags (they go when their answers are older than five ask periods).
+func (g *topo) waitFailedOver(what string, promoted, other *cluster.Redis, ip string) {
+	want := strconv.Itoa(promoted.Port)
+	g.waitAll(15*time.Second, what, func(s *cluster.Sentinel) error {
+		m, err := s.Master("mymaster")
+		if err != nil {
+			return err
+		}
+		if (ip != "" && m["ip"] != ip) || m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
+			return fmt.Errorf("master %s port %s flags %s", m["ip"], m["port"], m["flags"])
+		}
+		return nil
+	})
+	g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
+	g.waitReplicaFollows(other, promoted)
+	g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
 }
 
 // waitReconnected waits until every sentinel has the master connected
@@ -363,20 +356,7 @@ var ipv6Failover = &scenario{
 	script: func(g *topo) {
 		g.checkpoint("on ::1")
 		g.master.Kill()
-		want := strconv.Itoa(g.replicas[0].Port)
-		g.waitAll(15*time.Second, "switch to the first replica", func(s *cluster.Sentinel) error {
-			m, err := s.Master("mymaster")
-			if err != nil {
-				return err
-			}
-			if m["ip"] != "::1" || m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
-				return fmt.Errorf("master %s port %s flags %s", m["ip"], m["port"], m["flags"])
-			}
-			return nil
-		})
-		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFollows(g.replicas[1], g.replicas[0])
-		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
+		g.waitFailedOver("switch to the first replica", g.replicas[0], g.replicas[1], "::1")
 		g.checkpoint("failed over on ::1")
 	},
 }
@@ -407,20 +387,7 @@ var hostnamesFailover = &scenario{
 	},
 	script: func(g *topo) {
 		g.master.Kill()
-		want := strconv.Itoa(g.replicas[0].Port)
-		g.waitAll(15*time.Second, "switch to the first replica", func(s *cluster.Sentinel) error {
-			m, err := s.Master("mymaster")
-			if err != nil {
-				return err
-			}
-			if m["port"] != want || m["flags"] != "master" || m["runid"] == "" {
-				return fmt.Errorf("master %s port %s flags %s", m["ip"], m["port"], m["flags"])
-			}
-			return nil
-		})
-		g.waitReplicaFlags(5*time.Second, g.master, "s_down,slave,disconnected")
-		g.waitReplicaFollows(g.replicas[1], g.replicas[0])
-		g.waitAll(8*time.Second, "peers without master_down", func(s *cluster.Sentinel) error { return s.CheckSentinels("mymaster", 2) })
+		g.waitFailedOver("switch to the first replica", g.replicas[0], g.replicas[1], "")
 		g.checkpoint("failed over, by name")
 		g.sentinelDo("SENTINEL", "CONFIG", "SET", "announce-hostnames", "no")
 		g.checkpoint("failed over, by IP")
