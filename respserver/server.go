@@ -77,6 +77,9 @@ type Config struct {
 	Executable string // for INFO
 	Supervised string // for INFO process_supervised: "upstart", "systemd"; "" is "no"
 	Limits     Limits // zero value means DefaultLimits
+	// Renames is rename-command: a command's name -> its new name, ""
+	// when the command is removed.
+	Renames map[string]string
 	// WriteTimeout closes a client that does not read its replies.
 	WriteTimeout time.Duration
 	// ProtectedMode refuses clients from other hosts while the default
@@ -152,6 +155,9 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 	if s.setupErr == nil {
 		s.setupErr = attachACL(s.cmdTable, s.acl.Catalog())
 	}
+	// Renamed after the ACL rules are attached: they name commands by
+	// their original names, as in redis.
+	s.cmdTable = renameCommands(s.cmdTable, cfg.Renames)
 	if s.setupErr != nil {
 		// Listen fails; should anything still reach execute, nobody
 		// gets in: the only user is a disabled default.
@@ -188,7 +194,7 @@ func (s *Server) Listen() error {
 	withTLS := s.cfg.TLS != nil && s.cfg.TLSPort != 0
 	tlsOnly := s.cfg.Port == 0 && withTLS
 	listen := func(b string, port int) (net.Listener, error) {
-		ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(port)))
+		ln, err := listenTCP(net.JoinHostPort(stripOptional(b), strconv.Itoa(port)), s.cfg.Limits.TCPBacklog)
 		if err != nil {
 			for _, l := range s.listeners {
 				l.Close()
@@ -311,6 +317,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitG
 			nc.Close()
 			continue
 		}
+		setKeepalive(nc, s.cfg.Limits.TCPKeepalive)
 		c := s.newClient(nc)
 		if !s.register(c) {
 			s.stats.rejected.Add(1)

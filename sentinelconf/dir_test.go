@@ -120,7 +120,7 @@ func TestRewriteDirAndOwner(t *testing.T) {
 func TestUnixsocketRefused(t *testing.T) {
 	_, err := Parse("t.conf", []byte("port 1\nunixsocket /tmp/s.sock\n"))
 	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Reason, "unixsocket is not supported") {
+	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Reason, "'unixsocket' is not supported") {
 		t.Errorf("unixsocket: %v", err)
 	}
 	if _, err := Parse("t.conf", []byte(`unixsocket ""`+"\n")); err != nil {

@@ -28,7 +28,9 @@ const redisVersion = "7.0.15"
 const defaultSentinelPort = 26379
 
 // Server holds the redis-server directives that mean something to a
-// sentinel. Everything else redis-server knows is accepted and ignored.
+// sentinel. Every other directive redis-server knows is classified in
+// classify.go: accepted because it has no effect in redis-sentinel either,
+// or refused when set to a value redis-sentinel would act on.
 type Server struct {
 	Port       int
 	Bind       []string
@@ -58,6 +60,7 @@ type Server struct {
 	ACLFile       string
 	ProtectedMode bool
 	TLS           TLS
+	Clients       Clients
 }
 
 // TLS holds redis's tls-* directives a sentinel uses: a TLS listener on
@@ -281,6 +284,9 @@ type parser struct {
 	// "user" line).
 	users  map[string]bool
 	aclCat *acl.Catalog
+	// commands is the command table as rename-command lines left it:
+	// current name -> original name (nil until the first rename).
+	commands map[string]string
 }
 
 func parseLines(path string, lines []string) (*File, error) {
@@ -288,7 +294,8 @@ func parseLines(path string, lines []string) (*File, error) {
 		Path: path,
 		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
 			SyslogIdent: "redis", SyslogFacility: "local0",
-			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128},
+			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128,
+			Clients: defaultClients()},
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}, users: map[string]bool{}}
@@ -435,6 +442,12 @@ func (p *parser) directive(args []string, line int, text string) string {
 				return "argument must be 'yes' or 'no'"
 			}
 		}
+		if reason, ok := p.clientDirective(args); ok {
+			return reason
+		}
+		if c := directiveClasses[name]; !c.allows(args[1:]) {
+			return c.refusal(name)
+		}
 		switch name {
 		case "port":
 			n, reason := portArg(args[1])
@@ -455,12 +468,6 @@ func (p *parser) directive(args []string, line int, text string) string {
 			s.Dir = d
 		case "daemonize":
 			s.Daemonize, _ = yesNo(args[1])
-		case "unixsocket":
-			if args[1] != "" {
-				// Never accepted and ignored: clients would find no
-				// socket where redis-sentinel would have one.
-				return "unixsocket is not supported by this sentinel (TCP only): remove the line or use port/bind"
-			}
 		case "oom-score-adj":
 			switch v := strings.ToLower(args[1]); v {
 			case "no", "relative", "absolute":
@@ -554,7 +561,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 	case name == "include" && len(args) == 2:
 		return p.include(args[1])
 	case name == "rename-command" && len(args) == 3:
-		return "" // renames server commands; a sentinel has none to rename
+		return p.renameCommand(args[1], args[2])
 	case name == "user" && len(args) >= 2:
 		if reason := p.checkUser(args); reason != "" {
 			return reason

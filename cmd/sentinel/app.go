@@ -239,6 +239,8 @@ func (a *app) build() error {
 		ConfigFile:    path,
 		Executable:    exe,
 		Supervised:    a.supervisedBy,
+		Limits:        clientLimits(file.Server.Clients),
+		Renames:       file.Server.Clients.Renames,
 	}, sent, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},

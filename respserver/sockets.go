@@ -1,0 +1,80 @@
+package respserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+)
+
+// listenTCP listens on addr with redis's tcp-backlog. Go's net package
+// always passes the kernel's somaxconn; Linux lets listen(2) be called
+// again on a listening socket to change its backlog, which is how the
+// configured one is applied (capped by somaxconn, as for redis).
+func listenTCP(addr string, backlog int) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1} // set per connection by setKeepalive
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if backlog <= 0 {
+		return ln, nil
+	}
+	tl, ok := ln.(*net.TCPListener)
+	if !ok {
+		return ln, nil
+	}
+	raw, err := tl.SyscallConn()
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("tcp-backlog: %w", err)
+	}
+	var lerr error
+	if err := raw.Control(func(fd uintptr) { lerr = syscall.Listen(int(fd), backlog) }); err != nil {
+		lerr = errors.Join(lerr, err)
+	}
+	if lerr != nil {
+		ln.Close()
+		return nil, fmt.Errorf("tcp-backlog %d: %w", backlog, lerr)
+	}
+	return ln, nil
+}
+
+// setKeepalive applies tcp-keepalive to a client connection as redis's
+// anetKeepAlive does: probes after interval idle, then every third of
+// it, three of them; 0 turns keepalive off.
+func setKeepalive(nc net.Conn, interval time.Duration) {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	if interval <= 0 {
+		tc.SetKeepAlive(false)
+		return
+	}
+	probe := max(interval/3, time.Second)
+	tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: interval, Interval: probe, Count: 3})
+}
+
+// renameCommands applies rename-command to the command table: the
+// command moves to its new name, or is gone when the new name is empty.
+func renameCommands(t map[string]*command, renames map[string]string) map[string]*command {
+	if len(renames) == 0 {
+		return t
+	}
+	out := make(map[string]*command, len(t))
+	for name, c := range t {
+		to, renamed := renames[name]
+		switch {
+		case !renamed:
+			out[name] = c
+		case to != "":
+			out[toLowerASCII(to)] = c
+		}
+	}
+	return out
+}
+
+func toLowerASCII(s string) string { return string(appendLower(nil, []byte(s))) }
