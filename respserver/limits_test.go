@@ -140,7 +140,7 @@ func TestTCPKeepalive(t *testing.T) {
 		return v
 	}
 	for _, tc := range []struct {
-		interval         time.Duration
+		interval        time.Duration
 		on, idle, intvl int
 	}{{300 * time.Second, 1, 300, 100}, {0, 0, -1, -1}, {2 * time.Second, 1, 2, 1}} {
 		nc, err := net.Dial("tcp", ln.Addr().String())
@@ -157,5 +157,20 @@ func TestTCPKeepalive(t *testing.T) {
 			}
 		}
 		nc.Close()
+	}
+}
+
+// With a YAML config, users cannot change at run time: the refusal says
+// why instead of a change that a restart would silently undo.
+func TestACLFrozen(t *testing.T) {
+	_, addr := startServer(t, Config{ACLFrozen: "no run-time users here"})
+	c := dial(t, addr)
+	for _, cmd := range [][]string{{"ACL", "SETUSER", "bob", "on"}, {"ACL", "DELUSER", "bob"}} {
+		if got := c.do(cmd...); got != "-ERR no run-time users here\r\n" {
+			t.Errorf("%v: %q", cmd, got)
+		}
+	}
+	if got := c.do("ACL", "USERS"); got != "*1\r\n$7\r\ndefault\r\n" {
+		t.Errorf("ACL USERS: %q", got)
 	}
 }

@@ -72,7 +72,11 @@ type Config struct {
 	ACLOptions acl.Options
 	// ACLFile is redis's aclfile: where ACL LOAD reads and ACL SAVE
 	// writes the users ("" when users live in the config file).
-	ACLFile    string
+	ACLFile string
+	// ACLFrozen, when set, is why ACL SETUSER and DELUSER are refused:
+	// with a YAML config nothing would keep the change over a restart,
+	// and a change that silently disappears is worse than none.
+	ACLFrozen  string
 	ConfigFile string // for INFO
 	Executable string // for INFO
 	Supervised string // for INFO process_supervised: "upstart", "systemd"; "" is "no"

@@ -445,7 +445,12 @@ func (p *parser) directive(args []string, line int, text string) string {
 		if reason, ok := p.clientDirective(args); ok {
 			return reason
 		}
-		if c := directiveClasses[name]; !c.allows(args[1:]) {
+		c, ok := directiveClasses[name]
+		if !ok {
+			// TestEveryDirectiveClassified keeps this from happening.
+			return fmt.Sprintf("'%s' is not supported by this sentinel: not classified", name)
+		}
+		if !c.allows(args[1:]) {
 			return c.refusal(name)
 		}
 		switch name {

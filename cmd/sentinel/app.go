@@ -240,6 +240,7 @@ func (a *app) build() error {
 		Executable:    exe,
 		Supervised:    a.supervisedBy,
 		Limits:        clientLimits(file.Server.Clients),
+		ACLFrozen:     aclFrozen(a.store),
 		Renames:       file.Server.Clients.Renames,
 	}, sent, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {

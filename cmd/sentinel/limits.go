@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/qsentinel/qsentinel/respserver"
+	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
 )
 
@@ -23,4 +24,17 @@ func clientLimits(c sentinelconf.Clients) respserver.Limits {
 	}
 	l.PubSub = respserver.OutputLimit{Hard: c.PubSub.Hard, Soft: c.PubSub.Soft, SoftSeconds: c.PubSub.SoftSeconds}
 	return l
+}
+
+// yamlACLFrozen is the error ACL SETUSER and DELUSER get with a YAML
+// config: its JSON state file keeps the monitor's state only, so users
+// changed at run time would be lost on restart.
+const yamlACLFrozen = "users cannot be changed at run time with a YAML config (they would be lost on restart): use a .conf config with user lines or an aclfile"
+
+// aclFrozen is why users may not change at run time with this store, or "".
+func aclFrozen(store sentinel.Store) string {
+	if _, ok := store.(*sentinelconf.StateStore); ok {
+		return yamlACLFrozen
+	}
+	return ""
 }
