@@ -154,7 +154,7 @@ var directiveClasses = func() map[string]classification {
 	set(only("redis-sentinel sets the process title (ps) and we cannot", "no"), "set-proc-title")
 	set(only("process titles are not set by this sentinel", "{title} {listen-addr} {server-mode}"), "proc-title-template")
 	set(only("the ASCII logo is not printed by this sentinel", "no"), "always-show-logo")
-	set(only("redis-sentinel really connects to that master and replicates from it", "no one"), "replicaof", "slaveof")
+	set(only("redis-sentinel really connects to that master and replicates from it", "", "no one"), "replicaof", "slaveof")
 	set(only("redis-sentinel starts in cluster mode (nodes.conf, cluster bus)", "no"), "cluster-enabled")
 	set(only("redis-sentinel then opens and fsyncs an append-only file", "no"), "appendonly")
 	set(classification{effect: refused, acceptFn: saveNeverFires,

@@ -1,0 +1,161 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qsentinel/qsentinel/e2e/cluster"
+)
+
+// bothSentinels starts a real redis-sentinel and ours, each monitoring a
+// (down) master, with the same extra directives.
+func bothSentinels(t *testing.T, extra ...string) map[cluster.Impl]*cluster.Sentinel {
+	t.Helper()
+	c := cluster.New(t)
+	mon := []cluster.Monitor{{Name: "m", Host: "127.0.0.1", Port: cluster.MustFreePort(t), Quorum: 2}}
+	out := map[cluster.Impl]*cluster.Sentinel{}
+	for _, impl := range []cluster.Impl{cluster.Real, cluster.Ours} {
+		out[impl] = c.StartSentinel(impl, impl.String(), cluster.SentinelConfig{Monitors: mon, Extra: extra})
+	}
+	return out
+}
+
+// maxclients 2: the third connection gets redis's error and is closed, by
+// both sentinels.
+func TestMaxClientsBoth(t *testing.T) {
+	for impl, s := range bothSentinels(t, "maxclients 2") {
+		a, b := cluster.MustDial(t, s.Addr()), cluster.MustDial(t, s.Addr())
+		a.Must(t, "PING")
+		b.Must(t, "PING")
+		c := cluster.MustDial(t, s.Addr())
+		v, raw, err := c.ReadRaw(3 * time.Second)
+		if err != nil || string(raw) != "-ERR max number of clients reached\r\n" {
+			t.Errorf("%s: third client got %q (%v %v)", impl, raw, v, err)
+		}
+		if _, _, err := c.ReadRaw(3 * time.Second); err == nil {
+			t.Errorf("%s: third client not closed", impl)
+		}
+	}
+}
+
+// closedWithin reports whether the server closes c within d (reading
+// and dropping whatever comes first), and how much it had sent.
+func closedWithin(c net.Conn, d time.Duration) (bool, int) {
+	c.SetReadDeadline(time.Now().Add(d))
+	n, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout()), int(n)
+}
+
+func rawDial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc
+}
+
+func send(t *testing.T, nc net.Conn, args ...string) {
+	t.Helper()
+	if _, err := nc.Write(cluster.AppendCommand(nil, args...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// timeout 1: an idle client is closed within a few seconds, a subscriber
+// is not, by both sentinels.
+func TestIdleTimeoutBoth(t *testing.T) {
+	for impl, s := range bothSentinels(t, "timeout 1") {
+		idle, sub := rawDial(t, s.Addr()), rawDial(t, s.Addr())
+		send(t, sub, "SUBSCRIBE", "x")
+		if closed, _ := closedWithin(idle, 4*time.Second); !closed {
+			t.Errorf("%s: idle client still open after 4s with timeout 1", impl)
+		}
+		if closed, _ := closedWithin(sub, 500*time.Millisecond); closed {
+			t.Errorf("%s: subscriber closed by timeout", impl)
+		}
+	}
+}
+
+// rename-command renames the sentinel's own commands: the old name is
+// unknown, with the same error from both.
+func TestRenameCommandBoth(t *testing.T) {
+	got := map[cluster.Impl]string{}
+	for impl, s := range bothSentinels(t, "rename-command ping foo", `rename-command sentinel ""`) {
+		c := cluster.MustDial(t, s.Addr())
+		_, ping, _ := c.DoRaw("PING", "a")
+		_, foo, _ := c.DoRaw("FOO")
+		_, sent, _ := c.DoRaw("SENTINEL", "MYID")
+		got[impl] = fmt.Sprintf("%q %q %q", ping, foo, sent)
+	}
+	if got[cluster.Real] != got[cluster.Ours] {
+		t.Errorf("redis-sentinel: %s\nours:           %s", got[cluster.Real], got[cluster.Ours])
+	}
+	if !strings.Contains(got[cluster.Ours], "+PONG") {
+		t.Errorf("FOO is not PING: %s", got[cluster.Ours])
+	}
+}
+
+// client-output-buffer-limit pubsub 1kb: a subscriber that does not read
+// is dropped when a 1 MB event is published, and never gets it. (redis
+// truncates the event to about 1 kB, and a new client's 16 kB reply buffer
+// would take it whole: the wait lets redis shrink that buffer first, as
+// its clientsCron does within a second of idleness.)
+func TestPubSubOutputLimitBoth(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	for impl, s := range bothSentinels(t, "client-output-buffer-limit pubsub 1kb 0 0") {
+		sub := rawDial(t, s.Addr())
+		send(t, sub, "SUBSCRIBE", "+set")
+		time.Sleep(1500 * time.Millisecond)
+		c := cluster.MustDial(t, s.Addr())
+		c.Must(t, "SENTINEL", "SET", "m", "rename-command", "CONFIG", big)
+		closed, n := closedWithin(sub, 4*time.Second)
+		if !closed {
+			t.Errorf("%s: subscriber still open after a 1 MB event over a 1kb limit", impl)
+		}
+		if n >= len(big) {
+			t.Errorf("%s: subscriber got %d bytes: the event went out", impl, n)
+		}
+	}
+}
+
+// Errors redis-sentinel gives for the client directives are ours too, in
+// the same FATAL CONFIG FILE ERROR block.
+func TestClientDirectiveErrorsMatch(t *testing.T) {
+	real, ours := cluster.LookBinary(t, "redis-sentinel"), cluster.OurBinary(t)
+	head := fmt.Sprintf("port %d\nbind 127.0.0.1\n", cluster.MustFreePort(t))
+	for _, line := range []string{
+		"maxclients 0", "maxclients x", "timeout -1", "tcp-keepalive -1", "tcp-backlog -1",
+		"proto-max-bulk-len 1", "proto-max-bulk-len x", "client-query-buffer-limit 10",
+		"client-output-buffer-limit pubsub 1kb 0", "client-output-buffer-limit foo 1 1 1",
+		"client-output-buffer-limit pubsub x 1 1", "rename-command set foo", "rename-command ping info",
+		"rename-command ping foo\nrename-command ping bar",
+	} {
+		conf := head + line + "\n"
+		want := fatalBlock(startOutput(t, real, t.TempDir(), conf))
+		got := fatalBlock(startOutput(t, ours, t.TempDir(), conf))
+		if want != got {
+			t.Errorf("%q (- redis-sentinel, + ours):\n%s", line, cluster.LineDiff(want, got))
+		}
+	}
+}
+
+// A directive redis-sentinel acts on and we do not fails our start with
+// the reason, in redis's banner, and leaves the file as it was.
+func TestRefusedDirectiveFailsStart(t *testing.T) {
+	ours := cluster.OurBinary(t)
+	head := fmt.Sprintf("port %d\nbind 127.0.0.1\n", cluster.MustFreePort(t))
+	for _, line := range []string{"replicaof 127.0.0.1 6379", "set-proc-title yes", "cluster-enabled yes", "save 1 0", "unixsocket /tmp/x.sock"} {
+		out := fatalBlock(startOutput(t, ours, t.TempDir(), head+line+"\n"))
+		if !strings.Contains(out, "Reading the configuration file, at line 3") || !strings.Contains(out, "is not supported by this sentinel") {
+			t.Errorf("%q: %s", line, out)
+		}
+	}
+}
