@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -152,10 +154,56 @@ func TestClientDirectiveErrorsMatch(t *testing.T) {
 func TestRefusedDirectiveFailsStart(t *testing.T) {
 	ours := cluster.OurBinary(t)
 	head := fmt.Sprintf("port %d\nbind 127.0.0.1\n", cluster.MustFreePort(t))
-	for _, line := range []string{"replicaof 127.0.0.1 6379", "set-proc-title yes", "cluster-enabled yes", "save 1 0", "unixsocket /tmp/x.sock"} {
+	for _, line := range []string{"replicaof 127.0.0.1 6379", "set-proc-title yes", "cluster-enabled yes", "save 1 0"} {
 		out := fatalBlock(startOutput(t, ours, t.TempDir(), head+line+"\n"))
 		if !strings.Contains(out, "Reading the configuration file, at line 3") || !strings.Contains(out, "is not supported by this sentinel") {
 			t.Errorf("%q: %s", line, out)
 		}
+	}
+}
+
+// unixsocket: both sentinels serve on the socket, with its permissions,
+// show the client as redis does, and remove the file at exit.
+func TestUnixSocketBoth(t *testing.T) {
+	dir := t.TempDir()
+	got := map[cluster.Impl]string{}
+	for _, impl := range []cluster.Impl{cluster.Real, cluster.Ours} {
+		sock := fmt.Sprintf("%s/%d.sock", dir, impl)
+		c := cluster.New(t)
+		s := c.StartSentinel(impl, impl.String(), cluster.SentinelConfig{Extra: []string{"unixsocket " + sock, "unixsocketperm 700"}})
+		st, err := os.Stat(sock)
+		if err != nil || st.Mode().Perm() != 0o700 || st.Mode()&os.ModeSocket == 0 {
+			t.Errorf("%s: socket %v %v", impl, st, err)
+			continue
+		}
+		nc, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, nc, "CLIENT", "INFO")
+		nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		buf := make([]byte, 4096)
+		n, _ := nc.Read(buf)
+		nc.Close()
+		info := string(buf[:n])
+		for _, f := range strings.Fields(info) {
+			if strings.HasPrefix(f, "addr=") || strings.HasPrefix(f, "laddr=") || strings.HasPrefix(f, "flags=") {
+				got[impl] += strings.Replace(f, sock, "SOCK", 1) + " "
+			}
+		}
+		if err := s.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-s.Exited():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s did not exit", impl)
+		}
+		if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: socket file left at exit: %v", impl, err)
+		}
+	}
+	if got[cluster.Real] != got[cluster.Ours] || got[cluster.Ours] == "" {
+		t.Errorf("CLIENT INFO over the socket:\nredis-sentinel: %s\nours:           %s", got[cluster.Real], got[cluster.Ours])
 	}
 }

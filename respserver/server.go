@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,10 +62,14 @@ type Backend interface {
 
 // Config is how the server listens and whom it lets in.
 type Config struct {
-	Bind        []string // addresses; empty means all interfaces
-	Port        int
-	RequirePass string   // password of the default user
-	Users       []string // redis "user" directives, without the leading "user", quoted as in the file
+	Bind []string // addresses; empty means all interfaces
+	Port int
+	// UnixSocket, when set, is listened on too (with port 0, alone);
+	// UnixSocketPerm are its permissions, 0 leaving the umask's.
+	UnixSocket     string
+	UnixSocketPerm os.FileMode
+	RequirePass    string   // password of the default user
+	Users          []string // redis "user" directives, without the leading "user", quoted as in the file
 	// ACL, when set, is the user table (built with NewACL, so that a bad
 	// user fails the start before anything listens); otherwise New builds
 	// one from RequirePass, Users and ACLOptions.
@@ -207,6 +212,16 @@ func (s *Server) Listen() error {
 			return nil, fmt.Errorf("listen on %s:%d: %w", b, port, err)
 		}
 		return ln, nil
+	}
+	if s.cfg.UnixSocket != "" {
+		ln, err := listenUnix(s.cfg.UnixSocket, s.cfg.UnixSocketPerm)
+		if err != nil {
+			return err
+		}
+		s.listeners = append(s.listeners, ln)
+		if s.cfg.Port == 0 && !withTLS {
+			return nil // unix socket only, as redis with port 0
+		}
 	}
 	for _, b := range binds {
 		if !tlsOnly {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"syscall"
 	"time"
 )
@@ -78,3 +79,57 @@ func renameCommands(t map[string]*command, renames map[string]string) map[string
 }
 
 func toLowerASCII(s string) string { return string(appendLower(nil, []byte(s))) }
+
+// listenUnix is redis's unixsocket: a stale socket file is replaced, the
+// file gets perm (when not 0), and closing the listener removes it.
+func listenUnix(path string, perm os.FileMode) (net.Listener, error) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("unixsocket %s: %w", path, err)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("unixsocket %s: %w", path, err)
+	}
+	if perm != 0 {
+		if err := os.Chmod(path, perm); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("unixsocket %s: %w", path, err)
+		}
+	}
+	return unixListener{ln, path}, nil
+}
+
+// unixListener hands out connections whose addresses read as redis shows
+// a unix socket client ("/path/to.sock:0" for addr and laddr).
+type unixListener struct {
+	net.Listener
+	path string
+}
+
+func (l unixListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return unixConn{c, unixAddr(l.path + ":0")}, nil
+}
+
+type unixConn struct {
+	net.Conn
+	addr unixAddr
+}
+
+func (c unixConn) RemoteAddr() net.Addr { return c.addr }
+func (c unixConn) LocalAddr() net.Addr  { return c.addr }
+
+// unixAddr is a unix socket client's address as redis prints it.
+type unixAddr string
+
+func (a unixAddr) Network() string { return "unix" }
+func (a unixAddr) String() string  { return string(a) }
+
+// isUnix says whether a client came in on the unix socket.
+func isUnix(nc net.Conn) bool {
+	_, ok := nc.(unixConn)
+	return ok
+}

@@ -125,6 +125,8 @@ var directiveClasses = func() map[string]classification {
 	// Done here as redis-sentinel does.
 	set(on("listening port"), "port")
 	set(on("listening addresses"), "bind")
+	set(on("also listens on this unix socket (replacing a stale file, removed at exit)"), "unixsocket")
+	set(on("permissions of the unix socket file"), "unixsocketperm")
 	set(on("working directory; relative paths resolve against it"), "dir")
 	set(on("forks into the background"), "daemonize")
 	set(on("notifies systemd/upstart"), "supervised")
@@ -150,7 +152,6 @@ var directiveClasses = func() map[string]classification {
 	set(on("the sentinel's own configuration"), "sentinel")
 
 	// Acted on by redis-sentinel, not by us: refused unless harmless.
-	set(only("unix socket listener is not implemented (TCP only)", ""), "unixsocket")
 	set(only("redis-sentinel sets the process title (ps) and we cannot", "no"), "set-proc-title")
 	set(only("process titles are not set by this sentinel", "{title} {listen-addr} {server-mode}"), "proc-title-template")
 	set(only("the ASCII logo is not printed by this sentinel", "no"), "always-show-logo")
@@ -213,7 +214,6 @@ var directiveClasses = func() map[string]classification {
 		"latency-monitor-threshold", "latency-tracking", "latency-tracking-info-percentiles")
 	set(none(whyAlloc), "jemalloc-bg-thread", "io-threads", "io-threads-do-reads", "crash-memcheck-enabled")
 	set(none("sentinel's timer re-randomizes the server hz on every tick"), "hz", "dynamic-hz")
-	set(none("only used with unixsocket, which is refused"), "unixsocketperm")
 	set(none("silences warnings about redis's fork on old ARM64 kernels"), "ignore-warnings")
 	set(none("modules are not loaded in sentinel mode"), "loadmodule")
 	return m

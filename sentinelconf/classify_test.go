@@ -71,7 +71,6 @@ func TestRefusedDirectivesFailTheStart(t *testing.T) {
 		{"crash-log-enabled yes", true},
 		{"tls-protocols TLSv1.2", false},
 		{"tls-session-caching no", false},
-		{"unixsocket /tmp/s.sock", false},
 		{"unixsocketperm 700", true},
 		{"client-output-buffer-limit normal 1mb 0 0", false},
 		{"client-output-buffer-limit replica 1mb 0 0", true},

@@ -32,15 +32,19 @@ const defaultSentinelPort = 26379
 // classify.go: accepted because it has no effect in redis-sentinel either,
 // or refused when set to a value redis-sentinel would act on.
 type Server struct {
-	Port       int
-	Bind       []string
-	Dir        string
-	Pidfile    string
-	Logfile    string
-	Loglevel   string
-	LogFormat  string // "text" or "json"; only settable from YAML
-	Daemonize  bool
-	Supervised string // "no", "upstart", "systemd" or "auto"
+	Port int
+	Bind []string
+	// UnixSocket, when set, is a unix socket listened on too, with
+	// UnixSocketPerm as its permissions (0: as umask leaves them).
+	UnixSocket     string
+	UnixSocketPerm uint32
+	Dir            string
+	Pidfile        string
+	Logfile        string
+	Loglevel       string
+	LogFormat      string // "text" or "json"; only settable from YAML
+	Daemonize      bool
+	Supervised     string // "no", "upstart", "systemd" or "auto"
 	// Syslog: every log line also goes to syslog (syslog-enabled), as
 	// ident (syslog-ident) with facility (syslog-facility: user, local0-7).
 	SyslogEnabled  bool
@@ -473,6 +477,17 @@ func (p *parser) directive(args []string, line int, text string) string {
 			s.Dir = d
 		case "daemonize":
 			s.Daemonize, _ = yesNo(args[1])
+		case "unixsocket":
+			s.UnixSocket = args[1]
+		case "unixsocketperm":
+			n, err := strconv.ParseUint(args[1], 8, 32)
+			if err != nil {
+				return "argument couldn't be parsed as an octal number"
+			}
+			if n > 0o777 {
+				return "argument must be between 0 and 777 inclusive"
+			}
+			s.UnixSocketPerm = uint32(n)
 		case "oom-score-adj":
 			switch v := strings.ToLower(args[1]); v {
 			case "no", "relative", "absolute":
