@@ -95,7 +95,11 @@ func TestRenameCommandBoth(t *testing.T) {
 		_, ping, _ := c.DoRaw("PING", "a")
 		_, foo, _ := c.DoRaw("FOO")
 		_, sent, _ := c.DoRaw("SENTINEL", "MYID")
-		got[impl] = fmt.Sprintf("%q %q %q", ping, foo, sent)
+		_, count, _ := c.DoRaw("COMMAND", "COUNT")
+		_, info, _ := c.DoRaw("COMMAND", "INFO", "foo", "ping")
+		_, docs, _ := c.DoRaw("COMMAND", "DOCS", "foo", "ping", "sentinel")
+		_, list, _ := c.DoRaw("COMMAND", "LIST")
+		got[impl] = fmt.Sprintf("%q %q %q %q %.60q %.60q %d", ping, foo, sent, count, info, docs, len(list))
 	}
 	if got[cluster.Real] != got[cluster.Ours] {
 		t.Errorf("redis-sentinel: %s\nours:           %s", got[cluster.Real], got[cluster.Ours])
