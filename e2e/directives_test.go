@@ -211,3 +211,24 @@ func TestUnixSocketBoth(t *testing.T) {
 		t.Errorf("CLIENT INFO over the socket:\nredis-sentinel: %s\nours:           %s", got[cluster.Real], got[cluster.Ours])
 	}
 }
+
+// An event longer than redis's 1 kB log buffer reaches subscribers cut to
+// 1023 bytes, by both sentinels.
+func TestLongEventTruncatedBoth(t *testing.T) {
+	got := map[cluster.Impl]string{}
+	for impl, s := range bothSentinels(t) {
+		sub := cluster.MustDial(t, s.Addr())
+		sub.Must(t, "SUBSCRIBE", "+set")
+		c := cluster.MustDial(t, s.Addr())
+		c.Must(t, "SENTINEL", "SET", "m", "rename-command", "CONFIG", strings.Repeat("x", 5000))
+		v, err := sub.Read()
+		if err != nil {
+			t.Fatalf("%s: %v", impl, err)
+		}
+		payload := v.Elems[2].Str
+		got[impl] = fmt.Sprintf("%d %.40s", len(payload), strings.SplitN(payload, " ", 5)[4])
+	}
+	if got[cluster.Real] != got[cluster.Ours] {
+		t.Errorf("+set payload: redis-sentinel %s, ours %s", got[cluster.Real], got[cluster.Ours])
+	}
+}
