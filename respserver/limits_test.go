@@ -100,7 +100,7 @@ func TestTCPBacklog(t *testing.T) {
 	if _, err := exec.LookPath("ss"); err != nil {
 		t.Skip("no ss")
 	}
-	ln, err := listenTCP("127.0.0.1:0", 37)
+	ln, err := listenTCP("127.0.0.1:0", 37, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,23 +116,9 @@ func TestTCPBacklog(t *testing.T) {
 	}
 }
 
-// tcp-keepalive sets the idle time, a third of it between probes, and 0
-// turns keepalive off.
+// tcp-keepalive, on every connection the listener accepts: the idle
+// time, a third of it between probes; 0 turns keepalive off.
 func TestTCPKeepalive(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
 	opt := func(nc net.Conn, level, name int) int {
 		raw, _ := nc.(*net.TCPConn).SyscallConn()
 		var v int
@@ -140,14 +126,21 @@ func TestTCPKeepalive(t *testing.T) {
 		return v
 	}
 	for _, tc := range []struct {
-		interval        time.Duration
+		interval         time.Duration
 		on, idle, intvl int
 	}{{300 * time.Second, 1, 300, 100}, {0, 0, -1, -1}, {2 * time.Second, 1, 2, 1}} {
-		nc, err := net.Dial("tcp", ln.Addr().String())
+		ln, err := listenTCP("127.0.0.1:0", 0, tc.interval)
 		if err != nil {
 			t.Fatal(err)
 		}
-		setKeepalive(nc, tc.interval)
+		cc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got := opt(nc, syscall.SOL_SOCKET, syscall.SO_KEEPALIVE); got != tc.on {
 			t.Errorf("%v: SO_KEEPALIVE %d, want %d", tc.interval, got, tc.on)
 		}
@@ -157,6 +150,8 @@ func TestTCPKeepalive(t *testing.T) {
 			}
 		}
 		nc.Close()
+		cc.Close()
+		ln.Close()
 	}
 }
 

@@ -203,7 +203,7 @@ func (s *Server) Listen() error {
 	withTLS := s.cfg.TLS != nil && s.cfg.TLSPort != 0
 	tlsOnly := s.cfg.Port == 0 && withTLS
 	listen := func(b string, port int) (net.Listener, error) {
-		ln, err := listenTCP(net.JoinHostPort(stripOptional(b), strconv.Itoa(port)), s.cfg.Limits.TCPBacklog)
+		ln, err := listenTCP(net.JoinHostPort(stripOptional(b), strconv.Itoa(port)), s.cfg.Limits.TCPBacklog, s.cfg.Limits.TCPKeepalive)
 		if err != nil {
 			for _, l := range s.listeners {
 				l.Close()
@@ -336,7 +336,6 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitG
 			nc.Close()
 			continue
 		}
-		setKeepalive(nc, s.cfg.Limits.TCPKeepalive)
 		c := s.newClient(nc)
 		if !s.register(c) {
 			s.stats.rejected.Add(1)

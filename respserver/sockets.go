@@ -10,20 +10,23 @@ import (
 	"time"
 )
 
-// listenTCP listens on addr with redis's tcp-backlog. Go's net package
+// listenTCP listens on addr with redis's tcp-backlog, and applies
+// tcp-keepalive to every connection it accepts (before any TLS wrapping,
+// so TLS clients get it too). Go's net package
 // always passes the kernel's somaxconn; Linux lets listen(2) be called
 // again on a listening socket to change its backlog, which is how the
 // configured one is applied (capped by somaxconn, as for redis).
-func listenTCP(addr string, backlog int) (net.Listener, error) {
+func listenTCP(addr string, backlog int, keepalive time.Duration) (net.Listener, error) {
 	lc := net.ListenConfig{KeepAlive: -1} // set per connection by setKeepalive
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	ln = keepaliveListener{ln, keepalive}
 	if backlog <= 0 {
 		return ln, nil
 	}
-	tl, ok := ln.(*net.TCPListener)
+	tl, ok := ln.(keepaliveListener).Listener.(*net.TCPListener)
 	if !ok {
 		return ln, nil
 	}
@@ -41,6 +44,20 @@ func listenTCP(addr string, backlog int) (net.Listener, error) {
 		return nil, fmt.Errorf("tcp-backlog %d: %w", backlog, lerr)
 	}
 	return ln, nil
+}
+
+// keepaliveListener applies tcp-keepalive to the connections it accepts.
+type keepaliveListener struct {
+	net.Listener
+	interval time.Duration
+}
+
+func (l keepaliveListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		setKeepalive(c, l.interval)
+	}
+	return c, err
 }
 
 // setKeepalive applies tcp-keepalive to a client connection as redis's
