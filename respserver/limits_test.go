@@ -126,7 +126,7 @@ func TestTCPKeepalive(t *testing.T) {
 		return v
 	}
 	for _, tc := range []struct {
-		interval         time.Duration
+		interval        time.Duration
 		on, idle, intvl int
 	}{{300 * time.Second, 1, 300, 100}, {0, 0, -1, -1}, {2 * time.Second, 1, 2, 1}} {
 		ln, err := listenTCP("127.0.0.1:0", 0, tc.interval)
