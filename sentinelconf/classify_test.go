@@ -181,7 +181,7 @@ func renderDirectivesDoc() string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	b.WriteString("| directive | redis-sentinel 7.0.15 | ours |\n|---|---|---|\n")
+	b.WriteString("| directive | in redis-sentinel 7.0.15 (and why) | ours |\n|---|---|---|\n")
 	for _, n := range names {
 		c := directiveClasses[n]
 		ours := c.effect.String()
@@ -226,15 +226,20 @@ dump.rdb, ` + "`rename-command`" + ` renames its own commands and refuses unknow
 `
 
 const docOutro = `
-## Defaults that differ
+## Notes, and defaults that differ
 
 - ` + "`client-query-buffer-limit`" + `: without the directive ours is 64mb (redis: 1gb);
   a sentinel request is a few kilobytes. Set explicitly, the value is used.
 - ` + "`set-proc-title`" + ` is yes by default in redis: redis-sentinel shows
   ` + "`redis-sentinel *:26379 [sentinel]`" + ` in ps; ours keeps its command line.
 - ` + "`client-output-buffer-limit pubsub`" + ` counts the bytes of queued events (payload,
-  channel and RESP framing); events the kernel socket buffer holds are not
+  channel and RESP framing); what the kernel socket buffer holds is not
   counted, as in redis. A queue of 4096 events also bounds a subscriber.
+  Events are cut to 1023 bytes as redis-sentinel's are.
+- ` + "`rename-command`" + ` also applies to COMMAND (INFO, DOCS, COUNT, LIST) as in redis;
+  ACL rules keep naming commands by their original names, as in redis.
+- ` + "`unixsocket`" + `: clients on the socket show ` + "`addr=<path>:0`" + ` and flag U; with
+  ` + "`port 0`" + ` only the socket is served.
 
 ## YAML configs
 
@@ -242,4 +247,8 @@ The YAML form (` + "`sentinel.example.yaml`" + `) has no free-form directives:
 unknown keys fail the start. Keys for the directives above:
 ` + "`port`, `bind`, `dir`, `pidfile`, `logfile`, `loglevel`, `requirepass`, `protected_mode`, `daemonize`, `supervised`, `maxclients`, `timeout`, `tls_*`" + `;
 the others take redis's defaults.
+
+ACL SETUSER and ACL DELUSER are refused under a YAML config ("users cannot
+be changed at run time with a YAML config ..."): the JSON state file keeps
+the monitor's state only, so such a change would be lost on restart.
 `
