@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -230,5 +231,31 @@ func TestLongEventTruncatedBoth(t *testing.T) {
 	}
 	if got[cluster.Real] != got[cluster.Ours] {
 		t.Errorf("+set payload: redis-sentinel %s, ours %s", got[cluster.Real], got[cluster.Ours])
+	}
+}
+
+// tls-protocols TLSv1.3: a TLS 1.2 client is refused and a TLS 1.3 one
+// served, by both sentinels.
+func TestTLSProtocolsBoth(t *testing.T) {
+	certs := makeCerts(t, t.TempDir())
+	for _, impl := range []cluster.Impl{cluster.Real, cluster.Ours} {
+		c := cluster.New(t)
+		tlsPort := cluster.MustFreePort(t)
+		s := c.StartSentinel(impl, impl.String(), cluster.SentinelConfig{Extra: []string{
+			fmt.Sprintf("tls-port %d", tlsPort), "tls-cert-file " + certs.cert, "tls-key-file " + certs.key,
+			"tls-ca-cert-file " + certs.ca, "tls-auth-clients no", `tls-protocols "TLSv1.3"`}})
+		_ = s
+		addr := fmt.Sprintf("127.0.0.1:%d", tlsPort)
+		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+			conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 3 * time.Second}, "tcp", addr,
+				&tls.Config{InsecureSkipVerify: true, MinVersion: v, MaxVersion: v})
+			if err == nil {
+				err = conn.Handshake()
+				conn.Close()
+			}
+			if ok := err == nil; ok != (v == tls.VersionTLS13) {
+				t.Errorf("%s: TLS %x client: handshake err %v", impl, v, err)
+			}
+		}
 	}
 }

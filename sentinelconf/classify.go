@@ -169,8 +169,9 @@ var directiveClasses = func() map[string]classification {
 	set(only("TLS session cache tuning is not configurable here (Go's defaults)", "yes"), "tls-session-caching")
 	set(only("TLS session cache tuning is not configurable here (Go's defaults)", "20480"), "tls-session-cache-size")
 	set(only("TLS session cache tuning is not configurable here (Go's defaults)", "300"), "tls-session-cache-timeout")
-	set(only("TLS protocol and cipher choice is not configurable here (Go's defaults: TLS 1.2 and 1.3)", ""),
-		"tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-dh-params-file")
+	set(only("cipher choice is not configurable here (Go's defaults)", ""),
+		"tls-ciphers", "tls-ciphersuites", "tls-dh-params-file")
+	set(on("TLS versions allowed, on the TLS port and our links (a range without gaps)"), "tls-protocols")
 	set(only("server cipher preference is not configurable here", "no"), "tls-prefer-server-ciphers")
 	set(only("encrypted private keys are not supported here", ""), "tls-key-file-pass", "tls-client-key-file-pass")
 

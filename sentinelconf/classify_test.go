@@ -69,7 +69,8 @@ func TestRefusedDirectivesFailTheStart(t *testing.T) {
 		{"maxmemory-clients 10mb", false},
 		{"crash-log-enabled no", false},
 		{"crash-log-enabled yes", true},
-		{"tls-protocols TLSv1.2", false},
+		{"tls-protocols \"TLSv1 TLSv1.2\"", false},
+		{"tls-ciphers DEFAULT", false},
 		{"tls-session-caching no", false},
 		{"unixsocketperm 700", true},
 		{"client-output-buffer-limit normal 1mb 0 0", false},
@@ -140,6 +141,20 @@ func mustParse(t *testing.T, text string) *File {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// tls-protocols sets the range of versions on both sides.
+func TestTLSProtocols(t *testing.T) {
+	f := mustParse(t, "tls-protocols \"TLSv1.1 tlsv1.2\"\n")
+	if lo, hi := f.Server.TLS.versions(); lo != 0x0302 || hi != 0x0303 {
+		t.Errorf("versions %x-%x", lo, hi)
+	}
+	if lo, hi := mustParse(t, "").Server.TLS.versions(); lo != 0x0303 || hi != 0x0304 {
+		t.Errorf("default versions %x-%x", lo, hi)
+	}
+	if _, err := Parse("x.conf", []byte("tls-protocols SSLv3\n")); err == nil || !strings.Contains(err.Error(), "Invalid tls-protocols") {
+		t.Errorf("SSLv3: %v", err)
+	}
 }
 
 // rename-command lines chain as in redis: the second one renames the

@@ -79,6 +79,8 @@ type TLS struct {
 	CACertDir      string
 	AuthClients    string // "yes" (default), "no" or "optional"
 	Replication    bool
+	// MinVersion and MaxVersion are tls-protocols (0: TLS 1.2 to 1.3).
+	MinVersion, MaxVersion uint16
 }
 
 // File is a parsed sentinel configuration.
@@ -566,6 +568,12 @@ func (p *parser) directive(args []string, line int, text string) string {
 			default:
 				return "argument(s) must be one of the following: no, yes, optional"
 			}
+		case "tls-protocols":
+			lo, hi, reason := tlsProtocols(args[1])
+			if reason != "" {
+				return reason
+			}
+			s.TLS.MinVersion, s.TLS.MaxVersion = lo, hi
 		case "tls-replication":
 			s.TLS.Replication, _ = yesNo(args[1])
 		case "aclfile", "acl-pubsub-default", "acllog-max-len":
