@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -257,5 +258,43 @@ func TestTLSProtocolsBoth(t *testing.T) {
 				t.Errorf("%s: TLS %x client: handshake err %v", impl, v, err)
 			}
 		}
+	}
+}
+
+// With a YAML config, ACL SETUSER and DELUSER are refused with the reason
+// (the state file would not keep the users over a restart), and the YAML
+// client keys are honoured (maxclients 1).
+func TestYAMLRuntimeUsersRefused(t *testing.T) {
+	c := cluster.New(t)
+	dir := c.NewDir("yaml")
+	bin := cluster.OurBinary(t)
+	path := filepath.Join(dir, "sentinel.yaml")
+	port := cluster.MustFreePort(t)
+	y := fmt.Sprintf("port: %d\nbind: [127.0.0.1]\ndir: %s\nmaxclients: 1\n", port, dir)
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := cluster.NewProcess("yaml", bin, dir, "--config", path)
+	c.Adopt(p)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.WaitReady(p, port, cluster.StartTimeout); err != nil {
+		t.Fatalf("%v\n%s", err, p.Logs())
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// WaitReady's own connection must be gone before the one client
+	// maxclients 1 allows.
+	time.Sleep(300 * time.Millisecond)
+	conn := cluster.MustDial(t, addr)
+	for _, cmd := range [][]string{{"ACL", "SETUSER", "bob", "on"}, {"ACL", "DELUSER", "bob"}} {
+		v, err := conn.Do(cmd...)
+		if err != nil || !v.IsError() || !strings.Contains(v.Str, "users cannot be changed at run time with a YAML config") {
+			t.Errorf("%v: %v %v", cmd, v, err)
+		}
+	}
+	second := cluster.MustDial(t, addr)
+	if _, raw, _ := second.ReadRaw(3 * time.Second); string(raw) != "-ERR max number of clients reached\r\n" {
+		t.Errorf("second client with maxclients 1: %q", raw)
 	}
 }
