@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Clients holds the redis-server directives that limit a sentinel's own
-// clients; respserver enforces them.
+// Clients holds the redis-server directives about the sentinel's own
+// clients and listeners (limits, keepalive, backlog, command names);
+// respserver enforces them.
 type Clients struct {
 	MaxClients   int           // maxclients
 	Timeout      time.Duration // timeout: idle clients closed; 0: never
