@@ -150,6 +150,9 @@ func aclSave(s *Server, c *client, args [][]byte) bool {
 }
 
 func aclSetuser(s *Server, c *client, args [][]byte) bool {
+	if s.cfg.ACLFrozen != "" {
+		return s.reject(c, "ERR "+s.cfg.ACLFrozen)
+	}
 	name := string(args[2])
 	rules := make([]string, 0, len(args)-3)
 	for _, a := range args[3:] {
@@ -184,6 +187,9 @@ func aclSetuser(s *Server, c *client, args [][]byte) bool {
 }
 
 func aclDeluser(s *Server, c *client, args [][]byte) bool {
+	if s.cfg.ACLFrozen != "" {
+		return s.reject(c, "ERR "+s.cfg.ACLFrozen)
+	}
 	names := make([]string, 0, len(args)-2)
 	for _, a := range args[2:] {
 		names = append(names, string(a))

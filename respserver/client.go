@@ -64,8 +64,12 @@ type client struct {
 	pumpOnce sync.Once
 	pumpWG   sync.WaitGroup
 	events   chan [2]string
-	kill     chan struct{}
-	killOnce sync.Once
+	// pending is the bytes of events queued or being written; softSince
+	// is when it went over the soft pubsub limit (unix ns, 0: it is not).
+	pending   atomic.Int64
+	softSince atomic.Int64
+	kill      chan struct{}
+	killOnce  sync.Once
 }
 
 func (s *Server) newClient(nc net.Conn) *client {
@@ -135,7 +139,22 @@ func (c *client) serve(ctx context.Context) {
 		}
 		return nil
 	}
-	in := countingReader{r: c.conn, n: &c.srv.stats.netIn, beforeRead: flush}
+	before := flush
+	if idle := c.srv.cfg.Limits.IdleTimeout; idle > 0 {
+		// redis's "timeout": a client that sends nothing for this long
+		// is closed, unless it is subscribed (clientsCronHandleTimeout).
+		before = func() error {
+			if err := flush(); err != nil {
+				return err
+			}
+			deadline := time.Time{}
+			if !c.subscribed.Load() {
+				deadline = time.Now().Add(idle)
+			}
+			return c.conn.SetReadDeadline(deadline)
+		}
+	}
+	in := countingReader{r: c.conn, n: &c.srv.stats.netIn, beforeRead: before}
 	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
 	for ctx.Err() == nil {
 		args, err := rd.next()
@@ -282,6 +301,13 @@ func (c *client) deliver(channel, payload string) {
 	if !match {
 		return
 	}
+	n := c.pending.Add(eventSize(channel, payload))
+	if c.overOutputLimit(n, c.srv.cfg.Limits.PubSub) {
+		c.srv.logger.Warn("closing pub/sub client for overcoming of output buffer limits",
+			"id", c.id, "addr", c.conn.RemoteAddr().String(), "pending_bytes", n)
+		c.close()
+		return
+	}
 	select {
 	case c.events <- [2]string{channel, payload}:
 	default:
@@ -289,6 +315,32 @@ func (c *client) deliver(channel, payload string) {
 		c.srv.logger.Warn("closing pub/sub client that does not read", "id", c.id, "addr", c.conn.RemoteAddr().String())
 		c.close()
 	}
+}
+
+// eventSize approximates what one event takes in the client's output: its
+// strings and the RESP framing around them.
+func eventSize(channel, payload string) int64 {
+	return int64(len(channel) + len(payload) + 48)
+}
+
+// overOutputLimit is redis's checkClientOutputBufferLimits for the pubsub
+// class: n bytes pending is too much when at or over the hard limit, or at
+// or over the soft one for longer than its seconds.
+func (c *client) overOutputLimit(n int64, lim OutputLimit) bool {
+	if lim.Hard > 0 && n >= lim.Hard {
+		return true
+	}
+	if lim.Soft <= 0 || n < lim.Soft {
+		c.softSince.Store(0)
+		return false
+	}
+	now := time.Now().UnixNano()
+	since := c.softSince.Load()
+	if since == 0 {
+		c.softSince.Store(now)
+		return false
+	}
+	return time.Duration(now-since) > time.Duration(lim.SoftSeconds)*time.Second
 }
 
 // pumpEvents writes queued messages, once per matching channel and once per
@@ -330,6 +382,9 @@ func (c *client) pumpEvents() {
 			})
 			ok := c.flushLocked()
 			c.wmu.Unlock()
+			if c.pending.Add(-eventSize(ev[0], ev[1])) < c.srv.cfg.Limits.PubSub.Soft {
+				c.softSince.Store(0)
+			}
 			if !ok {
 				c.close()
 				return

@@ -143,6 +143,9 @@ func (s *Server) describeClient(c *client) string {
 	if c.track.bcast {
 		fl = append(fl, 'B')
 	}
+	if isUnix(c.conn) {
+		fl = append(fl, 'U')
+	}
 	if c.noEvict {
 		fl = append(fl, 'e')
 	}

@@ -15,7 +15,7 @@ func (s *Server) commandTab() *commandTable {
 			// parses them: failing here is a build bug.
 			panic(err)
 		}
-		s.cmdTab = t
+		s.cmdTab = t.renamed(s.cfg.Renames)
 	})
 	return s.cmdTab
 }
@@ -44,7 +44,9 @@ func commandSubcommands() map[string]subcommand {
 			}
 			c.w.array(len(args) - 2)
 			for _, a := range args[2:] {
-				if v, ok := t.lookup(string(a), t.info); ok {
+				if n, ok := t.resolve(string(a)); !ok {
+					c.w.nullBulk()
+				} else if v, ok := t.lookup(n, t.info); ok {
 					v.write(&c.w)
 				} else {
 					c.w.nullBulk()
@@ -54,18 +56,27 @@ func commandSubcommands() map[string]subcommand {
 		}},
 		"docs": {-2, func(s *Server, c *client, args [][]byte) bool {
 			t := s.commandTab()
-			names := t.names
+			names, vals := t.names, []value(nil)
 			if len(args) > 2 {
 				names = nil
 				for _, a := range args[2:] {
-					if _, ok := t.lookup(string(a), t.docs); ok {
-						names = append(names, strings.ToLower(string(a)))
+					// Named as in the tables: a renamed command's docs
+					// carry its original name, as redis's fullname.
+					if n, ok := t.resolve(string(a)); ok {
+						if v, ok := t.lookup(n, t.docs); ok {
+							names, vals = append(names, n), append(vals, v)
+						}
 					}
 				}
 			}
 			c.w.mapLen(len(names))
-			for _, n := range names {
-				v, _ := t.lookup(n, t.docs)
+			for i, n := range names {
+				var v value
+				if vals != nil {
+					v = vals[i]
+				} else {
+					v, _ = t.lookup(n, t.docs)
+				}
 				c.w.bulk(n)
 				v.write(&c.w)
 			}
@@ -86,10 +97,52 @@ func commandSubcommands() map[string]subcommand {
 
 // No sentinel command takes keys.
 func commandGetKeys(s *Server, c *client, args [][]byte) bool {
-	if _, ok := s.commandTab().info[strings.ToLower(string(args[2]))]; !ok {
+	t := s.commandTab()
+	if n, ok := t.resolve(string(args[2])); !ok || t.info[n].kind == 0 {
 		return s.reject(c, "ERR Invalid command specified")
 	}
 	return s.reject(c, "ERR The command has no key arguments")
+}
+
+// renamed is the table as rename-command left it: removed commands are
+// gone, renamed ones are found under their new names only but still
+// described with their original ones, as redis's fullname.
+func (t *commandTable) renamed(renames map[string]string) *commandTable {
+	if len(renames) == 0 {
+		return t
+	}
+	out := &commandTable{info: t.info, docs: t.docs, alias: map[string]string{}}
+	for _, n := range t.names {
+		to, ok := renames[n]
+		switch {
+		case !ok:
+			out.alias[n] = n
+		case to == "":
+			continue
+		default:
+			out.alias[strings.ToLower(to)] = n
+		}
+		out.names = append(out.names, n)
+	}
+	return out
+}
+
+// resolve maps a name as a client types it ("ping", "sentinel|myid") to
+// the tables' name, following rename-command.
+func (t *commandTable) resolve(name string) (string, bool) {
+	name = strings.ToLower(name)
+	if t.alias == nil {
+		return name, true
+	}
+	parent, sub, hasSub := strings.Cut(name, "|")
+	orig, ok := t.alias[parent]
+	if !ok {
+		return "", false
+	}
+	if hasSub {
+		return orig + "|" + sub, true
+	}
+	return orig, true
 }
 
 // lookup finds a top-level command or a "parent|sub" subcommand entry.

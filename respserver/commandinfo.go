@@ -106,6 +106,9 @@ type commandTable struct {
 	info  map[string]value // lower-case name -> COMMAND INFO entry
 	names []string         // in captured order
 	docs  map[string]value // lower-case name -> docs map
+	// alias, after rename-command, maps the names clients use to the
+	// tables' (original) names; nil when nothing was renamed.
+	alias map[string]string
 }
 
 func loadCommandTable() (*commandTable, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"time"
 
 	"github.com/qsentinel/qsentinel/redisnum"
 	"github.com/qsentinel/qsentinel/sdsargs"
@@ -21,6 +22,24 @@ type Limits struct {
 	UnauthMultibulk  int // before AUTH
 	UnauthBulk       int // before AUTH
 	MaxPubSubPending int // events queued for a subscriber that does not read
+	// PubSub is client-output-buffer-limit's pubsub class in bytes of
+	// queued events: over Hard, or over Soft for SoftSeconds, the
+	// subscriber is closed. Zero values disable a limit.
+	PubSub OutputLimit
+	// IdleTimeout is redis's "timeout": a client that sends nothing for
+	// this long is closed, unless it is subscribed. Zero: never.
+	IdleTimeout time.Duration
+	// TCPKeepalive is redis's tcp-keepalive on client connections; zero
+	// turns keepalive off.
+	TCPKeepalive time.Duration
+	// TCPBacklog is the listen(2) backlog (tcp-backlog).
+	TCPBacklog int
+}
+
+// OutputLimit is one class of client-output-buffer-limit.
+type OutputLimit struct {
+	Hard, Soft  int64
+	SoftSeconds int
 }
 
 // DefaultLimits are redis 7.0's defaults, except the query buffer: a
@@ -37,6 +56,9 @@ func DefaultLimits() Limits {
 		UnauthMultibulk:  10,
 		UnauthBulk:       16384,
 		MaxPubSubPending: 4096,
+		PubSub:           OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+		TCPKeepalive:     300 * time.Second,
+		TCPBacklog:       511,
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,10 +62,14 @@ type Backend interface {
 
 // Config is how the server listens and whom it lets in.
 type Config struct {
-	Bind        []string // addresses; empty means all interfaces
-	Port        int
-	RequirePass string   // password of the default user
-	Users       []string // redis "user" directives, without the leading "user", quoted as in the file
+	Bind []string // addresses; empty means all interfaces
+	Port int
+	// UnixSocket, when set, is listened on too (with port 0, alone);
+	// UnixSocketPerm are its permissions, 0 leaving the umask's.
+	UnixSocket     string
+	UnixSocketPerm os.FileMode
+	RequirePass    string   // password of the default user
+	Users          []string // redis "user" directives, without the leading "user", quoted as in the file
 	// ACL, when set, is the user table (built with NewACL, so that a bad
 	// user fails the start before anything listens); otherwise New builds
 	// one from RequirePass, Users and ACLOptions.
@@ -72,11 +77,18 @@ type Config struct {
 	ACLOptions acl.Options
 	// ACLFile is redis's aclfile: where ACL LOAD reads and ACL SAVE
 	// writes the users ("" when users live in the config file).
-	ACLFile    string
+	ACLFile string
+	// ACLFrozen, when set, is why ACL SETUSER and DELUSER are refused:
+	// with a YAML config nothing would keep the change over a restart,
+	// and a change that silently disappears is worse than none.
+	ACLFrozen  string
 	ConfigFile string // for INFO
 	Executable string // for INFO
 	Supervised string // for INFO process_supervised: "upstart", "systemd"; "" is "no"
 	Limits     Limits // zero value means DefaultLimits
+	// Renames is rename-command: a command's name -> its new name, ""
+	// when the command is removed.
+	Renames map[string]string
 	// WriteTimeout closes a client that does not read its replies.
 	WriteTimeout time.Duration
 	// ProtectedMode refuses clients from other hosts while the default
@@ -152,6 +164,9 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 	if s.setupErr == nil {
 		s.setupErr = attachACL(s.cmdTable, s.acl.Catalog())
 	}
+	// Renamed after the ACL rules are attached: they name commands by
+	// their original names, as in redis.
+	s.cmdTable = renameCommands(s.cmdTable, cfg.Renames)
 	if s.setupErr != nil {
 		// Listen fails; should anything still reach execute, nobody
 		// gets in: the only user is a disabled default.
@@ -188,7 +203,7 @@ func (s *Server) Listen() error {
 	withTLS := s.cfg.TLS != nil && s.cfg.TLSPort != 0
 	tlsOnly := s.cfg.Port == 0 && withTLS
 	listen := func(b string, port int) (net.Listener, error) {
-		ln, err := net.Listen("tcp", net.JoinHostPort(stripOptional(b), strconv.Itoa(port)))
+		ln, err := listenTCP(net.JoinHostPort(stripOptional(b), strconv.Itoa(port)), s.cfg.Limits.TCPBacklog, s.cfg.Limits.TCPKeepalive)
 		if err != nil {
 			for _, l := range s.listeners {
 				l.Close()
@@ -197,6 +212,16 @@ func (s *Server) Listen() error {
 			return nil, fmt.Errorf("listen on %s:%d: %w", b, port, err)
 		}
 		return ln, nil
+	}
+	if s.cfg.UnixSocket != "" {
+		ln, err := listenUnix(s.cfg.UnixSocket, s.cfg.UnixSocketPerm)
+		if err != nil {
+			return err
+		}
+		s.listeners = append(s.listeners, ln)
+		if s.cfg.Port == 0 && !withTLS {
+			return nil // unix socket only, as redis with port 0
+		}
 	}
 	for _, b := range binds {
 		if !tlsOnly {

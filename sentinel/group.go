@@ -230,6 +230,12 @@ func appendSorted(out []*instance, m map[string]*instance) []*instance {
 }
 
 // emit publishes an event about instance i ("%@" details) followed by text.
+// maxEventLen is how much of an event redis-sentinel keeps: sentinelEvent
+// formats it into a LOG_MAX_LEN (1024) buffer, so subscribers, the log and
+// the notification script get at most 1023 bytes (a long SENTINEL SET
+// value, say).
+const maxEventLen = 1023
+
 func (g *group) emit(level Level, typ string, i *instance, text string) {
 	var payload string
 	if i != nil {
@@ -239,6 +245,9 @@ func (g *group) emit(level Level, typ string, i *instance, text string) {
 		}
 	} else {
 		payload = text
+	}
+	if len(payload) > maxEventLen {
+		payload = payload[:maxEventLen]
 	}
 	g.s.publish(Event{Level: level, Type: typ, Payload: payload, Master: g.name})
 	// redis-sentinel runs the notification script for every warning-level

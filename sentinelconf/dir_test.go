@@ -115,15 +115,21 @@ func TestRewriteDirAndOwner(t *testing.T) {
 	}
 }
 
-// TestUnixsocketRefused: a unix socket we do not open must not be
-// accepted and ignored; an empty one (redis's default) is fine.
-func TestUnixsocketRefused(t *testing.T) {
-	_, err := Parse("t.conf", []byte("port 1\nunixsocket /tmp/s.sock\n"))
-	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Reason, "unixsocket is not supported") {
-		t.Errorf("unixsocket: %v", err)
+// TestUnixsocket: unixsocket and unixsocketperm are read, with redis's
+// errors for a bad permission.
+func TestUnixsocket(t *testing.T) {
+	f, err := Parse("t.conf", []byte("port 1\nunixsocket /tmp/s.sock\nunixsocketperm 0750\n"))
+	if err != nil || f.Server.UnixSocket != "/tmp/s.sock" || f.Server.UnixSocketPerm != 0o750 {
+		t.Fatalf("%v %+v", err, f)
 	}
-	if _, err := Parse("t.conf", []byte(`unixsocket ""`+"\n")); err != nil {
-		t.Errorf("empty unixsocket: %v", err)
+	for line, reason := range map[string]string{
+		"unixsocketperm 999":  "argument couldn't be parsed as an octal number",
+		"unixsocketperm 1777": "argument must be between 0 and 777 inclusive",
+	} {
+		_, err := Parse("t.conf", []byte(line+"\n"))
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Reason != reason {
+			t.Errorf("%s: %v", line, err)
+		}
 	}
 }

@@ -28,17 +28,23 @@ const redisVersion = "7.0.15"
 const defaultSentinelPort = 26379
 
 // Server holds the redis-server directives that mean something to a
-// sentinel. Everything else redis-server knows is accepted and ignored.
+// sentinel. Every other directive redis-server knows is classified in
+// classify.go: accepted because it has no effect in redis-sentinel either,
+// or refused when set to a value redis-sentinel would act on.
 type Server struct {
-	Port       int
-	Bind       []string
-	Dir        string
-	Pidfile    string
-	Logfile    string
-	Loglevel   string
-	LogFormat  string // "text" or "json"; only settable from YAML
-	Daemonize  bool
-	Supervised string // "no", "upstart", "systemd" or "auto"
+	Port int
+	Bind []string
+	// UnixSocket, when set, is a unix socket listened on too, with
+	// UnixSocketPerm as its permissions (0: as umask leaves them).
+	UnixSocket     string
+	UnixSocketPerm uint32
+	Dir            string
+	Pidfile        string
+	Logfile        string
+	Loglevel       string
+	LogFormat      string // "text" or "json"; only settable from YAML
+	Daemonize      bool
+	Supervised     string // "no", "upstart", "systemd" or "auto"
 	// Syslog: every log line also goes to syslog (syslog-enabled), as
 	// ident (syslog-ident) with facility (syslog-facility: user, local0-7).
 	SyslogEnabled  bool
@@ -58,6 +64,7 @@ type Server struct {
 	ACLFile       string
 	ProtectedMode bool
 	TLS           TLS
+	Clients       Clients
 }
 
 // TLS holds redis's tls-* directives a sentinel uses: a TLS listener on
@@ -72,6 +79,8 @@ type TLS struct {
 	CACertDir      string
 	AuthClients    string // "yes" (default), "no" or "optional"
 	Replication    bool
+	// MinVersion and MaxVersion are tls-protocols (0: TLS 1.2 to 1.3).
+	MinVersion, MaxVersion uint16
 }
 
 // File is a parsed sentinel configuration.
@@ -281,6 +290,9 @@ type parser struct {
 	// "user" line).
 	users  map[string]bool
 	aclCat *acl.Catalog
+	// commands is the command table as rename-command lines left it:
+	// current name -> original name (nil until the first rename).
+	commands map[string]string
 }
 
 func parseLines(path string, lines []string) (*File, error) {
@@ -288,7 +300,8 @@ func parseLines(path string, lines []string) (*File, error) {
 		Path: path,
 		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
 			SyslogIdent: "redis", SyslogFacility: "local0",
-			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128},
+			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128,
+			Clients: defaultClients()},
 		Sentinel: sentinel.DefaultConfig(),
 	}
 	p := &parser{path: path, f: f, masters: map[string]int{}, where: map[string]queued{}, users: map[string]bool{}}
@@ -424,6 +437,17 @@ func (p *parser) directive(args []string, line int, text string) string {
 				return "argument must be 'yes' or 'no'"
 			}
 		}
+		if reason, ok := p.clientDirective(args); ok {
+			return reason
+		}
+		c, ok := directiveClasses[name]
+		if !ok {
+			// TestEveryDirectiveClassified keeps this from happening.
+			return fmt.Sprintf("'%s' is not supported by this sentinel: not classified", name)
+		}
+		if !c.allows(args[1:]) {
+			return c.refusal(name)
+		}
 		switch name {
 		case "port":
 			n, reason := portArg(args[1])
@@ -445,11 +469,16 @@ func (p *parser) directive(args []string, line int, text string) string {
 		case "daemonize":
 			s.Daemonize, _ = yesNo(args[1])
 		case "unixsocket":
-			if args[1] != "" {
-				// Never accepted and ignored: clients would find no
-				// socket where redis-sentinel would have one.
-				return "unixsocket is not supported by this sentinel (TCP only): remove the line or use port/bind"
+			s.UnixSocket = args[1]
+		case "unixsocketperm":
+			n, err := strconv.ParseUint(args[1], 8, 32)
+			if err != nil {
+				return "argument couldn't be parsed as an octal number"
 			}
+			if n > 0o777 {
+				return "argument must be between 0 and 777 inclusive"
+			}
+			s.UnixSocketPerm = uint32(n)
 		case "oom-score-adj":
 			switch v := strings.ToLower(args[1]); v {
 			case "no", "relative", "absolute":
@@ -528,6 +557,12 @@ func (p *parser) directive(args []string, line int, text string) string {
 			default:
 				return "argument(s) must be one of the following: no, yes, optional"
 			}
+		case "tls-protocols":
+			lo, hi, reason := tlsProtocols(args[1])
+			if reason != "" {
+				return reason
+			}
+			s.TLS.MinVersion, s.TLS.MaxVersion = lo, hi
 		case "tls-replication":
 			s.TLS.Replication, _ = yesNo(args[1])
 		case "aclfile", "acl-pubsub-default", "acllog-max-len":
@@ -543,7 +578,7 @@ func (p *parser) directive(args []string, line int, text string) string {
 	case name == "include" && len(args) == 2:
 		return p.include(args[1])
 	case name == "rename-command" && len(args) == 3:
-		return "" // renames server commands; a sentinel has none to rename
+		return p.renameCommand(args[1], args[2])
 	case name == "user" && len(args) >= 2:
 		if reason := p.checkUser(args); reason != "" {
 			return reason

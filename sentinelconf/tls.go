@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Enabled reports whether any TLS is configured.
@@ -23,7 +24,8 @@ func (t TLS) ServerConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool}
+	cfg.MinVersion, cfg.MaxVersion = t.versions()
 	switch t.AuthClients {
 	case "no":
 		cfg.ClientAuth = tls.NoClientCert
@@ -51,9 +53,11 @@ func (t TLS) ClientConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	lo, hi := t.versions()
 	return &tls.Config{
 		Certificates:       []tls.Certificate{cert},
-		MinVersion:         tls.VersionTLS12,
+		MinVersion:         lo,
+		MaxVersion:         hi,
 		InsecureSkipVerify: true, // replaced by VerifyConnection: chain yes, name no
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 {
@@ -116,4 +120,46 @@ func (t TLS) caPool() (*x509.CertPool, error) {
 		return nil, fmt.Errorf("no CA certificate found in %v", files)
 	}
 	return pool, nil
+}
+
+// versions is the range of TLS versions tls-protocols allows; redis's
+// default is TLS 1.2 and 1.3.
+func (t TLS) versions() (lo, hi uint16) {
+	if t.MinVersion == 0 {
+		return tls.VersionTLS12, tls.VersionTLS13
+	}
+	return t.MinVersion, t.MaxVersion
+}
+
+// tlsProtocols parses tls-protocols ("TLSv1.2 TLSv1.3") into a range of
+// versions. Go sets a minimum and a maximum only, so a list with a gap
+// ("TLSv1 TLSv1.2") cannot be honoured and is refused.
+func tlsProtocols(arg string) (lo, hi uint16, reason string) {
+	if arg == "" {
+		return 0, 0, ""
+	}
+	const invalid = "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'."
+	names := map[string]uint16{"tlsv1": tls.VersionTLS10, "tlsv1.1": tls.VersionTLS11,
+		"tlsv1.2": tls.VersionTLS12, "tlsv1.3": tls.VersionTLS13}
+	set := map[uint16]bool{}
+	for _, w := range strings.Fields(arg) {
+		v, ok := names[strings.ToLower(w)]
+		if !ok {
+			return 0, 0, invalid
+		}
+		set[v] = true
+		if lo == 0 || v < lo {
+			lo = v
+		}
+		hi = max(hi, v)
+	}
+	if len(set) == 0 {
+		return 0, 0, invalid
+	}
+	for v := lo; v <= hi; v++ {
+		if !set[v] {
+			return 0, 0, "'tls-protocols' is not supported by this sentinel: only a range without gaps can be set (e.g. \"TLSv1.2 TLSv1.3\")"
+		}
+	}
+	return lo, hi, ""
 }

@@ -24,6 +24,10 @@ type YAMLConfig struct {
 	LogFormat           string       `mapstructure:"log_format"`
 	RequirePass         string       `mapstructure:"requirepass"`
 	ProtectedMode       bool         `mapstructure:"protected_mode"`
+	Daemonize           bool         `mapstructure:"daemonize"`
+	Supervised          string       `mapstructure:"supervised"`
+	MaxClients          int          `mapstructure:"maxclients"`
+	TimeoutSec          int          `mapstructure:"timeout"`
 	StateFile           string       `mapstructure:"state_file"` // relative to Dir
 	AnnounceIP          string       `mapstructure:"announce_ip"`
 	AnnouncePort        int          `mapstructure:"announce_port"`
@@ -88,6 +92,10 @@ func yamlDefaults() map[string]any {
 		"log_format":            "text",
 		"requirepass":           "",
 		"protected_mode":        false,
+		"daemonize":             false,
+		"supervised":            "no",
+		"maxclients":            10000,
+		"timeout":               0,
 		"state_file":            "sentinel-state.json",
 		"announce_ip":           "",
 		"announce_port":         0,
@@ -158,6 +166,10 @@ func (y *YAMLConfig) file() (*File, error) {
 			Loglevel: strings.ToLower(y.Loglevel), LogFormat: strings.ToLower(y.LogFormat),
 			RequirePass: y.RequirePass, ProtectedMode: y.ProtectedMode,
 			ACLLogMaxLen: 128, // redis's default; YAML has no setting for it
+			Daemonize:    y.Daemonize, Supervised: strings.ToLower(y.Supervised),
+			SyslogIdent: "redis", SyslogFacility: "local0",
+			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800},
+			Clients: defaultClients(),
 		},
 		Sentinel: sentinel.DefaultConfig(),
 	}
@@ -166,6 +178,19 @@ func (y *YAMLConfig) file() (*File, error) {
 	default:
 		return nil, fmt.Errorf("loglevel: %q must be one of debug, verbose, notice, warning", y.Loglevel)
 	}
+	switch f.Server.Supervised {
+	case "no", "upstart", "systemd", "auto":
+	default:
+		return nil, fmt.Errorf("supervised: %q must be one of no, upstart, systemd, auto", y.Supervised)
+	}
+	if y.MaxClients < 1 {
+		return nil, fmt.Errorf("maxclients: %d must be 1 or more", y.MaxClients)
+	}
+	if y.TimeoutSec < 0 {
+		return nil, fmt.Errorf("timeout: %d must be 0 (never) or more seconds", y.TimeoutSec)
+	}
+	f.Server.Clients.MaxClients = y.MaxClients
+	f.Server.Clients.Timeout = time.Duration(y.TimeoutSec) * time.Second
 	switch f.Server.LogFormat {
 	case "text", "json":
 	default:

@@ -119,3 +119,28 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("corrupt state: %v", err)
 	}
 }
+
+// supervised, daemonize, maxclients and timeout are honoured from YAML,
+// and bad values are refused.
+func TestYAMLProcessAndClientKeys(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "s.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	f, _, err := LoadYAML(write("daemonize: true\nsupervised: systemd\nmaxclients: 5\ntimeout: 3\n"), "QSTEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Server.Daemonize || f.Server.Supervised != "systemd" || f.Server.Clients.MaxClients != 5 || f.Server.Clients.Timeout != 3*time.Second {
+		t.Errorf("server %+v", f.Server)
+	}
+	for _, bad := range []string{"supervised: maybe\n", "maxclients: 0\n", "timeout: -1\n"} {
+		if _, _, err := LoadYAML(write(bad), "QSTEST"); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+}
