@@ -864,7 +864,9 @@ func TestOddRuntimeValuesSurviveRestart(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	odd := []string{"pa ss", `q"uo'te`, `back\\slash`, "#hash", "tab\there", "ünï"}
+	// Control characters are refused at SET (as newer servers do), so
+	// none is here.
+	odd := []string{"pa ss", `q"uo'te`, `back\\slash`, "#hash", "semi;colon", "ünï"}
 	for i, v := range odd {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			for _, o := range [][]string{{"auth-pass", v}, {"auth-user", v}, {"rename-command", "CONFIG", v}, {"notification-script", script}} {
