@@ -74,9 +74,12 @@ func NewScripts(limits func() ScriptLimits, logger *slog.Logger, opts ...ScriptO
 	for _, o := range opts {
 		o(s)
 	}
+	// The queue bounds are fixed at creation (constants in redis); the
+	// run time is read at each check (Policy.Timeout), since SENTINEL
+	// DEBUG changes it and the caller's limits may not be set yet.
 	l := limits()
 	cfg := procrun.DefaultConfig()
-	cfg.MaxQueue, cfg.MaxRunning, cfg.Timeout = l.MaxQueue, l.MaxRunning, l.MaxRuntime
+	cfg.MaxQueue, cfg.MaxRunning = l.MaxQueue, l.MaxRunning
 	cfg.Clock, cfg.Logger = s.clock, logger
 	run, err := procrun.New(cfg, procrun.Policy{
 		Retry:    s.retry,
