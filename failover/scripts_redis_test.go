@@ -8,25 +8,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/procrun/procruntest"
 )
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // redisScripts runs a queue with redis's default limits on a fake clock,
 // its events sent to a channel.
-func redisScripts(t *testing.T, l ScriptLimits) (*Scripts, *fakeClock, chan string) {
+func redisScripts(t *testing.T, l ScriptLimits) (*Scripts, *procruntest.Clock, chan string) {
 	t.Helper()
-	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	clock := procruntest.NewClock()
 	events := make(chan string, 16)
 	s := NewScripts(func() ScriptLimits { return l }, nil, WithScriptClock(clock),
 		WithScriptEvents(func(typ, payload string) { events <- typ + " " + payload }))

@@ -12,19 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/procrun/procruntest"
 )
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func shell(t *testing.T, body string) string {
 	t.Helper()
@@ -42,13 +32,13 @@ func task(key string, argv ...string) Task {
 // harness runs a Runner whose callbacks write one line each to a channel.
 type harness struct {
 	r     *Runner
-	clock *fakeClock
+	clock *procruntest.Clock
 	log   chan string
 }
 
 func start(t *testing.T, cfg Config, retry func(*Task, Exit) (time.Duration, bool)) *harness {
 	t.Helper()
-	h := &harness{clock: &fakeClock{now: time.Unix(1e9, 0)}, log: make(chan string, 100)}
+	h := &harness{clock: procruntest.NewClock(), log: make(chan string, 100)}
 	cfg.Clock = h.clock
 	say := func(f string, a ...any) { h.log <- fmt.Sprintf(f, a...) }
 	r, err := New(cfg, Policy{
