@@ -123,11 +123,7 @@ func (s *Scripts) retry(t *procrun.Task, e procrun.Exit) (time.Duration, bool) {
 	if e.StartErr != nil || (e.Code != 1 && e.Signal == 0) || t.Attempts > l.MaxRetry {
 		return 0, false
 	}
-	d := l.RetryDelay
-	for i := 1; i < t.Attempts; i++ {
-		d *= 2
-	}
-	return d, true
+	return procrun.Doubling(l.RetryDelay, t.Attempts, 0), true
 }
 
 // gaveUp is redis's -script-error "<path> <signal> <exit code>", sent

@@ -224,11 +224,7 @@ func (r *Runner) retry(t *procrun.Task, _ procrun.Exit) (time.Duration, bool) {
 	if t.Attempts >= r.cfg.MaxAttempts {
 		return 0, false
 	}
-	d := r.cfg.Backoff
-	for i := 1; i < t.Attempts && d < time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, time.Minute), true
+	return procrun.Doubling(r.cfg.Backoff, t.Attempts, time.Minute), true
 }
 
 // update copies the runner's view of a run into the journal and saves it.

@@ -11,7 +11,8 @@ type Task struct {
 	// Key orders tasks when Config.PerKey is set.
 	Key string
 	// Command builds the process of one attempt (numbered from 1). The
-	// runner puts it in its own process group.
+	// runner puts it in its own process group. It is called with the
+	// runner's lock held: it must not call the Runner.
 	Command func(attempt int) *exec.Cmd
 	// Attempts already made (a task restored from a journal), and the
 	// earliest start.
@@ -39,7 +40,8 @@ func (e Exit) OK() bool { return e.StartErr == nil && e.Err == nil }
 // a nil Retry never retries.
 type Policy struct {
 	// Retry returns the delay before the next attempt, or false to give
-	// the task up.
+	// the task up. Like Command it runs under the runner's lock; the
+	// other callbacks run without it and may call Add or Snapshot.
 	Retry func(t *Task, e Exit) (time.Duration, bool)
 	// Timeout, if set, is read at each check instead of Config.Timeout
 	// (a limit that can change at run time).
