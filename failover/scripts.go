@@ -65,7 +65,9 @@ func WithScriptClock(c procrun.Clock) ScriptOption {
 	return func(s *Scripts) { s.clock = c }
 }
 
-// NewScripts makes an idle queue; Run executes it.
+// NewScripts makes an idle queue; Run executes it. MaxQueue and
+// MaxRunning are read once, here (constants in redis: a MaxRunning below 1
+// panics); MaxRuntime and RetryDelay at each use.
 func NewScripts(limits func() ScriptLimits, logger *slog.Logger, opts ...ScriptOption) *Scripts {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
