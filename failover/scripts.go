@@ -2,13 +2,13 @@ package failover
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os/exec"
+	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/qsentinel/qsentinel/procrun"
 )
 
 // ScriptLimits are redis-sentinel's script limits (SENTINEL DEBUG can
@@ -16,6 +16,8 @@ import (
 type ScriptLimits struct {
 	MaxQueue   int
 	MaxRunning int
+	// MaxRetry is how many times a failed script runs again: redis's
+	// SENTINEL_SCRIPT_MAX_RETRY counts runs, so 10 there is 9 here.
 	MaxRetry   int
 	MaxRuntime time.Duration
 	RetryDelay time.Duration
@@ -23,7 +25,7 @@ type ScriptLimits struct {
 
 // DefaultScriptLimits are redis-sentinel 7.0's.
 func DefaultScriptLimits() ScriptLimits {
-	return ScriptLimits{MaxQueue: 256, MaxRunning: 16, MaxRetry: 10, MaxRuntime: time.Minute, RetryDelay: 30 * time.Second}
+	return ScriptLimits{MaxQueue: 256, MaxRunning: 16, MaxRetry: 9, MaxRuntime: time.Minute, RetryDelay: 30 * time.Second}
 }
 
 // PendingScript is one entry of SENTINEL PENDING-SCRIPTS.
@@ -36,76 +38,139 @@ type PendingScript struct {
 	RetryCount int
 }
 
-type job struct {
-	argv    []string
-	running bool
-	cmd     *exec.Cmd
-	start   time.Time // next start when waiting, actual start when running
-	retries int
-	killed  bool
-}
-
 // Scripts is redis-sentinel's script queue: notification-script and
 // client-reconfig-script runs, at most MaxRunning at once, retried when
 // they exit 1 or die of a signal, killed (with their process group) after
-// MaxRuntime.
+// MaxRuntime. The queue itself is a procrun.Runner; this file holds
+// redis's policy.
 type Scripts struct {
 	limits func() ScriptLimits
 	logger *slog.Logger
-
-	mu    sync.Mutex
-	queue []*job
-	wake  chan struct{}
-	exits chan exitNote
+	event  func(typ, payload string)
+	clock  procrun.Clock
+	run    *procrun.Runner
 }
 
-type exitNote struct {
-	j   *job
-	err error
+// ScriptOption changes a Scripts at creation.
+type ScriptOption func(*Scripts)
+
+// WithScriptEvents passes the script events redis-sentinel publishes
+// (-script-error, -script-timeout) to f; without it they are only logged.
+func WithScriptEvents(f func(typ, payload string)) ScriptOption {
+	return func(s *Scripts) { s.event = f }
 }
 
-// NewScripts makes an idle queue; Run executes it.
-func NewScripts(limits func() ScriptLimits, logger *slog.Logger) *Scripts {
+// WithScriptClock sets the clock (tests).
+func WithScriptClock(c procrun.Clock) ScriptOption {
+	return func(s *Scripts) { s.clock = c }
+}
+
+// NewScripts makes an idle queue; Run executes it. MaxQueue and
+// MaxRunning are read once, here (constants in redis: a MaxRunning below 1
+// panics); MaxRuntime and RetryDelay at each use.
+func NewScripts(limits func() ScriptLimits, logger *slog.Logger, opts ...ScriptOption) *Scripts {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scripts{limits: limits, logger: logger, wake: make(chan struct{}, 1), exits: make(chan exitNote, 64)}
+	s := &Scripts{limits: limits, logger: logger}
+	for _, o := range opts {
+		o(s)
+	}
+	// The queue bounds are fixed at creation (constants in redis); the
+	// run time is read at each check (Policy.Timeout), since SENTINEL
+	// DEBUG changes it and the caller's limits may not be set yet.
+	l := limits()
+	cfg := procrun.DefaultConfig()
+	cfg.MaxQueue, cfg.MaxRunning = l.MaxQueue, l.MaxRunning
+	cfg.Clock, cfg.Logger = s.clock, logger
+	run, err := procrun.New(cfg, procrun.Policy{
+		Retry:    s.retry,
+		Timeout:  func() time.Duration { return s.limits().MaxRuntime },
+		Started:  func(t *procrun.Task, pid int) { s.logger.Debug("+script-child", "pid", pid, "script", argv(t)[0]) },
+		GaveUp:   s.gaveUp,
+		TimedOut: s.timedOut,
+		Dropped: func(t *procrun.Task) {
+			s.logger.Warn("script dropped: queue full", "script", strings.Join(argv(t), " "))
+		},
+	})
+	if err != nil {
+		// redis's limits are constants: a bad one is a programming error.
+		panic(err)
+	}
+	s.run = run
+	return s
 }
+
+func argv(t *procrun.Task) []string { return t.Data.([]string) }
 
 // Schedule queues argv (argv[0] is the script). When the queue is full the
 // oldest waiting entry is dropped, as redis does.
 func (s *Scripts) Schedule(argv ...string) {
-	l := s.limits()
-	s.mu.Lock()
-	s.queue = append(s.queue, &job{argv: argv, start: time.Now()})
-	if len(s.queue) > l.MaxQueue {
-		for i, j := range s.queue {
-			if !j.running {
-				s.logger.Warn("-script-error dropped: queue full", "script", strings.Join(j.argv, " "))
-				s.queue = append(s.queue[:i], s.queue[i+1:]...)
-				break
-			}
-		}
-	}
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.run.Add(procrun.Task{
+		Data: argv,
+		Command: func(int) *exec.Cmd {
+			// The path as given, as redis's execve: a relative one is
+			// relative to the working directory (dir), never looked up
+			// in PATH, which exec.Command would do for "notify.sh".
+			return &exec.Cmd{Path: argv[0], Args: argv}
+		},
+	})
 }
 
-// Pending lists the queue in order.
+// retry is sentinelCollectTerminatedScripts's rule: exit 1 or a signal
+// runs again, MaxRetry times, after RetryDelay doubled per earlier run
+// (30 s, 1 min, 2 min ... 128 min with redis's limits).
+func (s *Scripts) retry(t *procrun.Task, e procrun.Exit) (time.Duration, bool) {
+	l := s.limits()
+	if e.StartErr != nil || (e.Code != 1 && e.Signal == 0) || t.Attempts > l.MaxRetry {
+		return 0, false
+	}
+	return procrun.Doubling(l.RetryDelay, t.Attempts, 0), true
+}
+
+// gaveUp is redis's -script-error "<path> <signal> <exit code>", sent
+// for any end but a clean exit 0. A script that cannot be executed is
+// exit 2, as redis's child exits 2 when execve fails.
+func (s *Scripts) gaveUp(t *procrun.Task, e procrun.Exit) {
+	code, sig := e.Code, int(e.Signal)
+	switch {
+	case e.StartErr != nil:
+		code, sig = 2, 0
+		s.logger.Warn("script could not start", "script", argv(t)[0], "err", e.StartErr)
+	case sig != 0:
+		code = 0 // WEXITSTATUS of a signalled status
+	}
+	s.emit("-script-error", argv(t)[0]+" "+strconv.Itoa(sig)+" "+strconv.Itoa(code))
+}
+
+// timedOut is redis's -script-timeout "<path> <pid>", sent before the kill.
+func (s *Scripts) timedOut(t *procrun.Task, pid int, _ time.Duration) {
+	s.emit("-script-timeout", argv(t)[0]+" "+strconv.Itoa(pid))
+}
+
+func (s *Scripts) emit(typ, payload string) {
+	if s.event != nil {
+		s.event(typ, payload)
+		return
+	}
+	s.logger.Warn(typ + " " + payload)
+}
+
+// Pending lists the queue in order. RetryCount is redis's retry_num: the
+// runs started so far, the current one included.
 func (s *Scripts) Pending() []PendingScript {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
-	out := make([]PendingScript, 0, len(s.queue))
-	for _, j := range s.queue {
-		p := PendingScript{Argv: append([]string(nil), j.argv...), Running: j.running, RetryCount: j.retries}
-		if j.running {
-			p.PID = j.cmd.Process.Pid
-			p.RunTime = now.Sub(j.start)
-		} else if d := j.start.Sub(now); d > 0 {
+	if s.clock != nil {
+		now = s.clock.Now()
+	}
+	st := s.run.Snapshot()
+	out := make([]PendingScript, 0, len(st))
+	for _, e := range st {
+		p := PendingScript{Argv: append([]string(nil), argv(&e.Task)...), Running: e.Running, RetryCount: e.Task.Attempts}
+		if e.Running {
+			p.PID = e.PID
+			p.RunTime = now.Sub(e.Started)
+		} else if d := e.NotBefore.Sub(now); d > 0 {
 			p.RunDelay = d
 		}
 		out = append(out, p)
@@ -114,166 +179,11 @@ func (s *Scripts) Pending() []PendingScript {
 }
 
 // Running is how many scripts run now.
-func (s *Scripts) Running() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, j := range s.queue {
-		if j.running {
-			n++
-		}
-	}
-	return n
-}
+func (s *Scripts) Running() int { _, n := s.run.Counts(); return n }
 
 // Queued is every entry, running or waiting (sentinel_scripts_queue_length).
-func (s *Scripts) Queued() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.queue)
-}
+func (s *Scripts) Queued() int { n, _ := s.run.Counts(); return n }
 
 // Run starts due scripts, collects their exits and kills those over time,
 // until ctx ends; then it kills what still runs and waits for it.
-func (s *Scripts) Run(ctx context.Context) {
-	// The timer runs only while something is queued: an idle sentinel
-	// should not wake ten times a second for nothing.
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			s.killAll()
-			return
-		case n := <-s.exits:
-			s.collect(n)
-		case <-timer.C:
-		case <-s.wake:
-		}
-		s.startDue()
-		s.killTimedOut()
-		if s.Queued() > 0 {
-			timer.Reset(100 * time.Millisecond)
-		} else {
-			timer.Stop()
-		}
-	}
-}
-
-func (s *Scripts) startDue() {
-	l := s.limits()
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	running := 0
-	for _, j := range s.queue {
-		if j.running {
-			running++
-		}
-	}
-	for _, j := range s.queue {
-		if running >= l.MaxRunning {
-			return
-		}
-		if j.running || j.start.After(now) {
-			continue
-		}
-		// The path as given, as redis's execve: a relative one is
-		// relative to the working directory (dir), never looked up in
-		// PATH, which exec.Command would do for "notify.sh".
-		cmd := &exec.Cmd{Path: j.argv[0], Args: j.argv}
-		// Own process group, so a timeout kills the script's children too.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			// Like redis: a script that cannot start counts as exit 1.
-			s.logger.Warn("-script-error", "script", j.argv[0], "err", err)
-			s.retryLocked(j, l, now)
-			continue
-		}
-		j.running, j.cmd, j.start, j.killed = true, cmd, now, false
-		running++
-		s.logger.Debug("+script-child", "pid", cmd.Process.Pid, "script", j.argv[0])
-		go func() {
-			err := cmd.Wait()
-			s.exits <- exitNote{j, err}
-		}()
-	}
-}
-
-// retryLocked schedules j again with redis's growing delay, or drops it
-// after MaxRetry attempts.
-func (s *Scripts) retryLocked(j *job, l ScriptLimits, now time.Time) {
-	j.running, j.cmd = false, nil
-	j.retries++
-	if j.retries > l.MaxRetry {
-		s.removeLocked(j)
-		return
-	}
-	delay := l.RetryDelay
-	for i := 1; i < j.retries && delay < time.Hour; i++ {
-		delay *= 2
-	}
-	j.start = now.Add(delay)
-}
-
-func (s *Scripts) removeLocked(j *job) {
-	for i, q := range s.queue {
-		if q == j {
-			s.queue = append(s.queue[:i], s.queue[i+1:]...)
-			return
-		}
-	}
-}
-
-func (s *Scripts) collect(n exitNote) {
-	l := s.limits()
-	code, signaled := 0, false
-	var ee *exec.ExitError
-	if errors.As(n.err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			signaled = true
-		}
-		code = ee.ExitCode()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if code == 1 || signaled {
-		s.logger.Warn("-script-error", "script", n.j.argv[0], "exit", code, "signaled", signaled)
-		s.retryLocked(n.j, l, time.Now())
-		return
-	}
-	if code != 0 {
-		s.logger.Warn("-script-error", "script", n.j.argv[0], "exit", code)
-	}
-	s.removeLocked(n.j)
-}
-
-func (s *Scripts) killTimedOut() {
-	l := s.limits()
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, j := range s.queue {
-		if j.running && !j.killed && now.Sub(j.start) > l.MaxRuntime {
-			s.logger.Warn("-script-timeout", "script", j.argv[0], "pid", j.cmd.Process.Pid)
-			syscall.Kill(-j.cmd.Process.Pid, syscall.SIGKILL)
-			j.killed = true
-		}
-	}
-}
-
-// killAll stops every running script (process groups) and waits for them.
-func (s *Scripts) killAll() {
-	s.mu.Lock()
-	n := 0
-	for _, j := range s.queue {
-		if j.running {
-			syscall.Kill(-j.cmd.Process.Pid, syscall.SIGKILL)
-			n++
-		}
-	}
-	s.mu.Unlock()
-	for range n {
-		<-s.exits
-	}
-}
+func (s *Scripts) Run(ctx context.Context) { s.run.Run(ctx) }

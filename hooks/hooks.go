@@ -32,11 +32,11 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/qsentinel/qsentinel/atomicfile"
 	"github.com/qsentinel/qsentinel/glob"
+	"github.com/qsentinel/qsentinel/procrun"
 )
 
 // Rule runs Argv for events whose type matches Event (a glob pattern).
@@ -77,26 +77,17 @@ type Run struct {
 	Argv      []string  `json:"argv"`
 	Attempts  int       `json:"attempts"`
 	NotBefore time.Time `json:"not_before"` // earliest next start (backoff)
-	running   bool
-	cmd       *exec.Cmd
-	started   time.Time
-	killed    bool
 }
 
-// Runner owns the journal and the processes.
+// Runner owns the journal; the processes are a procrun.Runner's, one run
+// at a time per master.
 type Runner struct {
 	cfg    Config
 	logger *slog.Logger
+	procs  *procrun.Runner
 
-	mu    sync.Mutex
-	runs  []*Run // journal order = event order
-	wake  chan struct{}
-	exits chan exit
-}
-
-type exit struct {
-	r   *Run
-	err error
+	mu   sync.Mutex // held while the journal and the runner's queue change together
+	runs []*Run     // journal order = event order
 }
 
 // New loads the journal: runs left by a previous process are pending.
@@ -119,7 +110,21 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Runner{cfg: cfg, logger: logger, wake: make(chan struct{}, 1), exits: make(chan exit, 16)}
+	r := &Runner{cfg: cfg, logger: logger}
+	pc := procrun.DefaultConfig()
+	pc.MaxRunning, pc.Timeout, pc.PerKey, pc.Logger = cfg.Concurrency, cfg.Timeout, true, logger
+	procs, err := procrun.New(pc, procrun.Policy{
+		Retry:    r.retry,
+		Started:  r.started,
+		Done:     r.done,
+		Failed:   r.failed,
+		GaveUp:   r.gaveUp,
+		TimedOut: r.timedOut,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hooks: %w", err)
+	}
+	r.procs = procs
 	if cfg.Journal != "" {
 		b, err := os.ReadFile(cfg.Journal)
 		switch {
@@ -133,9 +138,27 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 			if len(r.runs) > 0 {
 				logger.Warn("hooks: runs left in the journal by the last process will run again", "count", len(r.runs))
 			}
+			for _, run := range r.runs {
+				r.procs.Add(r.task(run))
+			}
 		}
 	}
 	return r, nil
+}
+
+// task is the procrun side of a journaled run.
+func (r *Runner) task(run *Run) procrun.Task {
+	return procrun.Task{
+		Key:       run.Master,
+		Attempts:  run.Attempts,
+		NotBefore: run.NotBefore,
+		Data:      run,
+		Command: func(attempt int) *exec.Cmd {
+			cmd := exec.Command(run.Argv[0], run.Argv[1:]...)
+			cmd.Env = append(os.Environ(), env(run, attempt)...)
+			return cmd
+		},
+	}
 }
 
 // Handle journals a run for every rule the event matches. It returns once
@@ -156,18 +179,14 @@ func (r *Runner) Handle(event, payload, master string) error {
 		return nil
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.runs = append(r.runs, add...)
 	err := r.saveLocked()
-	r.mu.Unlock()
-	r.kick()
-	return err
-}
-
-func (r *Runner) kick() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	// Queued under the lock, so the runner's order is the journal's.
+	for _, run := range add {
+		r.procs.Add(r.task(run))
 	}
+	return err
 }
 
 func (r *Runner) saveLocked() error {
@@ -191,113 +210,35 @@ func (r *Runner) Pending() []Run {
 	out := make([]Run, len(r.runs))
 	for i, run := range r.runs {
 		out[i] = *run
-		out[i].cmd = nil
 	}
 	return out
 }
 
 // Run executes journaled runs until ctx ends; running processes are then
 // killed (they stay in the journal and run again at the next start).
-func (r *Runner) Run(ctx context.Context) {
-	// The timer runs only while runs are journaled: nothing to do, no
-	// wake-ups.
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			r.stopAll()
-			return
-		case e := <-r.exits:
-			r.finish(e)
-		case <-timer.C:
-		case <-r.wake:
-		}
-		r.startDue()
-		r.killOverdue()
-		r.mu.Lock()
-		busy := len(r.runs) > 0
-		r.mu.Unlock()
-		if busy {
-			timer.Reset(100 * time.Millisecond)
-		} else {
-			timer.Stop()
-		}
+func (r *Runner) Run(ctx context.Context) { r.procs.Run(ctx) }
+
+// retry: every failure runs again, after Backoff doubled per earlier
+// attempt (at most a minute), until MaxAttempts.
+func (r *Runner) retry(t *procrun.Task, _ procrun.Exit) (time.Duration, bool) {
+	if t.Attempts >= r.cfg.MaxAttempts {
+		return 0, false
 	}
+	return procrun.Doubling(r.cfg.Backoff, t.Attempts, time.Minute), true
 }
 
-// startDue starts, per master, the oldest run if it is due, up to the
-// concurrency limit.
-func (r *Runner) startDue() {
-	now := time.Now()
+// update copies the runner's view of a run into the journal and saves it.
+func (r *Runner) update(t *procrun.Task, remove bool) {
+	run := t.Data.(*Run)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	running := 0
-	busy := map[string]bool{}
-	for _, run := range r.runs {
-		if run.running {
-			running++
-			busy[run.Master] = true
-		}
-	}
-	seen := map[string]bool{}
-	for _, run := range r.runs {
-		if running >= r.cfg.Concurrency {
-			return
-		}
-		first := !seen[run.Master]
-		seen[run.Master] = true
-		if !first || busy[run.Master] || run.running || now.Before(run.NotBefore) {
-			continue
-		}
-		run.Attempts++
-		cmd := exec.Command(run.Argv[0], run.Argv[1:]...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		cmd.Env = append(os.Environ(), env(run)...)
-		if err := cmd.Start(); err != nil {
-			r.logger.Warn("hook failed to start", "id", run.ID, "argv", run.Argv, "err", err)
-			r.retryLocked(run, now)
-			continue
-		}
-		run.running, run.cmd, run.started, run.killed = true, cmd, now, false
-		running++
-		busy[run.Master] = true
-		// The attempt count is journaled so a crash loop cannot retry
-		// forever without anyone noticing.
-		if err := r.saveLocked(); err != nil {
-			r.logger.Warn("hooks journal", "err", err)
-		}
-		go func(run *Run, cmd *exec.Cmd) {
-			r.exits <- exit{run, cmd.Wait()}
-		}(run, cmd)
-	}
-}
-
-func (r *Runner) retryLocked(run *Run, now time.Time) {
-	run.running, run.cmd = false, nil
-	if run.Attempts >= r.cfg.MaxAttempts {
-		r.logger.Error("hook given up", "id", run.ID, "argv", run.Argv, "attempts", run.Attempts)
-		r.removeLocked(run)
-		return
-	}
-	d := r.cfg.Backoff
-	for i := 1; i < run.Attempts && d < time.Minute; i++ {
-		d *= 2
-	}
-	if d > time.Minute {
-		d = time.Minute
-	}
-	run.NotBefore = now.Add(d)
-	if err := r.saveLocked(); err != nil {
-		r.logger.Warn("hooks journal", "err", err)
-	}
-}
-
-func (r *Runner) removeLocked(run *Run) {
-	for i, x := range r.runs {
-		if x == run {
-			r.runs = append(r.runs[:i], r.runs[i+1:]...)
-			break
+	run.Attempts, run.NotBefore = t.Attempts, t.NotBefore
+	if remove {
+		for i, x := range r.runs {
+			if x == run {
+				r.runs = append(r.runs[:i], r.runs[i+1:]...)
+				break
+			}
 		}
 	}
 	if err := r.saveLocked(); err != nil {
@@ -305,54 +246,44 @@ func (r *Runner) removeLocked(run *Run) {
 	}
 }
 
-func (r *Runner) finish(e exit) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e.err == nil {
-		r.logger.Info("hook done", "id", e.r.ID, "event", e.r.Event, "attempt", e.r.Attempts)
-		e.r.running = false
-		r.removeLocked(e.r)
-		return
-	}
-	r.logger.Warn("hook failed, will retry", "id", e.r.ID, "event", e.r.Event, "attempt", e.r.Attempts, "err", e.err)
-	r.retryLocked(e.r, time.Now())
+// started journals the attempt count, so a crash loop cannot retry
+// forever without anyone noticing.
+func (r *Runner) started(t *procrun.Task, _ int) { r.update(t, false) }
+
+func (r *Runner) done(t *procrun.Task, e procrun.Exit) {
+	run := t.Data.(*Run)
+	r.logger.Info("hook done", "id", run.ID, "event", run.Event, "attempt", e.Attempt)
+	r.update(t, true)
 }
 
-func (r *Runner) killOverdue() {
-	now := time.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, run := range r.runs {
-		if run.running && !run.killed && now.Sub(run.started) > r.cfg.Timeout {
-			r.logger.Warn("hook timed out; killing its process group", "id", run.ID, "pid", run.cmd.Process.Pid)
-			syscall.Kill(-run.cmd.Process.Pid, syscall.SIGKILL)
-			run.killed = true
-		}
+func (r *Runner) failed(t *procrun.Task, e procrun.Exit, _ time.Duration) {
+	run := t.Data.(*Run)
+	if e.StartErr != nil {
+		r.logger.Warn("hook failed to start", "id", run.ID, "argv", run.Argv, "err", e.StartErr)
+	} else {
+		r.logger.Warn("hook failed, will retry", "id", run.ID, "event", run.Event, "attempt", e.Attempt, "err", e.Err)
 	}
+	r.update(t, false)
 }
 
-func (r *Runner) stopAll() {
-	r.mu.Lock()
-	n := 0
-	for _, run := range r.runs {
-		if run.running {
-			syscall.Kill(-run.cmd.Process.Pid, syscall.SIGKILL)
-			n++
-		}
-	}
-	r.mu.Unlock()
-	for range n {
-		<-r.exits
-	}
+func (r *Runner) gaveUp(t *procrun.Task, e procrun.Exit) {
+	run := t.Data.(*Run)
+	r.logger.Error("hook given up", "id", run.ID, "argv", run.Argv, "attempts", e.Attempt)
+	r.update(t, true)
 }
 
-func env(run *Run) []string {
+func (r *Runner) timedOut(t *procrun.Task, pid int, _ time.Duration) {
+	run := t.Data.(*Run)
+	r.logger.Warn("hook timed out; killing its process group", "id", run.ID, "pid", pid)
+}
+
+func env(run *Run, attempt int) []string {
 	e := []string{
 		"SENTINEL_EVENT=" + run.Event,
 		"SENTINEL_PAYLOAD=" + run.Payload,
 		"SENTINEL_MASTER=" + run.Master,
 		"SENTINEL_HOOK_ID=" + run.ID,
-		fmt.Sprintf("SENTINEL_HOOK_ATTEMPT=%d", run.Attempts),
+		fmt.Sprintf("SENTINEL_HOOK_ATTEMPT=%d", attempt),
 	}
 	f := strings.Fields(run.Payload)
 	switch {

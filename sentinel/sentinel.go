@@ -196,7 +196,11 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		t := s.timing()
 		l.MaxRuntime, l.RetryDelay = t.ScriptMaxRuntime, t.ScriptRetryDelay
 		return l
-	}, s.logger)
+	}, s.logger, failover.WithScriptEvents(func(typ, payload string) {
+		// Global events, as redis-sentinel's (no instance): published
+		// and logged, never a reason to run the notification script.
+		s.publish(Event{Level: LevelWarning, Type: typ, Payload: payload})
+	}))
 	s.myID = cfg.MyID
 	s.epoch.Store(cfg.CurrentEpoch)
 	now := s.clock.Now()
