@@ -134,9 +134,9 @@ func (f *fakeBackend) CKQuorum(name string) (string, bool, error) {
 }
 
 func (f *fakeBackend) InfoCache([]string) []sentinel.InfoCacheEntry { return nil }
-func (f *fakeBackend) PendingScripts() []sentinel.PendingScript   { return nil }
-func (f *fakeBackend) ConfigGet(...string) []sentinel.Field       { return nil }
-func (f *fakeBackend) DebugGet() []sentinel.Field                 { return nil }
+func (f *fakeBackend) PendingScripts() []sentinel.PendingScript     { return nil }
+func (f *fakeBackend) ConfigGet(...string) []sentinel.Field         { return nil }
+func (f *fakeBackend) DebugGet() []sentinel.Field                   { return nil }
 
 // Admin.
 
@@ -236,7 +236,7 @@ func (f *fakeBackend) ProcessHello(payload string) {
 
 // EventSource and Stats.
 
-func (f *fakeBackend) Events() *sentinel.Bus       { return f.bus }
+func (f *fakeBackend) Events() *sentinel.Bus      { return f.bus }
 func (f *fakeBackend) Info() sentinel.InfoSummary { return sentinel.InfoSummary{TiltSince: -1} }
 func (f *fakeBackend) GossipMembers() int         { return -1 }
 
