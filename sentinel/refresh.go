@@ -92,7 +92,7 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 		g.emit(LevelVerbose, typ, i, "new reported role is "+word)
 	}
 
-	if g.s.inTilt(now) {
+	if g.s.updateTilt() {
 		return
 	}
 
