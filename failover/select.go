@@ -14,14 +14,14 @@ import (
 // Candidate is what the monitor knows about one replica when a failover
 // needs a new master.
 type Candidate struct {
-	Name           string // ip:port
-	RunID          string
-	Down           bool // subjectively or objectively down
-	Disconnected   bool
-	LastAvail      time.Duration // since the last valid ping reply
-	InfoAge        time.Duration // since the last INFO; negative when never
-	Priority       int           // replica-priority; 0 never promoted
-	ReplOffset     uint64
+	Name         string // ip:port
+	RunID        string
+	Down         bool // subjectively or objectively down
+	Disconnected bool
+	LastAvail    time.Duration // since the last valid ping reply
+	InfoAge      time.Duration // since the last INFO; negative when never
+	Priority     int           // replica-priority; 0 never promoted
+	ReplOffset   uint64
 	// MasterLinkDown is how long its link to its master has been down
 	// (INFO master_link_down_since_seconds, read into a Duration): 0 while
 	// the link is up, -1 s when it never came up.
