@@ -103,7 +103,7 @@ func (s *Sentinel) validHost(host string) bool {
 	if !resolve {
 		return false
 	}
-	return s.lookup(context.Background(), host)
+	return s.refreshIP(context.Background(), host)
 }
 
 // Monitor is SENTINEL MONITOR; quorum and port are already integers.

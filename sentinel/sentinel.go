@@ -204,7 +204,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		if cfg.ResolveHostnames {
 			// Like redis-sentinel at config load: what we report and
 			// save from the start is the name's IP (hostnames.go).
-			s.lookup(context.Background(), m.Addr.Host)
+			s.refreshIP(context.Background(), m.Addr.Host)
 		}
 		s.groups[m.Name] = newGroup(s, m, now)
 	}
@@ -248,8 +248,11 @@ func (s *Sentinel) bumpEpoch(e uint64) bool {
 func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
 
 // simulatedCrash is SENTINEL SIMULATE-FAILURE's crash: the process exits
-// at once, as redis-sentinel does, so tests can kill a leader at an exact
-// step. The config is saved first, as it would have been before the step.
+// at once with status 99, as redis-sentinel does, so tests can kill a
+// leader at an exact step. Nothing is saved first: what the step changed
+// and the flush loop had not written yet is lost, as in a real crash
+// (votes are already on disk: IsMasterDownByAddr saves one before it
+// answers).
 func (s *Sentinel) simulatedCrash() {
 	s.logger.Warn("Simulated failure: exiting")
 	if s.opts.Crash != nil {
