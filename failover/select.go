@@ -14,15 +14,18 @@ import (
 // Candidate is what the monitor knows about one replica when a failover
 // needs a new master.
 type Candidate struct {
-	Name             string // ip:port
-	RunID            string
-	Down             bool // subjectively or objectively down
-	Disconnected     bool
-	LastAvail        time.Duration // since the last valid ping reply
-	InfoAge          time.Duration // since the last INFO; negative when never
-	Priority         int           // replica-priority; 0 never promoted
-	ReplOffset       uint64
-	MasterLinkDownMs time.Duration // master_link_down_since_seconds
+	Name         string // ip:port
+	RunID        string
+	Down         bool // subjectively or objectively down
+	Disconnected bool
+	LastAvail    time.Duration // since the last valid ping reply
+	InfoAge      time.Duration // since the last INFO; negative when never
+	Priority     int           // replica-priority; 0 never promoted
+	ReplOffset   uint64
+	// MasterLinkDown is how long its link to its master has been down
+	// (INFO master_link_down_since_seconds, read into a Duration): 0 while
+	// the link is up, -1 s when it never came up.
+	MasterLinkDown time.Duration
 }
 
 // Params are the limits of sentinelSelectSlave.
@@ -51,7 +54,7 @@ func Select(cands []Candidate, p Params) int {
 		case c.LastAvail > 5*p.PingPeriod:
 		case c.Priority == 0:
 		case c.InfoAge < 0 || c.InfoAge > infoValidity:
-		case c.MasterLinkDownMs > maxLinkDown:
+		case c.MasterLinkDown > maxLinkDown:
 		default:
 			ok = append(ok, i)
 		}

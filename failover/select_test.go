@@ -26,7 +26,7 @@ func TestSelect(t *testing.T) {
 		{"stale info", []Candidate{{Name: "a", RunID: "1", Priority: 1, InfoAge: 6 * time.Second}}, -1},
 		{"never had info", []Candidate{{Name: "a", RunID: "1", Priority: 1, InfoAge: -1}}, -1},
 		{"silent", []Candidate{{Name: "a", RunID: "1", Priority: 1, LastAvail: 6 * time.Second}}, -1},
-		{"link down too long", []Candidate{{Name: "a", RunID: "1", Priority: 1, MasterLinkDownMs: 13 * time.Second}}, -1},
+		{"link down too long", []Candidate{{Name: "a", RunID: "1", Priority: 1, MasterLinkDown: 13 * time.Second}}, -1},
 	}
 	for _, c := range cases {
 		if got := Select(c.cands, p); got != c.want {

@@ -12,7 +12,7 @@ import (
 // meanwhile, CLIENT LIST shows it blocked, and after UNPAUSE and REPLY ON
 // it answers again.
 func TestHeldSilencedClient(t *testing.T) {
-	_, addr := startServer(t, Config{})
+	_, addr := startFakeServer(t, Config{})
 	a, b := dial(t, addr), dial(t, addr)
 	a.do("HELLO", "3")
 	a.do("PSUBSCRIBE", "+monitor")

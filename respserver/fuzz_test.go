@@ -36,11 +36,11 @@ func FuzzCommand(f *testing.F) {
 	fnet.Add(m, strings.Repeat("a", 40))
 	sc := sentinel.DefaultConfig()
 	sc.Masters = []sentinel.MasterState{{MasterConfig: sentinel.MasterConfig{Name: "mymaster", Addr: m, Quorum: 2}}}
-	sent, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})
+	mon, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv := New(Config{}, sent, nil)
+	srv := New(Config{}, mon, nil)
 	srv.OnShutdown(func() {})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		server, client := net.Pipe()

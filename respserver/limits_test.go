@@ -16,7 +16,7 @@ import (
 func TestIdleTimeout(t *testing.T) {
 	l := DefaultLimits()
 	l.IdleTimeout = 300 * time.Millisecond
-	_, addr := startServer(t, Config{Limits: l})
+	_, addr := startFakeServer(t, Config{Limits: l})
 	idle, sub := dial(t, addr), dial(t, addr)
 	if got := sub.do("SUBSCRIBE", "x"); !strings.Contains(got, "subscribe") {
 		t.Fatalf("SUBSCRIBE: %q", got)
@@ -82,7 +82,7 @@ func TestOutputLimitSoft(t *testing.T) {
 
 // rename-command moves a command to its new name, or removes it.
 func TestRenameCommands(t *testing.T) {
-	_, addr := startServer(t, Config{Renames: map[string]string{"ping": "", "sentinel": "S2"}})
+	_, addr := startFakeServer(t, Config{Renames: map[string]string{"ping": "", "sentinel": "S2"}})
 	c := dial(t, addr)
 	if got := c.do("PING"); !strings.HasPrefix(got, "-ERR unknown command 'PING'") {
 		t.Errorf("removed PING: %q", got)
@@ -158,7 +158,7 @@ func TestTCPKeepalive(t *testing.T) {
 // With a YAML config, users cannot change at run time: the refusal says
 // why instead of a change that a restart would silently undo.
 func TestACLFrozen(t *testing.T) {
-	_, addr := startServer(t, Config{ACLFrozen: "no run-time users here"})
+	_, addr := startFakeServer(t, Config{ACLFrozen: "no run-time users here"})
 	c := dial(t, addr)
 	for _, cmd := range [][]string{{"ACL", "SETUSER", "bob", "on"}, {"ACL", "DELUSER", "bob"}} {
 		if got := c.do(cmd...); got != "-ERR no run-time users here\r\n" {

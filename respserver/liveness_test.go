@@ -12,7 +12,7 @@ import (
 // Before the fix replies were flushed only when the read buffer was empty,
 // so each of these waited forever.
 func TestReplyNotHeldBack(t *testing.T) {
-	_, addr := startServer(t, Config{Port: 0, RequirePass: "secret"})
+	_, addr := startFakeServer(t, Config{Port: 0, RequirePass: "secret"})
 	cases := []struct {
 		name, send string
 		auth       bool

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,21 +20,12 @@ func startServerLevel(t *testing.T, level *slog.LevelVar) string {
 	sc := sentinel.DefaultConfig()
 	sc.Masters = []sentinel.MasterState{{MasterConfig: sentinel.MasterConfig{Name: "mymaster", Addr: m, Quorum: 2}}}
 	logger := slog.New(slog.NewTextHandler(&strings.Builder{}, &slog.HandlerOptions{Level: level}))
-	sent, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: logger, LogLevel: level})
+	mon, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: logger, LogLevel: level})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Config{}, sent, nil)
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); sent.Run(ctx) }()
-	go func() { defer wg.Done(); srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	return srv.Addr().String()
+	_, addr := serve(t, Config{}, mon, func(ctx context.Context) { mon.Run(ctx) })
+	return addr
 }
 
 type replyCase struct {

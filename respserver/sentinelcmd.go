@@ -12,33 +12,33 @@ import (
 // arities (COMMAND INFO sentinel).
 func sentinelSubcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"masters":                 {2, sentMasters},
-		"master":                  {3, sentMaster},
-		"replicas":                {3, sentReplicas},
-		"slaves":                  {3, sentReplicas},
-		"sentinels":               {3, sentSentinels},
-		"get-master-addr-by-name": {3, sentGetMasterAddr},
-		"reset":                   {3, sentReset},
-		"failover":                {3, sentFailover},
-		"ckquorum":                {3, sentCKQuorum},
-		"monitor":                 {6, sentMonitor},
-		"remove":                  {3, sentRemove},
-		"set":                     {-5, sentSet},
-		"config":                  {-3, sentConfig},
-		"myid":                    {2, sentMyID},
-		"is-master-down-by-addr":  {6, sentIsMasterDown},
-		"info-cache":              {-3, sentInfoCache},
-		"pending-scripts":         {2, sentPendingScripts},
-		"flushconfig":             {2, sentFlushConfig},
-		"simulate-failure":        {-3, sentSimulateFailure},
-		"debug":                   {-2, sentDebug},
-		"help":                    {2, sentHelp},
+		"masters":                 {2, sentinelMasters},
+		"master":                  {3, sentinelMaster},
+		"replicas":                {3, sentinelReplicas},
+		"slaves":                  {3, sentinelReplicas},
+		"sentinels":               {3, sentinelSentinels},
+		"get-master-addr-by-name": {3, sentinelGetMasterAddr},
+		"reset":                   {3, sentinelReset},
+		"failover":                {3, sentinelFailover},
+		"ckquorum":                {3, sentinelCKQuorum},
+		"monitor":                 {6, sentinelMonitor},
+		"remove":                  {3, sentinelRemove},
+		"set":                     {-5, sentinelSet},
+		"config":                  {-3, sentinelConfig},
+		"myid":                    {2, sentinelMyID},
+		"is-master-down-by-addr":  {6, sentinelIsMasterDown},
+		"info-cache":              {-3, sentinelInfoCache},
+		"pending-scripts":         {2, sentinelPendingScripts},
+		"flushconfig":             {2, sentinelFlushConfig},
+		"simulate-failure":        {-3, sentinelSimulateFailure},
+		"debug":                   {-2, sentinelDebug},
+		"help":                    {2, sentinelHelp},
 		// Valkey 8's names for the same subcommands. COMMAND and COMMAND
 		// DOCS keep redis-sentinel 7.0's table and do not list them.
-		"primaries":                {2, sentMasters},
-		"primary":                  {3, sentMaster},
-		"get-primary-addr-by-name": {3, sentGetMasterAddr},
-		"is-primary-down-by-addr":  {6, sentIsMasterDown},
+		"primaries":                {2, sentinelMasters},
+		"primary":                  {3, sentinelMaster},
+		"get-primary-addr-by-name": {3, sentinelGetMasterAddr},
+		"is-primary-down-by-addr":  {6, sentinelIsMasterDown},
 	}
 }
 
@@ -67,12 +67,12 @@ func writeInstances(c *client, vs []sentinel.InstanceView) {
 	}
 }
 
-func sentMasters(s *Server, c *client, args [][]byte) bool {
+func sentinelMasters(s *Server, c *client, args [][]byte) bool {
 	writeInstances(c, s.backend.Masters())
 	return false
 }
 
-func sentMaster(s *Server, c *client, args [][]byte) bool {
+func sentinelMaster(s *Server, c *client, args [][]byte) bool {
 	v, err := s.backend.Master(string(args[2]))
 	if err != nil {
 		return replyErr(s, c, err)
@@ -81,7 +81,7 @@ func sentMaster(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentReplicas(s *Server, c *client, args [][]byte) bool {
+func sentinelReplicas(s *Server, c *client, args [][]byte) bool {
 	vs, err := s.backend.Replicas(string(args[2]))
 	if err != nil {
 		return replyErr(s, c, err)
@@ -90,7 +90,7 @@ func sentReplicas(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentSentinels(s *Server, c *client, args [][]byte) bool {
+func sentinelSentinels(s *Server, c *client, args [][]byte) bool {
 	vs, err := s.backend.Sentinels(string(args[2]))
 	if err != nil {
 		return replyErr(s, c, err)
@@ -99,7 +99,7 @@ func sentSentinels(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentGetMasterAddr(s *Server, c *client, args [][]byte) bool {
+func sentinelGetMasterAddr(s *Server, c *client, args [][]byte) bool {
 	a, ok := s.backend.MasterAddr(string(args[2]))
 	if !ok {
 		c.w.nullArray()
@@ -111,12 +111,12 @@ func sentGetMasterAddr(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentReset(s *Server, c *client, args [][]byte) bool {
+func sentinelReset(s *Server, c *client, args [][]byte) bool {
 	c.w.integer(int64(s.backend.Reset(string(args[2]))))
 	return false
 }
 
-// sentFailover is SENTINEL FAILOVER <name> [COORDINATED]; the option is
+// sentinelFailover is SENTINEL FAILOVER <name> [COORDINATED]; the option is
 // Valkey 9's, with its argument checks in its order (the master first).
 // isCoordinated admits SENTINEL FAILOVER <name> COORDINATED (Valkey 9);
 // a fourth argument that is not COORDINATED is 7.0's arity error.
@@ -124,7 +124,7 @@ func isCoordinated(args [][]byte) bool {
 	return len(args) == 4 && strings.EqualFold(string(args[3]), "coordinated")
 }
 
-func sentFailover(s *Server, c *client, args [][]byte) bool {
+func sentinelFailover(s *Server, c *client, args [][]byte) bool {
 	var err error
 	if len(args) == 3 {
 		err = s.backend.Failover(string(args[2]))
@@ -142,7 +142,7 @@ func sentFailover(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentCKQuorum(s *Server, c *client, args [][]byte) bool {
+func sentinelCKQuorum(s *Server, c *client, args [][]byte) bool {
 	msg, ok, err := s.backend.CKQuorum(string(args[2]))
 	if err != nil {
 		return replyErr(s, c, err)
@@ -154,7 +154,7 @@ func sentCKQuorum(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentMonitor(s *Server, c *client, args [][]byte) bool {
+func sentinelMonitor(s *Server, c *client, args [][]byte) bool {
 	// redis reads the quorum before the port, both with string2ll.
 	name, host := string(args[2]), string(args[3])
 	quorum, ok := string2ll(args[5])
@@ -174,7 +174,7 @@ func sentMonitor(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentRemove(s *Server, c *client, args [][]byte) bool {
+func sentinelRemove(s *Server, c *client, args [][]byte) bool {
 	if err := s.backend.Remove(string(args[2])); err != nil {
 		return replyErr(s, c, err)
 	}
@@ -182,7 +182,7 @@ func sentRemove(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentSet(s *Server, c *client, args [][]byte) bool {
+func sentinelSet(s *Server, c *client, args [][]byte) bool {
 	// Valkey checks after finding the master.
 	if _, ok := s.backend.MasterAddr(string(args[2])); ok {
 		if msg := controlCharsFrom(args, 3, "SENTINEL SET"); msg != "" {
@@ -200,10 +200,10 @@ func sentSet(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-// sentConfig is SENTINEL CONFIG GET <pattern> [<pattern> ...] and
+// sentinelConfig is SENTINEL CONFIG GET <pattern> [<pattern> ...] and
 // SENTINEL CONFIG SET <param> <value> [<param> <value> ...] (several
 // patterns or pairs as in redis 7.2); any other form gets 7.0's text.
-func sentConfig(s *Server, c *client, args [][]byte) bool {
+func sentinelConfig(s *Server, c *client, args [][]byte) bool {
 	rest := make([]string, 0, len(args)-3)
 	for _, a := range args[3:] {
 		rest = append(rest, string(a))
@@ -230,12 +230,12 @@ func sentConfig(s *Server, c *client, args [][]byte) bool {
 	return s.reject(c, "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.")
 }
 
-func sentMyID(s *Server, c *client, args [][]byte) bool {
+func sentinelMyID(s *Server, c *client, args [][]byte) bool {
 	c.w.bulk(s.backend.MyID())
 	return false
 }
 
-func sentIsMasterDown(s *Server, c *client, args [][]byte) bool {
+func sentinelIsMasterDown(s *Server, c *client, args [][]byte) bool {
 	// Integers as redis reads them (string2ll): "+1" and "01" are not.
 	port, ok1 := string2ll(args[3])
 	epoch, ok2 := string2ll(args[4])
@@ -254,7 +254,7 @@ func sentIsMasterDown(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentInfoCache(s *Server, c *client, args [][]byte) bool {
+func sentinelInfoCache(s *Server, c *client, args [][]byte) bool {
 	names := make([]string, 0, len(args)-2)
 	for _, a := range args[2:] {
 		names = append(names, string(a))
@@ -277,7 +277,7 @@ func sentInfoCache(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentPendingScripts(s *Server, c *client, args [][]byte) bool {
+func sentinelPendingScripts(s *Server, c *client, args [][]byte) bool {
 	ps := s.backend.PendingScripts()
 	c.w.array(len(ps))
 	for _, p := range ps {
@@ -304,7 +304,7 @@ func sentPendingScripts(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentFlushConfig(s *Server, c *client, args [][]byte) bool {
+func sentinelFlushConfig(s *Server, c *client, args [][]byte) bool {
 	if err := s.backend.FlushConfig(); err != nil {
 		return replyErr(s, c, err)
 	}
@@ -312,7 +312,7 @@ func sentFlushConfig(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentSimulateFailure(s *Server, c *client, args [][]byte) bool {
+func sentinelSimulateFailure(s *Server, c *client, args [][]byte) bool {
 	// redis reads the arguments in order: HELP answers only if every
 	// argument before it is a failure mode; anything else is an error
 	// first.
@@ -342,7 +342,7 @@ func sentSimulateFailure(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentDebug(s *Server, c *client, args [][]byte) bool {
+func sentinelDebug(s *Server, c *client, args [][]byte) bool {
 	if len(args) == 2 {
 		fs := s.backend.DebugGet()
 		c.w.mapLen(len(fs))
@@ -363,7 +363,7 @@ func sentDebug(s *Server, c *client, args [][]byte) bool {
 	return false
 }
 
-func sentHelp(s *Server, c *client, args [][]byte) bool {
+func sentinelHelp(s *Server, c *client, args [][]byte) bool {
 	c.w.statusLines(splitLines(helpSentinel))
 	return false
 }

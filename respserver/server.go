@@ -26,40 +26,6 @@ import (
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
-// Backend is what the RESP face needs from the monitor; *sentinel.Sentinel
-// implements it.
-type Backend interface {
-	MyID() string
-	CurrentEpoch() uint64
-	Uptime() time.Duration
-	Events() *sentinel.Bus
-	MasterNames() []string
-	Masters() []sentinel.InstanceView
-	Master(name string) (sentinel.InstanceView, error)
-	Replicas(name string) ([]sentinel.InstanceView, error)
-	Sentinels(name string) ([]sentinel.InstanceView, error)
-	MasterAddr(name string) (sentinel.Addr, bool)
-	Monitor(name, host string, port, quorum int) error
-	Remove(name string) error
-	Set(name string, args []string) error
-	Reset(pattern string) int
-	CKQuorum(name string) (string, bool, error)
-	IsMasterDownByAddr(host string, port int, epoch uint64, runID string) sentinel.DownReply
-	InfoCache(names []string) []sentinel.InfoCacheEntry
-	Info() sentinel.InfoSummary
-	ProcessHello(payload string)
-	FlushConfig() error
-	ConfigGet(patterns ...string) []sentinel.Field
-	ConfigSet(pairs ...string) error
-	DebugGet() []sentinel.Field
-	DebugSet(args []string) error
-	SimulateFailure(flags []string) error
-	Failover(name string) error
-	Switchover(name string) error
-	PendingScripts() []sentinel.PendingScript
-	GossipMembers() int
-}
-
 // Config is how the server listens and whom it lets in.
 type Config struct {
 	Bind []string // addresses; empty means all interfaces

@@ -20,7 +20,8 @@ type nopStore struct{}
 func (nopStore) Save(*sentinel.Config) error { return nil }
 
 // startServer runs a real Sentinel over an in-memory Redis network behind
-// a server on a free loopback port.
+// a server on a free loopback port. Tests that need no monitor use
+// startFakeServer.
 func startServer(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
 	fnet := sentinel.NewFakeNet()
@@ -28,18 +29,28 @@ func startServer(t testing.TB, cfg Config) (*Server, string) {
 	fnet.Add(m, strings.Repeat("a", 40))
 	sc := sentinel.DefaultConfig()
 	sc.Masters = []sentinel.MasterState{{MasterConfig: sentinel.MasterConfig{Name: "mymaster", Addr: m, Quorum: 2}}}
-	sent, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})
+	mon, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(cfg, sent, nil)
+	return serve(t, cfg, mon, func(ctx context.Context) { mon.Run(ctx) })
+}
+
+// serve listens on a free loopback port for backend and serves until the
+// test ends; run, when given, is the backend's own loop, stopped with it.
+func serve(t testing.TB, cfg Config, backend Backend, run func(context.Context)) (*Server, string) {
+	t.Helper()
+	srv := New(cfg, backend, nil)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); sent.Run(ctx) }()
+	if run != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(ctx) }()
+	}
+	wg.Add(1)
 	go func() { defer wg.Done(); srv.Serve(ctx) }()
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	return srv, srv.Addr().String()
@@ -191,7 +202,7 @@ func TestHelloAndResp3(t *testing.T) {
 }
 
 func TestSubscribedModeRESP2(t *testing.T) {
-	_, addr := startServer(t, Config{})
+	_, addr := startFakeServer(t, Config{})
 	c := dial(t, addr)
 	want := "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
 	if got := c.do("SUBSCRIBE", "a", "b"); got != want {
@@ -233,7 +244,7 @@ func TestEventsReachSubscribers(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	_, addr := startServer(t, Config{RequirePass: "secret"})
+	_, addr := startFakeServer(t, Config{RequirePass: "secret"})
 	c := dial(t, addr)
 	if got := c.do("PING"); got != "-NOAUTH Authentication required.\r\n" {
 		t.Errorf("before AUTH: %q", got)
@@ -257,7 +268,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestProtocolErrors(t *testing.T) {
-	_, addr := startServer(t, Config{RequirePass: "pw"})
+	_, addr := startFakeServer(t, Config{RequirePass: "pw"})
 	cases := []struct{ in, want string }{
 		{"*1\r\n$999999999999\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
 		{"*1\r\n$20000\r\n", "-ERR Protocol error: unauthenticated bulk length\r\n"},
@@ -292,7 +303,7 @@ func TestProtocolErrors(t *testing.T) {
 func TestMaxClients(t *testing.T) {
 	l := DefaultLimits()
 	l.MaxClients = 2
-	_, addr := startServer(t, Config{Limits: l})
+	_, addr := startFakeServer(t, Config{Limits: l})
 	a, b := dial(t, addr), dial(t, addr)
 	a.do("PING")
 	b.do("PING")

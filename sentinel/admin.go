@@ -103,7 +103,7 @@ func (s *Sentinel) validHost(host string) bool {
 	if !resolve {
 		return false
 	}
-	return s.lookup(context.Background(), host)
+	return s.refreshIP(context.Background(), host)
 }
 
 // Monitor is SENTINEL MONITOR; quorum and port are already integers.
@@ -235,7 +235,7 @@ func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID
 		// announce-hostnames its name (sentinelAddrEqualsHostname).
 		if g.master.addr.Port == port && s.sameHost(g.master.addr.Host, host) {
 			now := s.clock.Now()
-			rep.Down = !s.inTilt(now) && g.master.flags&flagSDown != 0
+			rep.Down = !s.updateTilt() && g.master.flags&flagSDown != 0
 			if runID != "*" {
 				b, ch := g.voteLocked(epoch, runID, now)
 				changed = ch

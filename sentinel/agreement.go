@@ -130,7 +130,7 @@ func (g *group) askInterval(t Timing) time.Duration {
 // arrived. Called with g.mu held.
 func (g *group) agreeAndAct(ctx context.Context) {
 	now := g.s.clock.Now()
-	if g.s.inTilt(now) {
+	if g.s.updateTilt() {
 		return
 	}
 	t := g.s.timing()

@@ -178,15 +178,15 @@ func (g *group) selectReplica(now time.Time, t Timing) *instance {
 			infoAge = now.Sub(r.infoRefresh)
 		}
 		cands[k] = failover.Candidate{
-			Name:             r.name,
-			RunID:            r.runID,
-			Down:             r.flags&(flagSDown|flagODown) != 0,
-			Disconnected:     r.conn == nil || r.disconnect,
-			LastAvail:        now.Sub(r.lastAvail),
-			InfoAge:          infoAge,
-			Priority:         r.slavePriority,
-			ReplOffset:       r.replOffset,
-			MasterLinkDownMs: r.masterLinkDownTime,
+			Name:           r.name,
+			RunID:          r.runID,
+			Down:           r.flags&(flagSDown|flagODown) != 0,
+			Disconnected:   r.conn == nil || r.disconnect,
+			LastAvail:      now.Sub(r.lastAvail),
+			InfoAge:        infoAge,
+			Priority:       r.slavePriority,
+			ReplOffset:     r.replOffset,
+			MasterLinkDown: r.masterLinkDownTime,
 		}
 	}
 	p := failover.Params{PingPeriod: t.PingPeriod, InfoPeriod: t.InfoPeriod, DownAfter: g.downAfter()}

@@ -83,7 +83,7 @@ func (s *Sentinel) gossipView() quorum.View {
 		}
 	}
 	v := quorum.View{RunID: s.myID, IP: ip, Port: port, Epoch: s.CurrentEpoch()}
-	tilt := s.inTilt(s.clock.Now())
+	tilt := s.updateTilt()
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		v.Masters = append(v.Masters, quorum.MasterView{

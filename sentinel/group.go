@@ -162,7 +162,7 @@ func (g *group) stop() {
 func (g *group) tick(batch *writeBatch) {
 	now := g.s.clock.Now()
 	t := g.s.timing()
-	tilt := g.s.inTilt(now)
+	tilt := g.s.updateTilt()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ctx := g.ctx

@@ -23,9 +23,9 @@ type Resolver func(ctx context.Context, host string) ([]string, error)
 // resolveTimeout bounds one lookup; it runs off the group lock.
 const resolveTimeout = 2 * time.Second
 
-// lookup resolves host through the resolver and remembers the first
+// refreshIP resolves host through the resolver and remembers its first
 // address. It reports whether the name resolved.
-func (s *Sentinel) lookup(ctx context.Context, host string) bool {
+func (s *Sentinel) refreshIP(ctx context.Context, host string) bool {
 	if net.ParseIP(host) != nil {
 		return true
 	}
@@ -59,7 +59,7 @@ func (s *Sentinel) resolveLater(host string) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	go s.lookup(ctx, host)
+	go s.refreshIP(ctx, host)
 }
 
 // hostCheck is whether an instance at a host can be created now.

@@ -92,14 +92,14 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 		g.emit(LevelVerbose, typ, i, "new reported role is "+word)
 	}
 
-	if g.s.inTilt(now) {
+	if g.s.updateTilt() {
 		return
 	}
 
 	if i.kind == KindReplica && role == KindMaster {
 		if i.flags&flagPromoted != 0 && g.master.flags&flagFailoverInProgress != 0 &&
 			g.failoverState == FailoverWaitPromotion {
-			g.promoted(ctx, i, now)
+			g.onPromoted(ctx, i, now)
 		} else {
 			// A replica turned master on its own: wait for newer configs
 			// to reach us, then force our view on it.
@@ -151,7 +151,7 @@ func (g *group) addReplica(a Addr, now time.Time) {
 // addReplicaIfResolves resolves a's name off the group lock and adds the
 // replica if it resolved and nobody added it meanwhile.
 func (g *group) addReplicaIfResolves(ctx context.Context, a Addr) {
-	if !g.s.lookup(ctx, a.Host) {
+	if !g.s.refreshIP(ctx, a.Host) {
 		return
 	}
 	g.mu.Lock()
@@ -170,9 +170,9 @@ func (g *group) promotedReplica() *instance {
 	return nil
 }
 
-// promoted is called when the replica we promoted reports role master.
+// onPromoted runs when the replica we promoted reports role master.
 // The failover layer takes it from here.
-func (g *group) promoted(ctx context.Context, i *instance, now time.Time) {
+func (g *group) onPromoted(ctx context.Context, i *instance, now time.Time) {
 	g.configEpoch = g.failoverEpoch
 	g.failoverState = FailoverReconfSlaves
 	g.failoverStateSince = now

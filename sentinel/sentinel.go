@@ -208,7 +208,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		if cfg.ResolveHostnames {
 			// Like redis-sentinel at config load: what we report and
 			// save from the start is the name's IP (hostnames.go).
-			s.lookup(context.Background(), m.Addr.Host)
+			s.refreshIP(context.Background(), m.Addr.Host)
 		}
 		s.groups[m.Name] = newGroup(s, m, now)
 	}
@@ -252,8 +252,11 @@ func (s *Sentinel) bumpEpoch(e uint64) bool {
 func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
 
 // simulatedCrash is SENTINEL SIMULATE-FAILURE's crash: the process exits
-// at once, as redis-sentinel does, so tests can kill a leader at an exact
-// step. The config is saved first, as it would have been before the step.
+// at once with status 99, as redis-sentinel does, so tests can kill a
+// leader at an exact step. Nothing is saved first: what the step changed
+// and the flush loop had not written yet is lost, as in a real crash
+// (votes are already on disk: IsMasterDownByAddr saves one before it
+// answers).
 func (s *Sentinel) simulatedCrash() {
 	s.logger.Warn("Simulated failure: exiting")
 	if s.opts.Crash != nil {
@@ -432,7 +435,7 @@ func tickWait() time.Duration {
 // never wait for a reply: on the event loop, no reply arrives meanwhile.
 func (s *Sentinel) tick(batch *writeBatch) {
 	// Also when there is no group: the same timer, as in redis.
-	s.checkTilt()
+	s.updateTilt()
 	for _, g := range s.groupList() {
 		g.tick(batch)
 	}
@@ -566,15 +569,18 @@ func (s *Sentinel) Snapshot() Config {
 	return cfg
 }
 
-// checkTilt is sentinelCheckTiltCondition: a check that comes far too late
-// after the previous one (or time that goes backwards) means we were frozen
-// or the clock jumped; everything we measured is suspect, so we watch but
-// do not act for a while. Every group tick calls it through inTilt before it
-// judges anyone down: redis checks TILT first in its one timer, and a group
-// tick that woke before our own ticker after a SIGSTOP used to mark every
-// instance down with stale reply times, flags that then stuck for the
-// whole TILT period because nothing is re-judged in TILT.
-func (s *Sentinel) checkTilt() bool {
+// updateTilt is sentinelCheckTiltCondition, and reports whether we are in
+// TILT afterwards. A check that comes far too late after the previous one
+// (or time that goes backwards) means we were frozen or the clock jumped;
+// everything we measured is suspect, so TILT is entered (+tilt published)
+// and we watch but do not act until tilt-period has passed (-tilt
+// published). Every group tick runs it before it judges anyone down:
+// redis checks TILT first in its one timer, and a group tick that woke
+// before our own ticker after a SIGSTOP used to mark every instance down
+// with stale reply times, flags that then stuck for the whole TILT period
+// because nothing is re-judged in TILT. Every other caller that asks
+// "are we in TILT?" runs the check too, so the answer is never stale.
+func (s *Sentinel) updateTilt() bool {
 	t := s.timing()
 	var ev Event
 	s.tiltMu.Lock()
@@ -602,8 +608,4 @@ func (s *Sentinel) checkTilt() bool {
 		s.publish(ev)
 	}
 	return tilt
-}
-
-func (s *Sentinel) inTilt(time.Time) bool {
-	return s.checkTilt()
 }

@@ -21,7 +21,7 @@ func TestTiltNotEnteredByConcurrentChecks(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				if s.checkTilt() {
+				if s.updateTilt() {
 					t.Error("TILT entered without a time jump")
 					return
 				}
@@ -38,11 +38,11 @@ func TestTiltEnteredAfterAGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.checkTilt()
+	s.updateTilt()
 	s.tiltMu.Lock()
 	s.tiltPrev = s.tiltPrev.Add(-3 * time.Second) // as if frozen for 3 s
 	s.tiltMu.Unlock()
-	if !s.inTilt(time.Now()) {
+	if !s.updateTilt() {
 		t.Fatal("no TILT after a 3 s gap")
 	}
 	if sum := s.Info(); !sum.Tilt || sum.TotalTilt != 1 {

@@ -35,7 +35,7 @@ type app struct {
 	file    *sentinelconf.File
 	store   sentinel.Store
 	path    string
-	sent    *sentinel.Sentinel
+	mon     *sentinel.Sentinel
 	server  *respserver.Server
 	agent   *agentcheck.Server
 	pusher  *agentcheck.Pusher
@@ -221,11 +221,11 @@ func (a *app) build() error {
 			Join: file.Gossip.Join, SecretKey: gossipKey(file.Gossip.Key),
 		}
 	}
-	sent, err := sentinel.New(file.Sentinel, opts)
+	mon, err := sentinel.New(file.Sentinel, opts)
 	if err != nil {
 		return err
 	}
-	a.sent = sent
+	a.mon = mon
 	exe, _ := os.Executable()
 	a.server = respserver.New(respserver.Config{
 		Bind:           file.Server.Bind,
@@ -245,17 +245,17 @@ func (a *app) build() error {
 		UnixSocketPerm: os.FileMode(file.Server.UnixSocketPerm),
 		ACLFrozen:      aclFrozen(a.store),
 		Renames:        file.Server.Clients.Renames,
-	}, sent, logger)
+	}, mon, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
-			oracle{sent: sent, maxLag: ac.MaxLag}, logger)
+			oracle{mon: mon, maxLag: ac.MaxLag}, logger)
 		if err != nil {
 			return err
 		}
 		a.agent = srv
 	}
 	if file.MetricsAddr != "" {
-		m, err := metrics.New(file.MetricsAddr, sent, logger)
+		m, err := metrics.New(file.MetricsAddr, mon, logger)
 		if err != nil {
 			return err
 		}
@@ -288,12 +288,12 @@ func (a *app) build() error {
 
 // oracle answers agent checks from the sentinel's view.
 type oracle struct {
-	sent   *sentinel.Sentinel
+	mon    *sentinel.Sentinel
 	maxLag int64
 }
 
 func (o oracle) AgentVerdict(master, addr string, read bool) agentcheck.Verdict {
-	up, reason := o.sent.ServerVerdict(master, addr, read, o.maxLag)
+	up, reason := o.mon.ServerVerdict(master, addr, read, o.maxLag)
 	return agentcheck.Verdict{Up: up, Reason: reason}
 }
 

@@ -93,7 +93,7 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 	n := 2
 	errc := make(chan error, 6)
 	go func() { errc <- a.server.Serve(ctx) }()
-	go func() { errc <- a.sent.Run(ctx) }()
+	go func() { errc <- a.mon.Run(ctx) }()
 	if a.agent != nil {
 		n++
 		go func() { errc <- a.agent.Serve(ctx) }()
@@ -104,7 +104,7 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 	}
 	if a.hooks != nil {
 		n++
-		sub := a.sent.Events().Subscribe(4096)
+		sub := a.mon.Events().Subscribe(4096)
 		go func() {
 			defer sub.Close()
 			var wg sync.WaitGroup
@@ -126,7 +126,7 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 	}
 	if a.pusher != nil {
 		n++
-		sub := a.sent.Events().Subscribe(1024)
+		sub := a.mon.Events().Subscribe(1024)
 		go func() {
 			defer sub.Close()
 			for {

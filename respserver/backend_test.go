@@ -1,0 +1,78 @@
+package respserver
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/qsentinel/qsentinel/sentinel"
+)
+
+// The views' reply shapes, from a fake monitor whose answers are known:
+// RESP2 arrays of field pairs in the view's order, the nil array for an
+// unknown master's address, error texts passed verbatim.
+func TestViewsFromFake(t *testing.T) {
+	f, addr := startFakeServer(t, Config{})
+	f.mu.Lock()
+	f.replicas["mymaster"] = []sentinel.InstanceView{{Fields: []sentinel.Field{{Key: "name", Value: "127.0.0.1:6380"}}}}
+	f.mu.Unlock()
+	c := dial(t, addr)
+	master := "*8\r\n$4\r\nname\r\n$8\r\nmymaster\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n$4\r\n6379\r\n$5\r\nflags\r\n$6\r\nmaster\r\n"
+	checkReplies(t, c, []replyCase{
+		{[]string{"SENTINEL", "MASTERS"}, "*1\r\n" + master},
+		{[]string{"SENTINEL", "MASTER", "mymaster"}, master},
+		{[]string{"SENTINEL", "MASTER", "nope"}, "-ERR No such master with that name\r\n"},
+		{[]string{"SENTINEL", "REPLICAS", "mymaster"}, "*1\r\n*2\r\n$4\r\nname\r\n$14\r\n127.0.0.1:6380\r\n"},
+		{[]string{"SENTINEL", "SENTINELS", "mymaster"}, "*0\r\n"},
+		{[]string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"}, "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n"},
+		{[]string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nope"}, "*-1\r\n"},
+		{[]string{"SENTINEL", "MYID"}, "$40\r\n" + f.id + "\r\n"},
+		{[]string{"ROLE"}, "*2\r\n$8\r\nsentinel\r\n*1\r\n$8\r\nmymaster\r\n"},
+	})
+	c.do("HELLO", "3")
+	if got := c.do("SENTINEL", "MASTER", "mymaster"); got[0] != '%' {
+		t.Errorf("RESP3 SENTINEL MASTER: %q, want a map", got)
+	}
+}
+
+// Requests reach the monitor with their arguments parsed as redis parses
+// them, and one that fails the server's own checks never reaches it.
+func TestRequestsReachBackend(t *testing.T) {
+	f, addr := startFakeServer(t, Config{})
+	c := dial(t, addr)
+	checkReplies(t, c, []replyCase{
+		{[]string{"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "7", "*"}, "*3\r\n:0\r\n$1\r\n*\r\n:0\r\n"},
+		{[]string{"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "+6379", "7", "*"}, "-ERR value is not an integer or out of range\r\n"},
+		{[]string{"PUBLISH", "__sentinel__:hello", "a,b"}, ":1\r\n"},
+		{[]string{"SENTINEL", "FAILOVER", "mymaster"}, "+OK\r\n"},
+		{[]string{"SENTINEL", "FAILOVER", "nope", "COORDINATED"}, "-ERR No such master with that name\r\n"},
+		{[]string{"SENTINEL", "SET", "mymaster", "quorum", "3"}, "+OK\r\n"},
+	})
+	want := []string{
+		"IsMasterDownByAddr 127.0.0.1 6379 7 *",
+		"ProcessHello a,b",
+		"Failover mymaster",
+		"Set mymaster quorum 3",
+	}
+	if got := f.recorded(); !slices.Equal(got, want) {
+		t.Errorf("calls:\n got %q\nwant %q", got, want)
+	}
+	// The monitor's refusal is the client's error, verbatim.
+	f.mu.Lock()
+	f.err = sentinel.ErrInProgress
+	f.mu.Unlock()
+	if got := c.do("SENTINEL", "FAILOVER", "mymaster"); got != "-INPROG Failover already in progress\r\n" {
+		t.Errorf("refused FAILOVER: %q", got)
+	}
+}
+
+// Events the monitor publishes reach a pattern subscriber as pmessages.
+func TestFakeEventsReachSubscribers(t *testing.T) {
+	f, addr := startFakeServer(t, Config{})
+	c := dial(t, addr)
+	c.do("PSUBSCRIBE", "+od*")
+	f.bus.Publish(sentinel.Event{Level: sentinel.LevelWarning, Type: "+odown", Payload: "master mymaster 127.0.0.1 6379 #quorum 2/2"})
+	want := "*4\r\n$8\r\npmessage\r\n$4\r\n+od*\r\n$6\r\n+odown\r\n$42\r\nmaster mymaster 127.0.0.1 6379 #quorum 2/2\r\n"
+	if got := c.readReply(); got != want {
+		t.Errorf("pmessage:\n got %q\nwant %q", got, want)
+	}
+}
