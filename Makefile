@@ -37,11 +37,12 @@ chaos: deps build
 		$(GO) test -count=1 -timeout 4h -run TestRandomFaultRounds -v ./e2e/
 
 # The differential fuzzer for longer than make test's bounded run (40s):
-# DURATION=10m (default) or SESSIONS=n, SEED=s to replay; new differences
+# DURATION=10m (default) or SESSIONS=n, SEED=s to replay (a new random seed
+# by default; make test always starts from the same one); new differences
 # are saved as sessions under $(DIFFFUZZ_SAVE), ready for e2e/testdata/difffuzz.
 DIFFFUZZ_SAVE ?= /tmp/qsentinel-difffuzz
 difffuzz: deps build
-	QSENTINEL_DIFFFUZZ_DURATION=$(or $(DURATION),10m) QSENTINEL_DIFFFUZZ_SESSIONS=$(SESSIONS) QSENTINEL_DIFFFUZZ_SEED=$(SEED) \
+	QSENTINEL_DIFFFUZZ_DURATION=$(or $(DURATION),10m) QSENTINEL_DIFFFUZZ_SESSIONS=$(SESSIONS) QSENTINEL_DIFFFUZZ_SEED=$(or $(SEED),random) \
 		QSENTINEL_DIFFFUZZ_SAVE=$(DIFFFUZZ_SAVE) SENTINEL_BIN=$(BIN) \
 		$(GO) test -count=1 -timeout 4h -run TestDiffFuzz -v ./e2e/
 

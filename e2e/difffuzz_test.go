@@ -303,6 +303,10 @@ func commandTable(t *testing.T) *sessiongen.Table {
 // TestDiffFuzz replays the committed sessions of testdata/difffuzz, then
 // generates sessions for QSENTINEL_DIFFFUZZ_DURATION (40s by default) or
 // QSENTINEL_DIFFFUZZ_SESSIONS.
+// defaultDiffFuzzSeed is the first session seed of make test's bounded
+// run; its sessions were clean when it was chosen (2026-11-29, ~600).
+const defaultDiffFuzzSeed = 152167847
+
 func TestDiffFuzz(t *testing.T) {
 	tab := commandTable(t)
 	known := loadKnown(t)
@@ -358,8 +362,15 @@ func TestDiffFuzz(t *testing.T) {
 	}
 	t.Logf("difffuzz corpus: %s", corpus)
 
-	seed := time.Now().UnixNano() % 1e9
-	if s := os.Getenv("QSENTINEL_DIFFFUZZ_SEED"); s != "" {
+	// make test generates from a fixed seed: the sessions it plays are the
+	// same on every run, so CI is red only for a change of ours, never for
+	// a session nobody has seen before. New ground is make difffuzz's
+	// (QSENTINEL_DIFFFUZZ_SEED=random, its default): what it finds becomes
+	// a committed session.
+	seed := int64(defaultDiffFuzzSeed)
+	if s := os.Getenv("QSENTINEL_DIFFFUZZ_SEED"); s == "random" {
+		seed = time.Now().UnixNano() % 1e9
+	} else if s != "" {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			t.Fatalf("QSENTINEL_DIFFFUZZ_SEED: %v", err)

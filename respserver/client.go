@@ -28,8 +28,9 @@ type client struct {
 	w      writer
 	closed bool
 	// mute: nothing more is written (a protocol error while CLIENT REPLY
-	// OFF: redis flags the client close-after-reply, but with no reply
-	// to write it never closes it, and ignores what it sends).
+	// OFF, or right after SKIP: redis flags the client close-after-reply,
+	// but with no reply to write it never closes it, and ignores what it
+	// sends).
 	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
 
@@ -161,7 +162,7 @@ func (c *client) serve(ctx context.Context) {
 		if err != nil {
 			var pe protocolError
 			c.wmu.Lock()
-			if errors.As(err, &pe) && c.replyOff {
+			if errors.As(err, &pe) && (c.replyOff || c.replySkip) {
 				c.mute = true
 				c.wmu.Unlock()
 				// Read and drop until the client goes, as redis keeps
