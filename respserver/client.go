@@ -162,7 +162,11 @@ func (c *client) serve(ctx context.Context) {
 		if err != nil {
 			var pe protocolError
 			c.wmu.Lock()
-			if errors.As(err, &pe) && (c.replyOff || c.replySkip) {
+			// Silenced, the error is not written; redis then closes
+			// after what is still to be written (pub/sub pushes go out
+			// even while silenced) or, with nothing to write, never.
+			silenced := errors.As(err, &pe) && (c.replyOff || c.replySkip)
+			if silenced && len(c.out.Buffer()) == 0 {
 				c.mute = true
 				c.wmu.Unlock()
 				// Read and drop until the client goes, as redis keeps
@@ -170,7 +174,7 @@ func (c *client) serve(ctx context.Context) {
 				io.Copy(io.Discard, c.conn)
 				return
 			}
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) && !silenced {
 				c.w.err("ERR " + pe.Error())
 			}
 			c.flushLocked()
