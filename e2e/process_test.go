@@ -297,18 +297,7 @@ func TestLogRotation(t *testing.T) {
 				}
 				return nil
 			})
-			if err := os.Rename(logPath, logPath+".1"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Do("SENTINEL", "MONITOR", "rotated", "127.0.0.1", strconv.Itoa(cluster.MustFreePort(t)), "2"); err != nil {
-				t.Fatal(err)
-			}
-			cluster.WaitFor(t, 5*time.Second, "a new log file", func() error {
-				if !strings.Contains(readFile(logPath), "+monitor master rotated ") {
-					return fmt.Errorf("new log: %q", readFile(logPath))
-				}
-				return nil
-			})
+			rotateLog(t, s, logPath)
 			if strings.Contains(readFile(logPath+".1"), "rotated") {
 				t.Error("the line also went to the moved file")
 			}
@@ -908,18 +897,7 @@ func TestCrashGoesToLog(t *testing.T) {
 	c := cluster.New(t)
 	s, dir := startOnConf(t, c, cluster.Ours, "logfile s.log")
 	logPath := filepath.Join(dir, "s.log")
-	if err := os.Rename(logPath, logPath+".1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Do("SENTINEL", "MONITOR", "rotated", "127.0.0.1", strconv.Itoa(cluster.MustFreePort(t)), "2"); err != nil {
-		t.Fatal(err)
-	}
-	cluster.WaitFor(t, 5*time.Second, "the new log file", func() error {
-		if !strings.Contains(readFile(logPath), "+monitor master rotated ") {
-			return fmt.Errorf("new log: %q", readFile(logPath))
-		}
-		return nil
-	})
+	rotateLog(t, s, logPath)
 	if err := s.Signal(syscall.SIGQUIT); err != nil {
 		t.Fatal(err)
 	}
@@ -980,4 +958,23 @@ func TestNoDirRestartElsewhere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rotateLog moves the log file away as logrotate does, makes the sentinel
+// log a line (+monitor of a new master "rotated"), and waits for that line
+// in a new file at logPath.
+func rotateLog(t *testing.T, s *cluster.Sentinel, logPath string) {
+	t.Helper()
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Do("SENTINEL", "MONITOR", "rotated", "127.0.0.1", strconv.Itoa(cluster.MustFreePort(t)), "2"); err != nil {
+		t.Fatal(err)
+	}
+	cluster.WaitFor(t, 5*time.Second, "a new log file", func() error {
+		if !strings.Contains(readFile(logPath), "+monitor master rotated ") {
+			return fmt.Errorf("new log: %q", readFile(logPath))
+		}
+		return nil
+	})
 }

@@ -122,9 +122,18 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		return
 	}
 	pingPeriod := g.pingPeriod(t)
-	if i.kind == KindSentinel && i.connKey != "" && !i.disconnect {
-		if a := g.s.peerAvail(i.connKey); now.Sub(a) < pingPeriod && a.After(i.lastAvail) {
+	if i.kind == KindSentinel && i.connKey != "" {
+		// A PING reply on the shared peer connection answers for every
+		// master's view of that peer, and shows that this instance's link
+		// works once it came after the link was (re)acquired. Gating this
+		// on our own replies (as before) left a peer found by 49 other
+		// masters' hellos "disconnected" and then s_down for seconds after
+		// discovery, and a disconnected peer is never asked for its
+		// opinion: objective down waited for it (50 masters killed right
+		// after discovery switched in ~7 s instead of ~1.3 s).
+		if a := g.s.peerAvail(i.connKey); now.Sub(a) < pingPeriod && a.After(i.lastAvail) && a.After(i.connectedAt) {
 			i.lastAvail, i.lastPong, i.actPing = a, a, time.Time{}
+			i.disconnect = false
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the
