@@ -21,11 +21,12 @@ func TestPeersStayUpAfterDiscovery(t *testing.T) {
 	var mons []cluster.Monitor
 	for k := range 20 {
 		m := c.StartRedis(fmt.Sprintf("m%d", k))
-		mons = append(mons, cluster.Monitor{Name: fmt.Sprintf("m%d", k), Redis: m, Quorum: 2, DownAfter: time.Second})
+		mons = append(mons, cluster.Monitor{Name: fmt.Sprintf("m%d", k), Redis: m, Quorum: 2, DownAfter: 2 * time.Second})
 	}
 	g := startGroup(t, c, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, mons)
-	// For three down-after periods every view of every peer stays up.
-	deadline := time.Now().Add(3 * time.Second)
+	// For two and a half down-after periods every view of every peer stays
+	// up.
+	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, s := range g.ss {
 			for _, m := range mons {
