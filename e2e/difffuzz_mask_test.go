@@ -154,15 +154,7 @@ func (fm *fuzzMasker) clientLines(v cluster.Value) cluster.Value {
 		if !strings.HasPrefix(l, prefix) {
 			continue
 		}
-		var fields []string
-		for _, f := range strings.Fields(l) {
-			k, val, _ := strings.Cut(f, "=")
-			if !clientListKeep[k] {
-				val = "<v>"
-			}
-			fields = append(fields, k+"="+val)
-		}
-		own = append(own, strings.Join(fields, " "))
+		own = append(own, maskClientLine(l))
 	}
 	return cluster.Value{Kind: v.Kind, Str: "own lines: " + strconv.Quote(strings.Join(own, "\n"))}
 }

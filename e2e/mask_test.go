@@ -277,15 +277,21 @@ func clientList(v cluster.Value, m *masker) cluster.Value {
 		if !strings.Contains(l, " cmd=client|list ") {
 			continue
 		}
-		var fields []string
-		for _, f := range strings.Fields(l) {
-			k, val, _ := strings.Cut(f, "=")
-			if !clientListKeep[k] {
-				val = "<v>"
-			}
-			fields = append(fields, k+"="+val)
-		}
-		return cluster.Value{Kind: v.Kind, Str: "own line: " + strings.Join(fields, " ")}
+		return cluster.Value{Kind: v.Kind, Str: "own line: " + maskClientLine(l)}
 	}
 	return cluster.Value{Kind: v.Kind, Str: "<no line with cmd=client|list>"}
+}
+
+// maskClientLine masks one CLIENT LIST/INFO line: every field's value but
+// those in clientListKeep becomes <v>.
+func maskClientLine(l string) string {
+	var fields []string
+	for _, f := range strings.Fields(l) {
+		k, val, _ := strings.Cut(f, "=")
+		if !clientListKeep[k] {
+			val = "<v>"
+		}
+		fields = append(fields, k+"="+val)
+	}
+	return strings.Join(fields, " ")
 }
