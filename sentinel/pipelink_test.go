@@ -225,21 +225,7 @@ func eachReader(t *testing.T, test func(*testing.T, *eventloop.Loop)) {
 func TestSubscribeReconnects(t *testing.T) { eachReader(t, testSubscribeReconnects) }
 
 func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c
-		}
-	}()
+	ln, conns := acceptingListener(t)
 	got := make(chan string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -314,21 +300,7 @@ func TestSubscribeRefused(t *testing.T) { eachReader(t, testSubscribeRefused) }
 // changed) drops the link, as hiredis does for redis-sentinel, so the
 // instance shows "disconnected"; the subscription then retries.
 func testSubscribeRefused(t *testing.T, loop *eventloop.Loop) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c
-		}
-	}()
+	ln, conns := acceptingListener(t)
 	got := make(chan string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -401,4 +373,26 @@ func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
 		}
 	}
 	time.Sleep(1500 * time.Millisecond) // a resubscription or two
+}
+
+// acceptingListener listens on a loopback port and hands every accepted
+// connection to the channel; the listener closes with the test.
+func acceptingListener(t *testing.T) (net.Listener, <-chan net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	conns := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	return ln, conns
 }
