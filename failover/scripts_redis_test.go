@@ -47,7 +47,7 @@ func nextEvent(t *testing.T, events chan string, want string) {
 func TestScriptRetriesAsRedis(t *testing.T) {
 	s, clock, events := redisScripts(t, DefaultScriptLimits())
 	out := filepath.Join(t.TempDir(), "out")
-	p := script(t, `echo x >> `+out+`; exit 1`)
+	p := procruntest.Script(t, `echo x >> `+out+`; exit 1`)
 	s.Schedule(p, "+sdown")
 	delay := 30 * time.Second
 	for run := 1; run < 10; run++ {
@@ -92,7 +92,7 @@ func TestScriptCannotExecute(t *testing.T) {
 // first run runs.
 func TestScriptTimeoutEvent(t *testing.T) {
 	s, clock, events := redisScripts(t, DefaultScriptLimits())
-	p := script(t, `sleep 30`)
+	p := procruntest.Script(t, `sleep 30`)
 	s.Schedule(p)
 	var pid int
 	waitCond(t, "running", func() bool {

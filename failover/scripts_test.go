@@ -10,16 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-func script(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.sh")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/qsentinel/qsentinel/procrun/procruntest"
+)
 
 func runScripts(t *testing.T, l ScriptLimits) (*Scripts, func()) {
 	t.Helper()
@@ -58,7 +51,7 @@ func fastLimits() ScriptLimits {
 func TestScriptRetriesAndArgs(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	s, _ := runScripts(t, fastLimits())
-	ok := script(t, `echo "$@" >> `+out)
+	ok := procruntest.Script(t, `echo "$@" >> `+out)
 	s.Schedule(ok, "+switch-master", "mymaster 1.1.1.1 1 2.2.2.2 2")
 	waitCond(t, "exit 0 script ran", func() bool { return countLines(t, out) == 1 && s.Queued() == 0 })
 	if b, _ := os.ReadFile(out); string(b) != "+switch-master mymaster 1.1.1.1 1 2.2.2.2 2\n" {
@@ -66,11 +59,11 @@ func TestScriptRetriesAndArgs(t *testing.T) {
 	}
 
 	fail := filepath.Join(t.TempDir(), "fail")
-	s.Schedule(script(t, `echo x >> `+fail+`; exit 1`))
+	s.Schedule(procruntest.Script(t, `echo x >> `+fail+`; exit 1`))
 	waitCond(t, "exit 1 retried twice then dropped", func() bool { return countLines(t, fail) == 3 && s.Queued() == 0 })
 
 	fatal := filepath.Join(t.TempDir(), "fatal")
-	s.Schedule(script(t, `echo x >> `+fatal+`; exit 2`))
+	s.Schedule(procruntest.Script(t, `echo x >> `+fatal+`; exit 2`))
 	waitCond(t, "exit 2 dropped", func() bool { return countLines(t, fatal) == 1 && s.Queued() == 0 })
 	time.Sleep(100 * time.Millisecond)
 	if n := countLines(t, fatal); n != 1 {
@@ -84,7 +77,7 @@ func TestScriptTimeoutKillsGroup(t *testing.T) {
 	l.MaxRetry = 0
 	pidFile := filepath.Join(t.TempDir(), "child")
 	s, _ := runScripts(t, l)
-	s.Schedule(script(t, `sleep 30 & echo $! > `+pidFile+`; wait`))
+	s.Schedule(procruntest.Script(t, `sleep 30 & echo $! > `+pidFile+`; wait`))
 	waitCond(t, "script running", func() bool { p := s.Pending(); return len(p) == 1 && p[0].Running && p[0].PID > 0 })
 	var child int
 	waitCond(t, "child pid", func() bool {
@@ -100,7 +93,7 @@ func TestScriptQueueLimitAndStop(t *testing.T) {
 	l := fastLimits()
 	l.MaxQueue, l.MaxRunning = 3, 1
 	s, stop := runScripts(t, l)
-	sleeper := script(t, `sleep 30`)
+	sleeper := procruntest.Script(t, `sleep 30`)
 	s.Schedule(sleeper, "0")
 	waitCond(t, "one running", func() bool { return s.Running() == 1 })
 	for i := 1; i < 5; i++ {

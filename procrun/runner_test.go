@@ -16,15 +16,6 @@ import (
 	"github.com/qsentinel/qsentinel/procrun/procruntest"
 )
 
-func shell(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.sh")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func task(key string, argv ...string) Task {
 	return Task{Key: key, Data: argv[len(argv)-1], Command: func(int) *exec.Cmd { return exec.Command(argv[0], argv[1:]...) }}
 }
@@ -112,7 +103,7 @@ func TestEnds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := start(t, cfg, retryExit1(2))
-			h.r.Add(task("", shell(t, tc.body), "x"))
+			h.r.Add(task("", procruntest.Script(t, tc.body), "x"))
 			for _, w := range tc.want {
 				if d, ok := strings.CutPrefix(w, "advance "); ok {
 					h.quiet(t) // the retry waits for the clock
@@ -143,7 +134,7 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	cfg.Timeout, cfg.Tick = time.Minute, 10*time.Millisecond
 	h := start(t, cfg, nil)
 	pidFile := filepath.Join(t.TempDir(), "child")
-	h.r.Add(task("", shell(t, `sleep 30 & echo $! > `+pidFile+`; wait`), "x"))
+	h.r.Add(task("", procruntest.Script(t, `sleep 30 & echo $! > `+pidFile+`; wait`), "x"))
 	h.expect(t, "start x 1")
 	h.quiet(t) // within its minute
 	h.clock.Advance(time.Minute + time.Second)
@@ -181,7 +172,7 @@ func TestOrderAndLimits(t *testing.T) {
 			gate := filepath.Join(t.TempDir(), "gate")
 			// Each waits for the gate file, so the queue is full before
 			// the first one ends.
-			s := shell(t, `while [ ! -e `+gate+` ]; do sleep 0.01; done`)
+			s := procruntest.Script(t, `while [ ! -e `+gate+` ]; do sleep 0.01; done`)
 			for i, k := range tc.keys {
 				h.r.Add(task(k, s, strconv.Itoa(i)))
 				if i == 0 {

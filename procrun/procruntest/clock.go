@@ -1,5 +1,6 @@
 // Package procruntest holds test helpers for users of procrun: a clock
-// that moves only when told, so retry delays and timeouts need no sleep.
+// that moves only when told, so retry delays and timeouts need no sleep,
+// and short shell scripts to run.
 package procruntest
 
 import (
