@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/eventloop"
-	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/quorum"
+	"github.com/qsentinel/qsentinel/scripts"
 )
 
 // Clock tells time; tests replace it to drive timeouts without sleeping.
@@ -86,7 +86,7 @@ type Sentinel struct {
 	burstEpoch uint64
 	burstAt    time.Time
 
-	scripts    *failover.Scripts
+	scripts    *scripts.Queue
 	gossipKick chan struct{}
 	gossipMu   sync.Mutex
 	gossip     *quorum.Gossip
@@ -191,12 +191,12 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		cfg.MyID = hex.EncodeToString(b[:])
 		s.markDirty()
 	}
-	s.scripts = failover.NewScripts(func() failover.ScriptLimits {
-		l := failover.DefaultScriptLimits()
+	s.scripts = scripts.New(func() scripts.Limits {
+		l := scripts.DefaultLimits()
 		t := s.timing()
 		l.MaxRuntime, l.RetryDelay = t.ScriptMaxRuntime, t.ScriptRetryDelay
 		return l
-	}, s.logger, failover.WithScriptEvents(func(typ, payload string) {
+	}, s.logger, scripts.WithScriptEvents(func(typ, payload string) {
 		// Global events, as redis-sentinel's (no instance): published
 		// and logged, never a reason to run the notification script.
 		s.publish(Event{Level: LevelWarning, Type: typ, Payload: payload})

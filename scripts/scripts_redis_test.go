@@ -1,4 +1,4 @@
-package failover
+package scripts
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 
 // redisScripts runs a queue with redis's default limits on a fake clock,
 // its events sent to a channel.
-func redisScripts(t *testing.T, l ScriptLimits) (*Scripts, *procruntest.Clock, chan string) {
+func redisScripts(t *testing.T, l Limits) (*Queue, *procruntest.Clock, chan string) {
 	t.Helper()
 	clock := procruntest.NewClock()
 	events := make(chan string, 16)
-	s := NewScripts(func() ScriptLimits { return l }, nil, WithScriptClock(clock),
+	s := New(func() Limits { return l }, nil, WithScriptClock(clock),
 		WithScriptEvents(func(typ, payload string) { events <- typ + " " + payload }))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -45,7 +45,7 @@ func nextEvent(t *testing.T, events chan string, want string) {
 // apart (sentinelScriptRetryDelay, no cap), retry-num counting runs,
 // then -script-error "<path> 0 1".
 func TestScriptRetriesAsRedis(t *testing.T) {
-	s, clock, events := redisScripts(t, DefaultScriptLimits())
+	s, clock, events := redisScripts(t, DefaultLimits())
 	out := filepath.Join(t.TempDir(), "out")
 	p := procruntest.Script(t, `echo x >> `+out+`; exit 1`)
 	s.Schedule(p, "+sdown")
@@ -68,7 +68,7 @@ func TestScriptRetriesAsRedis(t *testing.T) {
 // TestScriptCannotExecute: redis's child exits 2 when execve fails, so a
 // script that cannot be executed is an error, not retried.
 func TestScriptCannotExecute(t *testing.T) {
-	s, clock, events := redisScripts(t, DefaultScriptLimits())
+	s, clock, events := redisScripts(t, DefaultLimits())
 	p := filepath.Join(t.TempDir(), "notexec.sh")
 	if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestScriptCannotExecute(t *testing.T) {
 // kill; the killed script (a signal) is retried; retry-num is 1 while the
 // first run runs.
 func TestScriptTimeoutEvent(t *testing.T) {
-	s, clock, events := redisScripts(t, DefaultScriptLimits())
+	s, clock, events := redisScripts(t, DefaultLimits())
 	p := procruntest.Script(t, `sleep 30`)
 	s.Schedule(p)
 	var pid int

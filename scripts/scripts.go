@@ -1,4 +1,8 @@
-package failover
+// Package scripts runs redis-sentinel's notification-script and
+// client-reconfig-script: redis's queue, retry and timeout policy over one
+// procrun.Runner. It is the only part of a failover that starts processes,
+// kept out of package failover so that the state machine stays pure.
+package scripts
 
 import (
 	"context"
@@ -11,9 +15,9 @@ import (
 	"github.com/qsentinel/qsentinel/procrun"
 )
 
-// ScriptLimits are redis-sentinel's script limits (SENTINEL DEBUG can
+// Limits are redis-sentinel's script limits (SENTINEL DEBUG can
 // change the run time and the retry delay).
-type ScriptLimits struct {
+type Limits struct {
 	MaxQueue   int
 	MaxRunning int
 	// MaxRetry is how many times a failed script runs again: redis's
@@ -23,9 +27,9 @@ type ScriptLimits struct {
 	RetryDelay time.Duration
 }
 
-// DefaultScriptLimits are redis-sentinel 7.0's.
-func DefaultScriptLimits() ScriptLimits {
-	return ScriptLimits{MaxQueue: 256, MaxRunning: 16, MaxRetry: 9, MaxRuntime: time.Minute, RetryDelay: 30 * time.Second}
+// DefaultLimits are redis-sentinel 7.0's.
+func DefaultLimits() Limits {
+	return Limits{MaxQueue: 256, MaxRunning: 16, MaxRetry: 9, MaxRuntime: time.Minute, RetryDelay: 30 * time.Second}
 }
 
 // PendingScript is one entry of SENTINEL PENDING-SCRIPTS.
@@ -38,41 +42,41 @@ type PendingScript struct {
 	RetryCount int
 }
 
-// Scripts is redis-sentinel's script queue: notification-script and
+// Queue is redis-sentinel's script queue: notification-script and
 // client-reconfig-script runs, at most MaxRunning at once, retried when
 // they exit 1 or die of a signal, killed (with their process group) after
 // MaxRuntime. The queue itself is a procrun.Runner; this file holds
 // redis's policy.
-type Scripts struct {
-	limits func() ScriptLimits
+type Queue struct {
+	limits func() Limits
 	logger *slog.Logger
 	event  func(typ, payload string)
 	clock  procrun.Clock
 	run    *procrun.Runner
 }
 
-// ScriptOption changes a Scripts at creation.
-type ScriptOption func(*Scripts)
+// Option changes a Scripts at creation.
+type Option func(*Queue)
 
 // WithScriptEvents passes the script events redis-sentinel publishes
 // (-script-error, -script-timeout) to f; without it they are only logged.
-func WithScriptEvents(f func(typ, payload string)) ScriptOption {
-	return func(s *Scripts) { s.event = f }
+func WithScriptEvents(f func(typ, payload string)) Option {
+	return func(s *Queue) { s.event = f }
 }
 
 // WithScriptClock sets the clock (tests).
-func WithScriptClock(c procrun.Clock) ScriptOption {
-	return func(s *Scripts) { s.clock = c }
+func WithScriptClock(c procrun.Clock) Option {
+	return func(s *Queue) { s.clock = c }
 }
 
-// NewScripts makes an idle queue; Run executes it. MaxQueue and
+// New makes an idle queue; Run executes it. MaxQueue and
 // MaxRunning are read once, here (constants in redis: a MaxRunning below 1
 // panics); MaxRuntime and RetryDelay at each use.
-func NewScripts(limits func() ScriptLimits, logger *slog.Logger, opts ...ScriptOption) *Scripts {
+func New(limits func() Limits, logger *slog.Logger, opts ...Option) *Queue {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Scripts{limits: limits, logger: logger}
+	s := &Queue{limits: limits, logger: logger}
 	for _, o := range opts {
 		o(s)
 	}
@@ -105,7 +109,7 @@ func argv(t *procrun.Task) []string { return t.Data.([]string) }
 
 // Schedule queues argv (argv[0] is the script). When the queue is full the
 // oldest waiting entry is dropped, as redis does.
-func (s *Scripts) Schedule(argv ...string) {
+func (s *Queue) Schedule(argv ...string) {
 	s.run.Add(procrun.Task{
 		Data: argv,
 		Command: func(int) *exec.Cmd {
@@ -120,7 +124,7 @@ func (s *Scripts) Schedule(argv ...string) {
 // retry is sentinelCollectTerminatedScripts's rule: exit 1 or a signal
 // runs again, MaxRetry times, after RetryDelay doubled per earlier run
 // (30 s, 1 min, 2 min ... 128 min with redis's limits).
-func (s *Scripts) retry(t *procrun.Task, e procrun.Exit) (time.Duration, bool) {
+func (s *Queue) retry(t *procrun.Task, e procrun.Exit) (time.Duration, bool) {
 	l := s.limits()
 	if e.StartErr != nil || (e.Code != 1 && e.Signal == 0) || t.Attempts > l.MaxRetry {
 		return 0, false
@@ -131,7 +135,7 @@ func (s *Scripts) retry(t *procrun.Task, e procrun.Exit) (time.Duration, bool) {
 // gaveUp is redis's -script-error "<path> <signal> <exit code>", sent
 // for any end but a clean exit 0. A script that cannot be executed is
 // exit 2, as redis's child exits 2 when execve fails.
-func (s *Scripts) gaveUp(t *procrun.Task, e procrun.Exit) {
+func (s *Queue) gaveUp(t *procrun.Task, e procrun.Exit) {
 	code, sig := e.Code, int(e.Signal)
 	switch {
 	case e.StartErr != nil:
@@ -144,11 +148,11 @@ func (s *Scripts) gaveUp(t *procrun.Task, e procrun.Exit) {
 }
 
 // timedOut is redis's -script-timeout "<path> <pid>", sent before the kill.
-func (s *Scripts) timedOut(t *procrun.Task, pid int, _ time.Duration) {
+func (s *Queue) timedOut(t *procrun.Task, pid int, _ time.Duration) {
 	s.emit("-script-timeout", argv(t)[0]+" "+strconv.Itoa(pid))
 }
 
-func (s *Scripts) emit(typ, payload string) {
+func (s *Queue) emit(typ, payload string) {
 	if s.event != nil {
 		s.event(typ, payload)
 		return
@@ -158,7 +162,7 @@ func (s *Scripts) emit(typ, payload string) {
 
 // Pending lists the queue in order. RetryCount is redis's retry_num: the
 // runs started so far, the current one included.
-func (s *Scripts) Pending() []PendingScript {
+func (s *Queue) Pending() []PendingScript {
 	now := time.Now()
 	if s.clock != nil {
 		now = s.clock.Now()
@@ -179,11 +183,11 @@ func (s *Scripts) Pending() []PendingScript {
 }
 
 // Running is how many scripts run now.
-func (s *Scripts) Running() int { _, n := s.run.Counts(); return n }
+func (s *Queue) Running() int { _, n := s.run.Counts(); return n }
 
 // Queued is every entry, running or waiting (sentinel_scripts_queue_length).
-func (s *Scripts) Queued() int { n, _ := s.run.Counts(); return n }
+func (s *Queue) Queued() int { n, _ := s.run.Counts(); return n }
 
 // Run starts due scripts, collects their exits and kills those over time,
 // until ctx ends; then it kills what still runs and waits for it.
-func (s *Scripts) Run(ctx context.Context) { s.run.Run(ctx) }
+func (s *Queue) Run(ctx context.Context) { s.run.Run(ctx) }

@@ -1,4 +1,4 @@
-package failover
+package scripts
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 	"github.com/qsentinel/qsentinel/procrun/procruntest"
 )
 
-func runScripts(t *testing.T, l ScriptLimits) (*Scripts, func()) {
+func runScripts(t *testing.T, l Limits) (*Queue, func()) {
 	t.Helper()
-	s := NewScripts(func() ScriptLimits { return l }, nil)
+	s := New(func() Limits { return l }, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -41,8 +41,8 @@ func waitCond(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out: %s", what)
 }
 
-func fastLimits() ScriptLimits {
-	l := DefaultScriptLimits()
+func fastLimits() Limits {
+	l := DefaultLimits()
 	l.RetryDelay = 10 * time.Millisecond
 	l.MaxRetry = 2
 	return l
