@@ -1,8 +1,3 @@
-// Package failover holds the failover decisions of redis-sentinel that do
-// not depend on how instances are monitored: which replica to promote, and
-// the scripts run around a failover. The state machine that drives them
-// lives with the monitored world (package sentinel), which owns the links
-// the steps are sent over.
 package failover
 
 import (

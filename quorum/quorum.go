@@ -107,3 +107,30 @@ func Elected(winner string, votes, voters, quorum int) string {
 	}
 	return winner
 }
+
+// SplitVote reports whether an election cannot end in epoch: our own vote
+// (own) and every peer's vote are known to be in epoch, and no candidate
+// has a majority of all voters. Candidates asking at the same moment can
+// each get some votes (each voter answering another first); redis-sentinel
+// then waits out the election timeout and twice the failover timeout
+// before anyone tries again. A vote we do not know of may be a winner's,
+// so any unknown or older vote means the election is not stuck.
+func SplitVote(own Ballot, peers []Opinion, epoch uint64) bool {
+	if own.Leader == "" || own.LeaderEpoch != epoch {
+		return false
+	}
+	counts := map[string]int{own.Leader: 1}
+	for _, p := range peers {
+		if p.Leader == "" || p.LeaderEpoch != epoch {
+			return false
+		}
+		counts[p.Leader]++
+	}
+	need := MajorityOf(len(peers) + 1)
+	for _, n := range counts {
+		if n >= need {
+			return false
+		}
+	}
+	return true
+}

@@ -88,3 +88,26 @@ func TestTallyAndElected(t *testing.T) {
 		t.Error("2 of 3 should win")
 	}
 }
+
+func TestSplitVote(t *testing.T) {
+	op := func(leader string, epoch uint64) Opinion { return Opinion{Leader: leader, LeaderEpoch: epoch} }
+	cases := []struct {
+		name  string
+		own   Ballot
+		peers []Opinion
+		want  bool
+	}{
+		{"three ways", Ballot{"a", 5}, []Opinion{op("b", 5), op("c", 5)}, true},
+		{"majority", Ballot{"a", 5}, []Opinion{op("a", 5), op("c", 5)}, false},
+		{"unknown vote", Ballot{"a", 5}, []Opinion{op("b", 5), op("", 0)}, false},
+		{"older vote", Ballot{"a", 5}, []Opinion{op("b", 5), op("c", 4)}, false},
+		{"we did not vote", Ballot{"a", 4}, []Opinion{op("b", 5), op("c", 5)}, false},
+		{"two of four", Ballot{"a", 5}, []Opinion{op("a", 5), op("b", 5), op("b", 5)}, true},
+		{"alone", Ballot{"a", 5}, nil, false},
+	}
+	for _, c := range cases {
+		if got := SplitVote(c.own, c.peers, 5); got != c.want {
+			t.Errorf("%s: SplitVote = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

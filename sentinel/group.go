@@ -10,40 +10,6 @@ import (
 	"time"
 )
 
-// FailoverState is redis-sentinel's failover state machine position.
-type FailoverState int
-
-// Failover states, in redis-sentinel's order.
-const (
-	FailoverNone FailoverState = iota
-	FailoverWaitStart
-	FailoverSelectSlave
-	FailoverSendSlaveofNoOne
-	FailoverWaitPromotion
-	FailoverReconfSlaves
-	FailoverUpdateConfig
-)
-
-func (s FailoverState) String() string {
-	switch s {
-	case FailoverNone:
-		return "none"
-	case FailoverWaitStart:
-		return "wait_start"
-	case FailoverSelectSlave:
-		return "select_slave"
-	case FailoverSendSlaveofNoOne:
-		return "send_slaveof_noone"
-	case FailoverWaitPromotion:
-		return "wait_promotion"
-	case FailoverReconfSlaves:
-		return "reconf_slaves"
-	case FailoverUpdateConfig:
-		return "update_config"
-	}
-	return "unknown"
-}
-
 // group is one monitored master with its replicas and the peers that watch
 // it. One goroutine runs its timers; link goroutines only report results,
 // which are applied under mu. Groups never lock each other, so a hung Redis

@@ -1,4 +1,4 @@
-package sentinel
+package failover
 
 // Kind is what an instance is to us: a monitored master, one of its
 // replicas, or a peer sentinel watching the same master.

@@ -1,0 +1,234 @@
+package failover
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is what a master's machine is told of the master's settings
+// (the rest of an operator's master configuration, auth and scripts,
+// belongs to the driver).
+type Config struct {
+	Quorum          int
+	DownAfter       time.Duration // 0: Timing.DefaultDownAfter
+	FailoverTimeout time.Duration // 0: Timing.DefaultFailoverTimeout
+	ParallelSyncs   int           // 0: 1
+	RebootDownAfter time.Duration // master-reboot-down-after-period; 0 = off
+}
+
+// Env is what the machines of one sentinel share: its identity, its
+// current epoch, how it compares host names, its source of randomness.
+type Env struct {
+	MyID   string
+	Epochs *Epochs
+	// SameHost reports whether two hosts (IPs or names) are one
+	// (redis's sentinelAddrEqualsHostname); nil: equal strings.
+	SameHost func(a, b string) bool
+	// Jitter returns a random duration in [0, max); nil: always 0. The
+	// simulator gives a seeded one.
+	Jitter func(max time.Duration) time.Duration
+}
+
+// Machine is redis-sentinel's view of one monitored master, and every
+// decision about it: subjective and objective down, the election, each
+// failover state, promotion detection, replica reconfiguration, and
+// configurations learned from peers. It is pure: its methods take the time
+// and a fact, change the machine, and append what the driver must do to
+// a list read with Ready. No network, no goroutines, no processes. A
+// machine is not safe for concurrent use; the driver serializes calls.
+type Machine struct {
+	Name      string
+	Config    Config
+	Master    *Node
+	Replicas  map[string]*Node // by "ip:port"
+	Sentinels map[string]*Node // by run id
+
+	ConfigEpoch uint64
+	Leader      string // our vote for this master, in LeaderEpoch
+	LeaderEpoch uint64
+
+	State              State
+	FailoverEpoch      uint64
+	FailoverStartTime  time.Time
+	FailoverStateSince time.Time
+	Coordinated        bool      // planned switchover through FAILOVER TO
+	UserFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
+	ReelectAt          time.Time // not before this may a stuck election start a new round
+
+	env *Env
+	out []Action
+	// The cached instance order (order.go).
+	order, replicaOrder, peerOrder []*Node
+}
+
+// Persisted is what survives a restart of one master's machine.
+type Persisted struct {
+	Addr           Addr
+	ConfigEpoch    uint64
+	LeaderEpoch    uint64
+	KnownReplicas  []Addr
+	KnownSentinels []KnownPeer
+}
+
+// KnownPeer is a peer remembered across restarts.
+type KnownPeer struct {
+	Addr  Addr
+	RunID string
+}
+
+// New makes the machine of master name from its persisted state.
+func New(name string, cfg Config, p Persisted, env *Env, now time.Time) *Machine {
+	m := &Machine{
+		Name:        name,
+		Config:      cfg,
+		Replicas:    map[string]*Node{},
+		Sentinels:   map[string]*Node{},
+		ConfigEpoch: p.ConfigEpoch,
+		LeaderEpoch: p.LeaderEpoch,
+		env:         env,
+	}
+	m.Master = NewNode(KindMaster, name, p.Addr, now)
+	for _, a := range p.KnownReplicas {
+		if a == p.Addr {
+			continue
+		}
+		m.Replicas[a.String()] = NewNode(KindReplica, a.String(), a, now)
+	}
+	for _, k := range p.KnownSentinels {
+		if k.RunID == env.MyID {
+			continue
+		}
+		si := NewNode(KindSentinel, k.RunID, k.Addr, now)
+		si.RunID = k.RunID
+		m.Sentinels[k.RunID] = si
+	}
+	return m
+}
+
+// Ready returns the actions decided since the last call, in order, and
+// forgets them. The slice is reused: use it before the next call.
+func (m *Machine) Ready() []Action {
+	out := m.out
+	m.out = m.out[:0]
+	return out
+}
+
+// HasReady reports whether actions are waiting.
+func (m *Machine) HasReady() bool { return len(m.out) > 0 }
+
+func (m *Machine) do(a Action) { m.out = append(m.out, a) }
+
+// emit decides an event about node n (nil: none) with text after the
+// details.
+func (m *Machine) emit(level Level, typ string, n *Node, text string) {
+	e := Event{Level: level, Type: typ, MasterAddr: m.Master.Addr, Text: text}
+	if n != nil {
+		e.HasInstance = true
+		e.InstanceKind, e.InstanceName, e.InstanceAddr = n.Kind, n.Name, n.Addr
+	}
+	m.do(Action{Kind: Emit, Event: e})
+}
+
+func (m *Machine) emitf(level Level, typ string, n *Node, format string, args ...any) {
+	m.emit(level, typ, n, fmt.Sprintf(format, args...))
+}
+
+func (m *Machine) persist() { m.do(Action{Kind: Persist}) }
+
+// DownAfter is the master's down-after period.
+func (m *Machine) DownAfter(t Timing) time.Duration {
+	if m.Config.DownAfter > 0 {
+		return m.Config.DownAfter
+	}
+	return t.DefaultDownAfter
+}
+
+// FailoverTimeout is the master's failover timeout.
+func (m *Machine) FailoverTimeout(t Timing) time.Duration {
+	if m.Config.FailoverTimeout > 0 {
+		return m.Config.FailoverTimeout
+	}
+	return t.DefaultFailoverTimeout
+}
+
+// ParallelSyncs is how many replicas are reconfigured at once.
+func (m *Machine) ParallelSyncs() int {
+	if m.Config.ParallelSyncs > 0 {
+		return m.Config.ParallelSyncs
+	}
+	return 1
+}
+
+func (m *Machine) sameHost(a, b string) bool {
+	if m.env.SameHost != nil {
+		return m.env.SameHost(a, b)
+	}
+	return a == b
+}
+
+func (m *Machine) jitter(max time.Duration) time.Duration {
+	if m.env.Jitter != nil {
+		return m.env.Jitter(max)
+	}
+	return 0
+}
+
+// InProgress reports whether a failover of this master is under way.
+func (m *Machine) InProgress() bool { return m.Master.Flags&FlagFailoverInProgress != 0 }
+
+// SortedNodes lists a map's nodes in name order.
+func SortedNodes(nodes map[string]*Node) []*Node {
+	return AppendSorted(make([]*Node, 0, len(nodes)), nodes)
+}
+
+// AppendSorted appends nodes to out in name order.
+func AppendSorted(out []*Node, nodes map[string]*Node) []*Node {
+	start := len(out)
+	for _, n := range nodes {
+		out = append(out, n)
+	}
+	slices.SortFunc(out[start:], func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Promoted is the replica chosen for promotion, nil when none.
+func (m *Machine) Promoted() *Node {
+	for _, r := range m.Replicas {
+		if r.Flags&FlagPromoted != 0 {
+			return r
+		}
+	}
+	return nil
+}
+
+// CurrentMasterAddr is sentinelGetCurrentMasterAddress: once the promoted
+// replica acknowledged, we advertise it even before the switch is final.
+func (m *Machine) CurrentMasterAddr() Addr {
+	if m.InProgress() && m.State >= StateReconfSlaves {
+		if p := m.Promoted(); p != nil {
+			return p.Addr
+		}
+	}
+	return m.Master.Addr
+}
+
+// MasterLooksSane is sentinelMasterLooksSane.
+func (m *Machine) MasterLooksSane(now time.Time, t Timing) bool {
+	n := m.Master
+	return n.RoleReported == KindMaster && n.Flags&(FlagSDown|FlagODown) == 0 &&
+		!n.InfoRefresh.IsZero() && now.Sub(n.InfoRefresh) < 2*t.InfoPeriod
+}
+
+// noDownFor is sentinelRedisInstanceNoDownFor.
+func noDownFor(n *Node, now time.Time, d time.Duration) bool {
+	recent := n.SDownSince
+	if n.ODownSince.After(recent) {
+		recent = n.ODownSince
+	}
+	return recent.IsZero() || now.Sub(recent) > d
+}
+
+func uitoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -1,0 +1,127 @@
+package failover
+
+import "time"
+
+// Info is sentinelRefreshInstanceInfo: record what n's INFO says, then act
+// on it (notice reboots and role changes, detect the promotion we wait
+// for, fix replicas that follow the wrong master, follow the replicas'
+// reconfiguration). Replicas listed by a master's INFO are the driver's to
+// add (AddReplica), first: only it knows which addresses it can use. While
+// tilt, facts are recorded and nothing is decided.
+func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string, r InfoReport) {
+	n.Info = text
+	n.MasterLinkDownTime = r.MasterLinkDownTime
+	n.FailoverReported = r.FailoverState
+
+	if r.RunID != "" {
+		if n.RunID != "" && n.RunID != r.RunID {
+			m.emit(LevelNotice, "+reboot", n, "")
+			if n.Kind == KindMaster && m.Config.RebootDownAfter != 0 {
+				n.Flags |= FlagMasterReboot
+				n.MasterRebootFrom = now
+			}
+		}
+		n.RunID = r.RunID
+	}
+	if r.Role == KindMaster {
+		n.MasterReplOffset = r.MasterReplOffset
+	}
+	if r.Role == KindReplica {
+		if r.MasterHost != n.MasterHost {
+			n.MasterHost = r.MasterHost
+			n.SlaveConfChange = now
+		}
+		if r.MasterPort != n.MasterPort {
+			n.MasterPort = r.MasterPort
+			n.SlaveConfChange = now
+		}
+		n.MasterLinkUp = r.MasterLinkUp
+		if r.SlavePriority >= 0 {
+			n.SlavePriority = r.SlavePriority
+		}
+		if r.HasReplOffset {
+			n.ReplOffset = r.SlaveReplOffset
+		}
+		if r.ReplicaAnnounced >= 0 {
+			n.ReplicaAnnounced = r.ReplicaAnnounced
+		}
+	}
+	n.InfoRefresh = now
+
+	role := r.Role
+	if role == KindSentinel {
+		return // no role line: nothing more to learn
+	}
+	if role != n.RoleReported {
+		n.RoleReportedTime = now
+		n.RoleReported = role
+		if role == KindReplica {
+			n.SlaveConfChange = now
+		}
+		typ := "-role-change"
+		if n.Kind == role {
+			typ = "+role-change"
+		}
+		word := "slave"
+		if role == KindMaster {
+			word = "master"
+		}
+		m.emit(LevelVerbose, typ, n, "new reported role is "+word)
+	}
+	if tilt {
+		return
+	}
+	if n.Kind == KindReplica && role == KindMaster {
+		m.replicaIsMaster(n, now, t)
+	}
+	if n.Kind == KindReplica && role == KindReplica {
+		m.replicaFollows(n, now, t)
+	}
+}
+
+// replicaIsMaster handles a replica reporting role master: the one we
+// promoted, or one that turned master on its own.
+func (m *Machine) replicaIsMaster(n *Node, now time.Time, t Timing) {
+	if n.Flags&FlagPromoted != 0 && m.InProgress() && m.State == StateWaitPromotion {
+		m.promoted(n, now, t)
+		return
+	}
+	// Wait for newer configurations to reach us, then force our view on it.
+	wait := 4 * t.PublishPeriod
+	if n.Flags&FlagPromoted == 0 && m.MasterLooksSane(now, t) &&
+		noDownFor(n, now, wait) && now.Sub(n.RoleReportedTime) > wait && !n.Disconnected {
+		m.slaveOf(n, m.Master.Addr)
+		m.emit(LevelNotice, "+convert-to-slave", n, "")
+	}
+}
+
+// replicaFollows handles a replica reporting role slave: fix it if it
+// follows the wrong master, and follow its reconfiguration during a
+// failover.
+func (m *Machine) replicaFollows(n *Node, now time.Time, t Timing) {
+	if n.MasterPort != m.Master.Addr.Port || !m.sameHost(m.Master.Addr.Host, n.MasterHost) {
+		wait := m.FailoverTimeout(t)
+		if m.MasterLooksSane(now, t) && noDownFor(n, now, wait) && now.Sub(n.SlaveConfChange) > wait && !n.Disconnected {
+			m.slaveOf(n, m.Master.Addr)
+			m.emit(LevelNotice, "+fix-slave-config", n, "")
+		}
+	}
+	if n.Flags&(FlagReconfSent|FlagReconfInprog) == 0 {
+		return
+	}
+	p := m.Promoted()
+	if p == nil {
+		return
+	}
+	if n.Flags&FlagReconfSent != 0 && n.MasterHost != "" &&
+		m.sameHost(p.Addr.Host, n.MasterHost) && n.MasterPort == p.Addr.Port {
+		n.Flags &^= FlagReconfSent
+		n.Flags |= FlagReconfInprog
+		m.emit(LevelNotice, "+slave-reconf-inprog", n, "")
+	}
+	if n.Flags&FlagReconfInprog != 0 && n.MasterLinkUp {
+		n.Flags &^= FlagReconfInprog
+		n.Flags |= FlagReconfDone
+		m.emit(LevelNotice, "+slave-reconf-done", n, "")
+	}
+}

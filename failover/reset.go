@@ -1,0 +1,103 @@
+package failover
+
+import "time"
+
+// Reset is sentinelResetMaster: forget the replicas (and the peers unless
+// keepSentinels), reconnect, and allow an immediate new failover. event
+// says whether to announce it (+reset-master).
+func (m *Machine) Reset(keepSentinels, event bool, now time.Time) {
+	for k, r := range m.Replicas {
+		m.do(Action{Kind: CloseLink, Node: r})
+		delete(m.Replicas, k)
+	}
+	if !keepSentinels {
+		for k, si := range m.Sentinels {
+			m.do(Action{Kind: CloseLink, Node: si})
+			delete(m.Sentinels, k)
+		}
+	}
+	m.changed()
+	n := m.Master
+	m.do(Action{Kind: CloseLink, Node: n})
+	n.Flags = 0
+	m.Leader = ""
+	m.Coordinated = false
+	m.State = StateNone
+	m.FailoverStateSince = time.Time{}
+	m.FailoverStartTime = time.Time{}
+	n.RunID = ""
+	n.MasterHost = ""
+	n.ActPing = now
+	n.LastPing = time.Time{}
+	n.LastAvail = now
+	n.LastPong = now
+	n.RoleReportedTime = now
+	n.RoleReported = KindMaster
+	if event {
+		m.emit(LevelWarning, "+reset-master", n, "")
+	}
+}
+
+// SwitchMaster is sentinelResetMasterAndChangeAddress: the master moves to
+// addr; the old master and every other replica become its replicas.
+func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
+	var keep []Addr
+	for _, r := range m.SortedReplicas() {
+		if r.Addr != addr {
+			keep = append(keep, r.Addr)
+		}
+	}
+	if addr != m.Master.Addr {
+		keep = append(keep, m.Master.Addr)
+	}
+	m.Reset(true, false, now)
+	m.Master.Addr = addr
+	m.Master.ODownSince = time.Time{}
+	m.Master.SDownSince = time.Time{}
+	for _, a := range keep {
+		if _, ok := m.Replicas[a.String()]; ok {
+			continue
+		}
+		r := NewNode(KindReplica, a.String(), a, now)
+		m.Replicas[a.String()] = r
+		m.changed()
+		m.emit(LevelNotice, "+slave", r, "")
+	}
+	m.persist()
+}
+
+// AddReplica adds a replica the master's INFO listed (the driver decides
+// whether its address can be used: resolve-hostnames), unless known.
+func (m *Machine) AddReplica(a Addr, now time.Time) {
+	if _, ok := m.Replicas[a.String()]; ok {
+		return
+	}
+	r := NewNode(KindReplica, a.String(), a, now)
+	m.Replicas[a.String()] = r
+	m.changed()
+	m.emit(LevelNotice, "+slave", r, "")
+	m.persist()
+}
+
+// ForgetPeer drops a peer that another master learned is gone (its
+// address now belongs to a restarted sentinel) or moved (addr set: the
+// peer is kept, at its new address, and reconnected).
+func (m *Machine) ForgetPeer(runID string, moved *Addr) {
+	si := m.Sentinels[runID]
+	if si == nil {
+		return
+	}
+	if moved != nil {
+		if si.Addr == *moved {
+			return
+		}
+		m.do(Action{Kind: CloseLink, Node: si})
+		si.Addr = *moved
+		m.persist()
+		return
+	}
+	m.do(Action{Kind: CloseLink, Node: si})
+	delete(m.Sentinels, runID)
+	m.changed()
+	m.persist()
+}

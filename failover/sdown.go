@@ -1,0 +1,106 @@
+package failover
+
+import (
+	"strings"
+	"time"
+)
+
+// Tick is the periodic part of sentinelHandleRedisInstance for the whole
+// master: subjective down of every instance, objective down, the start and
+// steps of a failover, and questions to peers. The driver does not call it
+// while TILT lasts (redis-sentinel only keeps its links alive then).
+func (m *Machine) Tick(now time.Time, t Timing) {
+	wasDown := m.Master.Flags&FlagSDown != 0
+	for _, n := range m.Nodes() {
+		m.checkSDown(n, now, t)
+	}
+	m.checkODown(now, t)
+	// The moment the master goes down we ask peers at once instead of at
+	// the next ask period.
+	forced := !wasDown && m.Master.Flags&FlagSDown != 0
+	if m.startFailoverIfNeeded(now, t) {
+		forced = true
+	}
+	m.step(now, t)
+	m.askPeers(now, t, forced)
+}
+
+// checkSDown is sentinelCheckSubjectivelyDown.
+func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
+	// redis-sentinel measures from the oldest unanswered PING, so a
+	// master that dies just after a reply is noticed up to a ping period
+	// late. We measure from the last valid reply instead, and the driver
+	// pings often enough that a healthy instance never gets near the limit.
+	var elapsed time.Duration
+	if !n.ActPing.IsZero() || n.Disconnected {
+		elapsed = now.Sub(n.LastAvail)
+	}
+	downAfter := m.DownAfter(t)
+	down := elapsed > downAfter ||
+		(n.Kind == KindMaster && n.RoleReported == KindReplica &&
+			now.Sub(n.RoleReportedTime) > downAfter+2*t.InfoPeriod) ||
+		(n.Flags&FlagMasterReboot != 0 && now.Sub(n.MasterRebootFrom) > m.Config.RebootDownAfter)
+	if down {
+		if n.Flags&FlagSDown == 0 {
+			n.Flags |= FlagSDown
+			n.SDownSince = now
+			m.emit(LevelWarning, "+sdown", n, "")
+			if n.Kind == KindMaster {
+				m.do(Action{Kind: KickGossip})
+				// A failover may follow within milliseconds: have the
+				// replicas' state fresh for the selection.
+				m.refreshReplicaInfo()
+			}
+		}
+	} else if n.Flags&FlagSDown != 0 {
+		n.Flags &^= FlagSDown | FlagScriptKillSent
+		m.emit(LevelWarning, "-sdown", n, "")
+		if n.Kind == KindMaster {
+			m.do(Action{Kind: KickGossip})
+		}
+	}
+}
+
+// refreshReplicaInfo asks the driver for INFO of every reachable replica.
+func (m *Machine) refreshReplicaInfo() {
+	for _, r := range m.SortedReplicas() {
+		if !r.Disconnected {
+			m.do(Action{Kind: RefreshInfo, Node: r})
+		}
+	}
+}
+
+// PingSent records a PING sent to n (or, on a peer link shared between
+// masters, one sent by another master's driver that answers for us too).
+func (m *Machine) PingSent(n *Node, now time.Time) {
+	n.LastPing = now
+	if n.ActPing.IsZero() {
+		n.ActPing = now
+	}
+}
+
+// PingReply records n's reply to a PING: text is the status or error
+// line. Transport failures are not replies; the driver reports them by
+// setting Disconnected.
+func (m *Machine) PingReply(n *Node, now time.Time, text string) {
+	n.LastPong = now
+	switch {
+	case strings.HasPrefix(text, "PONG"), strings.HasPrefix(text, "LOADING"), strings.HasPrefix(text, "MASTERDOWN"):
+		n.LastAvail = now
+		n.ActPing = time.Time{}
+		if n.Flags&FlagMasterReboot != 0 && strings.HasPrefix(text, "PONG") {
+			n.Flags &^= FlagMasterReboot
+		}
+	case strings.HasPrefix(text, "BUSY") && n.Flags&FlagSDown != 0 && n.Flags&FlagScriptKillSent == 0:
+		// A script is blocking the instance: kill it, once.
+		n.Flags |= FlagScriptKillSent
+		m.do(Action{Kind: ScriptKill, Node: n})
+	}
+}
+
+// PeerAvail records a valid PING reply on a peer link shared with other
+// masters (the driver's peer pool), at a: one PONG answers for every
+// master's view of that peer process.
+func (m *Machine) PeerAvail(n *Node, a time.Time) {
+	n.LastAvail, n.LastPong, n.ActPing = a, a, time.Time{}
+}

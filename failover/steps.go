@@ -1,0 +1,372 @@
+package failover
+
+import "time"
+
+// The failover proper (sentinelFailoverStateMachine and friends). Every
+// step runs from the tick or right after a fact that may let it advance,
+// so a failover of one master never waits for another.
+
+// startFailoverIfNeeded is sentinelStartFailoverIfNeeded.
+func (m *Machine) startFailoverIfNeeded(now time.Time, t Timing) bool {
+	if m.Master.Flags&FlagODown == 0 || m.InProgress() {
+		return false
+	}
+	if !m.FailoverStartTime.IsZero() && now.Sub(m.FailoverStartTime) < 2*m.FailoverTimeout(t) {
+		return false
+	}
+	m.startFailover(now)
+	return true
+}
+
+// startFailover is sentinelStartFailover: a new epoch for our attempt.
+func (m *Machine) startFailover(now time.Time) {
+	m.State = StateWaitStart
+	m.Master.Flags |= FlagFailoverInProgress
+	m.newAttemptEpoch(now)
+	m.emit(LevelWarning, "+try-failover", m.Master, "")
+	m.FailoverStartTime = now.Add(m.jitter(maxDesync))
+	m.FailoverStateSince = now
+}
+
+// reelect starts a new election round for our attempt when the current
+// one cannot end (electionStuck): a new epoch, our own vote in it, and the
+// peers asked again at the next tick, as a Raft candidate does after a
+// split vote. Every voter's vote in the stuck epoch is known and none is
+// a majority, so no leader exists in it; the randomized wait keeps two
+// stuck candidates from starting the next round together. The election
+// timeout still counts from the first attempt.
+func (m *Machine) reelect(now time.Time) {
+	epoch := m.newAttemptEpoch(now)
+	m.Vote(epoch, m.env.MyID, now)
+	m.ReelectAt = now.Add(reelectMin + m.jitter(reelectSpread))
+	for _, si := range m.Sentinels {
+		si.AskSent = time.Time{} // ask in the new epoch at once
+	}
+}
+
+// A stuck election is retried after reelectMin plus up to reelectSpread.
+const (
+	reelectMin    = 100 * time.Millisecond
+	reelectSpread = 400 * time.Millisecond
+)
+
+// newAttemptEpoch gives our new attempt on this master its epoch. A new
+// epoch, as redis-sentinel takes for every attempt, unless one we took for
+// another master's attempt less than burstWindow ago is still the current
+// epoch and is new for this master too (no vote and no configuration of
+// it in that epoch): when a machine dies, all its masters' attempts then
+// share one epoch instead of moving the shared epoch fifty times, which
+// every peer would have to follow before it could vote.
+func (m *Machine) newAttemptEpoch(now time.Time) uint64 {
+	epoch, advanced := m.env.Epochs.attempt(now, func(cur uint64) bool {
+		return m.LeaderEpoch < cur && m.ConfigEpoch < cur && m.FailoverEpoch < cur
+	})
+	m.FailoverEpoch = epoch
+	if advanced {
+		m.persist()
+		m.emit(LevelWarning, "+new-epoch", nil, uitoa(epoch))
+	}
+	return epoch
+}
+
+// abortFailover is sentinelAbortFailover.
+func (m *Machine) abortFailover(now time.Time) {
+	m.Master.Flags &^= FlagFailoverInProgress | FlagForceFailover | FlagCoordFailover
+	m.Coordinated = false
+	m.State = StateNone
+	m.FailoverStateSince = now
+	if p := m.Promoted(); p != nil {
+		p.Flags &^= FlagPromoted
+	}
+}
+
+func (m *Machine) setState(st State, now time.Time) {
+	m.State = st
+	m.FailoverStateSince = now
+}
+
+// step advances the failover by whatever the current facts allow.
+func (m *Machine) step(now time.Time, t Timing) {
+	if !m.InProgress() {
+		return
+	}
+	switch m.State {
+	case StateWaitStart:
+		m.waitStart(now, t)
+		if m.State != StateSelectSlave {
+			return
+		}
+		fallthrough
+	case StateSelectSlave:
+		m.selectSlave(now, t)
+		if m.State != StateSendSlaveofNoOne {
+			return
+		}
+		fallthrough
+	case StateSendSlaveofNoOne:
+		if m.Coordinated {
+			m.sendFailover(now, t)
+		} else {
+			m.sendSlaveOfNoOne(now, t)
+		}
+	case StateWaitPromotion:
+		m.waitPromotion(now, t)
+	case StateReconfSlaves:
+		m.reconfNextSlave(now, t)
+	}
+	if m.State == StateUpdateConfig {
+		m.switchToPromoted(now)
+	}
+}
+
+func (m *Machine) waitStart(now time.Time, t Timing) {
+	n := m.Master
+	isLeader := m.leader(m.FailoverEpoch, now) == m.env.MyID
+	if !isLeader && n.Flags&FlagForceFailover == 0 {
+		if m.electionStuck() && now.After(m.ReelectAt) {
+			m.reelect(now)
+		}
+		timeout := t.ElectionTimeout
+		if ft := m.FailoverTimeout(t); timeout > ft {
+			timeout = ft
+		}
+		if now.Sub(m.FailoverStartTime) > timeout {
+			m.emit(LevelWarning, "-failover-abort-not-elected", n, "")
+			m.abortFailover(now)
+		}
+		return
+	}
+	m.emit(LevelWarning, "+elected-leader", n, "")
+	m.setState(StateSelectSlave, now)
+	m.emit(LevelWarning, "+failover-state-select-slave", n, "")
+}
+
+// SelectReplica is sentinelSelectSlave over our view of the replicas.
+func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
+	rs := m.SortedReplicas()
+	cands := make([]Candidate, len(rs))
+	for k, r := range rs {
+		infoAge := time.Duration(-1)
+		if !r.InfoRefresh.IsZero() {
+			infoAge = now.Sub(r.InfoRefresh)
+		}
+		cands[k] = Candidate{
+			Name:           r.Name,
+			RunID:          r.RunID,
+			Down:           r.Down(),
+			Disconnected:   r.Disconnected,
+			LastAvail:      now.Sub(r.LastAvail),
+			InfoAge:        infoAge,
+			Priority:       r.SlavePriority,
+			ReplOffset:     r.ReplOffset,
+			MasterLinkDown: r.MasterLinkDownTime,
+		}
+	}
+	p := Params{PingPeriod: t.PingPeriod, InfoPeriod: t.InfoPeriod, DownAfter: m.DownAfter(t)}
+	if m.Master.Flags&FlagSDown != 0 {
+		p.MasterSDownFor = now.Sub(m.Master.SDownSince)
+	}
+	if k := Select(cands, p); k >= 0 {
+		return rs[k]
+	}
+	return nil
+}
+
+// selectGrace bounds the wait for fresh replica INFO in select_slave.
+const selectGrace = 2 * time.Second
+
+func (m *Machine) selectSlave(now time.Time, t Timing) {
+	r := m.SelectReplica(now, t)
+	if r == nil && now.Sub(m.FailoverStateSince) < selectGrace {
+		// We got here faster than redis-sentinel would (its election
+		// takes a second or more); the replicas' INFO may simply be older
+		// than the five ping periods a candidate needs. Refresh it and
+		// look again at the next tick before giving up.
+		m.refreshReplicaInfo()
+		return
+	}
+	if r == nil {
+		m.emit(LevelWarning, "-failover-abort-no-good-slave", m.Master, "")
+		m.abortFailover(now)
+		return
+	}
+	m.emit(LevelWarning, "+selected-slave", r, "")
+	r.Flags |= FlagPromoted
+	m.setState(StateSendSlaveofNoOne, now)
+	m.emit(LevelNotice, "+failover-state-send-slaveof-noone", r, "")
+}
+
+func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
+	r := m.Promoted()
+	if r == nil {
+		m.abortFailover(now)
+		return
+	}
+	if r.Disconnected {
+		if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+			m.emit(LevelWarning, "-failover-abort-slave-timeout", r, "")
+			m.abortFailover(now)
+		}
+		return
+	}
+	m.slaveOf(r, Addr{})
+	m.emit(LevelNotice, "+failover-state-wait-promotion", r, "")
+	m.setState(StateWaitPromotion, now)
+}
+
+// sendFailover is Valkey's sentinelFailoverSendFailover: the master gets,
+// in one transaction, CLIENT PAUSE WRITE (its clients stay paused after
+// the switch, until KillClients) and FAILOVER TO the chosen replica, both
+// with what is left of the failover timeout. With less than a second left
+// the failover is abandoned; while the master is unreachable we wait.
+func (m *Machine) sendFailover(now time.Time, t Timing) {
+	r := m.Promoted()
+	if r == nil {
+		m.abortFailover(now)
+		return
+	}
+	left := m.FailoverTimeout(t) - now.Sub(m.FailoverStateSince)
+	if left < time.Second {
+		m.emit(LevelWarning, "-failover-abort-master-timeout", m.Master, "")
+		m.abortFailover(now)
+		return
+	}
+	if m.Master.Disconnected {
+		return
+	}
+	m.do(Action{Kind: FailoverTo, Node: m.Master, To: r.Addr, TimeoutMs: left.Milliseconds()})
+	m.emit(LevelNotice, "+failover-state-wait-promotion", r, "")
+	m.setState(StateWaitPromotion, now)
+}
+
+func (m *Machine) waitPromotion(now time.Time, t Timing) {
+	r := m.Promoted()
+	if r == nil {
+		m.abortFailover(now)
+		return
+	}
+	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+		m.emit(LevelWarning, "-failover-abort-slave-timeout", r, "")
+		m.abortFailover(now)
+		return
+	}
+	// Poll the replica being promoted at tick rate instead of waiting for
+	// the next one-second INFO: this is most of the failover's latency.
+	if !r.Disconnected {
+		m.do(Action{Kind: RefreshInfo, Node: r})
+	}
+}
+
+// promoted runs when the replica we promoted reports role master.
+func (m *Machine) promoted(r *Node, now time.Time, t Timing) {
+	m.ConfigEpoch = m.FailoverEpoch
+	m.setState(StateReconfSlaves, now)
+	m.persist()
+	m.emit(LevelWarning, "+promoted-slave", r, "")
+	m.emit(LevelWarning, "+failover-state-reconf-slaves", m.Master, "")
+	m.do(Action{Kind: ClientReconfig, Role: "leader", State: "start", From: m.Master.Addr, To: r.Addr})
+	if m.Coordinated && !m.Master.Disconnected {
+		m.do(Action{Kind: KillClients, Node: m.Master})
+	}
+	m.do(Action{Kind: Announce})
+	// Reconfigure the other replicas and announce the switch now, not at
+	// the next tick.
+	m.step(now, t)
+}
+
+// reconfNextSlave is sentinelFailoverReconfNextSlave.
+func (m *Machine) reconfNextSlave(now time.Time, t Timing) {
+	p := m.Promoted()
+	if p == nil {
+		m.abortFailover(now)
+		return
+	}
+	inProgress := 0
+	rs := m.SortedReplicas()
+	for _, r := range rs {
+		if r.Flags&(FlagReconfSent|FlagReconfInprog) != 0 {
+			inProgress++
+		}
+	}
+	for _, r := range rs {
+		if inProgress >= m.ParallelSyncs() {
+			break
+		}
+		if r.Flags&(FlagPromoted|FlagReconfDone) != 0 {
+			continue
+		}
+		if r.Flags&FlagReconfSent != 0 && now.Sub(r.ReconfSentTime) > t.SlaveReconfTimeout {
+			m.emit(LevelNotice, "-slave-reconf-sent-timeout", r, "")
+			r.Flags &^= FlagReconfSent
+			r.Flags |= FlagReconfDone
+			continue
+		}
+		if r.Flags&(FlagReconfSent|FlagReconfInprog) != 0 || r.Disconnected {
+			continue
+		}
+		m.slaveOf(r, p.Addr)
+		r.Flags |= FlagReconfSent
+		r.ReconfSentTime = now
+		m.emit(LevelNotice, "+slave-reconf-sent", r, "")
+		inProgress++
+	}
+	m.detectEnd(now, t)
+}
+
+// detectEnd is sentinelFailoverDetectEnd.
+func (m *Machine) detectEnd(now time.Time, t Timing) {
+	p := m.Promoted()
+	if p == nil || p.Flags&FlagSDown != 0 {
+		return
+	}
+	notReconfigured := 0
+	for _, r := range m.Replicas {
+		if r.Flags&(FlagPromoted|FlagReconfDone) != 0 || r.Flags&FlagSDown != 0 {
+			continue
+		}
+		notReconfigured++
+	}
+	timeout := false
+	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+		notReconfigured = 0
+		timeout = true
+		m.emit(LevelWarning, "+failover-end-for-timeout", m.Master, "")
+	}
+	if notReconfigured == 0 {
+		m.emit(LevelWarning, "+failover-end", m.Master, "")
+		m.setState(StateUpdateConfig, now)
+	}
+	if timeout {
+		// Best effort: point every replica we did not reach at the new
+		// master; they are fixed later by +fix-slave-config if this fails.
+		for _, r := range m.SortedReplicas() {
+			if r.Flags&(FlagPromoted|FlagReconfDone|FlagReconfSent) != 0 || r.Disconnected {
+				continue
+			}
+			m.slaveOf(r, p.Addr)
+			m.emit(LevelNotice, "+slave-reconf-sent-be", r, "")
+		}
+	}
+}
+
+// switchToPromoted is sentinelFailoverSwitchToPromotedSlave.
+func (m *Machine) switchToPromoted(now time.Time) {
+	p := m.Promoted()
+	if p == nil {
+		m.abortFailover(now)
+		return
+	}
+	m.emitSwitch(m.Master.Addr, p.Addr)
+	m.SwitchMaster(p.Addr, now)
+}
+
+// emitSwitch decides +switch-master from one address to another.
+func (m *Machine) emitSwitch(from, to Addr) {
+	m.do(Action{Kind: Emit, Event: Event{Level: LevelWarning, Type: "+switch-master", MasterAddr: m.Master.Addr, From: from, To: to}})
+}
+
+// slaveOf asks the driver to point n at addr (zero: make it a master).
+// The driver sends nothing to a disconnected node; callers check first.
+func (m *Machine) slaveOf(n *Node, addr Addr) {
+	m.do(Action{Kind: SlaveOf, Node: n, To: addr})
+}
