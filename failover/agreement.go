@@ -184,3 +184,17 @@ func (m *Machine) leader(epoch uint64, now time.Time) string {
 	}
 	return quorum.Elected(winner, max, len(m.Sentinels)+1, m.Config.Quorum)
 }
+
+// PeerOpinion records a peer's opinion of the master learned another way
+// than by asking (the membership gossip), and acts on it like an answer.
+func (m *Machine) PeerOpinion(si *Node, now time.Time, t Timing, tilt, down bool) {
+	si.LastDownRep = now
+	if down {
+		si.Flags |= FlagMasterDown
+	} else {
+		si.Flags &^= FlagMasterDown
+	}
+	if !tilt {
+		m.AgreeAndAct(now, t)
+	}
+}

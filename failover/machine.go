@@ -58,8 +58,8 @@ type Machine struct {
 	UserFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
 	ReelectAt          time.Time // not before this may a stuck election start a new round
 
-	env *Env
-	out []Action
+	env        *Env
+	out, spare []Action // decided actions, and the list Ready returned last
 	// The cached instance order (order.go).
 	order, replicaOrder, peerOrder []*Node
 }
@@ -109,10 +109,11 @@ func New(name string, cfg Config, p Persisted, env *Env, now time.Time) *Machine
 }
 
 // Ready returns the actions decided since the last call, in order, and
-// forgets them. The slice is reused: use it before the next call.
+// forgets them. The slice is reused after the next call to Ready: a driver
+// may feed the machine new facts while it carries out the actions.
 func (m *Machine) Ready() []Action {
 	out := m.out
-	m.out = m.out[:0]
+	m.out, m.spare = m.spare[:0], out
 	return out
 }
 
@@ -178,11 +179,6 @@ func (m *Machine) jitter(max time.Duration) time.Duration {
 
 // InProgress reports whether a failover of this master is under way.
 func (m *Machine) InProgress() bool { return m.Master.Flags&FlagFailoverInProgress != 0 }
-
-// SortedNodes lists a map's nodes in name order.
-func SortedNodes(nodes map[string]*Node) []*Node {
-	return AppendSorted(make([]*Node, 0, len(nodes)), nodes)
-}
 
 // AppendSorted appends nodes to out in name order.
 func AppendSorted(out []*Node, nodes map[string]*Node) []*Node {

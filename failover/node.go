@@ -31,6 +31,8 @@ type Node struct {
 	Addr  Addr
 	RunID string
 	Flags Flag
+	// Created is when the machine learned of the node.
+	Created time.Time
 
 	// Disconnected is the driver's word on the command link: no valid
 	// reply since the last transport failure (or never). Nothing is sent
@@ -89,6 +91,7 @@ func NewNode(kind Kind, name string, addr Addr, now time.Time) *Node {
 		Kind:             kind,
 		Name:             name,
 		Addr:             addr,
+		Created:          now,
 		Disconnected:     true,
 		ActPing:          now,
 		LastAvail:        now,

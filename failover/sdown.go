@@ -80,9 +80,10 @@ func (m *Machine) PingSent(n *Node, now time.Time) {
 }
 
 // PingReply records n's reply to a PING: text is the status or error
-// line. Transport failures are not replies; the driver reports them by
-// setting Disconnected.
-func (m *Machine) PingReply(n *Node, now time.Time, text string) {
+// line. It reports whether the reply shows the node available. Transport
+// failures are not replies; the driver reports them by setting
+// Disconnected.
+func (m *Machine) PingReply(n *Node, now time.Time, text string) bool {
 	n.LastPong = now
 	switch {
 	case strings.HasPrefix(text, "PONG"), strings.HasPrefix(text, "LOADING"), strings.HasPrefix(text, "MASTERDOWN"):
@@ -91,11 +92,13 @@ func (m *Machine) PingReply(n *Node, now time.Time, text string) {
 		if n.Flags&FlagMasterReboot != 0 && strings.HasPrefix(text, "PONG") {
 			n.Flags &^= FlagMasterReboot
 		}
+		return true
 	case strings.HasPrefix(text, "BUSY") && n.Flags&FlagSDown != 0 && n.Flags&FlagScriptKillSent == 0:
 		// A script is blocking the instance: kill it, once.
 		n.Flags |= FlagScriptKillSent
 		m.do(Action{Kind: ScriptKill, Node: n})
 	}
+	return false
 }
 
 // PeerAvail records a valid PING reply on a peer link shared with other

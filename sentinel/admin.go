@@ -3,6 +3,7 @@ package sentinel
 import (
 	"context"
 	"fmt"
+	"github.com/qsentinel/qsentinel/failover"
 	"net"
 	"strconv"
 	"strings"
@@ -59,11 +60,11 @@ func (s *Sentinel) Replicas(name string) ([]InstanceView, error) {
 	var out []InstanceView
 	err := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
-		for _, r := range sortedInstances(g.replicas) {
+		for _, r := range g.replicas() {
 			// Like redis 7.0 (addReplyDictOfRedisInstances): a replica
 			// with replica-announced no is monitored, counted in
 			// num-slaves and can be promoted, but is not listed.
-			if r.replicaAnnounced == 0 {
+			if r.ReplicaAnnounced == 0 {
 				continue
 			}
 			out = append(out, r.view(g, now))
@@ -77,7 +78,7 @@ func (s *Sentinel) Sentinels(name string) ([]InstanceView, error) {
 	var out []InstanceView
 	err := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
-		for _, si := range sortedInstances(g.sentinels) {
+		for _, si := range g.peers() {
 			out = append(out, si.view(g, now))
 		}
 	})
@@ -87,7 +88,7 @@ func (s *Sentinel) Sentinels(name string) ([]InstanceView, error) {
 // MasterAddr is SENTINEL GET-MASTER-ADDR-BY-NAME.
 func (s *Sentinel) MasterAddr(name string) (Addr, bool) {
 	var a Addr
-	err := s.withGroup(name, func(g *group) { a = s.shown(g.currentMasterAddr()) })
+	err := s.withGroup(name, func(g *group) { a = s.shown(g.m.CurrentMasterAddr()) })
 	return a, err == nil
 }
 
@@ -123,7 +124,7 @@ func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
 	if strings.ContainsFunc(name, isControl) {
 		return &ReplyError{"ERR Invalid argument at index 2 for SENTINEL MONITOR: control characters are not allowed"}
 	}
-	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{host, port}, Quorum: quorum}}
+	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{Host: host, Port: port}, Quorum: quorum}}
 	s.mu.Lock()
 	if _, ok := s.groups[name]; ok {
 		s.mu.Unlock()
@@ -178,7 +179,8 @@ func (s *Sentinel) Reset(pattern string) int {
 			continue
 		}
 		g.mu.Lock()
-		g.reset(false, true, s.clock.Now())
+		g.m.Reset(false, true, s.clock.Now())
+		g.apply()
 		g.mu.Unlock()
 		n++
 	}
@@ -193,10 +195,10 @@ func (s *Sentinel) Reset(pattern string) int {
 func (s *Sentinel) CKQuorum(name string) (string, bool, error) {
 	var usable, voters, quorum int
 	err := s.withGroup(name, func(g *group) {
-		voters = len(g.sentinels) + 1
+		voters = len(g.m.Sentinels) + 1
 		usable = 1
-		for _, si := range g.sentinels {
-			if si.flags&(flagSDown|flagODown) == 0 {
+		for _, si := range g.m.Sentinels {
+			if si.Flags&(failover.FlagSDown|failover.FlagODown) == 0 {
 				usable++
 			}
 		}
@@ -233,11 +235,12 @@ func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID
 		g.mu.Lock()
 		// A peer names the master as it announces it: its IP, or with
 		// announce-hostnames its name (sentinelAddrEqualsHostname).
-		if g.master.addr.Port == port && s.sameHost(g.master.addr.Host, host) {
+		if g.master.Addr.Port == port && s.sameHost(g.master.Addr.Host, host) {
 			now := s.clock.Now()
-			rep.Down = !s.updateTilt() && g.master.flags&flagSDown != 0
+			rep.Down = !s.updateTilt() && g.master.Flags&failover.FlagSDown != 0
 			if runID != "*" {
-				b, ch := g.voteLocked(epoch, runID, now)
+				b, ch := g.m.Vote(epoch, runID, now)
+				g.apply()
 				changed = ch
 				if b.Leader != "" {
 					rep.Leader, rep.LeaderEpoch = b.Leader, b.LeaderEpoch
@@ -278,14 +281,14 @@ func (s *Sentinel) InfoCache(names []string) []InfoCacheEntry {
 		g.mu.Lock()
 		e := InfoCacheEntry{Name: g.name}
 		add := func(i *instance) {
-			c := CachedInfo{Info: i.info, Has: i.info != ""}
-			if !i.infoRefresh.IsZero() {
-				c.Age = now.Sub(i.infoRefresh)
+			c := CachedInfo{Info: i.Info, Has: i.Info != ""}
+			if !i.InfoRefresh.IsZero() {
+				c.Age = now.Sub(i.InfoRefresh)
 			}
 			e.Instances = append(e.Instances, c)
 		}
 		add(g.master)
-		for _, r := range sortedInstances(g.replicas) {
+		for _, r := range g.replicas() {
 			add(r)
 		}
 		g.mu.Unlock()
@@ -308,14 +311,14 @@ func (s *Sentinel) Info() InfoSummary {
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		st := "ok"
-		if g.master.flags&flagODown != 0 {
+		if g.master.Flags&failover.FlagODown != 0 {
 			st = "odown"
-		} else if g.master.flags&flagSDown != 0 {
+		} else if g.master.Flags&failover.FlagSDown != 0 {
 			st = "sdown"
 		}
 		sum.Masters = append(sum.Masters, MasterSummary{
-			Name: g.name, Status: st, Addr: s.shown(g.currentMasterAddr()),
-			Replicas: len(g.replicas), Sentinels: len(g.sentinels) + 1,
+			Name: g.name, Status: st, Addr: s.shown(g.m.CurrentMasterAddr()),
+			Replicas: len(g.m.Replicas), Sentinels: len(g.m.Sentinels) + 1,
 		})
 		g.mu.Unlock()
 	}
@@ -447,6 +450,7 @@ func (s *Sentinel) Set(name string, args []string) error {
 			g.emit(LevelWarning, "+set", g.master, opt)
 		}
 	}
+	g.configChanged()
 	g.mu.Unlock()
 	if changes > 0 {
 		if err := s.FlushConfig(); err != nil && failure == nil {
@@ -459,7 +463,7 @@ func (s *Sentinel) Set(name string, args []string) error {
 // dropDataLinks reconnects to the master and replicas (new credentials).
 func (g *group) dropDataLinks() {
 	g.closeLink(g.master)
-	for _, r := range g.replicas {
+	for _, r := range g.replicas() {
 		g.closeLink(r)
 	}
 }

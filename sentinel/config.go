@@ -3,11 +3,8 @@ package sentinel
 import (
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 )
-
 
 // RenamedCommand is one "sentinel rename-command" entry.
 type RenamedCommand struct {

@@ -13,8 +13,8 @@ import (
 // transaction, as Valkey sends it (SLAVEOF fails during a FAILOVER).
 func TestSlaveOfAbortsOwnFailover(t *testing.T) {
 	fnet := NewFakeNet()
-	m := Addr{"127.0.0.1", 6379}
-	r := Addr{"127.0.0.1", 6380}
+	m := Addr{Host: "127.0.0.1", Port: 6379}
+	r := Addr{Host: "127.0.0.1", Port: 6380}
 	fnet.Add(m, strings.Repeat("a", 40))
 	rep := fnet.Add(r, strings.Repeat("b", 40))
 	rep.MasterOf = m

@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"github.com/qsentinel/qsentinel/failover"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -8,16 +9,15 @@ import (
 	"time"
 )
 
-// Level is redis's log level of an event; it decides who sees the event:
-// debug events are only logged, warnings also run the notification script.
-type Level int
+// Level is redis's log level of an event (failover.Level).
+type Level = failover.Level
 
 // Redis log levels, lowest first.
 const (
-	LevelDebug Level = iota
-	LevelVerbose
-	LevelNotice
-	LevelWarning
+	LevelDebug   = failover.LevelDebug
+	LevelVerbose = failover.LevelVerbose
+	LevelNotice  = failover.LevelNotice
+	LevelWarning = failover.LevelWarning
 )
 
 // Event is one sentinel event. Type is the pub/sub channel ("+sdown"),

@@ -161,7 +161,7 @@ func (c *fakeConn) Do(ctx context.Context, args ...any) (any, error) {
 		} else {
 			var p int
 			fmt.Sscan(words[2], &p)
-			r.MasterOf = Addr{words[1], p}
+			r.MasterOf = Addr{Host: words[1], Port: p}
 		}
 		r.mu.Unlock()
 		return "OK", nil

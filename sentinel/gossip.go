@@ -2,6 +2,7 @@ package sentinel
 
 import (
 	"context"
+	"github.com/qsentinel/qsentinel/failover"
 	"strconv"
 	"time"
 
@@ -87,8 +88,8 @@ func (s *Sentinel) gossipView() quorum.View {
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		v.Masters = append(v.Masters, quorum.MasterView{
-			Name: g.name, Host: g.master.addr.Host, Port: g.master.addr.Port,
-			ConfigEpoch: g.configEpoch, Down: !tilt && g.master.flags&flagSDown != 0,
+			Name: g.name, Host: g.master.Addr.Host, Port: g.master.Addr.Port,
+			ConfigEpoch: g.m.ConfigEpoch, Down: !tilt && g.master.Flags&failover.FlagSDown != 0,
 		})
 		g.mu.Unlock()
 	}
@@ -110,15 +111,10 @@ func (s *Sentinel) onGossipView(ctx context.Context, v quorum.View) {
 			strconv.FormatUint(v.Epoch, 10) + "," + mv.Name + "," + mv.Host + "," +
 			strconv.Itoa(mv.Port) + "," + strconv.FormatUint(mv.ConfigEpoch, 10))
 		g.mu.Lock()
-		si := g.sentinels[v.RunID]
-		if si != nil && g.master.addr == (Addr{Host: mv.Host, Port: mv.Port}) {
-			si.lastDownRep = s.clock.Now()
-			if mv.Down {
-				si.flags |= flagMasterDown
-			} else {
-				si.flags &^= flagMasterDown
-			}
-			g.agreeAndAct(ctx)
+		si := g.m.Sentinels[v.RunID]
+		if si != nil && g.master.Addr == (Addr{Host: mv.Host, Port: mv.Port}) {
+			g.m.PeerOpinion(si, s.clock.Now(), s.timing(), s.updateTilt(), mv.Down)
+			g.apply()
 		}
 		g.mu.Unlock()
 	}

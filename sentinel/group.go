@@ -2,97 +2,77 @@ package sentinel
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
 )
 
-// group is one monitored master with its replicas and the peers that watch
-// it. One goroutine runs its timers; link goroutines only report results,
-// which are applied under mu. Groups never lock each other, so a hung Redis
-// stalls nothing but its own links.
+// group drives one monitored master: its failover.Machine decides, the
+// group carries the decisions out over the master's, replicas' and peers'
+// links and feeds the replies back. One ticker ticks every group; link
+// goroutines only report results, which are applied under mu. Groups never
+// lock each other, so a hung Redis stalls nothing but its own links.
 type group struct {
 	s    *Sentinel
 	name string
 
-	mu        sync.Mutex
-	cfg       MasterConfig
-	master    *instance
-	replicas  map[string]*instance // by "ip:port"
-	sentinels map[string]*instance // by run id
+	mu     sync.Mutex
+	cfg    MasterConfig
+	m      *failover.Machine
+	master *instance // the master's node never changes, only its address
 
-	configEpoch uint64
-	leader      string
-	leaderEpoch uint64
-
-	failoverState      FailoverState
-	failoverEpoch      uint64
-	failoverStartTime  time.Time
-	failoverStateSince time.Time
-	coordinated        bool      // planned switchover through FAILOVER TO
-	userFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
-	reelectAt          time.Time // not before this may a stuck election start a new round
-
-	// Scratch slices reused under mu: tick and askPeers run ten times a
-	// second for every master.
-	tickBuf []*instance
-	batch   *writeBatch // set while the group ticks (under mu): sends are buffered into it
-	peerBuf []*instance
+	batch *writeBatch // set while the group ticks (under mu): sends are buffered into it
 
 	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
 }
 
 func newGroup(s *Sentinel, st MasterState, now time.Time) *group {
-	g := &group{
-		s:           s,
-		name:        st.Name,
-		cfg:         st.MasterConfig,
-		replicas:    map[string]*instance{},
-		sentinels:   map[string]*instance{},
-		configEpoch: st.ConfigEpoch,
-		leaderEpoch: st.LeaderEpoch,
+	g := &group{s: s, name: st.Name, cfg: st.MasterConfig}
+	known := make([]failover.KnownPeer, len(st.KnownSentinels))
+	for k, p := range st.KnownSentinels {
+		known[k] = failover.KnownPeer{Addr: p.Addr, RunID: p.RunID}
 	}
-	g.master = newInstance(KindMaster, st.Name, st.Addr, now)
-	for _, a := range st.KnownReplicas {
-		if a == st.Addr {
-			continue
-		}
-		g.replicas[a.String()] = newInstance(KindReplica, a.String(), a, now)
-	}
-	for _, k := range st.KnownSentinels {
-		if k.RunID == s.myID {
-			continue
-		}
-		si := newInstance(KindSentinel, k.RunID, k.Addr, now)
-		si.runID = k.RunID
-		g.sentinels[k.RunID] = si
-	}
+	g.m = failover.New(st.Name, machineConfig(st.MasterConfig), failover.Persisted{
+		Addr:           st.Addr,
+		ConfigEpoch:    st.ConfigEpoch,
+		LeaderEpoch:    st.LeaderEpoch,
+		KnownReplicas:  st.KnownReplicas,
+		KnownSentinels: known,
+	}, s.env, now)
+	g.master = inst(g.m.Master)
 	return g
 }
 
-func (g *group) downAfter() time.Duration {
-	if g.cfg.DownAfter > 0 {
-		return g.cfg.DownAfter
+// machineConfig is the part of a master's configuration its machine uses.
+func machineConfig(c MasterConfig) failover.Config {
+	return failover.Config{
+		Quorum:          c.Quorum,
+		DownAfter:       c.DownAfter,
+		FailoverTimeout: c.FailoverTimeout,
+		ParallelSyncs:   c.ParallelSyncs,
+		RebootDownAfter: c.RebootDownAfter,
 	}
-	return g.s.timing().DefaultDownAfter
 }
 
-func (g *group) failoverTimeout() time.Duration {
-	if g.cfg.FailoverTimeout > 0 {
-		return g.cfg.FailoverTimeout
-	}
-	return g.s.timing().DefaultFailoverTimeout
-}
+// configChanged hands a changed configuration to the machine (under mu).
+func (g *group) configChanged() { g.m.Config = machineConfig(g.cfg) }
 
-func (g *group) parallelSyncs() int {
-	if g.cfg.ParallelSyncs > 0 {
-		return g.cfg.ParallelSyncs
+func (g *group) downAfter() time.Duration       { return g.m.DownAfter(g.s.timing()) }
+func (g *group) failoverTimeout() time.Duration { return g.m.FailoverTimeout(g.s.timing()) }
+
+// replicas and peers list the group's instances in name order.
+func (g *group) replicas() []*instance { return insts(g.m.SortedReplicas()) }
+func (g *group) peers() []*instance    { return insts(g.m.SortedPeers()) }
+
+func insts(nodes []*failover.Node) []*instance {
+	out := make([]*instance, len(nodes))
+	for k, n := range nodes {
+		out[k] = inst(n)
 	}
-	return 1
+	return out
 }
 
 // start makes the group live: the sentinel's ticker ticks it from now on.
@@ -113,18 +93,15 @@ func (g *group) stop() {
 	}
 	g.cancel()
 	g.mu.Lock()
-	g.closeLink(g.master)
-	for _, r := range g.replicas {
-		g.closeLink(r)
-	}
-	for _, si := range g.sentinels {
-		g.closeLink(si)
+	for _, n := range g.m.Nodes() {
+		g.closeLink(inst(n))
 	}
 	g.mu.Unlock()
 }
 
-// tick is sentinelHandleRedisInstance for the group. Commands it sends go
-// into batch, flushed by the caller after every group has ticked.
+// tick is sentinelHandleRedisInstance for the group: keep every link
+// alive, then (unless in TILT) let the machine decide. Commands it sends
+// go into batch, flushed by the caller after every group has ticked.
 func (g *group) tick(batch *writeBatch) {
 	now := g.s.clock.Now()
 	t := g.s.timing()
@@ -137,89 +114,63 @@ func (g *group) tick(batch *writeBatch) {
 	}
 	g.batch = batch
 	defer func() { g.batch = nil }()
-	// Allocating this list every tick was most of our idle garbage, and
-	// sorting it a tenth of our idle CPU: the tick needs no order.
-	g.tickBuf = append(g.tickBuf[:0], g.master)
-	for _, i := range g.replicas {
-		g.tickBuf = append(g.tickBuf, i)
-	}
-	for _, i := range g.sentinels {
-		g.tickBuf = append(g.tickBuf, i)
-	}
-	all := g.tickBuf
-	for _, i := range all {
+	for _, n := range g.m.Nodes() {
+		i := inst(n)
 		g.ensureLink(ctx, i)
 		g.sendPeriodic(ctx, i, now, t)
 	}
 	if tilt {
 		return
 	}
-	wasDown := g.master.flags&flagSDown != 0
-	for _, i := range all {
-		g.checkSDown(i, now, t)
-	}
-	// sentinelHandleRedisInstance for the master: agreement and failover.
-	// The moment the master goes down we ask peers at once instead of at
-	// the next ask period.
-	g.checkODown(now, t)
-	forced := !wasDown && g.master.flags&flagSDown != 0
-	if g.startFailoverIfNeeded(now) {
-		forced = true
-	}
-	g.failoverStep(ctx, now, t)
-	g.askPeers(ctx, now, t, forced)
+	g.m.Tick(now, t)
+	g.apply()
 }
 
-// instancesLocked lists master, replicas and sentinels in a stable order.
-func (g *group) instancesLocked() []*instance {
-	return g.appendInstances(make([]*instance, 0, 1+len(g.replicas)+len(g.sentinels)))
-}
-
-func (g *group) appendInstances(out []*instance) []*instance {
-	out = append(out, g.master)
-	out = appendSorted(out, g.replicas)
-	return appendSorted(out, g.sentinels)
-}
-
-func sortedInstances(m map[string]*instance) []*instance {
-	return appendSorted(make([]*instance, 0, len(m)), m)
-}
-
-// appendSorted appends m's instances to out in name order.
-func appendSorted(out []*instance, m map[string]*instance) []*instance {
-	start := len(out)
-	for _, i := range m {
-		out = append(out, i)
-	}
-	slices.SortFunc(out[start:], func(a, b *instance) int { return strings.Compare(a.name, b.name) })
-	return out
-}
-
-// emit publishes an event about instance i ("%@" details) followed by text.
 // maxEventLen is how much of an event redis-sentinel keeps: sentinelEvent
 // formats it into a LOG_MAX_LEN (1024) buffer, so subscribers, the log and
 // the notification script get at most 1023 bytes (a long SENTINEL SET
 // value, say).
 const maxEventLen = 1023
 
+// emit publishes an event about instance i ("%@" details) followed by
+// text, for the group's own events (the machine's come through apply).
 func (g *group) emit(level Level, typ string, i *instance, text string) {
-	var payload string
+	e := failover.Event{Level: level, Type: typ, MasterAddr: g.m.Master.Addr, Text: text}
 	if i != nil {
-		payload = instanceDetails(i.kind, i.name, g.s.shown(i.addr), g.name, g.s.shown(g.master.addr))
-		if text != "" {
-			payload += " " + text
+		e.HasInstance = true
+		e.InstanceKind, e.InstanceName, e.InstanceAddr = i.Kind, i.Name, i.Addr
+	}
+	g.publish(e)
+}
+
+func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {
+	g.emit(level, typ, i, sprintf(format, args...))
+}
+
+// publish renders a machine's event as redis-sentinel does and sends it
+// to the bus, and to the notification script when it is a warning.
+func (g *group) publish(e failover.Event) {
+	var payload string
+	switch {
+	case e.Type == "+switch-master":
+		from, to := g.s.shown(e.From), g.s.shown(e.To)
+		payload = g.name + " " + from.Host + " " + strconv.Itoa(from.Port) + " " + to.Host + " " + strconv.Itoa(to.Port)
+	case e.HasInstance:
+		payload = instanceDetails(e.InstanceKind, e.InstanceName, g.s.shown(e.InstanceAddr), g.name, g.s.shown(e.MasterAddr))
+		if e.Text != "" {
+			payload += " " + e.Text
 		}
-	} else {
-		payload = text
+	default:
+		payload = e.Text
 	}
 	if len(payload) > maxEventLen {
 		payload = payload[:maxEventLen]
 	}
-	g.s.publish(Event{Level: level, Type: typ, Payload: payload, Master: g.name})
+	g.s.publish(Event{Level: e.Level, Type: e.Type, Payload: payload, Master: g.name})
 	// redis-sentinel runs the notification script for every warning-level
 	// event tied to a master (all of a group's; only TILT is global).
-	if level == LevelWarning && g.cfg.NotificationScript != "" {
-		g.s.scripts.Schedule(g.cfg.NotificationScript, typ, payload)
+	if e.Level == LevelWarning && g.cfg.NotificationScript != "" {
+		g.s.scripts.Schedule(g.cfg.NotificationScript, e.Type, payload)
 	}
 }
 
@@ -230,134 +181,4 @@ func (g *group) clientReconfig(role, state string, from, to Addr) {
 	}
 	g.s.scripts.Schedule(g.cfg.ClientReconfigScript, g.name, role, state,
 		g.s.shownHost(from.Host), strconv.Itoa(from.Port), g.s.shownHost(to.Host), strconv.Itoa(to.Port))
-}
-
-func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {
-	g.emit(level, typ, i, fmt.Sprintf(format, args...))
-}
-
-// checkSDown is sentinelCheckSubjectivelyDown.
-func (g *group) checkSDown(i *instance, now time.Time, t Timing) {
-	// redis-sentinel measures from the oldest unanswered PING, so a
-	// master that dies just after a reply is noticed up to a ping period
-	// late. We measure from the last valid reply instead, and ping often
-	// enough (pingPeriod) that a healthy instance never gets near the limit.
-	var elapsed time.Duration
-	if !i.actPing.IsZero() || i.disconnect {
-		elapsed = now.Sub(i.lastAvail)
-	}
-	downAfter := g.downAfter()
-	down := elapsed > downAfter ||
-		(i.kind == KindMaster && i.roleReported == KindReplica &&
-			now.Sub(i.roleReportedTime) > downAfter+2*t.InfoPeriod) ||
-		(i.flags&flagMasterReboot != 0 && now.Sub(i.masterRebootFrom) > g.cfg.RebootDownAfter)
-	if down {
-		if i.flags&flagSDown == 0 {
-			i.flags |= flagSDown
-			i.sDownSince = now
-			g.emit(LevelWarning, "+sdown", i, "")
-			if i.kind == KindMaster {
-				g.s.kickGossip()
-				// A failover may follow within milliseconds: have the
-				// replicas' state fresh for the selection.
-				g.refreshReplicaInfo(g.ctx)
-			}
-		}
-	} else if i.flags&flagSDown != 0 {
-		i.flags &^= flagSDown | flagScriptKillSent
-		g.emit(LevelWarning, "-sdown", i, "")
-		if i.kind == KindMaster {
-			g.s.kickGossip()
-		}
-	}
-}
-
-// currentMasterAddr is sentinelGetCurrentMasterAddress: once the promoted
-// replica acknowledged, we advertise it even before the switch is final.
-func (g *group) currentMasterAddr() Addr {
-	if g.master.flags&flagFailoverInProgress != 0 && g.failoverState >= FailoverReconfSlaves {
-		for _, r := range g.replicas {
-			if r.flags&flagPromoted != 0 {
-				return r.addr
-			}
-		}
-	}
-	return g.master.addr
-}
-
-// noDownFor is sentinelRedisInstanceNoDownFor.
-func noDownFor(i *instance, now time.Time, d time.Duration) bool {
-	recent := i.sDownSince
-	if i.oDownSince.After(recent) {
-		recent = i.oDownSince
-	}
-	return recent.IsZero() || now.Sub(recent) > d
-}
-
-// masterLooksSane is sentinelMasterLooksSane.
-func (g *group) masterLooksSane(now time.Time, t Timing) bool {
-	m := g.master
-	return m.roleReported == KindMaster && m.flags&(flagSDown|flagODown) == 0 &&
-		!m.infoRefresh.IsZero() && now.Sub(m.infoRefresh) < 2*t.InfoPeriod
-}
-
-// reset is sentinelResetMaster: forget replicas (and peers unless
-// keepSentinels), reconnect, allow an immediate new failover.
-func (g *group) reset(keepSentinels bool, event bool, now time.Time) {
-	for k, r := range g.replicas {
-		g.closeLink(r)
-		delete(g.replicas, k)
-	}
-	if !keepSentinels {
-		for k, si := range g.sentinels {
-			g.closeLink(si)
-			delete(g.sentinels, k)
-		}
-	}
-	m := g.master
-	g.closeLink(m)
-	m.flags = 0
-	g.leader = ""
-	g.coordinated = false
-	g.failoverState = FailoverNone
-	g.failoverStateSince = time.Time{}
-	g.failoverStartTime = time.Time{}
-	m.runID = ""
-	m.masterHost = ""
-	m.actPing = now
-	m.lastPing = time.Time{}
-	m.lastAvail = now
-	m.lastPong = now
-	m.roleReportedTime = now
-	m.roleReported = KindMaster
-	if event {
-		g.emit(LevelWarning, "+reset-master", m, "")
-	}
-}
-
-// switchMaster is sentinelResetMasterAndChangeAddress: the master moves to
-// addr, the old master and every other replica become its replicas.
-func (g *group) switchMaster(addr Addr, now time.Time) {
-	var keep []Addr
-	for _, r := range sortedInstances(g.replicas) {
-		if r.addr != addr {
-			keep = append(keep, r.addr)
-		}
-	}
-	if addr != g.master.addr {
-		keep = append(keep, g.master.addr)
-	}
-	g.reset(true, false, now)
-	g.master.addr = addr
-	g.master.oDownSince = time.Time{}
-	g.master.sDownSince = time.Time{}
-	for _, a := range keep {
-		if _, ok := g.replicas[a.String()]; ok {
-			continue
-		}
-		r := newInstance(KindReplica, a.String(), a, now)
-		g.replicas[a.String()] = r
-		g.emit(LevelNotice, "+slave", r, "")
-	}
-	g.s.markDirty()
 }

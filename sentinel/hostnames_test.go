@@ -41,8 +41,8 @@ func (d *fakeDNS) lookup(_ context.Context, host string) ([]string, error) {
 func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 	dns := &fakeDNS{names: map[string]string{"db-master.test": "10.0.0.1"}}
 	fnet := NewFakeNet()
-	m := Addr{"db-master.test", 6379}
-	r := Addr{"10.0.0.2", 6380}
+	m := Addr{Host: "db-master.test", Port: 6379}
+	r := Addr{Host: "10.0.0.2", Port: 6380}
 	fnet.Add(m, strings.Repeat("a", 40))
 	fnet.Add(r, strings.Repeat("b", 40)).MasterOf = m
 	cfg := fastConfig(26379, m)
@@ -62,7 +62,7 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 		mv, err := s.Master("mymaster")
 		return err == nil && field(mv, "num-slaves") == "1" && field(mv, "ip") == "10.0.0.1"
 	})
-	if a, _ := s.MasterAddr("mymaster"); a != (Addr{"10.0.0.1", 6379}) {
+	if a, _ := s.MasterAddr("mymaster"); a != (Addr{Host: "10.0.0.1", Port: 6379}) {
 		t.Fatalf("GET-MASTER-ADDR-BY-NAME %v, want the IP", a)
 	}
 	if err := s.ConfigSet("announce-hostnames", "yes"); err != nil {
@@ -103,9 +103,9 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 func TestReplicaNameMustResolve(t *testing.T) {
 	dns := &fakeDNS{names: map[string]string{}}
 	fnet := NewFakeNet()
-	m := Addr{"10.0.0.1", 6379}
+	m := Addr{Host: "10.0.0.1", Port: 6379}
 	fnet.Add(m, strings.Repeat("a", 40))
-	fnet.Add(Addr{"replica.test", 6380}, strings.Repeat("b", 40)).MasterOf = m
+	fnet.Add(Addr{Host: "replica.test", Port: 6380}, strings.Repeat("b", 40)).MasterOf = m
 	cfg := fastConfig(26379, m)
 	cfg.ResolveHostnames = true
 	s, err := New(cfg, Options{Dialer: fnet, Store: &memStore{}, Logger: quiet, Resolver: dns.lookup})

@@ -1,112 +1,43 @@
 package sentinel
 
 import (
+	"github.com/qsentinel/qsentinel/failover"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// flag is redis-sentinel's SRI_* bit set, minus the kind bits (see Kind).
-type flag uint32
-
-const (
-	flagSDown flag = 1 << iota
-	flagODown
-	flagMasterDown
-	flagFailoverInProgress
-	flagPromoted
-	flagReconfSent
-	flagReconfInprog
-	flagReconfDone
-	flagForceFailover
-	flagScriptKillSent
-	flagMasterReboot
-	flagCoordFailover // SENTINEL FAILOVER ... COORDINATED in progress (Valkey 9)
-)
-
-// instance is one master, replica or peer sentinel as seen by one master's
-// group. Every field is guarded by the owning group's mutex.
+// instance is the driver's side of one master, replica or peer sentinel
+// of a group: its links and what is in flight on them. The facts the
+// failover decisions are made from are the embedded failover.Node (whose
+// Link points back here). Every field is guarded by the owning group's
+// mutex.
 type instance struct {
-	kind  Kind
-	name  string
-	addr  Addr
-	runID string
-	flags flag
+	*failover.Node
 
 	conn        Conn
 	connKey     string // set when conn is shared between groups (peers)
 	stopSub     func() // stops the pub/sub link
 	subUp       bool   // the pub/sub link is connected (masters and replicas)
 	subGen      uint64 // which pub/sub link subUp is about
-	disconnect  bool   // no reply since the last transport failure
 	pending     int    // commands in flight
 	connectedAt time.Time
 
-	actPing     time.Time // oldest ping without a valid reply; zero when answered
-	lastPing    time.Time
-	lastAvail   time.Time // last valid ping reply (PONG, LOADING, MASTERDOWN)
-	lastPong    time.Time // last ping reply of any kind
-	pingBusy    bool
-	infoBusy    bool
-	pubBusy     bool
-	askBusy     bool      // is-master-down-by-addr in flight (peers)
-	askSent     time.Time // when it was last sent
-	lastPub     time.Time
-	lastHello   time.Time
-	lastDownRep time.Time // last is-master-down-by-addr reply (peers)
-
-	sDownSince       time.Time
-	oDownSince       time.Time
-	masterRebootFrom time.Time
-
-	infoRefresh      time.Time
-	failoverReported string // master_failover_state from INFO ("" when absent)
-	info             string
-	roleReported     Kind
-	roleReportedTime time.Time
-	slaveConfChange  time.Time
-
-	// Replica fields, from its INFO.
-	masterLinkDownTime time.Duration
-	slavePriority      int
-	masterHost         string
-	masterPort         int
-	masterLinkUp       bool
-	replOffset         uint64
-	masterReplOffset   uint64 // a master's own offset, for replica lag
-	replicaAnnounced   int
-	reconfSentTime     time.Time
-
-	// Sentinel fields: whom this peer voted for.
-	leader      string
-	leaderEpoch uint64
+	pingBusy bool
+	infoBusy bool
+	pubBusy  bool
+	lastPub  time.Time
 }
 
-func newInstance(kind Kind, name string, addr Addr, now time.Time) *instance {
-	role := kind
-	if kind == KindSentinel {
-		role = KindMaster
+// inst is the driver's side of node n, made the first time it is needed:
+// nodes are born in the machine (a replica in INFO, a peer's hello).
+func inst(n *failover.Node) *instance {
+	if i, ok := n.Link.(*instance); ok {
+		return i
 	}
-	// Like createInstanceLink: the instance counts as pinged-but-unanswered
-	// from its creation, so one that never answers goes SDOWN after
-	// down-after-milliseconds.
-	return &instance{
-		kind:             kind,
-		name:             name,
-		addr:             addr,
-		disconnect:       true,
-		actPing:          now,
-		lastAvail:        now,
-		lastPong:         now,
-		lastPub:          now,
-		lastHello:        now,
-		lastDownRep:      now,
-		roleReported:     role,
-		roleReportedTime: now,
-		slaveConfChange:  now,
-		slavePriority:    100,
-		replicaAnnounced: 1,
-	}
+	i := &instance{Node: n, lastPub: n.Created}
+	n.Link = i
+	return i
 }
 
 // linkDown is redis-sentinel's link->disconnected, the "disconnected"
@@ -114,14 +45,14 @@ func newInstance(kind Kind, name string, addr Addr, now time.Time) *instance {
 // included for masters and replicas (a pub/sub link whose SUBSCRIBE is
 // refused, after a password change, keeps the instance "disconnected"
 // although PINGs get replies), and a connection is up from the moment it
-// is being opened. i.disconnect (no reply since the last transport
+// is being opened. i.Disconnected (no reply since the last transport
 // failure) decides whether commands are sent.
 func (i *instance) linkDown() bool {
-	cmdDown := i.conn == nil || i.disconnect
+	cmdDown := i.conn == nil || i.Disconnected
 	if lc, ok := i.conn.(linkState); ok {
 		cmdDown = !lc.Connected()
 	}
-	return cmdDown || (i.kind != KindSentinel && !i.subUp)
+	return cmdDown || (i.Kind != KindSentinel && !i.subUp)
 }
 
 // linkState is a Conn that knows whether it is connected (pipeLink).
@@ -139,21 +70,21 @@ func (i *instance) flagString() string {
 			b.WriteString(s)
 		}
 	}
-	add(i.flags&flagSDown != 0, "s_down")
-	add(i.flags&flagODown != 0, "o_down")
-	add(i.kind == KindMaster, "master")
-	add(i.kind == KindReplica, "slave")
-	add(i.kind == KindSentinel, "sentinel")
+	add(i.Flags&failover.FlagSDown != 0, "s_down")
+	add(i.Flags&failover.FlagODown != 0, "o_down")
+	add(i.Kind == KindMaster, "master")
+	add(i.Kind == KindReplica, "slave")
+	add(i.Kind == KindSentinel, "sentinel")
 	add(i.linkDown(), "disconnected")
-	add(i.flags&flagMasterDown != 0, "master_down")
-	add(i.flags&flagFailoverInProgress != 0, "failover_in_progress")
-	add(i.flags&flagPromoted != 0, "promoted")
-	add(i.flags&flagReconfSent != 0, "reconf_sent")
-	add(i.flags&flagReconfInprog != 0, "reconf_inprog")
-	add(i.flags&flagReconfDone != 0, "reconf_done")
-	add(i.flags&flagForceFailover != 0, "force_failover")
-	add(i.flags&flagCoordFailover != 0, "coordinated_failover") // Valkey 9's flag
-	add(i.flags&flagScriptKillSent != 0, "script_kill_sent")
+	add(i.Flags&failover.FlagMasterDown != 0, "master_down")
+	add(i.Flags&failover.FlagFailoverInProgress != 0, "failover_in_progress")
+	add(i.Flags&failover.FlagPromoted != 0, "promoted")
+	add(i.Flags&failover.FlagReconfSent != 0, "reconf_sent")
+	add(i.Flags&failover.FlagReconfInprog != 0, "reconf_inprog")
+	add(i.Flags&failover.FlagReconfDone != 0, "reconf_done")
+	add(i.Flags&failover.FlagForceFailover != 0, "force_failover")
+	add(i.Flags&failover.FlagCoordFailover != 0, "coordinated_failover") // Valkey 9's flag
+	add(i.Flags&failover.FlagScriptKillSent != 0, "script_kill_sent")
 	return b.String()
 }
 
@@ -172,10 +103,10 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	f := make([]Field, 0, 24)
 	add := func(k, v string) { f = append(f, Field{k, v}) }
 	flags := i.flagString()
-	add("name", i.name)
-	add("ip", g.s.shownHost(i.addr.Host))
-	add("port", itoa(int64(i.addr.Port)))
-	add("runid", i.runID)
+	add("name", i.Name)
+	add("ip", g.s.shownHost(i.Addr.Host))
+	add("port", itoa(int64(i.Addr.Port)))
+	add("runid", i.RunID)
 	add("flags", flags)
 	add("link-pending-commands", itoa(int64(i.pending)))
 	refs := 1
@@ -183,36 +114,36 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 		refs = g.s.peerRefs(i.connKey)
 	}
 	add("link-refcount", itoa(int64(refs)))
-	if i.kind == KindMaster && i.flags&flagFailoverInProgress != 0 {
-		add("failover-state", g.failoverState.String())
+	if i.Kind == KindMaster && i.Flags&failover.FlagFailoverInProgress != 0 {
+		add("failover-state", g.m.State.String())
 	}
-	add("last-ping-sent", msSince(now, i.actPing))
-	add("last-ok-ping-reply", msSince(now, i.lastAvail))
-	add("last-ping-reply", msSince(now, i.lastPong))
-	if i.flags&flagSDown != 0 {
-		add("s-down-time", msSince(now, i.sDownSince))
+	add("last-ping-sent", msSince(now, i.ActPing))
+	add("last-ok-ping-reply", msSince(now, i.LastAvail))
+	add("last-ping-reply", msSince(now, i.LastPong))
+	if i.Flags&failover.FlagSDown != 0 {
+		add("s-down-time", msSince(now, i.SDownSince))
 	}
-	if i.flags&flagODown != 0 {
-		add("o-down-time", msSince(now, i.oDownSince))
+	if i.Flags&failover.FlagODown != 0 {
+		add("o-down-time", msSince(now, i.ODownSince))
 	}
 	add("down-after-milliseconds", itoa(g.downAfter().Milliseconds()))
-	if i.kind != KindSentinel {
-		add("info-refresh", msSince(now, i.infoRefresh))
+	if i.Kind != KindSentinel {
+		add("info-refresh", msSince(now, i.InfoRefresh))
 		role := "slave"
-		if i.roleReported == KindMaster {
+		if i.RoleReported == KindMaster {
 			role = "master"
 		}
 		add("role-reported", role)
-		add("role-reported-time", msSince(now, i.roleReportedTime))
+		add("role-reported-time", msSince(now, i.RoleReportedTime))
 	}
-	switch i.kind {
+	switch i.Kind {
 	case KindMaster:
-		add("config-epoch", strconv.FormatUint(g.configEpoch, 10))
-		add("num-slaves", itoa(int64(len(g.replicas))))
-		add("num-other-sentinels", itoa(int64(len(g.sentinels))))
+		add("config-epoch", strconv.FormatUint(g.m.ConfigEpoch, 10))
+		add("num-slaves", itoa(int64(len(g.m.Replicas))))
+		add("num-other-sentinels", itoa(int64(len(g.m.Sentinels))))
 		add("quorum", itoa(int64(g.cfg.Quorum)))
 		add("failover-timeout", itoa(g.failoverTimeout().Milliseconds()))
-		add("parallel-syncs", itoa(int64(g.parallelSyncs())))
+		add("parallel-syncs", itoa(int64(g.m.ParallelSyncs())))
 		if g.cfg.NotificationScript != "" {
 			add("notification-script", g.cfg.NotificationScript)
 		}
@@ -220,29 +151,29 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 			add("client-reconfig-script", g.cfg.ClientReconfigScript)
 		}
 	case KindReplica:
-		add("master-link-down-time", itoa(i.masterLinkDownTime.Milliseconds()))
+		add("master-link-down-time", itoa(i.MasterLinkDownTime.Milliseconds()))
 		status := "err"
-		if i.masterLinkUp {
+		if i.MasterLinkUp {
 			status = "ok"
 		}
 		add("master-link-status", status)
-		host := i.masterHost
+		host := i.MasterHost
 		if host == "" {
 			host = "?"
 		}
 		add("master-host", host)
-		add("master-port", itoa(int64(i.masterPort)))
-		add("slave-priority", itoa(int64(i.slavePriority)))
-		add("slave-repl-offset", strconv.FormatUint(i.replOffset, 10))
-		add("replica-announced", itoa(int64(i.replicaAnnounced)))
+		add("master-port", itoa(int64(i.MasterPort)))
+		add("slave-priority", itoa(int64(i.SlavePriority)))
+		add("slave-repl-offset", strconv.FormatUint(i.ReplOffset, 10))
+		add("replica-announced", itoa(int64(i.ReplicaAnnounced)))
 	case KindSentinel:
-		add("last-hello-message", msSince(now, i.lastHello))
-		leader := i.leader
+		add("last-hello-message", msSince(now, i.LastHello))
+		leader := i.Leader
 		if leader == "" {
 			leader = "?"
 		}
 		add("voted-leader", leader)
-		add("voted-leader-epoch", strconv.FormatUint(i.leaderEpoch, 10))
+		add("voted-leader-epoch", strconv.FormatUint(i.LeaderEpoch, 10))
 	}
-	return InstanceView{Name: i.name, Addr: i.addr, RunID: i.runID, Flags: flags, Fields: f}
+	return InstanceView{Name: i.Name, Addr: i.Addr, RunID: i.RunID, Flags: flags, Fields: f}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
 )
 
 // helloChannel is where sentinels announce themselves on every instance.
@@ -15,12 +17,12 @@ const maxPending = 100
 
 func (g *group) connOptions(i *instance, suffix string) ConnOptions {
 	o := ConnOptions{
-		Addr:       i.addr,
+		Addr:       i.Addr,
 		ClientName: "sentinel-" + g.s.myID[:8] + "-" + suffix,
 		Timeout:    g.linkTimeout(),
 		TLS:        g.s.opts.TLS,
 	}
-	if i.kind == KindSentinel {
+	if i.Kind == KindSentinel {
 		// Peers share one password: sentinel-user/pass, else our requirepass.
 		o.Username, o.Password = g.s.peerAuth()
 	} else {
@@ -49,9 +51,9 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 	}
 	now := g.s.clock.Now()
 	i.connectedAt = now
-	g.s.resolveLater(i.addr.Host)
-	if i.kind == KindSentinel {
-		i.connKey = i.runID + "@" + i.addr.String()
+	g.s.resolveLater(i.Addr.Host)
+	if i.Kind == KindSentinel {
+		i.connKey = i.RunID + "@" + i.Addr.String()
 		i.conn = g.s.acquirePeer(i.connKey, g.connOptions(i, "cmd"))
 		return
 	}
@@ -112,7 +114,7 @@ func (g *group) closeLink(i *instance) {
 	}
 	i.conn = nil
 	i.connKey = ""
-	i.disconnect = true
+	i.Disconnected = true
 	i.pingBusy, i.infoBusy, i.pubBusy = false, false, false
 }
 
@@ -122,7 +124,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		return
 	}
 	pingPeriod := g.pingPeriod(t)
-	if i.kind == KindSentinel && i.connKey != "" {
+	if i.Kind == KindSentinel && i.connKey != "" {
 		// A PING reply on the shared peer connection answers for every
 		// master's view of that peer, and shows that this instance's link
 		// works once it came after the link was (re)acquired. Gating this
@@ -131,15 +133,15 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		// discovery, and a disconnected peer is never asked for its
 		// opinion: objective down waited for it (50 masters killed right
 		// after discovery switched in ~7 s instead of ~1.3 s).
-		if a := g.s.peerAvail(i.connKey); now.Sub(a) < pingPeriod && a.After(i.lastAvail) && a.After(i.connectedAt) {
-			i.lastAvail, i.lastPong, i.actPing = a, a, time.Time{}
-			i.disconnect = false
+		if a := g.s.peerAvail(i.connKey); now.Sub(a) < pingPeriod && a.After(i.LastAvail) && a.After(i.connectedAt) {
+			g.m.PeerAvail(i.Node, a)
+			i.Disconnected = false
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the
 	// reconnect attempt, at most once per ping period.
-	pingDue := now.Sub(i.lastPong) > pingPeriod || i.lastPing.IsZero()
-	if !pingDue && i.kind != KindSentinel && !i.disconnect && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
+	pingDue := now.Sub(i.LastPong) > pingPeriod || i.LastPing.IsZero()
+	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
 		// shares its write (the tick flushes each link once) and stays in
 		// step with it after, two writes per publish period instead of
@@ -147,7 +149,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		pingDue = true
 	}
 	pinged := false
-	if !i.pingBusy && now.Sub(i.lastPing) > pingPeriod/2 && pingDue {
+	if !i.pingBusy && now.Sub(i.LastPing) > pingPeriod/2 && pingDue {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
 			pinged = true
@@ -155,13 +157,10 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			// Another group's PING on the shared link is ours too: its
 			// reply reaches us through peerAvail, its silence through
 			// actPing, exactly as if we had sent it.
-			i.lastPing = now
-			if i.actPing.IsZero() {
-				i.actPing = now
-			}
+			g.m.PingSent(i.Node, now)
 		}
 	}
-	if i.disconnect {
+	if i.Disconnected {
 		// redis-sentinel queues the first INFO right behind the PING of a
 		// new link instead of waiting for the PONG and the next tick: a
 		// replica found a moment ago must be a failover candidate (fresh
@@ -169,21 +168,21 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		// just after start answers -NOGOODSLAVE where redis says OK. Only
 		// while no INFO was ever answered: a dead link still costs one
 		// PING per period.
-		if pinged && i.kind != KindSentinel && !i.infoBusy && i.infoRefresh.IsZero() {
+		if pinged && i.Kind != KindSentinel && !i.infoBusy && i.InfoRefresh.IsZero() {
 			g.sendInfo(ctx, i)
 		}
 		return
 	}
-	if i.kind != KindSentinel && !i.infoBusy {
+	if i.Kind != KindSentinel && !i.infoBusy {
 		infoPeriod := t.InfoPeriod
-		if i.kind == KindReplica && (g.master.flags&(flagSDown|flagODown|flagFailoverInProgress) != 0 || i.masterLinkDownTime != 0) {
+		if i.Kind == KindReplica && (g.master.Flags&(failover.FlagSDown|failover.FlagODown|failover.FlagFailoverInProgress) != 0 || i.MasterLinkDownTime != 0) {
 			infoPeriod = time.Second
 		}
-		if i.infoRefresh.IsZero() || now.Sub(i.infoRefresh) > infoPeriod {
+		if i.InfoRefresh.IsZero() || now.Sub(i.InfoRefresh) > infoPeriod {
 			g.sendInfo(ctx, i)
 		}
 	}
-	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.helloBlocked(i) {
+	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.m.HelloBlocked(i.Node) {
 		g.sendHello(ctx, i)
 	}
 }
@@ -205,7 +204,7 @@ func (g *group) pingPeriod(t Timing) time.Duration {
 // mapCommand applies "sentinel rename-command" to commands sent to the
 // master and its replicas.
 func (g *group) mapCommand(i *instance, cmd string) string {
-	if i.kind == KindSentinel {
+	if i.Kind == KindSentinel {
 		return cmd
 	}
 	for _, rc := range g.cfg.RenameCommands {
@@ -231,17 +230,17 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 		}
 		i.pending--
 		if err != nil && !IsReplyError(err) {
-			if !i.disconnect {
+			if !i.Disconnected {
 				// redis-sentinel resolves the name again at each
 				// reconnect: the instance may come back elsewhere.
-				g.s.resolveLater(i.addr.Host)
+				g.s.resolveLater(i.Addr.Host)
 			}
-			i.disconnect = true
+			i.Disconnected = true
 		} else {
-			if i.disconnect {
+			if i.Disconnected {
 				i.connectedAt = g.s.clock.Now()
 			}
-			i.disconnect = false
+			i.Disconnected = false
 		}
 		apply(reply, err)
 	}
@@ -265,36 +264,21 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 
 func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 	i.pingBusy = true
-	i.lastPing = now
-	if i.actPing.IsZero() {
-		i.actPing = now
-	}
+	g.m.PingSent(i.Node, now)
 	g.async(ctx, i, func(reply any, err error) {
 		i.pingBusy = false
 		if err != nil && !IsReplyError(err) {
 			return
 		}
 		now := g.s.clock.Now()
-		i.lastPong = now
 		text := replyString(reply)
 		if err != nil {
 			text = errorText(err)
 		}
-		switch {
-		case strings.HasPrefix(text, "PONG"), strings.HasPrefix(text, "LOADING"), strings.HasPrefix(text, "MASTERDOWN"):
-			i.lastAvail = now
-			i.actPing = time.Time{}
-			if i.connKey != "" {
-				g.s.setPeerAvail(i.connKey, now)
-			}
-			if i.flags&flagMasterReboot != 0 && strings.HasPrefix(text, "PONG") {
-				i.flags &^= flagMasterReboot
-			}
-		case strings.HasPrefix(text, "BUSY") && i.flags&flagSDown != 0 && i.flags&flagScriptKillSent == 0:
-			// A script is blocking the instance: kill it, once.
-			i.flags |= flagScriptKillSent
-			g.async(ctx, i, func(any, error) {}, g.mapCommand(i, "SCRIPT"), "KILL")
+		if g.m.PingReply(i.Node, now, text) && i.connKey != "" {
+			g.s.setPeerAvail(i.connKey, now)
 		}
+		g.apply()
 	}, g.mapCommand(i, "PING"))
 }
 
@@ -306,7 +290,7 @@ func (g *group) sendInfo(ctx context.Context, i *instance) {
 			return
 		}
 		if text := replyString(reply); text != "" {
-			g.refreshInfo(ctx, i, text)
+			g.onInfo(ctx, i, text)
 		}
 	}, g.mapCommand(i, "INFO"))
 }
@@ -321,11 +305,11 @@ func (g *group) helloPayload(i *instance) string {
 			return ""
 		}
 	}
-	ma := g.s.shown(g.currentMasterAddr())
+	ma := g.s.shown(g.m.CurrentMasterAddr())
 	return ip + "," + strconv.Itoa(port) + "," + g.s.myID + "," +
 		strconv.FormatUint(g.s.CurrentEpoch(), 10) + "," +
 		g.name + "," + ma.Host + "," + strconv.Itoa(ma.Port) + "," +
-		strconv.FormatUint(g.configEpoch, 10)
+		strconv.FormatUint(g.m.ConfigEpoch, 10)
 }
 
 func (g *group) sendHello(ctx context.Context, i *instance) {
@@ -345,7 +329,7 @@ func (g *group) sendHello(ctx context.Context, i *instance) {
 // forceHello makes every instance of the group announce at the next tick,
 // so a new configuration spreads without waiting a publish period.
 func (g *group) forceHello() {
-	for _, i := range g.instancesLocked() {
-		i.lastPub = time.Time{}
+	for _, n := range g.m.Nodes() {
+		inst(n).lastPub = time.Time{}
 	}
 }

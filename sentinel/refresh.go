@@ -2,36 +2,18 @@ package sentinel
 
 import (
 	"context"
-	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
 )
 
-// refreshInfo is sentinelRefreshInstanceInfo: record what INFO says, then
-// act on it (discover replicas, notice reboots and role changes, fix
-// replicas that follow the wrong master).
-func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
+// onInfo hands an INFO reply to the machine: first the replicas a master
+// lists (only the driver knows which addresses it can use), then the rest.
+func (g *group) onInfo(ctx context.Context, i *instance, text string) {
 	now := g.s.clock.Now()
-	t := g.s.timing()
-	r := ParseInfo(text)
-	i.info = text
-	i.masterLinkDownTime = r.MasterLinkDownTime
-	i.failoverReported = r.FailoverState
-
-	if r.RunID != "" {
-		if i.runID != "" && i.runID != r.RunID {
-			g.emit(LevelNotice, "+reboot", i, "")
-			if i.kind == KindMaster && g.cfg.RebootDownAfter != 0 {
-				i.flags |= flagMasterReboot
-				i.masterRebootFrom = now
-			}
-		}
-		i.runID = r.RunID
-	}
-	if r.Role == KindMaster {
-		i.masterReplOffset = r.MasterReplOffset
-	}
-	if i.kind == KindMaster {
+	r := failover.ParseInfo(text)
+	if i.Kind == KindMaster {
 		for _, a := range r.Replicas {
-			if _, ok := g.replicas[a.String()]; ok {
+			if _, ok := g.m.Replicas[a.String()]; ok {
 				continue
 			}
 			switch g.s.acceptHost(a.Host) {
@@ -46,106 +28,15 @@ func (g *group) refreshInfo(ctx context.Context, i *instance, text string) {
 				go g.addReplicaIfResolves(ctx, a)
 				continue
 			}
-			g.addReplica(a, now)
+			g.m.AddReplica(a, now)
 		}
 	}
-	if r.Role == KindReplica {
-		if r.MasterHost != i.masterHost {
-			i.masterHost = r.MasterHost
-			i.slaveConfChange = now
-		}
-		if r.MasterPort != i.masterPort {
-			i.masterPort = r.MasterPort
-			i.slaveConfChange = now
-		}
-		i.masterLinkUp = r.MasterLinkUp
-		if r.SlavePriority >= 0 {
-			i.slavePriority = r.SlavePriority
-		}
-		if r.HasReplOffset {
-			i.replOffset = r.SlaveReplOffset
-		}
-		if r.ReplicaAnnounced >= 0 {
-			i.replicaAnnounced = r.ReplicaAnnounced
-		}
+	tilt := false
+	if r.Role != KindSentinel {
+		tilt = g.s.updateTilt()
 	}
-	i.infoRefresh = now
-
-	role := r.Role
-	if role == KindSentinel {
-		return // no role line: nothing more to learn
-	}
-	if role != i.roleReported {
-		i.roleReportedTime = now
-		i.roleReported = role
-		if role == KindReplica {
-			i.slaveConfChange = now
-		}
-		typ := "-role-change"
-		if i.kind == role {
-			typ = "+role-change"
-		}
-		word := "slave"
-		if role == KindMaster {
-			word = "master"
-		}
-		g.emit(LevelVerbose, typ, i, "new reported role is "+word)
-	}
-
-	if g.s.updateTilt() {
-		return
-	}
-
-	if i.kind == KindReplica && role == KindMaster {
-		if i.flags&flagPromoted != 0 && g.master.flags&flagFailoverInProgress != 0 &&
-			g.failoverState == FailoverWaitPromotion {
-			g.onPromoted(ctx, i, now)
-		} else {
-			// A replica turned master on its own: wait for newer configs
-			// to reach us, then force our view on it.
-			wait := 4 * t.PublishPeriod
-			if i.flags&flagPromoted == 0 && g.masterLooksSane(now, t) &&
-				noDownFor(i, now, wait) && now.Sub(i.roleReportedTime) > wait {
-				if g.sendSlaveOf(ctx, i, g.master.addr) {
-					g.emit(LevelNotice, "+convert-to-slave", i, "")
-				}
-			}
-		}
-	}
-
-	if i.kind == KindReplica && role == KindReplica &&
-		(i.masterPort != g.master.addr.Port || !g.s.sameHost(g.master.addr.Host, i.masterHost)) {
-		wait := g.failoverTimeout()
-		if g.masterLooksSane(now, t) && noDownFor(i, now, wait) && now.Sub(i.slaveConfChange) > wait {
-			if g.sendSlaveOf(ctx, i, g.master.addr) {
-				g.emit(LevelNotice, "+fix-slave-config", i, "")
-			}
-		}
-	}
-
-	if i.kind == KindReplica && role == KindReplica && i.flags&(flagReconfSent|flagReconfInprog) != 0 {
-		if p := g.promotedReplica(); p != nil {
-			if i.flags&flagReconfSent != 0 && i.masterHost != "" &&
-				g.s.sameHost(p.addr.Host, i.masterHost) && i.masterPort == p.addr.Port {
-				i.flags &^= flagReconfSent
-				i.flags |= flagReconfInprog
-				g.emit(LevelNotice, "+slave-reconf-inprog", i, "")
-			}
-			if i.flags&flagReconfInprog != 0 && i.masterLinkUp {
-				i.flags &^= flagReconfInprog
-				i.flags |= flagReconfDone
-				g.emit(LevelNotice, "+slave-reconf-done", i, "")
-			}
-		}
-	}
-}
-
-// addReplica creates a replica discovered at a (under g.mu).
-func (g *group) addReplica(a Addr, now time.Time) {
-	ri := newInstance(KindReplica, a.String(), a, now)
-	g.replicas[a.String()] = ri
-	g.emit(LevelNotice, "+slave", ri, "")
-	g.s.markDirty()
+	g.m.Info(i.Node, now, g.s.timing(), tilt, text, r)
+	g.apply()
 }
 
 // addReplicaIfResolves resolves a's name off the group lock and adds the
@@ -156,55 +47,25 @@ func (g *group) addReplicaIfResolves(ctx context.Context, a Addr) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, ok := g.replicas[a.String()]; !ok && ctx.Err() == nil {
-		g.addReplica(a, g.s.clock.Now())
+	if ctx.Err() == nil {
+		g.m.AddReplica(a, g.s.clock.Now())
+		g.apply()
 	}
-}
-
-func (g *group) promotedReplica() *instance {
-	for _, r := range g.replicas {
-		if r.flags&flagPromoted != 0 {
-			return r
-		}
-	}
-	return nil
-}
-
-// onPromoted runs when the replica we promoted reports role master.
-// The failover layer takes it from here.
-func (g *group) onPromoted(ctx context.Context, i *instance, now time.Time) {
-	g.configEpoch = g.failoverEpoch
-	g.failoverState = FailoverReconfSlaves
-	g.failoverStateSince = now
-	g.s.markDirty()
-	g.emit(LevelWarning, "+promoted-slave", i, "")
-	if g.s.simFlags.Load()&SimCrashAfterPromotion != 0 {
-		g.s.simulatedCrash()
-	}
-	g.emit(LevelWarning, "+failover-state-reconf-slaves", g.master, "")
-	g.clientReconfig("leader", "start", g.master.addr, i.addr)
-	if g.coordinated {
-		g.killOldMasterClients(ctx)
-	}
-	g.forceHello()
-	// Reconfigure the other replicas and announce the switch now, not at
-	// the next tick.
-	g.failoverStep(ctx, now, g.s.timing())
 }
 
 // sendSlaveOf reconfigures i to replicate addr (or become a master when
 // addr.Host is empty) in one transaction, and kills the instance's clients
 // so that they reconnect and ask a sentinel again.
-func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
-	if i.conn == nil || i.disconnect {
-		return false
+func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) {
+	if i.conn == nil || i.Disconnected {
+		return
 	}
 	host, port := "NO", "ONE"
 	if addr.Host != "" {
 		host, port = g.s.shownHost(addr.Host), itoa(int64(addr.Port))
 	}
 	var abort [][]any
-	if i.failoverReported != "" && i.failoverReported != "no-failover" {
+	if i.FailoverReported != "" && i.FailoverReported != "no-failover" {
 		// As Valkey does: a FAILOVER of the instance's own (maybe
 		// stuck) would make SLAVEOF fail.
 		abort = [][]any{{g.mapCommand(i, "FAILOVER"), "ABORT"}}
@@ -215,7 +76,6 @@ func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) bool {
 		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "normal"},
 		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "pubsub"},
 	}...))
-	return true
 }
 
 // sendTx sends cmds to i inside MULTI ... EXEC, down one connection (a

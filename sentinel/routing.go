@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"github.com/qsentinel/qsentinel/failover"
 	"net"
 	"strconv"
 )
@@ -39,45 +40,45 @@ func (s *Sentinel) ServerVerdict(name, addr string, read bool, maxLag int64) (bo
 }
 
 func (g *group) verdict(a Addr, read bool, maxLag int64) (up bool, reason string, found bool) {
-	cur := g.currentMasterAddr()
-	epoch := " (config epoch " + strconv.FormatUint(g.configEpoch, 10) + ")"
+	cur := g.m.CurrentMasterAddr()
+	epoch := " (config epoch " + strconv.FormatUint(g.m.ConfigEpoch, 10) + ")"
 	if a == cur {
-		m := g.master
-		if p := g.promotedReplica(); p != nil && p.addr == a {
+		m := g.m.Master
+		if p := g.m.Promoted(); p != nil && p.Addr == a {
 			m = p
-		} else if m.flags&flagFailoverInProgress != 0 && !g.coordinated {
+		} else if m.Flags&failover.FlagFailoverInProgress != 0 && !g.m.Coordinated {
 			// A coordinated switchover keeps the master serving (Redis
 			// pauses its writes) until the replica has taken over.
 			return false, "failover in progress", true
 		}
-		if m.flags&(flagSDown|flagODown) != 0 {
+		if m.Flags&(failover.FlagSDown|failover.FlagODown) != 0 {
 			return false, "master down", true
 		}
 		return true, "", true
 	}
-	r := g.replicas[a.String()]
+	r := g.m.Replicas[a.String()]
 	if r == nil {
 		return false, "not a server of " + g.name, false
 	}
 	curS := cur.String()
 	if !read {
-		if r.roleReported == KindMaster {
+		if r.RoleReported == KindMaster {
 			return false, "claims master; the quorum's master is " + curS + epoch, true
 		}
 		return false, "replica of " + curS + epoch, true
 	}
 	switch {
-	case r.flags&flagSDown != 0:
+	case r.Flags&failover.FlagSDown != 0:
 		return false, "replica down", true
-	case r.roleReported != KindReplica:
+	case r.RoleReported != KindReplica:
 		return false, "not a replica yet; the quorum's master is " + curS + epoch, true
-	case r.masterPort != cur.Port || !g.s.sameHost(cur.Host, r.masterHost):
-		return false, "replicates " + net.JoinHostPort(r.masterHost, strconv.Itoa(r.masterPort)) + ", not " + curS, true
-	case !r.masterLinkUp:
+	case r.MasterPort != cur.Port || !g.s.sameHost(cur.Host, r.MasterHost):
+		return false, "replicates " + net.JoinHostPort(r.MasterHost, strconv.Itoa(r.MasterPort)) + ", not " + curS, true
+	case !r.MasterLinkUp:
 		return false, "link to master down", true
 	}
-	if maxLag > 0 && g.master.masterReplOffset > 0 && int64(g.master.masterReplOffset)-int64(r.replOffset) > maxLag {
-		return false, "lagging " + strconv.FormatInt(int64(g.master.masterReplOffset)-int64(r.replOffset), 10) + " bytes", true
+	if maxLag > 0 && g.master.MasterReplOffset > 0 && int64(g.master.MasterReplOffset)-int64(r.ReplOffset) > maxLag {
+		return false, "lagging " + strconv.FormatInt(int64(g.master.MasterReplOffset)-int64(r.ReplOffset), 10) + " bytes", true
 	}
 	return true, "", true
 }

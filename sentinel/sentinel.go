@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"github.com/qsentinel/qsentinel/failover"
 	"log/slog"
 	mathrand "math/rand/v2"
 	"net"
@@ -53,7 +54,6 @@ type Sentinel struct {
 	clock  Clock
 	bus    *Bus
 	myID   string
-	epoch  atomic.Uint64
 
 	mu     sync.RWMutex // guards groups; never taken while a group lock is held
 	groups map[string]*group
@@ -76,15 +76,9 @@ type Sentinel struct {
 	tiltTotal int       // times TILT was entered (INFO sentinel_total_tilt)
 	simFlags  atomic.Int32
 
-	// voteMu serializes changes of the shared current epoch with votes
-	// and new attempts (a vote is per master and epoch, but an attempt
-	// must never reuse an epoch its master already voted in); taken under
-	// a group lock.
-	voteMu sync.Mutex
-	// burstEpoch is the last epoch we took for a failover attempt, at
-	// burstAt (newAttemptEpoch); under voteMu.
-	burstEpoch uint64
-	burstAt    time.Time
+	// env is what every master's machine shares: our id and the
+	// current epoch (with the lock that orders votes and attempts).
+	env *failover.Env
 
 	scripts    *scripts.Queue
 	gossipKick chan struct{}
@@ -202,7 +196,12 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		s.publish(Event{Level: LevelWarning, Type: typ, Payload: payload})
 	}))
 	s.myID = cfg.MyID
-	s.epoch.Store(cfg.CurrentEpoch)
+	s.env = &failover.Env{
+		MyID:     s.myID,
+		Epochs:   failover.NewEpochs(cfg.CurrentEpoch),
+		SameHost: s.sameHost,
+		Jitter:   func(max time.Duration) time.Duration { return mathrand.N(max) },
+	}
 	now := s.clock.Now()
 	for _, m := range cfg.Masters {
 		if cfg.ResolveHostnames {
@@ -221,7 +220,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 func (s *Sentinel) MyID() string { return s.myID }
 
 // CurrentEpoch is the highest epoch we have seen or started.
-func (s *Sentinel) CurrentEpoch() uint64 { return s.epoch.Load() }
+func (s *Sentinel) CurrentEpoch() uint64 { return s.env.Epochs.Current() }
 
 // Events is the bus every event goes through.
 func (s *Sentinel) Events() *Bus { return s.bus }
@@ -232,21 +231,6 @@ func (s *Sentinel) Uptime() time.Duration {
 		return 0
 	}
 	return s.clock.Now().Sub(s.started)
-}
-
-// bumpEpoch raises the current epoch to e if it is higher and reports
-// whether it did.
-func (s *Sentinel) bumpEpoch(e uint64) bool {
-	for {
-		cur := s.epoch.Load()
-		if e <= cur {
-			return false
-		}
-		if s.epoch.CompareAndSwap(cur, e) {
-			s.markDirty()
-			return true
-		}
-	}
 }
 
 func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
@@ -335,7 +319,7 @@ func (s *Sentinel) peerRefs(key string) int {
 func (s *Sentinel) dropPeerConns() {
 	for _, g := range s.groupList() {
 		g.mu.Lock()
-		for _, si := range g.sentinels {
+		for _, si := range g.peers() {
 			g.closeLink(si)
 		}
 		g.mu.Unlock()
@@ -546,21 +530,21 @@ func (s *Sentinel) Snapshot() Config {
 		g.mu.Lock()
 		st := MasterState{
 			MasterConfig: g.cfg,
-			ConfigEpoch:  g.configEpoch,
-			LeaderEpoch:  g.leaderEpoch,
+			ConfigEpoch:  g.m.ConfigEpoch,
+			LeaderEpoch:  g.m.LeaderEpoch,
 		}
 		// Addresses are saved as redis-sentinel rewrites them
 		// (announceSentinelAddr): names only with announce-hostnames.
-		st.Addr = s.shown(g.master.addr)
+		st.Addr = s.shown(g.master.Addr)
 		st.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
-		for _, r := range sortedInstances(g.replicas) {
-			if r.addr != g.master.addr {
-				st.KnownReplicas = append(st.KnownReplicas, s.shown(r.addr))
+		for _, r := range g.replicas() {
+			if r.Addr != g.master.Addr {
+				st.KnownReplicas = append(st.KnownReplicas, s.shown(r.Addr))
 			}
 		}
-		for _, si := range sortedInstances(g.sentinels) {
-			if si.runID != "" {
-				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: s.shown(si.addr), RunID: si.runID})
+		for _, si := range g.peers() {
+			if si.RunID != "" {
+				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: s.shown(si.Addr), RunID: si.RunID})
 			}
 		}
 		g.mu.Unlock()

@@ -61,12 +61,12 @@ func field(v InstanceView, k string) string {
 
 func TestDiscoverySDownAndPersistence(t *testing.T) {
 	net := NewFakeNet()
-	m := Addr{"127.0.0.1", 6379}
-	r := Addr{"127.0.0.1", 6380}
+	m := Addr{Host: "127.0.0.1", Port: 6379}
+	r := Addr{Host: "127.0.0.1", Port: 6380}
 	net.Add(m, strings.Repeat("a", 40))
 	net.Add(r, strings.Repeat("b", 40)).MasterOf = m
-	net.Add(Addr{"127.0.0.1", 26379}, "")
-	net.Add(Addr{"127.0.0.1", 26380}, "")
+	net.Add(Addr{Host: "127.0.0.1", Port: 26379}, "")
+	net.Add(Addr{Host: "127.0.0.1", Port: 26380}, "")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -133,7 +133,7 @@ func TestDiscoverySDownAndPersistence(t *testing.T) {
 
 func TestNewConfigFromPeerSwitchesMaster(t *testing.T) {
 	net := NewFakeNet()
-	m := Addr{"127.0.0.1", 6379}
+	m := Addr{Host: "127.0.0.1", Port: 6379}
 	s, err := New(fastConfig(26379, m), Options{Dialer: net, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestNewConfigFromPeerSwitchesMaster(t *testing.T) {
 		t.Fatalf("epoch %d, want 5", s.CurrentEpoch())
 	}
 	a, _ := s.MasterAddr("mymaster")
-	if a != (Addr{"127.0.0.1", 6380}) {
+	if a != (Addr{Host: "127.0.0.1", Port: 6380}) {
 		t.Fatalf("master %v, want the peer's newer config", a)
 	}
 	reps, _ := s.Replicas("mymaster")

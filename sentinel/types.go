@@ -27,6 +27,3 @@ const (
 
 // DefaultTiming returns redis-sentinel 7.0's own numbers.
 func DefaultTiming() Timing { return failover.DefaultTiming() }
-
-// ParseInfo extracts the replication facts from an INFO reply.
-func ParseInfo(info string) InfoReport { return failover.ParseInfo(info) }

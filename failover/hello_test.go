@@ -1,4 +1,4 @@
-package sentinel
+package failover
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ func TestParseHello(t *testing.T) {
 	if !ok {
 		t.Fatal("valid hello rejected")
 	}
-	want := Hello{Addr{"127.0.0.1", 26503}, "19a1920000000000000000000000000000d8b0aa", 7, "mymaster", Addr{"127.0.0.1", 16479}, 3}
+	want := Hello{Addr: Addr{Host: "127.0.0.1", Port: 26503}, RunID: "19a1920000000000000000000000000000d8b0aa", CurrentEpoch: 7, MasterName: "mymaster", MasterAddr: Addr{Host: "127.0.0.1", Port: 16479}, ConfigEpoch: 3}
 	if h != want {
 		t.Fatalf("got %+v want %+v", h, want)
 	}

@@ -1,0 +1,67 @@
+package sentinel
+
+import (
+	"fmt"
+
+	"github.com/qsentinel/qsentinel/failover"
+)
+
+// apply carries out what the machine decided, in order (under g.mu). It
+// is called after every fact handed to the machine, so decisions never
+// wait for a tick.
+func (g *group) apply() {
+	if !g.m.HasReady() {
+		return
+	}
+	ctx := g.ctx
+	if ctx == nil {
+		ctx = g.s.ctx
+	}
+	for _, a := range g.m.Ready() {
+		switch a.Kind {
+		case failover.Emit:
+			g.publish(a.Event)
+			if g.crashPoint(a.Event.Type) {
+				g.s.simulatedCrash()
+			}
+		case failover.Persist:
+			g.s.markDirty()
+		case failover.SlaveOf:
+			g.sendSlaveOf(ctx, inst(a.Node), a.To)
+		case failover.FailoverTo:
+			g.sendFailoverTo(ctx, inst(a.Node), a.To, a.TimeoutMs)
+		case failover.KillClients:
+			g.killOldMasterClients(ctx, inst(a.Node))
+		case failover.ScriptKill:
+			i := inst(a.Node)
+			if i.conn != nil {
+				g.async(ctx, i, func(any, error) {}, g.mapCommand(i, "SCRIPT"), "KILL")
+			}
+		case failover.Ask:
+			g.askPeer(ctx, inst(a.Node), a)
+		case failover.RefreshInfo:
+			i := inst(a.Node)
+			if !i.infoBusy && i.conn != nil && !i.Disconnected {
+				g.sendInfo(ctx, i)
+			}
+		case failover.CloseLink:
+			g.closeLink(inst(a.Node))
+		case failover.Announce:
+			g.forceHello()
+		case failover.KickGossip:
+			g.s.kickGossip()
+		case failover.ClientReconfig:
+			g.clientReconfig(a.Role, a.State, a.From, a.To)
+		}
+	}
+}
+
+// crashPoint says whether SENTINEL SIMULATE-FAILURE asked to crash right
+// after this event.
+func (g *group) crashPoint(typ string) bool {
+	f := g.s.simFlags.Load()
+	return typ == "+elected-leader" && f&SimCrashAfterElection != 0 ||
+		typ == "+promoted-slave" && f&SimCrashAfterPromotion != 0
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
