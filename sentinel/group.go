@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // FailoverState is redis-sentinel's failover state machine position.
@@ -73,7 +75,7 @@ type group struct {
 	// Scratch slices reused under mu: tick and askPeers run ten times a
 	// second for every master.
 	tickBuf []*instance
-	batch   *writeBatch // set while the group ticks (under mu): sends are buffered into it
+	batch   *redislink.WriteBatch // set while the group ticks (under mu): sends are buffered into it
 	peerBuf []*instance
 
 	ctx    context.Context // the group's run context, for work started under mu
@@ -159,7 +161,7 @@ func (g *group) stop() {
 
 // tick is sentinelHandleRedisInstance for the group. Commands it sends go
 // into batch, flushed by the caller after every group has ticked.
-func (g *group) tick(batch *writeBatch) {
+func (g *group) tick(batch *redislink.WriteBatch) {
 	now := g.s.clock.Now()
 	t := g.s.timing()
 	tilt := g.s.updateTilt()

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // flag is redis-sentinel's SRI_* bit set, minus the kind bits (see Kind).
@@ -33,7 +35,7 @@ type instance struct {
 	runID string
 	flags flag
 
-	conn        Conn
+	conn        redislink.Conn
 	connKey     string // set when conn is shared between groups (peers)
 	stopSub     func() // stops the pub/sub link
 	subUp       bool   // the pub/sub link is connected (masters and replicas)
@@ -118,15 +120,10 @@ func newInstance(kind Kind, name string, addr Addr, now time.Time) *instance {
 // failure) decides whether commands are sent.
 func (i *instance) linkDown() bool {
 	cmdDown := i.conn == nil || i.disconnect
-	if lc, ok := i.conn.(linkState); ok {
+	if lc, ok := i.conn.(redislink.LinkState); ok {
 		cmdDown = !lc.Connected()
 	}
 	return cmdDown || (i.kind != KindSentinel && !i.subUp)
-}
-
-// linkState is a Conn that knows whether it is connected (pipeLink).
-type linkState interface {
-	Connected() bool
 }
 
 func (i *instance) flagString() string {

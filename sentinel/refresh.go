@@ -3,6 +3,8 @@ package sentinel
 import (
 	"context"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // refreshInfo is sentinelRefreshInstanceInfo: record what INFO says, then
@@ -232,7 +234,7 @@ func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any) {
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		if tc, ok := conn.(TxConn); ok {
+		if tc, ok := conn.(redislink.TxConn); ok {
 			tc.Tx(cctx, all)
 		} else {
 			for _, c := range all {
