@@ -29,7 +29,7 @@ var (
 // NewFakeNet returns an empty network.
 func NewFakeNet() *FakeNet { return &FakeNet{instances: map[string]*FakeRedis{}} }
 
-// FakeRedis is one fake instance. Zero MasterOf means it is a master.
+// FakeRedis is one fake instance. An empty MasterOf means it is a master.
 type FakeRedis struct {
 	net      *FakeNet
 	mu       sync.Mutex
@@ -80,7 +80,8 @@ func (r *FakeRedis) Publish(msg string) int {
 	return len(subs)
 }
 
-// Received lists the commands the instance got, upper-cased first word.
+// Received lists the commands the instance got, each upper-cased whole
+// ("SLAVEOF NO ONE").
 func (r *FakeRedis) Received() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -11,8 +11,8 @@ import (
 // FakeNet's connections, e2e tests and production RedisDialer's links.
 type Conn interface {
 	// Do sends one command and returns its reply. A RESP error reply comes
-	// back as a replyError (see IsReplyError); anything else is a transport
-	// failure.
+	// back as an error IsReplyError recognises; any other error is a
+	// transport failure.
 	Do(ctx context.Context, args ...any) (any, error)
 	// LocalIP is the address our side of the command connection is bound
 	// to, announced in hello when no announce-ip is set ("" if unknown).
