@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/redislink"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -31,9 +32,9 @@ func FuzzCommand(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	fnet := sentinel.NewFakeNet()
+	fnet := redislink.NewFakeNet()
 	m := sentinel.Addr{Host: "127.0.0.1", Port: 6379}
-	fnet.Add(m, strings.Repeat("a", 40))
+	fnet.Add(m.String(), strings.Repeat("a", 40))
 	sc := sentinel.DefaultConfig()
 	sc.Masters = []sentinel.MasterState{{MasterConfig: sentinel.MasterConfig{Name: "mymaster", Addr: m, Quorum: 2}}}
 	mon, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/redislink"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -14,9 +15,9 @@ import (
 // change, as the binary wires it.
 func startServerLevel(t *testing.T, level *slog.LevelVar) string {
 	t.Helper()
-	fnet := sentinel.NewFakeNet()
+	fnet := redislink.NewFakeNet()
 	m := sentinel.Addr{Host: "127.0.0.1", Port: 6379}
-	fnet.Add(m, strings.Repeat("a", 40))
+	fnet.Add(m.String(), strings.Repeat("a", 40))
 	sc := sentinel.DefaultConfig()
 	sc.Masters = []sentinel.MasterState{{MasterConfig: sentinel.MasterConfig{Name: "mymaster", Addr: m, Quorum: 2}}}
 	logger := slog.New(slog.NewTextHandler(&strings.Builder{}, &slog.HandlerOptions{Level: level}))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/redislink"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -24,9 +25,9 @@ func (nopStore) Save(*sentinel.Config) error { return nil }
 // startFakeServer.
 func startServer(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
-	fnet := sentinel.NewFakeNet()
+	fnet := redislink.NewFakeNet()
 	m := sentinel.Addr{Host: "127.0.0.1", Port: 6379}
-	fnet.Add(m, strings.Repeat("a", 40))
+	fnet.Add(m.String(), strings.Repeat("a", 40))
 	sc := sentinel.DefaultConfig()
 	sc.Masters = []sentinel.MasterState{{MasterConfig: sentinel.MasterConfig{Name: "mymaster", Addr: m, Quorum: 2}}}
 	mon, err := sentinel.New(sc, sentinel.Options{Dialer: fnet, Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})

@@ -10,5 +10,5 @@
 // respserver, the status and metrics endpoints) use the exported methods
 // of *Sentinel, which are safe for concurrent use and return copies;
 // respserver.Backend lists what the RESP face needs, split by command
-// family. FakeNet replaces the network in unit tests.
+// family. redislink.FakeNet replaces the network in unit tests.
 package sentinel

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // group drives one monitored master: its failover.Machine decides, the
@@ -23,7 +24,7 @@ type group struct {
 	m      *failover.Machine
 	master *instance // the master's node never changes, only its address
 
-	batch *writeBatch // set while the group ticks (under mu): sends are buffered into it
+	batch *redislink.WriteBatch // set while the group ticks (under mu): sends are buffered into it
 
 	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
@@ -102,7 +103,7 @@ func (g *group) stop() {
 // tick is sentinelHandleRedisInstance for the group: keep every link
 // alive, then (unless in TILT) let the machine decide. Commands it sends
 // go into batch, flushed by the caller after every group has ticked.
-func (g *group) tick(batch *writeBatch) {
+func (g *group) tick(batch *redislink.WriteBatch) {
 	now := g.s.clock.Now()
 	t := g.s.timing()
 	tilt := g.s.updateTilt()

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // fakeDNS is a Resolver whose names can be added and removed.
@@ -40,11 +42,11 @@ func (d *fakeDNS) lookup(_ context.Context, host string) ([]string, error) {
 // announced with the IP the name last had.
 func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 	dns := &fakeDNS{names: map[string]string{"db-master.test": "10.0.0.1"}}
-	fnet := NewFakeNet()
+	fnet := redislink.NewFakeNet()
 	m := Addr{Host: "db-master.test", Port: 6379}
 	r := Addr{Host: "10.0.0.2", Port: 6380}
-	fnet.Add(m, strings.Repeat("a", 40))
-	fnet.Add(r, strings.Repeat("b", 40)).MasterOf = m
+	master := fnet.Add(m.String(), strings.Repeat("a", 40))
+	fnet.Add(r.String(), strings.Repeat("b", 40)).MasterOf = m.String()
 	cfg := fastConfig(26379, m)
 	cfg.Masters[0].Quorum = 1
 	cfg.ResolveHostnames = true
@@ -80,7 +82,7 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 	}
 
 	dns.set("db-master.test", "")
-	fnet.get(m).SetDown(true)
+	master.SetDown(true)
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
@@ -102,10 +104,10 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 // whose name does not resolve), and is then reported by its IP.
 func TestReplicaNameMustResolve(t *testing.T) {
 	dns := &fakeDNS{names: map[string]string{}}
-	fnet := NewFakeNet()
+	fnet := redislink.NewFakeNet()
 	m := Addr{Host: "10.0.0.1", Port: 6379}
-	fnet.Add(m, strings.Repeat("a", 40))
-	fnet.Add(Addr{Host: "replica.test", Port: 6380}, strings.Repeat("b", 40)).MasterOf = m
+	fnet.Add(m.String(), strings.Repeat("a", 40))
+	fnet.Add("replica.test:6380", strings.Repeat("b", 40)).MasterOf = m.String()
 	cfg := fastConfig(26379, m)
 	cfg.ResolveHostnames = true
 	s, err := New(cfg, Options{Dialer: fnet, Store: &memStore{}, Logger: quiet, Resolver: dns.lookup})

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // instance is the driver's side of one master, replica or peer sentinel
@@ -15,7 +17,7 @@ import (
 type instance struct {
 	*failover.Node
 
-	conn        Conn
+	conn        redislink.Conn
 	connKey     string // set when conn is shared between groups (peers)
 	stopSub     func() // stops the pub/sub link
 	subUp       bool   // the pub/sub link is connected (masters and replicas)
@@ -49,15 +51,10 @@ func inst(n *failover.Node) *instance {
 // failure) decides whether commands are sent.
 func (i *instance) linkDown() bool {
 	cmdDown := i.conn == nil || i.Disconnected
-	if lc, ok := i.conn.(linkState); ok {
+	if lc, ok := i.conn.(redislink.LinkState); ok {
 		cmdDown = !lc.Connected()
 	}
 	return cmdDown || (i.Kind != KindSentinel && !i.subUp)
-}
-
-// linkState is a Conn that knows whether it is connected (pipeLink).
-type linkState interface {
-	Connected() bool
 }
 
 func (i *instance) flagString() string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // helloChannel is where sentinels announce themselves on every instance.
@@ -15,9 +16,9 @@ const helloChannel = "__sentinel__:hello"
 // maxPending bounds commands in flight on one link (SENTINEL_MAX_PENDING_COMMANDS).
 const maxPending = 100
 
-func (g *group) connOptions(i *instance, suffix string) ConnOptions {
-	o := ConnOptions{
-		Addr:       i.Addr,
+func (g *group) connOptions(i *instance, suffix string) redislink.ConnOptions {
+	o := redislink.ConnOptions{
+		Addr:       i.Addr.String(),
 		ClientName: "sentinel-" + g.s.myID[:8] + "-" + suffix,
 		Timeout:    g.linkTimeout(),
 		TLS:        g.s.opts.TLS,
@@ -72,7 +73,7 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 		}
 	}
 	opts := g.connOptions(i, "pubsub")
-	g.s.dialer.Subscribe(subCtx, opts, helloChannel, SubHandler{
+	g.s.dialer.Subscribe(subCtx, opts, helloChannel, redislink.SubHandler{
 		Connected: func() { setSub(true) },
 		Subscribed: func() {
 			// Announce ourselves on this instance now. A peer that
@@ -229,7 +230,7 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 			return
 		}
 		i.pending--
-		if err != nil && !IsReplyError(err) {
+		if err != nil && !redislink.IsReplyError(err) {
 			if !i.Disconnected {
 				// redis-sentinel resolves the name again at each
 				// reconnect: the instance may come back elsewhere.
@@ -244,13 +245,13 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 		}
 		apply(reply, err)
 	}
-	if bc, ok := conn.(bufferedConn); ok && g.batch != nil {
+	if bc, ok := conn.(redislink.BufferedConn); ok && g.batch != nil {
 		if bc.SendBuffered(timeout, done, args...) {
-			g.batch.add(bc)
+			g.batch.Add(bc)
 		}
 		return
 	}
-	if ac, ok := conn.(asyncConn); ok {
+	if ac, ok := conn.(redislink.AsyncConn); ok {
 		ac.Send(timeout, done, args...)
 		return
 	}
@@ -267,13 +268,13 @@ func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 	g.m.PingSent(i.Node, now)
 	g.async(ctx, i, func(reply any, err error) {
 		i.pingBusy = false
-		if err != nil && !IsReplyError(err) {
+		if err != nil && !redislink.IsReplyError(err) {
 			return
 		}
 		now := g.s.clock.Now()
-		text := replyString(reply)
+		text := redislink.ReplyString(reply)
 		if err != nil {
-			text = errorText(err)
+			text = redislink.ErrorText(err)
 		}
 		if g.m.PingReply(i.Node, now, text) && i.connKey != "" {
 			g.s.setPeerAvail(i.connKey, now)
@@ -289,7 +290,7 @@ func (g *group) sendInfo(ctx context.Context, i *instance) {
 		if err != nil {
 			return
 		}
-		if text := replyString(reply); text != "" {
+		if text := redislink.ReplyString(reply); text != "" {
 			g.onInfo(ctx, i, text)
 		}
 	}, g.mapCommand(i, "INFO"))

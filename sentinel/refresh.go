@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // onInfo hands an INFO reply to the machine: first the replicas a master
@@ -92,7 +93,7 @@ func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any) {
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		if tc, ok := conn.(TxConn); ok {
+		if tc, ok := conn.(redislink.TxConn); ok {
 			tc.Tx(cctx, all)
 		} else {
 			for _, c := range all {

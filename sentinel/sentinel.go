@@ -18,6 +18,7 @@ import (
 
 	"github.com/qsentinel/qsentinel/eventloop"
 	"github.com/qsentinel/qsentinel/quorum"
+	"github.com/qsentinel/qsentinel/redislink"
 	"github.com/qsentinel/qsentinel/scripts"
 )
 
@@ -30,14 +31,14 @@ func (systemClock) Now() time.Time { return time.Now() }
 
 // Options are the parts of a Sentinel that are not persisted config.
 type Options struct {
-	Store       Store        // where the config is saved after every change (nil: nowhere)
-	Dialer      Dialer       // how instances are reached (nil: RedisDialer)
-	Logger      *slog.Logger // nil: slog.Default()
-	Clock       Clock        // nil: wall clock
-	TLS         *tls.Config  // for links to Redis and peers, when they use TLS
-	RequirePass string       // our own password; peers are assumed to share it
-	Crash       func()       // SIMULATE-FAILURE crash; nil: exit(99)
-	Resolver    Resolver     // host name lookups (nil: net.DefaultResolver.LookupHost)
+	Store       Store            // where the config is saved after every change (nil: nowhere)
+	Dialer      redislink.Dialer // how instances are reached (nil: redislink.RedisDialer)
+	Logger      *slog.Logger     // nil: slog.Default()
+	Clock       Clock            // nil: wall clock
+	TLS         *tls.Config      // for links to Redis and peers, when they use TLS
+	RequirePass string           // our own password; peers are assumed to share it
+	Crash       func()           // SIMULATE-FAILURE crash; nil: exit(99)
+	Resolver    Resolver         // host name lookups (nil: net.DefaultResolver.LookupHost)
 	Gossip      *GossipOptions
 	// LogLevel is the level Logger logs at, for SENTINEL CONFIG GET/SET
 	// loglevel (nil: the parameter is unknown, as in redis 7.0).
@@ -49,7 +50,7 @@ type Options struct {
 type Sentinel struct {
 	opts   Options
 	logger *slog.Logger
-	dialer Dialer
+	dialer redislink.Dialer
 	loop   *eventloop.Loop // serves dialer's links; nil with another Dialer
 	clock  Clock
 	bus    *Bus
@@ -92,7 +93,7 @@ type Sentinel struct {
 }
 
 type peerConn struct {
-	conn      Conn
+	conn      redislink.Conn
 	refs      int
 	lastAvail time.Time // last valid PING reply on this connection, any group
 	lastPing  time.Time // last PING sent on it, by any group
@@ -154,7 +155,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		if loop, err = eventloop.New(); err != nil {
 			opts.Logger.Debug("no event loop; a reader goroutine per link", "err", err)
 		}
-		opts.Dialer = RedisDialer{Loop: loop}
+		opts.Dialer = redislink.RedisDialer{Loop: loop}
 	}
 	if opts.Clock == nil {
 		opts.Clock = systemClock{}
@@ -279,7 +280,7 @@ func (s *Sentinel) peerAuth() (string, string) {
 
 // acquirePeer shares one command connection per peer across all groups, as
 // redis-sentinel does, so N masters do not mean N connections per peer.
-func (s *Sentinel) acquirePeer(key string, o ConnOptions) Conn {
+func (s *Sentinel) acquirePeer(key string, o redislink.ConnOptions) redislink.Conn {
 	s.peersMu.Lock()
 	defer s.peersMu.Unlock()
 	p := s.peers[key]
@@ -365,7 +366,7 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	if s.loop != nil {
-		var batch writeBatch
+		var batch redislink.WriteBatch
 		s.loop.Every(tickWait, func() { s.tick(&batch) })
 		wg.Add(1)
 		go func() {
@@ -417,20 +418,20 @@ func tickWait() time.Duration {
 
 // tick runs every group's tick and writes what they sent. The tick must
 // never wait for a reply: on the event loop, no reply arrives meanwhile.
-func (s *Sentinel) tick(batch *writeBatch) {
+func (s *Sentinel) tick(batch *redislink.WriteBatch) {
 	// Also when there is no group: the same timer, as in redis.
 	s.updateTilt()
 	for _, g := range s.groupList() {
 		g.tick(batch)
 	}
-	batch.flush()
+	batch.Flush()
 }
 
 // tickLoop runs the tick where there is no event loop.
 func (s *Sentinel) tickLoop(ctx context.Context) {
 	timer := time.NewTimer(tickWait())
 	defer timer.Stop()
-	var batch writeBatch
+	var batch redislink.WriteBatch
 	for {
 		select {
 		case <-ctx.Done():

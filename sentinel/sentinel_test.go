@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 type memStore struct {
@@ -60,13 +62,13 @@ func field(v InstanceView, k string) string {
 }
 
 func TestDiscoverySDownAndPersistence(t *testing.T) {
-	net := NewFakeNet()
+	net := redislink.NewFakeNet()
 	m := Addr{Host: "127.0.0.1", Port: 6379}
 	r := Addr{Host: "127.0.0.1", Port: 6380}
-	net.Add(m, strings.Repeat("a", 40))
-	net.Add(r, strings.Repeat("b", 40)).MasterOf = m
-	net.Add(Addr{Host: "127.0.0.1", Port: 26379}, "")
-	net.Add(Addr{Host: "127.0.0.1", Port: 26380}, "")
+	master := net.Add(m.String(), strings.Repeat("a", 40))
+	net.Add(r.String(), strings.Repeat("b", 40)).MasterOf = m.String()
+	net.Add("127.0.0.1:26379", "")
+	net.Add("127.0.0.1:26380", "")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -105,12 +107,12 @@ func TestDiscoverySDownAndPersistence(t *testing.T) {
 			len(c.Masters[0].KnownReplicas) == 1 && len(c.Masters[0].KnownSentinels) == 1
 	})
 
-	net.get(m).SetDown(true)
+	master.SetDown(true)
 	waitFor(t, "+sdown", 3*time.Second, func() bool {
 		mv, _ := ss[0].Master("mymaster")
 		return strings.HasPrefix(mv.Flags, "s_down,master")
 	})
-	net.get(m).SetDown(false)
+	master.SetDown(false)
 	waitFor(t, "-sdown", 3*time.Second, func() bool {
 		mv, _ := ss[0].Master("mymaster")
 		return mv.Flags == "master"
@@ -132,7 +134,7 @@ func TestDiscoverySDownAndPersistence(t *testing.T) {
 }
 
 func TestNewConfigFromPeerSwitchesMaster(t *testing.T) {
-	net := NewFakeNet()
+	net := redislink.NewFakeNet()
 	m := Addr{Host: "127.0.0.1", Port: 6379}
 	s, err := New(fastConfig(26379, m), Options{Dialer: net, Logger: quiet})
 	if err != nil {

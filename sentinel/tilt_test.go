@@ -4,13 +4,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // Many goroutines check TILT at once (every group tick, vote and gossip
 // does): none of them may mistake another's later reading for time going
 // backwards.
 func TestTiltNotEnteredByConcurrentChecks(t *testing.T) {
-	s, err := New(fastConfig(26379, Addr{Host: "127.0.0.1", Port: 6379}), Options{Dialer: NewFakeNet(), Store: &memStore{}, Logger: quiet})
+	s, err := New(fastConfig(26379, Addr{Host: "127.0.0.1", Port: 6379}), Options{Dialer: redislink.NewFakeNet(), Store: &memStore{}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,7 @@ func TestTiltNotEnteredByConcurrentChecks(t *testing.T) {
 // A check that comes much later than the previous one (the process was
 // stopped) enters TILT at once, whoever makes it.
 func TestTiltEnteredAfterAGap(t *testing.T) {
-	s, err := New(fastConfig(26379, Addr{Host: "127.0.0.1", Port: 6379}), Options{Dialer: NewFakeNet(), Store: &memStore{}, Logger: quiet})
+	s, err := New(fastConfig(26379, Addr{Host: "127.0.0.1", Port: 6379}), Options{Dialer: redislink.NewFakeNet(), Store: &memStore{}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

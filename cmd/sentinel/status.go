@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/qsentinel/qsentinel/sentinel"
+	"github.com/qsentinel/qsentinel/redislink"
 )
 
 // statusMaster is one master of `sentinel status`, as SENTINEL MASTER,
@@ -48,7 +48,7 @@ func status(args []string, stdout, stderr io.Writer) int {
 	// Our own command link, not go-redis: the daemon does not need
 	// go-redis, and linking it for this command alone made every
 	// sentinel's binary (and so its resident memory) larger.
-	c := sentinel.RedisDialer{}.Dial(sentinel.ConnOptions{Addr: sentinel.Addr{Host: host, Port: port},
+	c := redislink.RedisDialer{}.Dial(redislink.ConnOptions{Addr: net.JoinHostPort(host, strconv.Itoa(port)),
 		Username: *user, Password: *pass, Timeout: 2 * time.Second})
 	defer c.Close()
 	ctx := context.Background()
@@ -77,7 +77,7 @@ func status(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func collectStatus(ctx context.Context, c sentinel.Conn) ([]statusMaster, error) {
+func collectStatus(ctx context.Context, c redislink.Conn) ([]statusMaster, error) {
 	raw, err := doSlice(ctx, c, "SENTINEL", "MASTERS")
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func collectStatus(ctx context.Context, c sentinel.Conn) ([]statusMaster, error)
 }
 
 // doSlice runs one command whose reply must be an array.
-func doSlice(ctx context.Context, c sentinel.Conn, args ...any) ([]any, error) {
+func doSlice(ctx context.Context, c redislink.Conn, args ...any) ([]any, error) {
 	v, err := c.Do(ctx, args...)
 	if err != nil {
 		return nil, err

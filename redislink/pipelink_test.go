@@ -1,4 +1,4 @@
-package sentinel
+package redislink
 
 import (
 	"bufio"
@@ -103,10 +103,7 @@ func (s *respStub) commands() []string {
 	return append([]string(nil), s.got...)
 }
 
-func stubAddr(s *respStub) Addr {
-	a := s.ln.Addr().(*net.TCPAddr)
-	return Addr{Host: "127.0.0.1", Port: a.Port}
-}
+func stubAddr(s *respStub) string { return s.ln.Addr().String() }
 
 func TestPipeLinkOrderErrorsAndHandshake(t *testing.T) {
 	eachReader(t, testPipeLinkOrderErrorsAndHandshake)
@@ -128,7 +125,7 @@ func testPipeLinkOrderErrorsAndHandshake(t *testing.T, loop *eventloop.Loop) {
 	if r1.v != "PONG" || r1.err != nil {
 		t.Errorf("PING: %v %v", r1.v, r1.err)
 	}
-	if !IsReplyError(r2.err) || errorText(r2.err) != "ERR nope" {
+	if !IsReplyError(r2.err) || ErrorText(r2.err) != "ERR nope" {
 		t.Errorf("ERR: %v %v, want a reply error", r2.v, r2.err)
 	}
 	if r3.v != "INFO" {
@@ -193,9 +190,9 @@ func TestPipeLinkDialFailure(t *testing.T) { eachReader(t, testPipeLinkDialFailu
 
 func testPipeLinkDialFailure(t *testing.T, loop *eventloop.Loop) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().(*net.TCPAddr)
+	addr := ln.Addr().String()
 	ln.Close()
-	l := newPipeLink(ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: addr.Port}, Timeout: time.Second}, loop)
+	l := newPipeLink(ConnOptions{Addr: addr, Timeout: time.Second}, loop)
 	defer l.Close()
 	if _, err := l.Do(context.Background(), "PING"); err == nil || IsReplyError(err) {
 		t.Fatalf("PING to a closed port: %v", err)
@@ -229,8 +226,7 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 	got := make(chan string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := ln.Addr().(*net.TCPAddr)
-	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Password: "pw", Timeout: time.Second},
+	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: ln.Addr().String(), Password: "pw", Timeout: time.Second},
 		"__sentinel__:hello", chanHandler(got))
 	next := func() string {
 		select {
@@ -304,8 +300,7 @@ func testSubscribeRefused(t *testing.T, loop *eventloop.Loop) {
 	got := make(chan string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := ln.Addr().(*net.TCPAddr)
-	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Password: "old", Timeout: 10 * time.Second},
+	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: ln.Addr().String(), Password: "old", Timeout: 10 * time.Second},
 		"__sentinel__:hello", chanHandler(got))
 	accept := func() (net.Conn, *bufio.Reader) {
 		select {
@@ -360,8 +355,7 @@ func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
 			c.Close()
 		}
 	}()
-	a := ln.Addr().(*net.TCPAddr)
-	opts := ConnOptions{Addr: Addr{Host: "127.0.0.1", Port: a.Port}, Timeout: time.Second}
+	opts := ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	RedisDialer{Loop: loop}.Subscribe(ctx, opts, "__sentinel__:hello", SubHandler{})

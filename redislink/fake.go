@@ -1,32 +1,42 @@
-package sentinel
+package redislink
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 )
 
-// FakeNet is an in-memory Dialer for unit tests of this package and the
+// FakeNet is an in-memory Dialer for unit tests of the sentinel and the
 // layers above it: each address is a FakeRedis that answers PING, INFO,
 // PUBLISH and SLAVEOF like a Redis would. End-to-end tests never use it.
+// Addresses are ConnOptions.Addr's "host:port".
 type FakeNet struct {
 	mu        sync.Mutex
-	instances map[Addr]*FakeRedis
+	instances map[string]*FakeRedis
 }
 
-// NewFakeNet returns an empty network.
-func NewFakeNet() *FakeNet { return &FakeNet{instances: map[Addr]*FakeRedis{}} }
+// FakeNet and its connections implement the interfaces production code
+// uses, so a change to them cannot leave the fake behind unnoticed.
+var (
+	_ Dialer = (*FakeNet)(nil)
+	_ Conn   = (*fakeConn)(nil)
+	_ TxConn = (*fakeConn)(nil)
+)
 
-// FakeRedis is one fake instance. Zero MasterOf means it is a master.
+// NewFakeNet returns an empty network.
+func NewFakeNet() *FakeNet { return &FakeNet{instances: map[string]*FakeRedis{}} }
+
+// FakeRedis is one fake instance. An empty MasterOf means it is a master.
 type FakeRedis struct {
 	net      *FakeNet
 	mu       sync.Mutex
-	Addr     Addr
+	Addr     string // host:port
 	RunID    string
-	MasterOf Addr // the master it replicates, zero for a master
-	Down     bool // refuses connections
+	MasterOf string // host:port of the master it replicates, "" for a master
+	Down     bool   // refuses connections
 	// FailoverState is reported as master_failover_state when set.
 	FailoverState string
 	Commands      []string
@@ -35,7 +45,7 @@ type FakeRedis struct {
 }
 
 // Add creates an instance at addr.
-func (n *FakeNet) Add(addr Addr, runID string) *FakeRedis {
+func (n *FakeNet) Add(addr, runID string) *FakeRedis {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	r := &FakeRedis{net: n, Addr: addr, RunID: runID, subs: map[int]func(string){}}
@@ -43,7 +53,7 @@ func (n *FakeNet) Add(addr Addr, runID string) *FakeRedis {
 	return r
 }
 
-func (n *FakeNet) get(a Addr) *FakeRedis {
+func (n *FakeNet) get(a string) *FakeRedis {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.instances[a]
@@ -70,7 +80,8 @@ func (r *FakeRedis) Publish(msg string) int {
 	return len(subs)
 }
 
-// Received lists the commands the instance got, upper-cased first word.
+// Received lists the commands the instance got, each upper-cased whole
+// ("SLAVEOF NO ONE").
 func (r *FakeRedis) Received() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -85,7 +96,7 @@ func (r *FakeRedis) info() string {
 	r.mu.Unlock()
 	fmt.Fprintf(&b, "# Server\r\nrun_id:%s\r\n# Replication\r\n", runID)
 
-	if masterOf == (Addr{}) {
+	if masterOf == "" {
 		b.WriteString("role:master\r\n")
 		n := 0
 		for _, o := range r.net.all() {
@@ -94,19 +105,31 @@ func (r *FakeRedis) info() string {
 			}
 			o.mu.Lock()
 			if o.MasterOf == r.Addr {
-				fmt.Fprintf(&b, "slave%d:ip=%s,port=%d,state=online,offset=10,lag=0\r\n", n, o.Addr.Host, o.Addr.Port)
+				host, port := splitAddr(o.Addr)
+				fmt.Fprintf(&b, "slave%d:ip=%s,port=%s,state=online,offset=10,lag=0\r\n", n, host, port)
 				n++
 			}
 			o.mu.Unlock()
 		}
 	} else {
-		fmt.Fprintf(&b, "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:up\r\nslave_repl_offset:10\r\nslave_priority:100\r\n",
-			masterOf.Host, masterOf.Port)
+		host, port := splitAddr(masterOf)
+		fmt.Fprintf(&b, "role:slave\r\nmaster_host:%s\r\nmaster_port:%s\r\nmaster_link_status:up\r\nslave_repl_offset:10\r\nslave_priority:100\r\n",
+			host, port)
 	}
 	if fo != "" {
 		fmt.Fprintf(&b, "master_failover_state:%s\r\n", fo)
 	}
 	return b.String()
+}
+
+// splitAddr is net.SplitHostPort for addresses the fake was given; a
+// malformed one shows whole as the host, so a test sees it in INFO.
+func splitAddr(addr string) (host, port string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, ""
+	}
+	return host, port
 }
 
 func (n *FakeNet) all() []*FakeRedis {
@@ -123,7 +146,7 @@ var errFakeRefused = errors.New("fake: connection refused")
 
 type fakeConn struct {
 	net  *FakeNet
-	addr Addr
+	addr string
 }
 
 // Dial implements Dialer.
@@ -157,11 +180,9 @@ func (c *fakeConn) Do(ctx context.Context, args ...any) (any, error) {
 	case "SLAVEOF", "REPLICAOF":
 		r.mu.Lock()
 		if strings.EqualFold(words[1], "NO") {
-			r.MasterOf = Addr{}
+			r.MasterOf = ""
 		} else {
-			var p int
-			fmt.Sscan(words[2], &p)
-			r.MasterOf = Addr{Host: words[1], Port: p}
+			r.MasterOf = net.JoinHostPort(words[1], words[2])
 		}
 		r.mu.Unlock()
 		return "OK", nil

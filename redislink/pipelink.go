@@ -1,12 +1,10 @@
-package sentinel
+package redislink
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,47 +12,16 @@ import (
 	"github.com/qsentinel/qsentinel/eventloop"
 )
 
-// asyncConn is a Conn that takes a callback instead of blocking a
-// goroutine per command. The callback runs on another goroutine, never
-// inside Send, so Send may be called with locks held that cb takes.
-type asyncConn interface {
-	Send(timeout time.Duration, cb func(reply any, err error), args ...any)
-}
-
-// bufferedConn is an asyncConn that can hold commands until Flush (see
-// pipeLink.SendBuffered and writeBatch).
-type bufferedConn interface {
-	SendBuffered(timeout time.Duration, cb func(reply any, err error), args ...any) bool
-	Flush()
-}
-
-// writeBatch collects the links a tick left unflushed, to flush each once
-// after every group has ticked. Only the tick goroutine uses it.
-type writeBatch struct {
-	links []bufferedConn
-	seen  map[bufferedConn]struct{}
-}
-
-func (b *writeBatch) add(c bufferedConn) {
-	if _, ok := b.seen[c]; ok {
-		return
-	}
-	if b.seen == nil {
-		b.seen = map[bufferedConn]struct{}{}
-	}
-	b.seen[c] = struct{}{}
-	b.links = append(b.links, c)
-}
-
-// flush writes every collected link and empties the batch for reuse.
-func (b *writeBatch) flush() {
-	for _, c := range b.links {
-		c.Flush()
-	}
-	clear(b.links)
-	b.links = b.links[:0]
-	clear(b.seen)
-}
+// The sentinel finds these by type assertion on a Conn; without the
+// checks a changed signature would silently fall back to slower paths.
+var (
+	_ Conn         = (*pipeLink)(nil)
+	_ TxConn       = (*pipeLink)(nil)
+	_ AsyncConn    = (*pipeLink)(nil)
+	_ BufferedConn = (*pipeLink)(nil)
+	_ LinkState    = (*pipeLink)(nil)
+	_ Dialer       = RedisDialer{}
+)
 
 // pipeLink is the command link to one instance: commands are written in
 // order on one connection and each reply goes to the callback of the
@@ -102,7 +69,7 @@ func newPipeLink(opts ConnOptions, loop *eventloop.Loop) *pipeLink {
 }
 
 // Send queues one command; cb gets its reply (a RESP error reply as a
-// replyErr error) or the transport error.
+// reply error, see IsReplyError) or the transport error.
 func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any) {
 	l.send(timeout, cb, true, args)
 }
@@ -177,7 +144,7 @@ func (l *pipeLink) flushLocked() {
 }
 
 func (l *pipeLink) dial() {
-	nc, err := dialInstance(context.Background(), l.opts.Addr.String(), l.opts.TLS, l.opts.Timeout)
+	nc, err := dialInstance(context.Background(), l.opts.Addr, l.opts.TLS, l.opts.Timeout)
 	l.mu.Lock()
 	queued := l.queued
 	l.queued, l.dialing = nil, false
@@ -388,24 +355,3 @@ const (
 	maxCommandBulk  = 64 << 20
 	maxCommandArray = 1 << 16
 )
-
-func appendAnyCommand(b []byte, args []any) []byte {
-	b = appendArrayHeader(b, len(args))
-	for _, a := range args {
-		switch v := a.(type) {
-		case string:
-			b = appendBulk(b, v)
-		case []byte:
-			b = appendBulk(b, string(v))
-		case int:
-			b = appendBulk(b, strconv.Itoa(v))
-		case int64:
-			b = appendBulk(b, strconv.FormatInt(v, 10))
-		case uint64:
-			b = appendBulk(b, strconv.FormatUint(v, 10))
-		default:
-			b = appendBulk(b, fmt.Sprint(v))
-		}
-	}
-	return b
-}

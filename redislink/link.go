@@ -1,0 +1,107 @@
+package redislink
+
+import (
+	"context"
+	"crypto/tls"
+	"time"
+)
+
+// Conn is what a monitor needs from one Redis or sentinel instance. It is
+// the seam between the monitoring logic and the network: unit tests use
+// FakeNet's connections, e2e tests and production RedisDialer's links.
+type Conn interface {
+	// Do sends one command and returns its reply. A RESP error reply comes
+	// back as an error IsReplyError recognises; any other error is a
+	// transport failure.
+	Do(ctx context.Context, args ...any) (any, error)
+	// LocalIP is the address our side of the command connection is bound
+	// to, announced in hello when no announce-ip is set ("" if unknown).
+	LocalIP() string
+	Close() error
+}
+
+// TxConn is a Conn that can run several commands on one connection, which
+// MULTI/EXEC needs (a pooled Do may use a different connection each time).
+type TxConn interface {
+	Tx(ctx context.Context, cmds [][]any) error
+}
+
+// AsyncConn is a Conn that takes a callback instead of blocking a
+// goroutine per command. The callback runs on another goroutine, never
+// inside Send, so Send may be called with locks held that cb takes.
+type AsyncConn interface {
+	Send(timeout time.Duration, cb func(reply any, err error), args ...any)
+}
+
+// BufferedConn is an AsyncConn that can hold commands until Flush:
+// SendBuffered queues the command without writing it and reports whether
+// a Flush is needed (see WriteBatch).
+type BufferedConn interface {
+	SendBuffered(timeout time.Duration, cb func(reply any, err error), args ...any) bool
+	Flush()
+}
+
+// LinkState is a Conn that knows whether it is connected. redis-sentinel's
+// link shows "disconnected" only from a drop to the next connect attempt,
+// which only the link itself can tell.
+type LinkState interface {
+	Connected() bool
+}
+
+// ConnOptions says how to reach an instance.
+type ConnOptions struct {
+	Addr       string // host:port, as net.JoinHostPort makes it
+	Username   string
+	Password   string
+	ClientName string // CLIENT SETNAME on every connection, as redis-sentinel does
+	TLS        *tls.Config
+	Timeout    time.Duration // dial and per-command I/O bound
+}
+
+// Dialer opens connections to instances. Subscribe opens a separate pub/sub
+// connection on channel and reports to h until ctx is done; it returns at
+// once and reconnects by itself.
+type Dialer interface {
+	Dial(opts ConnOptions) Conn
+	Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler)
+}
+
+// SubHandler is told what happens on a pub/sub link. Each func may be nil.
+type SubHandler struct {
+	// Connected: a connection is open and the SUBSCRIBE sent. Like
+	// redis-sentinel, which clears "disconnected" once both connections
+	// are open, not when they are answered.
+	Connected func()
+	// Subscribed: the server confirmed the SUBSCRIBE.
+	Subscribed func()
+	// Message: one message on the channel (never empty).
+	Message func(payload string)
+	// Dropped: the link is down (connect failed, the connection closed, or
+	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
+	// follows. redis-sentinel shows the instance "disconnected" then.
+	Dropped func()
+}
+
+func (h SubHandler) connected() {
+	if h.Connected != nil {
+		h.Connected()
+	}
+}
+
+func (h SubHandler) subscribed() {
+	if h.Subscribed != nil {
+		h.Subscribed()
+	}
+}
+
+func (h SubHandler) message(payload string) {
+	if h.Message != nil {
+		h.Message(payload)
+	}
+}
+
+func (h SubHandler) dropped() {
+	if h.Dropped != nil {
+		h.Dropped()
+	}
+}

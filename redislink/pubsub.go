@@ -1,0 +1,169 @@
+package redislink
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qsentinel/qsentinel/eventloop"
+)
+
+// Subscribe keeps a pub/sub connection subscribed to channel until ctx
+// ends, reconnecting after a second when it drops; it returns at once. It
+// is our own small client rather than go-redis's PubSub, whose connections
+// carry fixed 32 KiB read and write buffers: with a pub/sub link per
+// instance that was most of our memory, for messages of a hundred bytes.
+func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, h: h}
+	context.AfterFunc(ctx, s.stop)
+	go s.connect()
+}
+
+// subscription is one Subscribe: at most one connection at a time, and a
+// timer (not a goroutine) between a drop and the next attempt.
+type subscription struct {
+	loop    *eventloop.Loop
+	ctx     context.Context
+	opts    ConnOptions
+	channel string
+	h       SubHandler
+
+	mu      sync.Mutex
+	cur     *subConn
+	stopped bool
+}
+
+func (s *subscription) connect() {
+	if s.ctx.Err() != nil {
+		return
+	}
+	nc, err := dialInstance(s.ctx, s.opts.Addr, s.opts.TLS, s.opts.Timeout)
+	if err != nil {
+		s.h.dropped()
+		s.retry()
+		return
+	}
+	hs := handshake(s.opts)
+	var req []byte
+	for _, cmd := range hs {
+		req = appendAnyCommand(req, cmd)
+	}
+	req = appendCommand(req, "SUBSCRIBE", s.channel)
+	h := &subConn{s: s, handshakes: len(hs), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
+	h.onReply = h.reply
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		nc.Close()
+		return
+	}
+	if h.tr, err = attach(s.loop, nc, s.opts.Timeout, h); err != nil {
+		s.h.dropped()
+		s.retry()
+		return
+	}
+	s.cur = h
+	h.tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	if _, err := h.tr.Write(req); err != nil {
+		h.tr.Close()
+		return
+	}
+	s.h.connected()
+}
+
+func (s *subscription) retry() {
+	if s.ctx.Err() == nil {
+		time.AfterFunc(time.Second, s.connect)
+	}
+}
+
+func (s *subscription) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	if s.cur != nil {
+		s.cur.tr.Close()
+	}
+}
+
+// subConn is one connection of a subscription.
+type subConn struct {
+	s          *subscription
+	tr         transport
+	rs         replyStream
+	onReply    func(any) bool
+	handshakes int // AUTH and SETNAME replies still to come
+}
+
+func (h *subConn) Data(b []byte) {
+	// connect sets h.tr under s.mu after attach, and a server that talks
+	// first (an error at accept, garbage) can be read before that.
+	h.s.mu.Lock()
+	h.s.mu.Unlock()
+	if err := h.rs.feed(b, h.onReply); err != nil {
+		h.tr.Close()
+	}
+}
+
+func (h *subConn) reply(v any) bool {
+	if h.handshakes > 0 {
+		h.handshakes--
+		if e, ok := v.(replyErr); ok && strings.HasPrefix(string(e), "NOAUTH") {
+			h.tr.Close()
+			return false
+		}
+		return true
+	}
+	if _, ok := v.(replyErr); ok {
+		// The SUBSCRIBE itself was refused (-NOAUTH after a wrong
+		// password, -NOPERM for the channel). hiredis closes a
+		// connection on an error nobody waits for, so redis-sentinel's
+		// pub/sub link drops and the instance shows "disconnected" until
+		// a reconnect succeeds; so does ours.
+		h.tr.Close()
+		return false
+	}
+	// ["message", channel, payload] or ["subscribe", channel, n].
+	a, ok := v.([]any)
+	if !ok || len(a) != 3 {
+		return true
+	}
+	// Every sentinel, us included, publishes a hello on this channel
+	// every few seconds: a long silence means a dead link that no RST
+	// told us about (redis-sentinel drops such links too).
+	h.tr.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
+	switch kind, _ := a[0].(string); kind {
+	case "message":
+		if payload, ok := a[2].(string); ok && payload != "" {
+			h.s.h.message(payload)
+		}
+	case "subscribe":
+		h.s.h.subscribed()
+	}
+	return true
+}
+
+func (h *subConn) Closed(error) {
+	s := h.s
+	s.mu.Lock()
+	if s.cur == h {
+		s.cur = nil
+	}
+	stopped := s.stopped
+	s.mu.Unlock()
+	if !stopped {
+		s.h.dropped()
+		s.retry()
+	}
+}
+
+// pubSubIdleLimit is how long a pub/sub link may stay silent.
+const pubSubIdleLimit = 15 * time.Second
+
+// maxPubSubBulk bounds what one message may make us allocate; hello
+// messages are about a hundred bytes.
+const maxPubSubBulk = 1 << 20
