@@ -6,7 +6,11 @@
 // argument", so every number a client sends us goes through here.
 package redisnum
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/qsentinel/qsentinel/sdsargs"
+)
 
 // ParseInt is string2ll: the value and whether b is an integer redis
 // would take.
@@ -29,4 +33,32 @@ func ParseInt[T ~string | ~[]byte](b T) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// Atoi is C's atoi, which redis uses for most numbers of sentinel config
+// lines: optional blanks and sign, then digits up to the first
+// non-digit; garbage gives 0. So "5000ms" is 5000 there and must be here
+// too. The value is capped at 2^40, far beyond any valid setting, where C
+// would overflow.
+func Atoi(s string) int64 {
+	i := 0
+	for i < len(s) && sdsargs.IsSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var n int64
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + int64(s[i]-'0')
+		if n > 1<<40 {
+			n = 1 << 40
+		}
+	}
+	if neg {
+		return -n
+	}
+	return n
 }

@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/qsentinel/qsentinel/acl"
+	"github.com/qsentinel/qsentinel/redisnum"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/strerror"
@@ -626,10 +626,10 @@ func (p *parser) sentinelDirective(e queued) string {
 		}
 		return nil
 	}
-	ms := func(s string) time.Duration { return time.Duration(atoi(s)) * time.Millisecond }
+	opt := sentinel.LookupMasterOption(sub)
 	switch {
 	case sub == "monitor" && argc == 5:
-		quorum := atoi(argv[4])
+		quorum := redisnum.Atoi(argv[4])
 		if quorum <= 0 {
 			return "Quorum must be 1 or greater."
 		}
@@ -645,66 +645,6 @@ func (p *parser) sentinelDirective(e queued) string {
 		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{
 			Name: argv[1], Addr: addr, Quorum: int(quorum),
 		}})
-	case sub == "down-after-milliseconds" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if m.DownAfter = ms(argv[2]); m.DownAfter <= 0 {
-			return "negative or zero time parameter."
-		}
-		if m.DownAfter == c.Timing.DefaultDownAfter {
-			m.DownAfter = 0 // same meaning; keeps Save -> Parse stable
-		}
-	case sub == "failover-timeout" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if m.FailoverTimeout = ms(argv[2]); m.FailoverTimeout <= 0 {
-			return "negative or zero time parameter."
-		}
-		if m.FailoverTimeout == c.Timing.DefaultFailoverTimeout {
-			m.FailoverTimeout = 0
-		}
-	case sub == "parallel-syncs" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if m.ParallelSyncs = int(atoi(argv[2])); m.ParallelSyncs == 1 {
-			m.ParallelSyncs = 0 // the default
-		}
-	case sub == "notification-script" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if !executable(p.resolve(argv[2])) {
-			return "Notification script seems non existing or non executable."
-		}
-		m.NotificationScript = argv[2]
-	case sub == "client-reconfig-script" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if !executable(p.resolve(argv[2])) {
-			return "Client reconfiguration script seems non existing or non executable."
-		}
-		m.ClientReconfigScript = argv[2]
-	case sub == "auth-pass" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		m.AuthPass = argv[2]
-	case sub == "auth-user" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		m.AuthUser = argv[2]
 	case sub == "current-epoch" && argc == 2:
 		c.CurrentEpoch = max(c.CurrentEpoch, strtoull(argv[1]))
 	case sub == "myid" && argc == 2:
@@ -759,23 +699,12 @@ func (p *parser) sentinelDirective(e queued) string {
 			}
 		}
 		m.KnownSentinels = append(m.KnownSentinels, sentinel.KnownSentinel{Addr: addr, RunID: argv[4]})
-	case sub == "rename-command" && argc == 4:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		for _, r := range m.RenameCommands {
-			if strings.EqualFold(r.Command, argv[2]) {
-				return "Same command renamed multiple times with rename-command."
-			}
-		}
-		m.RenameCommands = append(m.RenameCommands, sentinel.RenamedCommand{Command: argv[2], Renamed: argv[3]})
 	case sub == "announce-ip" && argc == 2:
 		if argv[1] != "" {
 			c.AnnounceIP = argv[1]
 		}
 	case sub == "announce-port" && argc == 2:
-		c.AnnouncePort = int(atoi(argv[1]))
+		c.AnnouncePort = int(redisnum.Atoi(argv[1]))
 	case sub == "deny-scripts-reconfig" && argc == 2:
 		v, ok := yesNo(argv[1])
 		if !ok {
@@ -802,15 +731,13 @@ func (p *parser) sentinelDirective(e queued) string {
 			return "Please specify yes or no for the announce-hostnames option."
 		}
 		c.AnnounceHostnames = v
-	case (sub == "master-reboot-down-after-period" || sub == "primary-reboot-down-after-period") && argc == 3:
-		// primary-... is the name Valkey 8 reads and writes.
+	case opt != nil && opt.Directive && argc == opt.Args+2:
+		// A per-master option: its own code is in sentinel.MasterOptions.
 		m := master()
 		if m == nil {
 			return errNoMaster
 		}
-		if m.RebootDownAfter = ms(argv[2]); m.RebootDownAfter < 0 {
-			return "negative time parameter."
-		}
+		return opt.ParseConf(&m.MasterConfig, argv[2:], p.resolve)
 	default:
 		return "Unrecognized sentinel configuration statement."
 	}
@@ -822,7 +749,7 @@ func (p *parser) sentinelDirective(e queued) string {
 // literal. Hostnames are not looked up here: redis accepts unresolvable
 // names when resolve-hostnames is on, and parsing should not hit DNS.
 func (p *parser) addr(host, port string) (sentinel.Addr, string) {
-	n := atoi(port)
+	n := redisnum.Atoi(port)
 	if n < 0 || n > 65535 {
 		return sentinel.Addr{}, "Invalid port number."
 	}
@@ -858,12 +785,6 @@ func (p *parser) resolve(path string) string {
 	return filepath.Join(p.dir, path)
 }
 
-// executable approximates access(path, X_OK) portably.
-func executable(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().Perm()&0o111 != 0
-}
-
 // yesNo is redis's yesnotoi.
 func yesNo(s string) (bool, bool) {
 	switch {
@@ -873,32 +794,6 @@ func yesNo(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// atoi is C's atoi: optional blanks and sign, then digits up to the first
-// non-digit; garbage gives 0. redis uses it for most sentinel numbers, so
-// "5000ms" means 5000 there and must here too.
-func atoi(s string) int64 {
-	i := 0
-	for i < len(s) && sdsargs.IsSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	var n int64
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int64(s[i]-'0')
-		if n > 1<<40 {
-			n = 1 << 40 // far beyond any valid value; avoids overflow
-		}
-	}
-	if neg {
-		return -n
-	}
-	return n
 }
 
 // strtoull is C's strtoull(s, NULL, 10) for the epochs: leading digits,
