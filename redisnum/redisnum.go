@@ -3,14 +3,11 @@
 // decimal digits with an optional '-', no '+', no leading zeros, no "-0",
 // no spaces, fewer than 21 bytes. strconv.ParseInt takes "+1", "01" and
 // "-0", which redis answers with "value is not an integer" or "Invalid
-// argument", so every number a client sends us goes through here.
+// argument", so every number a client sends us goes through here. Atoi is
+// the lax C atoi redis uses for most numbers of sentinel config lines.
 package redisnum
 
-import (
-	"strconv"
-
-	"github.com/qsentinel/qsentinel/sdsargs"
-)
+import "strconv"
 
 // ParseInt is string2ll: the value and whether b is an integer redis
 // would take.
@@ -42,7 +39,7 @@ func ParseInt[T ~string | ~[]byte](b T) (int64, bool) {
 // would overflow.
 func Atoi(s string) int64 {
 	i := 0
-	for i < len(s) && sdsargs.IsSpace(s[i]) {
+	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
 	neg := false
@@ -61,4 +58,10 @@ func Atoi(s string) int64 {
 		return -n
 	}
 	return n
+}
+
+// isSpace is C's isspace in the C locale (as sdsargs.IsSpace; repeated
+// so that redisnum stays a leaf).
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }

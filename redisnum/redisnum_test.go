@@ -25,3 +25,15 @@ func TestParseInt(t *testing.T) {
 		}
 	}
 }
+
+// TestAtoi: C's atoi, as redis reads sentinel config numbers.
+func TestAtoi(t *testing.T) {
+	for in, want := range map[string]int64{
+		"5000": 5000, "5000ms": 5000, " \t12": 12, "-3": -3, "+7": 7, "007": 7,
+		"abc": 0, "": 0, "-": 0, "1 2": 1, "99999999999999999999": 1 << 40, "-99999999999999": -(1 << 40),
+	} {
+		if got := Atoi(in); got != want {
+			t.Errorf("Atoi(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
