@@ -121,7 +121,7 @@ func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
 	if strings.ContainsFunc(name, isControl) {
 		return &ReplyError{"ERR Invalid argument at index 2 for SENTINEL MONITOR: control characters are not allowed"}
 	}
-	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{host, port}, Quorum: quorum}}
+	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{host, port}, Quorum: quorum}.WithDefaults(s.timing())}
 	s.mu.Lock()
 	if _, ok := s.groups[name]; ok {
 		s.mu.Unlock()

@@ -27,6 +27,8 @@ type MasterOption struct {
 	YAMLKey string
 	// Args is how many values follow the master name (rename-command: 2).
 	Args int
+	// Number: the value is an integer (YAML takes 0 for "unset").
+	Number bool
 	// Directive: the file has a "sentinel <Name> <master> ..." line for it.
 	// quorum has none: it is the last argument of the monitor line.
 	Directive bool
@@ -53,6 +55,8 @@ type MasterOption struct {
 	lines func(m *MasterConfig, t Timing) [][]string
 	// show is the value shown by the views.
 	show func(m *MasterConfig, t Timing) (string, bool)
+	// fill sets an unset value to its default of the moment.
+	fill func(m *MasterConfig, t Timing)
 }
 
 // ViewPlace says where an instance view shows an option.
@@ -72,8 +76,16 @@ const (
 // them and shows them.
 var MasterOptions = []*MasterOption{
 	{
-		Name: "quorum", YAMLKey: "quorum", Args: 1, Settable: true, View: ViewMaster,
-		conf: nil, // the monitor line's
+		Name: "quorum", YAMLKey: "quorum", Args: 1, Number: true, Settable: true, View: ViewMaster,
+		// No line of its own: the monitor line's last argument, read so.
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			q := redisnum.Atoi(v[0])
+			if q <= 0 {
+				return "Quorum must be 1 or greater."
+			}
+			m.Quorum = int(q)
+			return ""
+		},
 		set:  setInt(func(m *MasterConfig) *int { return &m.Quorum }, 1),
 		show: func(m *MasterConfig, _ Timing) (string, bool) { return strconv.Itoa(m.Quorum), true },
 	},
@@ -84,7 +96,7 @@ var MasterOptions = []*MasterOption{
 		func(m *MasterConfig) *time.Duration { return &m.FailoverTimeout },
 		func(t Timing) time.Duration { return t.DefaultFailoverTimeout }),
 	{
-		Name: "parallel-syncs", YAMLKey: "parallel_syncs", Args: 1, Directive: true, Settable: true, View: ViewMaster,
+		Name: "parallel-syncs", YAMLKey: "parallel_syncs", Args: 1, Number: true, Directive: true, Settable: true, View: ViewMaster,
 		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
 			// atoi and no check, as redis: 0 and negatives are taken
 			// (Config.Validate refuses negatives).
@@ -99,6 +111,7 @@ var MasterOptions = []*MasterOption{
 			return [][]string{{strconv.Itoa(m.ParallelSyncs)}}
 		},
 		show: func(m *MasterConfig, _ Timing) (string, bool) { return strconv.Itoa(m.EffectiveParallelSyncs()), true },
+		fill: func(m *MasterConfig, _ Timing) { m.ParallelSyncs = m.EffectiveParallelSyncs() },
 	},
 	scriptOption("notification-script", "notification_script", "Notification script",
 		func(m *MasterConfig) *string { return &m.NotificationScript }),
@@ -108,7 +121,7 @@ var MasterOptions = []*MasterOption{
 	textOption("auth-user", "auth_user", false, func(m *MasterConfig) *string { return &m.AuthUser }),
 	{
 		Name: "master-reboot-down-after-period", Alias: "primary-reboot-down-after-period",
-		YAMLKey: "master_reboot_down_after_period_ms", Args: 1, Directive: true, Settable: true,
+		YAMLKey: "master_reboot_down_after_period_ms", Args: 1, Number: true, Directive: true, Settable: true,
 		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
 			if m.RebootDownAfter = confMs(v[0]); m.RebootDownAfter < 0 {
 				return "negative time parameter."
@@ -189,8 +202,8 @@ func LookupMasterOption(name string) *MasterOption {
 }
 
 // ParseConf applies the values of a "sentinel <option> <master> ..." line
-// to m, like sentinelHandleConfiguration; it returns redis's fatal error
-// text or "". resolve turns a path into the one redis-server would open
+// (for quorum: the monitor line's last argument) to m, like
+// sentinelHandleConfiguration; it returns redis's fatal error text or "". resolve turns a path into the one redis-server would open
 // at that point of the file (relative to the last dir line).
 func (o *MasterOption) ParseConf(m *MasterConfig, vals []string, resolve func(string) string) string {
 	return o.conf(m, vals, resolve)
@@ -221,6 +234,20 @@ func (o *MasterOption) Show(m *MasterConfig, t Timing) (string, bool) {
 	return o.show(m, t)
 }
 
+// WithDefaults is m with every unset option set to its default of the
+// moment, as redis-sentinel's createSentinelRedisInstance copies
+// sentinel_default_down_after and sentinel_default_failover_timeout into
+// a master: a later SENTINEL DEBUG default-down-after changes the masters
+// monitored after it, not those before (checked against 7.0.15).
+func (m MasterConfig) WithDefaults(t Timing) MasterConfig {
+	for _, o := range MasterOptions {
+		if o.fill != nil {
+			o.fill(&m, t)
+		}
+	}
+	return m
+}
+
 // EffectiveParallelSyncs is parallel-syncs with 0 meaning the default.
 func (m *MasterConfig) EffectiveParallelSyncs() int {
 	if m.ParallelSyncs > 0 {
@@ -241,7 +268,7 @@ func ScriptExecutable(path string) bool {
 // from Timing; 0 in MasterConfig means that default.
 func msOption(name, yamlKey string, view ViewPlace, field func(*MasterConfig) *time.Duration, def func(Timing) time.Duration) *MasterOption {
 	return &MasterOption{
-		Name: name, YAMLKey: yamlKey, Args: 1, Directive: true, Settable: true, View: view,
+		Name: name, YAMLKey: yamlKey, Args: 1, Number: true, Directive: true, Settable: true, View: view,
 		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
 			if *field(m) = confMs(v[0]); *field(m) <= 0 {
 				return "negative or zero time parameter."
@@ -271,6 +298,11 @@ func msOption(name, yamlKey string, view ViewPlace, field func(*MasterConfig) *t
 				d = def(t)
 			}
 			return ms(d), true
+		},
+		fill: func(m *MasterConfig, t Timing) {
+			if *field(m) <= 0 {
+				*field(m) = def(t)
+			}
 		},
 	}
 }

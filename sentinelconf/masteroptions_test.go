@@ -132,7 +132,8 @@ func TestMasterOptionsEveryPath(t *testing.T) {
 				if err := s.Set("m", append([]string{o.Name}, sample.vals...)); err != nil {
 					t.Fatalf("SET: %v", err)
 				}
-				if got := st.master(t); !reflect.DeepEqual(got, want) {
+				// A running master has its defaults filled in (WithDefaults).
+				if got := st.master(t); !reflect.DeepEqual(got, want.WithDefaults(cfg.Timing)) {
 					t.Errorf("SET: %+v, .conf: %+v", got, want)
 				}
 			}
@@ -286,6 +287,76 @@ func TestMasterOptionErrorsByPath(t *testing.T) {
 		s, _ := newSentinel(t, cfg)
 		if err := s.Set("m", c.set); err == nil || err.Error() != c.reply {
 			t.Errorf("SET %q: %v, want %q", c.set, err, c.reply)
+		}
+	}
+}
+
+// TestDefaultsCopiedAtCreation: redis copies the default down-after and
+// failover-timeout into a master when it starts monitoring it, so SENTINEL
+// DEBUG default-down-after changes masters monitored afterwards only, and
+// the rewrite then writes the older masters' values (checked against
+// redis-sentinel 7.0.15). Before, an unset value followed the new default.
+func TestDefaultsCopiedAtCreation(t *testing.T) {
+	s, st := newSentinel(t, mustParse(t, "sentinel monitor m 127.0.0.1 6379 2\n").Sentinel)
+	if err := s.DebugSet([]string{"default-down-after", "5000", "default-failover-timeout", "9000"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Monitor("n", "127.0.0.1", 6380, 1); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][2]string{"m": {"30000", "180000"}, "n": {"5000", "9000"}} {
+		v, err := s.Master(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		da, _ := v.Get("down-after-milliseconds")
+		ft, _ := v.Get("failover-timeout")
+		if da != want[0] || ft != want[1] {
+			t.Errorf("%s: down-after %s failover-timeout %s, want %s %s as redis", name, da, ft, want[0], want[1])
+		}
+	}
+	st.mu.Lock()
+	snap := st.last
+	st.mu.Unlock()
+	out := string(Rewrite(nil, &snap))
+	if !strings.Contains(out, "sentinel down-after-milliseconds m 30000\nsentinel failover-timeout m 180000\n") ||
+		strings.Contains(out, "down-after-milliseconds n") || strings.Contains(out, "failover-timeout n") {
+		t.Errorf("rewrite:\n%s", out)
+	}
+}
+
+// TestYAMLMasterValues: a YAML master's keys are read like .conf lines,
+// with 0 (for numbers) or "" meaning the default, and a password that
+// looks like a number kept as it is.
+func TestYAMLMasterValues(t *testing.T) {
+	head := "masters:\n  - name: m\n    host: 127.0.0.1\n    port: 6379\n    quorum: 2\n"
+	for _, c := range []struct {
+		keys string
+		want sentinel.MasterConfig
+		err  string
+	}{
+		{"    down_after_ms: 0\n    parallel_syncs: 0\n    auth_pass: \"\"\n", sentinel.MasterConfig{}, ""},
+		{"    auth_pass: 0\n    auth_user: \"0\"\n", sentinel.MasterConfig{AuthPass: "0", AuthUser: "0"}, ""},
+		{"    parallel_syncs: \"4\"\n", sentinel.MasterConfig{ParallelSyncs: 4}, ""},
+		{"    down_after_ms: -5\n", sentinel.MasterConfig{}, "masters[0] (m): down_after_ms: negative or zero time parameter."},
+		{"    master_reboot_down_after_period_ms: -1\n", sentinel.MasterConfig{}, "masters[0] (m): master_reboot_down_after_period_ms: negative time parameter."},
+		{"    down_after_ms: [1]\n", sentinel.MasterConfig{}, "masters[0] (m): down_after_ms: [1]: want a string or an integer"},
+		{"    rename_command: x\n", sentinel.MasterConfig{}, `masters[0] (m): unknown key "rename_command"`},
+	} {
+		f, _, err := LoadYAML(writeYAML(t, head+c.keys), "QSTEST")
+		if c.err != "" {
+			if err == nil || !strings.HasSuffix(err.Error(), c.err) {
+				t.Errorf("%q: %v, want %q", c.keys, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", c.keys, err)
+			continue
+		}
+		c.want.Name, c.want.Addr, c.want.Quorum = "m", sentinel.Addr{Host: "127.0.0.1", Port: 6379}, 2
+		if got := f.Sentinel.Masters[0].MasterConfig; !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: %+v, want %+v", c.keys, got, c.want)
 		}
 	}
 }

@@ -629,9 +629,9 @@ func (p *parser) sentinelDirective(e queued) string {
 	opt := sentinel.LookupMasterOption(sub)
 	switch {
 	case sub == "monitor" && argc == 5:
-		quorum := redisnum.Atoi(argv[4])
-		if quorum <= 0 {
-			return "Quorum must be 1 or greater."
+		mc := sentinel.MasterConfig{Name: argv[1]}
+		if reason := sentinel.LookupMasterOption("quorum").ParseConf(&mc, argv[4:], p.resolve); reason != "" {
+			return reason
 		}
 		addr, reason := p.addr(argv[2], argv[3])
 		if reason != "" {
@@ -642,9 +642,8 @@ func (p *parser) sentinelDirective(e queued) string {
 		}
 		p.masters[argv[1]] = len(c.Masters)
 		p.where["monitor "+argv[1]] = e
-		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{
-			Name: argv[1], Addr: addr, Quorum: int(quorum),
-		}})
+		mc.Addr = addr
+		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: mc})
 	case sub == "current-epoch" && argc == 2:
 		c.CurrentEpoch = max(c.CurrentEpoch, strtoull(argv[1]))
 	case sub == "myid" && argc == 2:

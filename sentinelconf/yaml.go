@@ -221,7 +221,8 @@ func (y *YAMLConfig) file() (*File, error) {
 	for i, raw := range y.Masters {
 		m, err := yamlMaster(raw, y.Dir)
 		if err != nil {
-			return nil, fmt.Errorf("masters[%d] (%v): %w", i, raw["name"], err)
+			name, _ := raw["name"].(string)
+			return nil, fmt.Errorf("masters[%d] (%s): %w", i, name, err)
 		}
 		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
 	}

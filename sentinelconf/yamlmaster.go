@@ -14,8 +14,8 @@ import (
 // monitor; every other key is a per-master option's YAMLKey, read and
 // checked by the option itself exactly as its "sentinel <option> <name>
 // <value>" line would be, so the YAML and .conf forms accept the same
-// values with the same error texts. A zero or empty value leaves the
-// option at its default, as the example file documents. Relative script
+// values with the same error texts. An empty value, or 0 for a number,
+// leaves the option at its default, as the example file documents. Relative script
 // paths are relative to dir, where the sentinel runs from.
 func yamlMaster(raw map[string]any, dir string) (sentinel.MasterConfig, error) {
 	var m sentinel.MasterConfig
@@ -43,6 +43,9 @@ func yamlMaster(raw map[string]any, dir string) (sentinel.MasterConfig, error) {
 			m.Addr.Host = v
 			continue
 		case "port":
+			if v == "" {
+				continue
+			}
 			if m.Addr.Port, err = strconv.Atoi(v); err != nil {
 				return m, fmt.Errorf("port: %q is not a number", v)
 			}
@@ -52,17 +55,8 @@ func yamlMaster(raw map[string]any, dir string) (sentinel.MasterConfig, error) {
 		if o == nil {
 			return m, fmt.Errorf("unknown key %q", k)
 		}
-		if v == "" || v == "0" {
+		if v == "" || o.Number && v == "0" {
 			continue // the default
-		}
-		if o.Name == "quorum" {
-			// No line of its own in the file: the monitor line's check.
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				return m, errors.New("quorum: Quorum must be 1 or greater.")
-			}
-			m.Quorum = n
-			continue
 		}
 		if reason := o.ParseConf(&m, []string{v}, resolve); reason != "" {
 			return m, fmt.Errorf("%s: %s", k, reason)
