@@ -320,7 +320,9 @@ func (s *Sentinel) Info() InfoSummary {
 	return sum
 }
 
-// Set is SENTINEL SET <name> <option> <value> ...; args starts at the option.
+// Set is SENTINEL SET <name> <option> <value> ...; args starts at the
+// option. Each option is read by its MasterOptions entry; as in redis,
+// options before a refused one stay changed and are saved.
 func (s *Sentinel) Set(name string, args []string) error {
 	g := s.group(name)
 	if g == nil {

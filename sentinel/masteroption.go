@@ -73,7 +73,8 @@ const (
 )
 
 // MasterOptions are the per-master options, in the order redis rewrites
-// them and shows them.
+// them and shows them. It is a read-only table: nothing changes it at run
+// time.
 var MasterOptions = []*MasterOption{
 	{
 		Name: "quorum", YAMLKey: "quorum", Args: 1, Number: true, Settable: true, View: ViewMaster,
