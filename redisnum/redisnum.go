@@ -38,27 +38,50 @@ func ParseInt[T ~string | ~[]byte](b T) (int64, bool) {
 // too. The value is capped at 2^40, far beyond any valid setting, where C
 // would overflow.
 func Atoi(s string) int64 {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	i, neg := cSign(s)
 	var n int64
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int64(s[i]-'0')
-		if n > 1<<40 {
-			n = 1 << 40
-		}
+	for ; i < len(s) && isDigit(s[i]); i++ {
+		n = min(n*10+int64(s[i]-'0'), 1<<40)
 	}
 	if neg {
 		return -n
 	}
 	return n
 }
+
+// Strtoull is C's strtoull(s, NULL, 10), which redis uses for the epochs
+// of config lines: like Atoi, but past the largest uint64 it is that
+// (ERANGE), and a negative number wraps as in C.
+func Strtoull(s string) uint64 {
+	i, neg := cSign(s)
+	var n uint64
+	for ; i < len(s) && isDigit(s[i]); i++ {
+		d := uint64(s[i] - '0')
+		if n > (^uint64(0)-d)/10 {
+			return ^uint64(0)
+		}
+		n = n*10 + d
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// cSign skips what C's number parsers skip before the digits (blanks,
+// then one sign): the index of the first digit and whether it was '-'.
+func cSign(s string) (int, bool) {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		return i + 1, s[i] == '-'
+	}
+	return i, false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // isSpace is C's isspace in the C locale (as sdsargs.IsSpace; repeated
 // so that redisnum stays a leaf).

@@ -37,3 +37,15 @@ func TestAtoi(t *testing.T) {
 		}
 	}
 }
+
+// TestStrtoull: C's strtoull, as redis reads the epochs of config lines.
+func TestStrtoull(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"12": 12, " 7x": 7, "abc": 0, "-1": ^uint64(0), "18446744073709551615": ^uint64(0),
+		"18446744073709551616": ^uint64(0), "99999999999999999999999": ^uint64(0),
+	} {
+		if got := Strtoull(in); got != want {
+			t.Errorf("Strtoull(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

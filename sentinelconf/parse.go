@@ -645,7 +645,7 @@ func (p *parser) sentinelDirective(e queued) string {
 		mc.Addr = addr
 		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: mc})
 	case sub == "current-epoch" && argc == 2:
-		c.CurrentEpoch = max(c.CurrentEpoch, strtoull(argv[1]))
+		c.CurrentEpoch = max(c.CurrentEpoch, redisnum.Strtoull(argv[1]))
 	case sub == "myid" && argc == 2:
 		if len(argv[1]) != 40 {
 			return "Malformed Sentinel id in myid option."
@@ -657,14 +657,14 @@ func (p *parser) sentinelDirective(e queued) string {
 		if m == nil {
 			return errNoMaster
 		}
-		m.ConfigEpoch = strtoull(argv[2])
+		m.ConfigEpoch = redisnum.Strtoull(argv[2])
 		c.CurrentEpoch = max(c.CurrentEpoch, m.ConfigEpoch)
 	case sub == "leader-epoch" && argc == 3:
 		m := master()
 		if m == nil {
 			return errNoMaster
 		}
-		m.LeaderEpoch = strtoull(argv[2])
+		m.LeaderEpoch = redisnum.Strtoull(argv[2])
 	case (sub == "known-replica" || sub == "known-slave") && argc == 4:
 		m := master()
 		if m == nil {
@@ -793,32 +793,6 @@ func yesNo(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// strtoull is C's strtoull(s, NULL, 10) for the epochs: leading digits,
-// garbage gives 0; a negative number wraps like in C.
-func strtoull(s string) uint64 {
-	i := 0
-	for i < len(s) && sdsargs.IsSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	var n uint64
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		d := uint64(s[i] - '0')
-		if n > (^uint64(0)-d)/10 {
-			return ^uint64(0) // ERANGE: ULLONG_MAX
-		}
-		n = n*10 + d
-	}
-	if neg {
-		return -n
-	}
-	return n
 }
 
 // strictInt parses like redis's string2ll: no blanks, no '+', no leading
