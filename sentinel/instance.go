@@ -192,7 +192,15 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	if i.flags&flagODown != 0 {
 		add("o-down-time", msSince(now, i.oDownSince))
 	}
-	add("down-after-milliseconds", itoa(g.downAfter().Milliseconds()))
+	t := g.s.timing()
+	masterOptions := func(place ViewPlace) {
+		for _, o := range MasterOptions {
+			if v, ok := o.Show(&g.cfg, t); ok && o.View == place {
+				add(o.Name, v)
+			}
+		}
+	}
+	masterOptions(ViewEvery)
 	if i.kind != KindSentinel {
 		add("info-refresh", msSince(now, i.infoRefresh))
 		role := "slave"
@@ -207,15 +215,7 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 		add("config-epoch", strconv.FormatUint(g.configEpoch, 10))
 		add("num-slaves", itoa(int64(len(g.replicas))))
 		add("num-other-sentinels", itoa(int64(len(g.sentinels))))
-		add("quorum", itoa(int64(g.cfg.Quorum)))
-		add("failover-timeout", itoa(g.failoverTimeout().Milliseconds()))
-		add("parallel-syncs", itoa(int64(g.parallelSyncs())))
-		if g.cfg.NotificationScript != "" {
-			add("notification-script", g.cfg.NotificationScript)
-		}
-		if g.cfg.ClientReconfigScript != "" {
-			add("client-reconfig-script", g.cfg.ClientReconfigScript)
-		}
+		masterOptions(ViewMaster)
 	case KindReplica:
 		add("master-link-down-time", itoa(i.masterLinkDownTime.Milliseconds()))
 		status := "err"
