@@ -25,3 +25,27 @@ func TestParseInt(t *testing.T) {
 		}
 	}
 }
+
+// TestAtoi: C's atoi, as redis reads sentinel config numbers.
+func TestAtoi(t *testing.T) {
+	for in, want := range map[string]int64{
+		"5000": 5000, "5000ms": 5000, " \t12": 12, "-3": -3, "+7": 7, "007": 7,
+		"abc": 0, "": 0, "-": 0, "1 2": 1, "99999999999999999999": 1 << 40, "-99999999999999": -(1 << 40),
+	} {
+		if got := Atoi(in); got != want {
+			t.Errorf("Atoi(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+// TestStrtoull: C's strtoull, as redis reads the epochs of config lines.
+func TestStrtoull(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"12": 12, " 7x": 7, "abc": 0, "-1": ^uint64(0), "18446744073709551615": ^uint64(0),
+		"18446744073709551616": ^uint64(0), "99999999999999999999999": ^uint64(0),
+	} {
+		if got := Strtoull(in); got != want {
+			t.Errorf("Strtoull(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/qsentinel/qsentinel/glob"
 	"github.com/qsentinel/qsentinel/redisnum"
 )
@@ -124,7 +122,7 @@ func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
 	if strings.ContainsFunc(name, isControl) {
 		return &ReplyError{"ERR Invalid argument at index 2 for SENTINEL MONITOR: control characters are not allowed"}
 	}
-	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{Host: host, Port: port}, Quorum: quorum}}
+	st := MasterState{MasterConfig: MasterConfig{Name: name, Addr: Addr{Host: host, Port: port}, Quorum: quorum}.WithDefaults(s.timing())}
 	s.mu.Lock()
 	if _, ok := s.groups[name]; ok {
 		s.mu.Unlock()
@@ -325,7 +323,9 @@ func (s *Sentinel) Info() InfoSummary {
 	return sum
 }
 
-// Set is SENTINEL SET <name> <option> <value> ...; args starts at the option.
+// Set is SENTINEL SET <name> <option> <value> ...; args starts at the
+// option. Each option is read by its MasterOptions entry; as in redis,
+// options before a refused one stay changed and are saved.
 func (s *Sentinel) Set(name string, args []string) error {
 	g := s.group(name)
 	if g == nil {
@@ -339,99 +339,26 @@ func (s *Sentinel) Set(name string, args []string) error {
 	g.mu.Lock()
 	for j := 0; j < len(args) && failure == nil; j++ {
 		opt := args[j]
-		more := len(args) - 1 - j
 		oldJ := j
-		redacted := false
-		bad := func(k int) {
-			failure = &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", args[k], opt)}
-		}
-		positive := func() (int64, bool) {
-			j++
-			n, ok := redisnum.ParseInt(args[j])
-			if !ok || n <= 0 {
-				bad(j)
-				return 0, false
-			}
-			return n, true
-		}
-		switch lo := strings.ToLower(opt); {
-		case lo == "down-after-milliseconds" && more > 0:
-			if n, ok := positive(); ok {
-				g.cfg.DownAfter = time.Duration(n) * time.Millisecond
-			}
-		case lo == "failover-timeout" && more > 0:
-			if n, ok := positive(); ok {
-				g.cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
-			}
-		case lo == "parallel-syncs" && more > 0:
-			if n, ok := positive(); ok {
-				g.cfg.ParallelSyncs = int(n)
-			}
-		case lo == "quorum" && more > 0:
-			if n, ok := positive(); ok {
-				g.cfg.Quorum = int(n)
-			}
-		case (lo == "notification-script" || lo == "client-reconfig-script") && more > 0:
-			j++
-			v := args[j]
-			if denyScripts {
-				failure = ErrScriptsDenied
-				break
-			}
-			if v != "" && unix.Access(v, unix.X_OK) != nil {
-				if lo == "notification-script" {
-					failure = &ReplyError{"ERR Notification script seems non existing or non executable"}
-				} else {
-					failure = &ReplyError{"ERR Client reconfiguration script seems non existing or non executable"}
-				}
-				break
-			}
-			if lo == "notification-script" {
-				g.cfg.NotificationScript = v
-			} else {
-				g.cfg.ClientReconfigScript = v
-			}
-		case lo == "auth-pass" && more > 0:
-			j++
-			g.cfg.AuthPass = args[j]
-			redacted = true
-			g.dropDataLinks()
-		case lo == "auth-user" && more > 0:
-			j++
-			g.cfg.AuthUser = args[j]
-			g.dropDataLinks()
-		case lo == "rename-command" && more > 1:
-			oldName, newName := args[j+1], args[j+2]
-			j += 2
-			if oldName == "" || newName == "" {
-				k := j
-				if newName != "" {
-					k = j - 1
-				}
-				bad(k)
-				break
-			}
-			rc := g.cfg.RenameCommands[:0:0]
-			for _, r := range g.cfg.RenameCommands {
-				if !strings.EqualFold(r.Command, oldName) {
-					rc = append(rc, r)
-				}
-			}
-			if !strings.EqualFold(oldName, newName) {
-				rc = append(rc, RenamedCommand{oldName, newName})
-			}
-			g.cfg.RenameCommands = rc
-		case (lo == "master-reboot-down-after-period" || lo == "primary-reboot-down-after-period") && more > 0:
-			// primary-... is Valkey 8's name.
-			j++
-			n, ok := redisnum.ParseInt(args[j])
-			if !ok || n < 0 {
-				bad(j)
-				break
-			}
-			g.cfg.RebootDownAfter = time.Duration(n) * time.Millisecond
-		default:
+		o := LookupMasterOption(opt)
+		if o == nil || !o.Settable || len(args)-1-j < o.Args {
 			failure = &ReplyError{fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt)}
+			break
+		}
+		vals := args[j+1 : j+1+o.Args]
+		j += o.Args
+		if o.Script && denyScripts {
+			failure = ErrScriptsDenied
+			break
+		}
+		bad, err := o.Set(&g.cfg, vals)
+		switch {
+		case err != nil:
+			failure = err
+		case bad >= 0:
+			failure = &ReplyError{fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", vals[bad], opt)}
+		case o.Relink:
+			g.dropDataLinks()
 		}
 		if failure != nil {
 			break
@@ -440,7 +367,7 @@ func (s *Sentinel) Set(name string, args []string) error {
 		switch n := j - oldJ + 1; {
 		case n == 2:
 			v := args[oldJ+1]
-			if redacted {
+			if o.Secret {
 				v = "******"
 			}
 			g.emit(LevelWarning, "+set", g.master, opt+" "+v)

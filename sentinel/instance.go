@@ -123,7 +123,15 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	if i.Flags&failover.FlagODown != 0 {
 		add("o-down-time", msSince(now, i.ODownSince))
 	}
-	add("down-after-milliseconds", itoa(g.downAfter().Milliseconds()))
+	t := g.s.timing()
+	masterOptions := func(place ViewPlace) {
+		for _, o := range MasterOptions {
+			if v, ok := o.Show(&g.cfg, t); ok && o.View == place {
+				add(o.Name, v)
+			}
+		}
+	}
+	masterOptions(ViewEvery)
 	if i.Kind != KindSentinel {
 		add("info-refresh", msSince(now, i.InfoRefresh))
 		role := "slave"
@@ -138,15 +146,7 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 		add("config-epoch", strconv.FormatUint(g.m.ConfigEpoch, 10))
 		add("num-slaves", itoa(int64(len(g.m.Replicas))))
 		add("num-other-sentinels", itoa(int64(len(g.m.Sentinels))))
-		add("quorum", itoa(int64(g.cfg.Quorum)))
-		add("failover-timeout", itoa(g.failoverTimeout().Milliseconds()))
-		add("parallel-syncs", itoa(int64(g.m.ParallelSyncs())))
-		if g.cfg.NotificationScript != "" {
-			add("notification-script", g.cfg.NotificationScript)
-		}
-		if g.cfg.ClientReconfigScript != "" {
-			add("client-reconfig-script", g.cfg.ClientReconfigScript)
-		}
+		masterOptions(ViewMaster)
 	case KindReplica:
 		add("master-link-down-time", itoa(i.MasterLinkDownTime.Milliseconds()))
 		status := "err"

@@ -210,6 +210,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 			// save from the start is the name's IP (hostnames.go).
 			s.refreshIP(context.Background(), m.Addr.Host)
 		}
+		m.MasterConfig = m.MasterConfig.WithDefaults(cfg.Timing)
 		s.groups[m.Name] = newGroup(s, m, now)
 	}
 	cfg.Masters = nil

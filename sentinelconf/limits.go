@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qsentinel/qsentinel/redisnum"
 )
 
 // Clients holds the redis-server directives about the sentinel's own
@@ -157,7 +159,7 @@ func (p *parser) outputBufferLimit(args []string) string {
 		}
 		hard, ok1 := memtoull(args[j+1])
 		soft, ok2 := memtoull(args[j+2])
-		secs := atoi(args[j+3]) // strtoll: garbage is 0, as in redis
+		secs := redisnum.Atoi(args[j+3]) // strtoll: garbage is 0, as in redis
 		if !ok1 || !ok2 || secs < 0 || hard > math.MaxInt64 || soft > math.MaxInt64 {
 			return "Error in hard, soft or soft_seconds setting in buffer limit configuration."
 		}

@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/qsentinel/qsentinel/acl"
+	"github.com/qsentinel/qsentinel/redisnum"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/strerror"
@@ -626,12 +626,12 @@ func (p *parser) sentinelDirective(e queued) string {
 		}
 		return nil
 	}
-	ms := func(s string) time.Duration { return time.Duration(atoi(s)) * time.Millisecond }
+	opt := sentinel.LookupMasterOption(sub)
 	switch {
 	case sub == "monitor" && argc == 5:
-		quorum := atoi(argv[4])
-		if quorum <= 0 {
-			return "Quorum must be 1 or greater."
+		mc := sentinel.MasterConfig{Name: argv[1]}
+		if reason := sentinel.LookupMasterOption("quorum").ParseConf(&mc, argv[4:], p.resolve); reason != "" {
+			return reason
 		}
 		addr, reason := p.addr(argv[2], argv[3])
 		if reason != "" {
@@ -642,71 +642,10 @@ func (p *parser) sentinelDirective(e queued) string {
 		}
 		p.masters[argv[1]] = len(c.Masters)
 		p.where["monitor "+argv[1]] = e
-		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{
-			Name: argv[1], Addr: addr, Quorum: int(quorum),
-		}})
-	case sub == "down-after-milliseconds" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if m.DownAfter = ms(argv[2]); m.DownAfter <= 0 {
-			return "negative or zero time parameter."
-		}
-		if m.DownAfter == c.Timing.DefaultDownAfter {
-			m.DownAfter = 0 // same meaning; keeps Save -> Parse stable
-		}
-	case sub == "failover-timeout" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if m.FailoverTimeout = ms(argv[2]); m.FailoverTimeout <= 0 {
-			return "negative or zero time parameter."
-		}
-		if m.FailoverTimeout == c.Timing.DefaultFailoverTimeout {
-			m.FailoverTimeout = 0
-		}
-	case sub == "parallel-syncs" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if m.ParallelSyncs = int(atoi(argv[2])); m.ParallelSyncs == 1 {
-			m.ParallelSyncs = 0 // the default
-		}
-	case sub == "notification-script" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if !executable(p.resolve(argv[2])) {
-			return "Notification script seems non existing or non executable."
-		}
-		m.NotificationScript = argv[2]
-	case sub == "client-reconfig-script" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		if !executable(p.resolve(argv[2])) {
-			return "Client reconfiguration script seems non existing or non executable."
-		}
-		m.ClientReconfigScript = argv[2]
-	case sub == "auth-pass" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		m.AuthPass = argv[2]
-	case sub == "auth-user" && argc == 3:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		m.AuthUser = argv[2]
+		mc.Addr = addr
+		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: mc})
 	case sub == "current-epoch" && argc == 2:
-		c.CurrentEpoch = max(c.CurrentEpoch, strtoull(argv[1]))
+		c.CurrentEpoch = max(c.CurrentEpoch, redisnum.Strtoull(argv[1]))
 	case sub == "myid" && argc == 2:
 		if len(argv[1]) != 40 {
 			return "Malformed Sentinel id in myid option."
@@ -718,14 +657,14 @@ func (p *parser) sentinelDirective(e queued) string {
 		if m == nil {
 			return errNoMaster
 		}
-		m.ConfigEpoch = strtoull(argv[2])
+		m.ConfigEpoch = redisnum.Strtoull(argv[2])
 		c.CurrentEpoch = max(c.CurrentEpoch, m.ConfigEpoch)
 	case sub == "leader-epoch" && argc == 3:
 		m := master()
 		if m == nil {
 			return errNoMaster
 		}
-		m.LeaderEpoch = strtoull(argv[2])
+		m.LeaderEpoch = redisnum.Strtoull(argv[2])
 	case (sub == "known-replica" || sub == "known-slave") && argc == 4:
 		m := master()
 		if m == nil {
@@ -759,23 +698,12 @@ func (p *parser) sentinelDirective(e queued) string {
 			}
 		}
 		m.KnownSentinels = append(m.KnownSentinels, sentinel.KnownSentinel{Addr: addr, RunID: argv[4]})
-	case sub == "rename-command" && argc == 4:
-		m := master()
-		if m == nil {
-			return errNoMaster
-		}
-		for _, r := range m.RenameCommands {
-			if strings.EqualFold(r.Command, argv[2]) {
-				return "Same command renamed multiple times with rename-command."
-			}
-		}
-		m.RenameCommands = append(m.RenameCommands, sentinel.RenamedCommand{Command: argv[2], Renamed: argv[3]})
 	case sub == "announce-ip" && argc == 2:
 		if argv[1] != "" {
 			c.AnnounceIP = argv[1]
 		}
 	case sub == "announce-port" && argc == 2:
-		c.AnnouncePort = int(atoi(argv[1]))
+		c.AnnouncePort = int(redisnum.Atoi(argv[1]))
 	case sub == "deny-scripts-reconfig" && argc == 2:
 		v, ok := yesNo(argv[1])
 		if !ok {
@@ -802,15 +730,13 @@ func (p *parser) sentinelDirective(e queued) string {
 			return "Please specify yes or no for the announce-hostnames option."
 		}
 		c.AnnounceHostnames = v
-	case (sub == "master-reboot-down-after-period" || sub == "primary-reboot-down-after-period") && argc == 3:
-		// primary-... is the name Valkey 8 reads and writes.
+	case opt != nil && opt.Directive && argc == opt.Args+2:
+		// A per-master option: its own code is in sentinel.MasterOptions.
 		m := master()
 		if m == nil {
 			return errNoMaster
 		}
-		if m.RebootDownAfter = ms(argv[2]); m.RebootDownAfter < 0 {
-			return "negative time parameter."
-		}
+		return opt.ParseConf(&m.MasterConfig, argv[2:], p.resolve)
 	default:
 		return "Unrecognized sentinel configuration statement."
 	}
@@ -822,7 +748,7 @@ func (p *parser) sentinelDirective(e queued) string {
 // literal. Hostnames are not looked up here: redis accepts unresolvable
 // names when resolve-hostnames is on, and parsing should not hit DNS.
 func (p *parser) addr(host, port string) (sentinel.Addr, string) {
-	n := atoi(port)
+	n := redisnum.Atoi(port)
 	if n < 0 || n > 65535 {
 		return sentinel.Addr{}, "Invalid port number."
 	}
@@ -858,12 +784,6 @@ func (p *parser) resolve(path string) string {
 	return filepath.Join(p.dir, path)
 }
 
-// executable approximates access(path, X_OK) portably.
-func executable(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().Perm()&0o111 != 0
-}
-
 // yesNo is redis's yesnotoi.
 func yesNo(s string) (bool, bool) {
 	switch {
@@ -873,58 +793,6 @@ func yesNo(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// atoi is C's atoi: optional blanks and sign, then digits up to the first
-// non-digit; garbage gives 0. redis uses it for most sentinel numbers, so
-// "5000ms" means 5000 there and must here too.
-func atoi(s string) int64 {
-	i := 0
-	for i < len(s) && sdsargs.IsSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	var n int64
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int64(s[i]-'0')
-		if n > 1<<40 {
-			n = 1 << 40 // far beyond any valid value; avoids overflow
-		}
-	}
-	if neg {
-		return -n
-	}
-	return n
-}
-
-// strtoull is C's strtoull(s, NULL, 10) for the epochs: leading digits,
-// garbage gives 0; a negative number wraps like in C.
-func strtoull(s string) uint64 {
-	i := 0
-	for i < len(s) && sdsargs.IsSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	var n uint64
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		d := uint64(s[i] - '0')
-		if n > (^uint64(0)-d)/10 {
-			return ^uint64(0) // ERANGE: ULLONG_MAX
-		}
-		n = n*10 + d
-	}
-	if neg {
-		return -n
-	}
-	return n
 }
 
 // strictInt parses like redis's string2ll: no blanks, no '+', no leading

@@ -126,13 +126,12 @@ func rewrite(old []string, cfg *sentinel.Config, users []string, dir string) []b
 		opt := strings.ToLower(args[0])
 		if opt == "sentinel" && len(args) > 1 {
 			sub := strings.ToLower(args[1])
-			switch sub {
-			case "known-slave":
+			if sub == "known-slave" {
 				sub = "known-replica"
-			case "primary-reboot-down-after-period":
-				// Valkey 8's name: the line we write (7.0's name)
-				// takes its place.
-				sub = "master-reboot-down-after-period"
+			} else if o := sentinel.LookupMasterOption(sub); o != nil {
+				// An alias (Valkey 8's primary-...): the line we
+				// write, under 7.0's name, takes its place.
+				sub = o.Name
 			}
 			opt += " " + sub
 		}
@@ -157,16 +156,17 @@ func rewrite(old []string, cfg *sentinel.Config, users []string, dir string) []b
 	}
 	sentinelLines(st, cfg)
 	for _, opt := range []string{
-		"sentinel myid", "sentinel monitor", "sentinel down-after-milliseconds",
-		"sentinel failover-timeout", "sentinel parallel-syncs",
-		"sentinel notification-script", "sentinel client-reconfig-script",
-		"sentinel auth-pass", "sentinel auth-user", "sentinel master-reboot-down-after-period",
-		"sentinel config-epoch", "sentinel leader-epoch", "sentinel known-replica",
-		"sentinel known-sentinel", "sentinel rename-command", "sentinel current-epoch",
+		"sentinel myid", "sentinel monitor", "sentinel config-epoch", "sentinel leader-epoch",
+		"sentinel known-replica", "sentinel known-sentinel", "sentinel current-epoch",
 		"sentinel announce-ip", "sentinel announce-port", "sentinel sentinel-user",
 		"sentinel sentinel-pass",
 	} {
 		st.rewritten[opt] = true
+	}
+	for _, o := range sentinel.MasterOptions {
+		if o.Directive {
+			st.rewritten["sentinel "+o.Name] = true
+		}
 	}
 	// Blank the old lines of options we own that were not reused.
 	for opt, idx := range st.optionLines {
@@ -244,7 +244,6 @@ func sentinelLines(st *rewriteState, c *sentinel.Config) {
 	st.rewrite("sentinel deny-scripts-reconfig", "sentinel deny-scripts-reconfig "+yn(c.DenyScriptsReconfig), !c.DenyScriptsReconfig)
 	st.rewrite("sentinel resolve-hostnames", "sentinel resolve-hostnames "+yn(c.ResolveHostnames), c.ResolveHostnames)
 	st.rewrite("sentinel announce-hostnames", "sentinel announce-hostnames "+yn(c.AnnounceHostnames), c.AnnounceHostnames)
-	ms := func(d interface{ Milliseconds() int64 }) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 	u := func(n uint64) string { return strconv.FormatUint(n, 10) }
 	for i := range c.Masters {
 		m := &c.Masters[i]
@@ -253,30 +252,16 @@ func sentinelLines(st *rewriteState, c *sentinel.Config) {
 			st.rewrite("sentinel "+opt, "sentinel "+opt+" "+sdsargs.Join(append([]string{name}, args...)...), true)
 		}
 		put("monitor", m.Addr.Host, strconv.Itoa(m.Addr.Port), strconv.Itoa(m.Quorum))
-		if m.DownAfter > 0 && m.DownAfter != c.Timing.DefaultDownAfter {
-			put("down-after-milliseconds", ms(m.DownAfter))
+		options := func(afterState bool) {
+			for _, o := range sentinel.MasterOptions {
+				if o.Directive && o.AfterState == afterState {
+					for _, vals := range o.Lines(&m.MasterConfig, c.Timing) {
+						put(o.Name, vals...)
+					}
+				}
+			}
 		}
-		if m.FailoverTimeout > 0 && m.FailoverTimeout != c.Timing.DefaultFailoverTimeout {
-			put("failover-timeout", ms(m.FailoverTimeout))
-		}
-		if m.ParallelSyncs != 0 && m.ParallelSyncs != 1 {
-			put("parallel-syncs", strconv.Itoa(m.ParallelSyncs))
-		}
-		if m.NotificationScript != "" {
-			put("notification-script", m.NotificationScript)
-		}
-		if m.ClientReconfigScript != "" {
-			put("client-reconfig-script", m.ClientReconfigScript)
-		}
-		if m.AuthPass != "" {
-			put("auth-pass", m.AuthPass)
-		}
-		if m.AuthUser != "" {
-			put("auth-user", m.AuthUser)
-		}
-		if m.RebootDownAfter > 0 {
-			put("master-reboot-down-after-period", ms(m.RebootDownAfter))
-		}
+		options(false)
 		put("config-epoch", u(m.ConfigEpoch))
 		put("leader-epoch", u(m.LeaderEpoch))
 		// Duplicates would make the next start fail ("Duplicate hostname
@@ -298,9 +283,7 @@ func sentinelLines(st *rewriteState, c *sentinel.Config) {
 				put("known-sentinel", s.Addr.Host, strconv.Itoa(s.Addr.Port), s.RunID)
 			}
 		}
-		for _, r := range m.RenameCommands {
-			put("rename-command", r.Command, r.Renamed)
-		}
+		options(true)
 	}
 	st.rewrite("sentinel current-epoch", "sentinel current-epoch "+u(c.CurrentEpoch), true)
 	if c.AnnounceIP != "" {

@@ -15,66 +15,53 @@ import (
 // sentinel.example.yaml). Unlike the .conf form it is never rewritten: the
 // state redis-sentinel would append to its file goes to StateFile.
 type YAMLConfig struct {
-	Port                int          `mapstructure:"port"`
-	Bind                []string     `mapstructure:"bind"`
-	Dir                 string       `mapstructure:"dir"`
-	Pidfile             string       `mapstructure:"pidfile"`
-	Logfile             string       `mapstructure:"logfile"`
-	Loglevel            string       `mapstructure:"loglevel"`
-	LogFormat           string       `mapstructure:"log_format"`
-	RequirePass         string       `mapstructure:"requirepass"`
-	ProtectedMode       bool         `mapstructure:"protected_mode"`
-	Daemonize           bool         `mapstructure:"daemonize"`
-	Supervised          string       `mapstructure:"supervised"`
-	MaxClients          int          `mapstructure:"maxclients"`
-	TimeoutSec          int          `mapstructure:"timeout"`
-	StateFile           string       `mapstructure:"state_file"` // relative to Dir
-	AnnounceIP          string       `mapstructure:"announce_ip"`
-	AnnouncePort        int          `mapstructure:"announce_port"`
-	ResolveHostnames    bool         `mapstructure:"resolve_hostnames"`
-	AnnounceHostnames   bool         `mapstructure:"announce_hostnames"`
-	DenyScriptsReconfig bool         `mapstructure:"deny_scripts_reconfig"`
-	SentinelUser        string       `mapstructure:"sentinel_user"`
-	SentinelPass        string       `mapstructure:"sentinel_pass"`
-	GossipBind          string       `mapstructure:"gossip_bind"`
-	GossipAdvertise     string       `mapstructure:"gossip_advertise"`
-	GossipJoin          []string     `mapstructure:"gossip_join"`
-	GossipKey           string       `mapstructure:"gossip_key"`
-	AgentCheckAddr      string       `mapstructure:"agent_check_addr"`
-	AgentCheckDownWord  string       `mapstructure:"agent_check_down_word"`
-	AgentCheckMaxLag    int64        `mapstructure:"agent_check_max_lag"`
-	HAProxySocket       string       `mapstructure:"haproxy_socket"`
-	Hooks               []HookRule   `mapstructure:"hooks"`
-	HooksJournal        string       `mapstructure:"hooks_journal"`
-	HooksConcurrency    int          `mapstructure:"hooks_concurrency"`
-	HooksTimeoutMs      int64        `mapstructure:"hooks_timeout_ms"`
-	MetricsAddr         string       `mapstructure:"metrics_addr"`
-	TLSPort             int          `mapstructure:"tls_port"`
-	TLSCertFile         string       `mapstructure:"tls_cert_file"`
-	TLSKeyFile          string       `mapstructure:"tls_key_file"`
-	TLSClientCertFile   string       `mapstructure:"tls_client_cert_file"`
-	TLSClientKeyFile    string       `mapstructure:"tls_client_key_file"`
-	TLSCACertFile       string       `mapstructure:"tls_ca_cert_file"`
-	TLSCACertDir        string       `mapstructure:"tls_ca_cert_dir"`
-	TLSAuthClients      string       `mapstructure:"tls_auth_clients"`
-	TLSReplication      bool         `mapstructure:"tls_replication"`
-	Masters             []YAMLMaster `mapstructure:"masters"`
-}
-
-// YAMLMaster is one monitored master; zero durations mean redis's defaults.
-type YAMLMaster struct {
-	Name                          string `mapstructure:"name"`
-	Host                          string `mapstructure:"host"`
-	Port                          int    `mapstructure:"port"`
-	Quorum                        int    `mapstructure:"quorum"`
-	DownAfterMs                   int64  `mapstructure:"down_after_ms"`
-	FailoverTimeoutMs             int64  `mapstructure:"failover_timeout_ms"`
-	ParallelSyncs                 int    `mapstructure:"parallel_syncs"`
-	AuthPass                      string `mapstructure:"auth_pass"`
-	AuthUser                      string `mapstructure:"auth_user"`
-	NotificationScript            string `mapstructure:"notification_script"`
-	ClientReconfigScript          string `mapstructure:"client_reconfig_script"`
-	MasterRebootDownAfterPeriodMs int64  `mapstructure:"master_reboot_down_after_period_ms"`
+	Port                int        `mapstructure:"port"`
+	Bind                []string   `mapstructure:"bind"`
+	Dir                 string     `mapstructure:"dir"`
+	Pidfile             string     `mapstructure:"pidfile"`
+	Logfile             string     `mapstructure:"logfile"`
+	Loglevel            string     `mapstructure:"loglevel"`
+	LogFormat           string     `mapstructure:"log_format"`
+	RequirePass         string     `mapstructure:"requirepass"`
+	ProtectedMode       bool       `mapstructure:"protected_mode"`
+	Daemonize           bool       `mapstructure:"daemonize"`
+	Supervised          string     `mapstructure:"supervised"`
+	MaxClients          int        `mapstructure:"maxclients"`
+	TimeoutSec          int        `mapstructure:"timeout"`
+	StateFile           string     `mapstructure:"state_file"` // relative to Dir
+	AnnounceIP          string     `mapstructure:"announce_ip"`
+	AnnouncePort        int        `mapstructure:"announce_port"`
+	ResolveHostnames    bool       `mapstructure:"resolve_hostnames"`
+	AnnounceHostnames   bool       `mapstructure:"announce_hostnames"`
+	DenyScriptsReconfig bool       `mapstructure:"deny_scripts_reconfig"`
+	SentinelUser        string     `mapstructure:"sentinel_user"`
+	SentinelPass        string     `mapstructure:"sentinel_pass"`
+	GossipBind          string     `mapstructure:"gossip_bind"`
+	GossipAdvertise     string     `mapstructure:"gossip_advertise"`
+	GossipJoin          []string   `mapstructure:"gossip_join"`
+	GossipKey           string     `mapstructure:"gossip_key"`
+	AgentCheckAddr      string     `mapstructure:"agent_check_addr"`
+	AgentCheckDownWord  string     `mapstructure:"agent_check_down_word"`
+	AgentCheckMaxLag    int64      `mapstructure:"agent_check_max_lag"`
+	HAProxySocket       string     `mapstructure:"haproxy_socket"`
+	Hooks               []HookRule `mapstructure:"hooks"`
+	HooksJournal        string     `mapstructure:"hooks_journal"`
+	HooksConcurrency    int        `mapstructure:"hooks_concurrency"`
+	HooksTimeoutMs      int64      `mapstructure:"hooks_timeout_ms"`
+	MetricsAddr         string     `mapstructure:"metrics_addr"`
+	TLSPort             int        `mapstructure:"tls_port"`
+	TLSCertFile         string     `mapstructure:"tls_cert_file"`
+	TLSKeyFile          string     `mapstructure:"tls_key_file"`
+	TLSClientCertFile   string     `mapstructure:"tls_client_cert_file"`
+	TLSClientKeyFile    string     `mapstructure:"tls_client_key_file"`
+	TLSCACertFile       string     `mapstructure:"tls_ca_cert_file"`
+	TLSCACertDir        string     `mapstructure:"tls_ca_cert_dir"`
+	TLSAuthClients      string     `mapstructure:"tls_auth_clients"`
+	TLSReplication      bool       `mapstructure:"tls_replication"`
+	// Masters are the monitored masters: name, host, port and the keys
+	// of sentinel.MasterOptions (YAMLKey), checked as the .conf's
+	// "sentinel <option>" lines are; see yamlMaster.
+	Masters []map[string]any `mapstructure:"masters"`
 }
 
 // yamlDefaults are the documented defaults. Registering every top-level
@@ -231,24 +218,13 @@ func (y *YAMLConfig) file() (*File, error) {
 	c.ResolveHostnames, c.AnnounceHostnames = y.ResolveHostnames, y.AnnounceHostnames
 	c.DenyScriptsReconfig = y.DenyScriptsReconfig
 	c.SentinelUser, c.SentinelPass = y.SentinelUser, y.SentinelPass
-	for i, m := range y.Masters {
-		if m.Host == "" {
-			return nil, fmt.Errorf("masters[%d] (%s): host is required", i, m.Name)
+	for i, raw := range y.Masters {
+		m, err := yamlMaster(raw, y.Dir)
+		if err != nil {
+			name, _ := raw["name"].(string)
+			return nil, fmt.Errorf("masters[%d] (%s): %w", i, name, err)
 		}
-		ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
-		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{
-			Name:                 m.Name,
-			Addr:                 sentinel.Addr{Host: m.Host, Port: m.Port},
-			Quorum:               m.Quorum,
-			DownAfter:            ms(m.DownAfterMs),
-			FailoverTimeout:      ms(m.FailoverTimeoutMs),
-			ParallelSyncs:        m.ParallelSyncs,
-			AuthPass:             m.AuthPass,
-			AuthUser:             m.AuthUser,
-			NotificationScript:   m.NotificationScript,
-			ClientReconfigScript: m.ClientReconfigScript,
-			RebootDownAfter:      ms(m.MasterRebootDownAfterPeriodMs),
-		}})
+		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
