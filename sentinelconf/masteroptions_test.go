@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/qsentinel/qsentinel/redislink"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -45,7 +46,7 @@ func (m *memStore) master(t *testing.T) sentinel.MasterConfig {
 func newSentinel(t *testing.T, cfg sentinel.Config) (*sentinel.Sentinel, *memStore) {
 	t.Helper()
 	st := &memStore{}
-	s, err := sentinel.New(cfg, sentinel.Options{Store: st, Dialer: sentinel.NewFakeNet(), Logger: slog.New(slog.DiscardHandler)})
+	s, err := sentinel.New(cfg, sentinel.Options{Store: st, Dialer: redislink.NewFakeNet(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
