@@ -1,0 +1,347 @@
+package failover
+
+import (
+	"testing"
+	"time"
+)
+
+// masterDies stops the master answering and ticks past down-after.
+func (r *rig) masterDies() []Action {
+	r.advance(1100 * time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	return r.drain()
+}
+
+// elect takes the rig from a dead master to our election in epoch 1.
+func (r *rig) elect() []Action {
+	r.t.Helper()
+	acts := r.masterDies()
+	r.mustEmit(acts, "+sdown")
+	if asks := ofKind(acts, Ask); len(asks) != len(r.m.Sentinels) || asks[0].RunID != "*" {
+		r.t.Fatalf("asks at +sdown: %+v", asks)
+	}
+	r.peersSay(true, 0)
+	acts = r.drain()
+	r.mustEmit(acts, "+odown", "+new-epoch", "+try-failover", "+vote-for-leader")
+	if r.m.State != StateWaitStart || r.m.FailoverEpoch != 1 {
+		r.t.Fatalf("state %v epoch %d", r.m.State, r.m.FailoverEpoch)
+	}
+	votes := make([]string, len(r.m.Sentinels))
+	for k := range votes {
+		votes[k] = me
+	}
+	r.peersSay(true, 1, votes...)
+	acts = r.drain()
+	r.mustEmit(acts, "+elected-leader", "+failover-state-select-slave", "+selected-slave", "+failover-state-wait-promotion")
+	return acts
+}
+
+func TestFailoverEveryState(t *testing.T) {
+	r := newRig(t, 2, 2)
+	acts := r.elect()
+	so := ofKind(acts, SlaveOf)
+	if len(so) != 1 || so[0].Node.Addr != replicaAddr(0) || so[0].To != (Addr{}) {
+		t.Fatalf("SLAVEOF NO ONE: %+v", so)
+	}
+	if r.m.State != StateWaitPromotion {
+		t.Fatalf("state %v", r.m.State)
+	}
+	// Waiting: the replica is polled at tick rate.
+	r.advance(100 * time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	if ri := ofKind(r.drain(), RefreshInfo); len(ri) == 0 || ri[len(ri)-1].Node.Addr != replicaAddr(0) {
+		t.Fatalf("promoted replica not polled: %+v", ri)
+	}
+	p := r.m.Replicas[replicaAddr(0).String()]
+	r.info(p, promotedInfoText())
+	acts = r.drain()
+	r.mustEmit(acts, "+promoted-slave", "+failover-state-reconf-slaves", "+slave-reconf-sent")
+	if r.m.ConfigEpoch != 1 || r.m.State != StateReconfSlaves {
+		t.Fatalf("after promotion: config epoch %d state %v", r.m.ConfigEpoch, r.m.State)
+	}
+	if r.m.CurrentMasterAddr() != replicaAddr(0) {
+		t.Fatalf("current master %v", r.m.CurrentMasterAddr())
+	}
+	cr := ofKind(acts, ClientReconfig)
+	if len(cr) != 1 || cr[0].Role != "leader" || cr[0].From != masterAddr || cr[0].To != replicaAddr(0) {
+		t.Fatalf("client reconfig: %+v", cr)
+	}
+	so = ofKind(acts, SlaveOf)
+	if len(so) != 1 || so[0].Node.Addr != replicaAddr(1) || so[0].To != replicaAddr(0) {
+		t.Fatalf("reconf: %+v", so)
+	}
+	other := r.m.Replicas[replicaAddr(1).String()]
+	r.info(other, replicaInfoText(replicaAddr(0), true, 100))
+	r.mustEmit(r.drain(), "+slave-reconf-inprog", "+slave-reconf-done")
+	r.advance(100 * time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	acts = r.drain()
+	r.mustEmit(acts, "+failover-end", "+switch-master")
+	var sw Event
+	for _, a := range acts {
+		if a.Kind == Emit && a.Event.Type == "+switch-master" {
+			sw = a.Event
+		}
+	}
+	if sw.From != masterAddr || sw.To != replicaAddr(0) {
+		t.Fatalf("+switch-master %v -> %v", sw.From, sw.To)
+	}
+	if r.m.Master.Addr != replicaAddr(0) || r.m.State != StateNone || r.m.InProgress() {
+		t.Fatalf("after switch: master %v state %v", r.m.Master.Addr, r.m.State)
+	}
+	if _, ok := r.m.Replicas[masterAddr.String()]; !ok || len(r.m.Replicas) != 2 {
+		t.Fatalf("old master is not a replica: %v", r.m.Replicas)
+	}
+	if len(ofKind(r.acts, Persist)) == 0 {
+		t.Fatal("nothing persisted")
+	}
+}
+
+func TestMinorityNeverFailsOver(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.masterDies()
+	r.peersSay(false, 0)
+	for k := 0; k < 30; k++ {
+		r.advance(100 * time.Millisecond)
+		r.keepAlive(r.m.Master)
+		r.tick()
+		r.peersSay(false, 0)
+	}
+	acts := r.drain()
+	if has(acts, "+odown") || has(acts, "+try-failover") || r.m.InProgress() {
+		t.Fatalf("failover without agreement: %v", events(acts))
+	}
+}
+
+func TestNotElectedAborts(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.masterDies()
+	r.peersSay(true, 0)
+	other := peerID(0)
+	r.peersSay(true, 1, other, other)
+	if r.m.State != StateWaitStart {
+		t.Fatalf("state %v", r.m.State)
+	}
+	r.drain()
+	r.advance(r.timing.ElectionTimeout + time.Second)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	acts := r.drain()
+	r.mustEmit(acts, "-failover-abort-not-elected")
+	if r.m.InProgress() || r.m.State != StateNone {
+		t.Fatalf("still in progress: %v", r.m.State)
+	}
+	// No new attempt before twice the failover timeout.
+	r.advance(time.Second)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	r.peersSay(true, 1, other, other)
+	if has(r.drain(), "+try-failover") {
+		t.Fatal("retried before twice the failover timeout")
+	}
+}
+
+func TestSplitVoteStartsNewRound(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.masterDies()
+	r.peersSay(true, 0)
+	r.drain()
+	// We voted for ourselves; the peers each for another candidate.
+	r.peersSay(true, 1, peerID(0), peerID(1))
+	r.advance(reelectMin + reelectSpread)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	acts := r.drain()
+	r.mustEmit(acts, "+new-epoch")
+	if r.m.FailoverEpoch != 2 || r.m.LeaderEpoch != 2 || r.m.Leader != me {
+		t.Fatalf("new round: epoch %d, vote %s in %d", r.m.FailoverEpoch, r.m.Leader, r.m.LeaderEpoch)
+	}
+	asks := ofKind(acts, Ask)
+	if len(asks) != 2 || asks[0].Epoch != 2 || asks[0].RunID != me {
+		t.Fatalf("asks in the new round: %+v", asks)
+	}
+	r.peersSay(true, 2, me, peerID(1))
+	r.mustEmit(r.drain(), "+elected-leader")
+}
+
+func TestVoteOncePerEpoch(t *testing.T) {
+	r := newRig(t, 1, 2)
+	b, changed := r.m.Vote(5, peerID(0), r.now)
+	if !changed || b.Leader != peerID(0) || b.LeaderEpoch != 5 || r.m.env.Epochs.Current() != 5 {
+		t.Fatalf("first vote: %+v changed=%v epoch=%d", b, changed, r.m.env.Epochs.Current())
+	}
+	if !r.m.FailoverStartTime.Equal(r.now) {
+		t.Fatal("voting for another did not delay our own attempt")
+	}
+	b, changed = r.m.Vote(5, peerID(1), r.now)
+	if changed || b.Leader != peerID(0) {
+		t.Fatalf("second vote in epoch 5 went to %s (changed=%v)", b.Leader, changed)
+	}
+	b, _ = r.m.Vote(4, peerID(1), r.now)
+	if b.Leader != peerID(0) || b.LeaderEpoch != 5 {
+		t.Fatalf("vote in an older epoch: %+v", b)
+	}
+	r.m.ConfigEpoch = 7
+	if b, _ = r.m.Vote(6, peerID(1), r.now); b.LeaderEpoch != 5 {
+		t.Fatalf("vote behind the configuration epoch: %+v", b)
+	}
+	r.mustEmit(r.drain(), "+new-epoch", "+vote-for-leader")
+}
+
+func TestNoGoodReplicaAborts(t *testing.T) {
+	r := newRig(t, 1, 2)
+	rep := r.m.SortedReplicas()[0]
+	rep.SlavePriority = 0
+	if err := r.m.CanFailover(r.now, r.timing); err != ErrNoGoodReplica {
+		t.Fatalf("CanFailover = %v", err)
+	}
+	r.masterDies()
+	r.peersSay(true, 0)
+	r.peersSay(true, 1, me, me)
+	acts := r.drain()
+	if r.m.State != StateSelectSlave || len(ofKind(acts, RefreshInfo)) == 0 {
+		t.Fatalf("no wait for fresh INFO: %v", r.m.State)
+	}
+	r.advance(selectGrace + time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	r.mustEmit(r.drain(), "-failover-abort-no-good-slave")
+	if r.m.InProgress() {
+		t.Fatal("still in progress")
+	}
+}
+
+func TestPromotionTimeoutAborts(t *testing.T) {
+	r := newRig(t, 2, 2)
+	r.elect()
+	r.advance(r.m.FailoverTimeout(r.timing) + time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	r.mustEmit(r.drain(), "-failover-abort-slave-timeout")
+	if r.m.Promoted() != nil || r.m.InProgress() {
+		t.Fatal("promotion flag kept after abort")
+	}
+}
+
+func TestDisconnectedPromotedReplicaTimesOut(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.masterDies()
+	r.peersSay(true, 0)
+	rep := r.m.SortedReplicas()[0]
+	rep.Disconnected = true // drops between selection and SLAVEOF
+	r.m.State = StateSendSlaveofNoOne
+	rep.Flags |= FlagPromoted
+	r.m.Master.Flags |= FlagFailoverInProgress
+	r.m.FailoverStateSince = r.now
+	r.tick()
+	if len(ofKind(r.drain(), SlaveOf)) != 0 {
+		t.Fatal("SLAVEOF sent to a disconnected replica")
+	}
+	r.advance(r.m.FailoverTimeout(r.timing) + time.Millisecond)
+	r.tick()
+	r.mustEmit(r.drain(), "-failover-abort-slave-timeout")
+}
+
+func TestReconfTimeoutsAndEndForTimeout(t *testing.T) {
+	r := newRig(t, 4, 2)
+	r.m.Config.ParallelSyncs = 2
+	r.m.Config.FailoverTimeout = time.Minute
+	r.elect()
+	p := r.m.Replicas[replicaAddr(0).String()]
+	r.info(p, promotedInfoText())
+	if so := ofKind(r.drain(), SlaveOf); len(so) != 2 {
+		t.Fatalf("parallel-syncs 2 sent %d", len(so))
+	}
+	// The first follows, the second never does: after the reconf
+	// timeout it counts as done, and the third is sent.
+	r.advance(r.timing.SlaveReconfTimeout + time.Millisecond)
+	r.info(r.m.Replicas[replicaAddr(1).String()], replicaInfoText(replicaAddr(0), true, 100))
+	r.keepAlive(r.m.Master)
+	r.tick()
+	acts := r.drain()
+	r.mustEmit(acts, "+slave-reconf-done", "-slave-reconf-sent-timeout", "+slave-reconf-sent")
+}
+
+func TestFailoverEndsForTimeout(t *testing.T) {
+	r := newRig(t, 3, 2)
+	r.m.Config.ParallelSyncs = 1
+	r.elect()
+	r.info(r.m.Replicas[replicaAddr(0).String()], promotedInfoText())
+	r.drain()
+	// One replica in progress, one waiting its turn: the failover timeout
+	// ends it, pointing the waiting one at the new master at once.
+	r.advance(r.m.FailoverTimeout(r.timing) + time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	acts := r.drain()
+	r.mustEmit(acts, "+failover-end-for-timeout", "+failover-end", "+slave-reconf-sent-be", "+switch-master")
+	be := ofKind(acts, SlaveOf)
+	if len(be) != 1 || be[0].Node.Addr != replicaAddr(2) || be[0].To != replicaAddr(0) {
+		t.Fatalf("best-effort reconf: %+v", be)
+	}
+}
+
+func TestUserFailoverIsForced(t *testing.T) {
+	r := newRig(t, 1, 2)
+	if err := r.m.UserFailover(r.now, r.timing, true); err != nil {
+		t.Fatal(err)
+	}
+	acts := r.drain()
+	r.mustEmit(acts, "+new-epoch", "+try-failover", "+elected-leader", "+selected-slave")
+	if len(ofKind(acts, SlaveOf)) != 1 {
+		t.Fatal("no SLAVEOF NO ONE")
+	}
+	if err := r.m.UserFailover(r.now, r.timing, true); err != ErrInProgress {
+		t.Fatalf("second user failover: %v", err)
+	}
+}
+
+func TestSwitchoverUsesFailoverTo(t *testing.T) {
+	r := newRig(t, 1, 2)
+	if err := r.m.Switchover(r.now, r.timing, true); err != nil {
+		t.Fatal(err)
+	}
+	acts := r.drain()
+	if len(ofKind(acts, Ask)) != 2 || r.m.Master.Flags&FlagSDown == 0 || !r.m.Coordinated {
+		t.Fatalf("switchover start: %v", events(acts))
+	}
+	if !r.m.HelloBlocked(r.m.Master) {
+		t.Fatal("hello to a pausing master not held back")
+	}
+	r.peersSay(true, 1, me, me)
+	acts = r.drain()
+	ft := ofKind(acts, FailoverTo)
+	if len(ft) != 1 || ft[0].To != replicaAddr(0) || ft[0].TimeoutMs <= 0 || len(ofKind(acts, SlaveOf)) != 0 {
+		t.Fatalf("FAILOVER TO: %+v", ft)
+	}
+	r.info(r.m.Replicas[replicaAddr(0).String()], promotedInfoText())
+	acts = r.drain()
+	if len(ofKind(acts, KillClients)) != 1 {
+		t.Fatalf("old master's clients not released: %v", events(acts))
+	}
+	r.mustEmit(acts, "+switch-master")
+}
+
+func TestSwitchoverAbortsWithoutTime(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.m.Config.FailoverTimeout = 500 * time.Millisecond
+	if err := r.m.Switchover(r.now, r.timing, true); err != nil {
+		t.Fatal(err)
+	}
+	r.peersSay(true, 1, me, me)
+	r.mustEmit(r.drain(), "-failover-abort-master-timeout")
+}
+
+func TestUserFailoverSettle(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.m.UserFailoverAt = r.now
+	if err := r.m.CanFailover(r.now.Add(time.Second), r.timing); err != ErrInProgress {
+		t.Fatalf("within the settle time: %v", err)
+	}
+	if err := r.m.CanFailover(r.now.Add(2*time.Second), r.timing); err != nil {
+		t.Fatalf("after it: %v", err)
+	}
+}
