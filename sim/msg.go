@@ -1,0 +1,102 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Msg is anything that travels between endpoints. String is its trace
+// form, one line.
+type Msg interface {
+	String() string
+}
+
+// Command is one RESP command sent on the sender's connection Conn (for a
+// sentinel "cmd" or "pubsub", as its two links to each instance). Redis
+// keeps per-connection state (MULTI, subscriptions) under (sender, Conn).
+// Seq is chosen by the sender and echoed in the Reply, so a reply can be
+// matched even when the network lost an earlier one.
+type Command struct {
+	Conn string
+	Seq  uint64
+	Args []string
+}
+
+// Reply answers the Command with the same Conn and Seq. Value has the
+// shapes a sentinel's links deliver: string (simple or bulk), int64, nil
+// (null), []any (array) or RedisError (an error reply).
+type Reply struct {
+	Conn  string
+	Seq   uint64
+	Value any
+}
+
+// Message is a pub/sub message pushed to a subscribed connection.
+type Message struct {
+	Conn    string
+	Channel string
+	Payload string
+}
+
+// Closed tells a client that the server closed its connection Conn
+// (CLIENT KILL): its MULTI state and subscriptions are gone.
+type Closed struct {
+	Conn   string
+	Reason string
+}
+
+// RedisError is an error reply ("ERR ...", "LOADING ...", without the
+// leading '-'). It has the RedisError method go-redis's and sentinel's
+// reply errors have, so sentinel.IsReplyError recognises it.
+type RedisError string
+
+func (e RedisError) Error() string { return string(e) }
+
+// RedisError marks e as an error reply rather than a transport failure.
+func (e RedisError) RedisError() {}
+
+func (c Command) String() string {
+	return fmt.Sprintf("cmd[%s#%d] %s", c.Conn, c.Seq, clip(strings.Join(c.Args, " ")))
+}
+
+func (r Reply) String() string {
+	return fmt.Sprintf("reply[%s#%d] %s", r.Conn, r.Seq, clip(FormatValue(r.Value)))
+}
+
+func (m Message) String() string {
+	return fmt.Sprintf("message[%s] %s %s", m.Conn, m.Channel, clip(m.Payload))
+}
+
+func (c Closed) String() string { return fmt.Sprintf("closed[%s] %s", c.Conn, c.Reason) }
+
+// FormatValue renders a reply value in one line, as redis-cli would
+// roughly show it: errors with '-', arrays in brackets.
+func FormatValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "(nil)"
+	case RedisError:
+		return "-" + string(v)
+	case string:
+		return fmt.Sprintf("%q", v)
+	case int64:
+		return fmt.Sprintf(":%d", v)
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = FormatValue(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	default:
+		return fmt.Sprintf("%T(%v)", v, v)
+	}
+}
+
+// clip keeps trace lines short: INFO replies are kilobytes.
+func clip(s string) string {
+	const max = 120
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}

@@ -1,0 +1,151 @@
+package sim
+
+import (
+	"time"
+)
+
+// link is one direction between two endpoints: rules are one-way, so a
+// symmetric fault is two links.
+type link struct{ from, to string }
+
+// network holds the fault rules, in the manner of etcd-io/raft's test
+// network (drop, cut, isolate, recover) with delay and reordering added.
+type network struct {
+	cut     map[link]string // reason, for the trace
+	loss    map[link]float64
+	delay   map[link]time.Duration
+	reorder map[link]time.Duration
+	// last is the latest delivery time scheduled per link: without
+	// reordering a link is FIFO, as a TCP connection is.
+	last map[link]time.Time
+}
+
+func newNetwork() network {
+	return network{
+		cut:     map[link]string{},
+		loss:    map[link]float64{},
+		delay:   map[link]time.Duration{},
+		reorder: map[link]time.Duration{},
+		last:    map[link]time.Time{},
+	}
+}
+
+// send draws the message's fate now and, if it is not dropped, schedules
+// its delivery. The checks run again at delivery: a partition made while
+// a message is on the wire loses it too.
+func (w *World) send(from, to string, msg Msg) {
+	l := link{from, to}
+	dst := w.eps[to]
+	switch {
+	case dst == nil:
+		w.tracef("drop  %s->%s %s (no such endpoint)", from, to, msg)
+		return
+	case dst.node == nil:
+		w.tracef("drop  %s->%s %s (%s is down)", from, to, msg, to)
+		return
+	case w.net.cut[l] != "":
+		w.tracef("drop  %s->%s %s (%s)", from, to, msg, w.net.cut[l])
+		return
+	}
+	if p := w.net.loss[l]; p > 0 && w.rng.Float64() < p {
+		w.tracef("drop  %s->%s %s (loss %.2f)", from, to, msg, p)
+		return
+	}
+	d := w.cfg.MinDelay
+	if span := w.cfg.MaxDelay - w.cfg.MinDelay; span > 0 {
+		d += time.Duration(w.rng.Int64N(int64(span) + 1))
+	}
+	d += w.net.delay[l]
+	at := w.now.Add(d)
+	if win := w.net.reorder[l]; win > 0 {
+		at = at.Add(time.Duration(w.rng.Int64N(int64(win) + 1)))
+	} else if last := w.net.last[l]; at.Before(last) {
+		at = last
+	}
+	if at.After(w.net.last[l]) {
+		w.net.last[l] = at
+	}
+	inc := dst.incarnation
+	w.schedule(at, func() { w.deliver(l, inc, msg) })
+}
+
+func (w *World) deliver(l link, inc uint64, msg Msg) {
+	dst := w.eps[l.to]
+	switch {
+	case dst.node == nil || dst.incarnation != inc:
+		// A restarted process has new connections: what was on the old
+		// ones is gone.
+		w.tracef("drop  %s->%s %s (%s restarted or down)", l.from, l.to, msg, l.to)
+		return
+	case w.net.cut[l] != "":
+		w.tracef("drop  %s->%s %s (%s, in flight)", l.from, l.to, msg, w.net.cut[l])
+		return
+	case w.now.Before(dst.frozenUntil):
+		// A stopped process's socket buffers hold the bytes; they are
+		// read, in order, when it resumes.
+		w.schedule(dst.frozenUntil, func() { w.deliver(l, inc, msg) })
+		return
+	}
+	w.tracef("recv  %s->%s %s", l.from, l.to, msg)
+	dst.node.Receive(dst.Now(), l.from, msg)
+}
+
+// Partition cuts every link between a member of a and a member of b, both
+// ways. Links inside each set are untouched.
+func (w *World) Partition(a, b []string) {
+	for _, x := range a {
+		for _, y := range b {
+			w.net.cut[link{x, y}] = "partition"
+			w.net.cut[link{y, x}] = "partition"
+		}
+	}
+	w.tracef("fault partition %v | %v", a, b)
+}
+
+// Isolate cuts name from every other endpoint, both ways.
+func (w *World) Isolate(name string) {
+	for _, other := range w.names {
+		if other != name {
+			w.net.cut[link{name, other}] = "isolated"
+			w.net.cut[link{other, name}] = "isolated"
+		}
+	}
+	w.tracef("fault isolate %s", name)
+}
+
+// Cut loses every message from one endpoint to another; the other way
+// still works (one-way loss: commands arrive, replies do not).
+func (w *World) Cut(from, to string) {
+	w.net.cut[link{from, to}] = "cut"
+	w.tracef("fault cut %s->%s", from, to)
+}
+
+// Loss drops each message from one endpoint to another with probability
+// p (0 removes the rule).
+func (w *World) Loss(from, to string, p float64) {
+	w.net.loss[link{from, to}] = p
+	w.tracef("fault loss %s->%s %.2f", from, to, p)
+}
+
+// Delay adds extra to every message from one endpoint to another.
+func (w *World) Delay(from, to string, extra time.Duration) {
+	w.net.delay[link{from, to}] = extra
+	w.tracef("fault delay %s->%s %v", from, to, extra)
+}
+
+// Reorder lets messages from one endpoint to another overtake each
+// other: each gets a further random delay up to window and the link is no
+// longer FIFO.
+func (w *World) Reorder(from, to string, window time.Duration) {
+	w.net.reorder[link{from, to}] = window
+	w.tracef("fault reorder %s->%s %v", from, to, window)
+}
+
+// HealAll removes every network fault (cuts, partitions, loss, delay,
+// reordering). Crashed nodes stay down and frozen ones frozen.
+func (w *World) HealAll() {
+	last := w.net.last
+	w.net = newNetwork()
+	w.net.last = last // FIFO still holds for what is on the wire
+	w.tracef("fault heal all")
+}
