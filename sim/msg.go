@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -60,7 +61,7 @@ func (c Command) String() string {
 }
 
 func (r Reply) String() string {
-	return fmt.Sprintf("reply[%s#%d] %s", r.Conn, r.Seq, clip(FormatValue(r.Value)))
+	return fmt.Sprintf("reply[%s#%d] %s", r.Conn, r.Seq, clip(formatValue(r.Value, true)))
 }
 
 func (m Message) String() string {
@@ -71,20 +72,28 @@ func (c Closed) String() string { return fmt.Sprintf("closed[%s] %s", c.Conn, c.
 
 // FormatValue renders a reply value in one line, as redis-cli would
 // roughly show it: errors with '-', arrays in brackets.
-func FormatValue(v any) string {
+func FormatValue(v any) string { return formatValue(v, false) }
+
+// formatValue with short set cuts strings before quoting them: quoting a
+// whole INFO reply for a trace line that keeps 120 bytes of it was most
+// of a simulation's time.
+func formatValue(v any, short bool) string {
 	switch v := v.(type) {
 	case nil:
 		return "(nil)"
 	case RedisError:
 		return "-" + string(v)
 	case string:
-		return fmt.Sprintf("%q", v)
+		if short {
+			v = clip(v)
+		}
+		return strconv.Quote(v)
 	case int64:
 		return fmt.Sprintf(":%d", v)
 	case []any:
 		parts := make([]string, len(v))
 		for i, e := range v {
-			parts[i] = FormatValue(e)
+			parts[i] = formatValue(e, short)
 		}
 		return "[" + strings.Join(parts, " ") + "]"
 	default:

@@ -97,5 +97,9 @@ func (e *Endpoint) Lookup(addr Addr) (string, bool) { return e.w.Lookup(addr) }
 // Tracef writes a note of the node's into the trace ("note" lines), for
 // what matters when reading a failure: a role change, a vote.
 func (e *Endpoint) Tracef(format string, args ...any) {
+	if e.w.cfg.Lean {
+		e.w.trace.addLean(e.w.now, format, args)
+		return
+	}
 	e.w.tracef("note  %s "+format, append([]any{e.name}, args...)...)
 }

@@ -30,16 +30,57 @@ const (
 // add writes one line stamped with the time since the world's start.
 func (t *Trace) add(now time.Time, line string) {
 	l := fmt.Sprintf("%11.6fs %s", now.Sub(t.start).Seconds(), line)
-	// FNV-1a inline: hash/fnv would allocate a hasher per line.
-	for i := 0; i < len(l); i++ {
-		t.sum ^= uint64(l[i])
-		t.sum *= fnvPrime
-	}
-	t.sum ^= '\n'
-	t.sum *= fnvPrime
+	t.mixString(l)
+	t.mixByte('\n')
 	t.ring[t.next] = l
 	t.next = (t.next + 1) % len(t.ring)
 	t.total++
+}
+
+// addLean is add for a lean world: no line is formatted or kept, the sum
+// mixes the time, the format and the arguments' cheap parts. Sums of lean
+// and full traces differ; two lean runs of one seed still compare.
+func (t *Trace) addLean(now time.Time, format string, args []any) {
+	t.mixUint(uint64(now.Sub(t.start)))
+	t.mixString(format)
+	for _, a := range args {
+		switch a := a.(type) {
+		case string:
+			t.mixString(a)
+		case Command:
+			t.mixString(a.Conn)
+			t.mixUint(a.Seq)
+			for _, s := range a.Args {
+				t.mixString(s)
+			}
+		case Reply:
+			t.mixString(a.Conn)
+			t.mixUint(a.Seq)
+		case uint64:
+			t.mixUint(a)
+		case int:
+			t.mixUint(uint64(a))
+		}
+	}
+	t.total++
+}
+
+// FNV-1a inline: hash/fnv would allocate a hasher per line.
+func (t *Trace) mixByte(b byte) {
+	t.sum ^= uint64(b)
+	t.sum *= fnvPrime
+}
+
+func (t *Trace) mixString(s string) {
+	for i := 0; i < len(s); i++ {
+		t.mixByte(s[i])
+	}
+}
+
+func (t *Trace) mixUint(u uint64) {
+	for i := 0; i < 8; i++ {
+		t.mixByte(byte(u >> (8 * i)))
+	}
 }
 
 // Sum is the FNV-1a hash of every line written so far, newline-terminated.

@@ -20,6 +20,10 @@ type Config struct {
 	TraceLines int
 	// Start is the world's time zero (default 2026-01-01 00:00 UTC).
 	Start time.Time
+	// Lean formats no trace line: the trace only sums what happened, so a
+	// seed costs a fraction. RunSeeds runs seeds lean and replays a
+	// failing one in full to print its trace.
+	Lean bool
 }
 
 // World is the simulated universe: clock, event queue, random source,
@@ -268,5 +272,9 @@ func (w *World) JumpClock(name string, d time.Duration) error {
 }
 
 func (w *World) tracef(format string, args ...any) {
+	if w.cfg.Lean {
+		w.trace.addLean(w.now, format, args)
+		return
+	}
 	w.trace.add(w.now, fmt.Sprintf(format, args...))
 }

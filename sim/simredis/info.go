@@ -39,6 +39,7 @@ func (s *Server) infoServer(now time.Time) string {
 
 func (s *Server) infoReplication(now time.Time) string {
 	var b strings.Builder
+	b.Grow(768)
 	b.WriteString("# Replication\r\n")
 	if s.IsMaster() {
 		line(&b, "role", "master")
