@@ -40,7 +40,8 @@ type Message struct {
 }
 
 // Closed tells a client that the server closed its connection Conn
-// (CLIENT KILL): its MULTI state and subscriptions are gone.
+// (CLIENT KILL): its MULTI state and subscriptions are gone. An empty Conn
+// means every connection between the two endpoints (World.Kill).
 type Closed struct {
 	Conn   string
 	Reason string

@@ -56,7 +56,7 @@ func redisChaos(cfg sim.Config) (*sim.World, error) {
 	var op *operator
 	// The operator polls at redis-sentinel's INFO period during a failover.
 	w.Add("operator", sim.Addr{Host: "10.0.0.2", Port: 26379}, time.Second, func(ep *sim.Endpoint) sim.Node {
-		op = &operator{ep: ep, want: servers[0], pending: map[uint64]string{}}
+		op = &operator{ep: ep, cl: sim.NewClient(ep), want: servers[0]}
 		return op
 	})
 	w.Check(func(time.Time) error { return op.err })
@@ -76,7 +76,11 @@ func redisChaos(cfg sim.Config) (*sim.World, error) {
 	if err := w.RunFor(chaosFor + settle); err != nil {
 		return w, err
 	}
-	return w, converged(w, op.want)
+	got, err := simredis.CheckSettled(w, servers)
+	if err == nil && got != op.want {
+		err = fmt.Errorf("settled on %s, the operator wants %s", got, op.want)
+	}
+	return w, err
 }
 
 // chaosStep draws one fault or action.
@@ -96,7 +100,11 @@ func chaosStep(w *sim.World, op *operator) {
 		w.Delay("operator", a, 50*time.Millisecond)
 		w.Reorder(a, b, 20*time.Millisecond)
 	case 4:
-		w.Crash(a)
+		if r.IntN(2) == 0 {
+			w.Crash(a)
+		} else {
+			w.Kill(a)
+		}
 		w.After(time.Duration(1+r.IntN(3))*time.Second, "restart "+a, func() { w.Restart(a) })
 	case 5:
 		w.Freeze(a, time.Duration(1+r.IntN(3))*time.Second)
@@ -125,55 +133,27 @@ func others(except ...string) []string {
 	return append(out, except[1:]...)
 }
 
-// converged checks the end state: want is the one master, the others
-// replicate it with the link up and its offset.
-func converged(w *sim.World, want string) error {
-	m, ok := w.Node(want).(*simredis.Server)
-	if !ok || !m.IsMaster() {
-		return fmt.Errorf("after healing %s is not a running master", want)
-	}
-	for _, name := range servers {
-		if name == want {
-			continue
-		}
-		s, ok := w.Node(name).(*simredis.Server)
-		switch {
-		case !ok:
-			return fmt.Errorf("after healing %s is not running", name)
-		case s.MasterAddr() != serverAddr(want) || !s.LinkUp():
-			return fmt.Errorf("after healing %s replicates %v (link up %v), want %s", name, s.MasterAddr(), s.LinkUp(), want)
-		case s.Offset() != m.Offset():
-			return fmt.Errorf("after healing %s has offset %d, its master %d", name, s.Offset(), m.Offset())
-		}
-	}
-	return nil
-}
-
 // operator polls every server like a sentinel and drives them to one
 // master, want, the way a sentinel reconfigures replicas after a failover.
 type operator struct {
-	ep      *sim.Endpoint
-	want    string
-	seq     uint64
-	pending map[uint64]string // INFO requests in flight, by seq
-	err     error
+	ep   *sim.Endpoint
+	cl   *sim.Client
+	want string
+	err  error
 }
 
 var _ sim.Node = (*operator)(nil)
 
-func (o *operator) send(to string, args ...string) uint64 {
-	o.seq++
-	o.ep.Send(to, sim.Command{Conn: "cmd", Seq: o.seq, Args: args})
-	return o.seq
-}
+const opTimeout = 2 * time.Second
 
-// tx sends cmds inside MULTI/EXEC, as sentinel's sendTx does.
-func (o *operator) tx(to string, cmds ...[]string) {
-	o.send(to, "MULTI")
+// tx sends cmds inside MULTI/EXEC, as sentinel's sendTx does; replies
+// are not looked at (the effect shows in the next INFO).
+func (o *operator) tx(now time.Time, to string, cmds ...[]string) {
+	o.cl.Do(now, to, "cmd", opTimeout, []string{"MULTI"}, nil)
 	for _, c := range cmds {
-		o.send(to, c...)
+		o.cl.Do(now, to, "cmd", opTimeout, c, nil)
 	}
-	o.send(to, "EXEC")
+	o.cl.Do(now, to, "cmd", opTimeout, []string{"EXEC"}, nil)
 }
 
 func (o *operator) promote(name string) {
@@ -181,33 +161,23 @@ func (o *operator) promote(name string) {
 	o.ep.Tracef("operator promotes %s", name)
 }
 
-func (o *operator) Tick(time.Time) {
+func (o *operator) Tick(now time.Time) {
+	o.cl.Expire(now)
 	for _, name := range servers {
-		o.send(name, "PING")
-		o.pending[o.send(name, "INFO")] = name
+		o.cl.Do(now, name, "cmd", opTimeout, []string{"PING"}, nil)
+		o.cl.Do(now, name, "cmd", opTimeout, []string{"INFO"}, func(v any, err error) { o.gotInfo(now, name, v, err) })
 	}
 }
 
-func (o *operator) Receive(_ time.Time, from string, msg sim.Msg) {
-	rep, ok := msg.(sim.Reply)
-	if !ok {
-		return
+func (o *operator) Receive(_ time.Time, from string, msg sim.Msg) { o.cl.Handle(from, msg) }
+
+func (o *operator) gotInfo(now time.Time, name string, v any, err error) {
+	if err != nil {
+		return // timed out or closed: the next tick asks again
 	}
-	name, isInfo := o.pending[rep.Seq]
-	if !isInfo {
-		return
-	}
-	delete(o.pending, rep.Seq)
-	text, ok := rep.Value.(string)
+	text, ok := v.(string)
 	if !ok {
-		if e, isErr := rep.Value.(sim.RedisError); isErr && strings.HasPrefix(string(e), "LOADING") {
-			return // INFO is served while loading; a MULTI in flight may not be
-		}
-		var re sim.RedisError
-		if errors.As(asError(rep.Value), &re) {
-			return // e.g. EXECABORT echoes: not an INFO reply
-		}
-		o.err = fmt.Errorf("INFO from %s: %s", from, sim.FormatValue(rep.Value))
+		o.err = fmt.Errorf("INFO from %s: %s", name, sim.FormatValue(v))
 		return
 	}
 	info := sentinel.ParseInfo(text)
@@ -215,26 +185,18 @@ func (o *operator) Receive(_ time.Time, from string, msg sim.Msg) {
 		o.err = fmt.Errorf("INFO from %s reads as %+v:\n%s", name, info, text)
 		return
 	}
-	o.reconcile(name, info)
-}
-
-func asError(v any) error {
-	if e, ok := v.(error); ok {
-		return e
-	}
-	return nil
+	o.reconcile(now, name, info)
 }
 
 // reconcile sends what makes name fit the wanted topology, inside a
-// MULTI with CONFIG REWRITE as the sentinel does (FAILOVER ABORT first if
-// the server reports one of its own).
-func (o *operator) reconcile(name string, info sentinel.InfoReport) {
+// MULTI with CONFIG REWRITE as the sentinel does.
+func (o *operator) reconcile(now time.Time, name string, info sentinel.InfoReport) {
 	want := serverAddr(o.want)
 	switch {
 	case name == o.want && info.Role != sentinel.KindMaster:
-		o.tx(name, []string{"SLAVEOF", "NO", "ONE"}, []string{"CONFIG", "REWRITE"})
+		o.tx(now, name, []string{"SLAVEOF", "NO", "ONE"}, []string{"CONFIG", "REWRITE"})
 	case name != o.want && (info.Role != sentinel.KindReplica || info.MasterHost != want.Host || info.MasterPort != want.Port):
-		o.tx(name, []string{"SLAVEOF", want.Host, fmt.Sprint(want.Port)}, []string{"CONFIG", "REWRITE"},
+		o.tx(now, name, []string{"SLAVEOF", want.Host, fmt.Sprint(want.Port)}, []string{"CONFIG", "REWRITE"},
 			[]string{"CLIENT", "KILL", "TYPE", "normal"})
 	}
 }

@@ -231,6 +231,22 @@ func (w *World) Crash(name string) error {
 	return nil
 }
 
+// Kill stops name's node as kill -9 does to a process on a machine that
+// stays up: like Crash, and the kernel closes its connections, so every
+// other endpoint is sent Closed{Conn: ""} from it ("all your connections
+// to me"), through the network's faults like any message.
+func (w *World) Kill(name string) error {
+	if err := w.Crash(name); err != nil {
+		return fmt.Errorf("kill: %w", err)
+	}
+	for _, other := range w.names {
+		if other != name {
+			w.send(name, other, Closed{Reason: "process killed"})
+		}
+	}
+	return nil
+}
+
 // Restart starts a new incarnation of a crashed node (crashing it first
 // when it runs): a fresh node from its StartFunc, with its disk.
 func (w *World) Restart(name string) error {

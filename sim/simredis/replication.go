@@ -2,6 +2,7 @@ package simredis
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/qsentinel/qsentinel/sim"
@@ -118,6 +119,24 @@ func (s *Server) gotSync(now time.Time, from string, m sync) {
 	}
 	s.link = replLink{up: true, lastIO: now, name: from}
 	s.offset, s.replID = m.Offset, m.ReplID
+}
+
+// gotClosed is a peer process gone (sim.World.Kill): as with a closed
+// socket, our master's link is down at once, a replica is dropped, and its
+// client connections here are gone.
+func (s *Server) gotClosed(now time.Time, from string) {
+	if !s.IsMaster() && s.link.up && s.link.name == from {
+		s.linkDown(now, "connection closed")
+	}
+	if i := slices.IndexFunc(s.replicas, func(r *replica) bool { return r.name == from }); i >= 0 {
+		s.replicas = slices.Delete(s.replicas, i, i+1)
+		s.ep.Tracef("replica %s disconnected", from)
+	}
+	for k := range s.conns {
+		if k.from == from {
+			delete(s.conns, k)
+		}
+	}
 }
 
 // gotPropagate delivers a PUBLISH from our master to our subscribers and

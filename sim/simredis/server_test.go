@@ -303,3 +303,25 @@ func payloads(ms []sim.Message) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestKilledMasterTakesItsReplicasLinkDownAtOnce(t *testing.T) {
+	r := pair(t, 13, simredis.Options{})
+	r.doOn("redis-6381", "pubsub", "SUBSCRIBE", "__sentinel__:hello")
+	if err := r.w.Kill("redis-6380"); err != nil {
+		t.Fatal(err)
+	}
+	r.run(50 * time.Millisecond) // far below repl-timeout
+	if rep := r.info("redis-6381"); rep.MasterLinkUp {
+		t.Fatal("the replica's link is up 50ms after its master was killed")
+	}
+	if len(r.cli.closed) != 1 || r.cli.closed[0].Conn != "" {
+		t.Fatalf("the client was told %+v, want one Closed for all its connections", r.cli.closed)
+	}
+	// Crash (power loss) tells nobody: the link stays up until repl-timeout.
+	r2 := pair(t, 14, simredis.Options{ReplTimeout: 5 * time.Second})
+	r2.w.Crash("redis-6380")
+	r2.run(time.Second)
+	if !r2.info("redis-6381").MasterLinkUp {
+		t.Fatal("a silent crash took the link down before repl-timeout")
+	}
+}
