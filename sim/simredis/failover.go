@@ -140,6 +140,7 @@ func (s *Server) tickFailover(now time.Time) {
 		}
 		f.name, f.target, f.inProgress = r.name, r.addr, true
 		f.deadline = now.Add(max(f.deadline.Sub(now), 0) + s.opts.ReplTimeout)
+		s.dropReplicas()
 		s.master = f.target
 		s.link = replLink{}
 		s.ep.Tracef("failover-in-progress to %s", f.target)

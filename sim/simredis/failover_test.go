@@ -30,6 +30,9 @@ func TestCoordinatedFailoverSwapsRoles(t *testing.T) {
 		!oldM.MasterLinkUp || oldM.FailoverState != "no-failover" {
 		t.Fatalf("after FAILOVER: old %+v new %+v", oldM, newM)
 	}
+	if len(oldM.Replicas) != 0 || len(newM.Replicas) != 1 || newM.Replicas[0].Port != 6380 {
+		t.Fatalf("replicas after FAILOVER: old master lists %v, new master %v", oldM.Replicas, newM.Replicas)
+	}
 	if r.srv("redis-6381").Offset() < 100 {
 		t.Fatal("the promoted replica lost the write it had before FAILOVER")
 	}

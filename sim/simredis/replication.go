@@ -26,6 +26,9 @@ type (
 	// sends its target; promoted is the target's answer once master.
 	promote  struct{}
 	promoted struct{}
+	// unlink is a replica closing its replication link (it was promoted
+	// or follows another master): the master drops it at once.
+	unlink struct{}
 )
 
 func (m ack) String() string       { return fmt.Sprintf("repl ack offset=%d addr=%s", m.Offset, m.Addr) }
@@ -33,6 +36,7 @@ func (m sync) String() string      { return fmt.Sprintf("repl sync offset=%d", m
 func (m propagate) String() string { return fmt.Sprintf("repl publish %s %s", m.Channel, m.Payload) }
 func (promote) String() string     { return "repl psync failover" }
 func (promoted) String() string    { return "repl failover accepted" }
+func (unlink) String() string      { return "repl link closed" }
 
 // replLink is a replica's view of its link to its master.
 type replLink struct {
@@ -128,10 +132,7 @@ func (s *Server) gotClosed(now time.Time, from string) {
 	if !s.IsMaster() && s.link.up && s.link.name == from {
 		s.linkDown(now, "connection closed")
 	}
-	if i := slices.IndexFunc(s.replicas, func(r *replica) bool { return r.name == from }); i >= 0 {
-		s.replicas = slices.Delete(s.replicas, i, i+1)
-		s.ep.Tracef("replica %s disconnected", from)
-	}
+	s.gotUnlink(from)
 	for k := range s.conns {
 		if k.from == from {
 			delete(s.conns, k)
@@ -148,12 +149,38 @@ func (s *Server) gotPropagate(now time.Time, from string, m propagate) {
 	s.publish(now, m.Channel, m.Payload)
 }
 
+// gotUnlink drops a replica that closed its link.
+func (s *Server) gotUnlink(from string) {
+	if i := slices.IndexFunc(s.replicas, func(r *replica) bool { return r.name == from }); i >= 0 {
+		s.replicas = slices.Delete(s.replicas, i, i+1)
+		s.ep.Tracef("replica %s left", from)
+	}
+}
+
+// leaveMaster closes the link to the current master, if any.
+func (s *Server) leaveMaster() {
+	if name, ok := s.ep.Lookup(s.master); ok && !s.IsMaster() {
+		s.ep.Send(name, unlink{})
+	}
+}
+
+// dropReplicas is redis's disconnectSlaves when it starts following a
+// master: its replicas reconnect (and reappear with their next ack).
+func (s *Server) dropReplicas() {
+	if len(s.replicas) > 0 {
+		s.ep.Tracef("replicas disconnected")
+	}
+	clear(s.replicas)
+	s.replicas = s.replicas[:0]
+}
+
 // becomeMaster is SLAVEOF NO ONE: a new replication id, the old one kept
 // as replid2 so that former siblings could continue partially.
 func (s *Server) becomeMaster(now time.Time) {
 	if s.IsMaster() {
 		return
 	}
+	s.leaveMaster()
 	s.master = sim.Addr{}
 	s.link = replLink{}
 	s.replID2, s.replID = s.replID, hexID(s.ep)
@@ -164,6 +191,8 @@ func (s *Server) becomeMaster(now time.Time) {
 // becomeReplica is SLAVEOF host port: the link is down until the first
 // answer from the new master.
 func (s *Server) becomeReplica(now time.Time, addr sim.Addr) {
+	s.leaveMaster()
+	s.dropReplicas()
 	s.master = addr
 	s.link = replLink{}
 	s.ep.Tracef("role replica of %s", addr)

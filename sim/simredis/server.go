@@ -182,6 +182,8 @@ func (s *Server) Receive(now time.Time, from string, msg sim.Msg) {
 		s.gotPromote(now, from)
 	case promoted:
 		s.gotPromoted(now, from)
+	case unlink:
+		s.gotUnlink(from)
 	case sim.Closed:
 		s.gotClosed(now, from)
 	}

@@ -133,6 +133,11 @@ func TestSlaveOfNoOneMakesAMaster(t *testing.T) {
 	if before.RunID != after.RunID {
 		t.Fatal("run_id changed without a restart")
 	}
+	// The promoted replica closed its link: its old master drops it at
+	// once, not after repl-timeout.
+	if m := r.info("redis-6380"); len(m.Replicas) != 0 {
+		t.Fatalf("the old master still lists %v", m.Replicas)
+	}
 	r.want(r.do("redis-6381", "REPLICAOF", "NO", "ONE"), "OK")
 }
 
