@@ -14,37 +14,62 @@ type Msg interface {
 
 // Command is one RESP command sent on the sender's connection Conn (for a
 // sentinel "cmd" or "pubsub", as its two links to each instance). Redis
-// keeps per-connection state (MULTI, subscriptions) under (sender, Conn).
-// Seq is chosen by the sender and echoed in the Reply, so a reply can be
-// matched even when the network lost an earlier one.
+// keeps per-connection state (MULTI, subscriptions) under (sender, Inc,
+// Conn). Seq is chosen by the sender and echoed in the Reply, so a reply
+// can be matched even when the network lost an earlier one.
 type Command struct {
 	Conn string
 	Seq  uint64
 	Args []string
+	// Inc is the sender's incarnation, stamped by the world: a process
+	// restarted has new connections, even under the same names.
+	Inc uint64
 }
 
-// Reply answers the Command with the same Conn and Seq. Value has the
-// shapes a sentinel's links deliver: string (simple or bulk), int64, nil
-// (null), []any (array) or RedisError (an error reply).
+// Reply answers the Command with the same Conn, Seq and Inc. Value has
+// the shapes a sentinel's links deliver: string (simple or bulk), int64,
+// nil (null), []any (array) or RedisError (an error reply).
 type Reply struct {
 	Conn  string
 	Seq   uint64
 	Value any
+	// Inc is the incarnation of the client whose connection this is: the
+	// world drops a reply to an earlier one, as the peer's RST would.
+	Inc uint64
 }
 
-// Message is a pub/sub message pushed to a subscribed connection.
+// Message is a pub/sub message pushed to a subscribed connection; Inc as
+// in Reply.
 type Message struct {
 	Conn    string
 	Channel string
 	Payload string
+	Inc     uint64
 }
 
 // Closed tells a client that the server closed its connection Conn
 // (CLIENT KILL): its MULTI state and subscriptions are gone. An empty Conn
-// means every connection between the two endpoints (World.Kill).
+// means every connection between the two endpoints: the world sends that
+// from a process that was killed (World.Kill) or restarted. Inc as in
+// Reply (0: whatever the incarnation).
 type Closed struct {
 	Conn   string
 	Reason string
+	Inc    uint64
+}
+
+// connIncarnation is the client incarnation a server-to-client message
+// belongs to, 0 for other messages.
+func connIncarnation(m Msg) uint64 {
+	switch m := m.(type) {
+	case Reply:
+		return m.Inc
+	case Message:
+		return m.Inc
+	case Closed:
+		return m.Inc
+	}
+	return 0
 }
 
 // RedisError is an error reply ("ERR ...", "LOADING ...", without the

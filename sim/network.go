@@ -36,12 +36,19 @@ func newNetwork() network {
 func (w *World) send(from, to string, msg Msg) {
 	l := link{from, to}
 	dst := w.eps[to]
+	if c, ok := msg.(Command); ok {
+		c.Inc = w.eps[from].incarnation
+		msg = c
+	}
 	switch {
 	case dst == nil:
 		w.tracef("drop  %s->%s %s (no such endpoint)", from, to, msg)
 		return
 	case dst.node == nil:
 		w.tracef("drop  %s->%s %s (%s is down)", from, to, msg, to)
+		return
+	case staleConn(dst, msg):
+		w.tracef("drop  %s->%s %s (a connection of %s's earlier incarnation)", from, to, msg, to)
 		return
 	case w.net.cut[l] != "":
 		w.tracef("drop  %s->%s %s (%s)", from, to, msg, w.net.cut[l])
@@ -72,7 +79,7 @@ func (w *World) send(from, to string, msg Msg) {
 func (w *World) deliver(l link, inc uint64, msg Msg) {
 	dst := w.eps[l.to]
 	switch {
-	case dst.node == nil || dst.incarnation != inc:
+	case dst.node == nil || dst.incarnation != inc || staleConn(dst, msg):
 		// A restarted process has new connections: what was on the old
 		// ones is gone.
 		w.tracef("drop  %s->%s %s (%s restarted or down)", l.from, l.to, msg, l.to)
@@ -88,6 +95,13 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 	}
 	w.tracef("recv  %s->%s %s", l.from, l.to, msg)
 	dst.node.Receive(dst.Now(), l.from, msg)
+}
+
+// staleConn says whether msg is for a connection a restarted dst no
+// longer has.
+func staleConn(dst *Endpoint, msg Msg) bool {
+	inc := connIncarnation(msg)
+	return inc != 0 && inc != dst.incarnation
 }
 
 // Partition cuts every link between a member of a and a member of b, both

@@ -109,6 +109,15 @@ func (w *World) boot(ep *Endpoint) {
 	ep.incarnation++
 	ep.node = ep.start(ep)
 	w.tracef("start %s #%d", ep.name, ep.incarnation)
+	if ep.incarnation > 1 {
+		// Its peers' connections to the old process are dead: each
+		// learns it (as from an RST) when the new one is up.
+		for _, other := range w.names {
+			if other != ep.name {
+				w.send(ep.name, other, Closed{Reason: "peer restarted"})
+			}
+		}
+	}
 	if ep.period > 0 {
 		first := time.Duration(w.rng.Int64N(int64(ep.period))) + 1
 		w.scheduleTick(ep, ep.incarnation, first)

@@ -59,8 +59,8 @@ var table = commandTable()
 // command runs one client command and sends the reply (or replies: one
 // per channel for SUBSCRIBE).
 func (s *Server) command(now time.Time, from string, m sim.Command) {
-	c := s.connOf(from, m.Conn)
-	reply := func(v any) { s.ep.Send(from, sim.Reply{Conn: m.Conn, Seq: m.Seq, Value: v}) }
+	c := s.connOf(from, m.Inc, m.Conn)
+	reply := func(v any) { s.ep.Send(from, sim.Reply{Conn: m.Conn, Seq: m.Seq, Value: v, Inc: m.Inc}) }
 	if len(m.Args) == 0 {
 		return // redis ignores an empty multibulk
 	}
@@ -282,7 +282,7 @@ func (s *Server) publish(_ time.Time, channel, payload string) int {
 	n := 0
 	for _, k := range s.sortedConns() {
 		if c := s.conns[k]; c.subs[channel] {
-			s.ep.Send(k.from, sim.Message{Conn: k.conn, Channel: channel, Payload: payload})
+			s.ep.Send(k.from, sim.Message{Conn: k.conn, Channel: channel, Payload: payload, Inc: k.inc})
 			n++
 		}
 	}

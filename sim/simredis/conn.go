@@ -10,9 +10,14 @@ import (
 	"github.com/qsentinel/qsentinel/sim"
 )
 
-// connKey names a client connection: the sending endpoint and the
-// connection name it chose (a sentinel's "cmd" and "pubsub" links).
-type connKey struct{ from, conn string }
+// connKey names a client connection: the sending endpoint, its
+// incarnation and the connection name it chose (a sentinel's "cmd" and
+// "pubsub" links).
+type connKey struct {
+	from string
+	inc  uint64
+	conn string
+}
 
 // conn is the per-connection state redis keeps: MULTI and subscriptions.
 type conn struct {
@@ -25,8 +30,8 @@ type conn struct {
 
 // connOf returns the connection, creating it on first use: the model has
 // no connect step, a connection exists once it sent something.
-func (s *Server) connOf(from, name string) *conn {
-	k := connKey{from, name}
+func (s *Server) connOf(from string, inc uint64, name string) *conn {
+	k := connKey{from, inc, name}
 	c := s.conns[k]
 	if c == nil {
 		c = &conn{subs: map[string]bool{}}
@@ -42,7 +47,7 @@ func (s *Server) sortedConns() []connKey {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b connKey) int {
-		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.conn, b.conn))
+		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.inc, b.inc), cmp.Compare(a.conn, b.conn))
 	})
 	return keys
 }
@@ -108,7 +113,7 @@ func (s *Server) clientKill(self *conn, typ string) any {
 			continue
 		}
 		delete(s.conns, k)
-		s.ep.Send(k.from, sim.Closed{Conn: k.conn, Reason: "CLIENT KILL TYPE " + typ})
+		s.ep.Send(k.from, sim.Closed{Conn: k.conn, Reason: "CLIENT KILL TYPE " + typ, Inc: k.inc})
 		n++
 	}
 	return n

@@ -331,3 +331,45 @@ func TestKilledMasterTakesItsReplicasLinkDownAtOnce(t *testing.T) {
 		t.Fatal("a silent crash took the link down before repl-timeout")
 	}
 }
+
+// A restarted client has new connections even under the old names: its
+// MULTI and subscriptions from before must not catch its new commands or
+// reach it, even when it could not tell the server (cut off meanwhile).
+func TestRestartedClientGetsFreshConnections(t *testing.T) {
+	r := pair(t, 15, simredis.Options{})
+	r.want(r.do("redis-6380", "MULTI"), "OK")
+	r.doOn("redis-6380", "pubsub", "SUBSCRIBE", "__sentinel__:hello")
+	r.w.Cut("cli", "redis-6380") // the restart's Closed is lost
+	r.w.Crash("cli")
+	r.w.Restart("cli")
+	r.run(10 * time.Millisecond)
+	r.w.HealAll()
+	r.want(r.do("redis-6380", "PING"), "PONG")
+	r.want(r.doOn("redis-6380", "other", "PUBLISH", "__sentinel__:hello", "x"), int64(1)) // the stale subscriber
+	r.run(10 * time.Millisecond)
+	if len(r.cli.msgs) != 0 {
+		t.Fatalf("the restarted client got %v on its old subscription", r.cli.msgs)
+	}
+	if !strings.Contains(r.w.Trace().String(), "a connection of cli's earlier incarnation") {
+		t.Fatal("the stale push was not dropped as such")
+	}
+	// Told of the restart, the server drops the old connections.
+	r.w.Restart("cli")
+	r.run(10 * time.Millisecond)
+	r.want(r.do("redis-6380", "PUBLISH", "__sentinel__:hello", "x"), int64(0))
+}
+
+// A restarted server's clients learn their connections are gone.
+func TestRestartedServerClosesItsClientsConnections(t *testing.T) {
+	r := pair(t, 16, simredis.Options{})
+	r.doOn("redis-6380", "pubsub", "SUBSCRIBE", "__sentinel__:hello")
+	r.w.Restart("redis-6380")
+	r.run(10 * time.Millisecond)
+	if len(r.cli.closed) != 1 || r.cli.closed[0].Conn != "" || r.cli.closed[0].Reason != "peer restarted" {
+		t.Fatalf("closed %+v, want one for all connections", r.cli.closed)
+	}
+	r.run(time.Second)
+	if !r.srv("redis-6381").LinkUp() {
+		t.Fatal("the replica did not reconnect to its restarted master")
+	}
+}
