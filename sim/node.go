@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -51,8 +52,9 @@ func (d *Disk) ReadFile(name string) ([]byte, bool) {
 	return append([]byte(nil), b...), ok
 }
 
-// Files lists every file, for tests that look at what was persisted.
-func (d *Disk) Files() map[string][]byte { return maps.Clone(d.files) }
+// Files lists every file's name, sorted, for tests that look at what
+// was persisted.
+func (d *Disk) Files() []string { return slices.Sorted(maps.Keys(d.files)) }
 
 // Endpoint is a node's handle on the world: its name and address, its
 // disk, its clock, the world's random source, and Send.

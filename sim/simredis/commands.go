@@ -169,29 +169,6 @@ func allowedSubscribed(name string) bool {
 	return false
 }
 
-// exec runs a MULTI's queue; a queue with an error at queueing time is
-// discarded whole, as redis does.
-func (s *Server) exec(now time.Time, c *conn) any {
-	if !c.multi {
-		return sim.RedisError("ERR EXEC without MULTI")
-	}
-	queued, dirty := c.queued, c.dirty
-	c.multi, c.dirty, c.queued = false, false, nil
-	if dirty {
-		return errExecAbort
-	}
-	out := make([]any, 0, len(queued))
-	for _, args := range queued {
-		sp := table[strings.ToUpper(args[0])]
-		if sp.run == nil { // SUBSCRIBE inside MULTI: redis refuses it too
-			out = append(out, sim.RedisError("ERR Command not allowed inside a transaction"))
-			continue
-		}
-		out = append(out, sp.run(s, now, c, args))
-	}
-	return out
-}
-
 func (s *Server) cmdPing(_ time.Time, c *conn, args []string) any {
 	switch {
 	case len(args) > 2:
@@ -261,33 +238,4 @@ func (s *Server) cmdScript(now time.Time, _ *conn, args []string) any {
 // cmdAuth answers as a server without requirepass does.
 func cmdAuth(_ *Server, _ time.Time, _ *conn, _ []string) any {
 	return sim.RedisError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-}
-
-// cmdPublish delivers to subscribers here and down the replication
-// stream, as redis 7.0 propagates PUBLISH to replicas.
-func (s *Server) cmdPublish(now time.Time, args []string) any {
-	n := s.publish(now, args[1], args[2])
-	if s.IsMaster() {
-		// The propagated command is in the stream: the offset grows by
-		// its RESP length, which FAILOVER's sync wait sees.
-		s.offset += int64(len(fmt.Sprintf("*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n",
-			len(args[1]), args[1], len(args[2]), args[2])))
-	}
-	return int64(n)
-}
-
-// publish pushes to this server's subscribers and propagates to its
-// replicas; it returns the number of local receivers.
-func (s *Server) publish(_ time.Time, channel, payload string) int {
-	n := 0
-	for _, k := range s.sortedConns() {
-		if c := s.conns[k]; c.subs[channel] {
-			s.ep.Send(k.from, sim.Message{Conn: k.conn, Channel: channel, Payload: payload, Inc: k.inc})
-			n++
-		}
-	}
-	for _, r := range s.replicas {
-		s.ep.Send(r.name, propagate{Channel: channel, Payload: payload})
-	}
-	return n
 }
