@@ -111,6 +111,9 @@ func formatValue(v any, short bool) string {
 		return "-" + string(v)
 	case string:
 		if short {
+			if sum, ok := infoSummary(v); ok {
+				return sum
+			}
 			v = clip(v)
 		}
 		return strconv.Quote(v)
@@ -125,6 +128,36 @@ func formatValue(v any, short bool) string {
 	default:
 		return fmt.Sprintf("%T(%v)", v, v)
 	}
+}
+
+// infoFields are the INFO lines a trace line shows of an INFO reply: what
+// a sentinel acts on.
+var infoFields = []string{"role", "master_host", "master_port", "master_link_status",
+	"connected_slaves", "master_failover_state", "master_repl_offset"}
+
+// infoSummary shortens an INFO reply to its replication facts.
+func infoSummary(s string) (string, bool) {
+	if !strings.HasPrefix(s, "# ") || !strings.Contains(s, "\r\nrole:") {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("INFO{")
+	for _, f := range infoFields {
+		i := strings.Index(s, "\r\n"+f+":")
+		if i < 0 {
+			continue
+		}
+		line := s[i+2:]
+		if j := strings.Index(line, "\r\n"); j >= 0 {
+			line = line[:j]
+		}
+		if b.Len() > len("INFO{") {
+			b.WriteByte(' ')
+		}
+		b.WriteString(line)
+	}
+	b.WriteByte('}')
+	return b.String(), true
 }
 
 // clip keeps trace lines short: INFO replies are kilobytes.
