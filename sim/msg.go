@@ -87,7 +87,7 @@ func (c Command) String() string {
 }
 
 func (r Reply) String() string {
-	return fmt.Sprintf("reply[%s#%d] %s", r.Conn, r.Seq, clip(formatValue(r.Value, true)))
+	return fmt.Sprintf("reply[%s#%d] %s", r.Conn, r.Seq, formatValue(r.Value, true))
 }
 
 func (m Message) String() string {
