@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,49 @@ func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
 	}
 	if len(c.others) != 1 {
 		t.Fatalf("the node was not shown the Closed: %v", c.others)
+	}
+}
+
+// A call that times out ends its connection: the next command goes on a
+// new one, so a MULTI left open on the old one (its EXEC's reply lost)
+// does not swallow it, and pushes on the old one are not the node's.
+func TestClientMovesToANewConnectionAfterATimeout(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 2})
+	w.Add("redis-6380", sim.Addr{Host: "10.0.0.1", Port: 6380}, 100*time.Millisecond, simredis.New(simredis.Options{}))
+	var c *caller
+	w.Add("s1", sim.Addr{Host: "10.0.0.2", Port: 26379}, 100*time.Millisecond, func(ep *sim.Endpoint) sim.Node {
+		c = &caller{ep: ep, cl: sim.NewClient(ep)}
+		return c
+	})
+	var got []result
+	record := func(v any, err error) { got = append(got, result{v, err}) }
+	do := func(conn string, args ...string) {
+		c.cl.Do(w.Now(), "redis-6380", conn, 300*time.Millisecond, args, record)
+	}
+	do("pubsub", "SUBSCRIBE", "hello")
+	w.RunFor(100 * time.Millisecond)
+
+	w.Cut("redis-6380", "s1") // replies are lost from here on
+	do("cmd", "MULTI")        // arrives: the server's "cmd" is now in MULTI
+	do("pubsub", "PING")
+	w.RunFor(time.Second)
+	if len(got) != 3 || !errors.Is(got[1].err, sim.ErrTimeout) || !errors.Is(got[2].err, sim.ErrTimeout) {
+		t.Fatalf("got %+v, want the subscription then two timeouts", got)
+	}
+	w.HealAll()
+	do("cmd", "PING")
+	w.RunFor(100 * time.Millisecond)
+	if len(got) != 4 || got[3].v != "PONG" {
+		t.Fatalf("after the timeout PING got %+v: the old connection's MULTI caught it", got[3:])
+	}
+	// A publish reaches the old "pubsub" subscription: the client
+	// swallows it, the node never sees it.
+	do("cmd", "PUBLISH", "hello", "x")
+	w.RunFor(100 * time.Millisecond)
+	if got[4].v != int64(1) || len(c.others) != 0 {
+		t.Fatalf("PUBLISH %+v, node saw %v", got[4], c.others)
+	}
+	if !strings.Contains(w.Trace().String(), "cmd[cmd#1] 4: PING") {
+		t.Fatalf("the PING after the timeout did not go on a new connection:\n%s", w.Trace())
 	}
 }

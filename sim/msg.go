@@ -83,11 +83,11 @@ func (e RedisError) Error() string { return string(e) }
 func (e RedisError) RedisError() {}
 
 func (c Command) String() string {
-	return fmt.Sprintf("cmd[%s#%d] %s", c.Conn, c.Seq, clip(strings.Join(c.Args, " ")))
+	return fmt.Sprintf("cmd[%s] %d: %s", c.Conn, c.Seq, clip(strings.Join(c.Args, " ")))
 }
 
 func (r Reply) String() string {
-	return fmt.Sprintf("reply[%s#%d] %s", r.Conn, r.Seq, formatValue(r.Value, true))
+	return fmt.Sprintf("reply[%s] %d: %s", r.Conn, r.Seq, formatValue(r.Value, true))
 }
 
 func (m Message) String() string {

@@ -375,7 +375,7 @@ func TestTraceKeepsTheLastLinesAndHashesAll(t *testing.T) {
 func TestTraceShowsAnINFOReplyByItsReplicationFacts(t *testing.T) {
 	info := "# Server\r\nrun_id:x\r\n\r\n# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6380\r\nmaster_link_status:up\r\nslave_priority:100\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_repl_offset:42\r\n"
 	got := sim.Reply{Conn: "cmd", Seq: 3, Value: info}.String()
-	want := "reply[cmd#3] INFO{role:slave master_host:10.0.0.1 master_port:6380 master_link_status:up connected_slaves:0 master_failover_state:no-failover master_repl_offset:42}"
+	want := "reply[cmd] 3: INFO{role:slave master_host:10.0.0.1 master_port:6380 master_link_status:up connected_slaves:0 master_failover_state:no-failover master_repl_offset:42}"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
