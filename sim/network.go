@@ -10,14 +10,12 @@ type link struct{ from, to string }
 
 // network holds the fault rules, in the manner of etcd-io/raft's test
 // network (drop, cut, isolate, recover) with delay and reordering added.
+// HealAll replaces it; the wire's state outlives it.
 type network struct {
 	cut     map[link]string // reason, for the trace
 	loss    map[link]float64
 	delay   map[link]time.Duration
 	reorder map[link]time.Duration
-	// last is the latest delivery time scheduled per link: without
-	// reordering a link is FIFO, as a TCP connection is.
-	last map[link]time.Time
 }
 
 func newNetwork() network {
@@ -26,8 +24,51 @@ func newNetwork() network {
 		loss:    map[link]float64{},
 		delay:   map[link]time.Duration{},
 		reorder: map[link]time.Duration{},
-		last:    map[link]time.Time{},
 	}
+}
+
+// conn is one client connection (TCP in the real world) between a client
+// and a server: its messages are never reordered, and once one is lost
+// the connection stalls for good, as a TCP connection whose segment never
+// gets through does until the client gives up on it (sim.Client then
+// opens a new one).
+type conn struct {
+	client, server, name string
+	inc                  uint64 // the client's incarnation
+}
+
+// connOf is the connection msg travels on; false for messages outside
+// any client connection (a model's own protocol, which is per message).
+func connOf(from, to string, msg Msg) (conn, bool) {
+	switch m := msg.(type) {
+	case Command:
+		return conn{from, to, m.Conn, m.Inc}, true
+	case Reply:
+		return conn{to, from, m.Conn, m.Inc}, true
+	case Message:
+		return conn{to, from, m.Conn, m.Inc}, true
+	}
+	return conn{}, false
+}
+
+// wire is what is on the wire: kept across HealAll.
+type wire struct {
+	// lastLink is the latest delivery scheduled per link, which keeps a
+	// link FIFO while it is not reordered; lastConn the same per
+	// connection (and per link for messages outside connections), which
+	// keeps each connection FIFO even when its link is reordered.
+	lastLink map[link]time.Time
+	lastConn map[orderKey]time.Time
+	stalled  map[conn]bool
+}
+
+type orderKey struct {
+	l link
+	c conn
+}
+
+func newWire() wire {
+	return wire{lastLink: map[link]time.Time{}, lastConn: map[orderKey]time.Time{}, stalled: map[conn]bool{}}
 }
 
 // send draws the message's fate now and, if it is not dropped, schedules
@@ -54,7 +95,15 @@ func (w *World) send(from, to string, msg Msg) {
 		w.tracef("drop  %s->%s %s (%s)", from, to, msg, w.net.cut[l])
 		return
 	}
+	c, inConn := connOf(from, to, msg)
+	if inConn && w.wire.stalled[c] {
+		w.tracef("drop  %s->%s %s (its connection stalled)", from, to, msg)
+		return
+	}
 	if p := w.net.loss[l]; p > 0 && w.rng.Float64() < p {
+		if inConn {
+			w.wire.stalled[c] = true
+		}
 		w.tracef("drop  %s->%s %s (loss %.2f)", from, to, msg, p)
 		return
 	}
@@ -66,12 +115,13 @@ func (w *World) send(from, to string, msg Msg) {
 	at := w.now.Add(d)
 	if win := w.net.reorder[l]; win > 0 {
 		at = at.Add(time.Duration(w.rng.Int64N(int64(win) + 1)))
-	} else if last := w.net.last[l]; at.Before(last) {
-		at = last
+	} else {
+		at = latest(at, w.wire.lastLink[l])
 	}
-	if at.After(w.net.last[l]) {
-		w.net.last[l] = at
-	}
+	k := orderKey{l, c}
+	at = latest(at, w.wire.lastConn[k])
+	w.wire.lastConn[k] = at
+	w.wire.lastLink[l] = latest(at, w.wire.lastLink[l])
 	inc := dst.incarnation
 	w.schedule(at, func() { w.deliver(l, inc, msg) })
 }
@@ -95,6 +145,13 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 	}
 	w.tracef("recv  %s->%s %s", l.from, l.to, msg)
 	dst.node.Receive(dst.Now(), l.from, msg)
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 // staleConn says whether msg is for a connection a restarted dst no
@@ -135,7 +192,9 @@ func (w *World) Cut(from, to string) {
 }
 
 // Loss drops each message from one endpoint to another with probability
-// p (0 removes the rule).
+// p (0 removes the rule). A message lost on a client connection stalls
+// that connection: everything after it on it is lost too, both ways, as
+// TCP never delivers past a hole; the client must give up on it.
 func (w *World) Loss(from, to string, p float64) {
 	w.net.loss[link{from, to}] = p
 	w.tracef("fault loss %s->%s %.2f", from, to, p)
@@ -149,17 +208,17 @@ func (w *World) Delay(from, to string, extra time.Duration) {
 
 // Reorder lets messages from one endpoint to another overtake each
 // other: each gets a further random delay up to window and the link is no
-// longer FIFO.
+// longer FIFO, but each connection on it still is (TCP never reorders
+// within one).
 func (w *World) Reorder(from, to string, window time.Duration) {
 	w.net.reorder[link{from, to}] = window
 	w.tracef("fault reorder %s->%s %v", from, to, window)
 }
 
 // HealAll removes every network fault (cuts, partitions, loss, delay,
-// reordering). Crashed nodes stay down and frozen ones frozen.
+// reordering). Crashed nodes stay down and frozen ones frozen, and a
+// connection stalled by a loss stays stalled.
 func (w *World) HealAll() {
-	last := w.net.last
 	w.net = newNetwork()
-	w.net.last = last // FIFO still holds for what is on the wire
 	w.tracef("fault heal all")
 }

@@ -96,6 +96,7 @@ func chaosStep(w *sim.World, op *operator) {
 		}
 	case 2:
 		w.Loss(a, "operator", 0.3)
+		w.Loss("operator", b, 0.1)
 	case 3:
 		w.Delay("operator", a, 50*time.Millisecond)
 		w.Reorder(a, b, 20*time.Millisecond)

@@ -38,6 +38,7 @@ type World struct {
 	names   []string // sorted, so loops over endpoints are deterministic
 	dir     map[Addr]string
 	net     network
+	wire    wire
 	trace   *Trace
 	checks  []func(now time.Time) error
 	stopErr error
@@ -64,6 +65,7 @@ func New(cfg Config) *World {
 		eps:   map[string]*Endpoint{},
 		dir:   map[Addr]string{},
 		net:   newNetwork(),
+		wire:  newWire(),
 		trace: newTrace(cfg.Start, cfg.TraceLines),
 	}
 }

@@ -18,6 +18,7 @@ type probe struct {
 	ep      *sim.Endpoint
 	targets []string
 	sent    uint64
+	conns   uint64 // commands go round-robin on this many connections (0: one)
 	got     []received
 	ticks   []time.Time
 }
@@ -26,13 +27,14 @@ type received struct {
 	at   time.Time
 	from string
 	seq  uint64
+	conn string
 }
 
 var _ sim.Node = (*probe)(nil)
 
 func (p *probe) Receive(now time.Time, from string, msg sim.Msg) {
 	if c, ok := msg.(sim.Command); ok {
-		p.got = append(p.got, received{now, from, c.Seq})
+		p.got = append(p.got, received{now, from, c.Seq, c.Conn})
 	}
 }
 
@@ -40,7 +42,11 @@ func (p *probe) Tick(now time.Time) {
 	p.ticks = append(p.ticks, now)
 	for _, t := range p.targets {
 		p.sent++
-		p.ep.Send(t, sim.Command{Conn: "t", Seq: p.sent, Args: []string{"PING"}})
+		conn := "t"
+		if p.conns > 0 {
+			conn = fmt.Sprint("t", p.sent%p.conns)
+		}
+		p.ep.Send(t, sim.Command{Conn: conn, Seq: p.sent, Args: []string{"PING"}})
 	}
 }
 
@@ -184,6 +190,7 @@ func TestIsolate(t *testing.T) {
 func TestLossDropsAboutTheGivenShare(t *testing.T) {
 	w := sim.New(sim.Config{Seed: 4})
 	addProbe(w, "a", 1, time.Millisecond, "b")
+	probeOf(t, w, "a").conns = 1 << 30 // a connection per message: no stalls
 	addProbe(w, "b", 2, 0)
 	w.Loss("a", "b", 0.25)
 	w.RunFor(2 * time.Second)
@@ -194,32 +201,74 @@ func TestLossDropsAboutTheGivenShare(t *testing.T) {
 	}
 }
 
-func TestLinksAreFIFOUnlessReordered(t *testing.T) {
-	inversions := func(reorder time.Duration) int {
+func TestALossStallsItsConnectionOnly(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 4})
+	addProbe(w, "a", 1, time.Millisecond, "b")
+	probeOf(t, w, "a").conns = 2
+	addProbe(w, "b", 2, 0)
+	w.Loss("a", "b", 0.01)
+	w.RunFor(2 * time.Second)
+	w.HealAll() // a stalled connection stays stalled
+	w.RunFor(time.Second)
+	last := map[string]uint64{}
+	for _, g := range probeOf(t, w, "b").got {
+		last[g.conn] = g.seq
+	}
+	sent := probeOf(t, w, "a").sent
+	stalled := 0
+	for _, c := range []string{"t0", "t1"} {
+		if last[c] < sent-10 {
+			stalled++
+		}
+	}
+	if stalled != 2 || !strings.Contains(w.Trace().String(), "(its connection stalled)") {
+		t.Fatalf("last seq per connection %v of %d sent: want both stalled for good after a loss", last, sent)
+	}
+	// A new connection goes through.
+	w.Endpoint("a").Send("b", sim.Command{Conn: "fresh", Seq: 1})
+	w.RunFor(10 * time.Millisecond)
+	if g := probeOf(t, w, "b").got; g[len(g)-1].conn != "fresh" {
+		t.Fatal("a new connection was stalled too")
+	}
+}
+
+func TestLinksAreFIFOUnlessReorderedAndConnectionsAlways(t *testing.T) {
+	// inversions counts messages that overtook an earlier one, across
+	// the link and within each of its four connections.
+	inversions := func(reorder time.Duration) (link, inConn int) {
 		w := sim.New(sim.Config{Seed: 5})
 		addProbe(w, "a", 1, time.Millisecond, "b")
+		probeOf(t, w, "a").conns = 4
 		addProbe(w, "b", 2, 0)
 		if reorder > 0 {
 			w.Reorder("a", "b", reorder)
 		}
 		w.RunFor(time.Second)
 		got := probeOf(t, w, "b").got
-		n := 0
-		for i := 1; i < len(got); i++ {
-			if got[i].seq < got[i-1].seq {
-				n++
-			}
-		}
 		if len(got) < 900 {
 			t.Fatalf("only %d of ~1000 messages arrived", len(got))
 		}
-		return n
+		lastOf := map[string]uint64{}
+		for i, g := range got {
+			if i > 0 && g.seq < got[i-1].seq {
+				link++
+			}
+			if g.seq < lastOf[g.conn] {
+				inConn++
+			}
+			lastOf[g.conn] = g.seq
+		}
+		return link, inConn
 	}
-	if n := inversions(0); n != 0 {
-		t.Fatalf("%d messages overtook earlier ones on a FIFO link", n)
+	if l, c := inversions(0); l != 0 || c != 0 {
+		t.Fatalf("%d messages overtook earlier ones on a FIFO link (%d within a connection)", l, c)
 	}
-	if n := inversions(20 * time.Millisecond); n == 0 {
+	l, c := inversions(20 * time.Millisecond)
+	if l == 0 {
 		t.Fatal("Reorder changed no order")
+	}
+	if c != 0 {
+		t.Fatalf("Reorder reordered %d messages within a connection", c)
 	}
 }
 
