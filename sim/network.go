@@ -28,10 +28,12 @@ func newNetwork() network {
 }
 
 // conn is one client connection (TCP in the real world) between a client
-// and a server: its messages are never reordered, and once one is lost
-// the connection stalls for good, as a TCP connection whose segment never
-// gets through does until the client gives up on it (sim.Client then
-// opens a new one).
+// and a server: its messages are never reordered, and once one is lost (to
+// a cut, a partition or Loss) the connection stalls for good, as a TCP
+// connection whose segment never gets through does until the client gives
+// up on it (sim.Client then opens a new one). A partition shorter than
+// TCP's retransmissions would only delay the bytes; here it costs the
+// connections that had something to send meanwhile.
 type conn struct {
 	client, server, name string
 	inc                  uint64 // the client's incarnation
@@ -81,6 +83,7 @@ func (w *World) send(from, to string, msg Msg) {
 		c.Inc = w.eps[from].incarnation
 		msg = c
 	}
+	c, inConn := connOf(from, to, msg)
 	switch {
 	case dst == nil:
 		w.tracef("drop  %s->%s %s (no such endpoint)", from, to, msg)
@@ -91,19 +94,16 @@ func (w *World) send(from, to string, msg Msg) {
 	case staleConn(dst, msg):
 		w.tracef("drop  %s->%s %s (a connection of %s's earlier incarnation)", from, to, msg, to)
 		return
+	case inConn && w.wire.stalled[c]:
+		w.tracef("drop  %s->%s %s (its connection stalled)", from, to, msg)
+		return
 	case w.net.cut[l] != "":
+		w.lose(c, inConn)
 		w.tracef("drop  %s->%s %s (%s)", from, to, msg, w.net.cut[l])
 		return
 	}
-	c, inConn := connOf(from, to, msg)
-	if inConn && w.wire.stalled[c] {
-		w.tracef("drop  %s->%s %s (its connection stalled)", from, to, msg)
-		return
-	}
 	if p := w.net.loss[l]; p > 0 && w.rng.Float64() < p {
-		if inConn {
-			w.wire.stalled[c] = true
-		}
+		w.lose(c, inConn)
 		w.tracef("drop  %s->%s %s (loss %.2f)", from, to, msg, p)
 		return
 	}
@@ -135,6 +135,8 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 		w.tracef("drop  %s->%s %s (%s restarted or down)", l.from, l.to, msg, l.to)
 		return
 	case w.net.cut[l] != "":
+		c, inConn := connOf(l.from, l.to, msg)
+		w.lose(c, inConn)
 		w.tracef("drop  %s->%s %s (%s, in flight)", l.from, l.to, msg, w.net.cut[l])
 		return
 	case w.now.Before(dst.frozenUntil):
@@ -145,6 +147,15 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 	}
 	w.tracef("recv  %s->%s %s", l.from, l.to, msg)
 	dst.node.Receive(dst.Now(), l.from, msg)
+}
+
+// lose marks the connection of a message the network lost as stalled: TCP
+// delivers nothing past a hole, so whatever follows on it is lost too
+// (the client gives up on it and opens a new one).
+func (w *World) lose(c conn, inConn bool) {
+	if inConn {
+		w.wire.stalled[c] = true
+	}
 }
 
 func latest(a, b time.Time) time.Time {
@@ -193,8 +204,7 @@ func (w *World) Cut(from, to string) {
 
 // Loss drops each message from one endpoint to another with probability
 // p (0 removes the rule). A message lost on a client connection stalls
-// that connection: everything after it on it is lost too, both ways, as
-// TCP never delivers past a hole; the client must give up on it.
+// that connection (see conn).
 func (w *World) Loss(from, to string, p float64) {
 	w.net.loss[link{from, to}] = p
 	w.tracef("fault loss %s->%s %.2f", from, to, p)

@@ -50,10 +50,12 @@ func (p *probe) Tick(now time.Time) {
 	}
 }
 
-// addProbe adds a probe that ticks every period (0: never) towards targets.
+// addProbe adds a probe that ticks every period (0: never) towards
+// targets, each command on a connection of its own (so that a loss or a
+// partition stalls no later message; tests of stalls set conns).
 func addProbe(w *sim.World, name string, port int, period time.Duration, targets ...string) *sim.Endpoint {
 	return w.Add(name, sim.Addr{Host: "10.0.0.1", Port: port}, period, func(ep *sim.Endpoint) sim.Node {
-		return &probe{ep: ep, targets: targets}
+		return &probe{ep: ep, targets: targets, conns: 1 << 30}
 	})
 }
 
@@ -150,6 +152,16 @@ func TestPartitionIsSymmetricAndHeals(t *testing.T) {
 	if !strings.Contains(w.Trace().String(), "(partition)") {
 		t.Fatal("drops by the partition are not in the trace")
 	}
+	// A connection that lost a message to the partition stays dead.
+	w.Endpoint("a").Send("b", sim.Command{Conn: "t", Seq: 1})
+	w.HealAll()
+	w.Endpoint("a").Send("b", sim.Command{Conn: "t", Seq: 2})
+	w.RunFor(10 * time.Millisecond)
+	for _, g := range b.got {
+		if g.conn == "t" {
+			t.Fatal("a connection stalled by the partition delivered after healing")
+		}
+	}
 	w.HealAll()
 	w.RunFor(time.Second)
 	if fromCount(b, "a") < 90 || fromCount(a, "b") < 90 {
@@ -190,7 +202,6 @@ func TestIsolate(t *testing.T) {
 func TestLossDropsAboutTheGivenShare(t *testing.T) {
 	w := sim.New(sim.Config{Seed: 4})
 	addProbe(w, "a", 1, time.Millisecond, "b")
-	probeOf(t, w, "a").conns = 1 << 30 // a connection per message: no stalls
 	addProbe(w, "b", 2, 0)
 	w.Loss("a", "b", 0.25)
 	w.RunFor(2 * time.Second)
