@@ -1,0 +1,123 @@
+package sim_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qsentinel/qsentinel/sim"
+	"github.com/qsentinel/qsentinel/sim/simredis"
+)
+
+// caller is a node that makes its calls through a sim.Client.
+type caller struct {
+	ep     *sim.Endpoint
+	cl     *sim.Client
+	others []sim.Msg
+}
+
+func (c *caller) Receive(_ time.Time, from string, msg sim.Msg) {
+	if !c.cl.Handle(from, msg) {
+		c.others = append(c.others, msg)
+	}
+}
+
+func (c *caller) Tick(now time.Time) { c.cl.Expire(now) }
+
+type result struct {
+	v   any
+	err error
+}
+
+func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 1})
+	w.Add("redis-6380", sim.Addr{Host: "10.0.0.1", Port: 6380}, 100*time.Millisecond, simredis.New(simredis.Options{}))
+	var c *caller
+	w.Add("s1", sim.Addr{Host: "10.0.0.2", Port: 26379}, 100*time.Millisecond, func(ep *sim.Endpoint) sim.Node {
+		c = &caller{ep: ep, cl: sim.NewClient(ep)}
+		return c
+	})
+	var got []result
+	record := func(v any, err error) { got = append(got, result{v, err}) }
+
+	c.cl.Do(w.Now(), "redis-6380", "cmd", time.Second, []string{"PING"}, record)
+	c.cl.Do(w.Now(), "redis-6380", "pubsub", time.Second, []string{"SUBSCRIBE", "a", "b"}, record)
+	w.RunFor(100 * time.Millisecond)
+	if len(got) != 2 || got[0].v != "PONG" || got[0].err != nil || c.cl.Pending() != 0 {
+		t.Fatalf("got %+v, pending %d", got, c.cl.Pending())
+	}
+	if len(c.others) != 0 {
+		t.Fatalf("the second SUBSCRIBE confirmation leaked to the node: %v", c.others)
+	}
+
+	// A call into a partition times out at the first tick past its timeout.
+	w.Cut("s1", "redis-6380")
+	c.cl.Do(w.Now(), "redis-6380", "cmd", 300*time.Millisecond, []string{"PING"}, record)
+	w.RunFor(250 * time.Millisecond)
+	if len(got) != 2 {
+		t.Fatal("the call ended before its timeout")
+	}
+	w.RunFor(200 * time.Millisecond)
+	if len(got) != 3 || !errors.Is(got[2].err, sim.ErrTimeout) {
+		t.Fatalf("got %+v, want a timeout", got)
+	}
+
+	// Killing the server ends the calls waiting on it, at once.
+	w.HealAll()
+	w.Freeze("redis-6380", time.Second) // the call waits in its socket...
+	c.cl.Do(w.Now(), "redis-6380", "cmd", time.Minute, []string{"PING"}, record)
+	w.RunFor(10 * time.Millisecond)
+	w.Kill("redis-6380") // ...and the process dies
+	w.RunFor(10 * time.Millisecond)
+	if len(got) != 4 || !errors.Is(got[3].err, sim.ErrClosed) {
+		t.Fatalf("got %+v, want the call closed", got)
+	}
+	if len(c.others) != 1 {
+		t.Fatalf("the node was not shown the Closed: %v", c.others)
+	}
+}
+
+// A call that times out ends its connection: the next command goes on a
+// new one, so a MULTI left open on the old one (its EXEC's reply lost)
+// does not swallow it, and pushes on the old one are not the node's.
+func TestClientMovesToANewConnectionAfterATimeout(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 2})
+	w.Add("redis-6380", sim.Addr{Host: "10.0.0.1", Port: 6380}, 100*time.Millisecond, simredis.New(simredis.Options{}))
+	var c *caller
+	w.Add("s1", sim.Addr{Host: "10.0.0.2", Port: 26379}, 100*time.Millisecond, func(ep *sim.Endpoint) sim.Node {
+		c = &caller{ep: ep, cl: sim.NewClient(ep)}
+		return c
+	})
+	var got []result
+	record := func(v any, err error) { got = append(got, result{v, err}) }
+	do := func(conn string, args ...string) {
+		c.cl.Do(w.Now(), "redis-6380", conn, 300*time.Millisecond, args, record)
+	}
+	do("pubsub", "SUBSCRIBE", "hello")
+	w.RunFor(100 * time.Millisecond)
+
+	w.Cut("redis-6380", "s1") // replies are lost from here on
+	do("cmd", "MULTI")        // arrives: the server's "cmd" is now in MULTI
+	do("pubsub", "PING")
+	w.RunFor(time.Second)
+	if len(got) != 3 || !errors.Is(got[1].err, sim.ErrTimeout) || !errors.Is(got[2].err, sim.ErrTimeout) {
+		t.Fatalf("got %+v, want the subscription then two timeouts", got)
+	}
+	w.HealAll()
+	do("cmd", "PING")
+	w.RunFor(100 * time.Millisecond)
+	if len(got) != 4 || got[3].v != "PONG" {
+		t.Fatalf("after the timeout PING got %+v: the old connection's MULTI caught it", got[3:])
+	}
+	// A publish reaches the old "pubsub" subscription: the client
+	// swallows it, the node never sees it.
+	do("cmd", "PUBLISH", "hello", "x")
+	w.RunFor(100 * time.Millisecond)
+	if got[4].v != int64(1) || len(c.others) != 0 {
+		t.Fatalf("PUBLISH %+v, node saw %v", got[4], c.others)
+	}
+	if !strings.Contains(w.Trace().String(), "cmd[cmd#1] 4: PING") {
+		t.Fatalf("the PING after the timeout did not go on a new connection:\n%s", w.Trace())
+	}
+}
