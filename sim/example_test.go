@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"github.com/qsentinel/qsentinel/failover"
 	"maps"
 	"slices"
 	"strconv"
@@ -9,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sim"
 	"github.com/qsentinel/qsentinel/sim/invariant"
 	"github.com/qsentinel/qsentinel/sim/simredis"
@@ -27,7 +27,7 @@ type watcher struct {
 	epoch      uint64
 	peers      map[string]bool
 	subscribed bool
-	role       sentinel.Kind
+	role       failover.Kind
 }
 
 func startWatcher(rec *invariant.Recorder, master string) sim.StartFunc {
@@ -49,7 +49,7 @@ func (w *watcher) Tick(now time.Time) {
 	}
 	w.cl.Do(now, w.master, "cmd", time.Second, []string{"INFO"}, func(v any, err error) {
 		if s, ok := v.(string); ok && err == nil {
-			w.role = sentinel.ParseInfo(s).Role
+			w.role = failover.ParseInfo(s).Role
 		}
 	})
 	w.cl.Do(now, w.master, "cmd", time.Second, []string{"PUBLISH", "__sentinel__:hello", w.ep.Name()}, nil)

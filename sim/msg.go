@@ -74,7 +74,7 @@ func connIncarnation(m Msg) uint64 {
 
 // RedisError is an error reply ("ERR ...", "LOADING ...", without the
 // leading '-'). It has the RedisError method go-redis's and sentinel's
-// reply errors have, so sentinel.IsReplyError recognises it.
+// reply errors have, so redislink.IsReplyError recognises it.
 type RedisError string
 
 func (e RedisError) Error() string { return string(e) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/qsentinel/qsentinel/failover"
 	"strings"
 	"testing"
 	"time"
@@ -181,8 +182,8 @@ func (o *operator) gotInfo(now time.Time, name string, v any, err error) {
 		o.err = fmt.Errorf("INFO from %s: %s", name, sim.FormatValue(v))
 		return
 	}
-	info := sentinel.ParseInfo(text)
-	if len(info.RunID) != 40 || (info.Role != sentinel.KindMaster && info.Role != sentinel.KindReplica) {
+	info := failover.ParseInfo(text)
+	if len(info.RunID) != 40 || (info.Role != failover.KindMaster && info.Role != failover.KindReplica) {
 		o.err = fmt.Errorf("INFO from %s reads as %+v:\n%s", name, info, text)
 		return
 	}
@@ -194,9 +195,9 @@ func (o *operator) gotInfo(now time.Time, name string, v any, err error) {
 func (o *operator) reconcile(now time.Time, name string, info sentinel.InfoReport) {
 	want := serverAddr(o.want)
 	switch {
-	case name == o.want && info.Role != sentinel.KindMaster:
+	case name == o.want && info.Role != failover.KindMaster:
 		o.tx(now, name, []string{"SLAVEOF", "NO", "ONE"}, []string{"CONFIG", "REWRITE"})
-	case name != o.want && (info.Role != sentinel.KindReplica || info.MasterHost != want.Host || info.MasterPort != want.Port):
+	case name != o.want && (info.Role != failover.KindReplica || info.MasterHost != want.Host || info.MasterPort != want.Port):
 		o.tx(now, name, []string{"SLAVEOF", want.Host, fmt.Sprint(want.Port)}, []string{"CONFIG", "REWRITE"},
 			[]string{"CLIENT", "KILL", "TYPE", "normal"})
 	}

@@ -1,10 +1,11 @@
 package simredis_test
 
 import (
+	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/redislink"
 	"testing"
 	"time"
 
-	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sim"
 	"github.com/qsentinel/qsentinel/sim/simredis"
 )
@@ -26,7 +27,7 @@ func TestCoordinatedFailoverSwapsRoles(t *testing.T) {
 	}
 	r.run(time.Second)
 	oldM, newM := r.info("redis-6380"), r.info("redis-6381")
-	if newM.Role != sentinel.KindMaster || oldM.Role != sentinel.KindReplica || oldM.MasterPort != 6381 ||
+	if newM.Role != failover.KindMaster || oldM.Role != failover.KindReplica || oldM.MasterPort != 6381 ||
 		!oldM.MasterLinkUp || oldM.FailoverState != "no-failover" {
 		t.Fatalf("after FAILOVER: old %+v new %+v", oldM, newM)
 	}
@@ -69,7 +70,7 @@ func TestFailoverTimesOutWhenTheTargetCannotSync(t *testing.T) {
 	r.want(r.do("redis-6380", "SLAVEOF", "NO", "ONE"), sim.RedisError("ERR REPLICAOF not allowed while failing over."))
 	r.want(r.do("redis-6380", "FAILOVER", "TO", "10.0.0.1", "6381"), sim.RedisError("ERR FAILOVER already in progress."))
 	r.run(time.Second)
-	if m := r.info("redis-6380"); m.Role != sentinel.KindMaster || m.FailoverState != "no-failover" {
+	if m := r.info("redis-6380"); m.Role != failover.KindMaster || m.FailoverState != "no-failover" {
 		t.Fatalf("after the timeout: %+v", m)
 	}
 	if err := r.srv("redis-6380").Write(1); err != nil {
@@ -87,7 +88,7 @@ func TestLoadingAfterRestart(t *testing.T) {
 	r.w.Restart("redis-6380")
 	r.want(r.do("redis-6380", "PING"), sim.RedisError("LOADING Redis is loading the dataset in memory"))
 	r.want(r.do("redis-6380", "SLAVEOF", "NO", "ONE"), sim.RedisError("LOADING Redis is loading the dataset in memory"))
-	if r.info("redis-6380").Role != sentinel.KindMaster {
+	if r.info("redis-6380").Role != failover.KindMaster {
 		t.Fatal("INFO is not served while loading")
 	}
 	r.run(2 * time.Second)
@@ -120,7 +121,7 @@ func TestClientKillClosesConnectionsOfTheType(t *testing.T) {
 }
 
 func TestErrorRepliesAreReplyErrorsToTheSentinel(t *testing.T) {
-	if !sentinel.IsReplyError(sim.RedisError("ERR x")) {
-		t.Fatal("sentinel.IsReplyError does not recognise sim.RedisError")
+	if !redislink.IsReplyError(sim.RedisError("ERR x")) {
+		t.Fatal("redislink.IsReplyError does not recognise sim.RedisError")
 	}
 }

@@ -1,6 +1,7 @@
 package simredis_test
 
 import (
+	"github.com/qsentinel/qsentinel/failover"
 	"testing"
 	"time"
 
@@ -107,7 +108,7 @@ func (r *rig) info(name string) sentinel.InfoReport {
 	if !ok {
 		r.t.Fatalf("INFO from %s is not a string", name)
 	}
-	return sentinel.ParseInfo(s)
+	return failover.ParseInfo(s)
 }
 
 func (r *rig) want(got, want any) {

@@ -1,6 +1,7 @@
 package simredis_test
 
 import (
+	"github.com/qsentinel/qsentinel/failover"
 	"regexp"
 	"slices"
 	"strconv"
@@ -79,11 +80,11 @@ func TestInfoReplicationHasRealRedisFieldsInOrder(t *testing.T) {
 func TestSentinelParsesTheModelsInfoAsARealServers(t *testing.T) {
 	r := pair(t, 2, simredis.Options{})
 	m, rep := r.info("redis-6380"), r.info("redis-6381")
-	if m.Role != sentinel.KindMaster || m.RunID != r.srv("redis-6380").RunID() ||
+	if m.Role != failover.KindMaster || m.RunID != r.srv("redis-6380").RunID() ||
 		!slices.Equal(m.Replicas, []sentinel.Addr{{Host: "10.0.0.1", Port: 6381}}) || m.FailoverState != "no-failover" {
 		t.Fatalf("master as the sentinel reads it: %+v", m)
 	}
-	if rep.Role != sentinel.KindReplica || rep.MasterHost != "10.0.0.1" || rep.MasterPort != 6380 ||
+	if rep.Role != failover.KindReplica || rep.MasterHost != "10.0.0.1" || rep.MasterPort != 6380 ||
 		!rep.MasterLinkUp || rep.SlavePriority != 100 || rep.ReplicaAnnounced != 1 || !rep.HasReplOffset ||
 		len(rep.RunID) != 40 || rep.RunID == m.RunID {
 		t.Fatalf("replica as the sentinel reads it: %+v", rep)
@@ -122,7 +123,7 @@ func TestSlaveOfNoOneMakesAMaster(t *testing.T) {
 	before := r.info("redis-6381")
 	r.want(r.do("redis-6381", "SLAVEOF", "NO", "ONE"), "OK")
 	after := r.info("redis-6381")
-	if after.Role != sentinel.KindMaster {
+	if after.Role != failover.KindMaster {
 		t.Fatalf("role after SLAVEOF NO ONE: %v", after.Role)
 	}
 	info := r.do("redis-6381", "INFO", "replication").(string)
@@ -152,7 +153,7 @@ func TestSlaveOfRepliesAsRedis(t *testing.T) {
 	r.want(r.do("redis-6381", "SLAVEOF", "NO", "ONE"), "OK")
 	r.want(r.do("redis-6380", "SLAVEOF", "10.0.0.1", "6381"), "OK")
 	r.run(time.Second)
-	if m := r.info("redis-6380"); m.Role != sentinel.KindReplica || !m.MasterLinkUp || m.MasterPort != 6381 {
+	if m := r.info("redis-6380"); m.Role != failover.KindReplica || !m.MasterLinkUp || m.MasterPort != 6381 {
 		t.Fatalf("old master: %+v", m)
 	}
 	if m := r.info("redis-6381"); len(m.Replicas) != 1 || m.Replicas[0].Port != 6380 {
@@ -242,7 +243,7 @@ func TestMultiExecQueuesAndRunsAtExec(t *testing.T) {
 	r.want(r.do("redis-6381", "SLAVEOF", "NO", "ONE"), "QUEUED")
 	r.want(r.do("redis-6381", "CONFIG", "REWRITE"), "QUEUED")
 	r.want(r.do("redis-6381", "CLIENT", "KILL", "TYPE", "normal"), "QUEUED")
-	if r.info2("redis-6381").Role != sentinel.KindReplica {
+	if r.info2("redis-6381").Role != failover.KindReplica {
 		t.Fatal("a queued SLAVEOF ran before EXEC")
 	}
 	r.want(r.do("redis-6381", "EXEC"), []any{"OK", "OK", int64(1)}) // info2's connection was killed
@@ -272,7 +273,7 @@ func TestMultiExecQueuesAndRunsAtExec(t *testing.T) {
 // info2 reads INFO on a second connection of the client, as the
 // sentinel's other link would (a MULTI is per connection).
 func (r *rig) info2(name string) sentinel.InfoReport {
-	return sentinel.ParseInfo(r.doOn(name, "other", "INFO").(string))
+	return failover.ParseInfo(r.doOn(name, "other", "INFO").(string))
 }
 
 func TestPubSubGoesThroughTheNetworkAndDownToReplicas(t *testing.T) {
