@@ -228,3 +228,21 @@ func noDownFor(n *Node, now time.Time, d time.Duration) bool {
 }
 
 func uitoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// Persisted is what the master's machine saves for a restart, as the
+// config rewrite keeps it: the master, its epochs, the replicas and peers
+// known (peers without a run id are not kept).
+func (m *Machine) Persisted() Persisted {
+	p := Persisted{Addr: m.Master.Addr, ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch}
+	for _, r := range m.SortedReplicas() {
+		if r.Addr != p.Addr {
+			p.KnownReplicas = append(p.KnownReplicas, r.Addr)
+		}
+	}
+	for _, si := range m.SortedPeers() {
+		if si.RunID != "" {
+			p.KnownSentinels = append(p.KnownSentinels, KnownPeer{Addr: si.Addr, RunID: si.RunID})
+		}
+	}
+	return p
+}

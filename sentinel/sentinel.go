@@ -530,26 +530,23 @@ func (s *Sentinel) Snapshot() Config {
 	cfg.Masters = nil
 	for _, g := range s.groupList() {
 		g.mu.Lock()
-		st := MasterState{
-			MasterConfig: g.cfg,
-			ConfigEpoch:  g.m.ConfigEpoch,
-			LeaderEpoch:  g.m.LeaderEpoch,
-		}
+		p := g.m.Persisted()
+		g.mu.Unlock()
 		// Addresses are saved as redis-sentinel rewrites them
 		// (announceSentinelAddr): names only with announce-hostnames.
-		st.Addr = s.shown(g.master.Addr)
+		st := MasterState{
+			MasterConfig: g.cfg,
+			ConfigEpoch:  p.ConfigEpoch,
+			LeaderEpoch:  p.LeaderEpoch,
+		}
+		st.Addr = s.shown(p.Addr)
 		st.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
-		for _, r := range g.replicas() {
-			if r.Addr != g.master.Addr {
-				st.KnownReplicas = append(st.KnownReplicas, s.shown(r.Addr))
-			}
+		for _, r := range p.KnownReplicas {
+			st.KnownReplicas = append(st.KnownReplicas, s.shown(r))
 		}
-		for _, si := range g.peers() {
-			if si.RunID != "" {
-				st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: s.shown(si.Addr), RunID: si.RunID})
-			}
+		for _, si := range p.KnownSentinels {
+			st.KnownSentinels = append(st.KnownSentinels, KnownSentinel{Addr: s.shown(si.Addr), RunID: si.RunID})
 		}
-		g.mu.Unlock()
 		cfg.Masters = append(cfg.Masters, st)
 	}
 	return cfg

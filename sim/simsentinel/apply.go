@@ -1,0 +1,147 @@
+package simsentinel
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
+)
+
+// apply carries out the machine's actions, as package sentinel's apply
+// does over real links, then saves and reports if anything changed.
+func (g *group) apply(now time.Time) {
+	if !g.m.HasReady() {
+		return
+	}
+	persist := false
+	for _, a := range g.m.Ready() {
+		switch a.Kind {
+		case failover.Emit:
+			g.event(now, a.Event)
+		case failover.Persist:
+			persist = true
+		case failover.SlaveOf:
+			g.slaveOf(now, a.Node, a.To)
+		case failover.FailoverTo:
+			ms := strconv.FormatInt(a.TimeoutMs, 10)
+			g.tx(now, a.Node, []string{"CLIENT", "PAUSE", ms, "WRITE"},
+				[]string{"FAILOVER", "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", ms})
+		case failover.KillClients:
+			g.tx(now, a.Node, []string{"CONFIG", "REWRITE"}, []string{"CLIENT", "KILL", "TYPE", "normal"},
+				[]string{"CLIENT", "KILL", "TYPE", "pubsub"}, []string{"CLIENT", "UNPAUSE"})
+		case failover.ScriptKill:
+			g.do(now, a.Node, "cmd", []string{"SCRIPT", "KILL"}, nil)
+		case failover.Ask:
+			g.ask(now, a)
+		case failover.RefreshInfo:
+			if l := linkOf(a.Node); !l.infoBusy && !a.Node.Disconnected {
+				g.info(now, a.Node)
+			}
+		case failover.CloseLink:
+			l := linkOf(a.Node)
+			*l = link{}
+			a.Node.Disconnected = true
+		case failover.Announce:
+			for _, node := range g.m.Nodes() {
+				linkOf(node).lastPub = time.Time{}
+			}
+		case failover.KickGossip:
+			// No membership gossip in the simulator: hellos only.
+		case failover.ClientReconfig:
+			g.tracef("client-reconfig-script %s %s %v %v", a.Role, a.State, a.From, a.To)
+		}
+	}
+	if persist {
+		g.n.save()
+	}
+	g.n.report()
+}
+
+// event traces what matters of an event and hands elections and votes to
+// the ledger.
+func (g *group) event(now time.Time, e failover.Event) {
+	if e.Level < failover.LevelWarning && e.Type != "+slave-reconf-done" {
+		return
+	}
+	text := e.Text
+	switch {
+	case e.Type == "+switch-master":
+		text = e.From.String() + " -> " + e.To.String()
+	case e.HasInstance:
+		text = strings.TrimSpace(e.InstanceKind.String() + " " + e.InstanceName + " " + text)
+	}
+	g.tracef("%s %s", e.Type, text)
+	led := g.n.opts.Ledger
+	if led == nil {
+		return
+	}
+	switch e.Type {
+	case "+vote-for-leader":
+		f := strings.Fields(e.Text)
+		if len(f) == 2 {
+			epoch, _ := strconv.ParseUint(f[1], 10, 64)
+			led.vote(g.n.ep.Name(), g.name, epoch, f[0])
+		}
+	case "+elected-leader":
+		if g.m.Master.Flags&failover.FlagForceFailover == 0 {
+			led.elected(g.n.ep.Name(), g.n.env.MyID, g.name, g.m.FailoverEpoch)
+		}
+	}
+}
+
+// slaveOf is production's sendSlaveOf.
+func (g *group) slaveOf(now time.Time, node *failover.Node, to failover.Addr) {
+	if node.Disconnected {
+		return
+	}
+	host, port := "NO", "ONE"
+	if to.Host != "" {
+		host, port = to.Host, strconv.Itoa(to.Port)
+	}
+	var cmds [][]string
+	if node.FailoverReported != "" && node.FailoverReported != "no-failover" {
+		cmds = append(cmds, []string{"FAILOVER", "ABORT"})
+	}
+	cmds = append(cmds, []string{"SLAVEOF", host, port}, []string{"CONFIG", "REWRITE"},
+		[]string{"CLIENT", "KILL", "TYPE", "normal"}, []string{"CLIENT", "KILL", "TYPE", "pubsub"})
+	g.tx(now, node, cmds...)
+}
+
+// tx sends cmds inside MULTI/EXEC on the command connection.
+func (g *group) tx(now time.Time, node *failover.Node, cmds ...[]string) {
+	if node.Disconnected {
+		return
+	}
+	g.do(now, node, "cmd", []string{"MULTI"}, nil)
+	for _, c := range cmds {
+		g.do(now, node, "cmd", c, nil)
+	}
+	g.do(now, node, "cmd", []string{"EXEC"}, nil)
+}
+
+// ask sends the machine's question to a peer and hands back the answer.
+func (g *group) ask(now time.Time, a failover.Action) {
+	si := a.Node
+	sent := g.do(now, si, "cmd", []string{"SENTINEL", "is-master-down-by-addr", a.To.Host, strconv.Itoa(a.To.Port),
+		strconv.FormatUint(a.Epoch, 10), a.RunID}, func(v any, err error) {
+		arr, ok := v.([]any)
+		if err != nil || !ok || len(arr) != 3 {
+			g.m.PeerAskFailed(si)
+			return
+		}
+		down, ok1 := arr[0].(int64)
+		leader, ok2 := arr[1].(string)
+		epoch, ok3 := arr[2].(int64)
+		if !ok1 || !ok2 || !ok3 {
+			g.m.PeerAskFailed(si)
+			return
+		}
+		now := g.n.ep.Now()
+		g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, down == 1, leader, uint64(epoch))
+		g.apply(now)
+	})
+	if !sent {
+		g.m.PeerAskFailed(si)
+	}
+}

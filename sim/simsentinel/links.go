@@ -1,0 +1,196 @@
+package simsentinel
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/sim"
+)
+
+const helloChannel = "__sentinel__:hello"
+
+// linkTimeout is production's: half of down-after, within [0.5 s, 5 s].
+func (g *group) linkTimeout() time.Duration {
+	d := g.m.DownAfter(g.n.opts.Timing) / 2
+	return min(max(d, 500*time.Millisecond), 5*time.Second)
+}
+
+// pingPeriod is production's: the ping period, but at least four pings
+// per down-after period.
+func (g *group) pingPeriod() time.Duration {
+	p := min(g.m.DownAfter(g.n.opts.Timing)/4, g.n.opts.Timing.PingPeriod)
+	return max(p, 20*time.Millisecond)
+}
+
+// do sends a command to node on connection conn; done gets the reply
+// (error replies as sim.RedisError values) or the transport error, after
+// the link state was updated from it.
+func (g *group) do(now time.Time, node *failover.Node, conn string, args []string, done func(v any, err error)) bool {
+	to, ok := g.n.lookup(node.Addr)
+	if !ok {
+		node.Disconnected = true
+		return false
+	}
+	g.n.cl.Do(now, to, conn, g.linkTimeout(), args, func(v any, err error) {
+		if conn == "cmd" {
+			node.Disconnected = err != nil
+		}
+		if done != nil {
+			done(v, err)
+		}
+	})
+	return true
+}
+
+// sendPeriodic is production's sendPeriodic without the peer-link sharing:
+// PING, INFO, hello, and the pub/sub subscription.
+func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
+	l := linkOf(node)
+	t := g.n.opts.Timing
+	pp := g.pingPeriod()
+	if node.Kind != failover.KindSentinel && !l.subscribed && !l.subBusy {
+		l.subBusy = true
+		g.do(now, node, "pubsub", []string{"SUBSCRIBE", helloChannel}, func(_ any, err error) {
+			l.subBusy = false
+			l.subscribed = err == nil
+			if err == nil {
+				l.lastPub = time.Time{} // announce ourselves at once
+			}
+		})
+	}
+	pingDue := now.Sub(node.LastPong) > pp || node.LastPing.IsZero()
+	pinged := false
+	if !l.pingBusy && now.Sub(node.LastPing) > pp/2 && pingDue {
+		pinged = g.ping(now, node)
+	}
+	if node.Disconnected {
+		if pinged && node.Kind != failover.KindSentinel && !l.infoBusy && node.InfoRefresh.IsZero() {
+			g.info(now, node)
+		}
+		return
+	}
+	if node.Kind != failover.KindSentinel && !l.infoBusy {
+		period := t.InfoPeriod
+		if node.Kind == failover.KindReplica && (g.m.Master.Flags&(failover.FlagSDown|failover.FlagODown|failover.FlagFailoverInProgress) != 0 || node.MasterLinkDownTime != 0) {
+			period = time.Second
+		}
+		if node.InfoRefresh.IsZero() || now.Sub(node.InfoRefresh) > period {
+			g.info(now, node)
+		}
+	}
+	if node.Kind != failover.KindSentinel && !l.pubBusy && now.Sub(l.lastPub) > t.PublishPeriod && !g.m.HelloBlocked(node) {
+		g.hello(now, node)
+	}
+}
+
+func (g *group) ping(now time.Time, node *failover.Node) bool {
+	l := linkOf(node)
+	l.pingBusy = true
+	g.m.PingSent(node, now)
+	sent := g.do(now, node, "cmd", []string{"PING"}, func(v any, err error) {
+		l.pingBusy = false
+		if err != nil {
+			return
+		}
+		text, _ := v.(string)
+		var re sim.RedisError
+		if errors.As(asError(v), &re) {
+			text = string(re)
+		}
+		g.m.PingReply(node, g.n.ep.Now(), text)
+		g.apply(g.n.ep.Now())
+	})
+	if !sent {
+		l.pingBusy = false
+	}
+	return sent
+}
+
+func asError(v any) error {
+	if e, ok := v.(error); ok {
+		return e
+	}
+	return nil
+}
+
+func (g *group) info(now time.Time, node *failover.Node) {
+	l := linkOf(node)
+	l.infoBusy = true
+	if !g.do(now, node, "cmd", []string{"INFO"}, func(v any, err error) {
+		l.infoBusy = false
+		text, ok := v.(string)
+		if err != nil || !ok || text == "" {
+			return
+		}
+		g.onInfo(g.n.ep.Now(), node, text)
+	}) {
+		l.infoBusy = false
+	}
+}
+
+// onInfo hands INFO to the machine, replicas a master lists first.
+func (g *group) onInfo(now time.Time, node *failover.Node, text string) {
+	r := failover.ParseInfo(text)
+	if node.Kind == failover.KindMaster {
+		for _, a := range r.Replicas {
+			g.m.AddReplica(a, now)
+		}
+	}
+	g.m.Info(node, now, g.n.opts.Timing, g.n.tilt, text, r)
+	g.apply(now)
+}
+
+func (g *group) helloPayload() string {
+	a := g.n.ep.Addr()
+	ma := g.m.CurrentMasterAddr()
+	return a.Host + "," + strconv.Itoa(a.Port) + "," + g.n.env.MyID + "," +
+		strconv.FormatUint(g.n.env.Epochs.Current(), 10) + "," + g.name + "," +
+		ma.Host + "," + strconv.Itoa(ma.Port) + "," + strconv.FormatUint(g.m.ConfigEpoch, 10)
+}
+
+func (g *group) hello(now time.Time, node *failover.Node) {
+	l := linkOf(node)
+	l.pubBusy = true
+	if !g.do(now, node, "cmd", []string{"PUBLISH", helloChannel, g.helloPayload()}, func(_ any, err error) {
+		l.pubBusy = false
+		if err == nil {
+			l.lastPub = g.n.ep.Now()
+		}
+	}) {
+		l.pubBusy = false
+	}
+}
+
+// processHello is ProcessHello: the master's machine learns the sender;
+// a peer that moved or restarted is updated in every other master.
+func (n *Node) processHello(now time.Time, payload string) {
+	if strings.Contains(payload, n.env.MyID) {
+		return
+	}
+	h, ok := failover.ParseHello(payload)
+	if !ok {
+		return
+	}
+	g := n.byName[h.MasterName]
+	if g == nil {
+		return
+	}
+	res := g.m.Hello(h, now)
+	g.apply(now)
+	for _, other := range n.groups {
+		if other == g {
+			continue
+		}
+		if res.Moved {
+			addr := h.Addr
+			other.m.ForgetPeer(h.RunID, &addr)
+		}
+		if res.Obsolete != "" {
+			other.m.ForgetPeer(res.Obsolete, nil)
+		}
+		other.apply(now)
+	}
+}

@@ -1,0 +1,209 @@
+package simsentinel
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/sim"
+)
+
+// Master is one master a sentinel is configured to monitor.
+type Master struct {
+	Name   string
+	Addr   sim.Addr
+	Config failover.Config
+}
+
+// Options configure every sentinel of a world alike.
+type Options struct {
+	Masters []Master
+	Timing  failover.Timing
+	// Ledger receives every vote, report and election; it checks the
+	// invariants (shared by all the world's sentinels).
+	Ledger *Ledger
+}
+
+// Node is one simulated sentinel.
+type Node struct {
+	ep     *sim.Endpoint
+	cl     *sim.Client
+	opts   Options
+	env    *failover.Env
+	groups []*group // by name
+	byName map[string]*group
+
+	lastTick  time.Time
+	tilt      bool
+	tiltSince time.Time
+}
+
+// group is one master's machine and its links.
+type group struct {
+	n    *Node
+	name string
+	m    *failover.Machine
+}
+
+// link is the driver's state for one node of a machine.
+type link struct {
+	subscribed, subBusy         bool
+	pingBusy, infoBusy, pubBusy bool
+	lastPub                     time.Time
+}
+
+func linkOf(n *failover.Node) *link {
+	if l, ok := n.Link.(*link); ok {
+		return l
+	}
+	l := &link{lastPub: n.Created}
+	n.Link = l
+	return l
+}
+
+// Start returns the sim.StartFunc of a sentinel: its first start takes
+// the masters from opts and a run id from the world's random source;
+// every later one reads back what it saved.
+func Start(opts Options) sim.StartFunc {
+	return func(ep *sim.Endpoint) sim.Node {
+		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}}
+		now := ep.Now()
+		st, ok := load(ep.Disk())
+		if !ok {
+			st = initialState(ep, opts)
+		}
+		n.env = &failover.Env{
+			MyID:   st.MyID,
+			Epochs: failover.NewEpochs(st.CurrentEpoch),
+			Jitter: func(max time.Duration) time.Duration { return time.Duration(ep.Rand().Int64N(int64(max))) },
+		}
+		for _, ms := range st.Masters {
+			cfg := failover.Config{}
+			for _, om := range opts.Masters {
+				if om.Name == ms.Name {
+					cfg = om.Config
+				}
+			}
+			g := &group{n: n, name: ms.Name, m: failover.New(ms.Name, cfg, ms.Persisted, n.env, now)}
+			n.groups = append(n.groups, g)
+			n.byName[ms.Name] = g
+		}
+		slices.SortFunc(n.groups, func(a, b *group) int { return compare(a.name, b.name) })
+		n.lastTick = now
+		if !ok {
+			n.save()
+		}
+		n.report()
+		ep.Tracef("start id %s epoch %d", st.MyID[:8], st.CurrentEpoch)
+		return n
+	}
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ID is the sentinel's run id.
+func (n *Node) ID() string { return n.env.MyID }
+
+// Machine is the machine of master name (nil when not monitored), for
+// tests and scenario checks.
+func (n *Node) Machine(name string) *failover.Machine {
+	if g := n.byName[name]; g != nil {
+		return g.m
+	}
+	return nil
+}
+
+// Tilted reports whether the sentinel is in TILT.
+func (n *Node) Tilted() bool { return n.tilt }
+
+// Tick is the sentinel's timer (sentinelTimer): TILT, links, decisions.
+func (n *Node) Tick(now time.Time) {
+	n.cl.Expire(now)
+	n.updateTilt(now)
+	for _, g := range n.groups {
+		for _, node := range g.m.Nodes() {
+			g.sendPeriodic(now, node)
+		}
+		if !n.tilt {
+			g.m.Tick(now, n.opts.Timing)
+		}
+		g.apply(now)
+	}
+}
+
+// updateTilt is sentinelCheckTiltCondition on the node's own clock: a
+// timer that jumped (back, or forward by more than TiltTrigger: a frozen
+// process, a clock set) makes every recent fact suspect.
+func (n *Node) updateTilt(now time.Time) {
+	t := n.opts.Timing
+	delta := now.Sub(n.lastTick)
+	n.lastTick = now
+	switch {
+	case delta < 0 || delta > t.TiltTrigger:
+		if !n.tilt {
+			n.ep.Tracef("+tilt (timer moved %v)", delta)
+		}
+		n.tilt, n.tiltSince = true, now
+	case n.tilt && now.Sub(n.tiltSince) >= t.TiltPeriod:
+		n.tilt = false
+		n.ep.Tracef("-tilt")
+	}
+}
+
+// Receive handles replies (through the client), hellos, closed links and
+// peers' questions.
+func (n *Node) Receive(now time.Time, from string, msg sim.Msg) {
+	if n.cl.Handle(from, msg) {
+		return
+	}
+	switch m := msg.(type) {
+	case sim.Message:
+		if m.Channel == helloChannel {
+			n.processHello(now, m.Payload)
+		}
+	case sim.Closed:
+		n.linkClosed(from, m.Conn)
+	case sim.Command:
+		n.serve(now, from, m)
+	}
+}
+
+// linkClosed forgets the subscriptions a closed connection carried.
+func (n *Node) linkClosed(from, conn string) {
+	for _, g := range n.groups {
+		for _, node := range g.m.Nodes() {
+			if name, ok := n.lookup(node.Addr); ok && name == from && (conn == "" || strings.HasPrefix(conn, "pubsub")) {
+				l := linkOf(node)
+				l.subscribed, l.subBusy = false, false
+			}
+		}
+	}
+}
+
+func (n *Node) lookup(a failover.Addr) (string, bool) {
+	return n.ep.Lookup(sim.Addr{Host: a.Host, Port: a.Port})
+}
+
+// report tells the ledger what every master's view is now.
+func (n *Node) report() {
+	if n.opts.Ledger == nil {
+		return
+	}
+	for _, g := range n.groups {
+		n.opts.Ledger.report(n.ep.Name(), g.name, g.m.ConfigEpoch, g.m.CurrentMasterAddr().String(), n.env.Epochs.Current())
+	}
+}
+
+func (g *group) tracef(format string, args ...any) {
+	g.n.ep.Tracef("%s: %s", g.name, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,24 @@
+package simsentinel
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/qsentinel/qsentinel/sim"
+)
+
+var (
+	seedFlag  = flag.Uint64("seed", 0, "run only this seed (replay); also $SIM_SEED")
+	seedsFlag = flag.Int("seeds", 0, "how many seeds to run (default 200); also $SIM_SEEDS")
+)
+
+// TestSeeds runs the Chaos scenario over many seeds: real failover
+// machines, simulated Redis servers and network.
+func TestSeeds(t *testing.T) {
+	first, n := sim.SeedRange(*seedFlag, *seedsFlag, 200)
+	sim.RunSeeds(t, sim.SeedOptions{
+		First:  first,
+		Count:  n,
+		Replay: "go test ./sim/simsentinel/ -run '^TestSeeds$' -v -seed %d",
+	}, Chaos)
+}

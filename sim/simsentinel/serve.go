@@ -1,0 +1,48 @@
+package simsentinel
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qsentinel/qsentinel/failover"
+	"github.com/qsentinel/qsentinel/sim"
+)
+
+// serve answers what peers ask a sentinel: PING, and SENTINEL
+// is-master-down-by-addr (IsMasterDownByAddr), whose vote is saved before
+// the answer leaves.
+func (n *Node) serve(now time.Time, from string, c sim.Command) {
+	reply := func(v any) { n.ep.Send(from, sim.Reply{Conn: c.Conn, Seq: c.Seq, Value: v, Inc: c.Inc}) }
+	switch {
+	case len(c.Args) == 1 && strings.EqualFold(c.Args[0], "PING"):
+		reply("PONG")
+	case len(c.Args) == 6 && strings.EqualFold(c.Args[0], "SENTINEL") && strings.EqualFold(c.Args[1], "is-master-down-by-addr"):
+		port, _ := strconv.Atoi(c.Args[3])
+		epoch, _ := strconv.ParseUint(c.Args[4], 10, 64)
+		reply(n.isMasterDown(now, failover.Addr{Host: c.Args[2], Port: port}, epoch, c.Args[5]))
+	default:
+		reply(sim.RedisError("ERR unknown command"))
+	}
+}
+
+func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, runID string) []any {
+	down, leader, leaderEpoch := int64(0), "*", uint64(0)
+	for _, g := range n.groups {
+		if g.m.Master.Addr != addr {
+			continue
+		}
+		if !n.tilt && g.m.Master.Flags&failover.FlagSDown != 0 {
+			down = 1
+		}
+		if runID != "*" {
+			b, _ := g.m.Vote(epoch, runID, now)
+			g.apply(now) // saves a changed vote before the reply
+			if b.Leader != "" {
+				leader, leaderEpoch = b.Leader, b.LeaderEpoch
+			}
+		}
+		break
+	}
+	return []any{down, leader, int64(leaderEpoch)}
+}
