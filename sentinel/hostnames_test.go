@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/event"
 )
 
 // fakeDNS is a Resolver whose names can be added and removed.
@@ -85,9 +87,12 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 	for {
 		select {
 		case e := <-events.C:
-			if e.Type == "+switch-master" {
-				if want := "mymaster 10.0.0.1 6379 10.0.0.2 6380"; e.Payload != want {
-					t.Fatalf("+switch-master %q, want %q", e.Payload, want)
+			if e.Kind == event.SwitchMaster {
+				if want := "mymaster 10.0.0.1 6379 10.0.0.2 6380"; e.Payload() != want {
+					t.Fatalf("+switch-master %q, want %q", e.Payload(), want)
+				}
+				if e.Master != "mymaster" || e.From != (event.Addr{Host: "10.0.0.1", Port: 6379}) || e.To != (event.Addr{Host: "10.0.0.2", Port: 6380}) {
+					t.Fatalf("+switch-master fields %+v", e)
 				}
 				return
 			}
