@@ -63,8 +63,9 @@ func (b *Bus) Publish(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	if b.logger != nil {
-		b.logger.Log(context.Background(), e.Level.slog(), e.String(), "event", string(e.Kind), "master", e.Master)
+	// The text is made only when the log keeps the event's level.
+	if ctx, l := context.Background(), e.Level.slog(); b.logger != nil && b.logger.Enabled(ctx, l) {
+		b.logger.Log(ctx, l, e.String(), "event", string(e.Kind), "master", e.Master)
 	}
 	ev := &e
 	b.mu.RLock()

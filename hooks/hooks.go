@@ -171,16 +171,21 @@ func (r *Runner) task(run *Run) procrun.Task {
 func (r *Runner) Handle(e *event.Event) error {
 	var add []*Run
 	kind := string(e.Kind)
+	var payload string
+	var words, vars []string
 	for _, rule := range r.cfg.Rules {
 		if !glob.Match(rule.Event, kind) {
 			continue
 		}
+		if add == nil { // the first match: the event's text and variables, once
+			payload, words, vars = e.Payload(), e.Words(), eventEnv(e)
+		}
 		var id [8]byte
 		rand.Read(id[:])
 		argv := append(append([]string(nil), rule.Argv...), kind)
-		argv = append(argv, e.Words()...)
-		add = append(add, &Run{ID: hex.EncodeToString(id[:]), Master: e.Master, Event: kind, Payload: e.Payload(),
-			Argv: argv, Env: eventEnv(e)})
+		argv = append(argv, words...)
+		add = append(add, &Run{ID: hex.EncodeToString(id[:]), Master: e.Master, Event: kind, Payload: payload,
+			Argv: argv, Env: vars})
 	}
 	if len(add) == 0 {
 		return nil
