@@ -114,3 +114,22 @@ func TestAbortReason(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPayload: the text is now made by each consumer that needs it
+// (log, pub/sub, notification script, hooks), so it must stay cheap.
+func BenchmarkPayload(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		e    Event
+	}{
+		{"switch-master", Event{Kind: SwitchMaster, Master: "mymaster", From: Addr{"10.0.0.1", 6379}, To: Addr{"10.0.0.2", 6380}}},
+		{"replica", Event{Kind: SDown, Instance: replica}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = c.e.Payload()
+			}
+		})
+	}
+}
