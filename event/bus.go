@@ -64,7 +64,7 @@ func (b *Bus) Publish(e Event) {
 		e.Time = time.Now()
 	}
 	// The text is made only when the log keeps the event's level.
-	if ctx, l := context.Background(), e.Level.slog(); b.logger != nil && b.logger.Enabled(ctx, l) {
+	if ctx, l := context.Background(), e.Level.slogLevel(); b.logger != nil && b.logger.Enabled(ctx, l) {
 		b.logger.Log(ctx, l, e.String(), "event", string(e.Kind), "master", e.Master)
 	}
 	ev := &e
@@ -79,9 +79,9 @@ func (b *Bus) Publish(e Event) {
 	}
 }
 
-// slog maps redis's levels onto slog's, as the log file and syslog
+// slogLevel maps redis's levels onto slog's, as the log file and syslog
 // writers expect them (debug is below slog's Debug, verbose is Debug).
-func (l Level) slog() slog.Level {
+func (l Level) slogLevel() slog.Level {
 	switch l {
 	case LevelDebug:
 		return slog.LevelDebug - 4
