@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/procrun"
 )
 
@@ -46,7 +47,7 @@ type PendingScript struct {
 type Scripts struct {
 	limits func() ScriptLimits
 	logger *slog.Logger
-	event  func(typ, payload string)
+	event  func(event.Event)
 	clock  procrun.Clock
 	run    *procrun.Runner
 }
@@ -56,7 +57,8 @@ type ScriptOption func(*Scripts)
 
 // WithScriptEvents passes the script events redis-sentinel publishes
 // (-script-error, -script-timeout) to f; without it they are only logged.
-func WithScriptEvents(f func(typ, payload string)) ScriptOption {
+// They are global (no master, no instance) and warnings, as in redis.
+func WithScriptEvents(f func(event.Event)) ScriptOption {
 	return func(s *Scripts) { s.event = f }
 }
 
@@ -140,20 +142,21 @@ func (s *Scripts) gaveUp(t *procrun.Task, e procrun.Exit) {
 	case sig != 0:
 		code = 0 // WEXITSTATUS of a signalled status
 	}
-	s.emit("-script-error", argv(t)[0]+" "+strconv.Itoa(sig)+" "+strconv.Itoa(code))
+	s.emit(event.ScriptError, argv(t)[0]+" "+strconv.Itoa(sig)+" "+strconv.Itoa(code))
 }
 
 // timedOut is redis's -script-timeout "<path> <pid>", sent before the kill.
 func (s *Scripts) timedOut(t *procrun.Task, pid int, _ time.Duration) {
-	s.emit("-script-timeout", argv(t)[0]+" "+strconv.Itoa(pid))
+	s.emit(event.ScriptTimeout, argv(t)[0]+" "+strconv.Itoa(pid))
 }
 
-func (s *Scripts) emit(typ, payload string) {
+func (s *Scripts) emit(kind event.Kind, text string) {
+	e := event.Event{Level: event.LevelWarning, Kind: kind, Text: text}
 	if s.event != nil {
-		s.event(typ, payload)
+		s.event(e)
 		return
 	}
-	s.logger.Warn(typ + " " + payload)
+	s.logger.Warn(e.String())
 }
 
 // Pending lists the queue in order. RetryCount is redis's retry_num: the

@@ -39,7 +39,7 @@ func (g *group) checkODown(now time.Time, t Timing) {
 		if m.flags&flagODown == 0 {
 			m.flags |= flagODown
 			m.oDownSince = now
-			g.emitf(LevelWarning, "+odown", m, "#quorum %d/%d", n, g.cfg.Quorum)
+			g.emitODown(m, n, g.cfg.Quorum)
 		}
 	} else if m.flags&flagODown != 0 {
 		m.flags &^= flagODown
@@ -151,12 +151,12 @@ func (g *group) voteLocked(reqEpoch uint64, candidate string, now time.Time) (qu
 	newCur, b, granted := quorum.Vote(cur, quorum.Ballot{Leader: g.leader, LeaderEpoch: g.leaderEpoch}, reqEpoch, g.configEpoch, candidate)
 	changed := false
 	if newCur > cur && g.s.bumpEpoch(newCur) {
-		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(newCur, 10))
+		g.emitNewEpoch(newCur)
 		changed = true
 	}
 	if granted {
 		g.leader, g.leaderEpoch = b.Leader, b.LeaderEpoch
-		g.emitf(LevelWarning, "+vote-for-leader", nil, "%s %d", b.Leader, b.LeaderEpoch)
+		g.emitVote(b.Leader, b.LeaderEpoch)
 		if b.Leader != g.s.myID {
 			// We voted for someone else: give them time before we try.
 			g.failoverStartTime = now.Add(rand.N(maxDesync))

@@ -3,7 +3,6 @@ package sentinel
 import (
 	"context"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
@@ -77,7 +76,7 @@ func (g *group) newAttemptEpoch(now time.Time) uint64 {
 	g.failoverEpoch = epoch
 	if epoch != cur {
 		s.markDirty()
-		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(epoch, 10))
+		g.emitNewEpoch(epoch)
 	}
 	return epoch
 }
@@ -354,9 +353,7 @@ func (g *group) switchToPromoted(now time.Time) {
 		g.abortFailover(now)
 		return
 	}
-	old, to := g.s.shown(g.master.addr), g.s.shown(p.addr)
-	g.emit(LevelWarning, "+switch-master", nil, g.name+" "+old.Host+" "+strconv.Itoa(old.Port)+" "+
-		to.Host+" "+strconv.Itoa(to.Port))
+	g.emitSwitchMaster(g.master.addr, p.addr)
 	g.switchMaster(p.addr, now)
 }
 

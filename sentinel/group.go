@@ -2,7 +2,6 @@ package sentinel
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -231,34 +230,6 @@ func appendSorted(out []*instance, m map[string]*instance) []*instance {
 	return out
 }
 
-// emit publishes an event about instance i ("%@" details) followed by text.
-// maxEventLen is how much of an event redis-sentinel keeps: sentinelEvent
-// formats it into a LOG_MAX_LEN (1024) buffer, so subscribers, the log and
-// the notification script get at most 1023 bytes (a long SENTINEL SET
-// value, say).
-const maxEventLen = 1023
-
-func (g *group) emit(level Level, typ string, i *instance, text string) {
-	var payload string
-	if i != nil {
-		payload = instanceDetails(i.kind, i.name, g.s.shown(i.addr), g.name, g.s.shown(g.master.addr))
-		if text != "" {
-			payload += " " + text
-		}
-	} else {
-		payload = text
-	}
-	if len(payload) > maxEventLen {
-		payload = payload[:maxEventLen]
-	}
-	g.s.publish(Event{Level: level, Type: typ, Payload: payload, Master: g.name})
-	// redis-sentinel runs the notification script for every warning-level
-	// event tied to a master (all of a group's; only TILT is global).
-	if level == LevelWarning && g.cfg.NotificationScript != "" {
-		g.s.scripts.Schedule(g.cfg.NotificationScript, typ, payload)
-	}
-}
-
 // clientReconfig is sentinelCallClientReconfScript.
 func (g *group) clientReconfig(role, state string, from, to Addr) {
 	if g.cfg.ClientReconfigScript == "" {
@@ -266,10 +237,6 @@ func (g *group) clientReconfig(role, state string, from, to Addr) {
 	}
 	g.s.scripts.Schedule(g.cfg.ClientReconfigScript, g.name, role, state,
 		g.s.shownHost(from.Host), strconv.Itoa(from.Port), g.s.shownHost(to.Host), strconv.Itoa(to.Port))
-}
-
-func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {
-	g.emit(level, typ, i, fmt.Sprintf(format, args...))
 }
 
 // checkSDown is sentinelCheckSubjectivelyDown.

@@ -104,7 +104,7 @@ func (s *Sentinel) ProcessHello(payload string) {
 		g.forceHello()
 	}
 	if s.bumpEpoch(h.CurrentEpoch) {
-		g.emit(LevelWarning, "+new-epoch", nil, strconv.FormatUint(h.CurrentEpoch, 10))
+		g.emitNewEpoch(h.CurrentEpoch)
 	}
 	if g.configEpoch < h.ConfigEpoch {
 		g.configEpoch = h.ConfigEpoch
@@ -112,10 +112,9 @@ func (s *Sentinel) ProcessHello(payload string) {
 		// The peer names the master as it announces it (an IP, or a
 		// name with announce-hostnames): compare as sentinelAddrEqualsHostname.
 		if h.MasterAddr.Port != g.master.addr.Port || !s.sameHost(g.master.addr.Host, h.MasterAddr.Host) {
-			old, to := s.shown(g.master.addr), s.shown(h.MasterAddr)
+			old := s.shown(g.master.addr)
 			g.emit(LevelWarning, "+config-update-from", si, "")
-			g.emit(LevelWarning, "+switch-master", nil, g.name+" "+old.Host+" "+strconv.Itoa(old.Port)+" "+
-				to.Host+" "+strconv.Itoa(to.Port))
+			g.emitSwitchMaster(g.master.addr, h.MasterAddr)
 			g.switchMaster(h.MasterAddr, now)
 			g.clientReconfig("observer", "start", old, h.MasterAddr)
 		}
