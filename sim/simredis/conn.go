@@ -2,6 +2,7 @@ package simredis
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,14 +53,7 @@ func (s *Server) sortedConns() []connKey {
 	return keys
 }
 
-func (c *conn) sortedSubs() []string {
-	out := make([]string, 0, len(c.subs))
-	for ch := range c.subs {
-		out = append(out, ch)
-	}
-	slices.Sort(out)
-	return out
-}
+func (c *conn) sortedSubs() []string { return slices.Sorted(maps.Keys(c.subs)) }
 
 // cmdClient is CLIENT SETNAME/GETNAME/KILL/PAUSE/UNPAUSE.
 func (s *Server) cmdClient(now time.Time, self *conn, args []string) any {
