@@ -124,3 +124,24 @@ func TestClientMovesToANewConnectionAfterATimeout(t *testing.T) {
 		t.Fatalf("the PING after the timeout did not go on a new connection:\n%s", w.Trace())
 	}
 }
+
+// server answers every command with its first word, as a sentinel
+// answering its peers would with Command.Answer.
+type server struct{ ep *sim.Endpoint }
+
+func (s server) Receive(_ time.Time, from string, msg sim.Msg) {
+	if c, ok := msg.(sim.Command); ok {
+		s.ep.Send(from, c.Answer(strings.ToLower(c.Args[0])))
+	}
+}
+func (server) Tick(time.Time) {}
+
+func TestNodesServeCommandsWithAnswer(t *testing.T) {
+	w, c, got := callerWorld(3)
+	w.Add("sentinel-2", sim.Addr{Host: "10.0.0.3", Port: 26379}, 0, func(ep *sim.Endpoint) sim.Node { return server{ep} })
+	c.cl.Do(w.Now(), "sentinel-2", "cmd", time.Second, []string{"SENTINEL", "is-master-down-by-addr"}, got.record)
+	w.RunFor(10 * time.Millisecond)
+	if len(got.list) != 1 || got.list[0].v != "sentinel" {
+		t.Fatalf("got %+v", got.list)
+	}
+}
