@@ -73,6 +73,10 @@ func newWire() wire {
 	return wire{lastLink: map[link]time.Time{}, lastConn: map[orderKey]time.Time{}, stalled: map[conn]bool{}}
 }
 
+// Send puts msg on the network from one endpoint to another, for
+// scenarios that speak for an endpoint (nodes use Endpoint.Send).
+func (w *World) Send(from, to string, msg Msg) { w.send(from, to, msg) }
+
 // send draws the message's fate now and, if it is not dropped, schedules
 // its delivery. The checks run again at delivery: a partition made while
 // a message is on the wire loses it too.

@@ -153,9 +153,9 @@ func TestPartitionIsSymmetricAndHeals(t *testing.T) {
 		t.Fatal("drops by the partition are not in the trace")
 	}
 	// A connection that lost a message to the partition stays dead.
-	w.Endpoint("a").Send("b", sim.Command{Conn: "t", Seq: 1})
+	w.Send("a", "b", sim.Command{Conn: "t", Seq: 1})
 	w.HealAll()
-	w.Endpoint("a").Send("b", sim.Command{Conn: "t", Seq: 2})
+	w.Send("a", "b", sim.Command{Conn: "t", Seq: 2})
 	w.RunFor(10 * time.Millisecond)
 	for _, g := range b.got {
 		if g.conn == "t" {
