@@ -47,10 +47,12 @@ func (s *Server) sortedConns() []connKey {
 	for k := range s.conns {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b connKey) int {
-		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.inc, b.inc), cmp.Compare(a.conn, b.conn))
-	})
+	slices.SortFunc(keys, compareConnKeys)
 	return keys
+}
+
+func compareConnKeys(a, b connKey) int {
+	return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.inc, b.inc), cmp.Compare(a.conn, b.conn))
 }
 
 func (c *conn) sortedSubs() []string { return slices.Sorted(maps.Keys(c.subs)) }

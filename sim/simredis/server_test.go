@@ -390,3 +390,13 @@ func TestHelloReachesReplicaSubscribersIntact(t *testing.T) {
 		t.Fatalf("hello read back as %+v (%v)", h, ok)
 	}
 }
+
+func TestPublishGrowsTheOffsetByItsRESPLength(t *testing.T) {
+	r := pair(t, 18, simredis.Options{})
+	before := r.srv("redis-6380").Offset()
+	r.do("redis-6380", "PUBLISH", "ch", "hello")
+	// *3\r\n $7\r\nPUBLISH\r\n $2\r\nch\r\n $5\r\nhello\r\n
+	if got := r.srv("redis-6380").Offset() - before; got != 4+13+8+11 {
+		t.Fatalf("offset grew by %d, want 36", got)
+	}
+}
