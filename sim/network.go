@@ -178,6 +178,16 @@ func staleConn(dst *Endpoint, msg Msg) bool {
 	return inc != 0 && inc != dst.incarnation
 }
 
+// Connected reports whether a and b are both running and no cut or
+// partition separates them either way, for scenario checks such as "a
+// sentinel that could reach only a minority never fails over". Loss,
+// delay and stalled connections do not count.
+func (w *World) Connected(a, b string) bool {
+	ea, eb := w.eps[a], w.eps[b]
+	return ea != nil && eb != nil && ea.node != nil && eb.node != nil &&
+		w.net.cut[link{a, b}] == "" && w.net.cut[link{b, a}] == ""
+}
+
 // Partition cuts every link between a member of a and a member of b, both
 // ways. Links inside each set are untouched.
 func (w *World) Partition(a, b []string) {
