@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench chaos difffuzz clean
+.PHONY: build test demo deps fuzz bench chaos difffuzz sim clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -48,6 +48,11 @@ difffuzz: deps build
 
 bench: deps build
 	$(GO) run ./e2e/bench
+
+# The deterministic simulator's seeds (make test runs 30): SEEDS=n runs
+# seeds 1..n, SEED=s replays one with its full trace printed on failure.
+sim:
+	SIM_SEEDS=$(or $(SEEDS),1000) SIM_SEED=$(SEED) $(GO) test -count=1 -run '^TestSeeds$$' -v ./sim/
 
 clean:
 	rm -rf bin
