@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qsentinel/qsentinel/event"
 )
 
 // Pusher sets server states through HAProxy's runtime API (stats socket,
@@ -51,34 +53,25 @@ func (p *Pusher) Command(ctx context.Context, cmd string) (string, error) {
 
 // Apply turns one sentinel event into runtime API commands: on
 // +switch-master the new master's agent is forced up and the old one's
-// down; on +convert-to-slave and +sdown/+odown of a master, that server
-// goes down. Other events are ignored.
-func (p *Pusher) Apply(ctx context.Context, typ, payload string) {
+// down; on +convert-to-slave and +odown, the instance's server (in its
+// master's backend) goes down. Other events are ignored.
+func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
 	logger := p.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var cmds []string
-	f := strings.Fields(payload)
-	switch typ {
-	case "+switch-master":
-		// <name> <old-ip> <old-port> <new-ip> <new-port>
-		if len(f) != 5 {
-			return
-		}
-		op, _ := strconv.Atoi(f[2])
-		np, _ := strconv.Atoi(f[4])
+	switch e.Kind {
+	case event.SwitchMaster:
 		cmds = append(cmds,
-			"set server "+f[0]+"/"+ServerName(f[3], np)+" agent up",
-			"set server "+f[0]+"/"+ServerName(f[1], op)+" agent down")
-	case "+convert-to-slave", "+odown":
-		// slave <ip:port> <ip> <port> @ <name> ... | master <name> <ip> <port> ...
-		if len(f) >= 6 && f[0] == "slave" && f[4] == "@" {
-			port, _ := strconv.Atoi(f[3])
-			cmds = append(cmds, "set server "+f[5]+"/"+ServerName(f[2], port)+" agent down")
-		} else if len(f) >= 4 && f[0] == "master" {
-			port, _ := strconv.Atoi(f[3])
-			cmds = append(cmds, "set server "+f[1]+"/"+ServerName(f[2], port)+" agent down")
+			"set server "+e.Master+"/"+ServerName(e.To.Host, e.To.Port)+" agent up",
+			"set server "+e.Master+"/"+ServerName(e.From.Host, e.From.Port)+" agent down")
+	case event.ConvertToSlave, event.ODown:
+		switch in := e.Instance; in.Role {
+		case event.RoleSlave:
+			cmds = append(cmds, "set server "+in.MasterName+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
+		case event.RoleMaster:
+			cmds = append(cmds, "set server "+in.Name+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
 		}
 	}
 	for _, cmd := range cmds {

@@ -1,12 +1,16 @@
 package failover
 
+import "github.com/qsentinel/qsentinel/event"
+
 // ActionKind says what the driver must do for an Action.
 type ActionKind int
 
 // What a machine asks of its driver. Every action is about the master the
 // machine watches; Node, when set, is the instance it concerns.
 const (
-	// Emit publishes Event (pub/sub, log, notification script).
+	// Emit publishes Event (pub/sub, log, notification script). Its
+	// addresses are the machine's; the driver shows them as it reports
+	// them (names with announce-hostnames).
 	Emit ActionKind = iota
 	// Persist saves the configuration soon (epochs, votes, instances).
 	Persist
@@ -56,36 +60,5 @@ type Action struct {
 	TimeoutMs int64
 	Role      string
 	State     string
-	Event     Event
+	Event     event.Event
 }
-
-// Event is an event as the machine decided it: its channel and level, the
-// instance it is about, and the master's address at that moment (a later
-// action of the same step may have switched it). The driver renders it
-// the way redis-sentinel does ("%@" details, then Text).
-type Event struct {
-	Level Level
-	Type  string
-	// Instance, when HasInstance, is the node the event is about, as it
-	// was when the event was decided.
-	HasInstance  bool
-	InstanceKind Kind
-	InstanceName string
-	InstanceAddr Addr
-	MasterAddr   Addr
-	// From and To are the old and new master of a +switch-master.
-	From, To Addr
-	Text     string
-}
-
-// Level is redis's log level of an event; it decides who sees it: debug
-// events are only logged, warnings also run the notification script.
-type Level int
-
-// Redis log levels, lowest first.
-const (
-	LevelDebug Level = iota
-	LevelVerbose
-	LevelNotice
-	LevelWarning
-)

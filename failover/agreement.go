@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"github.com/qsentinel/qsentinel/event"
 	"time"
 
 	"github.com/qsentinel/qsentinel/quorum"
@@ -37,11 +38,11 @@ func (m *Machine) checkODown(now time.Time, t Timing) {
 		if n.Flags&FlagODown == 0 {
 			n.Flags |= FlagODown
 			n.ODownSince = now
-			m.emitf(LevelWarning, "+odown", n, "#quorum %d/%d", votes, m.Config.Quorum)
+			m.emitODown(votes)
 		}
 	} else if n.Flags&FlagODown != 0 {
 		n.Flags &^= FlagODown
-		m.emit(LevelWarning, "-odown", n, "")
+		m.emit(event.LevelWarning, "-odown", n, "")
 	}
 }
 
@@ -142,12 +143,12 @@ func (m *Machine) Vote(reqEpoch uint64, candidate string, now time.Time) (quorum
 	newCur, b, granted := quorum.Vote(cur, quorum.Ballot{Leader: m.Leader, LeaderEpoch: m.LeaderEpoch}, reqEpoch, m.ConfigEpoch, candidate)
 	changed := false
 	if newCur > cur && e.bumpLocked(newCur) {
-		m.emit(LevelWarning, "+new-epoch", nil, uitoa(newCur))
+		m.emitNewEpoch(newCur)
 		changed = true
 	}
 	if granted {
 		m.Leader, m.LeaderEpoch = b.Leader, b.LeaderEpoch
-		m.emitf(LevelWarning, "+vote-for-leader", nil, "%s %d", b.Leader, b.LeaderEpoch)
+		m.emitVote(b.Leader, b.LeaderEpoch)
 		if b.Leader != m.env.MyID {
 			// We voted for someone else: give them time before we try.
 			m.FailoverStartTime = now.Add(m.jitter(maxDesync))

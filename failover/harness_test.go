@@ -97,7 +97,7 @@ func events(acts []Action) []string {
 	var out []string
 	for _, a := range acts {
 		if a.Kind == Emit {
-			out = append(out, a.Event.Type)
+			out = append(out, string(a.Event.Kind))
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"github.com/qsentinel/qsentinel/event"
 	"strconv"
 	"strings"
 	"time"
@@ -78,13 +79,13 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 		m.changed()
 		si = nil
 		res.Moved = true
-		m.emitf(LevelNotice, "+sentinel-address-switch", m.Master, "ip %s port %d for %s", h.Addr.Host, h.Addr.Port, h.RunID)
+		m.emitf(event.LevelNotice, "+sentinel-address-switch", m.Master, "ip %s port %d for %s", h.Addr.Host, h.Addr.Port, h.RunID)
 	} else if si == nil {
 		// A new run id on a known address: that address now belongs to a
 		// restarted peer; the old identity is gone from every master.
 		for _, other := range m.SortedPeers() {
 			if other.Addr == h.Addr {
-				m.emit(LevelNotice, "+sentinel-invalid-addr", other, "")
+				m.emit(event.LevelNotice, "+sentinel-invalid-addr", other, "")
 				res.Obsolete = other.RunID
 				m.do(Action{Kind: CloseLink, Node: other})
 				delete(m.Sentinels, other.Name)
@@ -99,7 +100,7 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 		m.Sentinels[h.RunID] = si
 		m.changed()
 		if !res.Moved {
-			m.emit(LevelNotice, "+sentinel", si, "")
+			m.emit(event.LevelNotice, "+sentinel", si, "")
 		}
 		m.persist()
 		// The newcomer may have subscribed after our last hello: answer
@@ -109,7 +110,7 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 	}
 	if m.env.Epochs.Bump(h.CurrentEpoch) {
 		m.persist()
-		m.emit(LevelWarning, "+new-epoch", nil, uitoa(h.CurrentEpoch))
+		m.emitNewEpoch(h.CurrentEpoch)
 	}
 	if m.ConfigEpoch < h.ConfigEpoch {
 		m.ConfigEpoch = h.ConfigEpoch
@@ -118,7 +119,7 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 		// with announce-hostnames): compare as sentinelAddrEqualsHostname.
 		if h.MasterAddr.Port != m.Master.Addr.Port || !m.sameHost(m.Master.Addr.Host, h.MasterAddr.Host) {
 			old := m.Master.Addr
-			m.emit(LevelWarning, "+config-update-from", si, "")
+			m.emit(event.LevelWarning, "+config-update-from", si, "")
 			m.emitSwitch(old, h.MasterAddr)
 			m.SwitchMaster(h.MasterAddr, now)
 			m.do(Action{Kind: ClientReconfig, Role: "observer", State: "start", From: old, To: h.MasterAddr})

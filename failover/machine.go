@@ -2,6 +2,7 @@ package failover
 
 import (
 	"fmt"
+	"github.com/qsentinel/qsentinel/event"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,19 +123,56 @@ func (m *Machine) HasReady() bool { return len(m.out) > 0 }
 
 func (m *Machine) do(a Action) { m.out = append(m.out, a) }
 
+// newEvent is an event of this master about node n (nil: about none).
+func (m *Machine) newEvent(level event.Level, kind event.Kind, n *Node) event.Event {
+	e := event.Event{Level: level, Kind: kind, Master: m.Name}
+	if n != nil {
+		e.Instance = event.Instance{Role: event.Role(n.Kind.String()), Name: n.Name, Addr: event.Addr(n.Addr)}
+		if n.Kind != KindMaster {
+			e.Instance.MasterName, e.Instance.MasterAddr = m.Name, event.Addr(m.Master.Addr)
+		}
+	}
+	return e
+}
+
 // emit decides an event about node n (nil: none) with text after the
 // details.
-func (m *Machine) emit(level Level, typ string, n *Node, text string) {
-	e := Event{Level: level, Type: typ, MasterAddr: m.Master.Addr, Text: text}
-	if n != nil {
-		e.HasInstance = true
-		e.InstanceKind, e.InstanceName, e.InstanceAddr = n.Kind, n.Name, n.Addr
-	}
+func (m *Machine) emit(level event.Level, kind event.Kind, n *Node, text string) {
+	e := m.newEvent(level, kind, n)
+	e.Text = text
 	m.do(Action{Kind: Emit, Event: e})
 }
 
-func (m *Machine) emitf(level Level, typ string, n *Node, format string, args ...any) {
-	m.emit(level, typ, n, fmt.Sprintf(format, args...))
+func (m *Machine) emitf(level event.Level, kind event.Kind, n *Node, format string, args ...any) {
+	m.emit(level, kind, n, fmt.Sprintf(format, args...))
+}
+
+// emitNewEpoch decides +new-epoch.
+func (m *Machine) emitNewEpoch(epoch uint64) {
+	e := m.newEvent(event.LevelWarning, event.NewEpoch, nil)
+	e.Epoch = epoch
+	m.do(Action{Kind: Emit, Event: e})
+}
+
+// emitVote decides +vote-for-leader: our vote for leader in epoch.
+func (m *Machine) emitVote(leader string, epoch uint64) {
+	e := m.newEvent(event.LevelWarning, event.VoteForLeader, nil)
+	e.Leader, e.Epoch = leader, epoch
+	m.do(Action{Kind: Emit, Event: e})
+}
+
+// emitODown decides +odown with votes of the quorum agreeing.
+func (m *Machine) emitODown(votes int) {
+	e := m.newEvent(event.LevelWarning, event.ODown, m.Master)
+	e.Votes, e.Quorum = votes, m.Config.Quorum
+	m.do(Action{Kind: Emit, Event: e})
+}
+
+// emitSwitch decides +switch-master from one address to another.
+func (m *Machine) emitSwitch(from, to Addr) {
+	e := m.newEvent(event.LevelWarning, event.SwitchMaster, nil)
+	e.From, e.To = event.Addr(from), event.Addr(to)
+	m.do(Action{Kind: Emit, Event: e})
 }
 
 func (m *Machine) persist() { m.do(Action{Kind: Persist}) }

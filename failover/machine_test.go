@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"github.com/qsentinel/qsentinel/event"
 	"testing"
 	"time"
 )
@@ -80,13 +81,13 @@ func TestFailoverEveryState(t *testing.T) {
 	r.tick()
 	acts = r.drain()
 	r.mustEmit(acts, "+failover-end", "+switch-master")
-	var sw Event
+	var sw event.Event
 	for _, a := range acts {
-		if a.Kind == Emit && a.Event.Type == "+switch-master" {
+		if a.Kind == Emit && a.Event.Kind == event.SwitchMaster {
 			sw = a.Event
 		}
 	}
-	if sw.From != masterAddr || sw.To != replicaAddr(0) {
+	if sw.From != event.Addr(masterAddr) || sw.To != event.Addr(replicaAddr(0)) || sw.Payload() != "mymaster 10.0.0.1 6379 10.0.0.2 6380" {
 		t.Fatalf("+switch-master %v -> %v", sw.From, sw.To)
 	}
 	if r.m.Master.Addr != replicaAddr(0) || r.m.State != StateNone || r.m.InProgress() {

@@ -1,6 +1,10 @@
 package failover
 
-import "time"
+import (
+	"time"
+
+	"github.com/qsentinel/qsentinel/event"
+)
 
 // Info is sentinelRefreshInstanceInfo: record what n's INFO says, then act
 // on it (notice reboots and role changes, detect the promotion we wait
@@ -15,7 +19,7 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 
 	if r.RunID != "" {
 		if n.RunID != "" && n.RunID != r.RunID {
-			m.emit(LevelNotice, "+reboot", n, "")
+			m.emit(event.LevelNotice, "+reboot", n, "")
 			if n.Kind == KindMaster && m.Config.RebootDownAfter != 0 {
 				n.Flags |= FlagMasterReboot
 				n.MasterRebootFrom = now
@@ -58,7 +62,7 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 		if role == KindReplica {
 			n.SlaveConfChange = now
 		}
-		typ := "-role-change"
+		typ := event.Kind("-role-change")
 		if n.Kind == role {
 			typ = "+role-change"
 		}
@@ -66,7 +70,7 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 		if role == KindMaster {
 			word = "master"
 		}
-		m.emit(LevelVerbose, typ, n, "new reported role is "+word)
+		m.emit(event.LevelVerbose, typ, n, "new reported role is "+word)
 	}
 	if tilt {
 		return
@@ -91,7 +95,7 @@ func (m *Machine) replicaIsMaster(n *Node, now time.Time, t Timing) {
 	if n.Flags&FlagPromoted == 0 && m.MasterLooksSane(now, t) &&
 		noDownFor(n, now, wait) && now.Sub(n.RoleReportedTime) > wait && !n.Disconnected {
 		m.slaveOf(n, m.Master.Addr)
-		m.emit(LevelNotice, "+convert-to-slave", n, "")
+		m.emit(event.LevelNotice, "+convert-to-slave", n, "")
 	}
 }
 
@@ -103,7 +107,7 @@ func (m *Machine) replicaFollows(n *Node, now time.Time, t Timing) {
 		wait := m.FailoverTimeout(t)
 		if m.MasterLooksSane(now, t) && noDownFor(n, now, wait) && now.Sub(n.SlaveConfChange) > wait && !n.Disconnected {
 			m.slaveOf(n, m.Master.Addr)
-			m.emit(LevelNotice, "+fix-slave-config", n, "")
+			m.emit(event.LevelNotice, "+fix-slave-config", n, "")
 		}
 	}
 	if n.Flags&(FlagReconfSent|FlagReconfInprog) == 0 {
@@ -117,11 +121,11 @@ func (m *Machine) replicaFollows(n *Node, now time.Time, t Timing) {
 		m.sameHost(p.Addr.Host, n.MasterHost) && n.MasterPort == p.Addr.Port {
 		n.Flags &^= FlagReconfSent
 		n.Flags |= FlagReconfInprog
-		m.emit(LevelNotice, "+slave-reconf-inprog", n, "")
+		m.emit(event.LevelNotice, "+slave-reconf-inprog", n, "")
 	}
 	if n.Flags&FlagReconfInprog != 0 && n.MasterLinkUp {
 		n.Flags &^= FlagReconfInprog
 		n.Flags |= FlagReconfDone
-		m.emit(LevelNotice, "+slave-reconf-done", n, "")
+		m.emit(event.LevelNotice, "+slave-reconf-done", n, "")
 	}
 }

@@ -1,11 +1,15 @@
 package failover
 
-import "time"
+import (
+	"time"
+
+	"github.com/qsentinel/qsentinel/event"
+)
 
 // Reset is sentinelResetMaster: forget the replicas (and the peers unless
-// keepSentinels), reconnect, and allow an immediate new failover. event
-// says whether to announce it (+reset-master).
-func (m *Machine) Reset(keepSentinels, event bool, now time.Time) {
+// keepSentinels), reconnect, and allow an immediate new failover.
+// announce says whether to publish it (+reset-master).
+func (m *Machine) Reset(keepSentinels, announce bool, now time.Time) {
 	for k, r := range m.Replicas {
 		m.do(Action{Kind: CloseLink, Node: r})
 		delete(m.Replicas, k)
@@ -33,8 +37,8 @@ func (m *Machine) Reset(keepSentinels, event bool, now time.Time) {
 	n.LastPong = now
 	n.RoleReportedTime = now
 	n.RoleReported = KindMaster
-	if event {
-		m.emit(LevelWarning, "+reset-master", n, "")
+	if announce {
+		m.emit(event.LevelWarning, "+reset-master", n, "")
 	}
 }
 
@@ -61,7 +65,7 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 		r := NewNode(KindReplica, a.String(), a, now)
 		m.Replicas[a.String()] = r
 		m.changed()
-		m.emit(LevelNotice, "+slave", r, "")
+		m.emit(event.LevelNotice, "+slave", r, "")
 	}
 	m.persist()
 }
@@ -75,7 +79,7 @@ func (m *Machine) AddReplica(a Addr, now time.Time) {
 	r := NewNode(KindReplica, a.String(), a, now)
 	m.Replicas[a.String()] = r
 	m.changed()
-	m.emit(LevelNotice, "+slave", r, "")
+	m.emit(event.LevelNotice, "+slave", r, "")
 	m.persist()
 }
 

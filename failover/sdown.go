@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"github.com/qsentinel/qsentinel/event"
 	"strings"
 	"time"
 )
@@ -44,7 +45,7 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 		if n.Flags&FlagSDown == 0 {
 			n.Flags |= FlagSDown
 			n.SDownSince = now
-			m.emit(LevelWarning, "+sdown", n, "")
+			m.emit(event.LevelWarning, "+sdown", n, "")
 			if n.Kind == KindMaster {
 				m.do(Action{Kind: KickGossip})
 				// A failover may follow within milliseconds: have the
@@ -54,7 +55,7 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 		}
 	} else if n.Flags&FlagSDown != 0 {
 		n.Flags &^= FlagSDown | FlagScriptKillSent
-		m.emit(LevelWarning, "-sdown", n, "")
+		m.emit(event.LevelWarning, "-sdown", n, "")
 		if n.Kind == KindMaster {
 			m.do(Action{Kind: KickGossip})
 		}

@@ -1,6 +1,10 @@
 package failover
 
-import "time"
+import (
+	"time"
+
+	"github.com/qsentinel/qsentinel/event"
+)
 
 // The failover proper (sentinelFailoverStateMachine and friends). Every
 // step runs from the tick or right after a fact that may let it advance,
@@ -23,7 +27,7 @@ func (m *Machine) startFailover(now time.Time) {
 	m.State = StateWaitStart
 	m.Master.Flags |= FlagFailoverInProgress
 	m.newAttemptEpoch(now)
-	m.emit(LevelWarning, "+try-failover", m.Master, "")
+	m.emit(event.LevelWarning, "+try-failover", m.Master, "")
 	m.FailoverStartTime = now.Add(m.jitter(maxDesync))
 	m.FailoverStateSince = now
 }
@@ -64,7 +68,7 @@ func (m *Machine) newAttemptEpoch(now time.Time) uint64 {
 	m.FailoverEpoch = epoch
 	if advanced {
 		m.persist()
-		m.emit(LevelWarning, "+new-epoch", nil, uitoa(epoch))
+		m.emitNewEpoch(epoch)
 	}
 	return epoch
 }
@@ -131,14 +135,14 @@ func (m *Machine) waitStart(now time.Time, t Timing) {
 			timeout = ft
 		}
 		if now.Sub(m.FailoverStartTime) > timeout {
-			m.emit(LevelWarning, "-failover-abort-not-elected", n, "")
+			m.emit(event.LevelWarning, "-failover-abort-not-elected", n, "")
 			m.abortFailover(now)
 		}
 		return
 	}
-	m.emit(LevelWarning, "+elected-leader", n, "")
+	m.emit(event.LevelWarning, "+elected-leader", n, "")
 	m.setState(StateSelectSlave, now)
-	m.emit(LevelWarning, "+failover-state-select-slave", n, "")
+	m.emit(event.LevelWarning, "+failover-state-select-slave", n, "")
 }
 
 // SelectReplica is sentinelSelectSlave over our view of the replicas.
@@ -186,14 +190,14 @@ func (m *Machine) selectSlave(now time.Time, t Timing) {
 		return
 	}
 	if r == nil {
-		m.emit(LevelWarning, "-failover-abort-no-good-slave", m.Master, "")
+		m.emit(event.LevelWarning, "-failover-abort-no-good-slave", m.Master, "")
 		m.abortFailover(now)
 		return
 	}
-	m.emit(LevelWarning, "+selected-slave", r, "")
+	m.emit(event.LevelWarning, "+selected-slave", r, "")
 	r.Flags |= FlagPromoted
 	m.setState(StateSendSlaveofNoOne, now)
-	m.emit(LevelNotice, "+failover-state-send-slaveof-noone", r, "")
+	m.emit(event.LevelNotice, "+failover-state-send-slaveof-noone", r, "")
 }
 
 func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
@@ -204,13 +208,13 @@ func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
 	}
 	if r.Disconnected {
 		if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
-			m.emit(LevelWarning, "-failover-abort-slave-timeout", r, "")
+			m.emit(event.LevelWarning, "-failover-abort-slave-timeout", r, "")
 			m.abortFailover(now)
 		}
 		return
 	}
 	m.slaveOf(r, Addr{})
-	m.emit(LevelNotice, "+failover-state-wait-promotion", r, "")
+	m.emit(event.LevelNotice, "+failover-state-wait-promotion", r, "")
 	m.setState(StateWaitPromotion, now)
 }
 
@@ -227,7 +231,7 @@ func (m *Machine) sendFailover(now time.Time, t Timing) {
 	}
 	left := m.FailoverTimeout(t) - now.Sub(m.FailoverStateSince)
 	if left < time.Second {
-		m.emit(LevelWarning, "-failover-abort-master-timeout", m.Master, "")
+		m.emit(event.LevelWarning, "-failover-abort-master-timeout", m.Master, "")
 		m.abortFailover(now)
 		return
 	}
@@ -235,7 +239,7 @@ func (m *Machine) sendFailover(now time.Time, t Timing) {
 		return
 	}
 	m.do(Action{Kind: FailoverTo, Node: m.Master, To: r.Addr, TimeoutMs: left.Milliseconds()})
-	m.emit(LevelNotice, "+failover-state-wait-promotion", r, "")
+	m.emit(event.LevelNotice, "+failover-state-wait-promotion", r, "")
 	m.setState(StateWaitPromotion, now)
 }
 
@@ -246,7 +250,7 @@ func (m *Machine) waitPromotion(now time.Time, t Timing) {
 		return
 	}
 	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
-		m.emit(LevelWarning, "-failover-abort-slave-timeout", r, "")
+		m.emit(event.LevelWarning, "-failover-abort-slave-timeout", r, "")
 		m.abortFailover(now)
 		return
 	}
@@ -262,8 +266,8 @@ func (m *Machine) promoted(r *Node, now time.Time, t Timing) {
 	m.ConfigEpoch = m.FailoverEpoch
 	m.setState(StateReconfSlaves, now)
 	m.persist()
-	m.emit(LevelWarning, "+promoted-slave", r, "")
-	m.emit(LevelWarning, "+failover-state-reconf-slaves", m.Master, "")
+	m.emit(event.LevelWarning, "+promoted-slave", r, "")
+	m.emit(event.LevelWarning, "+failover-state-reconf-slaves", m.Master, "")
 	m.do(Action{Kind: ClientReconfig, Role: "leader", State: "start", From: m.Master.Addr, To: r.Addr})
 	if m.Coordinated && !m.Master.Disconnected {
 		m.do(Action{Kind: KillClients, Node: m.Master})
@@ -296,7 +300,7 @@ func (m *Machine) reconfNextSlave(now time.Time, t Timing) {
 			continue
 		}
 		if r.Flags&FlagReconfSent != 0 && now.Sub(r.ReconfSentTime) > t.SlaveReconfTimeout {
-			m.emit(LevelNotice, "-slave-reconf-sent-timeout", r, "")
+			m.emit(event.LevelNotice, "-slave-reconf-sent-timeout", r, "")
 			r.Flags &^= FlagReconfSent
 			r.Flags |= FlagReconfDone
 			continue
@@ -307,7 +311,7 @@ func (m *Machine) reconfNextSlave(now time.Time, t Timing) {
 		m.slaveOf(r, p.Addr)
 		r.Flags |= FlagReconfSent
 		r.ReconfSentTime = now
-		m.emit(LevelNotice, "+slave-reconf-sent", r, "")
+		m.emit(event.LevelNotice, "+slave-reconf-sent", r, "")
 		inProgress++
 	}
 	m.detectEnd(now, t)
@@ -330,10 +334,10 @@ func (m *Machine) detectEnd(now time.Time, t Timing) {
 	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
 		notReconfigured = 0
 		timeout = true
-		m.emit(LevelWarning, "+failover-end-for-timeout", m.Master, "")
+		m.emit(event.LevelWarning, "+failover-end-for-timeout", m.Master, "")
 	}
 	if notReconfigured == 0 {
-		m.emit(LevelWarning, "+failover-end", m.Master, "")
+		m.emit(event.LevelWarning, "+failover-end", m.Master, "")
 		m.setState(StateUpdateConfig, now)
 	}
 	if timeout {
@@ -344,7 +348,7 @@ func (m *Machine) detectEnd(now time.Time, t Timing) {
 				continue
 			}
 			m.slaveOf(r, p.Addr)
-			m.emit(LevelNotice, "+slave-reconf-sent-be", r, "")
+			m.emit(event.LevelNotice, "+slave-reconf-sent-be", r, "")
 		}
 	}
 }
@@ -358,11 +362,6 @@ func (m *Machine) switchToPromoted(now time.Time) {
 	}
 	m.emitSwitch(m.Master.Addr, p.Addr)
 	m.SwitchMaster(p.Addr, now)
-}
-
-// emitSwitch decides +switch-master from one address to another.
-func (m *Machine) emitSwitch(from, to Addr) {
-	m.do(Action{Kind: Emit, Event: Event{Level: LevelWarning, Type: "+switch-master", MasterAddr: m.Master.Addr, From: from, To: to}})
 }
 
 // slaveOf asks the driver to point n at addr (zero: make it a master).

@@ -30,11 +30,12 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/qsentinel/qsentinel/atomicfile"
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/glob"
 	"github.com/qsentinel/qsentinel/procrun"
 )
@@ -70,11 +71,15 @@ func (c *Config) Validate() error {
 
 // Run is one journaled execution.
 type Run struct {
-	ID        string    `json:"id"`
-	Master    string    `json:"master"`
-	Event     string    `json:"event"`
-	Payload   string    `json:"payload"`
-	Argv      []string  `json:"argv"`
+	ID      string   `json:"id"`
+	Master  string   `json:"master"`
+	Event   string   `json:"event"`
+	Payload string   `json:"payload"`
+	Argv    []string `json:"argv"`
+	// Env holds the event's own variables (SENTINEL_OLD_IP...), taken
+	// from its fields when it was journaled. Never omitted, so nil means
+	// a journal written before events were typed (see legacyEnv).
+	Env       []string  `json:"env"`
 	Attempts  int       `json:"attempts"`
 	NotBefore time.Time `json:"not_before"` // earliest next start (backoff)
 }
@@ -163,17 +168,24 @@ func (r *Runner) task(run *Run) procrun.Task {
 
 // Handle journals a run for every rule the event matches. It returns once
 // the journal is on disk; an error means the runs could not be recorded.
-func (r *Runner) Handle(event, payload, master string) error {
+func (r *Runner) Handle(e *event.Event) error {
 	var add []*Run
+	kind := string(e.Kind)
+	var payload string
+	var words, vars []string
 	for _, rule := range r.cfg.Rules {
-		if !glob.Match(rule.Event, event) {
+		if !glob.Match(rule.Event, kind) {
 			continue
+		}
+		if add == nil { // the first match: the event's text and variables, once
+			payload, words, vars = e.Payload(), e.Words(), eventEnv(e)
 		}
 		var id [8]byte
 		rand.Read(id[:])
-		argv := append(append([]string(nil), rule.Argv...), event)
-		argv = append(argv, strings.Fields(payload)...)
-		add = append(add, &Run{ID: hex.EncodeToString(id[:]), Master: master, Event: event, Payload: payload, Argv: argv})
+		argv := append(append([]string(nil), rule.Argv...), kind)
+		argv = append(argv, words...)
+		add = append(add, &Run{ID: hex.EncodeToString(id[:]), Master: e.Master, Event: kind, Payload: payload,
+			Argv: argv, Env: vars})
 	}
 	if len(add) == 0 {
 		return nil
@@ -285,13 +297,30 @@ func env(run *Run, attempt int) []string {
 		"SENTINEL_HOOK_ID=" + run.ID,
 		fmt.Sprintf("SENTINEL_HOOK_ATTEMPT=%d", attempt),
 	}
-	f := strings.Fields(run.Payload)
-	switch {
-	case run.Event == "+switch-master" && len(f) == 5:
-		e = append(e, "SENTINEL_OLD_IP="+f[1], "SENTINEL_OLD_PORT="+f[2], "SENTINEL_NEW_IP="+f[3], "SENTINEL_NEW_PORT="+f[4])
-	case len(f) >= 4 && (f[0] == "master" || f[0] == "slave" || f[0] == "sentinel"):
-		e = append(e, "SENTINEL_INSTANCE_TYPE="+f[0], "SENTINEL_INSTANCE_NAME="+f[1],
-			"SENTINEL_INSTANCE_IP="+f[2], "SENTINEL_INSTANCE_PORT="+f[3])
+	if run.Env == nil {
+		return append(e, legacyEnv(run)...)
 	}
-	return e
+	return append(e, run.Env...)
+}
+
+// eventEnv is the event's own variables: the old and new master of a
+// +switch-master, else the instance the event is about.
+func eventEnv(e *event.Event) []string {
+	env := []string{} // not nil: nil marks a legacy run
+	switch in := e.Instance; {
+	case e.Kind == event.SwitchMaster:
+		env = append(env, "SENTINEL_OLD_IP="+e.From.Host, "SENTINEL_OLD_PORT="+strconv.Itoa(e.From.Port),
+			"SENTINEL_NEW_IP="+e.To.Host, "SENTINEL_NEW_PORT="+strconv.Itoa(e.To.Port))
+	case in.Role != "":
+		env = append(env, "SENTINEL_INSTANCE_TYPE="+string(in.Role), "SENTINEL_INSTANCE_NAME="+in.Name,
+			"SENTINEL_INSTANCE_IP="+in.Addr.Host, "SENTINEL_INSTANCE_PORT="+strconv.Itoa(in.Addr.Port))
+	}
+	return env
+}
+
+// legacyEnv is eventEnv for a run journaled before events were typed,
+// which kept only the payload: the event is read back from its text.
+func legacyEnv(run *Run) []string {
+	e, _ := event.Parse(event.Kind(run.Event), run.Payload)
+	return eventEnv(&e)
 }

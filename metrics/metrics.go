@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -34,7 +35,7 @@ type Source interface {
 	Sentinels(name string) ([]sentinel.InstanceView, error)
 	CKQuorum(name string) (string, bool, error)
 	CurrentEpoch() uint64
-	Events() *sentinel.Bus
+	Events() *event.Bus
 }
 
 // Server is the HTTP endpoint with its registry.
@@ -133,31 +134,36 @@ func (s *Server) Serve(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			s.observe(*e)
+			s.observe(e)
 		}
 	}
 }
 
-// observe turns events into counters.
-func (s *Server) observe(e sentinel.Event) {
-	s.events.WithLabelValues(e.Type).Inc()
+// observe turns events into counters, from the events' fields.
+func (s *Server) observe(e *event.Event) {
+	s.events.WithLabelValues(string(e.Kind)).Inc()
 	m := e.Master
-	f := strings.Fields(e.Payload)
-	switch {
-	case e.Type == "+sdown" && len(f) > 0:
-		s.sdowns.WithLabelValues(m, f[0]).Inc()
-		if f[0] == "master" {
+	isMaster := e.Instance.Role == event.RoleMaster
+	switch e.Kind {
+	case event.SDown:
+		if e.Instance.Role == "" {
+			return
+		}
+		s.sdowns.WithLabelValues(m, string(e.Instance.Role)).Inc()
+		if isMaster {
 			s.mu.Lock()
 			if _, ok := s.downSince[m]; !ok {
 				s.downSince[m] = e.Time
 			}
 			s.mu.Unlock()
 		}
-	case e.Type == "-sdown" && len(f) > 0 && f[0] == "master":
-		s.mu.Lock()
-		delete(s.downSince, m)
-		s.mu.Unlock()
-	case e.Type == "+switch-master":
+	case event.SDownCleared:
+		if isMaster {
+			s.mu.Lock()
+			delete(s.downSince, m)
+			s.mu.Unlock()
+		}
+	case event.SwitchMaster:
 		s.switches.WithLabelValues(m).Inc()
 		s.mu.Lock()
 		if t, ok := s.downSince[m]; ok {
@@ -165,16 +171,18 @@ func (s *Server) observe(e sentinel.Event) {
 			delete(s.downSince, m)
 		}
 		s.mu.Unlock()
-	case e.Type == "+elected-leader":
+	case event.ElectedLeader:
 		s.leader.WithLabelValues(m).Set(1)
-	case e.Type == "+failover-end":
+	case event.FailoverEnd:
 		s.failovers.WithLabelValues(m, "ok").Inc()
 		s.leader.WithLabelValues(m).Set(0)
-	case e.Type == "+failover-end-for-timeout":
+	case event.FailoverEndForTimeout:
 		s.failovers.WithLabelValues(m, "timeout").Inc()
-	case strings.HasPrefix(e.Type, "-failover-abort-"):
-		s.failovers.WithLabelValues(m, strings.TrimPrefix(e.Type, "-failover-abort-")).Inc()
-		s.leader.WithLabelValues(m).Set(0)
+	default:
+		if reason, ok := e.Kind.AbortReason(); ok {
+			s.failovers.WithLabelValues(m, reason).Inc()
+			s.leader.WithLabelValues(m).Set(0)
+		}
 	}
 }
 

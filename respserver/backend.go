@@ -1,6 +1,9 @@
 package respserver
 
-import "github.com/qsentinel/qsentinel/sentinel"
+import (
+	"github.com/qsentinel/qsentinel/event"
+	"github.com/qsentinel/qsentinel/sentinel"
+)
 
 // The monitor as the RESP face sees it, split by command family so that a
 // handler's needs (and a test's fake) are visible at a glance. Backend
@@ -52,7 +55,7 @@ type Peers interface {
 // EventSource feeds pub/sub: every event the monitor publishes reaches the
 // subscribers of its channel.
 type EventSource interface {
-	Events() *sentinel.Bus
+	Events() *event.Bus
 }
 
 // Stats fills INFO's sentinel section and our opt-in gossip section.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -65,14 +66,26 @@ func TestRequestsReachBackend(t *testing.T) {
 	}
 }
 
-// Events the monitor publishes reach a pattern subscriber as pmessages.
+// Events the monitor publishes reach a pattern subscriber as pmessages
+// and a channel subscriber as messages, on the kind's channel, with the
+// payload redis-sentinel sends.
 func TestFakeEventsReachSubscribers(t *testing.T) {
 	f, addr := startFakeServer(t, Config{})
 	c := dial(t, addr)
 	c.do("PSUBSCRIBE", "+od*")
-	f.bus.Publish(sentinel.Event{Level: sentinel.LevelWarning, Type: "+odown", Payload: "master mymaster 127.0.0.1 6379 #quorum 2/2"})
+	ch := dial(t, addr)
+	ch.do("SUBSCRIBE", "+switch-master")
+	f.bus.Publish(event.Event{Level: event.LevelWarning, Kind: event.ODown, Master: "mymaster",
+		Instance: event.Instance{Role: event.RoleMaster, Name: "mymaster", Addr: event.Addr{Host: "127.0.0.1", Port: 6379}},
+		Votes:    2, Quorum: 2})
 	want := "*4\r\n$8\r\npmessage\r\n$4\r\n+od*\r\n$6\r\n+odown\r\n$42\r\nmaster mymaster 127.0.0.1 6379 #quorum 2/2\r\n"
 	if got := c.readReply(); got != want {
 		t.Errorf("pmessage:\n got %q\nwant %q", got, want)
+	}
+	f.bus.Publish(event.Event{Level: event.LevelWarning, Kind: event.SwitchMaster, Master: "mymaster",
+		From: event.Addr{Host: "::1", Port: 6379}, To: event.Addr{Host: "fe80::2", Port: 6380}})
+	want = "*3\r\n$7\r\nmessage\r\n$14\r\n+switch-master\r\n$30\r\nmymaster ::1 6379 fe80::2 6380\r\n"
+	if got := ch.readReply(); got != want {
+		t.Errorf("message:\n got %q\nwant %q", got, want)
 	}
 }

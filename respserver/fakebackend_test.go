@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -25,7 +26,7 @@ type fakeBackend struct {
 	sentinels map[string][]sentinel.InstanceView
 	calls     []string
 	err       error // returned by every Admin call when set
-	bus       *sentinel.Bus
+	bus       *event.Bus
 }
 
 var (
@@ -44,7 +45,7 @@ func newFakeBackend() *fakeBackend {
 		masters:   map[string]sentinel.InstanceView{},
 		replicas:  map[string][]sentinel.InstanceView{},
 		sentinels: map[string][]sentinel.InstanceView{},
-		bus:       sentinel.NewBus(slog.New(slog.DiscardHandler)),
+		bus:       event.NewBus(slog.New(slog.DiscardHandler)),
 	}
 	f.addMaster("mymaster", "127.0.0.1", 6379)
 	return f
@@ -152,8 +153,9 @@ func (f *fakeBackend) Monitor(name, host string, port, quorum int) error {
 	}
 	f.addMaster(name, host, port)
 	f.mu.Unlock()
-	f.bus.Publish(sentinel.Event{Level: sentinel.LevelWarning, Type: "+monitor",
-		Payload: fmt.Sprintf("master %s %s %d quorum %d", name, host, port, quorum)})
+	f.bus.Publish(event.Event{Level: event.LevelWarning, Kind: "+monitor", Master: name,
+		Instance: event.Instance{Role: event.RoleMaster, Name: name, Addr: event.Addr{Host: host, Port: port}},
+		Text:     fmt.Sprintf("quorum %d", quorum)})
 	return nil
 }
 
@@ -236,7 +238,7 @@ func (f *fakeBackend) ProcessHello(payload string) {
 
 // EventSource and Stats.
 
-func (f *fakeBackend) Events() *sentinel.Bus      { return f.bus }
+func (f *fakeBackend) Events() *event.Bus         { return f.bus }
 func (f *fakeBackend) Info() sentinel.InfoSummary { return sentinel.InfoSummary{TiltSince: -1} }
 func (f *fakeBackend) GossipMembers() int         { return -1 }
 

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/acl"
-	"github.com/qsentinel/qsentinel/sentinel"
+	"github.com/qsentinel/qsentinel/event"
 )
 
 // Config is how the server listens and whom it lets in.
@@ -357,7 +357,7 @@ func (s *Server) clientList() []*client {
 // dispatchEvents fans sentinel events out to subscribed clients. A client
 // that cannot keep up is disconnected, as redis does when a pub/sub client
 // passes its output buffer limit; the monitor itself never waits.
-func (s *Server) dispatchEvents(ctx context.Context, sub *sentinel.Subscription) {
+func (s *Server) dispatchEvents(ctx context.Context, sub *event.Subscription) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -374,8 +374,13 @@ func (s *Server) dispatchEvents(ctx context.Context, sub *sentinel.Subscription)
 				}
 			}
 			s.mu.Unlock()
+			if len(subs) == 0 {
+				continue
+			}
+			// The wire form once per event, not once per client.
+			channel, payload := string(e.Kind), e.Payload()
 			for _, c := range subs {
-				c.deliver(e.Type, e.Payload)
+				c.deliver(channel, payload)
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/procrun"
 )
 
@@ -50,17 +51,18 @@ type PendingScript struct {
 type Queue struct {
 	limits func() Limits
 	logger *slog.Logger
-	event  func(typ, payload string)
+	event  func(event.Event)
 	clock  procrun.Clock
 	run    *procrun.Runner
 }
 
-// Option changes a Scripts at creation.
+// Option changes a Queue at creation.
 type Option func(*Queue)
 
 // WithScriptEvents passes the script events redis-sentinel publishes
 // (-script-error, -script-timeout) to f; without it they are only logged.
-func WithScriptEvents(f func(typ, payload string)) Option {
+// They are global (no master, no instance) and warnings, as in redis.
+func WithScriptEvents(f func(event.Event)) Option {
 	return func(s *Queue) { s.event = f }
 }
 
@@ -144,20 +146,21 @@ func (s *Queue) gaveUp(t *procrun.Task, e procrun.Exit) {
 	case sig != 0:
 		code = 0 // WEXITSTATUS of a signalled status
 	}
-	s.emit("-script-error", argv(t)[0]+" "+strconv.Itoa(sig)+" "+strconv.Itoa(code))
+	s.emit(event.ScriptError, argv(t)[0]+" "+strconv.Itoa(sig)+" "+strconv.Itoa(code))
 }
 
 // timedOut is redis's -script-timeout "<path> <pid>", sent before the kill.
 func (s *Queue) timedOut(t *procrun.Task, pid int, _ time.Duration) {
-	s.emit("-script-timeout", argv(t)[0]+" "+strconv.Itoa(pid))
+	s.emit(event.ScriptTimeout, argv(t)[0]+" "+strconv.Itoa(pid))
 }
 
-func (s *Queue) emit(typ, payload string) {
+func (s *Queue) emit(kind event.Kind, text string) {
+	e := event.Event{Level: event.LevelWarning, Kind: kind, Text: text}
 	if s.event != nil {
-		s.event(typ, payload)
+		s.event(e)
 		return
 	}
-	s.logger.Warn(typ + " " + payload)
+	s.logger.Warn(e.String())
 }
 
 // Pending lists the queue in order. RetryCount is redis's retry_num: the

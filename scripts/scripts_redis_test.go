@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/procrun/procruntest"
 )
 
@@ -19,7 +20,12 @@ func redisScripts(t *testing.T, l Limits) (*Queue, *procruntest.Clock, chan stri
 	clock := procruntest.NewClock()
 	events := make(chan string, 16)
 	s := New(func() Limits { return l }, nil, WithScriptClock(clock),
-		WithScriptEvents(func(typ, payload string) { events <- typ + " " + payload }))
+		WithScriptEvents(func(e event.Event) {
+			if e.Level != event.LevelWarning || e.Master != "" || e.Instance.Role != "" {
+				t.Errorf("script event %+v: want a global warning", e)
+			}
+			events <- e.String()
+		}))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -3,7 +3,8 @@
 // monitored master (the master, its replicas and the peer sentinels, under
 // the group's lock), runs the links to them (PING, INFO, hello), judges
 // SDOWN and ODOWN, elects a leader and walks the failover states, enters
-// and leaves TILT, and publishes every event on a Bus.
+// and leaves TILT, and publishes every event as an event.Event on an
+// event.Bus (events.go fills the typed fields).
 //
 // The runtime state is persisted through a Store after every change that
 // redis-sentinel would write to sentinel.conf. Callers (the RESP face in

@@ -3,6 +3,7 @@ package sentinel
 import (
 	"fmt"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/failover"
 )
 
@@ -20,8 +21,8 @@ func (g *group) apply() {
 	for _, a := range g.m.Ready() {
 		switch a.Kind {
 		case failover.Emit:
-			g.publish(a.Event)
-			if g.crashPoint(a.Event.Type) {
+			g.publishDecided(a.Event)
+			if g.crashPoint(a.Event.Kind) {
 				g.s.simulatedCrash()
 			}
 		case failover.Persist:
@@ -58,7 +59,7 @@ func (g *group) apply() {
 
 // crashPoint says whether SENTINEL SIMULATE-FAILURE asked to crash right
 // after this event.
-func (g *group) crashPoint(typ string) bool {
+func (g *group) crashPoint(typ event.Kind) bool {
 	f := g.s.simFlags.Load()
 	return typ == "+elected-leader" && f&SimCrashAfterElection != 0 ||
 		typ == "+promoted-slave" && f&SimCrashAfterPromotion != 0

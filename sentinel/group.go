@@ -127,54 +127,6 @@ func (g *group) tick(batch *redislink.WriteBatch) {
 	g.apply()
 }
 
-// maxEventLen is how much of an event redis-sentinel keeps: sentinelEvent
-// formats it into a LOG_MAX_LEN (1024) buffer, so subscribers, the log and
-// the notification script get at most 1023 bytes (a long SENTINEL SET
-// value, say).
-const maxEventLen = 1023
-
-// emit publishes an event about instance i ("%@" details) followed by
-// text, for the group's own events (the machine's come through apply).
-func (g *group) emit(level Level, typ string, i *instance, text string) {
-	e := failover.Event{Level: level, Type: typ, MasterAddr: g.m.Master.Addr, Text: text}
-	if i != nil {
-		e.HasInstance = true
-		e.InstanceKind, e.InstanceName, e.InstanceAddr = i.Kind, i.Name, i.Addr
-	}
-	g.publish(e)
-}
-
-func (g *group) emitf(level Level, typ string, i *instance, format string, args ...any) {
-	g.emit(level, typ, i, sprintf(format, args...))
-}
-
-// publish renders a machine's event as redis-sentinel does and sends it
-// to the bus, and to the notification script when it is a warning.
-func (g *group) publish(e failover.Event) {
-	var payload string
-	switch {
-	case e.Type == "+switch-master":
-		from, to := g.s.shown(e.From), g.s.shown(e.To)
-		payload = g.name + " " + from.Host + " " + strconv.Itoa(from.Port) + " " + to.Host + " " + strconv.Itoa(to.Port)
-	case e.HasInstance:
-		payload = instanceDetails(e.InstanceKind, e.InstanceName, g.s.shown(e.InstanceAddr), g.name, g.s.shown(e.MasterAddr))
-		if e.Text != "" {
-			payload += " " + e.Text
-		}
-	default:
-		payload = e.Text
-	}
-	if len(payload) > maxEventLen {
-		payload = payload[:maxEventLen]
-	}
-	g.s.publish(Event{Level: e.Level, Type: e.Type, Payload: payload, Master: g.name})
-	// redis-sentinel runs the notification script for every warning-level
-	// event tied to a master (all of a group's; only TILT is global).
-	if e.Level == LevelWarning && g.cfg.NotificationScript != "" {
-		g.s.scripts.Schedule(g.cfg.NotificationScript, e.Type, payload)
-	}
-}
-
 // clientReconfig is sentinelCallClientReconfScript.
 func (g *group) clientReconfig(role, state string, from, to Addr) {
 	if g.cfg.ClientReconfigScript == "" {

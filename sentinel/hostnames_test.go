@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/redislink"
 )
 
@@ -87,9 +88,12 @@ func TestHostnameVanishesWhileMasterDown(t *testing.T) {
 	for {
 		select {
 		case e := <-events.C:
-			if e.Type == "+switch-master" {
-				if want := "mymaster 10.0.0.1 6379 10.0.0.2 6380"; e.Payload != want {
-					t.Fatalf("+switch-master %q, want %q", e.Payload, want)
+			if e.Kind == event.SwitchMaster {
+				if want := "mymaster 10.0.0.1 6379 10.0.0.2 6380"; e.Payload() != want {
+					t.Fatalf("+switch-master %q, want %q", e.Payload(), want)
+				}
+				if e.Master != "mymaster" || e.From != (event.Addr{Host: "10.0.0.1", Port: 6379}) || e.To != (event.Addr{Host: "10.0.0.2", Port: 6380}) {
+					t.Fatalf("+switch-master fields %+v", e)
 				}
 				return
 			}

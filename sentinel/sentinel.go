@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/eventloop"
 	"github.com/qsentinel/qsentinel/quorum"
 	"github.com/qsentinel/qsentinel/redislink"
@@ -53,7 +54,7 @@ type Sentinel struct {
 	dialer redislink.Dialer
 	loop   *eventloop.Loop // serves dialer's links; nil with another Dialer
 	clock  Clock
-	bus    *Bus
+	bus    *event.Bus
 	myID   string
 
 	mu     sync.RWMutex // guards groups; never taken while a group lock is held
@@ -171,7 +172,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		dialer:   opts.Dialer,
 		loop:     loop,
 		clock:    opts.Clock,
-		bus:      NewBus(opts.Logger),
+		bus:      event.NewBus(opts.Logger),
 		groups:   map[string]*group{},
 		peers:    map[string]*peerConn{},
 		dirty:    make(chan struct{}, 1),
@@ -191,10 +192,10 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		t := s.timing()
 		l.MaxRuntime, l.RetryDelay = t.ScriptMaxRuntime, t.ScriptRetryDelay
 		return l
-	}, s.logger, scripts.WithScriptEvents(func(typ, payload string) {
+	}, s.logger, scripts.WithScriptEvents(func(e event.Event) {
 		// Global events, as redis-sentinel's (no instance): published
 		// and logged, never a reason to run the notification script.
-		s.publish(Event{Level: LevelWarning, Type: typ, Payload: payload})
+		s.publish(e)
 	}))
 	s.myID = cfg.MyID
 	s.env = &failover.Env{
@@ -225,7 +226,7 @@ func (s *Sentinel) MyID() string { return s.myID }
 func (s *Sentinel) CurrentEpoch() uint64 { return s.env.Epochs.Current() }
 
 // Events is the bus every event goes through.
-func (s *Sentinel) Events() *Bus { return s.bus }
+func (s *Sentinel) Events() *event.Bus { return s.bus }
 
 // Uptime is how long Run has been going.
 func (s *Sentinel) Uptime() time.Duration {
@@ -235,7 +236,7 @@ func (s *Sentinel) Uptime() time.Duration {
 	return s.clock.Now().Sub(s.started)
 }
 
-func (s *Sentinel) publish(e Event) { s.bus.Publish(e) }
+func (s *Sentinel) publish(e event.Event) { s.bus.Publish(e) }
 
 // simulatedCrash is SENTINEL SIMULATE-FAILURE's crash: the process exits
 // at once with status 99, as redis-sentinel does, so tests can kill a
@@ -565,7 +566,7 @@ func (s *Sentinel) Snapshot() Config {
 // "are we in TILT?" runs the check too, so the answer is never stale.
 func (s *Sentinel) updateTilt() bool {
 	t := s.timing()
-	var ev Event
+	var ev event.Event
 	s.tiltMu.Lock()
 	// Read under the lock: with several callers, a time read before
 	// another caller's later one would look like time going backwards.
@@ -580,14 +581,14 @@ func (s *Sentinel) updateTilt() bool {
 		s.tilt = true
 		s.tiltSince = s.clock.Now()
 		s.tiltTotal++
-		ev = Event{Level: LevelWarning, Type: "+tilt", Payload: "#tilt mode entered"}
+		ev = event.Event{Level: LevelWarning, Kind: event.Tilt, Text: "#tilt mode entered"}
 	case s.tilt && s.clock.Now().Sub(s.tiltSince) >= t.TiltPeriod:
 		s.tilt = false
-		ev = Event{Level: LevelWarning, Type: "-tilt", Payload: "#tilt mode exited"}
+		ev = event.Event{Level: LevelWarning, Kind: event.TiltCleared, Text: "#tilt mode exited"}
 	}
 	tilt := s.tilt
 	s.tiltMu.Unlock()
-	if ev.Type != "" {
+	if ev.Kind != "" {
 		s.publish(ev)
 	}
 	return tilt

@@ -120,7 +120,7 @@ func TestDiscoverySDownAndPersistence(t *testing.T) {
 	seen := map[string]string{}
 	for len(events.C) > 0 {
 		e := <-events.C
-		seen[e.Type] = e.Payload
+		seen[string(e.Kind)] = e.Payload()
 	}
 	if got := seen["+sdown"]; got != "master mymaster 127.0.0.1 6379" {
 		t.Errorf("+sdown payload %q", got)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -148,14 +149,7 @@ func (c *Client) Expire(now time.Time) {
 	}
 }
 
-func (c *Client) sortedSeqs() []uint64 {
-	seqs := make([]uint64, 0, len(c.pending))
-	for seq := range c.pending {
-		seqs = append(seqs, seq)
-	}
-	slices.Sort(seqs)
-	return seqs
-}
+func (c *Client) sortedSeqs() []uint64 { return slices.Sorted(maps.Keys(c.pending)) }
 
 // endWhere ends the matching calls in the order they were made: map order
 // must not leak into the node's behaviour.

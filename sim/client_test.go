@@ -30,21 +30,31 @@ type result struct {
 	err error
 }
 
-func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
-	w := sim.New(sim.Config{Seed: 1})
+// results collects what the calls ended with, in order.
+type results struct{ list []result }
+
+func (r *results) record(v any, err error) { r.list = append(r.list, result{v, err}) }
+
+// callerWorld is a Redis server and a caller node "s1" next to it.
+func callerWorld(seed uint64) (*sim.World, *caller, *results) {
+	w := sim.New(sim.Config{Seed: seed})
 	w.Add("redis-6380", sim.Addr{Host: "10.0.0.1", Port: 6380}, 100*time.Millisecond, simredis.New(simredis.Options{}))
 	var c *caller
 	w.Add("s1", sim.Addr{Host: "10.0.0.2", Port: 26379}, 100*time.Millisecond, func(ep *sim.Endpoint) sim.Node {
 		c = &caller{ep: ep, cl: sim.NewClient(ep)}
 		return c
 	})
-	var got []result
-	record := func(v any, err error) { got = append(got, result{v, err}) }
+	return w, c, &results{}
+}
+
+func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
+	w, c, got := callerWorld(1)
+	record := got.record
 
 	c.cl.Do(w.Now(), "redis-6380", "cmd", time.Second, []string{"PING"}, record)
 	c.cl.Do(w.Now(), "redis-6380", "pubsub", time.Second, []string{"SUBSCRIBE", "a", "b"}, record)
 	w.RunFor(100 * time.Millisecond)
-	if len(got) != 2 || got[0].v != "PONG" || got[0].err != nil || c.cl.Pending() != 0 {
+	if len(got.list) != 2 || got.list[0].v != "PONG" || got.list[0].err != nil || c.cl.Pending() != 0 {
 		t.Fatalf("got %+v, pending %d", got, c.cl.Pending())
 	}
 	if len(c.others) != 0 {
@@ -55,11 +65,11 @@ func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
 	w.Cut("s1", "redis-6380")
 	c.cl.Do(w.Now(), "redis-6380", "cmd", 300*time.Millisecond, []string{"PING"}, record)
 	w.RunFor(250 * time.Millisecond)
-	if len(got) != 2 {
+	if len(got.list) != 2 {
 		t.Fatal("the call ended before its timeout")
 	}
 	w.RunFor(200 * time.Millisecond)
-	if len(got) != 3 || !errors.Is(got[2].err, sim.ErrTimeout) {
+	if len(got.list) != 3 || !errors.Is(got.list[2].err, sim.ErrTimeout) {
 		t.Fatalf("got %+v, want a timeout", got)
 	}
 
@@ -70,7 +80,7 @@ func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
 	w.RunFor(10 * time.Millisecond)
 	w.Kill("redis-6380") // ...and the process dies
 	w.RunFor(10 * time.Millisecond)
-	if len(got) != 4 || !errors.Is(got[3].err, sim.ErrClosed) {
+	if len(got.list) != 4 || !errors.Is(got.list[3].err, sim.ErrClosed) {
 		t.Fatalf("got %+v, want the call closed", got)
 	}
 	if len(c.others) != 1 {
@@ -82,15 +92,8 @@ func TestClientMatchesRepliesAndEndsTimedOutAndClosedCalls(t *testing.T) {
 // new one, so a MULTI left open on the old one (its EXEC's reply lost)
 // does not swallow it, and pushes on the old one are not the node's.
 func TestClientMovesToANewConnectionAfterATimeout(t *testing.T) {
-	w := sim.New(sim.Config{Seed: 2})
-	w.Add("redis-6380", sim.Addr{Host: "10.0.0.1", Port: 6380}, 100*time.Millisecond, simredis.New(simredis.Options{}))
-	var c *caller
-	w.Add("s1", sim.Addr{Host: "10.0.0.2", Port: 26379}, 100*time.Millisecond, func(ep *sim.Endpoint) sim.Node {
-		c = &caller{ep: ep, cl: sim.NewClient(ep)}
-		return c
-	})
-	var got []result
-	record := func(v any, err error) { got = append(got, result{v, err}) }
+	w, c, got := callerWorld(2)
+	record := got.record
 	do := func(conn string, args ...string) {
 		c.cl.Do(w.Now(), "redis-6380", conn, 300*time.Millisecond, args, record)
 	}
@@ -101,23 +104,44 @@ func TestClientMovesToANewConnectionAfterATimeout(t *testing.T) {
 	do("cmd", "MULTI")        // arrives: the server's "cmd" is now in MULTI
 	do("pubsub", "PING")
 	w.RunFor(time.Second)
-	if len(got) != 3 || !errors.Is(got[1].err, sim.ErrTimeout) || !errors.Is(got[2].err, sim.ErrTimeout) {
+	if len(got.list) != 3 || !errors.Is(got.list[1].err, sim.ErrTimeout) || !errors.Is(got.list[2].err, sim.ErrTimeout) {
 		t.Fatalf("got %+v, want the subscription then two timeouts", got)
 	}
 	w.HealAll()
 	do("cmd", "PING")
 	w.RunFor(100 * time.Millisecond)
-	if len(got) != 4 || got[3].v != "PONG" {
-		t.Fatalf("after the timeout PING got %+v: the old connection's MULTI caught it", got[3:])
+	if len(got.list) != 4 || got.list[3].v != "PONG" {
+		t.Fatalf("after the timeout PING got %+v: the old connection's MULTI caught it", got.list[3:])
 	}
 	// A publish reaches the old "pubsub" subscription: the client
 	// swallows it, the node never sees it.
 	do("cmd", "PUBLISH", "hello", "x")
 	w.RunFor(100 * time.Millisecond)
-	if got[4].v != int64(1) || len(c.others) != 0 {
-		t.Fatalf("PUBLISH %+v, node saw %v", got[4], c.others)
+	if got.list[4].v != int64(1) || len(c.others) != 0 {
+		t.Fatalf("PUBLISH %+v, node saw %v", got.list[4], c.others)
 	}
 	if !strings.Contains(w.Trace().String(), "cmd[cmd#1] 4: PING") {
 		t.Fatalf("the PING after the timeout did not go on a new connection:\n%s", w.Trace())
+	}
+}
+
+// server answers every command with its first word, as a sentinel
+// answering its peers would with Command.Answer.
+type server struct{ ep *sim.Endpoint }
+
+func (s server) Receive(_ time.Time, from string, msg sim.Msg) {
+	if c, ok := msg.(sim.Command); ok {
+		s.ep.Send(from, c.Answer(strings.ToLower(c.Args[0])))
+	}
+}
+func (server) Tick(time.Time) {}
+
+func TestNodesServeCommandsWithAnswer(t *testing.T) {
+	w, c, got := callerWorld(3)
+	w.Add("sentinel-2", sim.Addr{Host: "10.0.0.3", Port: 26379}, 0, func(ep *sim.Endpoint) sim.Node { return server{ep} })
+	c.cl.Do(w.Now(), "sentinel-2", "cmd", time.Second, []string{"SENTINEL", "is-master-down-by-addr"}, got.record)
+	w.RunFor(10 * time.Millisecond)
+	if len(got.list) != 1 || got.list[0].v != "sentinel" {
+		t.Fatalf("got %+v", got.list)
 	}
 }

@@ -26,7 +26,12 @@ type Command struct {
 	Inc uint64
 }
 
-// Reply answers the Command with the same Conn, Seq and Inc. Value has
+// Answer is the Reply to c carrying v: a node serving commands (a
+// sentinel answering its peers) replies with it, so that the reply is on
+// c's connection.
+func (c Command) Answer(v any) Reply { return Reply{Conn: c.Conn, Seq: c.Seq, Value: v, Inc: c.Inc} }
+
+// Reply answers the Command with the same Conn, Seq and Inc (Answer). Value has
 // the shapes a sentinel's links deliver: string (simple or bulk), int64,
 // nil (null), []any (array) or RedisError (an error reply).
 type Reply struct {

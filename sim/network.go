@@ -15,7 +15,15 @@ type network struct {
 	cut     map[link]string // reason, for the trace
 	loss    map[link]float64
 	delay   map[link]time.Duration
-	reorder map[link]time.Duration
+	reorder map[link]reordering
+}
+
+// reordering is a Reorder rule: the window, and the latest delivery
+// scheduled on the link when it began, which no later message of a
+// connection may overtake.
+type reordering struct {
+	window time.Duration
+	floor  int64
 }
 
 func newNetwork() network {
@@ -23,7 +31,7 @@ func newNetwork() network {
 		cut:     map[link]string{},
 		loss:    map[link]float64{},
 		delay:   map[link]time.Duration{},
-		reorder: map[link]time.Duration{},
+		reorder: map[link]reordering{},
 	}
 }
 
@@ -55,12 +63,12 @@ func connOf(from, to string, msg Msg) (conn, bool) {
 
 // wire is what is on the wire: kept across HealAll.
 type wire struct {
-	// lastLink is the latest delivery scheduled per link, which keeps a
-	// link FIFO while it is not reordered; lastConn the same per
-	// connection (and per link for messages outside connections), which
-	// keeps each connection FIFO even when its link is reordered.
-	lastLink map[link]time.Time
-	lastConn map[orderKey]time.Time
+	// lastLink is the latest delivery scheduled per link (in World.ns
+	// time), which keeps a link FIFO while it is not reordered; lastConn
+	// the same per connection (and per link for messages outside
+	// connections) while it is, which keeps each connection FIFO.
+	lastLink map[link]int64
+	lastConn map[orderKey]int64
 	stalled  map[conn]bool
 }
 
@@ -70,8 +78,12 @@ type orderKey struct {
 }
 
 func newWire() wire {
-	return wire{lastLink: map[link]time.Time{}, lastConn: map[orderKey]time.Time{}, stalled: map[conn]bool{}}
+	return wire{lastLink: map[link]int64{}, lastConn: map[orderKey]int64{}, stalled: map[conn]bool{}}
 }
+
+// Send puts msg on the network from one endpoint to another, for
+// scenarios that speak for an endpoint (nodes use Endpoint.Send).
+func (w *World) Send(from, to string, msg Msg) { w.send(from, to, msg) }
 
 // send draws the message's fate now and, if it is not dropped, schedules
 // its delivery. The checks run again at delivery: a partition made while
@@ -112,18 +124,19 @@ func (w *World) send(from, to string, msg Msg) {
 		d += time.Duration(w.rng.Int64N(int64(span) + 1))
 	}
 	d += w.net.delay[l]
-	at := w.now.Add(d)
-	if win := w.net.reorder[l]; win > 0 {
-		at = at.Add(time.Duration(w.rng.Int64N(int64(win) + 1)))
+	at := w.ns(w.now) + int64(d)
+	last := w.wire.lastLink[l]
+	if r, ok := w.net.reorder[l]; ok {
+		at += w.rng.Int64N(int64(r.window) + 1)
+		k := orderKey{l, c}
+		at = max(at, w.wire.lastConn[k], r.floor)
+		w.wire.lastConn[k] = at
 	} else {
-		at = latest(at, w.wire.lastLink[l])
+		at = max(at, last)
 	}
-	k := orderKey{l, c}
-	at = latest(at, w.wire.lastConn[k])
-	w.wire.lastConn[k] = at
-	w.wire.lastLink[l] = latest(at, w.wire.lastLink[l])
+	w.wire.lastLink[l] = max(at, last)
 	inc := dst.incarnation
-	w.schedule(at, func() { w.deliver(l, inc, msg) })
+	w.scheduleNs(at, func() { w.deliver(l, inc, msg) })
 }
 
 func (w *World) deliver(l link, inc uint64, msg Msg) {
@@ -158,18 +171,21 @@ func (w *World) lose(c conn, inConn bool) {
 	}
 }
 
-func latest(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return b
-	}
-	return a
-}
-
 // staleConn says whether msg is for a connection a restarted dst no
 // longer has.
 func staleConn(dst *Endpoint, msg Msg) bool {
 	inc := connIncarnation(msg)
 	return inc != 0 && inc != dst.incarnation
+}
+
+// Connected reports whether a and b are both running and no cut or
+// partition separates them either way, for scenario checks such as "a
+// sentinel that could reach only a minority never fails over". Loss,
+// delay and stalled connections do not count.
+func (w *World) Connected(a, b string) bool {
+	ea, eb := w.eps[a], w.eps[b]
+	return ea != nil && eb != nil && ea.node != nil && eb.node != nil &&
+		w.net.cut[link{a, b}] == "" && w.net.cut[link{b, a}] == ""
 }
 
 // Partition cuts every link between a member of a and a member of b, both
@@ -221,7 +237,12 @@ func (w *World) Delay(from, to string, extra time.Duration) {
 // longer FIFO, but each connection on it still is (TCP never reorders
 // within one).
 func (w *World) Reorder(from, to string, window time.Duration) {
-	w.net.reorder[link{from, to}] = window
+	l := link{from, to}
+	if window <= 0 {
+		delete(w.net.reorder, l)
+	} else {
+		w.net.reorder[l] = reordering{window: window, floor: w.wire.lastLink[l]}
+	}
 	w.tracef("fault reorder %s->%s %v", from, to, window)
 }
 

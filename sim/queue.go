@@ -1,19 +1,17 @@
 package sim
 
-import "time"
-
 // event is one thing the world will do at a time. Events at the same time
 // run in the order they were scheduled (seq), so ties never depend on the
 // heap's internals.
 type event struct {
-	at  time.Time
+	at  int64 // nanoseconds since the world's start: no pointer to move, unlike a time.Time
 	seq uint64
 	run func()
 }
 
 func (e *event) before(o *event) bool {
-	if !e.at.Equal(o.at) {
-		return e.at.Before(o.at)
+	if e.at != o.at {
+		return e.at < o.at
 	}
 	return e.seq < o.seq
 }

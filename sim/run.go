@@ -24,10 +24,16 @@ func (w *World) After(d time.Duration, label string, fn func()) { w.At(w.now.Add
 // Run and Step and is returned by them (wrapped with the time).
 func (w *World) Check(fn func(now time.Time) error) { w.checks = append(w.checks, fn) }
 
-func (w *World) schedule(at time.Time, run func()) {
+func (w *World) schedule(at time.Time, run func()) { w.scheduleNs(w.ns(at), run) }
+
+func (w *World) scheduleNs(at int64, run func()) {
 	w.seq++
 	w.queue.push(event{at: at, seq: w.seq, run: run})
 }
+
+// ns is t as nanoseconds since the world's start, the queue's and the
+// wire's clock.
+func (w *World) ns(t time.Time) int64 { return int64(t.Sub(w.cfg.Start)) }
 
 // Step runs the next event. It returns false when the queue is empty or
 // a check failed (see Err).
@@ -36,7 +42,7 @@ func (w *World) Step() bool {
 		return false
 	}
 	e := w.queue.pop()
-	w.now = e.at
+	w.now = w.cfg.Start.Add(time.Duration(e.at))
 	e.run()
 	for _, c := range w.checks {
 		if err := c(w.now); err != nil {
@@ -51,7 +57,8 @@ func (w *World) Step() bool {
 // Run runs every event up to and including until, then sets the clock to
 // until. It returns the first check's error.
 func (w *World) Run(until time.Time) error {
-	for w.stopErr == nil && w.queue.Len() > 0 && !w.queue.peek().at.After(until) {
+	end := w.ns(until)
+	for w.stopErr == nil && w.queue.Len() > 0 && w.queue.peek().at <= end {
 		w.Step()
 	}
 	if w.stopErr == nil && until.After(w.now) {

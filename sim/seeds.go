@@ -3,8 +3,11 @@ package sim
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -26,6 +29,11 @@ type SeedOptions struct {
 	TraceLines int
 	// MaxFailures stops the run after that many failing seeds (default 3).
 	MaxFailures int
+	// Parallel is how many seeds run at once (default GOMAXPROCS). Each
+	// world stays single-threaded and owns everything it uses, so a seed
+	// runs alike whatever runs beside it; the Scenario must share no
+	// mutable state between calls.
+	Parallel int
 }
 
 // SeedStats is what a RunSeeds call did.
@@ -73,16 +81,22 @@ func RunSeeds(t testing.TB, o SeedOptions, sc Scenario) SeedStats {
 	if o.MaxFailures == 0 {
 		o.MaxFailures = 3
 	}
+	if o.Parallel == 0 {
+		o.Parallel = runtime.GOMAXPROCS(0)
+	}
 	var st SeedStats
 	start := time.Now()
-	for seed := o.First; seed < o.First+uint64(o.Count); seed++ {
-		w, err := sc(Config{Seed: seed, Lean: true})
-		st.Seeds++
-		if w != nil {
-			st.Simulated += w.Elapsed()
+	results := runLean(sc, o)
+	for i, r := range results {
+		if !r.ran {
+			break // not dispatched: the run stopped at MaxFailures
 		}
-		if err == nil && seed == o.First {
-			err = sameTrace(w, sc, seed)
+		seed := o.First + uint64(i)
+		st.Seeds++
+		st.Simulated += r.simulated
+		err := r.err
+		if err == nil && i == 0 {
+			err = sameTrace(r.sum, sc, seed)
 		}
 		if err != nil {
 			st.Failed = append(st.Failed, seed)
@@ -113,19 +127,56 @@ func replayInFull(sc Scenario, seed uint64, leanErr error, o SeedOptions) string
 }
 
 // sameTrace reruns a seed and compares the two traces' sums.
-func sameTrace(w *World, sc Scenario, seed uint64) error {
+func sameTrace(sum uint64, sc Scenario, seed uint64) error {
 	again, err := sc(Config{Seed: seed, Lean: true})
 	if err != nil {
 		return fmt.Errorf("the rerun of seed %d failed where the first run passed (not deterministic): %w", seed, err)
 	}
-	if w == nil || again == nil {
-		return nil
-	}
-	if w.Trace().Sum() != again.Trace().Sum() {
-		return fmt.Errorf("seed %d run twice gave different traces (%d and %d lines): the scenario is not deterministic",
-			seed, w.Trace().Total(), again.Trace().Total())
+	if again != nil && sum != again.Trace().Sum() {
+		return fmt.Errorf("seed %d run twice gave different traces: the scenario is not deterministic", seed)
 	}
 	return nil
+}
+
+// leanResult is what a lean run of one seed left: no world is kept.
+type leanResult struct {
+	ran       bool
+	err       error
+	simulated time.Duration
+	sum       uint64
+}
+
+// runLean runs the seeds lean on o.Parallel goroutines, which all end
+// before it returns. Seeds are handed out in order and every one handed
+// out runs to its end, so the results hold a prefix of the seeds; once
+// MaxFailures have failed no more are handed out. The first MaxFailures
+// failures of that prefix, in seed order, are those a run one seed at a
+// time would find.
+func runLean(sc Scenario, o SeedOptions) []leanResult {
+	results := make([]leanResult, o.Count)
+	var next, failures atomic.Int64
+	var wg sync.WaitGroup
+	for range min(max(o.Parallel, 1), o.Count) {
+		wg.Go(func() {
+			for failures.Load() < int64(o.MaxFailures) {
+				i := next.Add(1) - 1
+				if i >= int64(o.Count) {
+					return
+				}
+				w, err := sc(Config{Seed: o.First + uint64(i), Lean: true})
+				r := leanResult{ran: true, err: err}
+				if w != nil {
+					r.simulated, r.sum = w.Elapsed(), w.Trace().Sum()
+				}
+				results[i] = r
+				if err != nil {
+					failures.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return results
 }
 
 // FailureReport is what a failing seed prints: the seed, the error, how

@@ -208,7 +208,7 @@ func (o *operator) reconcile(now time.Time, name string, info sentinel.InfoRepor
 func TestSeedFailureSaysHowToReplay(t *testing.T) {
 	rec := &recordingTB{TB: t}
 	broken := errors.New("broken on purpose")
-	st := sim.RunSeeds(rec, sim.SeedOptions{First: 5, Count: 10, Replay: "go test ./sim/ -run '^TestSeeds$' -seed %d", MaxFailures: 2},
+	st := sim.RunSeeds(rec, sim.SeedOptions{First: 5, Count: 10, Replay: "go test ./sim/ -run '^TestSeeds$' -seed %d", MaxFailures: 2, Parallel: 4},
 		func(cfg sim.Config) (*sim.World, error) {
 			w := chatter(cfg)
 			if cfg.Seed%3 == 0 {

@@ -153,9 +153,9 @@ func TestPartitionIsSymmetricAndHeals(t *testing.T) {
 		t.Fatal("drops by the partition are not in the trace")
 	}
 	// A connection that lost a message to the partition stays dead.
-	w.Endpoint("a").Send("b", sim.Command{Conn: "t", Seq: 1})
+	w.Send("a", "b", sim.Command{Conn: "t", Seq: 1})
 	w.HealAll()
-	w.Endpoint("a").Send("b", sim.Command{Conn: "t", Seq: 2})
+	w.Send("a", "b", sim.Command{Conn: "t", Seq: 2})
 	w.RunFor(10 * time.Millisecond)
 	for _, g := range b.got {
 		if g.conn == "t" {
@@ -174,6 +174,9 @@ func TestCutIsOneWay(t *testing.T) {
 	addProbe(w, "a", 1, 10*time.Millisecond, "b")
 	addProbe(w, "b", 2, 10*time.Millisecond, "a")
 	w.Cut("a", "b")
+	if w.Connected("b", "a") {
+		t.Fatal("a one-way cut leaves them Connected")
+	}
 	w.RunFor(time.Second)
 	if n := fromCount(probeOf(t, w, "b"), "a"); n != 0 {
 		t.Fatalf("b got %d messages from a over a cut link", n)
@@ -189,6 +192,9 @@ func TestIsolate(t *testing.T) {
 	addProbe(w, "b", 2, 10*time.Millisecond, "a", "c")
 	addProbe(w, "c", 3, 10*time.Millisecond, "a", "b")
 	w.Isolate("a")
+	if w.Connected("a", "b") || w.Connected("c", "a") || !w.Connected("b", "c") {
+		t.Fatal("Connected does not follow the isolation")
+	}
 	w.RunFor(time.Second)
 	a, b, c := probeOf(t, w, "a"), probeOf(t, w, "b"), probeOf(t, w, "c")
 	if len(a.got) != 0 || fromCount(b, "a") != 0 || fromCount(c, "a") != 0 {
@@ -441,5 +447,18 @@ func TestTraceShowsAnINFOReplyByItsReplicationFacts(t *testing.T) {
 	}
 	if got := sim.FormatValue(info); !strings.HasPrefix(got, `"# Server\r\n`) {
 		t.Fatalf("FormatValue summarised a value: %s", got)
+	}
+}
+
+func TestConnectedNeedsBothRunning(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 12})
+	addProbe(w, "a", 1, 0)
+	addProbe(w, "b", 2, 0)
+	if !w.Connected("a", "b") {
+		t.Fatal("a fresh world is not connected")
+	}
+	w.Crash("b")
+	if w.Connected("a", "b") || w.Connected("a", "nobody") {
+		t.Fatal("connected to a crashed or unknown endpoint")
 	}
 }

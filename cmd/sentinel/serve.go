@@ -117,8 +117,8 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 					errc <- nil
 					return
 				case e := <-sub.C:
-					if err := a.hooks.Handle(e.Type, e.Payload, e.Master); err != nil {
-						a.logger.Error("hook not journaled", "event", e.Type, "err", err)
+					if err := a.hooks.Handle(e); err != nil {
+						a.logger.Error("hook not journaled", "event", string(e.Kind), "err", err)
 					}
 				}
 			}
@@ -135,7 +135,7 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 					errc <- nil
 					return
 				case e := <-sub.C:
-					a.pusher.Apply(ctx, e.Type, e.Payload)
+					a.pusher.Apply(ctx, e)
 				}
 			}
 		}()

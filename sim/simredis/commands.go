@@ -60,7 +60,7 @@ var table = commandTable()
 // per channel for SUBSCRIBE).
 func (s *Server) command(now time.Time, from string, m sim.Command) {
 	c := s.connOf(from, m.Inc, m.Conn)
-	reply := func(v any) { s.ep.Send(from, sim.Reply{Conn: m.Conn, Seq: m.Seq, Value: v, Inc: m.Inc}) }
+	reply := func(v any) { s.ep.Send(from, m.Answer(v)) }
 	if len(m.Args) == 0 {
 		return // redis ignores an empty multibulk
 	}

@@ -2,6 +2,7 @@ package simredis
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,20 +47,15 @@ func (s *Server) sortedConns() []connKey {
 	for k := range s.conns {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b connKey) int {
-		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.inc, b.inc), cmp.Compare(a.conn, b.conn))
-	})
+	slices.SortFunc(keys, compareConnKeys)
 	return keys
 }
 
-func (c *conn) sortedSubs() []string {
-	out := make([]string, 0, len(c.subs))
-	for ch := range c.subs {
-		out = append(out, ch)
-	}
-	slices.Sort(out)
-	return out
+func compareConnKeys(a, b connKey) int {
+	return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.inc, b.inc), cmp.Compare(a.conn, b.conn))
 }
+
+func (c *conn) sortedSubs() []string { return slices.Sorted(maps.Keys(c.subs)) }
 
 // cmdClient is CLIENT SETNAME/GETNAME/KILL/PAUSE/UNPAUSE.
 func (s *Server) cmdClient(now time.Time, self *conn, args []string) any {

@@ -374,3 +374,30 @@ func TestRestartedServerClosesItsClientsConnections(t *testing.T) {
 		t.Fatal("the replica did not reconnect to its restarted master")
 	}
 }
+
+// A sentinel's hello, published on the master, reaches a subscriber of a
+// replica (redis propagates PUBLISH) byte for byte, and reads back.
+func TestHelloReachesReplicaSubscribersIntact(t *testing.T) {
+	r := pair(t, 17, simredis.Options{})
+	const hello = "10.0.0.2,26379,0123456789abcdef0123456789abcdef01234567,7,mymaster,10.0.0.1,6380,7"
+	r.doOn("redis-6381", "pubsub", "SUBSCRIBE", "__sentinel__:hello")
+	r.do("redis-6380", "PUBLISH", "__sentinel__:hello", hello)
+	r.run(50 * time.Millisecond)
+	if len(r.cli.msgs) != 1 {
+		t.Fatalf("messages %v, want the hello once", r.cli.msgs)
+	}
+	h, ok := failover.ParseHello(r.cli.msgs[0].Payload)
+	if !ok || h.MasterName != "mymaster" || h.MasterAddr.Port != 6380 || h.ConfigEpoch != 7 || h.Addr.Port != 26379 {
+		t.Fatalf("hello read back as %+v (%v)", h, ok)
+	}
+}
+
+func TestPublishGrowsTheOffsetByItsRESPLength(t *testing.T) {
+	r := pair(t, 18, simredis.Options{})
+	before := r.srv("redis-6380").Offset()
+	r.do("redis-6380", "PUBLISH", "ch", "hello")
+	// *3\r\n $7\r\nPUBLISH\r\n $2\r\nch\r\n $5\r\nhello\r\n
+	if got := r.srv("redis-6380").Offset() - before; got != 4+13+8+11 {
+		t.Fatalf("offset grew by %d, want 36", got)
+	}
+}

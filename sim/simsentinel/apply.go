@@ -2,8 +2,9 @@ package simsentinel
 
 import (
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/qsentinel/qsentinel/event"
 
 	"github.com/qsentinel/qsentinel/failover"
 )
@@ -18,7 +19,7 @@ func (g *group) apply(now time.Time) {
 	for _, a := range g.m.Ready() {
 		switch a.Kind {
 		case failover.Emit:
-			g.event(now, a.Event)
+			g.event(a.Event)
 		case failover.Persist:
 			persist = true
 		case failover.SlaveOf:
@@ -60,30 +61,19 @@ func (g *group) apply(now time.Time) {
 
 // event traces what matters of an event and hands elections and votes to
 // the ledger.
-func (g *group) event(now time.Time, e failover.Event) {
-	if e.Level < failover.LevelWarning && e.Type != "+slave-reconf-done" {
+func (g *group) event(e event.Event) {
+	if e.Level < event.LevelWarning && e.Kind != "+slave-reconf-done" {
 		return
 	}
-	text := e.Text
-	switch {
-	case e.Type == "+switch-master":
-		text = e.From.String() + " -> " + e.To.String()
-	case e.HasInstance:
-		text = strings.TrimSpace(e.InstanceKind.String() + " " + e.InstanceName + " " + text)
-	}
-	g.tracef("%s %s", e.Type, text)
+	g.tracef("%s", e.String())
 	led := g.n.opts.Ledger
 	if led == nil {
 		return
 	}
-	switch e.Type {
-	case "+vote-for-leader":
-		f := strings.Fields(e.Text)
-		if len(f) == 2 {
-			epoch, _ := strconv.ParseUint(f[1], 10, 64)
-			led.vote(g.n.ep.Name(), g.name, epoch, f[0])
-		}
-	case "+elected-leader":
+	switch e.Kind {
+	case event.VoteForLeader:
+		led.vote(g.n.ep.Name(), g.name, e.Epoch, e.Leader)
+	case event.ElectedLeader:
 		if g.m.Master.Flags&failover.FlagForceFailover == 0 {
 			led.elected(g.n.ep.Name(), g.n.env.MyID, g.name, g.m.FailoverEpoch)
 		}

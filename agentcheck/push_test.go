@@ -1,0 +1,86 @@
+package agentcheck
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/qsentinel/qsentinel/event"
+)
+
+// fakeRuntimeAPI is HAProxy's stats socket: it records each command and
+// answers with an empty line, as HAProxy does for a successful "set server".
+type fakeRuntimeAPI struct {
+	ln   net.Listener
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	cmds []string
+}
+
+func startRuntimeAPI(t *testing.T) *fakeRuntimeAPI {
+	t.Helper()
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "haproxy.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeRuntimeAPI{ln: ln}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			f.mu.Lock()
+			f.cmds = append(f.cmds, strings.TrimSuffix(line, "\n"))
+			f.mu.Unlock()
+			c.Write([]byte("\n"))
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); f.wg.Wait() })
+	return f
+}
+
+func (f *fakeRuntimeAPI) take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.cmds
+	f.cmds = nil
+	return out
+}
+
+// The commands come from the events' fields: IPv6 hosts (which have no
+// brackets in the payload) and a replica's master name.
+func TestApplyPushesFromFields(t *testing.T) {
+	api := startRuntimeAPI(t)
+	p := &Pusher{Socket: api.ln.Addr().String()}
+	m := event.Instance{Role: event.RoleMaster, Name: "mymaster", Addr: event.Addr{Host: "fe80::1", Port: 6379}}
+	r := event.Instance{Role: event.RoleSlave, Name: "[fe80::2]:6380", Addr: event.Addr{Host: "fe80::2", Port: 6380},
+		MasterName: "mymaster", MasterAddr: m.Addr}
+	for _, c := range []struct {
+		e    event.Event
+		want []string
+	}{
+		{event.Event{Kind: event.SwitchMaster, Master: "mymaster", From: m.Addr, To: r.Addr},
+			[]string{"set server mymaster/fe80__2_6380 agent up", "set server mymaster/fe80__1_6379 agent down"}},
+		{event.Event{Kind: event.ODown, Master: "mymaster", Instance: m, Votes: 2, Quorum: 2},
+			[]string{"set server mymaster/fe80__1_6379 agent down"}},
+		{event.Event{Kind: event.ConvertToSlave, Master: "mymaster", Instance: r},
+			[]string{"set server mymaster/fe80__2_6380 agent down"}},
+		{event.Event{Kind: event.SDown, Master: "mymaster", Instance: m}, nil},
+		{event.Event{Kind: event.Tilt, Text: "#tilt mode entered"}, nil},
+	} {
+		p.Apply(context.Background(), &c.e)
+		if got := api.take(); !slices.Equal(got, c.want) {
+			t.Errorf("%s: pushed %q, want %q", c.e.Kind, got, c.want)
+		}
+	}
+}
