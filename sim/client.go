@@ -71,6 +71,19 @@ func (c *Client) wire(ref connRef) string {
 	return ref.conn
 }
 
+// Close ends the connection conn to the endpoint to, as a client closes a
+// link it judged dead (a pub/sub link silent too long): its calls end with
+// ErrClosed, and the next Do on that name opens a new connection.
+func (c *Client) Close(to, conn string) {
+	ref := connRef{to, conn}
+	if _, known := c.gen[ref]; !known {
+		return
+	}
+	wire := c.wire(ref)
+	c.gen[ref]++
+	c.endWhere(func(cl *call) bool { return cl.ref == ref && cl.wire == wire }, ErrClosed)
+}
+
 // Pending is the number of calls waiting for a reply.
 func (c *Client) Pending() int { return len(c.pending) }
 

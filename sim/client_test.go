@@ -145,3 +145,37 @@ func TestNodesServeCommandsWithAnswer(t *testing.T) {
 		t.Fatalf("got %+v", got.list)
 	}
 }
+
+func TestClientCloseOpensANewConnection(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 1})
+	var got []string
+	w.Add("server", sim.Addr{Host: "10.0.0.1", Port: 1}, time.Second, func(ep *sim.Endpoint) sim.Node {
+		return nodeFunc(func(now time.Time, from string, msg sim.Msg) {
+			if c, ok := msg.(sim.Command); ok {
+				got = append(got, c.Conn)
+			}
+		})
+	})
+	var cl *sim.Client
+	var ended error
+	w.Add("client", sim.Addr{Host: "10.0.0.2", Port: 1}, time.Second, func(ep *sim.Endpoint) sim.Node {
+		cl = sim.NewClient(ep)
+		return nodeFunc(func(time.Time, string, sim.Msg) {})
+	})
+	cl.Do(w.Now(), "server", "pubsub", time.Minute, []string{"SUBSCRIBE", "x"}, func(_ any, err error) { ended = err })
+	cl.Close("server", "pubsub")
+	cl.Close("server", "never-used") // nothing to close
+	cl.Do(w.Now(), "server", "pubsub", time.Minute, []string{"SUBSCRIBE", "x"}, nil)
+	if err := w.RunFor(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if ended != sim.ErrClosed || len(got) != 2 || got[0] != "pubsub" || got[1] != "pubsub#1" {
+		t.Fatalf("ended %v, connections %v", ended, got)
+	}
+}
+
+// nodeFunc is a sim.Node that only receives.
+type nodeFunc func(now time.Time, from string, msg sim.Msg)
+
+func (f nodeFunc) Receive(now time.Time, from string, msg sim.Msg) { f(now, from, msg) }
+func (nodeFunc) Tick(time.Time)                                    {}

@@ -2,6 +2,7 @@ package simsentinel
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
@@ -17,6 +18,12 @@ type Ledger struct {
 	total int
 	votes map[masterEpoch]map[string]string // voter -> candidate run id
 	err   error
+	// last is each sentinel's last report per master: a report that
+	// changes nothing is not recorded again, and changed says whether
+	// the split-brain check has new reports to look at.
+	last      map[[2]string]invariant.Report
+	changed   bool
+	lastCheck time.Time
 }
 
 type masterEpoch struct {
@@ -26,7 +33,7 @@ type masterEpoch struct {
 
 // NewLedger is the ledger of a world of total sentinels.
 func NewLedger(total int) *Ledger {
-	return &Ledger{Rec: invariant.NewRecorder(), total: total, votes: map[masterEpoch]map[string]string{}}
+	return &Ledger{Rec: invariant.NewRecorder(), total: total, votes: map[masterEpoch]map[string]string{}, last: map[[2]string]invariant.Report{}}
 }
 
 // MinorityElected names the invariant elected checks.
@@ -41,7 +48,26 @@ func (l *Ledger) Err() error {
 }
 
 func (l *Ledger) report(sentinel, master string, configEpoch uint64, addr string, current uint64) {
-	l.Rec.Report(invariant.Report{Sentinel: sentinel, Master: master, ConfigEpoch: configEpoch, Addr: addr, CurrentEpoch: current})
+	r := invariant.Report{Sentinel: sentinel, Master: master, ConfigEpoch: configEpoch, Addr: addr, CurrentEpoch: current}
+	k := [2]string{sentinel, master}
+	if prev, ok := l.last[k]; ok && prev == r {
+		return
+	}
+	l.last[k] = r
+	l.changed = true
+	l.Rec.Report(r)
+}
+
+// CheckSplitBrain runs the recorder's split-brain check when reports
+// changed since the last run, or every period anyway (servers change
+// roles without a report): after every event it was most of a seed's
+// time.
+func (l *Ledger) CheckSplitBrain(now time.Time, period time.Duration, quorum int, isMaster func(string) bool) error {
+	if !l.changed && now.Sub(l.lastCheck) < period {
+		return nil
+	}
+	l.changed, l.lastCheck = false, now
+	return l.Rec.CheckSplitBrain(quorum, isMaster)
 }
 
 func (l *Ledger) vote(voter, master string, epoch uint64, candidate string) {

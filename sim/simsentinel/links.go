@@ -12,6 +12,9 @@ import (
 
 const helloChannel = "__sentinel__:hello"
 
+// pubSubIdleLimit is redislink's: how long a pub/sub link may stay silent.
+const pubSubIdleLimit = 15 * time.Second
+
 // linkTimeout is production's: half of down-after, within [0.5 s, 5 s].
 func (g *group) linkTimeout() time.Duration {
 	d := g.m.DownAfter(g.n.opts.Timing) / 2
@@ -51,12 +54,24 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 	l := linkOf(node)
 	t := g.n.opts.Timing
 	pp := g.pingPeriod()
+	if node.Kind != failover.KindSentinel && l.subscribed {
+		// Production's pub/sub link drops a connection silent for
+		// pubSubIdleLimit (hellos come every publish period, our own
+		// too): a partition can leave it stalled for good.
+		if to, ok := g.n.lookup(node.Addr); ok && now.Sub(g.n.heard[to]) > pubSubIdleLimit {
+			g.n.cl.Close(to, "pubsub")
+			l.subscribed = false
+		}
+	}
 	if node.Kind != failover.KindSentinel && !l.subscribed && !l.subBusy {
 		l.subBusy = true
 		g.do(now, node, "pubsub", []string{"SUBSCRIBE", helloChannel}, func(_ any, err error) {
 			l.subBusy = false
 			l.subscribed = err == nil
 			if err == nil {
+				if to, ok := g.n.lookup(node.Addr); ok {
+					g.n.heard[to] = g.n.ep.Now()
+				}
 				l.lastPub = time.Time{} // announce ourselves at once
 			}
 		})

@@ -38,6 +38,9 @@ type Node struct {
 	lastTick  time.Time
 	tilt      bool
 	tiltSince time.Time
+	// heard is when each endpoint's pub/sub connection last brought
+	// anything (pubSubIdleLimit).
+	heard map[string]time.Time
 }
 
 // group is one master's machine and its links.
@@ -68,7 +71,7 @@ func linkOf(n *failover.Node) *link {
 // every later one reads back what it saved.
 func Start(opts Options) sim.StartFunc {
 	return func(ep *sim.Endpoint) sim.Node {
-		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}}
+		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{}}
 		now := ep.Now()
 		st, ok := load(ep.Disk())
 		if !ok {
@@ -168,6 +171,7 @@ func (n *Node) Receive(now time.Time, from string, msg sim.Msg) {
 	}
 	switch m := msg.(type) {
 	case sim.Message:
+		n.heard[from] = now
 		if m.Channel == helloChannel {
 			n.processHello(now, m.Payload)
 		}

@@ -77,11 +77,11 @@ func NewFleet(cfg sim.Config, l Layout) *Fleet {
 		f.Sentinels = append(f.Sentinels, name)
 	}
 	isMaster := simredis.IsMasterAt(f.W)
-	f.W.Check(func(time.Time) error {
+	f.W.Check(func(now time.Time) error {
 		if err := f.Ledger.Err(); err != nil {
 			return err
 		}
-		return f.Ledger.Rec.CheckSplitBrain(l.Quorum, isMaster)
+		return f.Ledger.CheckSplitBrain(now, 100*time.Millisecond, l.Quorum, isMaster)
 	})
 	return f
 }
