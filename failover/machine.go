@@ -267,14 +267,21 @@ func noDownFor(n *Node, now time.Time, d time.Duration) bool {
 
 func uitoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
-// Persisted is what the master's machine saves for a restart, as the
-// config rewrite keeps it: the master, its epochs, the replicas and peers
-// known (peers without a run id are not kept).
+// Persisted is what the master's machine saves for a restart, as
+// redis-sentinel's config rewrite keeps it: the current master address
+// (the promoted replica once it acknowledged, sentinelGetCurrentMasterAddress,
+// so that the config epoch it already took is never saved beside the old
+// address), its epochs, the replicas known (the promoted one listed under
+// the old master's address), and the peers that have a run id.
 func (m *Machine) Persisted() Persisted {
-	p := Persisted{Addr: m.Master.Addr, ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch}
+	p := Persisted{Addr: m.CurrentMasterAddr(), ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch}
 	for _, r := range m.SortedReplicas() {
-		if r.Addr != p.Addr {
-			p.KnownReplicas = append(p.KnownReplicas, r.Addr)
+		a := r.Addr
+		if a == p.Addr {
+			a = m.Master.Addr
+		}
+		if a != p.Addr {
+			p.KnownReplicas = append(p.KnownReplicas, a)
 		}
 	}
 	for _, si := range m.SortedPeers() {

@@ -346,3 +346,30 @@ func TestUserFailoverSettle(t *testing.T) {
 		t.Fatalf("after it: %v", err)
 	}
 }
+
+// A leader that crashes between +promoted-slave and +switch-master must
+// come back with the promoted replica as its master: its config epoch is
+// already the failover's, and saving the old address beside it broke
+// "one master address per name and config epoch" (the simulator's
+// TestLeaderCrashSeeds, seeds 3, 7, 13).
+func TestPersistedMidFailoverNamesThePromotedReplica(t *testing.T) {
+	r := newRig(t, 2, 2)
+	r.elect()
+	r.info(r.m.Replicas[replicaAddr(0).String()], promotedInfoText())
+	r.drain()
+	p := r.m.Persisted()
+	if p.Addr != replicaAddr(0) || p.ConfigEpoch != 1 {
+		t.Fatalf("saved master %v in config epoch %d", p.Addr, p.ConfigEpoch)
+	}
+	want := []Addr{masterAddr, replicaAddr(1)}
+	if len(p.KnownReplicas) != 2 || p.KnownReplicas[0] != want[0] || p.KnownReplicas[1] != want[1] {
+		t.Fatalf("known replicas %v, want %v", p.KnownReplicas, want)
+	}
+	if len(p.KnownSentinels) != 2 {
+		t.Fatalf("known peers %v", p.KnownSentinels)
+	}
+	back := New("mymaster", r.m.Config, p, r.m.env, r.now)
+	if back.CurrentMasterAddr() != replicaAddr(0) || back.ConfigEpoch != 1 || len(back.Replicas) != 2 {
+		t.Fatal("restart from the saved state")
+	}
+}

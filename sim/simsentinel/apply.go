@@ -62,6 +62,9 @@ func (g *group) apply(now time.Time) {
 // event traces what matters of an event and hands elections and votes to
 // the ledger.
 func (g *group) event(e event.Event) {
+	if led := g.n.opts.Ledger; led != nil && led.OnEvent != nil {
+		led.OnEvent(g.n.ep.Name(), e)
+	}
 	if e.Level < event.LevelWarning && e.Kind != "+slave-reconf-done" {
 		return
 	}

@@ -17,8 +17,10 @@ import (
 // everything healed and restarted, and Settle of calm. After every event
 // the invariants hold (Ledger, split brain); at the end every group has
 // settled on one master that every sentinel names.
-func Chaos(cfg sim.Config) (*sim.World, error) {
-	f := NewFleet(cfg, Layout{Masters: 2, Hosts: 3, Sentinels: 3, Quorum: 2})
+func Chaos(cfg sim.Config) (*sim.World, error) { return chaos(cfg, "") }
+
+func chaos(cfg sim.Config, mutant Mutant) (*sim.World, error) {
+	f := NewFleet(cfg, Layout{Masters: 2, Hosts: 3, Sentinels: 3, Quorum: 2, Mutant: mutant})
 	w := f.W
 	const start, chaosFor, settle = 3 * time.Second, 25 * time.Second, 35 * time.Second
 	// Writes stop a while before the end, so replicas can catch up.
@@ -30,18 +32,27 @@ func Chaos(cfg sim.Config) (*sim.World, error) {
 	if err := w.RunFor(start + chaosFor + settle); err != nil {
 		return w, err
 	}
-	// Replicas trail their master by a replication period (a hello
-	// PUBLISH moves the master's offset): look a few times.
+	if err := f.settle(2 * time.Second); err != nil {
+		return w, fmt.Errorf("%v after healing: %w", settle, err)
+	}
+	return w, nil
+}
+
+// settle checks CheckSettled for up to d: replicas trail their master by
+// a replication period (a hello PUBLISH moves the master's offset).
+func (f *Fleet) settle(d time.Duration) error {
 	var err error
-	for try := 0; try < 40; try++ {
+	for end := f.W.Now().Add(d); ; {
 		if err = f.CheckSettled(); err == nil {
-			return w, nil
+			return nil
 		}
-		if rerr := w.RunFor(50 * time.Millisecond); rerr != nil {
-			return w, rerr
+		if !f.W.Now().Before(end) {
+			return fmt.Errorf("not settled: %w", err)
+		}
+		if rerr := f.W.RunFor(50 * time.Millisecond); rerr != nil {
+			return rerr
 		}
 	}
-	return w, fmt.Errorf("not settled %v after healing: %w", settle, err)
 }
 
 // writeEvery advances every running master's offset, as clients

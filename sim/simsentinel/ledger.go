@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/qsentinel/qsentinel/event"
+
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
 
@@ -24,6 +26,9 @@ type Ledger struct {
 	last      map[[2]string]invariant.Report
 	changed   bool
 	lastCheck time.Time
+	// OnEvent, when set, sees every event a sentinel publishes (for
+	// scenarios that act at an exact failover state).
+	OnEvent func(sentinel string, e event.Event)
 }
 
 type masterEpoch struct {

@@ -24,7 +24,26 @@ type Options struct {
 	// Ledger receives every vote, report and election; it checks the
 	// invariants (shared by all the world's sentinels).
 	Ledger *Ledger
+	// Mutant breaks one rule on purpose, to show that the simulator and
+	// its checks catch it (mutant_test.go): "" for none.
+	Mutant Mutant
 }
+
+// Mutant is a bug planted on purpose.
+type Mutant string
+
+// The planted bugs.
+const (
+	// MutantDoubleVote grants every vote request, whoever asked before
+	// in the same epoch (breaks one vote per master and epoch).
+	MutantDoubleVote Mutant = "double-vote"
+	// MutantLyingVote answers every vote request as if granted, without
+	// voting (a candidate counts votes that were never given).
+	MutantLyingVote Mutant = "lying-vote"
+	// MutantForgetEpoch starts every restart from epoch 0 (the current
+	// epoch is not read back from disk).
+	MutantForgetEpoch Mutant = "forget-epoch"
+)
 
 // Node is one simulated sentinel.
 type Node struct {
@@ -76,6 +95,9 @@ func Start(opts Options) sim.StartFunc {
 		st, ok := load(ep.Disk())
 		if !ok {
 			st = initialState(ep, opts)
+		}
+		if opts.Mutant == MutantForgetEpoch {
+			st.CurrentEpoch = 0
 		}
 		n.env = &failover.Env{
 			MyID:   st.MyID,

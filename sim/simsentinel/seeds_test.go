@@ -22,3 +22,14 @@ func TestSeeds(t *testing.T) {
 		Replay: "go test ./sim/simsentinel/ -run '^TestSeeds$' -v -seed %d",
 	}, Chaos)
 }
+
+// TestLeaderCrashSeeds crashes the failover leader at every step, over
+// many seeds (each draws the step and the pause).
+func TestLeaderCrashSeeds(t *testing.T) {
+	first, n := sim.SeedRange(*seedFlag, *seedsFlag, 200)
+	sim.RunSeeds(t, sim.SeedOptions{
+		First:  first,
+		Count:  n,
+		Replay: "go test ./sim/simsentinel/ -run '^TestLeaderCrashSeeds$' -v -seed %d",
+	}, LeaderCrash)
+}

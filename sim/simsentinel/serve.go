@@ -35,7 +35,15 @@ func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, run
 		if !n.tilt && g.m.Master.Flags&failover.FlagSDown != 0 {
 			down = 1
 		}
-		if runID != "*" {
+		switch {
+		case runID != "*" && n.opts.Mutant == MutantDoubleVote:
+			if led := n.opts.Ledger; led != nil {
+				led.vote(n.ep.Name(), g.name, epoch, runID)
+			}
+			leader, leaderEpoch = runID, epoch
+		case runID != "*" && n.opts.Mutant == MutantLyingVote:
+			leader, leaderEpoch = runID, epoch
+		case runID != "*":
 			b, _ := g.m.Vote(epoch, runID, now)
 			g.apply(now) // saves a changed vote before the reply
 			if b.Leader != "" {

@@ -17,6 +17,8 @@ type Layout struct {
 	Hosts     int // Redis hosts: the first holds every master
 	Sentinels int
 	Quorum    int
+	// Mutant plants a bug in every sentinel (mutant_test.go).
+	Mutant Mutant
 }
 
 // Group is one master's servers as endpoint names, the master first.
@@ -54,7 +56,7 @@ func redisHost(h int) string { return fmt.Sprintf("10.0.0.%d", h+1) }
 // NewFleet builds the world of a layout.
 func NewFleet(cfg sim.Config, l Layout) *Fleet {
 	f := &Fleet{W: sim.New(cfg), Ledger: NewLedger(l.Sentinels), Layout: l}
-	opts := Options{Timing: SimTiming(), Ledger: f.Ledger}
+	opts := Options{Timing: SimTiming(), Ledger: f.Ledger, Mutant: l.Mutant}
 	for k := 0; k < l.Masters; k++ {
 		port := 6380 + k
 		g := Group{Name: fmt.Sprintf("master-%d", k)}

@@ -1,0 +1,39 @@
+package simsentinel
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qsentinel/qsentinel/sim"
+	"github.com/qsentinel/qsentinel/sim/invariant"
+)
+
+// TestPlantedBugsAreCaught shows that the simulator fails when an
+// invariant is broken on purpose: each mutant is run over seeds until one
+// fails, and the failure must name the invariant the bug breaks. (A
+// simulator that passes every seed proves nothing unless it can fail.)
+func TestPlantedBugsAreCaught(t *testing.T) {
+	for _, c := range []struct {
+		mutant Mutant
+		want   string
+	}{
+		{MutantDoubleVote, invariant.OneVotePerEpoch},
+		{MutantLyingVote, MinorityElected},
+		{MutantForgetEpoch, invariant.EpochsNeverGoBack},
+	} {
+		t.Run(string(c.mutant), func(t *testing.T) {
+			for seed := uint64(1); seed <= 200; seed++ {
+				_, err := chaos(sim.Config{Seed: seed, Lean: true}, c.mutant)
+				if err == nil {
+					continue
+				}
+				if !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("seed %d failed, but not on %q: %v", seed, c.want, err)
+				}
+				t.Logf("caught at seed %d: %v", seed, err)
+				return
+			}
+			t.Fatalf("200 seeds passed with the %s bug planted", c.mutant)
+		})
+	}
+}
