@@ -59,13 +59,7 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 	m.Master.ODownSince = time.Time{}
 	m.Master.SDownSince = time.Time{}
 	for _, a := range keep {
-		if _, ok := m.Replicas[a.String()]; ok {
-			continue
-		}
-		r := NewNode(KindReplica, a.String(), a, now)
-		m.Replicas[a.String()] = r
-		m.changed()
-		m.emit(event.LevelNotice, "+slave", r, "")
+		m.addReplica(a, now)
 	}
 	m.persist()
 }
@@ -73,14 +67,21 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 // AddReplica adds a replica the master's INFO listed (the driver decides
 // whether its address can be used: resolve-hostnames), unless known.
 func (m *Machine) AddReplica(a Addr, now time.Time) {
+	if m.addReplica(a, now) {
+		m.persist()
+	}
+}
+
+// addReplica adds a replica unless known, and reports whether it did.
+func (m *Machine) addReplica(a Addr, now time.Time) bool {
 	if _, ok := m.Replicas[a.String()]; ok {
-		return
+		return false
 	}
 	r := NewNode(KindReplica, a.String(), a, now)
 	m.Replicas[a.String()] = r
 	m.changed()
 	m.emit(event.LevelNotice, "+slave", r, "")
-	m.persist()
+	return true
 }
 
 // ForgetPeer drops a peer that another master learned is gone (its

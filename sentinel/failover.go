@@ -9,17 +9,30 @@ import (
 )
 
 // Failover is SENTINEL FAILOVER <name>: a failover without agreement.
-func (s *Sentinel) Failover(name string) error {
+func (s *Sentinel) Failover(name string) error { return s.userFailover(name, false) }
+
+// Switchover is SENTINEL FAILOVER <name> COORDINATED (failover.Machine.Switchover).
+func (s *Sentinel) Switchover(name string) error { return s.userFailover(name, true) }
+
+// userFailover starts an operator's failover of master name, plain or
+// coordinated, and takes its first steps at once once the group runs.
+func (s *Sentinel) userFailover(name string, coordinated bool) error {
 	var err error
 	if e := s.withGroup(name, func(g *group) {
 		now, t := s.clock.Now(), s.timing()
-		if err = g.m.CanFailover(now, t); err != nil {
-			err = machineErr(err)
+		if coordinated && g.m.Master.FailoverReported == "" {
+			err = ErrNoFailoverCommand
 			return
 		}
-		s.logger.Warn("Executing user requested FAILOVER of '" + g.name + "'")
-		// Go now rather than at the next tick once the group runs.
-		err = machineErr(g.m.UserFailover(now, t, g.ctx != nil))
+		if err = machineErr(g.m.CanFailover(now, t)); err != nil {
+			return
+		}
+		start, log := g.m.UserFailover, s.logger.Warn
+		if coordinated {
+			start, log = g.m.Switchover, s.logger.Info
+		}
+		log("Executing user requested FAILOVER of '" + g.name + "'")
+		err = machineErr(start(now, t, g.ctx != nil))
 		g.apply()
 	}); e != nil {
 		return e
@@ -36,27 +49,6 @@ func machineErr(err error) error {
 		return ErrInProgress
 	case errors.Is(err, failover.ErrNoGoodReplica):
 		return ErrNoGoodSlave
-	}
-	return err
-}
-
-// Switchover is SENTINEL FAILOVER <name> COORDINATED (failover.Machine.Switchover).
-func (s *Sentinel) Switchover(name string) error {
-	var err error
-	if e := s.withGroup(name, func(g *group) {
-		now, t := s.clock.Now(), s.timing()
-		if g.m.Master.FailoverReported == "" {
-			err = ErrNoFailoverCommand
-			return
-		}
-		if err = machineErr(g.m.CanFailover(now, t)); err != nil {
-			return
-		}
-		s.logger.Info("Executing user requested FAILOVER of '" + g.name + "'")
-		err = machineErr(g.m.Switchover(now, t, g.ctx != nil))
-		g.apply()
-	}); e != nil {
-		return e
 	}
 	return err
 }
