@@ -201,9 +201,8 @@ func (m *Machine) selectSlave(now time.Time, t Timing) {
 }
 
 func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
-	r := m.Promoted()
+	r := m.promotedOrAbort(now)
 	if r == nil {
-		m.abortFailover(now)
 		return
 	}
 	if r.Disconnected {
@@ -214,8 +213,7 @@ func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
 		return
 	}
 	m.slaveOf(r, Addr{})
-	m.emit(event.LevelNotice, "+failover-state-wait-promotion", r, "")
-	m.setState(StateWaitPromotion, now)
+	m.waitForPromotion(r, now)
 }
 
 // sendFailover is Valkey's sentinelFailoverSendFailover: the master gets,
@@ -224,9 +222,8 @@ func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
 // with what is left of the failover timeout. With less than a second left
 // the failover is abandoned; while the master is unreachable we wait.
 func (m *Machine) sendFailover(now time.Time, t Timing) {
-	r := m.Promoted()
+	r := m.promotedOrAbort(now)
 	if r == nil {
-		m.abortFailover(now)
 		return
 	}
 	left := m.FailoverTimeout(t) - now.Sub(m.FailoverStateSince)
@@ -239,14 +236,28 @@ func (m *Machine) sendFailover(now time.Time, t Timing) {
 		return
 	}
 	m.do(Action{Kind: FailoverTo, Node: m.Master, To: r.Addr, TimeoutMs: left.Milliseconds()})
+	m.waitForPromotion(r, now)
+}
+
+// waitForPromotion enters wait_promotion once r was asked to take over.
+func (m *Machine) waitForPromotion(r *Node, now time.Time) {
 	m.emit(event.LevelNotice, "+failover-state-wait-promotion", r, "")
 	m.setState(StateWaitPromotion, now)
 }
 
-func (m *Machine) waitPromotion(now time.Time, t Timing) {
-	r := m.Promoted()
-	if r == nil {
+// promotedOrAbort is the replica being promoted; without one (a reset
+// took it) the failover is aborted and nil returned.
+func (m *Machine) promotedOrAbort(now time.Time) *Node {
+	p := m.Promoted()
+	if p == nil {
 		m.abortFailover(now)
+	}
+	return p
+}
+
+func (m *Machine) waitPromotion(now time.Time, t Timing) {
+	r := m.promotedOrAbort(now)
+	if r == nil {
 		return
 	}
 	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
@@ -280,9 +291,8 @@ func (m *Machine) promoted(r *Node, now time.Time, t Timing) {
 
 // reconfNextSlave is sentinelFailoverReconfNextSlave.
 func (m *Machine) reconfNextSlave(now time.Time, t Timing) {
-	p := m.Promoted()
+	p := m.promotedOrAbort(now)
 	if p == nil {
-		m.abortFailover(now)
 		return
 	}
 	inProgress := 0
@@ -355,9 +365,8 @@ func (m *Machine) detectEnd(now time.Time, t Timing) {
 
 // switchToPromoted is sentinelFailoverSwitchToPromotedSlave.
 func (m *Machine) switchToPromoted(now time.Time) {
-	p := m.Promoted()
+	p := m.promotedOrAbort(now)
 	if p == nil {
-		m.abortFailover(now)
 		return
 	}
 	m.emitSwitch(m.Master.Addr, p.Addr)
