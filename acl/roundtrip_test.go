@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/qsentinel/qsentinel/acl"
-	"github.com/qsentinel/qsentinel/respserver"
+	"github.com/qsentinel/qsentinel/commandtable"
 )
 
 // TestDescriptionRoundTrip: for random rule lists over redis-sentinel's
@@ -14,7 +14,7 @@ import (
 // gives the same description and the same decision for every command.
 // redis checks the same property and panics when it fails.
 func TestDescriptionRoundTrip(t *testing.T) {
-	cat, err := respserver.ACLCatalog()
+	cat, err := commandtable.ACLCatalog()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -293,7 +293,7 @@ func (st *fuzzStats) check(t *testing.T, fp *fuzzPair, sess *sessiongen.Session,
 }
 
 func commandTable(t *testing.T) *sessiongen.Table {
-	tab, err := sessiongen.LoadTable("../respserver/data")
+	tab, err := sessiongen.LoadTable("../commandtable/data")
 	if err != nil {
 		t.Fatal(err)
 	}

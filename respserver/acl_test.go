@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/qsentinel/qsentinel/acl"
+	"github.com/qsentinel/qsentinel/commandtable"
 )
 
 // TestACLEnforced: a user allowed one subcommand gets NOPERM for the rest
@@ -60,7 +61,7 @@ func TestACLEnforced(t *testing.T) {
 // serve is in redis-sentinel's table, so rules can name it (New would
 // refuse to listen otherwise).
 func TestACLServedCommandsAreInRedisTable(t *testing.T) {
-	cat, err := ACLCatalog()
+	cat, err := commandtable.ACLCatalog()
 	if err != nil {
 		t.Fatal(err)
 	}

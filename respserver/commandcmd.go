@@ -3,6 +3,7 @@ package respserver
 import (
 	"strings"
 
+	"github.com/qsentinel/qsentinel/commandtable"
 	"github.com/qsentinel/qsentinel/glob"
 )
 
@@ -25,7 +26,8 @@ func cmdCommand(s *Server, c *client, args [][]byte) bool {
 	t := s.commandTab()
 	c.w.array(len(t.names))
 	for _, n := range t.names {
-		t.info[n].write(&c.w)
+		v, _ := t.tab.Entry(n)
+		writeValue(&c.w, v)
 	}
 	return false
 }
@@ -46,8 +48,8 @@ func commandSubcommands() map[string]subcommand {
 			for _, a := range args[2:] {
 				if n, ok := t.resolve(string(a)); !ok {
 					c.w.nullBulk()
-				} else if v, ok := t.lookup(n, t.info); ok {
-					v.write(&c.w)
+				} else if v, ok := t.tab.Info(n); ok {
+					writeValue(&c.w, v)
 				} else {
 					c.w.nullBulk()
 				}
@@ -56,14 +58,14 @@ func commandSubcommands() map[string]subcommand {
 		}},
 		"docs": {-2, func(s *Server, c *client, args [][]byte) bool {
 			t := s.commandTab()
-			names, vals := t.names, []value(nil)
+			names, vals := t.names, []commandtable.Value(nil)
 			if len(args) > 2 {
 				names = nil
 				for _, a := range args[2:] {
 					// Named as in the tables: a renamed command's docs
 					// carry its original name, as redis's fullname.
 					if n, ok := t.resolve(string(a)); ok {
-						if v, ok := t.lookup(n, t.docs); ok {
+						if v, ok := t.tab.Docs(n); ok {
 							names, vals = append(names, n), append(vals, v)
 						}
 					}
@@ -71,14 +73,14 @@ func commandSubcommands() map[string]subcommand {
 			}
 			c.w.mapLen(len(names))
 			for i, n := range names {
-				var v value
+				var v commandtable.Value
 				if vals != nil {
 					v = vals[i]
 				} else {
-					v, _ = t.lookup(n, t.docs)
+					v, _ = t.tab.Docs(n)
 				}
 				c.w.bulk(n)
-				v.write(&c.w)
+				writeValue(&c.w, v)
 			}
 			return false
 		}},
@@ -98,7 +100,7 @@ func commandSubcommands() map[string]subcommand {
 // No sentinel command takes keys.
 func commandGetKeys(s *Server, c *client, args [][]byte) bool {
 	t := s.commandTab()
-	if n, ok := t.resolve(string(args[2])); !ok || t.info[n].kind == 0 {
+	if n, ok := t.resolve(string(args[2])); !ok || !t.hasEntry(n) {
 		return s.reject(c, "ERR Invalid command specified")
 	}
 	return s.reject(c, "ERR The command has no key arguments")
@@ -111,7 +113,7 @@ func (t *commandTable) renamed(renames map[string]string) *commandTable {
 	if len(renames) == 0 {
 		return t
 	}
-	out := &commandTable{info: t.info, docs: t.docs, alias: map[string]string{}}
+	out := &commandTable{tab: t.tab, alias: map[string]string{}}
 	for _, n := range t.names {
 		to, ok := renames[n]
 		switch {
@@ -145,42 +147,11 @@ func (t *commandTable) resolve(name string) (string, bool) {
 	return orig, true
 }
 
-// lookup finds a top-level command or a "parent|sub" subcommand entry.
-func (t *commandTable) lookup(name string, top map[string]value) (value, bool) {
-	name = strings.ToLower(name)
-	if v, ok := top[name]; ok {
-		return v, true
-	}
-	parent, sub, ok := strings.Cut(name, "|")
-	if !ok {
-		return value{}, false
-	}
-	p, ok := top[parent]
-	if !ok {
-		return value{}, false
-	}
-	// COMMAND INFO entries keep subcommands at index 9; DOCS maps keep
-	// them under "subcommands".
-	if p.kind == '*' && len(p.elems) > 9 {
-		for _, e := range p.elems[9].elems {
-			if len(e.elems) > 0 && e.elems[0].str == parent+"|"+sub {
-				return e, true
-			}
-		}
-	}
-	if p.kind == '%' {
-		for i := 0; i+1 < len(p.elems); i += 2 {
-			if p.elems[i].str == "subcommands" {
-				m := p.elems[i+1]
-				for j := 0; j+1 < len(m.elems); j += 2 {
-					if m.elems[j].str == parent+"|"+sub {
-						return m.elems[j+1], true
-					}
-				}
-			}
-		}
-	}
-	return value{}, false
+// hasEntry reports whether name (as resolved) is a top-level command:
+// COMMAND GETKEYS takes no "parent|sub" name.
+func (t *commandTable) hasEntry(name string) bool {
+	_, ok := t.tab.Entry(name)
+	return ok
 }
 
 // cmdCommandList is COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN <arg>], as
@@ -188,7 +159,7 @@ func (t *commandTable) lookup(name string, top map[string]value) (value, bool) {
 // later FILTERBY replaces an earlier one, and like redis it names
 // subcommands too ("sentinel|master").
 func cmdCommandList(s *Server, c *client, args [][]byte) bool {
-	var filter func(e value) bool // true: listed
+	var filter func(e commandtable.Value) bool // true: listed
 	for i := 2; i < len(args); i++ {
 		more := len(args) - 1 - i
 		if !strings.EqualFold(string(args[i]), "filterby") || more != 2 {
@@ -198,23 +169,20 @@ func cmdCommandList(s *Server, c *client, args [][]byte) bool {
 		switch strings.ToLower(string(args[i+1])) {
 		case "module":
 			// A sentinel has no modules: nothing belongs to one.
-			filter = func(value) bool { return false }
+			filter = func(commandtable.Value) bool { return false }
 		case "aclcat":
 			// An unknown category lists nothing, as in redis.
 			cat := "@" + strings.ToLower(arg)
-			filter = func(e value) bool {
-				if len(e.elems) < 7 {
-					return false
-				}
-				for _, cv := range e.elems[6].elems {
-					if strings.ToLower(cv.str) == cat {
+			filter = func(e commandtable.Value) bool {
+				for _, cv := range e.Categories() {
+					if strings.ToLower(cv.Str) == cat {
 						return true
 					}
 				}
 				return false
 			}
 		case "pattern":
-			filter = func(e value) bool { return len(e.elems) > 0 && glob.MatchFold(arg, e.elems[0].str) }
+			filter = func(e commandtable.Value) bool { return len(e.Elems) > 0 && glob.MatchFold(arg, e.Name()) }
 		default:
 			return s.reject(c, "ERR syntax error")
 		}
@@ -222,18 +190,16 @@ func cmdCommandList(s *Server, c *client, args [][]byte) bool {
 	}
 	t := s.commandTab()
 	var names []string
-	add := func(e value) {
+	add := func(e commandtable.Value) {
 		if filter == nil || filter(e) {
-			names = append(names, e.elems[0].str)
+			names = append(names, e.Name())
 		}
 	}
 	for _, n := range t.names {
-		e := t.info[n]
+		e, _ := t.tab.Entry(n)
 		add(e)
-		if len(e.elems) > 9 {
-			for _, sub := range e.elems[9].elems {
-				add(sub)
-			}
+		for _, sub := range e.Subcommands() {
+			add(sub)
 		}
 	}
 	c.w.array(len(names))

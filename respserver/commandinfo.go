@@ -1,21 +1,15 @@
 package respserver
 
 import (
-	"bytes"
 	_ "embed"
-	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/qsentinel/qsentinel/commandtable"
 )
 
-// The COMMAND and COMMAND DOCS replies of redis-sentinel 7.0.15, captured in
-// RESP3 so that maps and sets keep their type; clients such as redis-cli
-// read them to learn arity and hints, so they are data, not code.
+// The HELP replies of redis-sentinel 7.0.15's container commands, as
+// captured (the COMMAND tables themselves are in commandtable).
 var (
-	//go:embed data/command.resp
-	commandData []byte
-	//go:embed data/docs.resp
-	docsData []byte
 	//go:embed data/help_sentinel.txt
 	helpSentinel string
 	//go:embed data/help_client.txt
@@ -26,110 +20,47 @@ var (
 	helpACL string
 )
 
-// value is a parsed RESP3 reply.
-type value struct {
-	kind  byte // one of + - : $ * % ~ _
-	str   string
-	num   int64
-	elems []value // map: key, value, key, value...
-}
-
-func (v value) write(w *writer) {
-	switch v.kind {
+// writeValue replays a captured value as the bytes it was captured as.
+func writeValue(w *writer, v commandtable.Value) {
+	switch v.Kind {
 	case '+':
-		w.simple(v.str)
+		w.simple(v.Str)
 	case '-':
-		w.err(v.str)
+		w.err(v.Str)
 	case ':':
-		w.integer(v.num)
+		w.integer(v.Num)
 	case '$':
-		w.bulk(v.str)
+		w.bulk(v.Str)
 	case '_':
 		w.nullBulk()
 	case '*':
-		w.array(len(v.elems))
+		w.array(len(v.Elems))
 	case '%':
-		w.mapLen(len(v.elems) / 2)
+		w.mapLen(len(v.Elems) / 2)
 	case '~':
-		w.setLen(len(v.elems))
+		w.setLen(len(v.Elems))
 	}
-	for _, e := range v.elems {
-		e.write(w)
+	for _, e := range v.Elems {
+		writeValue(w, e)
 	}
 }
 
-var crlf = []byte("\r\n")
-
-func parseRESP(data []byte) (value, []byte, error) {
-	i := bytes.Index(data, crlf) // not strings.Index(string(data)...): that copies the rest of the data per element
-	if i < 1 {
-		return value{}, nil, fmt.Errorf("resp: truncated")
-	}
-	kind, head, rest := data[0], string(data[1:i]), data[i+2:]
-	switch kind {
-	case '+', '-':
-		return value{kind: kind, str: head}, rest, nil
-	case '_':
-		return value{kind: kind}, rest, nil
-	case ':':
-		n, err := strconv.ParseInt(head, 10, 64)
-		return value{kind: kind, num: n}, rest, err
-	case '$':
-		n, err := strconv.Atoi(head)
-		if err != nil || n < 0 || len(rest) < n+2 {
-			return value{}, nil, fmt.Errorf("resp: bad bulk %q", head)
-		}
-		return value{kind: kind, str: string(rest[:n])}, rest[n+2:], nil
-	case '*', '%', '~':
-		n, err := strconv.Atoi(head)
-		if err != nil {
-			return value{}, nil, fmt.Errorf("resp: bad length %q: %w", head, err)
-		}
-		if kind == '%' {
-			n *= 2
-		}
-		v := value{kind: kind, elems: make([]value, 0, n)}
-		for range n {
-			var e value
-			if e, rest, err = parseRESP(rest); err != nil {
-				return value{}, nil, err
-			}
-			v.elems = append(v.elems, e)
-		}
-		return v, rest, nil
-	}
-	return value{}, nil, fmt.Errorf("resp: unknown type %q", kind)
-}
-
-// commandTable answers COMMAND and its subcommands from the captured data.
+// commandTable is the COMMAND tables as a client sees them: the captured
+// table, minus what rename-command removed, found under the new names.
 type commandTable struct {
-	info  map[string]value // lower-case name -> COMMAND INFO entry
-	names []string         // in captured order
-	docs  map[string]value // lower-case name -> docs map
+	tab   *commandtable.Table
+	names []string // in captured order
 	// alias, after rename-command, maps the names clients use to the
 	// tables' (original) names; nil when nothing was renamed.
 	alias map[string]string
 }
 
 func loadCommandTable() (*commandTable, error) {
-	all, _, err := parseRESP(commandData)
+	tab, err := commandtable.Load()
 	if err != nil {
-		return nil, fmt.Errorf("command table: %w", err)
+		return nil, err
 	}
-	docs, _, err := parseRESP(docsData)
-	if err != nil {
-		return nil, fmt.Errorf("command docs: %w", err)
-	}
-	t := &commandTable{info: map[string]value{}, docs: map[string]value{}}
-	for _, e := range all.elems {
-		name := e.elems[0].str
-		t.info[name] = e
-		t.names = append(t.names, name)
-	}
-	for i := 0; i+1 < len(docs.elems); i += 2 {
-		t.docs[docs.elems[i].str] = docs.elems[i+1]
-	}
-	return t, nil
+	return &commandTable{tab: tab, names: tab.Names()}, nil
 }
 
 func splitLines(s string) []string {

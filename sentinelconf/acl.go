@@ -2,17 +2,17 @@ package sentinelconf
 
 import (
 	"github.com/qsentinel/qsentinel/acl"
-	"github.com/qsentinel/qsentinel/respserver"
+	"github.com/qsentinel/qsentinel/commandtable"
 )
 
 // checkUser is what redis checks of a "user" line while it reads the file
 // (ACLAppendUserForLoading): a duplicate user or a rule with bad syntax
 // stops the start here, with config.c's text. Rules naming commands the
-// sentinel does not have pass here and fail when the users are loaded
-// (respserver.NewACL), as in redis.
+// sentinel does not have pass here and fail when the users are loaded,
+// after the whole config, as in redis.
 func (p *parser) checkUser(args []string) string {
 	if p.aclCat == nil {
-		cat, err := respserver.ACLCatalog()
+		cat, err := commandtable.ACLCatalog()
 		if err != nil {
 			return err.Error()
 		}
@@ -27,8 +27,8 @@ func (p *parser) checkUser(args []string) string {
 }
 
 // aclDirective handles the ACL settings of redis.conf that a sentinel
-// uses. An aclfile is read when the users load (respserver.NewACL), after
-// the whole config, as redis does.
+// uses. An aclfile is read when the users load, after the whole config,
+// as redis does.
 func (p *parser) aclDirective(name, value string) string {
 	s := &p.f.Server
 	switch name {

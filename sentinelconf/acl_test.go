@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/qsentinel/qsentinel/acl"
-	"github.com/qsentinel/qsentinel/respserver"
+	"github.com/qsentinel/qsentinel/commandtable"
+	"github.com/qsentinel/qsentinel/sdsargs"
 )
 
 func TestACLDirectives(t *testing.T) {
@@ -47,8 +48,22 @@ func TestUserLineKeepsQuoting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := respserver.NewACL("", f.Server.Users, "", acl.Options{})
+	// The users load as the sentinel loads them at start: each line
+	// split back into its arguments.
+	cat, err := commandtable.ACLCatalog()
 	if err != nil {
+		t.Fatal(err)
+	}
+	users := acl.NewTable(cat, acl.Options{})
+	var defs [][]string
+	for _, l := range f.Server.Users {
+		args, err := sdsargs.Split(l)
+		if err != nil {
+			t.Fatalf("user line %q: %v", l, err)
+		}
+		defs = append(defs, args)
+	}
+	if err := users.Load(defs); err != nil {
 		t.Fatal(err)
 	}
 	if !users.Authenticate("u", "pa ss") || users.Authenticate("u", "pa") {

@@ -9,7 +9,7 @@ import (
 )
 
 func testTable(t *testing.T) *Table {
-	tab, err := LoadTable("../../respserver/data")
+	tab, err := LoadTable("../../commandtable/data")
 	if err != nil {
 		t.Fatal(err)
 	}

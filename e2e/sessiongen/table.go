@@ -43,7 +43,7 @@ type Table struct {
 }
 
 // LoadTable reads the COMMAND and COMMAND DOCS replies of redis-sentinel
-// captured in dir (respserver/data: command.resp and docs.resp, RESP3).
+// captured in dir (commandtable/data: command.resp and docs.resp, RESP3).
 func LoadTable(dir string) (*Table, error) {
 	cmds, err := readRESP(filepath.Join(dir, "command.resp"))
 	if err != nil {

@@ -3,7 +3,7 @@ package sessiongen
 import "testing"
 
 func TestLoadTable(t *testing.T) {
-	tab, err := LoadTable("../../respserver/data")
+	tab, err := LoadTable("../../commandtable/data")
 	if err != nil {
 		t.Fatal(err)
 	}

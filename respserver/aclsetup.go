@@ -6,53 +6,10 @@ import (
 	"strings"
 
 	"github.com/qsentinel/qsentinel/acl"
+	"github.com/qsentinel/qsentinel/commandtable"
 	"github.com/qsentinel/qsentinel/sdsargs"
 	"github.com/qsentinel/qsentinel/strerror"
 )
-
-// ACLCatalog is redis-sentinel 7.0.15's command table as ACL rules see
-// it: every command and subcommand with its categories, read from the
-// captured COMMAND reply (so the categories are redis's own, not ours).
-func ACLCatalog() (*acl.Catalog, error) {
-	all, _, err := parseRESP(commandData)
-	if err != nil {
-		return nil, fmt.Errorf("command table: %w", err)
-	}
-	specs := make([]acl.CommandSpec, 0, len(all.elems))
-	for _, e := range all.elems {
-		spec, err := commandSpec(e)
-		if err != nil {
-			return nil, err
-		}
-		specs = append(specs, spec)
-	}
-	return acl.NewCatalog(specs)
-}
-
-// commandSpec reads one COMMAND INFO entry: name, arity, flags, first,
-// last and step key, ACL categories, tips, key specs, subcommands.
-func commandSpec(e value) (acl.CommandSpec, error) {
-	if len(e.elems) < 10 {
-		return acl.CommandSpec{}, fmt.Errorf("command table: entry with %d fields", len(e.elems))
-	}
-	spec := acl.CommandSpec{Name: e.elems[0].str}
-	for _, f := range e.elems[2].elems {
-		if f.str == "no_auth" {
-			spec.NoAuth = true
-		}
-	}
-	for _, c := range e.elems[6].elems {
-		spec.Categories = append(spec.Categories, c.str)
-	}
-	for _, sub := range e.elems[9].elems {
-		s, err := commandSpec(sub)
-		if err != nil {
-			return acl.CommandSpec{}, err
-		}
-		spec.Subcommands = append(spec.Subcommands, s)
-	}
-	return spec, nil
-}
 
 // NewACL builds the user table a sentinel starts with: redis's default
 // user, requirepass, then the "user" directives (each one line of
@@ -63,7 +20,7 @@ func NewACL(requirepass string, users []string, aclfile string, opts acl.Options
 	if aclfile != "" && len(users) > 0 {
 		return nil, &acl.LoadError{Lines: []string{"Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."}}
 	}
-	cat, err := ACLCatalog()
+	cat, err := commandtable.ACLCatalog()
 	if err != nil {
 		return nil, err
 	}
