@@ -132,9 +132,12 @@ func (m *Machine) AgreeAndAct(now time.Time, t Timing) {
 	m.step(now, t)
 }
 
-// Vote is sentinelVoteLeader: a peer (or we) asks for our vote for
+// Vote is sentinelVoteLeader for a peer's request: our vote for
 // candidate in reqEpoch. It returns our ballot after the request and
-// whether anything changed that must reach the disk before the answer.
+// whether anything changed that must reach the disk before the answer:
+// the driver saves it at once, synchronously (no Persist action is
+// decided, which would make the save loop write it a second time while
+// the answer waits).
 func (m *Machine) Vote(reqEpoch uint64, candidate string, now time.Time) (quorum.Ballot, bool) {
 	e := m.env.Epochs
 	e.mu.Lock()
@@ -155,10 +158,17 @@ func (m *Machine) Vote(reqEpoch uint64, candidate string, now time.Time) (quorum
 		}
 		changed = true
 	}
+	return b, changed
+}
+
+// voteOwn is Vote for our own elections: a change is saved with the rest
+// of the step.
+func (m *Machine) voteOwn(reqEpoch uint64, candidate string, now time.Time) quorum.Ballot {
+	b, changed := m.Vote(reqEpoch, candidate, now)
 	if changed {
 		m.persist()
 	}
-	return b, changed
+	return b
 }
 
 // electionStuck reports whether the election for this master cannot end
@@ -176,7 +186,7 @@ func (m *Machine) leader(epoch uint64, now time.Time) string {
 	if candidate == "" {
 		candidate = m.env.MyID
 	}
-	b, _ := m.Vote(epoch, candidate, now)
+	b := m.voteOwn(epoch, candidate, now)
 	if b.Leader != "" && b.LeaderEpoch == epoch {
 		counts[b.Leader]++
 		if counts[b.Leader] > max {

@@ -41,7 +41,7 @@ func (m *Machine) startFailover(now time.Time) {
 // timeout still counts from the first attempt.
 func (m *Machine) reelect(now time.Time) {
 	epoch := m.newAttemptEpoch(now)
-	m.Vote(epoch, m.env.MyID, now)
+	m.voteOwn(epoch, m.env.MyID, now)
 	m.ReelectAt = now.Add(reelectMin + m.jitter(reelectSpread))
 	for _, si := range m.Sentinels {
 		si.AskSent = time.Time{} // ask in the new epoch at once

@@ -44,8 +44,11 @@ func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, run
 		case runID != "*" && n.opts.Mutant == MutantLyingVote:
 			leader, leaderEpoch = runID, epoch
 		case runID != "*":
-			b, _ := g.m.Vote(epoch, runID, now)
-			g.apply(now) // saves a changed vote before the reply
+			b, changed := g.m.Vote(epoch, runID, now)
+			if changed {
+				n.save() // before the reply leaves
+			}
+			g.apply(now)
 			if b.Leader != "" {
 				leader, leaderEpoch = b.Leader, b.LeaderEpoch
 			}
