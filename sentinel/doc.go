@@ -1,10 +1,14 @@
-// Package sentinel is the monitor: what redis-sentinel 7.0's sentinel.c
-// does between its sockets and its config file. It keeps one group per
-// monitored master (the master, its replicas and the peer sentinels, under
-// the group's lock), runs the links to them (PING, INFO, hello), judges
-// SDOWN and ODOWN, elects a leader and walks the failover states, enters
-// and leaves TILT, and publishes every event as an event.Event on an
-// event.Bus (events.go fills the typed fields).
+// Package sentinel is the monitor's driver: what redis-sentinel 7.0's
+// sentinel.c does between its sockets and its config file, around the
+// decisions, which are package failover's. It keeps one group per
+// monitored master: the master's failover.Machine and the links to its
+// master, replicas and peer sentinels (redislink), under the group's lock.
+// Each tick it keeps the links alive (PING, INFO, hello), hands every
+// reply to the machine as a fact and carries out the actions the machine
+// decides (drive.go): commands sent, questions to peers, events published
+// on an event.Bus with their addresses shown as configured, state saved.
+// It also answers peers' vote requests, enters and leaves TILT, runs the
+// membership gossip and keeps the peer connection pool.
 //
 // The runtime state is persisted through a Store after every change that
 // redis-sentinel would write to sentinel.conf. Callers (the RESP face in
