@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/redislink"
 )
 
@@ -118,4 +119,28 @@ func TestVerdictDifferentConfigEpoch(t *testing.T) {
 	r.expect(newMaster, false, "no quorum view: 1 of 3 agree, need 2 (1 unreachable, 1 differ)")
 	r.hello(0, newMaster, 1)
 	r.expect(newMaster, true, "")
+}
+
+// The gossip view names the master as a hello does: the promoted replica
+// once it took the failover's config epoch, never the old address beside
+// the new epoch.
+func TestGossipViewNamesCurrentMaster(t *testing.T) {
+	r := newVerdictRig(t)
+	promoted := Addr{Host: "127.0.0.1", Port: 6380}
+	r.g.mu.Lock()
+	m := r.g.m
+	m.AddReplica(promoted, r.clock.Now())
+	m.Replicas[promoted.String()].Flags |= failover.FlagPromoted
+	m.Master.Flags |= failover.FlagFailoverInProgress
+	m.State = failover.StateReconfSlaves
+	m.ConfigEpoch = 1
+	m.Ready()
+	r.g.mu.Unlock()
+	v := r.s.gossipView()
+	if len(v.Masters) != 1 {
+		t.Fatalf("view %+v", v)
+	}
+	if mv := v.Masters[0]; mv.Host != promoted.Host || mv.Port != promoted.Port || mv.ConfigEpoch != 1 {
+		t.Fatalf("gossip view names %s:%d at epoch %d, want %s at 1", mv.Host, mv.Port, mv.ConfigEpoch, promoted)
+	}
 }
