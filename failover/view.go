@@ -56,18 +56,30 @@ func (a Agreement) String() string {
 
 // AgreeWindows are how recent a peer's last valid PING reply and its last
 // hello must be for the peer to count in Agreement. The ping window is
-// three ping periods, at most down-after (the driver pings at least four
-// times per down-after): a peer cut off stops counting within it, before
-// the majority can even see the master down, let alone replace it. The
-// hello window is three publish periods: every peer announces itself on
-// every instance and to us each period, so three missed in a row means it
-// no longer speaks for this master.
+// three ping periods (PingPeriod), so at most three quarters of
+// down-after: a minority cut off stops vouching for the master at least a
+// quarter of down-after before the majority, cut off at the same moment,
+// can even see the master subjectively down, let alone elect a leader and
+// promote a replica. The hello window is three publish periods: every peer
+// announces itself on every instance and to us each period, so three
+// missed in a row means it no longer speaks for this master.
 func (m *Machine) AgreeWindows(t Timing) (ping, hello time.Duration) {
-	ping = 3 * t.PingPeriod
-	if d := m.DownAfter(t); d < ping {
-		ping = d
+	return 3 * m.PingPeriod(t), 3 * t.PublishPeriod
+}
+
+// PingPeriod is how often the driver pings each instance: the configured
+// period, but at least four pings per down-after period (down time is
+// measured from the last valid reply, see checkSDown), and not more often
+// than every 20 ms.
+func (m *Machine) PingPeriod(t Timing) time.Duration {
+	p := m.DownAfter(t) / 4
+	if p > t.PingPeriod {
+		p = t.PingPeriod
 	}
-	return ping, 3 * t.PublishPeriod
+	if p < 20*time.Millisecond {
+		p = 20 * time.Millisecond
+	}
+	return p
 }
 
 // Agreement counts who sees the master as we do now: ourselves, and each
