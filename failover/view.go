@@ -55,16 +55,20 @@ func (a Agreement) String() string {
 }
 
 // AgreeWindows are how recent a peer's last valid PING reply and its last
-// hello must be for the peer to count in Agreement. The ping window is
-// three ping periods (PingPeriod), so at most three quarters of
-// down-after: a minority cut off stops vouching for the master at least a
-// quarter of down-after before the majority, cut off at the same moment,
-// can even see the master subjectively down, let alone elect a leader and
-// promote a replica. The hello window is three publish periods: every peer
-// announces itself on every instance and to us each period, so three
-// missed in a row means it no longer speaks for this master.
+// hello must be for the peer to count in Agreement. The ping window is two
+// ping periods (PingPeriod), so at most half of down-after. Cut at the same
+// moment, the minority's last reply from its peers and the majority's last
+// reply from the master are each at most a ping period old: the minority
+// stops vouching at most 2 periods after the cut, the majority sees the
+// master subjectively down at least 3 periods after it (4 periods of
+// silence when down-after is under 4 s), and must then still agree, elect
+// a leader and promote. That leaves HAProxy a ping period to act on the
+// answer (an agent-inter of at most down-after/4). The hello window is
+// three publish periods: every peer announces itself on every instance
+// and to us each period, so three missed in a row means it no longer
+// speaks for this master.
 func (m *Machine) AgreeWindows(t Timing) (ping, hello time.Duration) {
-	return 3 * m.PingPeriod(t), 3 * t.PublishPeriod
+	return 2 * m.PingPeriod(t), 3 * t.PublishPeriod
 }
 
 // PingPeriod is how often the driver pings each instance: the configured

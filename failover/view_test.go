@@ -42,8 +42,8 @@ func TestAgreementUnreachablePeers(t *testing.T) {
 	r.hello(0, masterAddr, 0)
 	r.hello(1, masterAddr, 0)
 	pingWin, helloWin := r.m.AgreeWindows(r.timing)
-	if pingWin != 750*time.Millisecond || helloWin != 6*time.Second {
-		t.Fatalf("windows %v %v, want 750ms (3 pings at down-after/4) and 6s", pingWin, helloWin)
+	if pingWin != 500*time.Millisecond || helloWin != 6*time.Second {
+		t.Fatalf("windows %v %v, want 500ms (2 pings at down-after/4) and 6s", pingWin, helloWin)
 	}
 	r.advance(pingWin / 2)
 	r.keepAlive(r.peer(0), r.peer(1))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -101,5 +102,30 @@ func TestHAProxyConfigAgentLiveness(t *testing.T) {
 	}
 	if out, err := exec.Command(hp, "-c", "-f", path).CombinedOutput(); err != nil {
 		t.Fatalf("haproxy -c: %v\n%s\n%s", err, out, cfg)
+	}
+}
+
+// The agent is asked at least every quarter of the shortest down-after, so
+// HAProxy hears a minority's "down" before the majority can promote.
+func TestDefaultAgentInter(t *testing.T) {
+	ms := func(ds ...time.Duration) []sentinel.MasterState {
+		var out []sentinel.MasterState
+		for _, d := range ds {
+			out = append(out, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{DownAfter: d}})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		masters []sentinel.MasterState
+		want    time.Duration
+	}{
+		{ms(30 * time.Second), 500 * time.Millisecond},
+		{ms(30*time.Second, time.Second), 250 * time.Millisecond},
+		{ms(200 * time.Millisecond), 100 * time.Millisecond},
+		{ms(0), 500 * time.Millisecond},
+	} {
+		if got := defaultAgentInter(c.masters); got != c.want {
+			t.Errorf("defaultAgentInter(%v) = %v, want %v", c.masters[0].DownAfter, got, c.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/qsentinel/qsentinel/agentcheck"
 	"github.com/qsentinel/qsentinel/sentinel"
@@ -26,7 +27,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 	bind := fs.String("bind", "127.0.0.1", "address the frontends listen on")
 	base := fs.Int("frontend-port-base", 7000, "first frontend port; masters in name order get base, base+1, ...")
 	socket := fs.String("stats-socket", "/run/haproxy/admin.sock", "HAProxy runtime API socket")
-	inter := fs.String("agent-inter", "500ms", "agent-check interval")
+	inter := fs.String("agent-inter", "", "agent-check interval (default: 500ms, or a quarter of the shortest down-after if less, at least 100ms)")
 	check := fs.String("check-inter", "1s", "TCP health check interval")
 	maxconn := fs.Int("maxconn", 2000, "HAProxy global maxconn (HAProxy needs about twice as many file descriptors)")
 	read := fs.Bool("read-backends", false, "also a read frontend per master (replicas linked to the master, port base+100+i)")
@@ -73,11 +74,29 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "haproxy-config: --agent-addr host:port is required (got %q)\n", *agent)
 		return 2
 	}
+	if *inter == "" {
+		*inter = defaultAgentInter(file.Sentinel.Masters).String()
+	}
 	writeHAProxyConfig(stdout, file.Sentinel.Masters, hpOptions{
 		bind: *bind, base: *base, socket: *socket, agentHost: ahost, agentPort: aport,
 		agentInter: *inter, checkInter: *check, read: *read, maxconn: *maxconn, liveness: *liveness,
 	})
 	return 0
+}
+
+// defaultAgentInter is 500 ms, or a quarter of the shortest down-after
+// when that is less (at least 100 ms): a sentinel cut off from its peers
+// stops vouching for its master half a down-after after the cut at worst
+// (failover.Machine.AgreeWindows), the majority cannot see the master down
+// before three quarters, and HAProxy must have asked the agent in between.
+func defaultAgentInter(masters []sentinel.MasterState) time.Duration {
+	inter := 500 * time.Millisecond
+	for _, m := range masters {
+		if d := m.DownAfter / 4; d > 0 && d < inter {
+			inter = max(d, 100*time.Millisecond)
+		}
+	}
+	return inter
 }
 
 type hpOptions struct {
