@@ -36,6 +36,7 @@ func (s *Sentinel) ServerVerdict(name, addr string, read bool, maxLag int64) (bo
 		g.mu.Lock()
 		up, reason, found := g.verdict(a, read, maxLag)
 		if up {
+			// The same count as Agreement, under the lock already held.
 			if ag := g.m.Agreement(s.clock.Now(), s.timing()); !ag.OK() {
 				up, reason = false, ag.String()
 			}
@@ -93,4 +94,13 @@ func (g *group) verdict(a Addr, read bool, maxLag int64) (up bool, reason string
 		return false, "lagging " + strconv.FormatInt(int64(g.master.MasterReplOffset)-int64(r.ReplOffset), 10) + " bytes", true
 	}
 	return true, "", true
+}
+
+// Agreement is how much of master name's group sees the master as this
+// sentinel does now: what the agent's fail-closed verdict rests on (also
+// exported as metrics).
+func (s *Sentinel) Agreement(name string) (failover.Agreement, error) {
+	var a failover.Agreement
+	err := s.withGroup(name, func(g *group) { a = g.m.Agreement(s.clock.Now(), s.timing()) })
+	return a, err
 }

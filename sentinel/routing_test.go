@@ -98,6 +98,9 @@ func TestVerdictFailsClosed(t *testing.T) {
 	pingWin, _ := r.g.m.AgreeWindows(r.s.timing())
 	r.clock.advance(pingWin + time.Millisecond)
 	r.expect(master, false, "1 of 3 agree, need 2 (2 unreachable)")
+	if a, err := r.s.Agreement("mymaster"); err != nil || a.Agree != 1 || a.Unreachable != 2 {
+		t.Fatalf("Agreement: %+v %v", a, err)
+	}
 	r.hello(0, master, 0)
 	r.hello(1, master, 0)
 	r.expect(master, true, "")
