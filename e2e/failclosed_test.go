@@ -162,7 +162,7 @@ func TestHAProxyDeadAgentFailsClosed(t *testing.T) {
 		// Refused connections: two failed checks one inter (1 s) apart.
 		{"killed", func() error { agent.Kill(); return nil }, agent.Restart, 3 * time.Second},
 		// A hung agent: each failing check also waits timeout check (1 s).
-		{"frozen", agent.Freeze, agent.Thaw, 4500 * time.Millisecond},
+		{"frozen", agent.Freeze, agent.Thaw, 5 * time.Second},
 	} {
 		time.Sleep(time.Second)
 		at := time.Now()
