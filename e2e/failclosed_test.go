@@ -55,10 +55,13 @@ func waitAgent(t *testing.T, addr, text, want string, timeout time.Duration) tim
 // slack, before the majority has even promoted the replica, and never say
 // "up" for anything while the partition lasts; the majority's agent says
 // "up" for the new master; once healed, the minority's agent says "up" for
-// the new master and "down" for the old one.
+// the new master and "down" for the old one. The majority is one of ours
+// and a redis-sentinel: agreement is counted from real hellos too (with
+// three of ours the same run measured down 369 ms after the cut, the
+// switch at 1.3 s).
 func TestAgentFailsClosedInMinority(t *testing.T) {
 	agents := []string{"127.0.0.1:" + strconv.Itoa(cluster.MustFreePort(t)), "127.0.0.1:" + strconv.Itoa(cluster.MustFreePort(t))}
-	r := newFaultRig(t, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Ours}, time.Second, 6*time.Second, func(k int) []string {
+	r := newFaultRig(t, []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Real}, time.Second, 6*time.Second, func(k int) []string {
 		if k < len(agents) {
 			return []string{"--agent-check", agents[k]}
 		}
