@@ -8,6 +8,10 @@
 //	agent-send "<master-name> <ip>:<port>\n"        write backend
 //	agent-send "<master-name> <ip>:<port> read\n"   read backend
 //
+// The request "ping" gets "pong": the liveness probe of the health check
+// in the generated haproxy.cfg (a dead agent must take the servers down,
+// since HAProxy keeps the last agent verdict when the agent is silent).
+//
 // The master name may be "*" (any master with that address). Replies:
 // "up ready" for the current master (or, in a read backend, a replica
 // linked to it within the lag limit), and "down #reason" or
@@ -25,6 +29,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+)
+
+// The liveness probe: PingRequest gets PingReply, which is not an agent
+// word (an agent-check that sent it would change nothing).
+const (
+	PingRequest = "ping"
+	PingReply   = "pong"
 )
 
 // Verdict is what the quorum's view says of one server.
@@ -122,6 +133,9 @@ func (s *Server) handle(c net.Conn) {
 
 // Reply is the agent line for one agent-send text (without the newline).
 func (s *Server) Reply(text string) string {
+	if strings.TrimSpace(text) == PingRequest {
+		return PingReply
+	}
 	master, addr, read, err := ParseRequest(text)
 	if err != nil {
 		return s.cfg.DownWord + " #" + err.Error()

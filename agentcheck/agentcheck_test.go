@@ -81,6 +81,9 @@ func TestServerAnswersHAProxyStyle(t *testing.T) {
 		if got := ask("m 127.0.0.1:2 read\n"); got != "up ready\n" {
 			t.Errorf("replica in a read backend: %q", got)
 		}
+		if got := ask("ping\n"); got != "pong\n" {
+			t.Errorf("liveness probe: %q", got)
+		}
 		if got := ask(""); !strings.HasPrefix(got, word+" #agent-send missing") {
 			t.Errorf("no agent-send: %q", got)
 		}

@@ -20,6 +20,12 @@ import (
 type Pusher struct {
 	Socket string // unix socket path, or host:port
 	Logger *slog.Logger
+	// Oracle, when set, must say "up" before a server is pushed up: the
+	// push fails closed like the agent. A sentinel that learns of a new
+	// master while the group does not (yet) agree on it leaves the server
+	// as it is; the agent brings it up once the majority agrees. Pushes
+	// down are never held back.
+	Oracle Oracle
 }
 
 // ServerName is how a Redis address is named in the generated haproxy.cfg
@@ -63,9 +69,13 @@ func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
 	var cmds []string
 	switch e.Kind {
 	case event.SwitchMaster:
-		cmds = append(cmds,
-			"set server "+e.Master+"/"+ServerName(e.To.Host, e.To.Port)+" agent up",
-			"set server "+e.Master+"/"+ServerName(e.From.Host, e.From.Port)+" agent down")
+		to := net.JoinHostPort(e.To.Host, strconv.Itoa(e.To.Port))
+		if v := p.verdict(e.Master, to); v.Up {
+			cmds = append(cmds, "set server "+e.Master+"/"+ServerName(e.To.Host, e.To.Port)+" agent up")
+		} else {
+			logger.Warn("haproxy push: new master not pushed up", "master", e.Master, "addr", to, "reason", v.Reason)
+		}
+		cmds = append(cmds, "set server "+e.Master+"/"+ServerName(e.From.Host, e.From.Port)+" agent down")
 	case event.ConvertToSlave, event.ODown:
 		switch in := e.Instance; in.Role {
 		case event.RoleSlave:
@@ -82,4 +92,12 @@ func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
 		}
 		logger.Info("haproxy push", "cmd", cmd)
 	}
+}
+
+// verdict is the oracle's word on a write server, "up" without an oracle.
+func (p *Pusher) verdict(master, addr string) Verdict {
+	if p.Oracle == nil {
+		return Verdict{Up: true}
+	}
+	return p.Oracle.AgentVerdict(master, addr, false)
 }

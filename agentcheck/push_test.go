@@ -84,3 +84,36 @@ func TestApplyPushesFromFields(t *testing.T) {
 		}
 	}
 }
+
+// oracleFunc adapts a function to Oracle.
+type oracleFunc func(master, addr string, read bool) Verdict
+
+func (f oracleFunc) AgentVerdict(master, addr string, read bool) Verdict {
+	return f(master, addr, read)
+}
+
+// The push fails closed like the agent: a new master is pushed up only
+// when the oracle vouches for it; the old one is pushed down regardless.
+func TestApplyPushUpNeedsVerdict(t *testing.T) {
+	api := startRuntimeAPI(t)
+	var asked []string
+	up := false
+	p := &Pusher{Socket: api.ln.Addr().String(), Oracle: oracleFunc(func(master, addr string, read bool) Verdict {
+		asked = append(asked, master+" "+addr)
+		return Verdict{Up: up, Reason: "no quorum view: 1 of 3 agree, need 2 (2 unreachable)"}
+	})}
+	e := event.Event{Kind: event.SwitchMaster, Master: "mymaster",
+		From: event.Addr{Host: "10.0.0.1", Port: 6379}, To: event.Addr{Host: "fe80::2", Port: 6380}}
+	p.Apply(context.Background(), &e)
+	if got, want := api.take(), []string{"set server mymaster/10_0_0_1_6379 agent down"}; !slices.Equal(got, want) {
+		t.Fatalf("without agreement pushed %q, want %q", got, want)
+	}
+	if want := []string{"mymaster [fe80::2]:6380"}; !slices.Equal(asked, want) {
+		t.Fatalf("asked the oracle about %q, want %q", asked, want)
+	}
+	up = true
+	p.Apply(context.Background(), &e)
+	if got := api.take(); len(got) != 2 || got[0] != "set server mymaster/fe80__2_6380 agent up" {
+		t.Fatalf("with agreement pushed %q", got)
+	}
+}

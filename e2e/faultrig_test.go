@@ -41,7 +41,11 @@ type faultRig struct {
 
 const rigMaster = "mymaster"
 
-func newFaultRig(t *testing.T, impls []cluster.Impl, downAfter, failoverTimeout time.Duration) *faultRig {
+// argsFor gives extra command-line options to the sentinel with index k
+// (ours only), e.g. an agent-check listener.
+type argsFor func(k int) []string
+
+func newFaultRig(t *testing.T, impls []cluster.Impl, downAfter, failoverTimeout time.Duration, extra ...argsFor) *faultRig {
 	t.Helper()
 	c := cluster.New(t)
 	r := &faultRig{c: c, epochOwner: map[string]string{}}
@@ -68,6 +72,9 @@ func newFaultRig(t *testing.T, impls []cluster.Impl, downAfter, failoverTimeout 
 			mport := cluster.MustFreePort(t)
 			sc.Args = []string{"--metrics", "127.0.0.1:" + strconv.Itoa(mport)}
 			url = "http://127.0.0.1:" + strconv.Itoa(mport) + "/metrics"
+			for _, f := range extra {
+				sc.Args = append(sc.Args, f(k)...)
+			}
 		}
 		r.metrics = append(r.metrics, url)
 		s := c.StartSentinel(impl, fmt.Sprintf("sentinel%d-%s", k, impl), sc)

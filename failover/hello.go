@@ -124,7 +124,12 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 			m.SwitchMaster(h.MasterAddr, now)
 			m.do(Action{Kind: ClientReconfig, Role: "observer", State: "start", From: old, To: h.MasterAddr})
 		}
+		// Tell the others at the next tick, not a publish period later:
+		// each peer's agent counts who announced the new configuration
+		// (Agreement), and until we do we count against it.
+		m.do(Action{Kind: Announce})
 	}
 	si.LastHello = now
+	si.HelloMaster, si.HelloConfigEpoch, si.HelloAt = h.MasterAddr, h.ConfigEpoch, now
 	return res
 }

@@ -74,6 +74,14 @@ type Node struct {
 	AskSent     time.Time // when it was last asked
 	LastHello   time.Time
 
+	// Peer facts: what its latest hello (or gossip view) announced for
+	// this master — the master's address and config epoch — and when
+	// (zero: no hello yet). The agent's fail-closed verdict counts the
+	// peers that see the master as we do (Agreement).
+	HelloMaster      Addr
+	HelloConfigEpoch uint64
+	HelloAt          time.Time
+
 	// Link is the driver's connection state for this node; the machine
 	// never reads it.
 	Link any

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/qsentinel/qsentinel/event"
+	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
@@ -34,6 +35,7 @@ type Source interface {
 	Replicas(name string) ([]sentinel.InstanceView, error)
 	Sentinels(name string) ([]sentinel.InstanceView, error)
 	CKQuorum(name string) (string, bool, error)
+	Agreement(name string) (failover.Agreement, error)
 	CurrentEpoch() uint64
 	Events() *event.Bus
 }
@@ -211,12 +213,14 @@ var (
 	dCKQuorum    = prometheus.NewDesc("redis_sentinel_master_ckquorum_status", "1 when SENTINEL CKQUORUM succeeds.", []string{"master_name", "message"}, nil)
 	dSDown       = prometheus.NewDesc("redis_sentinel_master_sdown", "1 while the master is subjectively down here.", []string{"master_name"}, nil)
 	dODown       = prometheus.NewDesc("redis_sentinel_master_odown", "1 while the master is objectively down.", []string{"master_name"}, nil)
+	dAgreeing    = prometheus.NewDesc("redis_sentinel_master_agreeing_sentinels", "Sentinels (this one included) that see the master as this one does now: reachable, a recent hello naming the same address and config epoch.", []string{"master_name"}, nil)
+	dAgreeNeed   = prometheus.NewDesc("redis_sentinel_master_agreement_needed", "How many must agree for the agent-check to say up (a majority of the group).", []string{"master_name"}, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dMasters, dTilt, dRunning, dQueue, dSimFlags, dEpoch, dStatus, dSlaves,
 		dSentinels, dOKSentinels, dOKSlaves, dConfigEpoch, dQuorum, dFailTimeout, dParallel, dDownAfter,
-		dLastPing, dCKQuorum, dSDown, dODown} {
+		dLastPing, dCKQuorum, dSDown, dODown, dAgreeing, dAgreeNeed} {
 		ch <- d
 	}
 }
@@ -260,6 +264,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		msg, ok, err := c.src.CKQuorum(v.Name)
 		if err == nil {
 			g(dCKQuorum, b2f(ok), v.Name, msg)
+		}
+		if a, err := c.src.Agreement(v.Name); err == nil {
+			g(dAgreeing, float64(a.Agree), v.Name)
+			g(dAgreeNeed, float64(a.Need), v.Name)
 		}
 	}
 }

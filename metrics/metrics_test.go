@@ -7,21 +7,28 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/event"
+	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
-// fakeSource monitors nothing; its bus is the one the test publishes on.
-type fakeSource struct{ bus *event.Bus }
+// fakeSource monitors the masters listed (none by default); its bus is
+// the one the test publishes on.
+type fakeSource struct {
+	bus     *event.Bus
+	masters []sentinel.InstanceView
+	agree   failover.Agreement
+}
 
 var _ Source = (*fakeSource)(nil)
 
 func (f *fakeSource) Info() sentinel.InfoSummary                        { return sentinel.InfoSummary{TiltSince: -1} }
-func (f *fakeSource) Masters() []sentinel.InstanceView                  { return nil }
+func (f *fakeSource) Masters() []sentinel.InstanceView                  { return f.masters }
 func (f *fakeSource) Replicas(string) ([]sentinel.InstanceView, error)  { return nil, nil }
 func (f *fakeSource) Sentinels(string) ([]sentinel.InstanceView, error) { return nil, nil }
 func (f *fakeSource) CKQuorum(string) (string, bool, error)             { return "", true, nil }
 func (f *fakeSource) CurrentEpoch() uint64                              { return 0 }
 func (f *fakeSource) Events() *event.Bus                                { return f.bus }
+func (f *fakeSource) Agreement(string) (failover.Agreement, error)      { return f.agree, nil }
 
 // value is the sample of family name whose labels are exactly labels:
 // a counter's or gauge's value, a histogram's count and sum.
@@ -132,5 +139,24 @@ func TestEventSeriesFromFields(t *testing.T) {
 	// From the master's +sdown (not the replica's) to +switch-master: 2 s.
 	if n, sum, ok := value(t, s, "redis_sentinel_failover_duration_seconds", map[string]string{"master_name": "mymaster"}); !ok || n != 1 || sum != 2 {
 		t.Errorf("failover duration: %v samples, sum %v s (found %v); want 1 sample of 2 s", n, sum, ok)
+	}
+}
+
+// The agreement behind the agent's verdict is exported per master.
+func TestAgreementGauges(t *testing.T) {
+	src := &fakeSource{bus: event.NewBus(nil), masters: []sentinel.InstanceView{{Name: "mymaster"}},
+		agree: failover.Agreement{Agree: 1, Group: 3, Need: 2, Unreachable: 2}}
+	s, err := New("127.0.0.1:0", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.ln.Close()
+	for name, want := range map[string]float64{
+		"redis_sentinel_master_agreeing_sentinels": 1,
+		"redis_sentinel_master_agreement_needed":   2,
+	} {
+		if v, _, ok := value(t, s, name, map[string]string{"master_name": "mymaster"}); !ok || v != want {
+			t.Errorf("%s = %v (found %v), want %v", name, v, ok, want)
+		}
 	}
 }

@@ -87,8 +87,14 @@ func (s *Sentinel) gossipView() quorum.View {
 	tilt := s.updateTilt()
 	for _, g := range s.groupList() {
 		g.mu.Lock()
+		// The master we announce, as in hello (sentinelGetCurrentMasterAddress):
+		// the promoted replica once it took the failover's config epoch.
+		// The old address beside the new epoch would make a peer adopt the
+		// epoch without the switch, and then ignore the hello that names
+		// the new master at that same epoch.
+		cur := g.m.CurrentMasterAddr()
 		v.Masters = append(v.Masters, quorum.MasterView{
-			Name: g.name, Host: g.master.Addr.Host, Port: g.master.Addr.Port,
+			Name: g.name, Host: cur.Host, Port: cur.Port,
 			ConfigEpoch: g.m.ConfigEpoch, Down: !tilt && g.master.Flags&failover.FlagSDown != 0,
 		})
 		g.mu.Unlock()

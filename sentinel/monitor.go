@@ -188,19 +188,9 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	}
 }
 
-// pingPeriod is how often instances are pinged: redis-sentinel's period,
-// but at least four pings per down-after period, because down time is
-// measured from the last valid reply (see checkSDown).
-func (g *group) pingPeriod(t Timing) time.Duration {
-	p := g.downAfter() / 4
-	if p > t.PingPeriod {
-		p = t.PingPeriod
-	}
-	if p < 20*time.Millisecond {
-		p = 20 * time.Millisecond
-	}
-	return p
-}
+// pingPeriod is how often instances are pinged (failover.Machine.PingPeriod:
+// the agent's agreement window is counted in the same periods).
+func (g *group) pingPeriod(t Timing) time.Duration { return g.m.PingPeriod(t) }
 
 // mapCommand applies "sentinel rename-command" to commands sent to the
 // master and its replicas.

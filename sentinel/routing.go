@@ -15,6 +15,13 @@ import (
 // This is the quorum's view, not the server's own claim: an old master
 // that rebooted empty and reports role:master is a replica here, so it
 // gets no traffic until it has been turned into one.
+//
+// It fails closed: a "yes" also needs a majority of the group (this
+// sentinel and the peers it knows for the master) to see the master as we
+// do now (failover.Machine.Agreement). A sentinel cut off from its peers
+// cannot know that the majority replaced the master; it says no, with
+// the count as the reason, rather than vouch for a master that may be
+// gone.
 func (s *Sentinel) ServerVerdict(name, addr string, read bool, maxLag int64) (bool, string) {
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -28,6 +35,12 @@ func (s *Sentinel) ServerVerdict(name, addr string, read bool, maxLag int64) (bo
 		}
 		g.mu.Lock()
 		up, reason, found := g.verdict(a, read, maxLag)
+		if up {
+			// The same count as Agreement, under the lock already held.
+			if ag := g.m.Agreement(s.clock.Now(), s.timing()); !ag.OK() {
+				up, reason = false, ag.String()
+			}
+		}
 		g.mu.Unlock()
 		if found || name != "*" {
 			return up, reason
@@ -81,4 +94,13 @@ func (g *group) verdict(a Addr, read bool, maxLag int64) (up bool, reason string
 		return false, "lagging " + strconv.FormatInt(int64(g.master.MasterReplOffset)-int64(r.ReplOffset), 10) + " bytes", true
 	}
 	return true, "", true
+}
+
+// Agreement is how much of master name's group sees the master as this
+// sentinel does now: what the agent's fail-closed verdict rests on (also
+// exported as metrics).
+func (s *Sentinel) Agreement(name string) (failover.Agreement, error) {
+	var a failover.Agreement
+	err := s.withGroup(name, func(g *group) { a = g.m.Agreement(s.clock.Now(), s.timing()) })
+	return a, err
 }

@@ -281,7 +281,8 @@ func (a *app) build() error {
 		a.hooks = runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
-		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger}
+		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger,
+			Oracle: oracle{mon: mon, maxLag: file.AgentCheck.MaxLag}}
 	}
 	return nil
 }

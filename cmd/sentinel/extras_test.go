@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -62,6 +66,66 @@ func TestHAProxyConfig(t *testing.T) {
 	} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("haproxy.cfg lacks %q:\n%s", want, cfg)
+		}
+	}
+	if strings.Contains(cfg, "tcp-check") {
+		t.Errorf("liveness check without --agent-liveness:\n%s", cfg)
+	}
+}
+
+// With --agent-liveness (the default) every backend's health check asks
+// the agent too, rise is 2, and HAProxy accepts the file.
+func TestHAProxyConfigAgentLiveness(t *testing.T) {
+	var b bytes.Buffer
+	writeHAProxyConfig(&b, []sentinel.MasterState{
+		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
+			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
+	}, hpOptions{bind: "127.0.0.1", base: 7000, socket: filepath.Join(t.TempDir(), "h.sock"), agentHost: "127.0.0.1", agentPort: "9999",
+		agentInter: "500ms", checkInter: "1s", maxconn: 300, read: true, liveness: true})
+	cfg := b.String()
+	check := "    option tcp-check\n    tcp-check connect comment redis\n" +
+		"    tcp-check connect addr 127.0.0.1 port 9999 comment agent-alive\n" +
+		"    tcp-check send ping\\n\n    tcp-check expect string pong\n"
+	if n := strings.Count(cfg, check); n != 2 {
+		t.Errorf("liveness check in %d backends, want 2 (write and read):\n%s", n, cfg)
+	}
+	if !strings.Contains(cfg, "fall 2 rise 2 agent-check") {
+		t.Errorf("rise is not 2:\n%s", cfg)
+	}
+	hp, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not installed: the file is not validated")
+	}
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(hp, "-c", "-f", path).CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s\n%s", err, out, cfg)
+	}
+}
+
+// The agent is asked at least every quarter of the shortest down-after, so
+// HAProxy hears a minority's "down" before the majority can promote.
+func TestDefaultAgentInter(t *testing.T) {
+	ms := func(ds ...time.Duration) []sentinel.MasterState {
+		var out []sentinel.MasterState
+		for _, d := range ds {
+			out = append(out, sentinel.MasterState{MasterConfig: sentinel.MasterConfig{DownAfter: d}})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		masters []sentinel.MasterState
+		want    time.Duration
+	}{
+		{ms(30 * time.Second), 500 * time.Millisecond},
+		{ms(30*time.Second, time.Second), 250 * time.Millisecond},
+		{ms(200 * time.Millisecond), 100 * time.Millisecond},
+		{ms(0), 500 * time.Millisecond},
+	} {
+		if got := defaultAgentInter(c.masters); got != c.want {
+			t.Errorf("defaultAgentInter(%v) = %v, want %v", c.masters[0].DownAfter, got, c.want)
 		}
 	}
 }

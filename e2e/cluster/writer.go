@@ -76,6 +76,16 @@ func (w *Writer) Acked() int {
 	return len(w.acked)
 }
 
+// LastAck is when the last write was acknowledged (zero: none yet).
+func (w *Writer) LastAck() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.okTimes) == 0 {
+		return time.Time{}
+	}
+	return w.okTimes[len(w.okTimes)-1]
+}
+
 // Failures is the number of writes that got an error.
 func (w *Writer) Failures() int {
 	w.mu.Lock()
