@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,6 +194,16 @@ func (c *client) serve(ctx context.Context) {
 		c.wmu.Lock()
 		quit := c.executeSilenceable(args)
 		pending = true
+		if c.unauthOutputExceeded() {
+			// Closed before anything more is written, as redis frees
+			// such a client (CVE-2025-21605's fix): its replies go.
+			c.out.SetBuffer(nil)
+			c.closed = true
+			c.wmu.Unlock()
+			c.srv.logger.Warn("Client " + strings.TrimSuffix(c.srv.describeClient(c), "\n") +
+				" scheduled to be closed ASAP for overcoming of output buffer limits.")
+			return
+		}
 		if quit {
 			c.flushLocked()
 			c.wmu.Unlock()
