@@ -158,6 +158,9 @@ func (c *client) serve(ctx context.Context) {
 	}
 	in := countingReader{r: c.conn, n: &c.srv.stats.netIn, beforeRead: before}
 	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
+	// A large request, finished or cut off by the client leaving, is
+	// garbage soon after: its memory goes back to the OS.
+	defer func() { c.srv.reclaim.note(rd.size) }()
 	for ctx.Err() == nil {
 		args, err := rd.next()
 		if err != nil {
@@ -194,6 +197,7 @@ func (c *client) serve(ctx context.Context) {
 		c.wmu.Lock()
 		quit := c.executeSilenceable(args)
 		pending = true
+		c.srv.reclaim.note(rd.size)
 		if c.unauthOutputExceeded() {
 			// Closed before anything more is written, as redis frees
 			// such a client (CVE-2025-21605's fix): its replies go.

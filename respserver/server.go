@@ -90,6 +90,8 @@ type Server struct {
 
 	paused pauseState // CLIENT PAUSE
 
+	reclaim *reclaimer // memory back to the OS after large requests
+
 	nextID   atomic.Int64
 	stats    stats
 	shutdown atomic.Bool
@@ -123,6 +125,7 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 		cmdTable: buildTable(),
 		clients:  map[int64]*client{},
 		started:  time.Now(),
+		reclaim:  newReclaimer(),
 	}
 	if s.acl == nil {
 		s.acl, s.setupErr = NewACL(cfg.RequirePass, cfg.Users, cfg.ACLFile, cfg.ACLOptions)
@@ -239,7 +242,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	sub := s.backend.Events().Subscribe(4096)
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		s.reclaim.run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		s.dispatchEvents(ctx, sub)
