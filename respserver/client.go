@@ -8,7 +8,6 @@ import (
 	"net"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,8 +69,11 @@ type client struct {
 	// is when it went over the soft pubsub limit (unix ns, 0: it is not).
 	pending   atomic.Int64
 	softSince atomic.Int64
-	kill      chan struct{}
-	killOnce  sync.Once
+	// normalSoftSince is softSince for the replies to the client's own
+	// commands (client-output-buffer-limit normal).
+	normalSoftSince atomic.Int64
+	kill            chan struct{}
+	killOnce        sync.Once
 }
 
 func (s *Server) newClient(nc net.Conn) *client {
@@ -198,14 +200,13 @@ func (c *client) serve(ctx context.Context) {
 		quit := c.executeSilenceable(args)
 		pending = true
 		c.srv.reclaim.note(rd.size)
-		if c.unauthOutputExceeded() {
+		if c.outputExceeded() {
 			// Closed before anything more is written, as redis frees
-			// such a client (CVE-2025-21605's fix): its replies go.
+			// such a client: its replies go.
 			c.out.SetBuffer(nil)
 			c.closed = true
 			c.wmu.Unlock()
-			c.srv.logger.Warn("Client " + strings.TrimSuffix(c.srv.describeClient(c), "\n") +
-				" scheduled to be closed ASAP for overcoming of output buffer limits.")
+			c.logOutputLimit()
 			return
 		}
 		if quit {
@@ -323,8 +324,7 @@ func (c *client) deliver(channel, payload string) {
 	}
 	n := c.pending.Add(eventSize(channel, payload))
 	if c.overOutputLimit(n, c.srv.cfg.Limits.PubSub) {
-		c.srv.logger.Warn("closing pub/sub client for overcoming of output buffer limits",
-			"id", c.id, "addr", c.conn.RemoteAddr().String(), "pending_bytes", n)
+		c.logOutputLimit()
 		c.close()
 		return
 	}
@@ -344,23 +344,30 @@ func eventSize(channel, payload string) int64 {
 }
 
 // overOutputLimit is redis's checkClientOutputBufferLimits for the pubsub
-// class: n bytes pending is too much when at or over the hard limit, or at
-// or over the soft one for longer than its seconds.
+// class (see overLimit).
 func (c *client) overOutputLimit(n int64, lim OutputLimit) bool {
+	return overLimit(n, lim, &c.softSince)
+}
+
+// overLimit is redis's checkClientOutputBufferLimits for one class: n
+// bytes pending is too much when at or over the hard limit, or at or over
+// the soft one for longer than its seconds; since is when the soft limit
+// was first reached (unix ns, 0: it is not), kept up to date here.
+func overLimit(n int64, lim OutputLimit, since *atomic.Int64) bool {
 	if lim.Hard > 0 && n >= lim.Hard {
 		return true
 	}
 	if lim.Soft <= 0 || n < lim.Soft {
-		c.softSince.Store(0)
+		since.Store(0)
 		return false
 	}
 	now := time.Now().UnixNano()
-	since := c.softSince.Load()
-	if since == 0 {
-		c.softSince.Store(now)
+	first := since.Load()
+	if first == 0 {
+		since.Store(now)
 		return false
 	}
-	return time.Duration(now-since) > time.Duration(lim.SoftSeconds)*time.Second
+	return time.Duration(now-first) > time.Duration(lim.SoftSeconds)*time.Second
 }
 
 // pumpEvents writes queued messages, once per matching channel and once per

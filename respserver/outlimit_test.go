@@ -50,3 +50,36 @@ func TestUnauthOutputLimit(t *testing.T) {
 		}
 	}
 }
+
+// client-output-buffer-limit normal: replies that take a client's
+// unwritten output over the hard limit close it, without them; the
+// default (no limit, as redis) serves the same requests.
+func TestNormalOutputLimit(t *testing.T) {
+	l := DefaultLimits()
+	l.Normal = OutputLimit{Hard: 64 * 1024}
+	_, addr := startFakeServer(t, Config{Limits: l})
+	c := dial(t, addr)
+	if got := c.do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING: %q", got)
+	}
+	// 20 pipelined COMMANDs: 8 kB of reply each, in one read.
+	c.nc.Write([]byte(strings.Repeat(encode("COMMAND"), 20)))
+	c.nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	n, err := io.Copy(io.Discard, c.br)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("client still connected after a reply over a 64 kB limit (%d bytes read)", n)
+	}
+	if n >= 64*1024 {
+		t.Errorf("%d bytes of replies went out over a 64 kB limit", n)
+	}
+
+	_, open := startFakeServer(t, Config{})
+	d := dial(t, open)
+	d.nc.Write([]byte(strings.Repeat(encode("COMMAND"), 20)))
+	for i := range 20 {
+		if got := d.readReply(); !strings.HasPrefix(got, "*15\r\n") {
+			t.Fatalf("COMMAND %d without a normal limit: %.40q", i, got)
+		}
+	}
+}

@@ -26,6 +26,9 @@ type Limits struct {
 	// queued events: over Hard, or over Soft for SoftSeconds, the
 	// subscriber is closed. Zero values disable a limit.
 	PubSub OutputLimit
+	// Normal is client-output-buffer-limit's normal class, in bytes of
+	// replies not yet written; redis's default is none (zero).
+	Normal OutputLimit
 	// IdleTimeout is redis's "timeout": a client that sends nothing for
 	// this long is closed, unless it is subscribed. Zero: never.
 	IdleTimeout time.Duration
