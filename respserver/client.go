@@ -88,7 +88,7 @@ func (s *Server) newClient(nc net.Conn) *client {
 		lastCmd:  "NULL",
 		kill:     make(chan struct{}),
 	}
-	c.out = redcon.NewWriter(countingWriter{nc, &s.stats.netOut})
+	c.out = redcon.NewWriter(limitedWriter{c: c, w: countingWriter{nc, &s.stats.netOut}})
 	c.w = writer{w: c.out, proto: 2}
 	c.authed = s.defaultOpen()
 	c.resp.Store(2)
@@ -200,15 +200,6 @@ func (c *client) serve(ctx context.Context) {
 		quit := c.executeSilenceable(args)
 		pending = true
 		c.srv.reclaim.note(rd.size)
-		if c.outputExceeded() {
-			// Closed before anything more is written, as redis frees
-			// such a client: its replies go.
-			c.out.SetBuffer(nil)
-			c.closed = true
-			c.wmu.Unlock()
-			c.logOutputLimit()
-			return
-		}
 		if quit {
 			c.flushLocked()
 			c.wmu.Unlock()

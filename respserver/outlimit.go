@@ -1,6 +1,10 @@
 package respserver
 
-import "strings"
+import (
+	"errors"
+	"io"
+	"strings"
+)
 
 // unauthReplyLimit is how many bytes of replies a client that must still
 // authenticate may leave unread. redis (7.0.15 as Debian ships it, with
@@ -12,19 +16,40 @@ import "strings"
 // password guesser) reaches it after some 250 guesses in one read.
 const unauthReplyLimit = 16 * 1024
 
-// outputExceeded reports whether c's unwritten replies are over what
-// redis lets its class hold: client-output-buffer-limit normal (pubsub
-// for a subscribed client, whose events are counted by deliver), or
+// errOutputLimit ends a client whose unwritten replies are over its
+// class's limit; none of them is written.
+var errOutputLimit = errors.New("output buffer limit reached")
+
+// limitedWriter is what a client's reply writer flushes into: each write
+// is everything that waits to go out, so that is where the limits are
+// checked, once per flush and without copying anything.
+type limitedWriter struct {
+	c *client
+	w io.Writer
+}
+
+func (lw limitedWriter) Write(p []byte) (int, error) {
+	if lw.c.outputExceeded(int64(len(p))) {
+		lw.c.logOutputLimit()
+		return 0, errOutputLimit
+	}
+	return lw.w.Write(p)
+}
+
+// outputExceeded reports whether n bytes of unwritten replies are over
+// what redis lets c's class hold: client-output-buffer-limit normal
+// (pubsub for a subscribed client, with its queued events), or
 // unauthReplyLimit for a client that must still authenticate. Called
-// under wmu after each command, where redis checks when it adds a reply.
+// under wmu when the replies are flushed.
 //
-// Replies go out before the next read of the socket, so what one read's
-// requests answered is what waits here; while a write blocks, nothing is
-// read and nothing more is added. redis leaves its first 16 kB reply
-// buffer out of the count; we count every byte, which closes a client at
-// most 16 kB earlier than redis would.
-func (c *client) outputExceeded() bool {
-	n := int64(len(c.out.Buffer()))
+// Replies go out before the next read of the socket, so what waits is
+// what one read's requests answered, the same batch after which redis
+// writes; while a write blocks nothing is read and nothing more is added.
+// redis checks as it adds each reply and so closes within the batch;
+// closing at its end instead writes nothing more either. redis leaves its
+// first 16 kB reply buffer out of the count; we count every byte, which
+// closes a client at most 16 kB earlier than redis would.
+func (c *client) outputExceeded(n int64) bool {
 	if n == 0 {
 		return false
 	}
