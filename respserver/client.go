@@ -162,7 +162,7 @@ func (c *client) serve(ctx context.Context) {
 	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
 	// A large request, finished or cut off by the client leaving, is
 	// garbage soon after: its memory goes back to the OS.
-	defer func() { c.srv.reclaim.note(rd.size) }()
+	defer func() { c.srv.reclaim.noteExit(rd.size + rd.q.held() + clientOverhead) }()
 	for ctx.Err() == nil {
 		args, err := rd.next()
 		if err != nil {

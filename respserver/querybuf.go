@@ -28,6 +28,9 @@ type queryBuf struct {
 // bytes returns what has been read and not consumed.
 func (q *queryBuf) bytes() []byte { return q.buf[q.start:] }
 
+// held is the memory the buffer holds.
+func (q *queryBuf) held() int { return cap(q.buf) }
+
 // discard consumes n bytes.
 func (q *queryBuf) discard(n int) {
 	q.start += n

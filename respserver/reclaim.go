@@ -11,6 +11,10 @@ import (
 // the memory it took is handed back to the OS once it is garbage.
 const reclaimThreshold = 1 << 20
 
+// clientOverhead is about what a connection costs besides its buffers:
+// its goroutine's stack, the client, the socket's runtime state.
+const clientOverhead = 16 * 1024
+
 // reclaimer gives memory back to the OS after a burst of large requests.
 // Go's garbage collector runs when the heap grows, not when it shrinks:
 // after 100 clients held 5 MB each and left, nothing allocates, no
@@ -24,6 +28,9 @@ type reclaimer struct {
 	delay time.Duration // lets a burst of clients leave before one release
 	every time.Duration // the least time between two releases
 	runs  atomic.Int64  // releases done (tests)
+	// left is what clients that went have freed since the last kick:
+	// many small clients leaving add up to a release too.
+	left atomic.Int64
 }
 
 func newReclaimer() *reclaimer {
@@ -40,6 +47,15 @@ func (r *reclaimer) note(n int) {
 	case r.kick <- struct{}{}:
 	default: // a release is already due
 	}
+}
+
+// noteExit tells that a client has gone, freeing about n bytes.
+func (r *reclaimer) noteExit(n int) {
+	if r.left.Add(int64(n)) < reclaimThreshold {
+		return
+	}
+	r.left.Store(0)
+	r.note(reclaimThreshold)
 }
 
 // run releases memory when kicked, until ctx ends.

@@ -60,3 +60,22 @@ func TestLargeRequestsMemoryGivenBack(t *testing.T) {
 		t.Errorf("3s after the clients left, %d MB still kept (idle %d MB, peak %d MB)", after>>20, base>>20, peak>>20)
 	}
 }
+
+// Many small clients leaving add up to a release, as one large request
+// does; a few do not.
+func TestReclaimAddsUpClientsLeaving(t *testing.T) {
+	r := newReclaimer()
+	r.noteExit(clientOverhead)
+	if len(r.kick) != 0 {
+		t.Fatal("one small client leaving asked for a release")
+	}
+	for range reclaimThreshold / clientOverhead {
+		r.noteExit(clientOverhead)
+	}
+	if len(r.kick) != 1 {
+		t.Fatalf("%d clients of %d bytes left: no release asked", reclaimThreshold/clientOverhead+1, clientOverhead)
+	}
+	if r.left.Load() >= reclaimThreshold {
+		t.Errorf("the count did not start again after the kick: %d", r.left.Load())
+	}
+}
