@@ -35,6 +35,9 @@ type client struct {
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
 
 	lower []byte // scratch for execute (the client's own goroutine)
+	// authFailed: the command just run was a failed AUTH or HELLO AUTH
+	// (the client's own goroutine; see paceAuthFailure).
+	authFailed bool
 
 	// CLIENT REPLY state, under wmu (redis's CLIENT_REPLY_OFF, _SKIP and
 	// _SKIP_NEXT flags). While replies are silenced, w writes into sink
@@ -206,6 +209,12 @@ func (c *client) serve(ctx context.Context) {
 			return
 		}
 		c.wmu.Unlock()
+		if c.authFailed {
+			c.authFailed = false
+			if !c.paceAuthFailure(ctx) {
+				return
+			}
+		}
 	}
 }
 

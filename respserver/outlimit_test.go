@@ -13,7 +13,9 @@ import (
 // once more than 16 kB of its replies wait, as redis closes it, and gets
 // none of them; an authenticated client pipelining as much is served.
 func TestUnauthOutputLimit(t *testing.T) {
-	_, addr := startFakeServer(t, Config{RequirePass: "secret"})
+	l := DefaultLimits()
+	l.AuthFailRate = 0 // the output limit alone (pacing: TestAuthFailuresPaced)
+	_, addr := startFakeServer(t, Config{RequirePass: "secret", Limits: l})
 	guesser := dial(t, addr)
 	guesses := strings.Repeat(encode("AUTH", "wrong"), 100000)
 	go guesser.nc.Write([]byte(guesses)) // blocks once we stop reading: the close ends it

@@ -29,6 +29,11 @@ type Limits struct {
 	// Normal is client-output-buffer-limit's normal class, in bytes of
 	// replies not yet written; redis's default is none (zero).
 	Normal OutputLimit
+	// AuthFailRate is how many failed AUTHs a second the whole server
+	// answers at once after a burst of AuthFailBurst; more wait their
+	// turn (authrate.go). Zero: no pacing, as redis.
+	AuthFailRate  float64
+	AuthFailBurst int
 	// IdleTimeout is redis's "timeout": a client that sends nothing for
 	// this long is closed, unless it is subscribed. Zero: never.
 	IdleTimeout time.Duration
@@ -60,6 +65,8 @@ func DefaultLimits() Limits {
 		UnauthBulk:       16384,
 		MaxPubSubPending: 4096,
 		PubSub:           OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+		AuthFailRate:     100,
+		AuthFailBurst:    100,
 		TCPKeepalive:     300 * time.Second,
 		TCPBacklog:       511,
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/event"
+	"golang.org/x/time/rate"
 )
 
 // Config is how the server listens and whom it lets in.
@@ -90,7 +91,8 @@ type Server struct {
 
 	paused pauseState // CLIENT PAUSE
 
-	reclaim *reclaimer // memory back to the OS after large requests
+	reclaim   *reclaimer    // memory back to the OS after large requests
+	authFails *rate.Limiter // pacing of failed AUTHs (authrate.go); nil: none
 
 	nextID   atomic.Int64
 	stats    stats
@@ -127,6 +129,7 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 		started:  time.Now(),
 		reclaim:  newReclaimer(),
 	}
+	s.authFails = newAuthLimiter(cfg.Limits)
 	if s.acl == nil {
 		s.acl, s.setupErr = NewACL(cfg.RequirePass, cfg.Users, cfg.ACLFile, cfg.ACLOptions)
 	}
