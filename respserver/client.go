@@ -163,6 +163,15 @@ func (c *client) serve(ctx context.Context) {
 	}
 	in := countingReader{r: c.conn, n: &c.srv.stats.netIn, beforeRead: before}
 	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
+	if rc, err := rawConnOf(c.conn); err == nil {
+		// Wait for input without a buffer; replies first, as any read.
+		rd.q.idle = func() error {
+			if err := before(); err != nil {
+				return err
+			}
+			return waitReadable(rc)
+		}
+	}
 	// A large request, finished or cut off by the client leaving, is
 	// garbage soon after: its memory goes back to the OS.
 	defer func() { c.srv.reclaim.noteExit(rd.size + rd.q.held() + clientOverhead) }()
