@@ -165,6 +165,7 @@ func (c *client) serve(ctx context.Context) {
 	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
 	if rc, err := rawConnOf(c.conn); err == nil {
 		// Wait for input without a buffer; replies first, as any read.
+		rd.q.pool = c.srv.bufs
 		rd.q.idle = func() error {
 			if err := before(); err != nil {
 				return err

@@ -24,13 +24,15 @@ const pooledBufCap = 20 * 1024
 
 var errNotPollable = errors.New("connection cannot be polled without a buffer")
 
-// bufPool holds input buffers of pooledBufCap between reads. It is shared
-// by the clients of every server in the process: a sync.Pool is emptied
-// by the garbage collector, so what idle clients gave back does not stay.
-var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, pooledBufCap)
-	return &b
-}}
+// newBufPool makes the pool of input buffers of pooledBufCap that a
+// server's clients share between reads. A sync.Pool is emptied by the
+// garbage collector, so what idle clients gave back does not stay.
+func newBufPool() *sync.Pool {
+	return &sync.Pool{New: func() any {
+		b := make([]byte, 0, pooledBufCap)
+		return &b
+	}}
+}
 
 // rawConnOf is the connection's raw descriptor when waiting on it without
 // reading is possible: TCP and unix sockets, not TLS (whose layer may

@@ -2,6 +2,7 @@ package respserver
 
 import (
 	"io"
+	"sync"
 )
 
 // ioBufLen is redis's PROTO_IOBUF_LEN: the size of a read into an empty
@@ -24,10 +25,11 @@ type queryBuf struct {
 	start int // buf[start:] is not yet consumed
 	alloc int // what sdsalloc(c->querybuf) would be
 	// idle, when set, waits until there is something to read; then an
-	// empty buffer is given back before waiting and taken from bufPool
+	// empty buffer is given back to pool before waiting and taken from it
 	// after (idleread.go). nil: reads block holding the buffer.
 	idle   func() error
-	pooled bool // buf came from bufPool
+	pool   *sync.Pool
+	pooled bool // buf came from pool
 }
 
 // bytes returns what has been read and not consumed.
@@ -54,7 +56,7 @@ func (q *queryBuf) discard(n int) {
 func (q *queryBuf) release() {
 	if q.pooled {
 		b := q.buf[:0]
-		bufPool.Put(&b)
+		q.pool.Put(&b)
 	}
 	q.buf, q.pooled = nil, false
 }
@@ -91,7 +93,7 @@ func (q *queryBuf) fill() error {
 	if cap(q.buf) < n+readlen {
 		var nb []byte
 		if n == 0 && q.idle != nil && readlen <= pooledBufCap {
-			nb, q.pooled = (*bufPool.Get().(*[]byte))[:0], true
+			nb, q.pooled = (*q.pool.Get().(*[]byte))[:0], true
 		} else {
 			nb = make([]byte, n, n+readlen)
 			copy(nb, q.buf)

@@ -92,6 +92,7 @@ type Server struct {
 	paused pauseState // CLIENT PAUSE
 
 	reclaim   *reclaimer    // memory back to the OS after large requests
+	bufs      *sync.Pool    // input buffers between reads (idleread.go)
 	authFails *rate.Limiter // pacing of failed AUTHs (authrate.go); nil: none
 
 	nextID   atomic.Int64
@@ -128,6 +129,7 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 		clients:  map[int64]*client{},
 		started:  time.Now(),
 		reclaim:  newReclaimer(),
+		bufs:     newBufPool(),
 	}
 	s.authFails = newAuthLimiter(cfg.Limits)
 	if s.acl == nil {
