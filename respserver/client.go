@@ -62,12 +62,16 @@ type client struct {
 
 	subscribed atomic.Bool
 	resp       atomic.Int32 // protocol version, for CLIENT LIST from other clients
-	// events holds pending pub/sub messages (channel, payload); it and the
-	// goroutine that writes them exist from the first SUBSCRIBE on: most
-	// clients never subscribe.
+	// queue holds pending pub/sub messages (channel, payload) under qmu;
+	// wake tells the goroutine that writes them (pumpEvents) that there
+	// are some. They exist from the first SUBSCRIBE on: most clients never
+	// subscribe. The queue grows with what is pending, up to
+	// MaxPubSubPending events, and is never allocated ahead.
 	pumpOnce sync.Once
 	pumpWG   sync.WaitGroup
-	events   chan [2]string
+	qmu      sync.Mutex
+	queue    [][2]string
+	wake     chan struct{}
 	// pending is the bytes of events queued or being written; softSince
 	// is when it went over the soft pubsub limit (unix ns, 0: it is not).
 	pending   atomic.Int64
@@ -338,10 +342,8 @@ func (c *client) deliver(channel, payload string) {
 		c.close()
 		return
 	}
-	select {
-	case c.events <- [2]string{channel, payload}:
-	default:
-		// Output buffer limit for pub/sub clients reached: redis closes.
+	if !c.enqueue(channel, payload) {
+		// Our bound on queued events, besides redis's in bytes.
 		c.srv.logger.Warn("closing pub/sub client that does not read", "id", c.id, "addr", c.conn.RemoteAddr().String())
 		c.close()
 	}
@@ -378,69 +380,6 @@ func overLimit(n int64, lim OutputLimit, since *atomic.Int64) bool {
 		return false
 	}
 	return time.Duration(now-first) > time.Duration(lim.SoftSeconds)*time.Second
-}
-
-// pumpEvents writes queued messages, once per matching channel and once per
-// matching pattern, as redis does.
-func (c *client) pumpEvents() {
-	for {
-		select {
-		case <-c.kill:
-			return
-		case ev := <-c.events:
-			c.mu.Lock()
-			inChannel := slices.Contains(c.channels, ev[0])
-			var pats []string
-			for _, p := range c.patterns {
-				if globMatch(p, ev[0]) {
-					pats = append(pats, p)
-				}
-			}
-			c.mu.Unlock()
-			c.wmu.Lock()
-			if c.mute {
-				c.wmu.Unlock()
-				continue
-			}
-			c.pushing(func() {
-				if inChannel {
-					c.w.push(3)
-					c.w.bulk("message")
-					c.w.bulk(ev[0])
-					c.w.bulk(ev[1])
-				}
-				for _, p := range pats {
-					c.w.push(4)
-					c.w.bulk("pmessage")
-					c.w.bulk(p)
-					c.w.bulk(ev[0])
-					c.w.bulk(ev[1])
-				}
-			})
-			ok := c.flushLocked()
-			c.wmu.Unlock()
-			if c.pending.Add(-eventSize(ev[0], ev[1])) < c.srv.cfg.Limits.PubSub.Soft {
-				c.softSince.Store(0)
-			}
-			if !ok {
-				c.close()
-				return
-			}
-		}
-	}
-}
-
-// startPump makes the event queue and its writer, once; called by the
-// subscribe commands before the client is marked subscribed.
-func (c *client) startPump() {
-	c.pumpOnce.Do(func() {
-		c.events = make(chan [2]string, c.srv.cfg.Limits.MaxPubSubPending)
-		c.pumpWG.Add(1)
-		go func() {
-			defer c.pumpWG.Done()
-			c.pumpEvents()
-		}()
-	})
 }
 
 func sortClients(cs []*client) {

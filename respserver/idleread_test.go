@@ -2,6 +2,7 @@ package respserver
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +39,25 @@ func TestIdleClientsHoldNoInputBuffer(t *testing.T) {
 		if got := c.do("PING"); got != "+PONG\r\n" {
 			t.Fatalf("PING after idling: %q", got)
 		}
+	}
+}
+
+// A subscriber costs what it is sent, not a queue sized for the most
+// events it may fall behind by: 300 idle subscribers hold a few
+// kilobytes each (the queue of 4096 events made up front took 128 kB).
+func TestIdleSubscribersAreSmall(t *testing.T) {
+	_, addr := startFakeServer(t, Config{})
+	const clients = 300
+	base := liveHeap()
+	for range clients {
+		c := dial(t, addr)
+		if got := c.do("PSUBSCRIBE", "*"); !strings.Contains(got, "psubscribe") {
+			t.Fatalf("PSUBSCRIBE: %q", got)
+		}
+	}
+	per := (int64(liveHeap()) - int64(base)) / clients
+	t.Logf("%d idle subscribers: %d bytes of heap each", clients, per)
+	if per > 16*1024 {
+		t.Errorf("an idle subscriber holds %d bytes of heap", per)
 	}
 }
