@@ -33,6 +33,7 @@ type client struct {
 	// sends).
 	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
+	flushed       int       // bytes of the last flush (limitedWriter)
 
 	lower []byte // scratch for execute (the client's own goroutine)
 	// authFailed: the command just run was a failed AUTH or HELLO AUTH
@@ -95,7 +96,7 @@ func (s *Server) newClient(nc net.Conn) *client {
 		lastCmd:  "NULL",
 		kill:     make(chan struct{}),
 	}
-	c.out = redcon.NewWriter(limitedWriter{c: c, w: countingWriter{nc, &s.stats.netOut}})
+	c.out = c.newOut()
 	c.w = writer{w: c.out, proto: 2}
 	c.authed = s.defaultOpen()
 	c.resp.Store(2)
@@ -315,6 +316,9 @@ func (c *client) flushLocked() bool {
 	if err := c.out.Flush(); err != nil {
 		c.closed = true
 		return false
+	}
+	if c.flushed > renewWriterAbove {
+		c.renewWriter()
 	}
 	return true
 }

@@ -61,3 +61,26 @@ func TestIdleSubscribersAreSmall(t *testing.T) {
 		t.Errorf("an idle subscriber holds %d bytes of heap", per)
 	}
 }
+
+// A client that once took a large batch of replies does not keep the
+// buffer they took: 50 clients that each read 8 pipelined COMMAND
+// replies (66 kB) and then wait hold some 9 kB each (80 kB without).
+func TestIdleClientsKeepNoReplyBuffer(t *testing.T) {
+	_, addr := startFakeServer(t, Config{})
+	const clients = 50
+	base := liveHeap()
+	for range clients {
+		c := dial(t, addr)
+		c.nc.Write([]byte(strings.Repeat(encode("COMMAND"), 8)))
+		for range 8 {
+			if got := c.readReply(); !strings.HasPrefix(got, "*15\r\n") {
+				t.Fatalf("COMMAND: %.40q", got)
+			}
+		}
+	}
+	per := (int64(liveHeap()) - int64(base)) / clients
+	t.Logf("%d idle clients after 66 kB of replies each: %d bytes of heap each", clients, per)
+	if per > 32*1024 {
+		t.Errorf("an idle client holds %d bytes of heap", per)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/tidwall/redcon"
 )
 
 // unauthReplyLimit is how many bytes of replies a client that must still
@@ -29,6 +31,7 @@ type limitedWriter struct {
 }
 
 func (lw limitedWriter) Write(p []byte) (int, error) {
+	lw.c.flushed = len(p)
 	if lw.c.outputExceeded(int64(len(p))) {
 		lw.c.logOutputLimit()
 		return 0, errOutputLimit
@@ -67,4 +70,26 @@ func (c *client) outputExceeded(n int64) bool {
 func (c *client) logOutputLimit() {
 	c.srv.logger.Warn("Client " + strings.TrimSuffix(c.srv.describeClient(c), "\n") +
 		" scheduled to be closed ASAP for overcoming of output buffer limits.")
+}
+
+// renewWriterAbove is the size of a flush after which the reply writer is
+// replaced: redcon keeps its buffer's capacity (up to 256 kB) after a
+// flush, and an idle client would hold what its largest batch of replies
+// took. redis shrinks an idle client's reply buffer too.
+const renewWriterAbove = 16 * 1024
+
+// newOut makes the writer of c's replies to the socket.
+func (c *client) newOut() *redcon.Writer {
+	return redcon.NewWriter(limitedWriter{c: c, w: countingWriter{c.conn, &c.srv.stats.netOut}})
+}
+
+// renewWriter replaces the reply writer (empty, just flushed) with a new
+// one, so that the large buffer of the old one is garbage. Under wmu.
+func (c *client) renewWriter() {
+	old := c.out
+	c.out = c.newOut()
+	if c.w.w == old {
+		c.w.w = c.out
+	}
+	c.flushed = 0
 }
