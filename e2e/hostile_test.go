@@ -225,3 +225,33 @@ func TestSlowSubscribersMemoryBoth(t *testing.T) {
 		t.Errorf("ours still at %d MB 3 s after the subscribers left (idle %d MB)", ours.after, ours.idle)
 	}
 }
+
+// client-output-buffer-limit normal 64kb 0 0: 20 pipelined COMMANDs
+// (166 kB of replies) close the client with nothing written, 5 (41 kB)
+// are answered, by both.
+func TestNormalOutputLimitBoth(t *testing.T) {
+	for impl, s := range bothSentinels(t, "client-output-buffer-limit normal 64kb 0 0") {
+		small := cluster.MustDial(t, s.Addr())
+		for range 5 {
+			if err := small.Send("COMMAND"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 5 {
+			if _, err := small.Read(); err != nil {
+				t.Fatalf("%s: COMMAND %d of 5: %v", impl, i, err)
+			}
+		}
+		big := rawDial(t, s.Addr())
+		if _, err := big.Write(bytes.Repeat(cluster.AppendCommand(nil, "COMMAND"), 20)); err != nil {
+			t.Fatal(err)
+		}
+		closed, n := closedWithin(big, 3*time.Second)
+		if !closed || n >= 64*1024 {
+			t.Errorf("%s: 166 kB of replies over a 64 kB limit: closed=%v after %d bytes", impl, closed, n)
+		}
+		if !strings.Contains(s.Logs(), "scheduled to be closed ASAP for overcoming of output buffer limits.") {
+			t.Errorf("%s: no output-limit line in the log", impl)
+		}
+	}
+}
