@@ -347,8 +347,9 @@ func (c *client) deliver(channel, payload string) {
 		return
 	}
 	if !c.enqueue(channel, payload) {
-		// Our bound on queued events, besides redis's in bytes.
-		c.srv.logger.Warn("closing pub/sub client that does not read", "id", c.id, "addr", c.conn.RemoteAddr().String())
+		// Our bound on queued events, besides redis's in bytes; logged
+		// as redis logs an output-limit close, so one alert covers both.
+		c.logOutputLimit()
 		c.close()
 	}
 }
