@@ -19,6 +19,7 @@ func cmdAuth(s *Server, c *client, args [][]byte) bool {
 	}
 	if !s.acl.Authenticate(name, pass) {
 		s.logAuthFailure(c, args[0], name)
+		c.authFailed = true
 		return s.reject(c, wrongPass)
 	}
 	c.mu.Lock()
@@ -53,6 +54,7 @@ func cmdHello(s *Server, c *client, args [][]byte) bool {
 			userName := string(args[j+1])
 			if !s.acl.Authenticate(userName, string(args[j+2])) {
 				s.logAuthFailure(c, args[0], userName)
+				c.authFailed = true
 				return s.reject(c, wrongPass)
 			}
 			c.mu.Lock()

@@ -33,8 +33,12 @@ type client struct {
 	// sends).
 	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
+	flushed       int       // bytes of the last flush (limitedWriter)
 
 	lower []byte // scratch for execute (the client's own goroutine)
+	// authFailed: the command just run was a failed AUTH or HELLO AUTH
+	// (the client's own goroutine; see paceAuthFailure).
+	authFailed bool
 
 	// CLIENT REPLY state, under wmu (redis's CLIENT_REPLY_OFF, _SKIP and
 	// _SKIP_NEXT flags). While replies are silenced, w writes into sink
@@ -59,18 +63,25 @@ type client struct {
 
 	subscribed atomic.Bool
 	resp       atomic.Int32 // protocol version, for CLIENT LIST from other clients
-	// events holds pending pub/sub messages (channel, payload); it and the
-	// goroutine that writes them exist from the first SUBSCRIBE on: most
-	// clients never subscribe.
+	// queue holds pending pub/sub messages (channel, payload) under qmu;
+	// wake tells the goroutine that writes them (pumpEvents) that there
+	// are some. They exist from the first SUBSCRIBE on: most clients never
+	// subscribe. The queue grows with what is pending, up to
+	// MaxPubSubPending events, and is never allocated ahead.
 	pumpOnce sync.Once
 	pumpWG   sync.WaitGroup
-	events   chan [2]string
+	qmu      sync.Mutex
+	queue    [][2]string
+	wake     chan struct{}
 	// pending is the bytes of events queued or being written; softSince
 	// is when it went over the soft pubsub limit (unix ns, 0: it is not).
 	pending   atomic.Int64
 	softSince atomic.Int64
-	kill      chan struct{}
-	killOnce  sync.Once
+	// normalSoftSince is softSince for the replies to the client's own
+	// commands (client-output-buffer-limit normal).
+	normalSoftSince atomic.Int64
+	kill            chan struct{}
+	killOnce        sync.Once
 }
 
 func (s *Server) newClient(nc net.Conn) *client {
@@ -85,7 +96,7 @@ func (s *Server) newClient(nc net.Conn) *client {
 		lastCmd:  "NULL",
 		kill:     make(chan struct{}),
 	}
-	c.out = redcon.NewWriter(countingWriter{nc, &s.stats.netOut})
+	c.out = c.newOut()
 	c.w = writer{w: c.out, proto: 2}
 	c.authed = s.defaultOpen()
 	c.resp.Store(2)
@@ -157,6 +168,19 @@ func (c *client) serve(ctx context.Context) {
 	}
 	in := countingReader{r: c.conn, n: &c.srv.stats.netIn, beforeRead: before}
 	rd := newReader(in, &c.srv.cfg.Limits, c.isAuthed)
+	if rc, err := rawConnOf(c.conn); err == nil {
+		// Wait for input without a buffer; replies first, as any read.
+		rd.q.pool = c.srv.bufs
+		rd.q.idle = func() error {
+			if err := before(); err != nil {
+				return err
+			}
+			return waitReadable(rc)
+		}
+	}
+	// A large request, finished or cut off by the client leaving, is
+	// garbage soon after: its memory goes back to the OS.
+	defer func() { c.srv.reclaim.noteExit(rd.size + rd.q.held() + clientOverhead) }()
 	for ctx.Err() == nil {
 		args, err := rd.next()
 		if err != nil {
@@ -193,12 +217,19 @@ func (c *client) serve(ctx context.Context) {
 		c.wmu.Lock()
 		quit := c.executeSilenceable(args)
 		pending = true
+		c.srv.reclaim.note(rd.size)
 		if quit {
 			c.flushLocked()
 			c.wmu.Unlock()
 			return
 		}
 		c.wmu.Unlock()
+		if c.authFailed {
+			c.authFailed = false
+			if !c.paceAuthFailure(ctx) {
+				return
+			}
+		}
 	}
 }
 
@@ -286,6 +317,9 @@ func (c *client) flushLocked() bool {
 		c.closed = true
 		return false
 	}
+	if c.flushed > renewWriterAbove {
+		c.renewWriter()
+	}
 	return true
 }
 
@@ -308,16 +342,14 @@ func (c *client) deliver(channel, payload string) {
 	}
 	n := c.pending.Add(eventSize(channel, payload))
 	if c.overOutputLimit(n, c.srv.cfg.Limits.PubSub) {
-		c.srv.logger.Warn("closing pub/sub client for overcoming of output buffer limits",
-			"id", c.id, "addr", c.conn.RemoteAddr().String(), "pending_bytes", n)
+		c.logOutputLimit()
 		c.close()
 		return
 	}
-	select {
-	case c.events <- [2]string{channel, payload}:
-	default:
-		// Output buffer limit for pub/sub clients reached: redis closes.
-		c.srv.logger.Warn("closing pub/sub client that does not read", "id", c.id, "addr", c.conn.RemoteAddr().String())
+	if !c.enqueue(channel, payload) {
+		// Our bound on queued events, besides redis's in bytes; logged
+		// as redis logs an output-limit close, so one alert covers both.
+		c.logOutputLimit()
 		c.close()
 	}
 }
@@ -329,86 +361,30 @@ func eventSize(channel, payload string) int64 {
 }
 
 // overOutputLimit is redis's checkClientOutputBufferLimits for the pubsub
-// class: n bytes pending is too much when at or over the hard limit, or at
-// or over the soft one for longer than its seconds.
+// class (see overLimit).
 func (c *client) overOutputLimit(n int64, lim OutputLimit) bool {
+	return overLimit(n, lim, &c.softSince)
+}
+
+// overLimit is redis's checkClientOutputBufferLimits for one class: n
+// bytes pending is too much when at or over the hard limit, or at or over
+// the soft one for longer than its seconds; since is when the soft limit
+// was first reached (unix ns, 0: it is not), kept up to date here.
+func overLimit(n int64, lim OutputLimit, since *atomic.Int64) bool {
 	if lim.Hard > 0 && n >= lim.Hard {
 		return true
 	}
 	if lim.Soft <= 0 || n < lim.Soft {
-		c.softSince.Store(0)
+		since.Store(0)
 		return false
 	}
 	now := time.Now().UnixNano()
-	since := c.softSince.Load()
-	if since == 0 {
-		c.softSince.Store(now)
+	first := since.Load()
+	if first == 0 {
+		since.Store(now)
 		return false
 	}
-	return time.Duration(now-since) > time.Duration(lim.SoftSeconds)*time.Second
-}
-
-// pumpEvents writes queued messages, once per matching channel and once per
-// matching pattern, as redis does.
-func (c *client) pumpEvents() {
-	for {
-		select {
-		case <-c.kill:
-			return
-		case ev := <-c.events:
-			c.mu.Lock()
-			inChannel := slices.Contains(c.channels, ev[0])
-			var pats []string
-			for _, p := range c.patterns {
-				if globMatch(p, ev[0]) {
-					pats = append(pats, p)
-				}
-			}
-			c.mu.Unlock()
-			c.wmu.Lock()
-			if c.mute {
-				c.wmu.Unlock()
-				continue
-			}
-			c.pushing(func() {
-				if inChannel {
-					c.w.push(3)
-					c.w.bulk("message")
-					c.w.bulk(ev[0])
-					c.w.bulk(ev[1])
-				}
-				for _, p := range pats {
-					c.w.push(4)
-					c.w.bulk("pmessage")
-					c.w.bulk(p)
-					c.w.bulk(ev[0])
-					c.w.bulk(ev[1])
-				}
-			})
-			ok := c.flushLocked()
-			c.wmu.Unlock()
-			if c.pending.Add(-eventSize(ev[0], ev[1])) < c.srv.cfg.Limits.PubSub.Soft {
-				c.softSince.Store(0)
-			}
-			if !ok {
-				c.close()
-				return
-			}
-		}
-	}
-}
-
-// startPump makes the event queue and its writer, once; called by the
-// subscribe commands before the client is marked subscribed.
-func (c *client) startPump() {
-	c.pumpOnce.Do(func() {
-		c.events = make(chan [2]string, c.srv.cfg.Limits.MaxPubSubPending)
-		c.pumpWG.Add(1)
-		go func() {
-			defer c.pumpWG.Done()
-			c.pumpEvents()
-		}()
-	})
+	return time.Duration(now-first) > time.Duration(lim.SoftSeconds)*time.Second
 }
 
 func sortClients(cs []*client) {

@@ -2,6 +2,7 @@ package respserver
 
 import (
 	"io"
+	"sync"
 )
 
 // ioBufLen is redis's PROTO_IOBUF_LEN: the size of a read into an empty
@@ -23,10 +24,19 @@ type queryBuf struct {
 	buf   []byte
 	start int // buf[start:] is not yet consumed
 	alloc int // what sdsalloc(c->querybuf) would be
+	// idle, when set, waits until there is something to read; then an
+	// empty buffer is given back to pool before waiting and taken from it
+	// after (idleread.go). nil: reads block holding the buffer.
+	idle   func() error
+	pool   *sync.Pool
+	pooled bool // buf came from pool
 }
 
 // bytes returns what has been read and not consumed.
 func (q *queryBuf) bytes() []byte { return q.buf[q.start:] }
+
+// held is the memory the buffer holds.
+func (q *queryBuf) held() int { return cap(q.buf) }
 
 // discard consumes n bytes.
 func (q *queryBuf) discard(n int) {
@@ -36,7 +46,19 @@ func (q *queryBuf) discard(n int) {
 		if cap(q.buf) > 4*ioBufLen {
 			q.buf = nil // a long line's memory goes back once it is consumed
 		}
+		if q.idle != nil {
+			q.release()
+		}
 	}
+}
+
+// release gives an empty buffer back to the pool (or to the collector).
+func (q *queryBuf) release() {
+	if q.pooled {
+		b := q.buf[:0]
+		q.pool.Put(&b)
+	}
+	q.buf, q.pooled = nil, false
 }
 
 // fill does one read of the size redis would use; it returns an error
@@ -62,9 +84,23 @@ func (q *queryBuf) fill() error {
 		}
 		readlen = q.alloc - n
 	}
+	if n == 0 && q.idle != nil {
+		q.release()
+		if err := q.idle(); err != nil {
+			return err
+		}
+	}
 	if cap(q.buf) < n+readlen {
-		nb := make([]byte, n, n+readlen)
-		copy(nb, q.buf)
+		var nb []byte
+		if n == 0 && q.idle != nil && readlen <= pooledBufCap {
+			nb, q.pooled = (*q.pool.Get().(*[]byte))[:0], true
+		} else {
+			nb = make([]byte, n, n+readlen)
+			copy(nb, q.buf)
+			if q.pooled {
+				q.release()
+			}
+		}
 		q.buf = nb
 	}
 	m, err := q.r.Read(q.buf[n : n+readlen])

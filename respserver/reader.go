@@ -26,6 +26,14 @@ type Limits struct {
 	// queued events: over Hard, or over Soft for SoftSeconds, the
 	// subscriber is closed. Zero values disable a limit.
 	PubSub OutputLimit
+	// Normal is client-output-buffer-limit's normal class, in bytes of
+	// replies not yet written; redis's default is none (zero).
+	Normal OutputLimit
+	// AuthFailRate is how many failed AUTHs a second the whole server
+	// answers at once after a burst of AuthFailBurst; more wait their
+	// turn (authrate.go). Zero: no pacing, as redis.
+	AuthFailRate  float64
+	AuthFailBurst int
 	// IdleTimeout is redis's "timeout": a client that sends nothing for
 	// this long is closed, unless it is subscribed. Zero: never.
 	IdleTimeout time.Duration
@@ -57,6 +65,8 @@ func DefaultLimits() Limits {
 		UnauthBulk:       16384,
 		MaxPubSubPending: 4096,
 		PubSub:           OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+		AuthFailRate:     100,
+		AuthFailBurst:    100,
 		TCPKeepalive:     300 * time.Second,
 		TCPBacklog:       511,
 	}
@@ -82,6 +92,9 @@ type reader struct {
 	q      queryBuf
 	limits *Limits
 	authed func() bool
+	// size is the bytes of the multibulk request being read, or of the
+	// last one read: what a client made us hold (see Server.reclaim).
+	size int
 }
 
 func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
@@ -138,6 +151,7 @@ func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
 // next returns the next request's arguments; an empty inline line gives a
 // nil slice, which the caller skips.
 func (r *reader) next() ([][]byte, error) {
+	r.size = 0
 	if len(r.q.bytes()) == 0 {
 		if err := r.q.fill(); err != nil {
 			return nil, err
@@ -172,6 +186,7 @@ func (r *reader) next() ([][]byte, error) {
 		// and bookkeeping count against the query buffer limit too: a
 		// stream of empty arguments cannot grow without bound.
 		total += len(h) + 2 + argOverhead
+		r.size = total
 		if total > r.limits.MaxQueryBuffer {
 			return nil, errQueryBufferLimit
 		}
@@ -194,22 +209,23 @@ func (r *reader) next() ([][]byte, error) {
 		// Grow with the data actually received, never from the header
 		// alone: a header may announce 512 MB and redis waits for it,
 		// but only bytes that arrived count against the query buffer.
-		arg := make([]byte, 0, min(size, 64*1024))
-		for int64(len(arg)) < size {
+		arg := newBulkArg(int(size))
+		for arg.missing() > 0 {
 			if len(r.q.bytes()) == 0 {
 				if err := r.q.fill(); err != nil {
 					return nil, err
 				}
 			}
 			chunk := r.q.bytes()
-			if rest := int(size) - len(arg); len(chunk) > rest {
+			if rest := arg.missing(); len(chunk) > rest {
 				chunk = chunk[:rest]
 			}
 			total += len(chunk)
+			r.size = total
 			if total > r.limits.MaxQueryBuffer {
 				return nil, errQueryBufferLimit
 			}
-			arg = append(arg, chunk...)
+			arg.add(chunk)
 			r.q.discard(len(chunk))
 		}
 		// The two bytes after the data are skipped unseen, as redis does.
@@ -219,7 +235,7 @@ func (r *reader) next() ([][]byte, error) {
 			}
 		}
 		r.q.discard(2)
-		args = append(args, arg)
+		args = append(args, arg.bytes())
 	}
 	return args, nil
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/event"
+	"golang.org/x/time/rate"
 )
 
 // Config is how the server listens and whom it lets in.
@@ -90,6 +91,10 @@ type Server struct {
 
 	paused pauseState // CLIENT PAUSE
 
+	reclaim   *reclaimer    // memory back to the OS after large requests
+	bufs      *sync.Pool    // input buffers between reads (idleread.go)
+	authFails *rate.Limiter // pacing of failed AUTHs (authrate.go); nil: none
+
 	nextID   atomic.Int64
 	stats    stats
 	shutdown atomic.Bool
@@ -123,7 +128,10 @@ func New(cfg Config, backend Backend, logger *slog.Logger) *Server {
 		cmdTable: buildTable(),
 		clients:  map[int64]*client{},
 		started:  time.Now(),
+		reclaim:  newReclaimer(),
+		bufs:     newBufPool(),
 	}
+	s.authFails = newAuthLimiter(cfg.Limits)
 	if s.acl == nil {
 		s.acl, s.setupErr = NewACL(cfg.RequirePass, cfg.Users, cfg.ACLFile, cfg.ACLOptions)
 	}
@@ -239,7 +247,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	sub := s.backend.Events().Subscribe(4096)
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		s.reclaim.run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		s.dispatchEvents(ctx, sub)

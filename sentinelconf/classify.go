@@ -146,7 +146,7 @@ var directiveClasses = func() map[string]classification {
 	set(on("listen(2) backlog of the listening sockets"), "tcp-backlog")
 	set(on("longest bulk string a client may send"), "proto-max-bulk-len")
 	set(on("a client whose pending request exceeds it is closed"), "client-query-buffer-limit")
-	set(on("pubsub class: a subscriber whose unsent events exceed the hard limit, or the soft one for soft-seconds, is closed; normal class: only 0 0 0 (no limit) is accepted; replica class: no replicas"), "client-output-buffer-limit")
+	set(on("pubsub class: a subscriber whose unsent events exceed the hard limit, or the soft one for soft-seconds, is closed; normal class: the same for a client's unsent replies (default 0 0 0, no limit); replica class: no replicas"), "client-output-buffer-limit")
 	set(on("renames (or, to \"\", removes) one of the sentinel's commands; an unknown command is an error"), "rename-command")
 	set(on("reads another file in place"), "include")
 	set(on("the sentinel's own configuration"), "sentinel")

@@ -73,7 +73,7 @@ func TestRefusedDirectivesFailTheStart(t *testing.T) {
 		{"tls-ciphers DEFAULT", false},
 		{"tls-session-caching no", false},
 		{"unixsocketperm 700", true},
-		{"client-output-buffer-limit normal 1mb 0 0", false},
+		{"client-output-buffer-limit normal 1mb 0 0", true},
 		{"client-output-buffer-limit replica 1mb 0 0", true},
 		{"hz 100", true},
 		{"io-threads 4", true},
@@ -98,13 +98,14 @@ tcp-keepalive 0
 tcp-backlog 100
 proto-max-bulk-len 2mb
 client-query-buffer-limit 1gb
-client-output-buffer-limit normal 0 0 0 replica 1 1 1 pubsub 1kb 512 5
+client-output-buffer-limit normal 1mb 2k 3 replica 1 1 1 pubsub 1kb 512 5
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Clients{MaxClients: 2, Timeout: 7 * time.Second, TCPBacklog: 100, MaxBulk: 2 << 20,
-		QueryBufferLimit: 1 << 30, PubSub: BufferLimit{Hard: 1024, Soft: 512, SoftSeconds: 5}}
+		QueryBufferLimit: 1 << 30, PubSub: BufferLimit{Hard: 1024, Soft: 512, SoftSeconds: 5},
+		Normal: BufferLimit{Hard: 1 << 20, Soft: 2000, SoftSeconds: 3}}
 	if got := f.Server.Clients; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
@@ -251,6 +252,14 @@ const docOutro = `
   channel and RESP framing); what the kernel socket buffer holds is not
   counted, as in redis. A queue of 4096 events also bounds a subscriber.
   Events are cut to 1023 bytes as redis-sentinel's are.
+- ` + "`client-output-buffer-limit normal`" + ` counts every unwritten byte of a client's
+  replies; redis leaves its first 16 kB reply buffer out, so ours closes
+  a client at most 16 kB earlier. Replies go out before the next read of
+  the socket, so what waits is at most the answers to one read's requests.
+- A client that must still authenticate is closed once more than 16 kB of
+  its replies wait (100k pipelined wrong AUTHs end after some 250), as
+  redis 7.0.15 with the fix of CVE-2025-21605 does, whatever the normal
+  class says.
 - ` + "`rename-command`" + ` also applies to COMMAND (INFO, DOCS, COUNT, LIST) as in redis;
   ACL rules keep naming commands by their original names, as in redis.
 - ` + "`unixsocket`" + `: clients on the socket show ` + "`addr=<path>:0`" + ` and flag U; with

@@ -22,8 +22,9 @@ type Clients struct {
 	// client-query-buffer-limit (0: respserver's own, tighter, default).
 	MaxBulk          int64
 	QueryBufferLimit int64
-	// PubSub is client-output-buffer-limit's pubsub class.
-	PubSub BufferLimit
+	// PubSub and Normal are client-output-buffer-limit's pubsub and
+	// normal classes.
+	PubSub, Normal BufferLimit
 	// Renames maps a command's name (lower case) to its new name, ""
 	// when rename-command removed it.
 	Renames map[string]string
@@ -168,11 +169,7 @@ func (p *parser) outputBufferLimit(args []string) string {
 	for _, e := range entries {
 		switch e.class {
 		case "normal":
-			if e.lim != (BufferLimit{}) {
-				// Our replies are written as they are made, under a
-				// write timeout: a byte limit on them is not kept.
-				return "'client-output-buffer-limit normal' is not supported by this sentinel: only 'normal 0 0 0' (no limit, the default)"
-			}
+			p.f.Server.Clients.Normal = e.lim
 		case "pubsub":
 			p.f.Server.Clients.PubSub = e.lim
 		}

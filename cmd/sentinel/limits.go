@@ -8,7 +8,7 @@ import (
 
 // clientLimits turns the config's client directives (maxclients, timeout,
 // tcp-keepalive, tcp-backlog, proto-max-bulk-len,
-// client-query-buffer-limit, client-output-buffer-limit pubsub) into the
+// client-query-buffer-limit, client-output-buffer-limit pubsub and normal) into the
 // server's limits; the others keep respserver's defaults.
 func clientLimits(c sentinelconf.Clients) respserver.Limits {
 	l := respserver.DefaultLimits()
@@ -23,6 +23,7 @@ func clientLimits(c sentinelconf.Clients) respserver.Limits {
 		l.MaxQueryBuffer = int(c.QueryBufferLimit)
 	}
 	l.PubSub = respserver.OutputLimit{Hard: c.PubSub.Hard, Soft: c.PubSub.Soft, SoftSeconds: c.PubSub.SoftSeconds}
+	l.Normal = respserver.OutputLimit{Hard: c.Normal.Hard, Soft: c.Normal.Soft, SoftSeconds: c.Normal.SoftSeconds}
 	return l
 }
 
