@@ -532,16 +532,17 @@ func (s *Sentinel) Snapshot() Config {
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		p := g.m.Persisted()
+		mc := g.cfg
+		mc.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
 		g.mu.Unlock()
 		// Addresses are saved as redis-sentinel rewrites them
 		// (announceSentinelAddr): names only with announce-hostnames.
 		st := MasterState{
-			MasterConfig: g.cfg,
+			MasterConfig: mc,
 			ConfigEpoch:  p.ConfigEpoch,
 			LeaderEpoch:  p.LeaderEpoch,
 		}
 		st.Addr = s.shown(p.Addr)
-		st.RenameCommands = append([]RenamedCommand(nil), g.cfg.RenameCommands...)
 		for _, r := range p.KnownReplicas {
 			st.KnownReplicas = append(st.KnownReplicas, s.shown(r))
 		}
