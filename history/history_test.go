@@ -212,3 +212,18 @@ func TestLongestGap(t *testing.T) {
 		t.Errorf("gap %v, want 670ms (30 -> 700)", g)
 	}
 }
+
+// An outage leaves many writes without an answer; unobserved ones must
+// not make the check exponential (60 of them would be 2^60 orders).
+func TestManyMaybeWritesStayDecidable(t *testing.T) {
+	c := newH().set(1, 0, 10, "r", "a")
+	for i := range 60 {
+		c.set(2+i%5, 20+i, 25+i, "r", "m"+strings.Repeat("x", i)).outcome(Maybe)
+	}
+	c.get(1, 200, 201, "r", "a").get(FinalClient, 300, 301, "r", "a")
+	start := time.Now()
+	r := Check(c.ops)
+	if !r.OK() || time.Since(start) > 2*time.Second {
+		t.Fatalf("took %v:\n%s", time.Since(start), r.Report())
+	}
+}

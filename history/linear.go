@@ -138,28 +138,54 @@ func splitList(joined string) []string {
 // operations turns one key's history into porcupine's form, leaving out
 // what did not happen (Failed operations) and what tells nothing (reads
 // without an answer). It returns the kept ops beside, index for index.
+//
+// A SET or RPUSH without an answer whose value no read ever returned is
+// left out too: porcupine could always place it last, after the final
+// reads, where it explains nothing and changes nothing. Each one kept
+// doubles the orders porcupine may have to try, so dropping them is what
+// keeps a key with an outage in it decidable.
 func operations(g []Op) ([]porcupine.Operation, []Op) {
+	seen := map[string]bool{}
+	for _, o := range g {
+		if o.Outcome != OK {
+			continue
+		}
+		if o.Kind == Get && o.Found {
+			seen[o.Text] = true
+		}
+		for _, e := range o.List {
+			seen[e] = true
+		}
+	}
 	var pops []porcupine.Operation
 	var kept []Op
 	for _, o := range g {
 		if o.Outcome == Failed || o.Outcome == Maybe && !o.Kind.IsWrite() {
 			continue
 		}
-		out := output{unknown: o.Outcome == Maybe, found: o.Found, text: o.Text, n: o.N, list: strings.Join(o.List, listSep)}
-		ret := o.Return.UnixNano()
-		if o.Outcome == Maybe {
-			// It may take effect at any time after its call: porcupine
-			// may place it anywhere later, even after the final reads.
-			ret = math.MaxInt64
+		if o.Outcome == Maybe && (o.Kind == Set || o.Kind == RPush) && !seen[o.Value] {
+			continue
 		}
-		client := o.Client
-		if client < 0 {
-			client = 0
-		}
-		pops = append(pops, porcupine.Operation{ClientId: client, Input: input{kind: o.Kind, value: o.Value}, Call: o.Call.UnixNano(), Output: out, Return: ret})
+		pops = append(pops, toPorcupine(o))
 		kept = append(kept, o)
 	}
 	return pops, kept
+}
+
+// toPorcupine is one Op as porcupine sees it.
+func toPorcupine(o Op) porcupine.Operation {
+	out := output{unknown: o.Outcome == Maybe, found: o.Found, text: o.Text, n: o.N, list: strings.Join(o.List, listSep)}
+	ret := o.Return.UnixNano()
+	if o.Outcome == Maybe {
+		// It may take effect at any time after its call: porcupine
+		// may place it anywhere later, even after the final reads.
+		ret = math.MaxInt64
+	}
+	client := o.Client
+	if client < 0 {
+		client = 0
+	}
+	return porcupine.Operation{ClientId: client, Input: input{kind: o.Kind, value: o.Value}, Call: o.Call.UnixNano(), Output: out, Return: ret}
 }
 
 // Anomaly is a key whose history is not linearizable (or could not be
@@ -229,8 +255,8 @@ func explain(key string, m porcupine.Model, kept []Op, info porcupine.Linearizat
 	for _, id := range best {
 		in[id] = true
 		o := kept[id]
-		pops, _ := operations([]Op{o})
-		_, state = m.Step(state, pops[0].Input, pops[0].Output)
+		p := toPorcupine(o)
+		_, state = m.Step(state, p.Input, p.Output)
 	}
 	a.State = m.DescribeState(state)
 	for _, id := range best[max(0, len(best)-4):] {
