@@ -111,9 +111,15 @@ func (w *Workload) runFront(ctx context.Context, id int) {
 
 func (w *Workload) runFailover(ctx context.Context, id int) {
 	_, _, timeout, _ := w.defaults()
+	// go-redis keeps asking the first sentinel that answers: each client
+	// gets its own (seeded) order, so some ask a sentinel that a partition
+	// leaves behind, as real clients would.
+	addrs := append([]string(nil), w.SentinelAddrs...)
+	rng := rand.New(rand.NewPCG(uint64(w.Seed), uint64(id)<<32))
+	rng.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
 	// No retries: a retried RPUSH may append twice, and the history must
 	// show what one attempt did.
-	rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: w.MasterName, SentinelAddrs: w.SentinelAddrs,
+	rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: w.MasterName, SentinelAddrs: addrs,
 		MaxRetries: -1, PoolSize: 1, Protocol: 2, DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout})
 	defer rdb.Close()
 	w.loop(ctx, id, func() *redis.Client { return rdb })
