@@ -49,6 +49,32 @@ var jepsenScenarios = []jepsenScenario{
 		},
 		heal: func(r *jepsenRig) { r.heal() },
 	},
+	{
+		// Issue 17 (b): the master cut from every sentinel and from its
+		// replica; clients still reach it.
+		name: "master cut from sentinels + replica, 6 s",
+		hold: 6 * time.Second,
+		fault: func(r *jepsenRig) {
+			r.partition(nil, 0)
+		},
+		heal: func(r *jepsenRig) { r.heal() },
+	},
+	{
+		// Issue 17 (f), first part: the master frozen (SIGSTOP) past
+		// down-after, then resumed still claiming master.
+		name: "SIGSTOP master 4 s",
+		hold: 4 * time.Second,
+		fault: func(r *jepsenRig) {
+			if err := r.redis[0].Freeze(); err != nil {
+				r.t.Fatalf("SIGSTOP redis0: %v", err)
+			}
+		},
+		heal: func(r *jepsenRig) {
+			if err := r.redis[0].Thaw(); err != nil {
+				r.t.Fatalf("SIGCONT redis0: %v", err)
+			}
+		},
+	},
 }
 
 // jepsenRow is one scenario × setup: the checked history and the
