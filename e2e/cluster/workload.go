@@ -131,8 +131,8 @@ func (w *Workload) loop(ctx context.Context, id int, client func() *redis.Client
 	opsPerKey, interval, _, _ := w.defaults()
 	rng := rand.New(rand.NewPCG(uint64(w.Seed), uint64(id)))
 	for seq := 1; ctx.Err() == nil; seq++ {
-		op := w.draw(rng, id, seq, opsPerKey)
-		w.Rec.Add(Do(client(), op))
+		op := Do(client(), w.draw(rng, id, seq, opsPerKey))
+		w.Rec.Add(op)
 		pause := interval
 		if op.Outcome != history.OK {
 			pause = 10 * interval

@@ -84,3 +84,26 @@ func TestDoClassifiesOutcomes(t *testing.T) {
 		t.Errorf("RPUSH to a closed port: %v, want failed", op)
 	}
 }
+
+// TestWorkloadPacesByOutcome: clients pause Interval after an
+// acknowledged operation and ten times that only after a failure (the
+// back-off once applied to every operation, which cut the rate tenfold).
+func TestWorkloadPacesByOutcome(t *testing.T) {
+	c := New(t)
+	m := c.StartRedis("m")
+	w := &Workload{Seed: 1, Front: m.Addr(), FrontClients: 4}
+	stop := w.Start()
+	time.Sleep(time.Second)
+	stop()
+	ops := w.Rec.Ops()
+	// 4 clients, 10 ms apart, for a second: about 360 on an idle machine;
+	// 40 with the back-off on every operation.
+	if len(ops) < 150 {
+		t.Fatalf("%d operations in 1 s from 4 clients, want at least 150", len(ops))
+	}
+	for _, o := range ops {
+		if o.Outcome != history.OK {
+			t.Errorf("against a healthy redis-server: %v", o)
+		}
+	}
+}
