@@ -43,10 +43,11 @@ chaos: deps build
 # Every data-path scenario with a checked history (lost acknowledged writes,
 # linearizability), for ours and for redis-sentinel + the tcp-check recipe
 # side by side; prints RELIABILITY.md's "Histories" table. SEED=s replays
-# the clients' operations.
+# the clients' operations; SCENARIOS=flapping runs the scenarios whose
+# name matches (a go test -run pattern).
 jepsen: deps build
 	QSENTINEL_JEPSEN=1 QSENTINEL_JEPSEN_SEED=$(SEED) SENTINEL_BIN=$(BIN) \
-		$(GO) test -count=1 -timeout 30m -run '^TestJepsen$$' -v ./e2e/
+		$(GO) test -count=1 -timeout 30m -run '^TestJepsen$$/$(SCENARIOS)' -v ./e2e/
 
 # The differential fuzzer for longer than make test's bounded run (40s):
 # DURATION=10m (default) or SESSIONS=n, SEED=s to replay (a new random seed

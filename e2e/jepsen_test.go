@@ -60,6 +60,26 @@ var jepsenScenarios = []jepsenScenario{
 		heal: func(r *jepsenRig) { r.heal() },
 	},
 	{
+		// Issue 17 (e): Aphyr's partition flapping, cut and healed every
+		// 300 ms for 6 s.
+		name: "Aphyr's partition flapping every 300 ms, 6 s",
+		hold: 6 * time.Second,
+		fault: func(r *jepsenRig) {
+			r.flap(300*time.Millisecond, func() { r.partition([]int{0}, 0) })
+		},
+		heal: func(r *jepsenRig) { r.heal() },
+	},
+	{
+		// The same with each cut longer than down-after: the sentinels
+		// see the master down, then up, then down again.
+		name: "Aphyr's partition flapping every 1.5 s, 9 s",
+		hold: 9 * time.Second,
+		fault: func(r *jepsenRig) {
+			r.flap(1500*time.Millisecond, func() { r.partition([]int{0}, 0) })
+		},
+		heal: func(r *jepsenRig) { r.heal() },
+	},
+	{
 		// Issue 17 (f), first part: the master frozen (SIGSTOP) past
 		// down-after, then resumed still claiming master.
 		name: "SIGSTOP master 4 s",

@@ -32,6 +32,8 @@ type jepsenRig struct {
 	sproxy []*cluster.FaultProxy // in front of each sentinel, for peers
 	ids    []string              // run id prefixes: the proxies' tags
 	front  string                // HAProxy's frontend
+
+	stopFlap func() // ends a flapping fault; nil when none runs
 }
 
 // agentSentinel runs our agent-check.
@@ -125,10 +127,49 @@ func (r *jepsenRig) partition(minority []int, redisInMinority int) {
 	}
 }
 
+// heal stops any flapping and removes every fault.
 func (r *jepsenRig) heal() {
+	if r.stopFlap != nil {
+		r.stopFlap()
+		r.stopFlap = nil
+	}
+	r.healProxies()
+}
+
+func (r *jepsenRig) healProxies() {
 	for _, p := range append(r.sproxy, r.rproxy[:]...) {
 		p.Heal()
 	}
+}
+
+// flap applies cut, heals, and again, every period until heal.
+func (r *jepsenRig) flap(period time.Duration, cut func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(period)
+		defer tick.Stop()
+		on := false
+		for {
+			if on = !on; on {
+				cut()
+			} else {
+				r.healProxies()
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	r.stopFlap = func() { close(done); <-stopped }
+	r.t.Cleanup(func() {
+		if r.stopFlap != nil {
+			r.stopFlap()
+		}
+	})
 }
 
 // converge waits until every sentinel names the same master, that Redis
