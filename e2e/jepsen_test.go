@@ -50,6 +50,18 @@ var jepsenScenarios = []jepsenScenario{
 		heal: func(r *jepsenRig) { r.heal() },
 	},
 	{
+		// Issue 17 (c): Aphyr's partition with the sentinel that answers
+		// HAProxy's agent-check on the minority side, beside the old
+		// master (for redis-sentinel it is Aphyr's partition again: the
+		// recipe asks no sentinel).
+		name: "master + agent's sentinel cut from 2 sentinels + replica, 6 s",
+		hold: 6 * time.Second,
+		fault: func(r *jepsenRig) {
+			r.partition([]int{agentSentinel}, 0)
+		},
+		heal: func(r *jepsenRig) { r.heal() },
+	},
+	{
 		// Issue 17 (b): the master cut from every sentinel and from its
 		// replica; clients still reach it.
 		name: "master cut from sentinels + replica, 6 s",
