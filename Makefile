@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench chaos difffuzz sim clean
+.PHONY: build test demo deps fuzz bench chaos difffuzz sim jepsen clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -43,6 +43,15 @@ fuzz:
 chaos: deps build
 	QSENTINEL_CHAOS_ROUNDS=$(or $(ROUNDS),100) QSENTINEL_CHAOS_SEED=$(SEED) QSENTINEL_CHAOS_IMPLS=$(IMPLS) \
 		$(GO) test -count=1 -timeout 4h -run TestRandomFaultRounds -v ./e2e/
+
+# Every data-path scenario with a checked history (lost acknowledged writes,
+# linearizability), for ours and for redis-sentinel + the tcp-check recipe
+# side by side; prints RELIABILITY.md's "Histories" table. SEED=s replays
+# the clients' operations; SCENARIOS=flapping runs the scenarios whose
+# name matches (a go test -run pattern).
+jepsen: deps build
+	QSENTINEL_JEPSEN=1 QSENTINEL_JEPSEN_SEED=$(SEED) SENTINEL_BIN=$(BIN) \
+		$(GO) test -count=1 -timeout 30m -run '^TestJepsen$$/$(SCENARIOS)' -v ./e2e/
 
 # The differential fuzzer for longer than make test's bounded run (40s):
 # DURATION=10m (default) or SESSIONS=n, SEED=s to replay (a new random seed

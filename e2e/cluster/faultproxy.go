@@ -16,7 +16,8 @@ import (
 // Sentinels name their connections (CLIENT SETNAME sentinel-<8 hex>-...),
 // both redis-sentinel and ours, so the proxy tags each connection with
 // the run-id prefix of the sentinel that opened it and faults can target
-// one sentinel's traffic while everyone else's flows.
+// one sentinel's traffic while everyone else's flows; a replica's link is
+// tagged ReplicationTag.
 type FaultProxy struct {
 	ln     net.Listener
 	target string
@@ -44,6 +45,11 @@ type proxyLink struct {
 }
 
 var sentinelTag = regexp.MustCompile(`sentinel-([0-9a-f]{8})-`)
+
+// ReplicationTag tags a replica's link to its master (its first commands
+// include REPLCONF), so a fault can cut replication while clients,
+// HAProxy and sentinels still reach the master through the same proxy.
+const ReplicationTag = "replication"
 
 // StartProxy listens on a free loopback port and forwards to target until
 // the cluster shuts down.
@@ -197,6 +203,8 @@ func (p *FaultProxy) pipe(l *proxyLink, up bool) {
 				head = append(head, chunk...)
 				if m := sentinelTag.FindSubmatch(head); m != nil {
 					l.tag = string(bytes.Clone(m[1]))
+				} else if bytes.Contains(bytes.ToUpper(head), []byte("REPLCONF")) {
+					l.tag = ReplicationTag
 				}
 			}
 			for p.held(l, up) && !p.done {

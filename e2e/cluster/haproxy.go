@@ -52,13 +52,7 @@ func NewHAProxyRig(t TB, impl Impl) *HAProxyRig {
 	WaitReplicaSynced(t, replica)
 	mon := []Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
 	front := MustFreePort(t)
-	// Unix socket paths are limited to ~100 bytes; test temp dirs are long.
-	sockDir, err := os.MkdirTemp("", "hp")
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "admin.sock")
+	sock := HAProxySocket(t)
 	var cfg string
 	var ss []*Sentinel
 	if impl == Ours {
@@ -74,14 +68,7 @@ func NewHAProxyRig(t TB, impl Impl) *HAProxyRig {
 			s.WaitSentinels(t, "mymaster", 2, 30*time.Second)
 			s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
 		}
-		ss[0].Do("SENTINEL", "FLUSHCONFIG")
-		out, err := exec.Command(OurBinary(t), "haproxy-config", ss[0].ConfPath,
-			"--agent-addr", "127.0.0.1:"+strconv.Itoa(agentPort), "--frontend-port-base", strconv.Itoa(front),
-			"--stats-socket", sock, "--maxconn", "256").CombinedOutput()
-		if err != nil {
-			t.Fatalf("haproxy-config: %v\n%s", err, out)
-		}
-		cfg = string(out)
+		cfg = OurHAProxyConfig(t, ss[0], agentPort, front, sock)
 	} else {
 		for k := range 3 {
 			ss = append(ss, c.StartSentinel(Real, fmt.Sprintf("real%d", k), SentinelConfig{Monitors: mon}))
@@ -90,8 +77,44 @@ func NewHAProxyRig(t TB, impl Impl) *HAProxyRig {
 			s.WaitSentinels(t, "mymaster", 2, 30*time.Second)
 			s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
 		}
-		// The recipe from HAProxy's blog: route to whoever says role:master.
-		cfg = fmt.Sprintf(`global
+		cfg = TCPCheckRecipe(front, sock, master.Addr(), replica.Addr())
+	}
+	StartHAProxy(t, c, "haproxy", cfg, front)
+	return &HAProxyRig{C: c, Master: master, Replica: replica, Sentinels: ss, Front: "127.0.0.1:" + strconv.Itoa(front)}
+}
+
+// HAProxySocket makes a directory for HAProxy's admin socket, removed at
+// cleanup: Unix socket paths are limited to ~100 bytes and test temp dirs
+// are long.
+func HAProxySocket(t TB) string {
+	sockDir, err := os.MkdirTemp("", "hp")
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	return filepath.Join(sockDir, "admin.sock")
+}
+
+// OurHAProxyConfig is `sentinel haproxy-config` for s's config file (after
+// SENTINEL FLUSHCONFIG, so the file has the replicas it knows), routed by
+// the agent-check on agentPort, the frontend on front.
+func OurHAProxyConfig(t TB, s *Sentinel, agentPort, front int, sock string) string {
+	t.Helper()
+	s.Do("SENTINEL", "FLUSHCONFIG")
+	out, err := exec.Command(OurBinary(t), "haproxy-config", s.ConfPath,
+		"--agent-addr", "127.0.0.1:"+strconv.Itoa(agentPort), "--frontend-port-base", strconv.Itoa(front),
+		"--stats-socket", sock, "--maxconn", "256").CombinedOutput()
+	if err != nil {
+		t.Fatalf("haproxy-config: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// TCPCheckRecipe is the usual HAProxy setup in front of redis-sentinel,
+// from HAProxy's blog: route to whichever server answers role:master to
+// a tcp-check, every second. servers are host:port.
+func TCPCheckRecipe(front int, sock string, servers ...string) string {
+	cfg := fmt.Sprintf(`global
     maxconn 256
     stats socket %s mode 600 level admin
 defaults
@@ -111,12 +134,11 @@ backend mymaster
     tcp-check expect string role:master
     tcp-check send QUIT\r\n
     tcp-check expect string +OK
-    server m %s check inter 1s
-    server r %s check inter 1s
-`, sock, front, master.Addr(), replica.Addr())
+`, sock, front)
+	for k, s := range servers {
+		cfg += fmt.Sprintf("    server s%d %s check inter 1s\n", k, s)
 	}
-	StartHAProxy(t, c, "haproxy", cfg, front)
-	return &HAProxyRig{C: c, Master: master, Replica: replica, Sentinels: ss, Front: "127.0.0.1:" + strconv.Itoa(front)}
+	return cfg
 }
 
 // StartWriter runs a writer through HAProxy until the returned stop.

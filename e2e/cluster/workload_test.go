@@ -1,0 +1,109 @@
+package cluster
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/qsentinel/qsentinel/history"
+)
+
+// fakeServer answers SET with READONLY, INCR with a number, CLIENT
+// (go-redis's handshake) with OK, HELLO as an unknown command, and never answers GET: enough to see
+// how the workload classifies each outcome.
+func fakeServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := NewReader(c)
+				for {
+					v, err := r.ReadValue()
+					if err != nil {
+						return
+					}
+					var reply string
+					switch cmd := strings.ToUpper(v.Strings()[0]); cmd {
+					case "SET":
+						reply = "-READONLY You can't write against a read only replica.\r\n"
+					case "INCR":
+						reply = ":7\r\n"
+					case "GET":
+						continue
+					case "HELLO": // as redis 5: go-redis falls back to RESP2
+						reply = "-ERR unknown command 'HELLO'\r\n"
+					default:
+						reply = "+OK\r\n"
+					}
+					if _, err := c.Write([]byte(reply)); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestDoClassifiesOutcomes(t *testing.T) {
+	addr := fakeServer(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, Protocol: 2, ReadTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	if op := Do(rdb, history.Op{Kind: history.Set, Key: "k", Value: "v"}); op.Outcome != history.Failed || !strings.Contains(op.Err, "READONLY") {
+		t.Errorf("SET refused with READONLY: %v, want failed", op)
+	}
+	if op := Do(rdb, history.Op{Kind: history.Incr, Key: "k"}); op.Outcome != history.OK || op.N != 7 {
+		t.Errorf("INCR: %v, want ok 7", op)
+	}
+	if op := Do(rdb, history.Op{Kind: history.Get, Key: "k"}); op.Outcome != history.Maybe {
+		t.Errorf("GET without an answer: %v, want maybe", op)
+	}
+
+	// A port nobody listens on: the dial fails, nothing was sent.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	rdb2 := redis.NewClient(&redis.Options{Addr: dead, MaxRetries: -1, Protocol: 2})
+	defer rdb2.Close()
+	if op := Do(rdb2, history.Op{Kind: history.RPush, Key: "l", Value: "v"}); op.Outcome != history.Failed {
+		t.Errorf("RPUSH to a closed port: %v, want failed", op)
+	}
+}
+
+// TestWorkloadPacesByOutcome: clients pause Interval after an
+// acknowledged operation and ten times that only after a failure (the
+// back-off once applied to every operation, which cut the rate tenfold).
+func TestWorkloadPacesByOutcome(t *testing.T) {
+	c := New(t)
+	m := c.StartRedis("m")
+	w := &Workload{Seed: 1, Front: m.Addr(), FrontClients: 4}
+	stop := w.Start()
+	time.Sleep(time.Second)
+	stop()
+	ops := w.Rec.Ops()
+	// 4 clients, 10 ms apart, for a second: about 360 on an idle machine;
+	// 40 with the back-off on every operation.
+	if len(ops) < 150 {
+		t.Fatalf("%d operations in 1 s from 4 clients, want at least 150", len(ops))
+	}
+	for _, o := range ops {
+		if o.Outcome != history.OK {
+			t.Errorf("against a healthy redis-server: %v", o)
+		}
+	}
+}
