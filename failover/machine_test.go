@@ -381,3 +381,42 @@ func TestPersistedMidFailoverNamesThePromotedReplica(t *testing.T) {
 		t.Fatal("restart from the saved state")
 	}
 }
+
+// The transactions both drivers send for an action.
+func TestActionTx(t *testing.T) {
+	n := NewNode(KindReplica, "r", replicaAddr(0), t0)
+	got := Action{Kind: SlaveOf, Node: n, To: masterAddr}.Tx("db.example")
+	if len(got) != 4 || got[0][0] != "SLAVEOF" || got[0][1] != "db.example" || got[0][2] != "6379" {
+		t.Fatalf("SLAVEOF: %q", got)
+	}
+	n.FailoverReported = "waiting-for-sync"
+	if got = (Action{Kind: SlaveOf, Node: n}).Tx(""); len(got) != 5 || got[0][0] != "FAILOVER" || got[1][1] != "NO" || got[1][2] != "ONE" {
+		t.Fatalf("SLAVEOF NO ONE behind FAILOVER ABORT: %q", got)
+	}
+	got = Action{Kind: FailoverTo, Node: n, To: replicaAddr(1), TimeoutMs: 2500}.Tx("10.0.0.2")
+	if len(got) != 2 || got[0][2] != "2500" || got[1][2] != "10.0.0.2" || got[1][3] != "6381" || got[1][5] != "2500" {
+		t.Fatalf("FAILOVER TO: %q", got)
+	}
+	if got = (Action{Kind: KillClients}).Tx(""); len(got) != 4 || got[3][1] != "UNPAUSE" {
+		t.Fatalf("kill clients: %q", got)
+	}
+	if (Action{Kind: Ask}).Tx("") != nil {
+		t.Fatal("an Ask has no transaction")
+	}
+}
+
+func TestParseDownReply(t *testing.T) {
+	r, ok := ParseDownReply([]any{int64(1), "abc", int64(7)})
+	if !ok || !r.Down || r.Leader != "abc" || r.Epoch != 7 {
+		t.Fatalf("%+v %v", r, ok)
+	}
+	for _, bad := range []any{nil, "x", []any{int64(1), "a"}, []any{"1", "a", int64(2)}, []any{int64(1), int64(2), int64(3)}} {
+		if _, ok := ParseDownReply(bad); ok {
+			t.Errorf("accepted %v", bad)
+		}
+	}
+	a := Action{Kind: Ask, To: masterAddr, Epoch: 3, RunID: "*"}
+	if got := a.AskArgs("h"); len(got) != 6 || got[2] != "h" || got[3] != "6379" || got[4] != "3" || got[5] != "*" {
+		t.Fatalf("ask: %q", got)
+	}
+}

@@ -3,6 +3,7 @@ package sentinel
 import (
 	"errors"
 	"fmt"
+	"github.com/qsentinel/qsentinel/failover"
 	"time"
 )
 
@@ -28,11 +29,9 @@ type MasterConfig struct {
 	RebootDownAfter      time.Duration // master-reboot-down-after-period; 0 = off
 }
 
-// KnownSentinel is a peer remembered across restarts.
-type KnownSentinel struct {
-	Addr  Addr
-	RunID string
-}
+// KnownSentinel is a peer remembered across restarts (the machine's
+// failover.KnownPeer).
+type KnownSentinel = failover.KnownPeer
 
 // MasterState is a master's configuration plus the state that survives a
 // restart (the "sentinel config-epoch/leader-epoch/known-*" lines).

@@ -1,8 +1,6 @@
 package sentinel
 
 import (
-	"fmt"
-
 	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/failover"
 )
@@ -27,12 +25,8 @@ func (g *group) apply() {
 			}
 		case failover.Persist:
 			g.s.markDirty()
-		case failover.SlaveOf:
-			g.sendSlaveOf(ctx, inst(a.Node), a.To)
-		case failover.FailoverTo:
-			g.sendFailoverTo(ctx, inst(a.Node), a.To, a.TimeoutMs)
-		case failover.KillClients:
-			g.killOldMasterClients(ctx, inst(a.Node))
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients:
+			g.sendAction(ctx, inst(a.Node), a)
 		case failover.ScriptKill:
 			i := inst(a.Node)
 			if i.conn != nil {
@@ -64,5 +58,3 @@ func (g *group) crashPoint(typ event.Kind) bool {
 	return typ == "+elected-leader" && f&SimCrashAfterElection != 0 ||
 		typ == "+promoted-slave" && f&SimCrashAfterPromotion != 0
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -1,9 +1,7 @@
 package sentinel
 
 import (
-	"context"
 	"errors"
-	"strconv"
 
 	"github.com/qsentinel/qsentinel/failover"
 )
@@ -56,33 +54,3 @@ func machineErr(err error) error {
 // ErrNoFailoverCommand is Valkey 9's answer when the master's INFO has no
 // master_failover_state: it has no FAILOVER command.
 var ErrNoFailoverCommand = &ReplyError{"NOGOODPRIMARY Primary does not support FAILOVER command"}
-
-// sendFailoverTo is Valkey's sentinelFailoverSendFailover: the master
-// gets, in one transaction, CLIENT PAUSE WRITE (its clients stay paused
-// after the switch, until killOldMasterClients) and FAILOVER TO the chosen
-// replica, both with what is left of the failover timeout.
-func (g *group) sendFailoverTo(ctx context.Context, m *instance, to Addr, timeoutMs int64) {
-	if m.conn == nil || m.Disconnected {
-		return
-	}
-	ms := strconv.FormatInt(timeoutMs, 10)
-	g.sendTx(ctx, m, [][]any{
-		{g.mapCommand(m, "CLIENT"), "PAUSE", ms, "WRITE"},
-		{g.mapCommand(m, "FAILOVER"), "TO", to.Host, strconv.Itoa(to.Port), "TIMEOUT", ms},
-	})
-}
-
-// killOldMasterClients is Valkey's sentinelKillClients, sent to the old
-// master once the replica reports the promotion: its clients reconnect
-// and ask a sentinel (instead of getting READONLY), and the pause ends.
-func (g *group) killOldMasterClients(ctx context.Context, m *instance) {
-	if m.conn == nil || m.Disconnected {
-		return
-	}
-	g.sendTx(ctx, m, [][]any{
-		{g.mapCommand(m, "CONFIG"), "REWRITE"},
-		{g.mapCommand(m, "CLIENT"), "KILL", "TYPE", "normal"},
-		{g.mapCommand(m, "CLIENT"), "KILL", "TYPE", "pubsub"},
-		{g.mapCommand(m, "CLIENT"), "UNPAUSE"},
-	})
-}

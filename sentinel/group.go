@@ -32,16 +32,12 @@ type group struct {
 
 func newGroup(s *Sentinel, st MasterState, now time.Time) *group {
 	g := &group{s: s, name: st.Name, cfg: st.MasterConfig}
-	known := make([]failover.KnownPeer, len(st.KnownSentinels))
-	for k, p := range st.KnownSentinels {
-		known[k] = failover.KnownPeer{Addr: p.Addr, RunID: p.RunID}
-	}
 	g.m = failover.New(st.Name, machineConfig(st.MasterConfig), failover.Persisted{
 		Addr:           st.Addr,
 		ConfigEpoch:    st.ConfigEpoch,
 		LeaderEpoch:    st.LeaderEpoch,
 		KnownReplicas:  st.KnownReplicas,
-		KnownSentinels: known,
+		KnownSentinels: st.KnownSentinels,
 	}, s.env, now)
 	g.master = inst(g.m.Master)
 	return g

@@ -54,29 +54,29 @@ func (g *group) addReplicaIfResolves(ctx context.Context, a Addr) {
 	}
 }
 
-// sendSlaveOf reconfigures i to replicate addr (or become a master when
-// addr.Host is empty) in one transaction, and kills the instance's clients
-// so that they reconnect and ask a sentinel again.
-func (g *group) sendSlaveOf(ctx context.Context, i *instance, addr Addr) {
+// sendAction carries out a SlaveOf, FailoverTo or KillClients action on
+// i in one transaction (Action.Tx): SLAVEOF ... with CONFIG REWRITE and
+// CLIENT KILL, so that clients reconnect and ask a sentinel again (for
+// SLAVEOF the target as we announce it; FAILOVER TO names the IP).
+func (g *group) sendAction(ctx context.Context, i *instance, a failover.Action) {
 	if i.conn == nil || i.Disconnected {
 		return
 	}
-	host, port := "NO", "ONE"
-	if addr.Host != "" {
-		host, port = g.s.shownHost(addr.Host), itoa(int64(addr.Port))
+	host := a.To.Host
+	if a.Kind == failover.SlaveOf && host != "" {
+		host = g.s.shownHost(host)
 	}
-	var abort [][]any
-	if i.FailoverReported != "" && i.FailoverReported != "no-failover" {
-		// As Valkey does: a FAILOVER of the instance's own (maybe
-		// stuck) would make SLAVEOF fail.
-		abort = [][]any{{g.mapCommand(i, "FAILOVER"), "ABORT"}}
+	body := a.Tx(host)
+	cmds := make([][]any, len(body))
+	for k, c := range body {
+		cmd := make([]any, len(c))
+		cmd[0] = g.mapCommand(i, c[0])
+		for j, arg := range c[1:] {
+			cmd[j+1] = arg
+		}
+		cmds[k] = cmd
 	}
-	g.sendTx(ctx, i, append(abort, [][]any{
-		{g.mapCommand(i, "SLAVEOF"), host, port},
-		{g.mapCommand(i, "CONFIG"), "REWRITE"},
-		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "normal"},
-		{g.mapCommand(i, "CLIENT"), "KILL", "TYPE", "pubsub"},
-	}...))
+	g.sendTx(ctx, i, cmds)
 }
 
 // sendTx sends cmds to i inside MULTI ... EXEC, down one connection (a

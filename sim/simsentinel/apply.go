@@ -1,7 +1,6 @@
 package simsentinel
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/qsentinel/qsentinel/event"
@@ -22,15 +21,8 @@ func (g *group) apply(now time.Time) {
 			g.event(a.Event)
 		case failover.Persist:
 			persist = true
-		case failover.SlaveOf:
-			g.slaveOf(now, a.Node, a.To)
-		case failover.FailoverTo:
-			ms := strconv.FormatInt(a.TimeoutMs, 10)
-			g.tx(now, a.Node, []string{"CLIENT", "PAUSE", ms, "WRITE"},
-				[]string{"FAILOVER", "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", ms})
-		case failover.KillClients:
-			g.tx(now, a.Node, []string{"CONFIG", "REWRITE"}, []string{"CLIENT", "KILL", "TYPE", "normal"},
-				[]string{"CLIENT", "KILL", "TYPE", "pubsub"}, []string{"CLIENT", "UNPAUSE"})
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients:
+			g.tx(now, a.Node, a.Tx(a.To.Host)...)
 		case failover.ScriptKill:
 			g.do(now, a.Node, "cmd", []string{"SCRIPT", "KILL"}, nil)
 		case failover.Ask:
@@ -83,24 +75,6 @@ func (g *group) event(e event.Event) {
 	}
 }
 
-// slaveOf is production's sendSlaveOf.
-func (g *group) slaveOf(now time.Time, node *failover.Node, to failover.Addr) {
-	if node.Disconnected {
-		return
-	}
-	host, port := "NO", "ONE"
-	if to.Host != "" {
-		host, port = to.Host, strconv.Itoa(to.Port)
-	}
-	var cmds [][]string
-	if node.FailoverReported != "" && node.FailoverReported != "no-failover" {
-		cmds = append(cmds, []string{"FAILOVER", "ABORT"})
-	}
-	cmds = append(cmds, []string{"SLAVEOF", host, port}, []string{"CONFIG", "REWRITE"},
-		[]string{"CLIENT", "KILL", "TYPE", "normal"}, []string{"CLIENT", "KILL", "TYPE", "pubsub"})
-	g.tx(now, node, cmds...)
-}
-
 // tx sends cmds inside MULTI/EXEC on the command connection.
 func (g *group) tx(now time.Time, node *failover.Node, cmds ...[]string) {
 	if node.Disconnected {
@@ -116,22 +90,14 @@ func (g *group) tx(now time.Time, node *failover.Node, cmds ...[]string) {
 // ask sends the machine's question to a peer and hands back the answer.
 func (g *group) ask(now time.Time, a failover.Action) {
 	si := a.Node
-	sent := g.do(now, si, "cmd", []string{"SENTINEL", "is-master-down-by-addr", a.To.Host, strconv.Itoa(a.To.Port),
-		strconv.FormatUint(a.Epoch, 10), a.RunID}, func(v any, err error) {
-		arr, ok := v.([]any)
-		if err != nil || !ok || len(arr) != 3 {
-			g.m.PeerAskFailed(si)
-			return
-		}
-		down, ok1 := arr[0].(int64)
-		leader, ok2 := arr[1].(string)
-		epoch, ok3 := arr[2].(int64)
-		if !ok1 || !ok2 || !ok3 {
+	sent := g.do(now, si, "cmd", a.AskArgs(a.To.Host), func(v any, err error) {
+		r, ok := failover.ParseDownReply(v)
+		if err != nil || !ok {
 			g.m.PeerAskFailed(si)
 			return
 		}
 		now := g.n.ep.Now()
-		g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, down == 1, leader, uint64(epoch))
+		g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch)
 		g.apply(now)
 	})
 	if !sent {
