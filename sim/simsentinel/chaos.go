@@ -2,10 +2,10 @@ package simsentinel
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/qsentinel/qsentinel/sim"
+	"github.com/qsentinel/qsentinel/sim/simredis"
 )
 
 // Chaos is the simulator's main scenario: a fleet (two masters on one
@@ -162,20 +162,8 @@ func others(all, side []string) []string {
 	return out
 }
 
-func (f *Fleet) server(name string) interface {
-	IsMaster() bool
-	Write(int64) error
-} {
-	n := f.W.Node(name)
-	if n == nil {
-		return nil
-	}
-	s, ok := n.(interface {
-		IsMaster() bool
-		Write(int64) error
-	})
-	if !ok || strings.HasPrefix(name, "sentinel") {
-		return nil
-	}
+// server is the running Redis model named, nil while it is down.
+func (f *Fleet) server(name string) *simredis.Server {
+	s, _ := f.W.Node(name).(*simredis.Server)
 	return s
 }

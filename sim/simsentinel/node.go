@@ -115,7 +115,7 @@ func Start(opts Options) sim.StartFunc {
 			n.groups = append(n.groups, g)
 			n.byName[ms.Name] = g
 		}
-		slices.SortFunc(n.groups, func(a, b *group) int { return compare(a.name, b.name) })
+		slices.SortFunc(n.groups, func(a, b *group) int { return strings.Compare(a.name, b.name) })
 		n.lastTick = now
 		if !ok {
 			n.save()
@@ -124,16 +124,6 @@ func Start(opts Options) sim.StartFunc {
 		ep.Tracef("start id %s epoch %d", st.MyID[:8], st.CurrentEpoch)
 		return n
 	}
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ID is the sentinel's run id.
