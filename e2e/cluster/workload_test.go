@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -106,4 +107,43 @@ func TestWorkloadPacesByOutcome(t *testing.T) {
 			t.Errorf("against a healthy redis-server: %v", o)
 		}
 	}
+}
+
+// TestDoWaitAcksOnlyReplicated: with WAIT, a write is acknowledged only
+// when a replica has it; a write the master took but no replica confirmed
+// is unknown (it may be lost); a write the master refused (NOREPLICAS) is
+// refused.
+func TestDoWaitAcksOnlyReplicated(t *testing.T) {
+	c := New(t)
+	m := c.StartRedis("m")
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, PoolSize: 1, Protocol: 2, ReadTimeout: time.Second})
+	defer rdb.Close()
+	op := DoWait(rdb, history.Op{Kind: history.RPush, Key: "l", Value: "a"}, 1, 50*time.Millisecond)
+	if op.Outcome != history.Maybe || !strings.Contains(op.Err, "0 of 1") {
+		t.Errorf("RPUSH + WAIT 1 with no replica: %v, want maybe (0 of 1 replicas)", op)
+	}
+	if v, err := m.Do("LLEN", "l"); err != nil || v.Int != 1 {
+		t.Errorf("the master took the unconfirmed write: LLEN %v %v, want 1", v, err)
+	}
+
+	r := c.StartReplica("r", m)
+	WaitReplicaSynced(t, r)
+	op = DoWait(rdb, history.Op{Kind: history.Incr, Key: "c"}, 1, time.Second)
+	if op.Outcome != history.OK || op.N != 1 {
+		t.Errorf("INCR + WAIT 1 with a replica: %v, want ok 1", op)
+	}
+
+	r.Kill()
+	for _, args := range [][]string{{"CONFIG", "SET", "min-replicas-to-write", "1"}, {"CONFIG", "SET", "min-replicas-max-lag", "1"}} {
+		if v, err := m.Do(args...); err != nil || v.IsError() {
+			t.Fatalf("%v: %v %v", args, v, err)
+		}
+	}
+	WaitFor(t, 10*time.Second, "the master to refuse writes without its replica", func() error {
+		op = DoWait(rdb, history.Op{Kind: history.Set, Key: "k", Value: "v"}, 1, 50*time.Millisecond)
+		if op.Outcome != history.Failed || !strings.Contains(op.Err, "NOREPLICAS") {
+			return fmt.Errorf("SET: %v", op)
+		}
+		return nil
+	})
 }
