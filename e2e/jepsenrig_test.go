@@ -361,6 +361,15 @@ func (r *jepsenRig) waitMovedFrom(i int, timeout time.Duration) {
 	})
 }
 
+// victimBackAfterFailover restarts the killed master (empty) once a
+// majority names a new one: back earlier, it would wipe its replica,
+// which would resync from it, a loss no sentinel causes or can prevent.
+func (r *jepsenRig) victimBackAfterFailover() {
+	r.t.Helper()
+	r.waitMovedFrom(r.victim, time.Minute)
+	r.restartRedis(r.victim)
+}
+
 // freeze stops p (SIGSTOP); thaw resumes it.
 func (r *jepsenRig) freeze(p *cluster.Process) {
 	r.t.Helper()

@@ -117,52 +117,23 @@ var jepsenScenarios = []jepsenScenario{
 		},
 		heal: func(r *jepsenRig) {
 			r.restartSentinel(agentSentinel)
-			r.waitMovedFrom(r.victim, time.Minute)
-			r.restartRedis(r.victim)
+			r.victimBackAfterFailover()
 		},
 	},
-	{
-		// Issue 17 (f): the master killed, then the failover's leader
-		// killed right after it chose the replica (+selected-slave, a step
-		// only the leader takes), before it promoted it. The leader comes
-		// back 3 s later; the master only once a majority names a new one
-		// (back empty earlier, it would wipe its replica).
-		name: "master kill -9, then the failover leader kill -9 at +selected-slave; leader back after 3 s",
-		hold: 3 * time.Second,
-		fault: func(r *jepsenRig) {
-			mark := r.eventMark()
-			r.victim = r.cur
-			r.redis[r.victim].Kill()
-			r.leader = r.waitLeader("+selected-slave", mark, 30*time.Second)
-			r.ss[r.leader].Kill()
-			r.note("leader: sentinel %d", r.leader)
-		},
-		heal: func(r *jepsenRig) {
-			r.restartSentinel(r.leader)
-			r.waitMovedFrom(r.victim, time.Minute)
-			r.restartRedis(r.victim)
-		},
-	},
-	{
-		// Issue 17 (f): the same, the leader frozen (SIGSTOP) 4 s right
-		// after it promoted the replica (+promoted-slave), before it told
-		// anyone.
-		name: "master kill -9, then the failover leader SIGSTOP 4 s at +promoted-slave",
-		hold: 4 * time.Second,
-		fault: func(r *jepsenRig) {
-			mark := r.eventMark()
-			r.victim = r.cur
-			r.redis[r.victim].Kill()
-			r.leader = r.waitLeader("+promoted-slave", mark, 30*time.Second)
-			r.freeze(r.ss[r.leader].Process)
-			r.note("leader: sentinel %d", r.leader)
-		},
-		heal: func(r *jepsenRig) {
-			r.thaw(r.ss[r.leader].Process)
-			r.waitMovedFrom(r.victim, time.Minute)
-			r.restartRedis(r.victim)
-		},
-	},
+	// Issue 17 (f): the master killed, then the failover's leader
+	// killed right after it chose the replica (+selected-slave, a step
+	// only the leader takes), before it promoted it; it comes back 3 s
+	// later.
+	leaderFault("master kill -9, then the failover leader kill -9 at +selected-slave; leader back after 3 s",
+		"+selected-slave", 3*time.Second,
+		func(r *jepsenRig, k int) { r.ss[k].Kill() },
+		func(r *jepsenRig, k int) { r.restartSentinel(k) }),
+	// Issue 17 (f): the leader frozen (SIGSTOP) 4 s right after it
+	// promoted the replica (+promoted-slave), before it told anyone.
+	leaderFault("master kill -9, then the failover leader SIGSTOP 4 s at +promoted-slave",
+		"+promoted-slave", 4*time.Second,
+		func(r *jepsenRig, k int) { r.freeze(r.ss[k].Process) },
+		func(r *jepsenRig, k int) { r.thaw(r.ss[k].Process) }),
 	{
 		// Issue 17 (g), as the process sees it: a sentinel frozen 3 s
 		// finds 3 s gone at its next tick, exactly as after a forward jump
@@ -216,4 +187,30 @@ var jepsenScenarios = []jepsenScenario{
 		fault: func(r *jepsenRig) { r.aproxy.Set("", cluster.Cut) },
 		heal:  func(r *jepsenRig) { r.aproxy.Heal() },
 	},
+}
+
+// leaderFault kills the master, waits for the failover's leader to take
+// step (an event only the leader publishes) and does act to it; the heal
+// undoes act and brings the master back once the failover is done.
+func leaderFault(name, step string, hold time.Duration, act, undo func(r *jepsenRig, k int)) jepsenScenario {
+	return jepsenScenario{
+		name: name,
+		hold: hold,
+		fault: func(r *jepsenRig) {
+			mark := r.eventMark()
+			r.victim = r.cur
+			r.redis[r.victim].Kill()
+			r.leader = r.waitLeader(step, mark, 30*time.Second)
+			act(r, r.leader)
+			if r.setup.impl == cluster.Ours && r.leader == agentSentinel {
+				r.note("leader: sentinel %d, the agent's", r.leader)
+			} else {
+				r.note("leader: sentinel %d", r.leader)
+			}
+		},
+		heal: func(r *jepsenRig) {
+			undo(r, r.leader)
+			r.victimBackAfterFailover()
+		},
+	}
 }
