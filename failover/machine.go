@@ -18,6 +18,13 @@ type Config struct {
 	FailoverTimeout time.Duration // 0: Timing.DefaultFailoverTimeout
 	ParallelSyncs   int           // 0: 1
 	RebootDownAfter time.Duration // master-reboot-down-after-period; 0 = off
+	// FenceReplicas is fence-min-replicas: the sentinels keep the
+	// master's min-replicas-to-write at this while that many replicas
+	// are attached, and lift it on a promoted replica (fence.go). 0: off.
+	FenceReplicas int
+	// FenceMaxLag is fence-max-lag, the min-replicas-max-lag set with
+	// it, in seconds; 0: DefaultFenceMaxLag.
+	FenceMaxLag int
 }
 
 // Env is what the machines of one sentinel share: its identity, its

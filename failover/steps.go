@@ -376,5 +376,7 @@ func (m *Machine) switchToPromoted(now time.Time) {
 // slaveOf asks the driver to point n at addr (zero: make it a master).
 // The driver sends nothing to a disconnected node; callers check first.
 func (m *Machine) slaveOf(n *Node, addr Addr) {
-	m.do(Action{Kind: SlaveOf, Node: n, To: addr})
+	// A replica made master is unfenced in the same transaction, so that
+	// it takes writes the moment it is promoted (fence.go).
+	m.do(Action{Kind: SlaveOf, Node: n, To: addr, Unfence: addr.Host == "" && m.Config.FenceReplicas > 0})
 }

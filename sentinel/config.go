@@ -27,6 +27,8 @@ type MasterConfig struct {
 	ClientReconfigScript string
 	RenameCommands       []RenamedCommand
 	RebootDownAfter      time.Duration // master-reboot-down-after-period; 0 = off
+	FenceReplicas        int           // fence-min-replicas; 0 = off (failover/fence.go)
+	FenceMaxLag          int           // fence-max-lag in seconds; 0 = failover.DefaultFenceMaxLag
 }
 
 // KnownSentinel is a peer remembered across restarts (the machine's

@@ -25,7 +25,7 @@ func (g *group) apply() {
 			}
 		case failover.Persist:
 			g.s.markDirty()
-		case failover.SlaveOf, failover.FailoverTo, failover.KillClients:
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.Fence:
 			g.sendAction(ctx, inst(a.Node), a)
 		case failover.ScriptKill:
 			i := inst(a.Node)

@@ -21,7 +21,10 @@ func (g *group) apply(now time.Time) {
 			g.event(a.Event)
 		case failover.Persist:
 			persist = true
-		case failover.SlaveOf, failover.FailoverTo, failover.KillClients:
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.Fence:
+			if a.Kind == failover.Fence && a.Replicas > 0 && g.n.opts.Mutant == MutantFenceTooHigh {
+				a.Replicas += 2
+			}
 			g.tx(now, a.Node, a.Tx(a.To.Host)...)
 		case failover.ScriptKill:
 			g.do(now, a.Node, "cmd", []string{"SCRIPT", "KILL"}, nil)
