@@ -46,6 +46,10 @@ const (
 	// min-replicas-max-lag to MaxLag (Replicas 0: lifts the fence), and
 	// rewrites its config.
 	Fence
+	// PreFailover runs the pre-failover check of the failover of Node
+	// (the master) in Epoch; the result comes back through
+	// PreFailoverDone.
+	PreFailover
 	// ClientReconfig runs the client-reconfig-script: Role ("leader" or
 	// "observer"), State ("start"), From and To.
 	ClientReconfig

@@ -18,12 +18,16 @@ func (m *Machine) startFailoverIfNeeded(now time.Time, t Timing) bool {
 	if !m.FailoverStartTime.IsZero() && now.Sub(m.FailoverStartTime) < 2*m.FailoverTimeout(t) {
 		return false
 	}
+	if m.heldBack(now) {
+		return false
+	}
 	m.startFailover(now)
 	return true
 }
 
 // startFailover is sentinelStartFailover: a new epoch for our attempt.
 func (m *Machine) startFailover(now time.Time) {
+	m.preCheck = preNone
 	m.State = StateWaitStart
 	m.Master.Flags |= FlagFailoverInProgress
 	m.newAttemptEpoch(now)
@@ -102,6 +106,9 @@ func (m *Machine) step(now time.Time, t Timing) {
 		}
 		fallthrough
 	case StateSelectSlave:
+		if !m.preFailover(now, t) {
+			return
+		}
 		m.selectSlave(now, t)
 		if m.State != StateSendSlaveofNoOne {
 			return

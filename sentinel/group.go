@@ -53,6 +53,9 @@ func machineConfig(c MasterConfig) failover.Config {
 		RebootDownAfter: c.RebootDownAfter,
 		FenceReplicas:   c.FenceReplicas,
 		FenceMaxLag:     c.FenceMaxLag,
+		Maintenance:     c.Maintenance,
+		BlockPeriod:     c.BlockPeriod,
+		PreFailover:     c.PreFailoverScript != "",
 	}
 }
 

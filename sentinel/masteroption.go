@@ -148,6 +148,60 @@ var MasterOptions = []*MasterOption{
 	// and never shown by the views a redis-sentinel client reads.
 	countOption("fence-min-replicas", "fence_min_replicas", 0, func(m *MasterConfig) *int { return &m.FenceReplicas }),
 	countOption("fence-max-lag", "fence_max_lag", 1, func(m *MasterConfig) *int { return &m.FenceMaxLag }),
+	// Holding failovers back (failover/hold.go): ours alone, written
+	// only when set; maintenance shows as a flag, the others nowhere.
+	{
+		Name: "maintenance", YAMLKey: "maintenance", Args: 1, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			on, ok := yesNo(v[0])
+			if !ok {
+				return "maintenance must be yes or no."
+			}
+			m.Maintenance = on
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			on, ok := yesNo(v[0])
+			if !ok {
+				return 0, nil
+			}
+			m.Maintenance = on
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if !m.Maintenance {
+				return nil
+			}
+			return [][]string{{"yes"}}
+		},
+	},
+	{
+		Name: "failover-block-period", YAMLKey: "failover_block_period_ms", Args: 1, Number: true, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < 0 {
+				return "failover-block-period must be a number of milliseconds, 0 or more."
+			}
+			m.BlockPeriod = time.Duration(n) * time.Millisecond
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < 0 {
+				return 0, nil
+			}
+			m.BlockPeriod = time.Duration(n) * time.Millisecond
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if m.BlockPeriod == 0 {
+				return nil
+			}
+			return [][]string{{ms(m.BlockPeriod)}}
+		},
+	},
+	hidden(scriptOption("pre-failover-script", "pre_failover_script", "Pre-failover script",
+		func(m *MasterConfig) *string { return &m.PreFailoverScript })),
 	{
 		Name: "rename-command", Args: 2, Directive: true, Settable: true, AfterState: true,
 		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
@@ -352,6 +406,14 @@ func textOption(name, yamlKey string, secret bool, field func(*MasterConfig) *st
 		},
 		lines: func(m *MasterConfig, _ Timing) [][]string { return stringLine(*field(m)) },
 	}
+}
+
+// hidden is o not shown by the views (ours alone: a redis-sentinel
+// client reads SENTINEL MASTER as 7.0 writes it).
+func hidden(o *MasterOption) *MasterOption {
+	o.View = ViewHidden
+	o.show = nil
+	return o
 }
 
 // countOption is a whole number of at least lo (0 in the file or YAML

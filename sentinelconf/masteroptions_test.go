@@ -74,6 +74,9 @@ func optionSamples(script string) map[string]optionSample {
 		"rename-command":                  {[]string{"CONFIG", "GUESSME"}, ""},
 		"fence-min-replicas":              {[]string{"1"}, ""},
 		"fence-max-lag":                   {[]string{"3"}, ""},
+		"maintenance":                     {[]string{"yes"}, ""},
+		"failover-block-period":           {[]string{"60000"}, ""},
+		"pre-failover-script":             {[]string{script}, ""},
 	}
 }
 
