@@ -39,6 +39,10 @@ func TestSimRedisMatchesRealRedis(t *testing.T) {
 		{"CLIENT", "GETNAME"}, {"CLIENT", "SETNAME", "sentinel-1-cmd"}, {"CLIENT", "GETNAME"},
 		{"CLIENT", "UNPAUSE"}, {"AUTH", "x"}, {"NOSUCH", "a", "b"}, {"INFO", "nosuchsection"},
 		{"PUBLISH", "__sentinel__:hello", "x"},
+		// The fence (failover/fence.go) sets these two.
+		{"CONFIG", "SET", "nosuch", "1"}, {"CONFIG", "SET", "min-replicas-to-write"},
+		{"CONFIG", "SET", "min-replicas-to-write", "x"}, {"CONFIG", "SET", "min-replicas-max-lag", "-1"},
+		{"CONFIG", "SET", "min-replicas-max-lag", "10"}, {"CONFIG", "SET", "min-replicas-to-write", "1"},
 	} {
 		compare(t, "master", cmd, realM.do(t, cmd...), m.do("redis-6380", "cmd", cmd...))
 	}

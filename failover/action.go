@@ -42,6 +42,14 @@ const (
 	Announce
 	// KickGossip tells the membership gossip the master's state changed.
 	KickGossip
+	// Fence sets the master Node's min-replicas-to-write to Replicas and
+	// min-replicas-max-lag to MaxLag (Replicas 0: lifts the fence), and
+	// rewrites its config.
+	Fence
+	// PreFailover runs the pre-failover check of the failover of Node
+	// (the master) in Epoch; the result comes back through
+	// PreFailoverDone.
+	PreFailover
 	// ClientReconfig runs the client-reconfig-script: Role ("leader" or
 	// "observer"), State ("start"), From and To.
 	ClientReconfig
@@ -61,4 +69,8 @@ type Action struct {
 	Role      string
 	State     string
 	Event     event.Event
+	// Fence: the min-replicas-to-write and min-replicas-max-lag to set.
+	Replicas, MaxLag int
+	// Unfence: a SlaveOf NO ONE also sets min-replicas-to-write 0.
+	Unfence bool
 }

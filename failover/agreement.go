@@ -144,6 +144,11 @@ func (m *Machine) Vote(reqEpoch uint64, candidate string, now time.Time) (quorum
 	defer e.mu.Unlock()
 	cur := e.cur.Load()
 	newCur, b, granted := quorum.Vote(cur, quorum.Ballot{Leader: m.Leader, LeaderEpoch: m.LeaderEpoch}, reqEpoch, m.ConfigEpoch, candidate)
+	if granted && candidate != m.env.MyID && m.Held(now) != "" {
+		// Held (hold.go): the epoch moves on as always, the vote is not
+		// given; the peer hears our earlier ballot.
+		granted, b = false, quorum.Ballot{Leader: m.Leader, LeaderEpoch: m.LeaderEpoch}
+	}
 	changed := false
 	if newCur > cur && e.bumpLocked(newCur) {
 		m.emitNewEpoch(newCur)

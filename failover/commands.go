@@ -2,8 +2,8 @@ package failover
 
 import "strconv"
 
-// Tx is the body of the MULTI/EXEC transaction a SlaveOf, FailoverTo or
-// KillClients action is carried out with (nil for other actions), one
+// Tx is the body of the MULTI/EXEC transaction a SlaveOf, FailoverTo,
+// KillClients or Fence action is carried out with (nil for other actions), one
 // command per element. host is how the driver names a.To's host on the
 // wire (an IP, or a name with announce-hostnames). Both drivers (package
 // sentinel over real links, the simulator) send exactly these, so the
@@ -22,7 +22,11 @@ func (a Action) Tx(host string) [][]string {
 			// stuck) would make SLAVEOF fail.
 			cmds = append(cmds, []string{"FAILOVER", "ABORT"})
 		}
-		return append(cmds, []string{"SLAVEOF", to, port}, []string{"CONFIG", "REWRITE"},
+		cmds = append(cmds, []string{"SLAVEOF", to, port})
+		if a.Unfence {
+			cmds = append(cmds, []string{"CONFIG", "SET", "min-replicas-to-write", "0"})
+		}
+		return append(cmds, []string{"CONFIG", "REWRITE"},
 			[]string{"CLIENT", "KILL", "TYPE", "normal"}, []string{"CLIENT", "KILL", "TYPE", "pubsub"})
 	case FailoverTo:
 		// CLIENT PAUSE WRITE keeps the old master's clients paused after
@@ -31,6 +35,15 @@ func (a Action) Tx(host string) [][]string {
 		ms := strconv.FormatInt(a.TimeoutMs, 10)
 		return [][]string{{"CLIENT", "PAUSE", ms, "WRITE"},
 			{"FAILOVER", "TO", host, strconv.Itoa(a.To.Port), "TIMEOUT", ms}}
+	case Fence:
+		// The lag first: the moment min-replicas-to-write takes effect it
+		// counts replicas with the lag we mean.
+		var cmds [][]string
+		if a.Replicas > 0 {
+			cmds = append(cmds, []string{"CONFIG", "SET", "min-replicas-max-lag", strconv.Itoa(a.MaxLag)})
+		}
+		return append(cmds, []string{"CONFIG", "SET", "min-replicas-to-write", strconv.Itoa(a.Replicas)},
+			[]string{"CONFIG", "REWRITE"})
 	case KillClients:
 		return [][]string{{"CONFIG", "REWRITE"}, {"CLIENT", "KILL", "TYPE", "normal"},
 			{"CLIENT", "KILL", "TYPE", "pubsub"}, {"CLIENT", "UNPAUSE"}}

@@ -18,6 +18,21 @@ type Config struct {
 	FailoverTimeout time.Duration // 0: Timing.DefaultFailoverTimeout
 	ParallelSyncs   int           // 0: 1
 	RebootDownAfter time.Duration // master-reboot-down-after-period; 0 = off
+	// FenceReplicas is fence-min-replicas: the sentinels keep the
+	// master's min-replicas-to-write at this while that many replicas
+	// are attached, and lift it on a promoted replica (fence.go). 0: off.
+	FenceReplicas int
+	// FenceMaxLag is fence-max-lag, the min-replicas-max-lag set with
+	// it, in seconds; 0: DefaultFenceMaxLag.
+	FenceMaxLag int
+	// Maintenance holds automatic failovers of the master (hold.go).
+	Maintenance bool
+	// BlockPeriod holds automatic failovers for this long after each
+	// failover of the master; 0: off (hold.go).
+	BlockPeriod time.Duration
+	// PreFailover: a failover we lead first asks the driver for the
+	// pre-failover check (a PreFailover action, PreFailoverDone).
+	PreFailover bool
 }
 
 // Env is what the machines of one sentinel share: its identity, its
@@ -58,6 +73,11 @@ type Machine struct {
 	Coordinated        bool      // planned switchover through FAILOVER TO
 	UserFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
 	ReelectAt          time.Time // not before this may a stuck election start a new round
+	LastSwitch         time.Time // the last +switch-master, for the block period (hold.go)
+
+	heldShown string    // the reason +failover-held was published for,
+	heldODown time.Time // in the ODOWN that began then
+	preCheck  int       // the pre-failover check of this attempt (hold.go)
 
 	env        *Env
 	out, spare []Action // decided actions, and the list Ready returned last

@@ -66,6 +66,13 @@ type Node struct {
 	ReplicaAnnounced   int
 	ReconfSentTime     time.Time
 
+	// Fencing (master only, fence.go): what its last INFO said, what we
+	// last asked of it (-1: nothing yet), and since when it is the
+	// master of a switch that may lift a fence it inherited.
+	Fenced      bool
+	FenceSent   int
+	FenceSwitch time.Time
+
 	// Peer facts: its last answer to is-master-down-by-addr.
 	Leader      string // whom it voted for, "" when unknown
 	LeaderEpoch uint64
@@ -111,6 +118,7 @@ func NewNode(kind Kind, name string, addr Addr, now time.Time) *Node {
 		SlaveConfChange:  now,
 		SlavePriority:    100,
 		ReplicaAnnounced: 1,
+		FenceSent:        -1,
 	}
 }
 

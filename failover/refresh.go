@@ -75,6 +75,9 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 	if tilt {
 		return
 	}
+	if n == m.Master && role == KindMaster {
+		m.fence(n, now, t, r)
+	}
 	if n.Kind == KindReplica && role == KindMaster {
 		m.replicaIsMaster(n, now, t)
 	}

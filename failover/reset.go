@@ -54,8 +54,15 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 	if addr != m.Master.Addr {
 		keep = append(keep, m.Master.Addr)
 	}
+	moved := addr != m.Master.Addr
 	m.Reset(true, false, now)
 	m.Master.Addr = addr
+	if moved {
+		// Another server: what we knew of the old one's fence is void,
+		// and the new one may lift the fence it kept (fence.go).
+		m.Master.Fenced, m.Master.FenceSent, m.Master.FenceSwitch = false, -1, now
+		m.LastSwitch = now
+	}
 	m.Master.ODownSince = time.Time{}
 	m.Master.SDownSince = time.Time{}
 	for _, a := range keep {

@@ -18,12 +18,16 @@ func (m *Machine) startFailoverIfNeeded(now time.Time, t Timing) bool {
 	if !m.FailoverStartTime.IsZero() && now.Sub(m.FailoverStartTime) < 2*m.FailoverTimeout(t) {
 		return false
 	}
+	if m.heldBack(now) {
+		return false
+	}
 	m.startFailover(now)
 	return true
 }
 
 // startFailover is sentinelStartFailover: a new epoch for our attempt.
 func (m *Machine) startFailover(now time.Time) {
+	m.preCheck = preNone
 	m.State = StateWaitStart
 	m.Master.Flags |= FlagFailoverInProgress
 	m.newAttemptEpoch(now)
@@ -102,6 +106,9 @@ func (m *Machine) step(now time.Time, t Timing) {
 		}
 		fallthrough
 	case StateSelectSlave:
+		if !m.preFailover(now, t) {
+			return
+		}
 		m.selectSlave(now, t)
 		if m.State != StateSendSlaveofNoOne {
 			return
@@ -376,5 +383,7 @@ func (m *Machine) switchToPromoted(now time.Time) {
 // slaveOf asks the driver to point n at addr (zero: make it a master).
 // The driver sends nothing to a disconnected node; callers check first.
 func (m *Machine) slaveOf(n *Node, addr Addr) {
-	m.do(Action{Kind: SlaveOf, Node: n, To: addr})
+	// A replica made master is unfenced in the same transaction, so that
+	// it takes writes the moment it is promoted (fence.go).
+	m.do(Action{Kind: SlaveOf, Node: n, To: addr, Unfence: addr.Host == "" && m.Config.FenceReplicas > 0})
 }

@@ -46,6 +46,7 @@ type Server struct {
 	logger *slog.Logger
 	reg    *prometheus.Registry
 	ln     net.Listener
+	extra  map[string]http.Handler // more routes on the same listener (Handle)
 
 	failovers *prometheus.CounterVec
 	switches  *prometheus.CounterVec
@@ -98,6 +99,15 @@ func New(addr string, src Source, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// Handle serves pattern with h on the metrics listener too (the HTTP
+// health endpoints); call it before Serve.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	if s.extra == nil {
+		s.extra = map[string]http.Handler{}
+	}
+	s.extra[pattern] = h
+}
+
 // Addr is the listener's address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
@@ -116,6 +126,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		fmt.Fprintf(w, "ok %d masters, epoch %d\n", len(info.Masters), s.src.CurrentEpoch())
 	})
+	for pattern, h := range s.extra {
+		mux.Handle(pattern, h)
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(s.ln) }()

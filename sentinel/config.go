@@ -27,6 +27,11 @@ type MasterConfig struct {
 	ClientReconfigScript string
 	RenameCommands       []RenamedCommand
 	RebootDownAfter      time.Duration // master-reboot-down-after-period; 0 = off
+	FenceReplicas        int           // fence-min-replicas; 0 = off (failover/fence.go)
+	FenceMaxLag          int           // fence-max-lag in seconds; 0 = failover.DefaultFenceMaxLag
+	Maintenance          bool          // maintenance: no automatic failover (failover/hold.go)
+	BlockPeriod          time.Duration // failover-block-period; 0 = off
+	PreFailoverScript    string        // pre-failover-script: its failure vetoes a failover we lead
 }
 
 // KnownSentinel is a peer remembered across restarts (the machine's

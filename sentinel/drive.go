@@ -1,6 +1,8 @@
 package sentinel
 
 import (
+	"context"
+
 	"github.com/qsentinel/qsentinel/event"
 	"github.com/qsentinel/qsentinel/failover"
 )
@@ -16,6 +18,14 @@ func (g *group) apply() {
 	if ctx == nil {
 		ctx = g.s.ctx
 	}
+	// An action may feed the machine a fact at once (a pre-failover
+	// check without a script), deciding more: carry those out too.
+	for g.m.HasReady() {
+		g.applyReady(ctx)
+	}
+}
+
+func (g *group) applyReady(ctx context.Context) {
 	for _, a := range g.m.Ready() {
 		switch a.Kind {
 		case failover.Emit:
@@ -25,7 +35,7 @@ func (g *group) apply() {
 			}
 		case failover.Persist:
 			g.s.markDirty()
-		case failover.SlaveOf, failover.FailoverTo, failover.KillClients:
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.Fence:
 			g.sendAction(ctx, inst(a.Node), a)
 		case failover.ScriptKill:
 			i := inst(a.Node)
@@ -45,6 +55,8 @@ func (g *group) apply() {
 			g.forceHello()
 		case failover.KickGossip:
 			g.s.kickGossip()
+		case failover.PreFailover:
+			g.preFailover(a.Epoch)
 		case failover.ClientReconfig:
 			g.clientReconfig(a.Role, a.State, a.From, a.To)
 		}

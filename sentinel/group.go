@@ -51,11 +51,27 @@ func machineConfig(c MasterConfig) failover.Config {
 		FailoverTimeout: c.FailoverTimeout,
 		ParallelSyncs:   c.ParallelSyncs,
 		RebootDownAfter: c.RebootDownAfter,
+		FenceReplicas:   c.FenceReplicas,
+		FenceMaxLag:     c.FenceMaxLag,
+		Maintenance:     c.Maintenance,
+		BlockPeriod:     c.BlockPeriod,
+		PreFailover:     c.PreFailoverScript != "",
 	}
 }
 
 // configChanged hands a changed configuration to the machine (under mu).
-func (g *group) configChanged() { g.m.Config = machineConfig(g.cfg) }
+// A changed fence is decided from the master's INFO: ask for one now
+// rather than an INFO period later.
+func (g *group) configChanged() {
+	old := g.m.Config
+	g.m.Config = machineConfig(g.cfg)
+	if old.FenceReplicas == g.m.Config.FenceReplicas && old.FenceMaxLag == g.m.Config.FenceMaxLag {
+		return
+	}
+	if i := g.master; g.ctx != nil && !i.infoBusy && i.conn != nil && !i.Disconnected {
+		g.sendInfo(g.ctx, i)
+	}
+}
 
 func (g *group) downAfter() time.Duration       { return g.m.DownAfter(g.s.timing()) }
 func (g *group) failoverTimeout() time.Duration { return g.m.FailoverTimeout(g.s.timing()) }

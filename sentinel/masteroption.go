@@ -144,6 +144,64 @@ var MasterOptions = []*MasterOption{
 			return [][]string{{ms(m.RebootDownAfter)}}
 		},
 	},
+	// Fencing (failover/fence.go): ours alone, so written only when set
+	// and never shown by the views a redis-sentinel client reads.
+	countOption("fence-min-replicas", "fence_min_replicas", 0, func(m *MasterConfig) *int { return &m.FenceReplicas }),
+	countOption("fence-max-lag", "fence_max_lag", 1, func(m *MasterConfig) *int { return &m.FenceMaxLag }),
+	// Holding failovers back (failover/hold.go): ours alone, written
+	// only when set; maintenance shows as a flag, the others nowhere.
+	{
+		Name: "maintenance", YAMLKey: "maintenance", Args: 1, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			on, ok := yesNo(v[0])
+			if !ok {
+				return "maintenance must be yes or no."
+			}
+			m.Maintenance = on
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			on, ok := yesNo(v[0])
+			if !ok {
+				return 0, nil
+			}
+			m.Maintenance = on
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if !m.Maintenance {
+				return nil
+			}
+			return [][]string{{"yes"}}
+		},
+	},
+	{
+		Name: "failover-block-period", YAMLKey: "failover_block_period_ms", Args: 1, Number: true, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < 0 {
+				return "failover-block-period must be a number of milliseconds, 0 or more."
+			}
+			m.BlockPeriod = time.Duration(n) * time.Millisecond
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < 0 {
+				return 0, nil
+			}
+			m.BlockPeriod = time.Duration(n) * time.Millisecond
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if m.BlockPeriod == 0 {
+				return nil
+			}
+			return [][]string{{ms(m.BlockPeriod)}}
+		},
+	},
+	hidden(scriptOption("pre-failover-script", "pre_failover_script", "Pre-failover script",
+		func(m *MasterConfig) *string { return &m.PreFailoverScript })),
 	{
 		Name: "rename-command", Args: 2, Directive: true, Settable: true, AfterState: true,
 		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
@@ -347,6 +405,44 @@ func textOption(name, yamlKey string, secret bool, field func(*MasterConfig) *st
 			return -1, nil
 		},
 		lines: func(m *MasterConfig, _ Timing) [][]string { return stringLine(*field(m)) },
+	}
+}
+
+// hidden is o not shown by the views (ours alone: a redis-sentinel
+// client reads SENTINEL MASTER as 7.0 writes it).
+func hidden(o *MasterOption) *MasterOption {
+	o.View = ViewHidden
+	o.show = nil
+	return o
+}
+
+// countOption is a whole number of at least lo (0 in the file or YAML
+// means unset when lo is 1), written back when not 0.
+func countOption(name, yamlKey string, lo int64, field func(*MasterConfig) *int) *MasterOption {
+	return &MasterOption{
+		Name: name, YAMLKey: yamlKey, Args: 1, Number: true, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < lo && n != 0 || n > 1<<20 {
+				return name + " must be a whole number from " + strconv.FormatInt(lo, 10) + " to 1048576."
+			}
+			*field(m) = int(n)
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < lo || n > 1<<20 {
+				return 0, nil
+			}
+			*field(m) = int(n)
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if *field(m) == 0 {
+				return nil
+			}
+			return [][]string{{strconv.Itoa(*field(m))}}
+		},
 	}
 }
 

@@ -83,6 +83,7 @@ type Sentinel struct {
 	env *failover.Env
 
 	scripts    *scripts.Queue
+	checks     *scripts.Checks // pre-failover-script runs
 	gossipKick chan struct{}
 	gossipMu   sync.Mutex
 	gossip     *quorum.Gossip
@@ -197,6 +198,11 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		// and logged, never a reason to run the notification script.
 		s.publish(e)
 	}))
+	checks, err := scripts.NewChecks(16, func() time.Duration { return s.timing().ScriptMaxRuntime }, s.logger)
+	if err != nil {
+		return nil, err
+	}
+	s.checks = checks
 	s.myID = cfg.MyID
 	s.env = &failover.Env{
 		MyID:     s.myID,
@@ -388,6 +394,8 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.scripts.Run(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.checks.Run(ctx) }()
 	if s.opts.Gossip != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.runGossip(ctx) }()

@@ -72,6 +72,11 @@ func optionSamples(script string) map[string]optionSample {
 		"auth-user":                       {[]string{"us\"er"}, ""},
 		"master-reboot-down-after-period": {[]string{"7000"}, ""},
 		"rename-command":                  {[]string{"CONFIG", "GUESSME"}, ""},
+		"fence-min-replicas":              {[]string{"1"}, ""},
+		"fence-max-lag":                   {[]string{"3"}, ""},
+		"maintenance":                     {[]string{"yes"}, ""},
+		"failover-block-period":           {[]string{"60000"}, ""},
+		"pre-failover-script":             {[]string{script}, ""},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qsentinel/qsentinel/acl"
 	"github.com/qsentinel/qsentinel/agentcheck"
+	"github.com/qsentinel/qsentinel/health"
 	"github.com/qsentinel/qsentinel/hooks"
 	"github.com/qsentinel/qsentinel/metrics"
 	"github.com/qsentinel/qsentinel/respserver"
@@ -259,6 +260,10 @@ func (a *app) build() error {
 		if err != nil {
 			return err
 		}
+		h := health.Handler(healthSource{mon})
+		for _, p := range []string{"/liveness", "/readiness", "/master/"} {
+			m.Handle(p, h)
+		}
 		a.metrics = m
 	}
 	if h := file.Hooks; len(h.Rules) > 0 {
@@ -296,6 +301,14 @@ type oracle struct {
 func (o oracle) AgentVerdict(master, addr string, read bool) agentcheck.Verdict {
 	up, reason := o.mon.ServerVerdict(master, addr, read, o.maxLag)
 	return agentcheck.Verdict{Up: up, Reason: reason}
+}
+
+// healthSource is the sentinel as package health reads it.
+type healthSource struct{ *sentinel.Sentinel }
+
+func (h healthSource) MasterAddr(name string) (string, int, bool) {
+	a, ok := h.Sentinel.MasterAddr(name)
+	return a.Host, a.Port, ok
 }
 
 func checkWritable(path string) error {

@@ -213,6 +213,9 @@ func (s *Server) cmdReplicaOf(now time.Time, _ *conn, args []string) any {
 
 func (s *Server) cmdConfig(_ time.Time, _ *conn, args []string) any {
 	sub := strings.ToUpper(args[1])
+	if sub == "SET" {
+		return s.configSet(args[2:])
+	}
 	if sub != "REWRITE" || len(args) != 2 {
 		return sim.RedisError(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CONFIG HELP.", args[1]))
 	}
@@ -220,7 +223,42 @@ func (s *Server) cmdConfig(_ time.Time, _ *conn, args []string) any {
 	if !s.IsMaster() {
 		conf = fmt.Sprintf("replicaof %s %d\n", s.master.Host, s.master.Port)
 	}
+	if s.minReplicas != 0 {
+		conf += fmt.Sprintf("min-replicas-to-write %d\n", s.minReplicas)
+	}
+	if s.minLag != 10 {
+		conf += fmt.Sprintf("min-replicas-max-lag %d\n", s.minLag)
+	}
 	s.ep.Disk().WriteFile(configFile, []byte(conf))
+	return "OK"
+}
+
+// configSet is CONFIG SET of the two parameters a sentinel's fence sets,
+// all-or-nothing like redis 7's.
+func (s *Server) configSet(kv []string) any {
+	if len(kv) == 0 || len(kv)%2 != 0 {
+		return sim.RedisError("ERR wrong number of arguments for 'config|set' command")
+	}
+	to, lag := s.minReplicas, s.minLag
+	for k := 0; k < len(kv); k += 2 {
+		name := strings.ToLower(kv[k])
+		if name != "min-replicas-to-write" && name != "min-replicas-max-lag" {
+			return sim.RedisError(fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", kv[k]))
+		}
+		n, err := strconv.ParseInt(kv[k+1], 10, 64)
+		if err != nil {
+			return sim.RedisError(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - argument couldn't be parsed into an integer", kv[k]))
+		}
+		if n < 0 || n > 2147483647 {
+			return sim.RedisError(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - argument must be between 0 and 2147483647 inclusive", kv[k]))
+		}
+		if name == "min-replicas-to-write" {
+			to = int(n)
+		} else {
+			lag = int(n)
+		}
+	}
+	s.minReplicas, s.minLag = to, lag
 	return "OK"
 }
 

@@ -73,6 +73,9 @@ func (s *Server) infoReplication(now time.Time) string {
 		line(&b, "replica_announced", announced)
 	}
 	line(&b, "connected_slaves", strconv.Itoa(len(s.replicas)))
+	if s.Fenced() {
+		line(&b, "min_slaves_good_slaves", strconv.Itoa(s.GoodReplicas(now)))
+	}
 	for i, r := range s.replicas {
 		fmt.Fprintf(&b, "slave%d:ip=%s,port=%d,state=online,offset=%d,lag=%d\r\n",
 			i, r.addr.Host, r.addr.Port, r.offset, seconds(now.Sub(r.lastAck)))

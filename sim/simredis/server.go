@@ -59,6 +59,9 @@ type Server struct {
 	busyUntil  time.Time
 	loadUntil  time.Time
 	fo         *failover
+	// min-replicas-to-write and min-replicas-max-lag (CONFIG SET, kept by
+	// CONFIG REWRITE): the sentinels' fence.
+	minReplicas, minLag int
 }
 
 var _ sim.Node = (*Server)(nil)
@@ -92,9 +95,10 @@ func start(ep *sim.Endpoint, opts Options) *Server {
 		secondOff: -1,
 		master:    opts.ReplicaOf,
 		conns:     map[connKey]*conn{},
+		minLag:    10,
 	}
 	if saved, ok := ep.Disk().ReadFile(configFile); ok {
-		s.master = parseConfig(saved)
+		s.parseConfig(saved)
 	}
 	if ep.Incarnation() > 1 && opts.LoadTime > 0 {
 		s.loadUntil = now.Add(opts.LoadTime)
@@ -109,18 +113,45 @@ func hexID(ep *sim.Endpoint) string {
 	return fmt.Sprintf("%016x%016x%08x", r.Uint64(), r.Uint64(), r.Uint32())
 }
 
-// parseConfig reads the one line of redis.conf the model writes.
-func parseConfig(b []byte) sim.Addr {
+// parseConfig reads the lines of redis.conf the model writes: a saved
+// file without replicaof is a master's.
+func (s *Server) parseConfig(b []byte) {
+	s.master = sim.Addr{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) == 3 && f[0] == "replicaof" {
+		switch {
+		case len(f) == 3 && f[0] == "replicaof":
 			if p, err := strconv.Atoi(f[2]); err == nil {
-				return sim.Addr{Host: f[1], Port: p}
+				s.master = sim.Addr{Host: f[1], Port: p}
 			}
+		case len(f) == 2 && f[0] == "min-replicas-to-write":
+			s.minReplicas, _ = strconv.Atoi(f[1])
+		case len(f) == 2 && f[0] == "min-replicas-max-lag":
+			s.minLag, _ = strconv.Atoi(f[1])
 		}
 	}
-	return sim.Addr{}
+}
+
+// Fenced reports whether min-replicas-to-write is on (with a lag).
+func (s *Server) Fenced() bool { return s.minReplicas > 0 && s.minLag > 0 }
+
+// GoodReplicas is redis's repl_good_slaves_count: replicas whose last
+// acknowledgement is at most min-replicas-max-lag seconds old.
+func (s *Server) GoodReplicas(now time.Time) int {
+	n := 0
+	for _, r := range s.replicas {
+		if seconds(now.Sub(r.lastAck)) <= int64(s.minLag) {
+			n++
+		}
+	}
+	return n
+}
+
+// Writable reports whether a write would be accepted: a master whose
+// fence, if on, counts enough good replicas (redis's NOREPLICAS check).
+func (s *Server) Writable(now time.Time) bool {
+	return s.IsMaster() && (!s.Fenced() || s.GoodReplicas(now) >= s.minReplicas)
 }
 
 // IsMaster reports role:master.

@@ -15,13 +15,28 @@ func (g *group) apply(now time.Time) {
 		return
 	}
 	persist := false
+	for g.m.HasReady() {
+		persist = g.applyReady(now) || persist
+	}
+	if persist {
+		g.n.save()
+	}
+	g.n.report()
+}
+
+// applyReady carries out one Ready list; it reports whether to save.
+func (g *group) applyReady(now time.Time) bool {
+	persist := false
 	for _, a := range g.m.Ready() {
 		switch a.Kind {
 		case failover.Emit:
 			g.event(a.Event)
 		case failover.Persist:
 			persist = true
-		case failover.SlaveOf, failover.FailoverTo, failover.KillClients:
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.Fence:
+			if a.Kind == failover.Fence && a.Replicas > 0 && g.n.opts.Mutant == MutantFenceTooHigh {
+				a.Replicas += 2
+			}
 			g.tx(now, a.Node, a.Tx(a.To.Host)...)
 		case failover.ScriptKill:
 			g.do(now, a.Node, "cmd", []string{"SCRIPT", "KILL"}, nil)
@@ -41,14 +56,14 @@ func (g *group) apply(now time.Time) {
 			}
 		case failover.KickGossip:
 			// No membership gossip in the simulator: hellos only.
+		case failover.PreFailover:
+			// The simulated sentinels run no scripts: the check passes.
+			g.m.PreFailoverDone(a.Epoch, true, "", now, g.n.opts.Timing)
 		case failover.ClientReconfig:
 			g.tracef("client-reconfig-script %s %s %v %v", a.Role, a.State, a.From, a.To)
 		}
 	}
-	if persist {
-		g.n.save()
-	}
-	g.n.report()
+	return persist
 }
 
 // event traces what matters of an event and hands elections and votes to

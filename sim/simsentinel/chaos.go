@@ -20,7 +20,8 @@ import (
 func Chaos(cfg sim.Config) (*sim.World, error) { return chaos(cfg, "") }
 
 func chaos(cfg sim.Config, mutant Mutant) (*sim.World, error) {
-	f := NewFleet(cfg, Layout{Masters: 2, Hosts: 3, Sentinels: 3, Quorum: 2, Mutant: mutant})
+	// Odd seeds fence their masters (failover/fence.go).
+	f := NewFleet(cfg, Layout{Masters: 2, Hosts: 3, Sentinels: 3, Quorum: 2, Fence: int(cfg.Seed % 2), Mutant: mutant})
 	w := f.W
 	const start, chaosFor, settle = 3 * time.Second, 25 * time.Second, 35 * time.Second
 	// Writes stop a while before the end, so replicas can catch up.
@@ -32,7 +33,9 @@ func chaos(cfg sim.Config, mutant Mutant) (*sim.World, error) {
 	if err := w.RunFor(start + chaosFor + settle); err != nil {
 		return w, err
 	}
-	if err := f.settle(2 * time.Second); err != nil {
+	// Replicas trail by a replication period; a fence is raised at the
+	// master's next INFO (every 2 s here).
+	if err := f.settle(5 * time.Second); err != nil {
 		return w, fmt.Errorf("%v after healing: %w", settle, err)
 	}
 	return w, nil
@@ -55,8 +58,8 @@ func (f *Fleet) settle(d time.Duration) error {
 	}
 }
 
-// writeEvery advances every running master's offset, as clients
-// writing, until the time given.
+// writeEvery advances every running master's offset that takes writes,
+// as clients writing, until the time given.
 func (f *Fleet) writeEvery(d time.Duration, until time.Time) {
 	var tick func()
 	tick = func() {
@@ -65,7 +68,9 @@ func (f *Fleet) writeEvery(d time.Duration, until time.Time) {
 		}
 		for _, g := range f.Groups {
 			for _, s := range g.Servers {
-				if srv := f.server(s); srv != nil && srv.IsMaster() {
+				// A fenced master without good replicas refuses
+				// writes (NOREPLICAS).
+				if srv := f.server(s); srv != nil && srv.Writable(f.W.Now()) {
 					srv.Write(10)
 				}
 			}

@@ -20,6 +20,7 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 		{MutantDoubleVote, invariant.OneVotePerEpoch},
 		{MutantLyingVote, MinorityElected},
 		{MutantForgetEpoch, invariant.EpochsNeverGoBack},
+		{MutantFenceTooHigh, FencedWritable},
 	} {
 		t.Run(string(c.mutant), func(t *testing.T) {
 			for seed := uint64(1); seed <= 200; seed++ {

@@ -43,6 +43,10 @@ const (
 	// MutantForgetEpoch starts every restart from epoch 0 (the current
 	// epoch is not read back from disk).
 	MutantForgetEpoch Mutant = "forget-epoch"
+	// MutantFenceTooHigh raises every fence two replicas above what was
+	// decided (a master fenced beyond what its replicas can give refuses
+	// every write).
+	MutantFenceTooHigh Mutant = "fence-too-high"
 )
 
 // Node is one simulated sentinel.

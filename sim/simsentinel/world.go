@@ -17,6 +17,8 @@ type Layout struct {
 	Hosts     int // Redis hosts: the first holds every master
 	Sentinels int
 	Quorum    int
+	// Fence is every master's fence-min-replicas (0: off).
+	Fence int
 	// Mutant plants a bug in every sentinel (mutant_test.go).
 	Mutant Mutant
 }
@@ -46,9 +48,11 @@ func SimTiming() failover.Timing {
 	return t
 }
 
-// MasterConfig is every simulated master's configuration.
-func MasterConfig(quorum int) failover.Config {
-	return failover.Config{Quorum: quorum, DownAfter: time.Second, FailoverTimeout: 6 * time.Second, ParallelSyncs: 1}
+// MasterConfig is every simulated master's configuration, fenced when
+// fence > 0 (with fence-max-lag 1).
+func MasterConfig(quorum, fence int) failover.Config {
+	return failover.Config{Quorum: quorum, DownAfter: time.Second, FailoverTimeout: 6 * time.Second, ParallelSyncs: 1,
+		FenceReplicas: fence, FenceMaxLag: 1}
 }
 
 func redisHost(h int) string { return fmt.Sprintf("10.0.0.%d", h+1) }
@@ -71,7 +75,7 @@ func NewFleet(cfg sim.Config, l Layout) *Fleet {
 			g.Servers = append(g.Servers, name)
 		}
 		f.Groups = append(f.Groups, g)
-		opts.Masters = append(opts.Masters, Master{Name: g.Name, Addr: master, Config: MasterConfig(l.Quorum)})
+		opts.Masters = append(opts.Masters, Master{Name: g.Name, Addr: master, Config: MasterConfig(l.Quorum, l.Fence)})
 	}
 	for k := 0; k < l.Sentinels; k++ {
 		name := fmt.Sprintf("sentinel-%d", k+1)
@@ -94,15 +98,24 @@ func (f *Fleet) Sentinel(name string) *Node {
 	return n
 }
 
+// FencedWritable is the settled check of fencing: the settled master is
+// fenced and takes writes.
+const FencedWritable = "a settled master is fenced and takes writes"
+
 // CheckSettled checks that every group has settled (one master, the rest
 // its replicas, in sync) and that every running sentinel names that
 // master: the old master was demoted and every failover that could
-// finish did.
+// finish did. With fencing, the master is fenced (its replicas are
+// attached) and takes writes: no fence was left on a promoted master.
 func (f *Fleet) CheckSettled() error {
 	for _, g := range f.Groups {
 		master, err := simredis.CheckSettled(f.W, g.Servers)
 		if err != nil {
 			return fmt.Errorf("%s: %w", g.Name, err)
+		}
+		if srv := f.server(master); f.Layout.Fence > 0 && (!srv.Fenced() || !srv.Writable(f.W.Now())) {
+			return fmt.Errorf("%s: %s: master %s fenced %v, takes writes %v (good replicas %d)", g.Name, FencedWritable, master,
+				srv.Fenced(), srv.Writable(f.W.Now()), srv.GoodReplicas(f.W.Now()))
 		}
 		want := f.W.Endpoint(master).Addr()
 		for _, s := range f.Sentinels {
