@@ -21,13 +21,15 @@ type jepsenRow struct {
 	ops             []history.Op
 	res             history.Result
 	gap, frontGap   time.Duration
+	noConverge      string // set when the group never agreed again: no history checked
 }
 
 // runJepsen runs one scenario on a fresh rig of setup with a seeded
 // workload (4 clients through HAProxy, 2 FailoverClients): warm up,
 // fault, hold, heal, wait until everyone agrees on one master, run on for
 // settle, stop, read the final state from that master and check the
-// history.
+// history. A group that does not agree within a minute of the heal is
+// a row too, without a history to check (noConverge says why).
 func runJepsen(t *testing.T, setup jepsenSetup, sc jepsenScenario, seed int64, warm, settle time.Duration) jepsenRow {
 	t.Helper()
 	if sc.skip != nil {
@@ -42,6 +44,12 @@ func runJepsen(t *testing.T, setup jepsenSetup, sc jepsenScenario, seed int64, w
 	time.Sleep(warm)
 	faultAt := time.Now()
 	r.inject(sc)
+	if _, err := r.tryConverge(time.Minute); err != nil {
+		stop()
+		row := jepsenRow{scenario: r.scenarioName(sc.name), setup: setup.name, seed: seed, noConverge: err.Error()}
+		t.Logf("%s, %s (seed %d): no convergence: %v", row.scenario, row.setup, seed, err)
+		return row
+	}
 	stopAt := r.finish(w, stop, settle)
 	row := r.row(sc.name, w, faultAt, stopAt)
 	t.Logf("%s, %s (seed %d): longest gap without an acknowledged write %v (through HAProxy %v)\n%s",
@@ -87,12 +95,18 @@ func (r *jepsenRig) row(scenario string, w *cluster.Workload, faultAt, stopAt ti
 			front = append(front, o)
 		}
 	}
+	return jepsenRow{scenario: r.scenarioName(scenario), setup: r.setup.name, seed: w.Seed, ops: ops, res: history.Check(ops),
+		gap: history.LongestGap(ops, faultAt, stopAt), frontGap: history.LongestGap(front, faultAt, stopAt)}
+}
+
+// scenarioName is scenario with the notes its fault left, which it
+// takes.
+func (r *jepsenRig) scenarioName(scenario string) string {
 	if len(r.notes) > 0 {
 		scenario += " (" + strings.Join(r.notes, "; ") + ")"
 		r.notes = nil
 	}
-	return jepsenRow{scenario: scenario, setup: r.setup.name, seed: w.Seed, ops: ops, res: history.Check(ops),
-		gap: history.LongestGap(ops, faultAt, stopAt), frontGap: history.LongestGap(front, faultAt, stopAt)}
+	return scenario
 }
 
 // jepsenTable prints rows as Markdown.
@@ -101,6 +115,10 @@ func jepsenTable(rows []jepsenRow) string {
 	b.WriteString("| scenario | setup | operations | acknowledged writes | lost | keys not linearizable | longest gap | via HAProxy |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
+		if r.noConverge != "" {
+			fmt.Fprintf(&b, "| %s | %s | no convergence within 1 min of the heal: %s | | | | | |\n", r.scenario, r.setup, r.noConverge)
+			continue
+		}
 		lost := fmt.Sprintf("%d (%.1f%%)", len(r.res.Lost.Lost), 100*float64(len(r.res.Lost.Lost))/float64(max(r.res.Acked, 1)))
 		anom := strconv.Itoa(len(r.res.Anomalies))
 		if r.res.Undecided > 0 {
@@ -134,6 +152,9 @@ func jepsenSeed(t *testing.T, def int64) int64 {
 func TestHistoryCrashOurs(t *testing.T) {
 	seed := jepsenSeed(t, 17)
 	row := runJepsen(t, setupOurs, jepsenScenarios[0], seed, 2*time.Second, 2*time.Second)
+	if row.noConverge != "" {
+		t.Fatalf("no convergence after the heal: %s", row.noConverge)
+	}
 	if n := len(row.res.Lost.Lost); n != 0 || len(row.res.Lost.Other) != 0 {
 		t.Errorf("%d acknowledged writes lost (seed %d)", n, seed)
 	}

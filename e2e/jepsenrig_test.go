@@ -135,6 +135,26 @@ func newJepsenRig(t *testing.T, setup jepsenSetup) *jepsenRig {
 		cfg = cluster.TCPCheckRecipe(front, sock, r.rproxy[0].Addr(), r.rproxy[1].Addr())
 	}
 	cluster.StartHAProxy(t, c, "haproxy", cfg, front)
+	// HAProxy starts with every server up and routes to the replica too
+	// until its first checks: wait for those, or the warm-up would read
+	// from the replica (a stale read the history rightly flags) before
+	// any fault.
+	cluster.WaitFor(t, 15*time.Second, "HAProxy to route to one server", func() error {
+		st, err := cluster.HAProxyServerStatus(sock, rigMaster)
+		if err != nil {
+			return err
+		}
+		up := 0
+		for _, s := range st {
+			if strings.HasPrefix(s, "UP") {
+				up++
+			}
+		}
+		if up != 1 || len(st) != 2 {
+			return fmt.Errorf("servers %v", st)
+		}
+		return nil
+	})
 	r.front = "127.0.0.1:" + strconv.Itoa(front)
 	r.fproxy = c.StartProxy(r.front)
 	return r
@@ -233,8 +253,18 @@ func (r *jepsenRig) flap(period time.Duration, cut func()) {
 // up: the state the final reads may trust. It returns the master's index.
 func (r *jepsenRig) converge(timeout time.Duration) int {
 	r.t.Helper()
+	master, err := r.tryConverge(timeout)
+	if err != nil {
+		r.t.Fatalf("%v", err)
+	}
+	return master
+}
+
+// tryConverge is converge that returns an error instead of failing the
+// test: a group that never agrees again is an outcome to report.
+func (r *jepsenRig) tryConverge(timeout time.Duration) (int, error) {
 	master := -1
-	cluster.WaitFor(r.t, timeout, "sentinels and Redis to agree on one master", func() error {
+	err := cluster.Poll(timeout, func() error {
 		addr := ""
 		for _, s := range r.ss {
 			v, err := s.Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", rigMaster)
@@ -274,8 +304,11 @@ func (r *jepsenRig) converge(timeout time.Duration) int {
 		master = i
 		return nil
 	})
+	if err != nil {
+		return -1, fmt.Errorf("sentinels and Redis to agree on one master: %w", err)
+	}
 	r.cur = master
-	return master
+	return master, nil
 }
 
 // restartSentinel starts sentinel k again after a kill, with a fresh
