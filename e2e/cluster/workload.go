@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -321,9 +320,10 @@ func (w *Workload) ReadFinal(addr string) error {
 	defer rdb.Close()
 	kinds := map[string]history.Kind{}
 	for _, o := range w.Rec.Ops() {
-		if strings.HasPrefix(o.Key, "list:") {
+		// By the operations, not the name: keys carry KeyPrefix.
+		if o.Kind == history.RPush || o.Kind == history.LRange {
 			kinds[o.Key] = history.LRange
-		} else {
+		} else if _, ok := kinds[o.Key]; !ok {
 			kinds[o.Key] = history.Get
 		}
 	}

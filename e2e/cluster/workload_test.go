@@ -92,11 +92,19 @@ func TestDoClassifiesOutcomes(t *testing.T) {
 func TestWorkloadPacesByOutcome(t *testing.T) {
 	c := New(t)
 	m := c.StartRedis("m")
-	w := &Workload{Seed: 1, Front: m.Addr(), FrontClients: 4}
+	w := &Workload{Seed: 1, Front: m.Addr(), FrontClients: 4, KeyPrefix: "w1/"}
 	stop := w.Start()
 	time.Sleep(time.Second)
 	stop()
 	ops := w.Rec.Ops()
+	// The final state of prefixed keys reads back (lists by LRANGE) and
+	// the history of a healthy server checks.
+	if err := w.ReadFinal(m.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	if res := history.Check(w.Rec.Ops()); !res.OK() || res.Acked == 0 {
+		t.Errorf("a healthy server's history:\n%s", res.Report())
+	}
 	// 4 clients, 10 ms apart, for a second: about 360 on an idle machine;
 	// 40 with the back-off on every operation.
 	if len(ops) < 150 {
