@@ -184,9 +184,13 @@ func operations(g []Op) ([]porcupine.Operation, []Op) {
 func toPorcupine(o Op, t0 time.Time) porcupine.Operation {
 	out := output{unknown: o.Outcome == Maybe, found: o.Found, text: o.Text, n: o.N, list: strings.Join(o.List, listSep)}
 	ret := int64(o.Return.Sub(t0))
-	if o.Outcome == Maybe {
+	if o.Outcome == Maybe && !(o.Executed && (o.Kind == Set || o.Kind == RPush)) {
 		// It may take effect at any time after its call: porcupine
 		// may place it anywhere later, even after the final reads.
+		// An executed SET or RPUSH is kept only when a read saw its
+		// value (operations), so it did happen, before its Return.
+		// (An executed INCR may have been lost unseen: it keeps the
+		// open end, its effect not happening at all.)
 		ret = math.MaxInt64
 	}
 	client := o.Client

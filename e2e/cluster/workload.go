@@ -280,9 +280,9 @@ func DoWait(rdb *redis.Client, op history.Op, replicas int, timeout time.Duratio
 	switch {
 	case err != nil:
 	case werr != nil:
-		op.Outcome, err = history.Maybe, fmt.Errorf("WAIT: %w", werr)
+		op.Outcome, op.Executed, err = history.Maybe, true, fmt.Errorf("WAIT: %w", werr)
 	case got < int64(replicas):
-		op.Outcome, err = history.Maybe, fmt.Errorf("WAIT: %d of %d replicas", got, replicas)
+		op.Outcome, op.Executed, err = history.Maybe, true, fmt.Errorf("WAIT: %d of %d replicas", got, replicas)
 	case n != nil:
 		op.N = n.Val()
 	}

@@ -127,8 +127,8 @@ func TestDoWaitAcksOnlyReplicated(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, PoolSize: 1, Protocol: 2, ReadTimeout: time.Second})
 	defer rdb.Close()
 	op := DoWait(rdb, history.Op{Kind: history.RPush, Key: "l", Value: "a"}, 1, 50*time.Millisecond)
-	if op.Outcome != history.Maybe || !strings.Contains(op.Err, "0 of 1") {
-		t.Errorf("RPUSH + WAIT 1 with no replica: %v, want maybe (0 of 1 replicas)", op)
+	if op.Outcome != history.Maybe || !op.Executed || !strings.Contains(op.Err, "0 of 1") {
+		t.Errorf("RPUSH + WAIT 1 with no replica: %v (executed %v), want maybe, executed (0 of 1 replicas)", op, op.Executed)
 	}
 	if v, err := m.Do("LLEN", "l"); err != nil || v.Int != 1 {
 		t.Errorf("the master took the unconfirmed write: LLEN %v %v, want 1", v, err)
