@@ -20,6 +20,7 @@ import (
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
 	"github.com/qsentinel/qsentinel/strerror"
+	"golang.org/x/sys/unix"
 )
 
 // app is one running sentinel: the monitor and its RESP face.
@@ -114,7 +115,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			}
 			return nil, err
 		}
-		file, store = f, &sentinelconf.ConfStore{Path: path, File: f}
+		file, store = f, &sentinelconf.ConfStore{Path: path, File: f, StatePath: f.StateConfigFile}
 	default:
 		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
 	}
@@ -177,7 +178,14 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			cs.Users = func() []string { return []string{} }
 		}
 	}
-	if _, ok := store.(*sentinelconf.ConfStore); ok {
+	if cs, ok := store.(*sentinelconf.ConfStore); ok && cs.StatePath != "" {
+		// The config file is only read; the state file must be
+		// writable (or creatable) before anything starts.
+		if err := checkStateWritable(cs.StatePath); err != nil {
+			a.fail(fmt.Sprintf("Sentinel state-config-file %s is not writable: %s. Exiting...", cs.StatePath, strerror.Text(err)), nil)
+			return nil, shownError{err}
+		}
+	} else if ok {
 		// Like redis-sentinel (sentinelCheckConfigFile, after the log is
 		// set up, so the reason is in the log): no start without a
 		// config file we can rewrite.
@@ -309,6 +317,18 @@ type healthSource struct{ *sentinel.Sentinel }
 func (h healthSource) MasterAddr(name string) (string, int, bool) {
 	a, ok := h.Sentinel.MasterAddr(name)
 	return a.Host, a.Port, ok
+}
+
+// checkStateWritable checks that the state file can be written: the
+// file if it exists, else its directory (an atomic write creates a
+// temporary file there and renames it).
+func checkStateWritable(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		if err := checkWritable(path); err != nil {
+			return err
+		}
+	}
+	return unix.Access(filepath.Dir(path), unix.W_OK|unix.X_OK)
 }
 
 func checkWritable(path string) error {

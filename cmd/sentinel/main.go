@@ -35,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return status(args[1:], stdout, stderr)
 		case "haproxy-config":
 			return haproxyConfig(args[1:], stdout, stderr)
+		case "export-config":
+			return exportConfig(args[1:], stdout, stderr)
 		case "-v", "--version", "version":
 			fmt.Fprintln(stdout, "sentinel (redis-sentinel 7.0 compatible) v="+version)
 			return 0

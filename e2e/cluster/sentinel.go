@@ -102,6 +102,24 @@ func (c *Cluster) StartSentinelOnConf(impl Impl, name, path string) *Sentinel {
 	return c.startSentinel(impl, name, path, nil)
 }
 
+// StartSentinelWriting starts a sentinel on path, which write makes for
+// the port tried (a config file the sentinel must not be able to
+// rewrite, say).
+func (c *Cluster) StartSentinelWriting(impl Impl, name, path string, write func(port int) error) *Sentinel {
+	c.t.Helper()
+	bin := OurBinary(c.t)
+	if impl == Real {
+		bin = LookBinary(c.t, "redis-sentinel")
+	}
+	p, port := c.launch(func(port int) (*Process, error) {
+		if err := write(port); err != nil {
+			return nil, err
+		}
+		return NewProcess(name, bin, filepath.Dir(path), path), nil
+	})
+	return &Sentinel{Process: p, Impl: impl, Port: port, ConfPath: path}
+}
+
 func (c *Cluster) startSentinel(impl Impl, name, path string, args []string) *Sentinel {
 	c.t.Helper()
 	var bin string
