@@ -35,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return status(args[1:], stdout, stderr)
 		case "haproxy-config":
 			return haproxyConfig(args[1:], stdout, stderr)
+		case "check-config":
+			return checkConfig(args[1:], stdout, stderr)
 		case "export-config":
 			return exportConfig(args[1:], stdout, stderr)
 		case "-v", "--version", "version":
