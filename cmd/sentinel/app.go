@@ -44,6 +44,10 @@ type app struct {
 	hooks   *hooks.Runner
 	metrics *metrics.Server
 	pidfile string
+	// statePath is the state file no other sentinel may share (YAML's,
+	// or a .conf's state-config-file); stateLock holds it (statelock.go).
+	statePath string
+	stateLock *os.File
 	// notifier tells systemd how the start goes (nil: not supervised).
 	notifier *notifier
 	// supervisedBy is "upstart" or "systemd" when supervised, for INFO.
@@ -71,9 +75,10 @@ func (a *app) fail(msg string, err error) {
 // the rest, once the process has detached if it is to.
 func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	var (
-		file  *sentinelconf.File
-		store sentinel.Store
-		path  string
+		file     *sentinelconf.File
+		store    sentinel.Store
+		path     string
+		lockPath string
 	)
 	switch {
 	case len(args) >= 2 && (args[0] == "--config" || args[0] == "-config"):
@@ -90,6 +95,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, err
 		}
 		file, store = f, &sentinelconf.StateStore{Path: statePath}
+		lockPath = statePath
 	case len(args) >= 1 && !strings.HasPrefix(args[0], "-"):
 		abs, err := filepath.Abs(args[0])
 		if err != nil {
@@ -116,6 +122,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, err
 		}
 		file, store = f, &sentinelconf.ConfStore{Path: path, File: f, StatePath: f.StateConfigFile}
+		lockPath = f.StateConfigFile
 	default:
 		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
 	}
@@ -194,7 +201,15 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, shownError{err}
 		}
 	}
-	a.file, a.store, a.path = file, store, path
+	if sp, ok := store.(*sentinelconf.StateStore); ok {
+		// As a .conf must be rewritable: a state that cannot be saved
+		// would mean a new id at every start.
+		if err := checkStateWritable(sp.Path); err != nil {
+			a.fail(fmt.Sprintf("Sentinel state file %s is not writable: %s. Exiting...", sp.Path, strerror.Text(err)), nil)
+			return nil, shownError{err}
+		}
+	}
+	a.file, a.store, a.path, a.statePath = file, store, path, lockPath
 	return a, nil
 }
 
@@ -203,6 +218,14 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 // must be the child's, not the parent's that is about to exit.
 func (a *app) build() error {
 	file, store, path := a.file, a.store, a.path
+	if a.statePath != "" {
+		// Here, not in load: a daemon's parent must not hold it.
+		l, err := lockState(a.statePath)
+		if err != nil {
+			return err
+		}
+		a.stateLock = l
+	}
 	logger := a.logger
 	var err error
 	opts := sentinel.Options{
