@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench chaos difffuzz sim jepsen clean
+.PHONY: build test demo deps fuzz bench chaos difffuzz sim jepsen deb clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -72,6 +72,14 @@ bench: deps build
 # the sentinels' failover machines in it (Chaos and LeaderCrash).
 sim:
 	SIM_SEEDS=$(or $(SEEDS),10000) SIM_SEED=$(SEED) $(GO) test -count=1 -timeout 2h -run '^Test(LeaderCrash)?Seeds$$' -v ./sim/ ./sim/simsentinel/
+
+# The Debian package, bin/qsentinel_<version>_<arch>.deb (packaging/): nfpm
+# at a pinned version through the Go module proxy, no other tool needed.
+NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+DEB_VERSION ?= 0.1~git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
+deb: build
+	cd packaging && VERSION='$(DEB_VERSION)' ARCH=$$($(GO) env GOARCH) \
+		$(GO) run $(NFPM) package --packager deb --target ../bin/
 
 clean:
 	rm -rf bin
