@@ -52,7 +52,7 @@ func (g *group) applyReady(ctx context.Context) {
 		case failover.CloseLink:
 			g.closeLink(inst(a.Node))
 		case failover.Announce:
-			g.forceHello()
+			g.forceHello(ctx)
 		case failover.KickGossip:
 			g.s.kickGossip()
 		case failover.PreFailover:
