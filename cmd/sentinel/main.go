@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, usage)
 			return 0
 		case "status":
-			return status(args[1:], stdout, stderr)
+			return status(context.Background(), args[1:], stdout, stderr)
 		case "haproxy-config":
 			return haproxyConfig(args[1:], stdout, stderr)
 		case "-v", "--version", "version":
