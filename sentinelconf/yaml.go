@@ -3,6 +3,7 @@ package sentinelconf
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -135,11 +136,13 @@ func LoadYAML(path, envPrefix string) (*File, *YAMLConfig, error) {
 	}
 	var y YAMLConfig
 	if err := v.UnmarshalExact(&y); err != nil {
-		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+		data, _ := os.ReadFile(path)
+		return nil, nil, decodeWithLines(path, data, err)
 	}
 	f, err := y.file()
 	if err != nil {
-		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+		data, _ := os.ReadFile(path)
+		return nil, nil, withLine(path, data, err)
 	}
 	f.Path = path
 	return f, &y, nil
@@ -163,38 +166,38 @@ func (y *YAMLConfig) file() (*File, error) {
 	switch f.Server.Loglevel {
 	case "debug", "verbose", "notice", "warning":
 	default:
-		return nil, fmt.Errorf("loglevel: %q must be one of debug, verbose, notice, warning", y.Loglevel)
+		return nil, at(fmt.Errorf("loglevel: %q must be one of debug, verbose, notice, warning", y.Loglevel), "loglevel")
 	}
 	switch f.Server.Supervised {
 	case "no", "upstart", "systemd", "auto":
 	default:
-		return nil, fmt.Errorf("supervised: %q must be one of no, upstart, systemd, auto", y.Supervised)
+		return nil, at(fmt.Errorf("supervised: %q must be one of no, upstart, systemd, auto", y.Supervised), "supervised")
 	}
 	if y.MaxClients < 1 {
-		return nil, fmt.Errorf("maxclients: %d must be 1 or more", y.MaxClients)
+		return nil, at(fmt.Errorf("maxclients: %d must be 1 or more", y.MaxClients), "maxclients")
 	}
 	if y.TimeoutSec < 0 {
-		return nil, fmt.Errorf("timeout: %d must be 0 (never) or more seconds", y.TimeoutSec)
+		return nil, at(fmt.Errorf("timeout: %d must be 0 (never) or more seconds", y.TimeoutSec), "timeout")
 	}
 	f.Server.Clients.MaxClients = y.MaxClients
 	f.Server.Clients.Timeout = time.Duration(y.TimeoutSec) * time.Second
 	switch f.Server.LogFormat {
 	case "text", "json":
 	default:
-		return nil, fmt.Errorf("log_format: %q must be text or json", y.LogFormat)
+		return nil, at(fmt.Errorf("log_format: %q must be text or json", y.LogFormat), "log_format")
 	}
 	if y.StateFile == "" {
-		return nil, errors.New("state_file: must not be empty")
+		return nil, at(errors.New("state_file: must not be empty"), "state_file")
 	}
 	if y.AnnouncePort < 0 || y.AnnouncePort > 65535 {
-		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
+		return nil, at(fmt.Errorf("announce_port: %d out of range", y.AnnouncePort), "announce_port")
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
 	f.MetricsAddr = y.MetricsAddr
 	f.Hooks = Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}
 	for i, h := range y.Hooks {
 		if h.Event == "" || len(h.Command) == 0 {
-			return nil, fmt.Errorf("hooks[%d]: event and command (an argv list) are required", i)
+			return nil, at(fmt.Errorf("hooks[%d]: event and command (an argv list) are required", i), "hooks", i)
 		}
 	}
 	f.AgentCheck = AgentCheck{Addr: y.AgentCheckAddr, DownWord: y.AgentCheckDownWord, MaxLag: y.AgentCheckMaxLag, HAProxySocket: y.HAProxySocket}
@@ -207,7 +210,7 @@ func (y *YAMLConfig) file() (*File, error) {
 	switch f.Server.TLS.AuthClients {
 	case "yes", "no", "optional":
 	default:
-		return nil, fmt.Errorf("tls_auth_clients: %q must be one of yes, no, optional", y.TLSAuthClients)
+		return nil, at(fmt.Errorf("tls_auth_clients: %q must be one of yes, no, optional", y.TLSAuthClients), "tls_auth_clients")
 	}
 	c := &f.Sentinel
 	c.Port = y.Port
@@ -222,7 +225,7 @@ func (y *YAMLConfig) file() (*File, error) {
 		m, err := yamlMaster(raw, y.Dir)
 		if err != nil {
 			name, _ := raw["name"].(string)
-			return nil, fmt.Errorf("masters[%d] (%s): %w", i, name, err)
+			return nil, at(fmt.Errorf("masters[%d] (%s): %w", i, name, err), "masters", i)
 		}
 		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
 	}
