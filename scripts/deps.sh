@@ -15,8 +15,11 @@ if ((${#need[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" >/dev/null
 fi
 command -v go >/dev/null || { echo "Go is required (https://go.dev/dl)"; exit 1; }
-
-# ioredis for the client e2e test, pinned by e2e/clients/package-lock.json.
-if command -v npm >/dev/null && [ ! -d e2e/clients/node_modules/ioredis ]; then
-	(cd e2e/clients && npm ci --no-audit --no-fund --silent) || echo "npm could not install ioredis (the ioredis test will fail)"
+# go.mod asks for a newer Go than Debian packages; Go 1.21 and later fetch
+# it themselves (GOTOOLCHAIN=auto), older ones (Debian 12's 1.19) cannot.
+gov=$(go env GOVERSION 2>/dev/null || echo go1.0)
+if [[ $gov =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < 21)); then
+	echo "$gov is too old: install Go $(sed -n 's/^go //p' go.mod) or newer from https://go.dev/dl"
+	exit 1
 fi
+
