@@ -15,11 +15,16 @@ if ((${#need[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" >/dev/null
 fi
 command -v go >/dev/null || { echo "Go is required (https://go.dev/dl)"; exit 1; }
-# go.mod asks for a newer Go than Debian packages; Go 1.21 and later fetch
-# it themselves (GOTOOLCHAIN=auto), older ones (Debian 12's 1.19) cannot.
-gov=$(go env GOVERSION 2>/dev/null || echo go1.0)
-if [[ $gov =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < 21)); then
-	echo "$gov is too old: install Go $(sed -n 's/^go //p' go.mod) or newer from https://go.dev/dl"
-	exit 1
+# go.mod asks for a newer Go than Debian packages. Go 1.21 and later fetch
+# it themselves unless GOTOOLCHAIN is local; older ones (Debian 12's 1.19)
+# cannot.
+want=$(sed -n 's/^go //p' go.mod)
+have=$(go env GOVERSION 2>/dev/null || echo go1.0)
+have=${have#go}
+if [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" != "$want" ]; then
+	toolchain=$(go env GOTOOLCHAIN 2>/dev/null || echo local)
+	if [[ $have =~ ^1\.([0-9]+) ]] && { ((BASH_REMATCH[1] < 21)) || [ "$toolchain" = local ]; }; then
+		echo "Go $have cannot build this (go.mod: go $want, GOTOOLCHAIN=$toolchain): install Go $want or newer from https://go.dev/dl"
+		exit 1
+	fi
 fi
-
