@@ -54,7 +54,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "haproxy-config: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "haproxy-config: unexpected argument %q (the .conf path goes first, before the options)\n", fs.Arg(0))
 		return 2
 	}
 	var file *sentinelconf.File
