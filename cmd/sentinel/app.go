@@ -151,7 +151,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	if err != nil {
 		var ce *sentinelconf.ConfigError
 		if errors.As(err, &ce) {
-			fmt.Fprint(stderr, ce.RedisFormat())
+			reportConfigError(stderr, ce, path, -1)
 			return nil, shownError{err}
 		}
 		return nil, err

@@ -132,3 +132,16 @@ func TestExtrasApply(t *testing.T) {
 		t.Errorf("applied: %+v", f)
 	}
 }
+
+// A log file that cannot be opened is named before redis's block.
+func TestLogfileErrorNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	logPath := filepath.Join(dir, "nodir", "s.log")
+	conf := writeFile(t, filepath.Join(dir, "sentinel.conf"), "port 0\nbind 127.0.0.1\nlogfile "+logPath+"\n")
+	code, _, stderr := runCmd(conf)
+	if code != 1 || !strings.HasPrefix(stderr, logPath+": Can't open the log file: No such file or directory\n") ||
+		!strings.Contains(stderr, "*** FATAL CONFIG FILE ERROR") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+}
