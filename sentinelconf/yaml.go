@@ -116,6 +116,13 @@ func yamlDefaults() map[string]any {
 	}
 }
 
+// IsYAMLKey says whether key is a top-level key of the YAML form, which
+// SENTINEL_<KEY> environment variables can override too.
+func IsYAMLKey(key string) bool {
+	_, ok := yamlDefaults()[key]
+	return ok || key == "hooks" || key == "masters"
+}
+
 // LoadYAML reads a YAML config; environment variables named envPrefix + "_"
 // + upper-case key override top-level keys (SENTINEL_PORT=26380). Unknown
 // keys are errors, so a typo does not silently fall back to a default.

@@ -41,15 +41,19 @@ func yamlArgs(args []string) (path string, rest []string, ok bool, err error) {
 
 // yamlLeftovers is the error for arguments a YAML start does not read:
 // redis's "--directive value" options apply to a .conf only, and taking
-// them without honouring them would be worse than refusing.
+// them without honouring them would be worse than refusing. When the
+// option has a YAML key of the same name, the error names it.
 func yamlLeftovers(path string, rest []string) error {
-	first := rest[0]
-	key := strings.ReplaceAll(strings.TrimLeft(first, "-"), "-", "_")
+	key := strings.ToLower(strings.ReplaceAll(strings.TrimLeft(rest[0], "-"), "-", "_"))
 	if k, _, ok := strings.Cut(key, "="); ok {
 		key = k
 	}
-	return fmt.Errorf("%s: not an option of a YAML start (--config %s reads only our options, see sentinel --help); "+
-		"set %q in %s or SENTINEL_%s in the environment instead", strings.Join(rest, " "), path, key, path, strings.ToUpper(key))
+	msg := fmt.Sprintf("%s: not an option of a YAML start (--config %s reads only our options, see sentinel --help)",
+		strings.Join(rest, " "), path)
+	if sentinelconf.IsYAMLKey(key) {
+		msg += fmt.Sprintf("; set %q in %s or SENTINEL_%s in the environment instead", key, path, strings.ToUpper(key))
+	}
+	return errors.New(msg)
 }
 
 // isYAMLPath says whether a config path is named as a YAML file.

@@ -118,6 +118,12 @@ func TestYAMLStartOptions(t *testing.T) {
 		!strings.Contains(err.Error(), "SENTINEL_PORT") {
 		t.Errorf("redis-style option with --config: %v", err)
 	}
+	// No YAML key of that name: no key or variable to suggest.
+	_, err = load([]string{"--config", y, "--sentinel", "deny-scripts-reconfig", "no"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "--sentinel deny-scripts-reconfig no: not an option of a YAML start") ||
+		strings.Contains(err.Error(), "SENTINEL_SENTINEL") {
+		t.Errorf("sentinel directive with --config: %v", err)
+	}
 }
 
 // The options that apply to both forms land in the File.
