@@ -52,7 +52,7 @@ func TestHAProxyConfig(t *testing.T) {
 		{MasterConfig: sentinel.MasterConfig{Name: "b", Addr: sentinel.Addr{Host: "10.0.0.2", Port: 6380}}},
 		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
 			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
-	}, hpOptions{bind: "0.0.0.0", base: 7000, socket: "/run/h.sock", agentHost: "127.0.0.1", agentPort: "9999",
+	}, hpOptions{bind: "0.0.0.0", socket: "/run/h.sock", agentHost: "127.0.0.1", agentPort: "9999",
 		agentInter: "500ms", checkInter: "1s", maxconn: 300, ports: mustPorts(t, 7000, false, "a", "b")})
 	cfg := b.String()
 	for _, want := range []string{
@@ -80,7 +80,7 @@ func TestHAProxyConfigAgentLiveness(t *testing.T) {
 	writeHAProxyConfig(&b, []sentinel.MasterState{
 		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
 			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
-	}, hpOptions{bind: "127.0.0.1", base: 7000, socket: filepath.Join(t.TempDir(), "h.sock"), agentHost: "127.0.0.1", agentPort: "9999",
+	}, hpOptions{bind: "127.0.0.1", socket: filepath.Join(t.TempDir(), "h.sock"), agentHost: "127.0.0.1", agentPort: "9999",
 		agentInter: "500ms", checkInter: "1s", maxconn: 300, read: true, liveness: true, ports: mustPorts(t, 7000, true, "a")})
 	cfg := b.String()
 	check := "    option tcp-check\n    tcp-check connect comment redis\n" +

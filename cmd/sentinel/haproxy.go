@@ -109,7 +109,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	o := hpOptions{
-		bind: *bind, base: *base, socket: *socket, agentHost: ahost, agentPort: aport,
+		bind: *bind, socket: *socket, agentHost: ahost, agentPort: aport,
 		agentInter: *inter, checkInter: *check, read: *read, maxconn: *maxconn, liveness: *liveness,
 		ports: ports, stdout: *output == "",
 	}
@@ -154,7 +154,7 @@ func defaultAgentInter(masters []sentinel.MasterState) time.Duration {
 
 type hpOptions struct {
 	bind, socket, agentHost, agentPort, agentInter, checkInter string
-	base, maxconn                                              int
+	maxconn                                                    int
 	read, liveness                                             bool
 	// ports are each master's frontend ports (assignPorts); stdout says
 	// the file is printed, not written with --output, so that ports
