@@ -105,6 +105,9 @@ type File struct {
 	// MetricsAddr serves Prometheus /metrics and /healthz (metrics_addr,
 	// or --metrics); empty: off.
 	MetricsAddr string
+	// HAProxyPorts are the masters' frontend ports in `sentinel
+	// haproxy-config` (YAML masters' haproxy_port), by master name.
+	HAProxyPorts map[string]int
 }
 
 // Hooks configures the at-least-once event hooks.

@@ -229,12 +229,23 @@ func (y *YAMLConfig) file() (*File, error) {
 	c.DenyScriptsReconfig = y.DenyScriptsReconfig
 	c.SentinelUser, c.SentinelPass = y.SentinelUser, y.SentinelPass
 	for i, raw := range y.Masters {
-		m, err := yamlMaster(raw, y.Dir)
+		name, _ := raw["name"].(string)
+		raw, port, err := haproxyPort(raw)
+		if err == nil {
+			var m sentinel.MasterConfig
+			if m, err = yamlMaster(raw, y.Dir); err == nil {
+				c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
+				if port != 0 {
+					if f.HAProxyPorts == nil {
+						f.HAProxyPorts = map[string]int{}
+					}
+					f.HAProxyPorts[m.Name] = port
+				}
+			}
+		}
 		if err != nil {
-			name, _ := raw["name"].(string)
 			return nil, at(fmt.Errorf("masters[%d] (%s): %w", i, name, err), "masters", i)
 		}
-		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -269,4 +280,25 @@ func LoadHooks(path string) (Hooks, error) {
 		}
 	}
 	return Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}, nil
+}
+
+// haproxyPort takes a master's haproxy_port key (its frontend port in
+// `sentinel haproxy-config`, which the sentinel itself does not use) out
+// of raw; 0 when absent.
+func haproxyPort(raw map[string]any) (map[string]any, int, error) {
+	v, ok := raw["haproxy_port"]
+	if !ok {
+		return raw, 0, nil
+	}
+	rest := make(map[string]any, len(raw)-1)
+	for k, x := range raw {
+		if k != "haproxy_port" {
+			rest[k] = x
+		}
+	}
+	port, isInt := v.(int)
+	if !isInt || port < 1 || port > 65535 {
+		return nil, 0, at(fmt.Errorf("haproxy_port: %v is not a port (1-65535)", v), "haproxy_port")
+	}
+	return rest, port, nil
 }

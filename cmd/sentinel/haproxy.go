@@ -91,6 +91,11 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 	if *inter == "" {
 		*inter = defaultAgentInter(file.Sentinel.Masters).String()
 	}
+	for name, port := range file.HAProxyPorts {
+		if _, onCommandLine := pins[name]; !onCommandLine {
+			pins[name] = port // the command line wins, as everywhere
+		}
+	}
 	existing := map[string]int{}
 	if *output != "" {
 		if existing, err = existingFrontends(*output); err != nil {

@@ -14,7 +14,8 @@ import (
 
 // A frontend's port is the address clients of one dataset use, so it must
 // not change when the set of masters does. Ports come, in this order, from
-// the operator's pins (--frontend-port name=port), from the file being
+// the operator's pins (--frontend-port name=port, or a YAML master's
+// haproxy_port), from the file being
 // regenerated (--output: a frontend keeps the port it has there), and only
 // then from the lowest free port at or after the base. Without --output
 // nor pins the assignment is the name order it always was, and the
@@ -25,7 +26,7 @@ import (
 type portSource string
 
 const (
-	portPinned   portSource = "pinned by --frontend-port"
+	portPinned   portSource = "pinned (--frontend-port, or haproxy_port in the YAML)"
 	portKept     portSource = "kept from the existing file"
 	portAssigned portSource = "assigned (next free port from the base)"
 )

@@ -114,7 +114,7 @@ func TestHAProxyConfigPins(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	code, _, stderr = haproxyRun(conf, "--agent-addr", "127.0.0.1:9999", "--output", out, "--frontend-port", "orders=7005")
-	if code != 0 || !strings.Contains(stderr, "frontend orders moves from port 7000 to 7005 (pinned by --frontend-port)") {
+	if code != 0 || !strings.Contains(stderr, "frontend orders moves from port 7000 to 7005 (pinned (--frontend-port, or haproxy_port in the YAML))") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 
@@ -168,5 +168,33 @@ func TestSubcommandHelpExitsZero(t *testing.T) {
 		if !strings.Contains(out.String()+errOut.String(), "-addr") && !strings.Contains(out.String()+errOut.String(), "-agent-addr") {
 			t.Errorf("%s --help shows no options: %s%s", sub, out.String(), errOut.String())
 		}
+	}
+}
+
+// A YAML master's haproxy_port pins its frontend, for operators who keep
+// the YAML in configuration management; --frontend-port wins over it.
+func TestHAProxyConfigYAMLPins(t *testing.T) {
+	dir := t.TempDir()
+	y := filepath.Join(dir, "sentinel.yaml")
+	text := "dir: " + dir + "\nmasters:\n" +
+		"  - {name: orders, host: 127.0.0.1, port: 6379, quorum: 2, haproxy_port: 7010}\n" +
+		"  - {name: cache, host: 127.0.0.1, port: 6380, quorum: 2, haproxy_port: 7011}\n"
+	if err := os.WriteFile(y, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := haproxyRun("--config", y, "--agent-addr", "127.0.0.1:9999", "--frontend-port", "cache=7020")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := frontendsOf(t, stdout); got["orders"] != 7010 || got["cache"] != 7020 {
+		t.Errorf("ports %v, want orders 7010 (YAML) and cache 7020 (command line)", got)
+	}
+	bad := strings.Replace(text, "haproxy_port: 7011", "haproxy_port: 70000", 1)
+	if err := os.WriteFile(y, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := haproxyRun("--config", y, "--agent-addr", "127.0.0.1:9999"); code == 0 ||
+		!strings.Contains(stderr, "line 4: masters[1] (cache): haproxy_port: 70000 is not a port") {
+		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
