@@ -248,9 +248,36 @@ func (y *YAMLConfig) file() (*File, error) {
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, locateValidate(err, y.Masters)
 	}
 	return f, nil
+}
+
+// locateValidate marks an error of sentinel.Config.Validate with the key
+// it is about, for its line: "port: ..." is the port key, "monitor <name>:"
+// and "master <name>:" the last master of that name (with two of one name,
+// the second is the one at fault).
+func locateValidate(err error, masters []map[string]any) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "port:") {
+		return at(err, "port")
+	}
+	for _, prefix := range []string{"monitor ", "master "} {
+		rest, ok := strings.CutPrefix(msg, prefix)
+		if !ok {
+			continue
+		}
+		name, _, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		for i := len(masters) - 1; i >= 0; i-- {
+			if n, _ := masters[i]["name"].(string); n == name {
+				return at(err, "masters", i)
+			}
+		}
+	}
+	return err
 }
 
 // LoadHooks reads the hooks keys (hooks, hooks_journal, hooks_concurrency,

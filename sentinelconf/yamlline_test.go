@@ -17,6 +17,8 @@ func TestYAMLErrorsNameTheLine(t *testing.T) {
 		{"masters:\n  - name: m\n    host: 127.0.0.1\n    qourum: 2\n", `, line 4: masters[0] (m): unknown key "qourum"`},
 		{"port: 1\nhooks:\n  - event: x\n", ", line 3: hooks[0]: event and command"},
 		{"port: abc\n", "line 1: 'port' cannot parse"},
+		{"masters:\n  - name: m\n    host: 127.0.0.1\n    port: 6379\n", ", line 2: monitor m: quorum must be 1 or greater"},
+		{"masters:\n  - {name: m, host: 127.0.0.1, quorum: 1}\n  - {name: m, host: 127.0.0.1, quorum: 1}\n", ", line 3: monitor m: duplicate master name"},
 		{"port: 1\n\nbogus: 1\n", "line 3: '' has invalid keys: bogus"},
 	} {
 		path := filepath.Join(t.TempDir(), "sentinel.yaml")
