@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench chaos difffuzz sim jepsen deb clean
+.PHONY: build test demo deps clientdeps fuzz bench chaos difffuzz sim jepsen deb clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -15,7 +15,7 @@ build:
 # scenario, about a minute; 20 more under the race detector) run before
 # the end-to-end tests, not beside them: on two cores the seeds would
 # steal the CPU the e2e tests' timings count on.
-test: deps build
+test: deps clientdeps build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /e2e -e /sim)
 	SIM_SEEDS=20 $(GO) test -race -count=1 -timeout 10m ./sim/...
@@ -27,6 +27,10 @@ demo: deps build
 
 deps:
 	@bash scripts/deps.sh
+
+# Only the client tests need Node packages: the demo does not run npm.
+clientdeps:
+	@bash scripts/clientdeps.sh
 
 # Each fuzz target for a minute (go test -fuzz takes one target at a time).
 fuzz:

@@ -88,12 +88,15 @@ func TestMetricsAndStatus(t *testing.T) {
 	}
 	out, err = exec.Command(bin, "status", "--addr", s.Addr(), "--json").Output()
 	var st []struct {
-		Name     string              `json:"name"`
-		Master   map[string]string   `json:"master"`
-		Replicas []map[string]string `json:"replicas"`
+		Name     string           `json:"name"`
+		Master   map[string]any   `json:"master"`
+		Replicas []map[string]any `json:"replicas"`
 	}
 	if err != nil || json.Unmarshal(out, &st) != nil || len(st) != 1 || st[0].Name != "mymaster" || len(st[0].Replicas) != 1 {
 		t.Errorf("sentinel status --json: %v\n%s", err, out)
+	} else if port, ok := st[0].Master["port"].(float64); !ok || strconv.Itoa(int(port)) != strconv.Itoa(master.Port) {
+		// Numbers are JSON numbers (issue 18 item 11), not strings.
+		t.Errorf("sentinel status --json: master port %v (%T), want the number %d", st[0].Master["port"], st[0].Master["port"], master.Port)
 	}
 
 	master.Kill()

@@ -111,6 +111,9 @@ type File struct {
 	// the config file itself is never rewritten. Resolved like a script
 	// path; "" when unset.
 	StateConfigFile string
+	// HAProxyPorts are the masters' frontend ports in `sentinel
+	// haproxy-config` (YAML masters' haproxy_port), by master name.
+	HAProxyPorts map[string]int
 }
 
 // Hooks configures the at-least-once event hooks.

@@ -3,6 +3,7 @@ package sentinelconf
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -115,6 +116,13 @@ func yamlDefaults() map[string]any {
 	}
 }
 
+// IsYAMLKey says whether key is a top-level key of the YAML form, which
+// SENTINEL_<KEY> environment variables can override too.
+func IsYAMLKey(key string) bool {
+	_, ok := yamlDefaults()[key]
+	return ok || key == "hooks" || key == "masters"
+}
+
 // LoadYAML reads a YAML config; environment variables named envPrefix + "_"
 // + upper-case key override top-level keys (SENTINEL_PORT=26380). Unknown
 // keys are errors, so a typo does not silently fall back to a default.
@@ -135,11 +143,13 @@ func LoadYAML(path, envPrefix string) (*File, *YAMLConfig, error) {
 	}
 	var y YAMLConfig
 	if err := v.UnmarshalExact(&y); err != nil {
-		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+		data, _ := os.ReadFile(path)
+		return nil, nil, decodeWithLines(path, data, err)
 	}
 	f, err := y.file()
 	if err != nil {
-		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+		data, _ := os.ReadFile(path)
+		return nil, nil, withLine(path, data, err)
 	}
 	f.Path = path
 	return f, &y, nil
@@ -163,38 +173,38 @@ func (y *YAMLConfig) file() (*File, error) {
 	switch f.Server.Loglevel {
 	case "debug", "verbose", "notice", "warning":
 	default:
-		return nil, fmt.Errorf("loglevel: %q must be one of debug, verbose, notice, warning", y.Loglevel)
+		return nil, at(fmt.Errorf("loglevel: %q must be one of debug, verbose, notice, warning", y.Loglevel), "loglevel")
 	}
 	switch f.Server.Supervised {
 	case "no", "upstart", "systemd", "auto":
 	default:
-		return nil, fmt.Errorf("supervised: %q must be one of no, upstart, systemd, auto", y.Supervised)
+		return nil, at(fmt.Errorf("supervised: %q must be one of no, upstart, systemd, auto", y.Supervised), "supervised")
 	}
 	if y.MaxClients < 1 {
-		return nil, fmt.Errorf("maxclients: %d must be 1 or more", y.MaxClients)
+		return nil, at(fmt.Errorf("maxclients: %d must be 1 or more", y.MaxClients), "maxclients")
 	}
 	if y.TimeoutSec < 0 {
-		return nil, fmt.Errorf("timeout: %d must be 0 (never) or more seconds", y.TimeoutSec)
+		return nil, at(fmt.Errorf("timeout: %d must be 0 (never) or more seconds", y.TimeoutSec), "timeout")
 	}
 	f.Server.Clients.MaxClients = y.MaxClients
 	f.Server.Clients.Timeout = time.Duration(y.TimeoutSec) * time.Second
 	switch f.Server.LogFormat {
 	case "text", "json":
 	default:
-		return nil, fmt.Errorf("log_format: %q must be text or json", y.LogFormat)
+		return nil, at(fmt.Errorf("log_format: %q must be text or json", y.LogFormat), "log_format")
 	}
 	if y.StateFile == "" {
-		return nil, errors.New("state_file: must not be empty")
+		return nil, at(errors.New("state_file: must not be empty"), "state_file")
 	}
 	if y.AnnouncePort < 0 || y.AnnouncePort > 65535 {
-		return nil, fmt.Errorf("announce_port: %d out of range", y.AnnouncePort)
+		return nil, at(fmt.Errorf("announce_port: %d out of range", y.AnnouncePort), "announce_port")
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
 	f.MetricsAddr = y.MetricsAddr
 	f.Hooks = Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}
 	for i, h := range y.Hooks {
 		if h.Event == "" || len(h.Command) == 0 {
-			return nil, fmt.Errorf("hooks[%d]: event and command (an argv list) are required", i)
+			return nil, at(fmt.Errorf("hooks[%d]: event and command (an argv list) are required", i), "hooks", i)
 		}
 	}
 	f.AgentCheck = AgentCheck{Addr: y.AgentCheckAddr, DownWord: y.AgentCheckDownWord, MaxLag: y.AgentCheckMaxLag, HAProxySocket: y.HAProxySocket}
@@ -207,7 +217,7 @@ func (y *YAMLConfig) file() (*File, error) {
 	switch f.Server.TLS.AuthClients {
 	case "yes", "no", "optional":
 	default:
-		return nil, fmt.Errorf("tls_auth_clients: %q must be one of yes, no, optional", y.TLSAuthClients)
+		return nil, at(fmt.Errorf("tls_auth_clients: %q must be one of yes, no, optional", y.TLSAuthClients), "tls_auth_clients")
 	}
 	c := &f.Sentinel
 	c.Port = y.Port
@@ -219,17 +229,55 @@ func (y *YAMLConfig) file() (*File, error) {
 	c.DenyScriptsReconfig = y.DenyScriptsReconfig
 	c.SentinelUser, c.SentinelPass = y.SentinelUser, y.SentinelPass
 	for i, raw := range y.Masters {
-		m, err := yamlMaster(raw, y.Dir)
-		if err != nil {
-			name, _ := raw["name"].(string)
-			return nil, fmt.Errorf("masters[%d] (%s): %w", i, name, err)
+		name, _ := raw["name"].(string)
+		raw, port, err := haproxyPort(raw)
+		if err == nil {
+			var m sentinel.MasterConfig
+			if m, err = yamlMaster(raw, y.Dir); err == nil {
+				c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
+				if port != 0 {
+					if f.HAProxyPorts == nil {
+						f.HAProxyPorts = map[string]int{}
+					}
+					f.HAProxyPorts[m.Name] = port
+				}
+			}
 		}
-		c.Masters = append(c.Masters, sentinel.MasterState{MasterConfig: m})
+		if err != nil {
+			return nil, at(fmt.Errorf("masters[%d] (%s): %w", i, name, err), "masters", i)
+		}
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, locateValidate(err, y.Masters)
 	}
 	return f, nil
+}
+
+// locateValidate marks an error of sentinel.Config.Validate with the key
+// it is about, for its line: "port: ..." is the port key, "monitor <name>:"
+// and "master <name>:" the last master of that name (with two of one name,
+// the second is the one at fault).
+func locateValidate(err error, masters []map[string]any) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "port:") {
+		return at(err, "port")
+	}
+	for _, prefix := range []string{"monitor ", "master "} {
+		rest, ok := strings.CutPrefix(msg, prefix)
+		if !ok {
+			continue
+		}
+		name, _, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		for i := len(masters) - 1; i >= 0; i-- {
+			if n, _ := masters[i]["name"].(string); n == name {
+				return at(err, "masters", i)
+			}
+		}
+	}
+	return err
 }
 
 // LoadHooks reads the hooks keys (hooks, hooks_journal, hooks_concurrency,
@@ -259,4 +307,25 @@ func LoadHooks(path string) (Hooks, error) {
 		}
 	}
 	return Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}, nil
+}
+
+// haproxyPort takes a master's haproxy_port key (its frontend port in
+// `sentinel haproxy-config`, which the sentinel itself does not use) out
+// of raw; 0 when absent.
+func haproxyPort(raw map[string]any) (map[string]any, int, error) {
+	v, ok := raw["haproxy_port"]
+	if !ok {
+		return raw, 0, nil
+	}
+	rest := make(map[string]any, len(raw)-1)
+	for k, x := range raw {
+		if k != "haproxy_port" {
+			rest[k] = x
+		}
+	}
+	port, isInt := v.(int)
+	if !isInt || port < 1 || port > 65535 {
+		return nil, 0, at(fmt.Errorf("haproxy_port: %v is not a port (1-65535)", v), "haproxy_port")
+	}
+	return rest, port, nil
 }

@@ -80,13 +80,25 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		path     string
 		lockPath string
 	)
+	yamlPath, rest, isYAML, err := yamlArgs(args)
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case len(args) >= 2 && (args[0] == "--config" || args[0] == "-config"):
-		path = args[1]
+	case isYAML:
+		path = yamlPath
+		rest, x, err := extraArgs(rest)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) > 0 {
+			return nil, yamlLeftovers(path, rest)
+		}
 		f, y, err := sentinelconf.LoadYAML(path, "SENTINEL")
 		if err != nil {
 			return nil, err
 		}
+		x.apply(f)
 		statePath := y.StateFile
 		if !filepath.IsAbs(statePath) {
 			statePath = filepath.Join(f.Server.Dir, statePath)
@@ -102,21 +114,26 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, fmt.Errorf("config path: %w", err)
 		}
 		path = abs
+		if isYAMLPath(path) {
+			return nil, yamlHint(args[0], "is")
+		}
 		rest, x, gerr := extraArgs(args[1:])
 		if gerr != nil {
 			return nil, gerr
 		}
 		f, err := sentinelconf.ParseFile(path)
+		fileLines := -1 // an error in the file itself: no line is an option's
 		if err == nil {
+			fileLines = len(f.Lines)
 			err = sentinelconf.ApplyArgs(f, rest)
 		}
 		if err == nil {
-			f.Gossip, f.AgentCheck, f.Hooks, f.MetricsAddr = x.gossip, x.agent, x.hooks, x.metrics
+			x.apply(f)
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
 			if errors.As(err, &ce) {
-				fmt.Fprint(stderr, ce.RedisFormat())
+				reportConfigError(stderr, ce, path, fileLines)
 				return nil, shownError{err}
 			}
 			return nil, err
@@ -124,7 +141,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		file, store = f, &sentinelconf.ConfStore{Path: path, File: f, StatePath: f.StateConfigFile}
 		lockPath = f.StateConfigFile
 	default:
-		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
+		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage())
 	}
 	if file.Server.Dir != "" {
 		// Like redis, whose dir line chdir()s: relative paths (logfile,
@@ -143,7 +160,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	if err != nil {
 		var ce *sentinelconf.ConfigError
 		if errors.As(err, &ce) {
-			fmt.Fprint(stderr, ce.RedisFormat())
+			reportConfigError(stderr, ce, path, -1)
 			return nil, shownError{err}
 		}
 		return nil, err
