@@ -53,6 +53,7 @@ type Server struct {
 	duration  *prometheus.HistogramVec
 	leader    *prometheus.GaugeVec
 	events    *prometheus.CounterVec
+	hooks     *hookMetrics
 	mu        sync.Mutex
 	downSince map[string]time.Time // master -> first +sdown of the current outage
 }
@@ -88,6 +89,8 @@ func New(addr string, src Source, logger *slog.Logger) (*Server, error) {
 		Name: "redis_sentinel_events_total",
 		Help: "Sentinel events published by this instance, by type.",
 	}, []string{"type"})
+	s.hooks = newHookMetrics()
+	s.reg.MustRegister(s.hooks.collectors()...)
 	s.reg.MustRegister(s.failovers, s.switches, s.sdowns, s.duration, s.leader, s.events,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ln, err := net.Listen("tcp", addr)

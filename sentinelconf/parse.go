@@ -113,6 +113,11 @@ type Hooks struct {
 	Journal     string // relative to dir; default hooks-journal.json
 	Concurrency int
 	TimeoutMs   int64
+	// MaxAttempts starts of a run before it is given up; the first retry
+	// waits BackoffMs, doubled after each failure up to BackoffMaxMs.
+	MaxAttempts  int
+	BackoffMs    int64
+	BackoffMaxMs int64
 }
 
 // HookRule runs Command (an argv list) for events matching Event.

@@ -226,6 +226,7 @@ func (a *app) build() error {
 		return err
 	}
 	a.mon = mon
+	backend := &withHooks{Backend: mon} // its hooks are set below, before anything serves
 	exe, _ := os.Executable()
 	a.server = respserver.New(respserver.Config{
 		Bind:           file.Server.Bind,
@@ -245,7 +246,7 @@ func (a *app) build() error {
 		UnixSocketPerm: os.FileMode(file.Server.UnixSocketPerm),
 		ACLFrozen:      aclFrozen(a.store),
 		Renames:        file.Server.Clients.Renames,
-	}, mon, logger)
+	}, backend, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
 			oracle{mon: mon, maxLag: ac.MaxLag}, logger)
@@ -273,12 +274,17 @@ func (a *app) build() error {
 		for _, r := range h.Rules {
 			rules = append(rules, hooks.Rule{Event: r.Event, Argv: r.Command})
 		}
-		runner, err := hooks.New(hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency,
-			Timeout: time.Duration(h.TimeoutMs) * time.Millisecond}, logger)
+		ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+		cfg := hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency, Timeout: ms(h.TimeoutMs),
+			MaxAttempts: h.MaxAttempts, Backoff: ms(h.BackoffMs), BackoffMax: ms(h.BackoffMaxMs)}
+		if a.metrics != nil {
+			cfg.Observer = a.metrics.Hooks()
+		}
+		runner, err := hooks.New(cfg, logger)
 		if err != nil {
 			return err
 		}
-		a.hooks = runner
+		a.hooks, backend.hooks = runner, runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
 		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger,
