@@ -9,7 +9,6 @@ import (
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
-
 // Hook runs follow redis's script jobs, flagged ",hook", in the same
 // fields.
 func TestHookScripts(t *testing.T) {
