@@ -256,7 +256,8 @@ func (a *app) build() error {
 		a.agent = srv
 	}
 	if file.MetricsAddr != "" {
-		m, err := metrics.New(file.MetricsAddr, mon, logger)
+		m, err := metrics.New(file.MetricsAddr, mon, logger, metrics.WithInstance(metrics.Instance{
+			Version: version, OS: respserver.OSName(), Port: file.Server.Port, PID: os.Getpid(), Started: time.Now()}))
 		if err != nil {
 			return err
 		}
