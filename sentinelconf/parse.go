@@ -42,7 +42,7 @@ type Server struct {
 	Pidfile        string
 	Logfile        string
 	Loglevel       string
-	LogFormat      string // "text" or "json"; only settable from YAML
+	LogFormat      string // "redis" (redis-sentinel's lines, a .conf's default), "text" or "json" (slog)
 	Daemonize      bool
 	Supervised     string // "no", "upstart", "systemd" or "auto"
 	// Syslog: every log line also goes to syslog (syslog-enabled), as
@@ -303,7 +303,7 @@ type parser struct {
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
 		Path: path,
-		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
+		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "redis", Supervised: "no",
 			SyslogIdent: "redis", SyslogFacility: "local0",
 			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128,
 			Clients: defaultClients()},

@@ -182,9 +182,9 @@ func (y *YAMLConfig) file() (*File, error) {
 	f.Server.Clients.MaxClients = y.MaxClients
 	f.Server.Clients.Timeout = time.Duration(y.TimeoutSec) * time.Second
 	switch f.Server.LogFormat {
-	case "text", "json":
+	case "text", "json", "redis":
 	default:
-		return nil, fmt.Errorf("log_format: %q must be text or json", y.LogFormat)
+		return nil, fmt.Errorf("log_format: %q must be text, json or redis", y.LogFormat)
 	}
 	if y.StateFile == "" {
 		return nil, errors.New("state_file: must not be empty")

@@ -94,7 +94,11 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, fmt.Errorf("config path: %w", err)
 		}
 		path = abs
-		rest, x, gerr := extraArgs(args[1:])
+		opts, logFormat, lerr := logFormatArg(args[1:])
+		if lerr != nil {
+			return nil, lerr
+		}
+		rest, x, gerr := extraArgs(opts)
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -104,6 +108,9 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		}
 		if err == nil {
 			f.Gossip, f.AgentCheck, f.Hooks, f.MetricsAddr = x.gossip, x.agent, x.hooks, x.metrics
+			if logFormat != "" {
+				f.Server.LogFormat = logFormat
+			}
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
@@ -197,7 +204,7 @@ func (a *app) build() error {
 	logger := a.logger
 	var err error
 	opts := sentinel.Options{
-		Store:       store,
+		Store:       savedStore{Store: store, log: func(m string) { logger.Info(m) }},
 		Logger:      logger,
 		LogLevel:    a.level,
 		RequirePass: file.Server.RequirePass,
