@@ -63,8 +63,6 @@ type Run struct {
 	Env       []string  `json:"env"`
 	Attempts  int       `json:"attempts"`
 	NotBefore time.Time `json:"not_before"` // earliest next start (backoff)
-
-	started time.Time // of the current attempt, for the duration metric
 }
 
 // hookName is how logs and metrics name the run's hook.
@@ -92,6 +90,9 @@ type Runner struct {
 
 	mu   sync.Mutex // held while the journal and the runner's queue change together
 	runs []*Run     // journal order = event order
+
+	amu      sync.Mutex // a leaf lock: nothing else is taken under it
+	attempts map[*Run]*attempt
 }
 
 // New loads the journal: runs left by a previous process are pending.
@@ -103,7 +104,7 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Runner{cfg: cfg, logger: logger}
+	r := &Runner{cfg: cfg, logger: logger, attempts: map[*Run]*attempt{}}
 	pc := procrun.DefaultConfig()
 	pc.MaxRunning, pc.Timeout, pc.PerKey, pc.Logger = cfg.Concurrency, cfg.Timeout, true, logger
 	procs, err := procrun.New(pc, procrun.Policy{
@@ -167,6 +168,9 @@ func (r *Runner) task(run *Run) procrun.Task {
 		Command: func(attempt int) *exec.Cmd {
 			cmd := exec.Command(run.Argv[0], run.Argv[1:]...)
 			cmd.Env = append(os.Environ(), env(run, attempt)...)
+			tail := &stderrTail{}
+			cmd.Stderr = tail
+			r.beginAttempt(run, tail)
 			return cmd
 		},
 	}

@@ -63,12 +63,12 @@ func (o *recorder) snapshot() (attempts, finished []string, pending int) {
 
 // The observer hears every rule at start, each attempt (retries marked),
 // each run's end and the queue; the failure log line names the command
-// with its event arguments, not only an id.
+// with its event arguments, not only an id, and ends with its stderr.
 func TestHookObserverAndFailureLog(t *testing.T) {
 	dir := t.TempDir()
 	flag := filepath.Join(dir, "flag")
 	flaky := writeScript(t, dir, "flaky.sh", `[ -e `+flag+` ] || { touch `+flag+`; exit 3; }`)
-	never := writeScript(t, dir, "never.sh", `exit 1`)
+	never := writeScript(t, dir, "never.sh", `echo first line >&2; echo "no route to dns" >&2; exit 1`)
 	obs := &recorder{}
 	var logs bytes.Buffer
 	var logMu sync.Mutex
@@ -102,7 +102,8 @@ func TestHookObserverAndFailureLog(t *testing.T) {
 	text := logs.String()
 	logMu.Unlock()
 	for _, s := range []string{`msg="hook failed, will retry" command="` + flaky + ` --zone z +x payload"`,
-		`msg="hook failed, given up" command="` + never + ` +x payload"`, "exit status 3", "max_attempts=2"} {
+		`msg="hook failed, given up" command="` + never + ` +x payload"`, "exit status 3", "max_attempts=2",
+		`stderr="first line | no route to dns"`} {
 		if !strings.Contains(text, s) {
 			t.Errorf("log lacks %q:\n%s", s, text)
 		}

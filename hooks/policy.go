@@ -39,55 +39,77 @@ func (r *Runner) update(t *procrun.Task, remove bool) {
 	r.cfg.Observer.Queue(len(r.runs), running)
 }
 
-// attempted reports an attempt's end to the observer.
-func (r *Runner) attempted(run *Run, e procrun.Exit) {
-	r.mu.Lock()
-	var ran time.Duration
-	if !run.started.IsZero() {
-		ran = time.Since(run.started)
-		run.started = time.Time{}
-	}
-	r.mu.Unlock()
-	r.cfg.Observer.Attempt(run.hookName(), ran, e.OK(), e.Attempt > 1)
+// attempt is what the runner keeps of a run's current attempt.
+type attempt struct {
+	started time.Time   // for the duration metric
+	stderr  *stderrTail // for the failure's log line
+}
+
+// beginAttempt is called as the attempt's process is made (under
+// procrun's lock: it takes only amu).
+func (r *Runner) beginAttempt(run *Run, stderr *stderrTail) {
+	r.amu.Lock()
+	r.attempts[run] = &attempt{stderr: stderr}
+	r.amu.Unlock()
 }
 
 // started journals the attempt count, so a crash loop cannot retry
 // forever without anyone noticing.
 func (r *Runner) started(t *procrun.Task, _ int) {
 	run := t.Data.(*Run)
-	r.mu.Lock()
-	run.started = time.Now()
-	r.mu.Unlock()
+	r.amu.Lock()
+	if a := r.attempts[run]; a != nil {
+		a.started = time.Now()
+	}
+	r.amu.Unlock()
 	r.update(t, false)
+}
+
+// endAttempt reports the attempt to the observer and returns what its
+// process wrote on stderr (the end of it).
+func (r *Runner) endAttempt(run *Run, e procrun.Exit) (stderr string) {
+	r.amu.Lock()
+	a := r.attempts[run]
+	delete(r.attempts, run)
+	r.amu.Unlock()
+	var ran time.Duration
+	if a != nil {
+		if !a.started.IsZero() {
+			ran = time.Since(a.started)
+		}
+		stderr = a.stderr.String()
+	}
+	r.cfg.Observer.Attempt(run.hookName(), ran, e.OK(), e.Attempt > 1)
+	return stderr
 }
 
 func (r *Runner) done(t *procrun.Task, e procrun.Exit) {
 	run := t.Data.(*Run)
+	r.endAttempt(run, e)
 	r.logger.Info("hook done", "command", run.hookName(), "event", run.Event, "master", run.Master,
 		"attempt", e.Attempt, "id", run.ID)
-	r.attempted(run, e)
 	r.cfg.Observer.Finished(run.hookName(), false)
 	r.update(t, true)
 }
 
 func (r *Runner) failed(t *procrun.Task, e procrun.Exit, retryIn time.Duration) {
 	run := t.Data.(*Run)
-	r.logger.Warn("hook failed, will retry", r.failure(run, e, "retry_in", retryIn)...)
-	r.attempted(run, e)
+	stderr := r.endAttempt(run, e)
+	r.logger.Warn("hook failed, will retry", r.failure(run, e, stderr, "retry_in", retryIn)...)
 	r.update(t, false)
 }
 
 func (r *Runner) gaveUp(t *procrun.Task, e procrun.Exit) {
 	run := t.Data.(*Run)
-	r.logger.Error("hook failed, given up", r.failure(run, e)...)
-	r.attempted(run, e)
+	stderr := r.endAttempt(run, e)
+	r.logger.Error("hook failed, given up", r.failure(run, e, stderr)...)
 	r.cfg.Observer.Finished(run.hookName(), true)
 	r.update(t, true)
 }
 
 // failure is what a failed attempt's log line says: the command as run
 // (with the event's arguments), which event, how it ended, which try.
-func (r *Runner) failure(run *Run, e procrun.Exit, extra ...any) []any {
+func (r *Runner) failure(run *Run, e procrun.Exit, stderr string, extra ...any) []any {
 	err := e.Err
 	if e.StartErr != nil {
 		err = e.StartErr
@@ -96,6 +118,9 @@ func (r *Runner) failure(run *Run, e procrun.Exit, extra ...any) []any {
 		"attempt", e.Attempt, "max_attempts", r.cfg.MaxAttempts, "err", err}
 	if e.TimedOut {
 		attrs = append(attrs, "timed_out", true)
+	}
+	if stderr != "" {
+		attrs = append(attrs, "stderr", stderr)
 	}
 	attrs = append(attrs, extra...)
 	return append(attrs, "id", run.ID)
