@@ -36,6 +36,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,8 +54,8 @@ type Run struct {
 	Event   string `json:"event"`
 	Payload string `json:"payload"`
 	// Hook is the rule's command line, which orders runs (with Master)
-	// and names them in logs and metrics. Empty in a journal written
-	// before it existed: such runs are ordered per master only.
+	// and names them in logs and metrics. Missing from a journal written
+	// before it existed: load finds it from the rules (legacyHook).
 	Hook string   `json:"hook,omitempty"`
 	Argv []string `json:"argv"`
 	// Env holds the event's own variables (SENTINEL_OLD_IP...), taken
@@ -149,10 +150,27 @@ func (r *Runner) load() error {
 		r.logger.Warn("hooks: runs left in the journal by the last process will run again", "count", len(r.runs))
 	}
 	for _, run := range r.runs {
+		if run.Hook == "" {
+			run.Hook = r.legacyHook(run)
+		}
 		r.procs.Add(r.task(run))
 	}
 	r.cfg.Observer.Queue(len(r.runs), 0)
 	return nil
+}
+
+// legacyHook finds the rule a run journaled before runs named their hook
+// came from (its argv starts with the rule's, and the rule matches its
+// event), so that it keeps its place in that hook's order; "" when no
+// rule fits any more (it is then ordered per master only).
+func (r *Runner) legacyHook(run *Run) string {
+	for _, rule := range r.cfg.Rules {
+		if len(run.Argv) > len(rule.Argv) && slices.Equal(run.Argv[:len(rule.Argv)], rule.Argv) &&
+			run.Argv[len(rule.Argv)] == run.Event && glob.Match(rule.Event, run.Event) {
+			return commandLine(rule.Argv)
+		}
+	}
+	return ""
 }
 
 // commandLine is a rule's argv as one line, for people and metrics.

@@ -166,3 +166,22 @@ func TestScheduled(t *testing.T) {
 		t.Fatalf("scheduled %+v", s)
 	}
 }
+
+// A run journaled before runs named their hook is given its hook back
+// from the rules, so it keeps its place in that hook's order.
+func TestLegacyRunFindsItsHook(t *testing.T) {
+	r := &Runner{cfg: Config{Rules: []Rule{{Event: "+sdown", Argv: []string{"/a", "x"}}, {Event: "+*", Argv: []string{"/b"}}}}}
+	for _, c := range []struct {
+		run  Run
+		want string
+	}{
+		{Run{Event: "+switch-master", Argv: []string{"/b", "+switch-master", "m"}}, "/b"},
+		{Run{Event: "+sdown", Argv: []string{"/a", "x", "+sdown", "master"}}, "/a x"},
+		{Run{Event: "+sdown", Argv: []string{"/a", "+sdown"}}, ""},      // rule's argv changed since
+		{Run{Event: "-odown", Argv: []string{"/b", "-odown", "m"}}, ""}, // no rule matches the event
+	} {
+		if got := r.legacyHook(&c.run); got != c.want {
+			t.Errorf("%q: %q, want %q", c.run.Argv, got, c.want)
+		}
+	}
+}
