@@ -73,6 +73,15 @@ func TestMetricsAndStatus(t *testing.T) {
 		{"redis_sentinel_master_setting_ckquorum", `master_name="mymaster"`, 1},
 		{"redis_sentinel_master_ckquorum_status", `master_name="mymaster"`, 1},
 		{"redis_sentinel_master_sdown", `master_name="mymaster"`, 0},
+		// Before any failover the event series are there at 0, and the
+		// series redis_exporter dashboards build variables from.
+		{"redis_sentinel_failovers_total", `result="ok"`, 0},
+		{"redis_sentinel_master_switches_total", `master_name="mymaster"`, 0},
+		{"redis_sentinel_failover_duration_seconds_count", `master_name="mymaster"`, 0},
+		{"redis_up", "", 1},
+		{"redis_instance_info", `redis_mode="sentinel"`, 1},
+		{"redis_instance_info", `tcp_port="` + strconv.Itoa(s.Port) + `"`, 1},
+		{"redis_sentinel_instance_up", `address="` + replica.Addr() + `",master_name="mymaster",role="slave"`, 1},
 	}
 	for _, ck := range checks {
 		if v, ok := metricValue(before, ck.name, ck.labels); !ok || v != ck.want {

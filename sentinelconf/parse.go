@@ -42,7 +42,7 @@ type Server struct {
 	Pidfile        string
 	Logfile        string
 	Loglevel       string
-	LogFormat      string // "text" or "json"; only settable from YAML
+	LogFormat      string // "redis" (redis-sentinel's lines, a .conf's default), "text" or "json" (slog)
 	Daemonize      bool
 	Supervised     string // "no", "upstart", "systemd" or "auto"
 	// Syslog: every log line also goes to syslog (syslog-enabled), as
@@ -122,6 +122,11 @@ type Hooks struct {
 	Journal     string // relative to dir; default hooks-journal.json
 	Concurrency int
 	TimeoutMs   int64
+	// MaxAttempts starts of a run before it is given up; the first retry
+	// waits BackoffMs, doubled after each failure up to BackoffMaxMs.
+	MaxAttempts  int
+	BackoffMs    int64
+	BackoffMaxMs int64
 }
 
 // HookRule runs Command (an argv list) for events matching Event.
@@ -310,7 +315,7 @@ type parser struct {
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
 		Path: path,
-		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
+		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "redis", Supervised: "no",
 			SyslogIdent: "redis", SyslogFacility: "local0",
 			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128,
 			Clients: defaultClients()},

@@ -3,6 +3,7 @@ package sentinelconf
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ type YAMLConfig struct {
 	HooksJournal        string     `mapstructure:"hooks_journal"`
 	HooksConcurrency    int        `mapstructure:"hooks_concurrency"`
 	HooksTimeoutMs      int64      `mapstructure:"hooks_timeout_ms"`
+	HooksMaxAttempts    int        `mapstructure:"hooks_max_attempts"`
+	HooksBackoffMs      int64      `mapstructure:"hooks_backoff_ms"`
+	HooksBackoffMaxMs   int64      `mapstructure:"hooks_backoff_max_ms"`
 	MetricsAddr         string     `mapstructure:"metrics_addr"`
 	TLSPort             int        `mapstructure:"tls_port"`
 	TLSCertFile         string     `mapstructure:"tls_cert_file"`
@@ -70,7 +74,7 @@ type YAMLConfig struct {
 // PREFIX_LOG_FORMAT, ...): viper only consults the environment for keys it
 // knows.
 func yamlDefaults() map[string]any {
-	return map[string]any{
+	d := map[string]any{
 		"port":                  defaultSentinelPort,
 		"bind":                  []string{},
 		"dir":                   "",
@@ -100,9 +104,6 @@ func yamlDefaults() map[string]any {
 		"agent_check_down_word": "down",
 		"agent_check_max_lag":   0,
 		"haproxy_socket":        "",
-		"hooks_journal":         "hooks-journal.json",
-		"hooks_concurrency":     4,
-		"hooks_timeout_ms":      60000,
 		"metrics_addr":          "",
 		"tls_port":              0,
 		"tls_cert_file":         "",
@@ -114,6 +115,8 @@ func yamlDefaults() map[string]any {
 		"tls_auth_clients":      "yes",
 		"tls_replication":       false,
 	}
+	maps.Copy(d, hooksDefaults())
+	return d
 }
 
 // IsYAMLKey says whether key is a top-level key of the YAML form, which
@@ -189,9 +192,9 @@ func (y *YAMLConfig) file() (*File, error) {
 	f.Server.Clients.MaxClients = y.MaxClients
 	f.Server.Clients.Timeout = time.Duration(y.TimeoutSec) * time.Second
 	switch f.Server.LogFormat {
-	case "text", "json":
+	case "text", "json", "redis":
 	default:
-		return nil, at(fmt.Errorf("log_format: %q must be text or json", y.LogFormat), "log_format")
+		return nil, at(fmt.Errorf("log_format: %q must be text, json or redis", y.LogFormat), "log_format")
 	}
 	if y.StateFile == "" {
 		return nil, at(errors.New("state_file: must not be empty"), "state_file")
@@ -201,12 +204,13 @@ func (y *YAMLConfig) file() (*File, error) {
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
 	f.MetricsAddr = y.MetricsAddr
-	f.Hooks = Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}
-	for i, h := range y.Hooks {
-		if h.Event == "" || len(h.Command) == 0 {
-			return nil, at(fmt.Errorf("hooks[%d]: event and command (an argv list) are required", i), "hooks", i)
-		}
+	hooks, err := hooksYAML{Hooks: y.Hooks, HooksJournal: y.HooksJournal, HooksConcurrency: y.HooksConcurrency,
+		HooksTimeoutMs: y.HooksTimeoutMs, HooksMaxAttempts: y.HooksMaxAttempts, HooksBackoffMs: y.HooksBackoffMs,
+		HooksBackoffMaxMs: y.HooksBackoffMaxMs}.hooks()
+	if err != nil {
+		return nil, err // located per key by hooks()
 	}
+	f.Hooks = hooks
 	f.AgentCheck = AgentCheck{Addr: y.AgentCheckAddr, DownWord: y.AgentCheckDownWord, MaxLag: y.AgentCheckMaxLag, HAProxySocket: y.HAProxySocket}
 	f.Server.TLS = TLS{
 		Port: y.TLSPort, CertFile: y.TLSCertFile, KeyFile: y.TLSKeyFile,
@@ -278,35 +282,6 @@ func locateValidate(err error, masters []map[string]any) error {
 		}
 	}
 	return err
-}
-
-// LoadHooks reads the hooks keys (hooks, hooks_journal, hooks_concurrency,
-// hooks_timeout_ms) from a YAML file, for a .conf start with --hooks.
-func LoadHooks(path string) (Hooks, error) {
-	v := viper.New()
-	v.SetConfigFile(path)
-	v.SetConfigType("yaml")
-	v.SetDefault("hooks_journal", "hooks-journal.json")
-	v.SetDefault("hooks_concurrency", 4)
-	v.SetDefault("hooks_timeout_ms", 60000)
-	if err := v.ReadInConfig(); err != nil {
-		return Hooks{}, fmt.Errorf("hooks file %s: %w", path, err)
-	}
-	var y struct {
-		Hooks            []HookRule `mapstructure:"hooks"`
-		HooksJournal     string     `mapstructure:"hooks_journal"`
-		HooksConcurrency int        `mapstructure:"hooks_concurrency"`
-		HooksTimeoutMs   int64      `mapstructure:"hooks_timeout_ms"`
-	}
-	if err := v.UnmarshalExact(&y); err != nil {
-		return Hooks{}, fmt.Errorf("hooks file %s: %w", path, err)
-	}
-	for i, h := range y.Hooks {
-		if h.Event == "" || len(h.Command) == 0 {
-			return Hooks{}, fmt.Errorf("hooks file %s: hooks[%d]: event and command (an argv list) are required", path, i)
-		}
-	}
-	return Hooks{Rules: y.Hooks, Journal: y.HooksJournal, Concurrency: y.HooksConcurrency, TimeoutMs: y.HooksTimeoutMs}, nil
 }
 
 // haproxyPort takes a master's haproxy_port key (its frontend port in

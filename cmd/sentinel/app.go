@@ -117,7 +117,11 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		if isYAMLPath(path) {
 			return nil, yamlHint(args[0], "is")
 		}
-		rest, x, gerr := extraArgs(args[1:])
+		opts, logFormat, lerr := logFormatArg(args[1:])
+		if lerr != nil {
+			return nil, lerr
+		}
+		rest, x, gerr := extraArgs(opts)
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -129,6 +133,9 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		}
 		if err == nil {
 			x.apply(f)
+			if logFormat != "" {
+				f.Server.LogFormat = logFormat
+			}
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
@@ -246,7 +253,7 @@ func (a *app) build() error {
 	logger := a.logger
 	var err error
 	opts := sentinel.Options{
-		Store:       store,
+		Store:       savedStore{Store: store, log: func(m string) { logger.Info(m) }},
 		Logger:      logger,
 		LogLevel:    a.level,
 		RequirePass: file.Server.RequirePass,
@@ -275,6 +282,7 @@ func (a *app) build() error {
 		return err
 	}
 	a.mon = mon
+	backend := &withHooks{Backend: mon} // its hooks are set below, before anything serves
 	exe, _ := os.Executable()
 	a.server = respserver.New(respserver.Config{
 		Bind:           file.Server.Bind,
@@ -294,7 +302,7 @@ func (a *app) build() error {
 		UnixSocketPerm: os.FileMode(file.Server.UnixSocketPerm),
 		ACLFrozen:      aclFrozen(a.store),
 		Renames:        file.Server.Clients.Renames,
-	}, mon, logger)
+	}, backend, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
 			oracle{mon: mon, maxLag: ac.MaxLag}, logger)
@@ -304,7 +312,8 @@ func (a *app) build() error {
 		a.agent = srv
 	}
 	if file.MetricsAddr != "" {
-		m, err := metrics.New(file.MetricsAddr, mon, logger)
+		m, err := metrics.New(file.MetricsAddr, mon, logger, metrics.WithInstance(metrics.Instance{
+			Version: version, OS: respserver.OSName(), Port: file.Server.Port, PID: os.Getpid(), Started: time.Now()}))
 		if err != nil {
 			return err
 		}
@@ -326,12 +335,17 @@ func (a *app) build() error {
 		for _, r := range h.Rules {
 			rules = append(rules, hooks.Rule{Event: r.Event, Argv: r.Command})
 		}
-		runner, err := hooks.New(hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency,
-			Timeout: time.Duration(h.TimeoutMs) * time.Millisecond}, logger)
+		ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+		cfg := hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency, Timeout: ms(h.TimeoutMs),
+			MaxAttempts: h.MaxAttempts, Backoff: ms(h.BackoffMs), BackoffMax: ms(h.BackoffMaxMs)}
+		if a.metrics != nil {
+			cfg.Observer = a.metrics.Hooks()
+		}
+		runner, err := hooks.New(cfg, logger)
 		if err != nil {
 			return err
 		}
-		a.hooks = runner
+		a.hooks, backend.hooks = runner, runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
 		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger,

@@ -149,6 +149,8 @@ func ourOptionsHelp() string {
 	for _, o := range ourOptions() {
 		fmt.Fprintf(&b, "  --%-30s %s\n", o.name+" "+o.arg, o.help)
 	}
+	// Read apart (logformat.go), before the others: after a .conf path.
+	fmt.Fprintf(&b, "  --%-30s %s\n", "log-format redis|text|json", "after a .conf path: redis's log lines (default), or slog text/JSON; YAML log_format")
 	return b.String()
 }
 

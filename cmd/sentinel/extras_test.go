@@ -57,7 +57,7 @@ func TestHAProxyConfig(t *testing.T) {
 	cfg := b.String()
 	for _, want := range []string{
 		"maxconn 300\n",
-		"stats socket /run/h.sock mode 600 level admin",
+		"stats socket /run/h.sock mode 660 level admin",
 		"on-marked-down shutdown-sessions",
 		"agent-check agent-addr 127.0.0.1 agent-port 9999 agent-inter 500ms",
 		"frontend a\n    bind 0.0.0.0:7000\n", "frontend b\n    bind 0.0.0.0:7001\n",

@@ -201,7 +201,7 @@ func writeHAProxyConfig(w io.Writer, masters []sentinel.MasterState, o hpOptions
 # sentinels agreeing on the master.%s
 global
     maxconn %d
-    stats socket %s mode 600 level admin expose-fd listeners
+    stats socket %s mode 660 level admin expose-fd listeners
 
 defaults
     mode tcp
