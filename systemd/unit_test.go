@@ -110,7 +110,7 @@ func TestUnitVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	unit := filepath.Join(t.TempDir(), unitFile)
-	if err := os.WriteFile(unit, []byte(strings.ReplaceAll(string(data), "/usr/local/bin/sentinel ", "/bin/true ")), 0o644); err != nil {
+	if err := os.WriteFile(unit, []byte(strings.ReplaceAll(string(data), "/usr/bin/qsentinel ", "/bin/true ")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(analyze, "verify", unit).CombinedOutput()
