@@ -17,52 +17,46 @@ import (
 // sentinel.example.yaml). Unlike the .conf form it is never rewritten: the
 // state redis-sentinel would append to its file goes to StateFile.
 type YAMLConfig struct {
-	Port                int        `mapstructure:"port"`
-	Bind                []string   `mapstructure:"bind"`
-	Dir                 string     `mapstructure:"dir"`
-	Pidfile             string     `mapstructure:"pidfile"`
-	Logfile             string     `mapstructure:"logfile"`
-	Loglevel            string     `mapstructure:"loglevel"`
-	LogFormat           string     `mapstructure:"log_format"`
-	RequirePass         string     `mapstructure:"requirepass"`
-	ProtectedMode       bool       `mapstructure:"protected_mode"`
-	Daemonize           bool       `mapstructure:"daemonize"`
-	Supervised          string     `mapstructure:"supervised"`
-	MaxClients          int        `mapstructure:"maxclients"`
-	TimeoutSec          int        `mapstructure:"timeout"`
-	StateFile           string     `mapstructure:"state_file"` // relative to Dir
-	AnnounceIP          string     `mapstructure:"announce_ip"`
-	AnnouncePort        int        `mapstructure:"announce_port"`
-	ResolveHostnames    bool       `mapstructure:"resolve_hostnames"`
-	AnnounceHostnames   bool       `mapstructure:"announce_hostnames"`
-	DenyScriptsReconfig bool       `mapstructure:"deny_scripts_reconfig"`
-	SentinelUser        string     `mapstructure:"sentinel_user"`
-	SentinelPass        string     `mapstructure:"sentinel_pass"`
-	GossipBind          string     `mapstructure:"gossip_bind"`
-	GossipAdvertise     string     `mapstructure:"gossip_advertise"`
-	GossipJoin          []string   `mapstructure:"gossip_join"`
-	GossipKey           string     `mapstructure:"gossip_key"`
-	AgentCheckAddr      string     `mapstructure:"agent_check_addr"`
-	AgentCheckDownWord  string     `mapstructure:"agent_check_down_word"`
-	AgentCheckMaxLag    int64      `mapstructure:"agent_check_max_lag"`
-	HAProxySocket       string     `mapstructure:"haproxy_socket"`
-	Hooks               []HookRule `mapstructure:"hooks"`
-	HooksJournal        string     `mapstructure:"hooks_journal"`
-	HooksConcurrency    int        `mapstructure:"hooks_concurrency"`
-	HooksTimeoutMs      int64      `mapstructure:"hooks_timeout_ms"`
-	HooksMaxAttempts    int        `mapstructure:"hooks_max_attempts"`
-	HooksBackoffMs      int64      `mapstructure:"hooks_backoff_ms"`
-	HooksBackoffMaxMs   int64      `mapstructure:"hooks_backoff_max_ms"`
-	MetricsAddr         string     `mapstructure:"metrics_addr"`
-	TLSPort             int        `mapstructure:"tls_port"`
-	TLSCertFile         string     `mapstructure:"tls_cert_file"`
-	TLSKeyFile          string     `mapstructure:"tls_key_file"`
-	TLSClientCertFile   string     `mapstructure:"tls_client_cert_file"`
-	TLSClientKeyFile    string     `mapstructure:"tls_client_key_file"`
-	TLSCACertFile       string     `mapstructure:"tls_ca_cert_file"`
-	TLSCACertDir        string     `mapstructure:"tls_ca_cert_dir"`
-	TLSAuthClients      string     `mapstructure:"tls_auth_clients"`
-	TLSReplication      bool       `mapstructure:"tls_replication"`
+	Port                int                      `mapstructure:"port"`
+	Bind                []string                 `mapstructure:"bind"`
+	Dir                 string                   `mapstructure:"dir"`
+	Pidfile             string                   `mapstructure:"pidfile"`
+	Logfile             string                   `mapstructure:"logfile"`
+	Loglevel            string                   `mapstructure:"loglevel"`
+	LogFormat           string                   `mapstructure:"log_format"`
+	RequirePass         string                   `mapstructure:"requirepass"`
+	ProtectedMode       bool                     `mapstructure:"protected_mode"`
+	Daemonize           bool                     `mapstructure:"daemonize"`
+	Supervised          string                   `mapstructure:"supervised"`
+	MaxClients          int                      `mapstructure:"maxclients"`
+	TimeoutSec          int                      `mapstructure:"timeout"`
+	StateFile           string                   `mapstructure:"state_file"` // relative to Dir
+	AnnounceIP          string                   `mapstructure:"announce_ip"`
+	AnnouncePort        int                      `mapstructure:"announce_port"`
+	ResolveHostnames    bool                     `mapstructure:"resolve_hostnames"`
+	AnnounceHostnames   bool                     `mapstructure:"announce_hostnames"`
+	DenyScriptsReconfig bool                     `mapstructure:"deny_scripts_reconfig"`
+	SentinelUser        string                   `mapstructure:"sentinel_user"`
+	SentinelPass        string                   `mapstructure:"sentinel_pass"`
+	GossipBind          string                   `mapstructure:"gossip_bind"`
+	GossipAdvertise     string                   `mapstructure:"gossip_advertise"`
+	GossipJoin          []string                 `mapstructure:"gossip_join"`
+	GossipKey           string                   `mapstructure:"gossip_key"`
+	AgentCheckAddr      string                   `mapstructure:"agent_check_addr"`
+	AgentCheckDownWord  string                   `mapstructure:"agent_check_down_word"`
+	AgentCheckMaxLag    int64                    `mapstructure:"agent_check_max_lag"`
+	HAProxySocket       string                   `mapstructure:"haproxy_socket"`
+	hooksYAML           `mapstructure:",squash"` // the hooks* keys, shared with --hooks files
+	MetricsAddr         string                   `mapstructure:"metrics_addr"`
+	TLSPort             int                      `mapstructure:"tls_port"`
+	TLSCertFile         string                   `mapstructure:"tls_cert_file"`
+	TLSKeyFile          string                   `mapstructure:"tls_key_file"`
+	TLSClientCertFile   string                   `mapstructure:"tls_client_cert_file"`
+	TLSClientKeyFile    string                   `mapstructure:"tls_client_key_file"`
+	TLSCACertFile       string                   `mapstructure:"tls_ca_cert_file"`
+	TLSCACertDir        string                   `mapstructure:"tls_ca_cert_dir"`
+	TLSAuthClients      string                   `mapstructure:"tls_auth_clients"`
+	TLSReplication      bool                     `mapstructure:"tls_replication"`
 	// Masters are the monitored masters: name, host, port and the keys
 	// of sentinel.MasterOptions (YAMLKey), checked as the .conf's
 	// "sentinel <option>" lines are; see yamlMaster.
@@ -204,9 +198,7 @@ func (y *YAMLConfig) file() (*File, error) {
 	}
 	f.Gossip = Gossip{Bind: y.GossipBind, Advertise: y.GossipAdvertise, Join: y.GossipJoin, Key: y.GossipKey}
 	f.MetricsAddr = y.MetricsAddr
-	hooks, err := hooksYAML{Hooks: y.Hooks, HooksJournal: y.HooksJournal, HooksConcurrency: y.HooksConcurrency,
-		HooksTimeoutMs: y.HooksTimeoutMs, HooksMaxAttempts: y.HooksMaxAttempts, HooksBackoffMs: y.HooksBackoffMs,
-		HooksBackoffMaxMs: y.HooksBackoffMaxMs}.hooks()
+	hooks, err := y.hooksYAML.hooks()
 	if err != nil {
 		return nil, err // located per key by hooks()
 	}
