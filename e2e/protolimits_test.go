@@ -3,8 +3,11 @@ package e2e
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,21 +34,28 @@ type limitOutcome struct {
 	closed bool
 }
 
-// playLimit writes the steps to a fresh connection and collects what comes
-// back until nothing has come for quiet.
-func playLimit(t *testing.T, addr string, auth string, steps []limitStep, quiet time.Duration) limitOutcome {
-	t.Helper()
-	var nc net.Conn
-	if auth != "" {
-		nc = authedConn(t, addr, auth)
-	} else {
-		nc = rawDial(t, addr)
+// playLimit writes the steps to a fresh connection (authenticated first
+// with auth, unless empty) and collects what comes back until nothing has
+// come for quiet. It runs on its own goroutine, so it returns errors.
+func playLimit(addr string, auth string, steps []limitStep, quiet time.Duration) (limitOutcome, error) {
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		return limitOutcome{}, err
 	}
 	defer nc.Close()
+	if auth != "" {
+		nc.SetDeadline(time.Now().Add(3 * time.Second))
+		nc.Write(cluster.AppendCommand(nil, "AUTH", auth))
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(nc, buf); err != nil || string(buf) != "+OK\r\n" {
+			return limitOutcome{}, fmt.Errorf("AUTH: %q %v", buf, err)
+		}
+		nc.SetDeadline(time.Time{})
+	}
 	for _, s := range steps {
 		nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		if _, err := nc.Write(s.data); err != nil {
-			return limitOutcome{closed: true} // refused before all was sent
+			return limitOutcome{closed: true}, nil // refused before all was sent
 		}
 		time.Sleep(s.pause)
 	}
@@ -57,11 +67,11 @@ func playLimit(t *testing.T, addr string, auth string, steps []limitStep, quiet 
 		out.reply = append(out.reply, buf[:n]...)
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return out
+			return out, nil
 		}
 		if err != nil {
 			out.closed = true
-			return out
+			return out, nil
 		}
 	}
 }
@@ -130,6 +140,15 @@ func TestProtocolLimitsBoth(t *testing.T) {
 		steps: []limitStep{{data: []byte("*1\r\n$16385\r\n")}},
 		want:  limitOutcome{reply: []byte("-ERR Protocol error: unauthenticated bulk length\r\n"), closed: true},
 	}}
+	type play struct {
+		impl  cluster.Impl
+		name  string
+		addr  string
+		auth  string
+		steps []limitStep
+		want  limitOutcome
+	}
+	var plays []play
 	open, locked := bothSentinels(t), bothSentinels(t, "requirepass secret")
 	for impl, s := range open {
 		for _, tc := range cases {
@@ -137,23 +156,32 @@ func TestProtocolLimitsBoth(t *testing.T) {
 			if tc.auth != "" {
 				addr = locked[impl].Addr()
 			}
-			got := playLimit(t, addr, tc.auth, tc.steps, 500*time.Millisecond)
-			if !bytes.Equal(got.reply, tc.want.reply) || got.closed != tc.want.closed {
-				t.Errorf("%s: %s: got %q closed=%v, want %q closed=%v", impl, tc.name,
-					shortBytes(got.reply), got.closed, tc.want.reply, tc.want.closed)
-			}
-		}
-		if impl == cluster.Ours {
-			bigBulkHeld(t, s)
+			plays = append(plays, play{impl, tc.name, addr, tc.auth, tc.steps, tc.want})
 		}
 		for _, tc := range unauth {
-			got := playLimit(t, locked[impl].Addr(), "", tc.steps, 500*time.Millisecond)
-			if !bytes.Equal(got.reply, tc.want.reply) || got.closed != tc.want.closed {
-				t.Errorf("%s: %s: got %q closed=%v, want %q closed=%v", impl, tc.name,
-					shortBytes(got.reply), got.closed, tc.want.reply, tc.want.closed)
-			}
+			plays = append(plays, play{impl, tc.name, locked[impl].Addr(), "", tc.steps, tc.want})
 		}
 	}
+	// Each case on its own connection, all at once: the test takes one
+	// quiet period, not one per case.
+	var wg sync.WaitGroup
+	for _, p := range plays {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := playLimit(p.addr, p.auth, p.steps, 500*time.Millisecond)
+			if err != nil {
+				t.Errorf("%s: %s: %v", p.impl, p.name, err)
+				return
+			}
+			if !bytes.Equal(got.reply, p.want.reply) || got.closed != p.want.closed {
+				t.Errorf("%s: %s: got %q closed=%v, want %q closed=%v", p.impl, p.name,
+					shortBytes(got.reply), got.closed, p.want.reply, p.want.closed)
+			}
+		}()
+	}
+	wg.Wait()
+	bigBulkHeld(t, open[cluster.Ours])
 }
 
 // bigBulkHeld: a client announcing 512 MB and sending 1 MB makes ours
