@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -63,10 +64,24 @@ func removeMidFailover(t *testing.T, impl cluster.Impl, returnAfter time.Duratio
 	case <-time.After(30 * time.Second):
 		t.Fatal("no sentinel reached wait-promotion")
 	}
-	if _, err := leader.Do("SENTINEL", "REMOVE", "mymaster"); err != nil {
-		t.Fatalf("REMOVE on the leader: %v", err)
+	// redis-sentinel removes the master at once; ours refuses while the
+	// promotion is under way, and the operator retries.
+	refused := 0
+	for {
+		_, err := leader.Do("SENTINEL", "REMOVE", "mymaster")
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "failover in progress") || time.Since(start) > 30*time.Second {
+			t.Fatalf("REMOVE on the leader: %v", err)
+		}
+		if refused == 0 {
+			note("REMOVE refused: %v", err)
+		}
+		refused++
+		time.Sleep(100 * time.Millisecond)
 	}
-	note("REMOVE on the leader %s", leader.Name)
+	note("REMOVE on the leader %s done (%d refusals before)", leader.Name, refused)
 	var rest []*cluster.Sentinel
 	for _, s := range g.ss {
 		if s != leader {
@@ -85,10 +100,33 @@ func removeMidFailover(t *testing.T, impl cluster.Impl, returnAfter time.Duratio
 		return strings.Join(out, " ")
 	}
 
-	returned := false
-	last, stableSince := "", time.Time{}
-	deadline := time.Now().Add(returnAfter + 40*time.Second)
-	for time.Now().Before(deadline) {
+	// settled: one master, the other server its replica with the link
+	// up, both remaining sentinels naming it.
+	settled := func() (*cluster.Redis, bool) {
+		mr, rr := roleOf(master), roleOf(replica)
+		var m, other *cluster.Redis
+		switch {
+		case mr == "master" && rr != "master":
+			m, other = master, replica
+		case rr == "master" && mr != "master":
+			m, other = replica, master
+		default:
+			return nil, false
+		}
+		if roleOf(other) != fmt.Sprintf("slave of %d link up", m.Port) {
+			return nil, false
+		}
+		for _, s := range rest {
+			if a, err := masterAddr(s, "mymaster"); err != nil || a != m.Addr() {
+				return nil, false
+			}
+		}
+		return m, true
+	}
+	returned, demoted := false, false
+	last, settledSince := "", time.Time{}
+	var final *cluster.Redis
+	for deadline := time.Now().Add(returnAfter + 40*time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if !returned && time.Since(start) >= returnAfter {
 			if err := master.Restart(); err != nil {
 				t.Fatal(err)
@@ -100,43 +138,49 @@ func removeMidFailover(t *testing.T, impl cluster.Impl, returnAfter time.Duratio
 			master.Port, roleOf(master), replica.Port, roleOf(replica), named())
 		if state != last {
 			note("%s", state)
-			last, stableSince = state, time.Now()
+			last = state
 		}
-		if returned && time.Since(stableSince) > 5*time.Second {
-			break
+		if strings.HasPrefix(roleOf(replica), "slave") {
+			demoted = true
 		}
-		time.Sleep(100 * time.Millisecond)
+		m, ok := settled()
+		switch {
+		case !ok || !returned:
+			settledSince, final = time.Time{}, nil
+		case settledSince.IsZero() || m != final:
+			settledSince, final = time.Now(), m
+		case time.Since(settledSince) > 3*time.Second:
+			deadline = time.Now()
+		}
 	}
 	t.Logf("%s, old master back %v after REMOVE:\n%s", impl, returnAfter, strings.Join(timeline, "\n"))
 
-	// The end: one master, the other server replicating it with its link
-	// up, and both remaining sentinels naming that master.
-	roles := map[*cluster.Redis]string{master: roleOf(master), replica: roleOf(replica)}
-	var masters []*cluster.Redis
-	for r, role := range roles {
-		if role == "master" {
-			masters = append(masters, r)
-		}
+	if final == nil {
+		t.Fatalf("%s: no single master agreed on within 40 s of the old master's return", impl)
 	}
-	if len(masters) != 1 {
-		t.Fatalf("%s: %d masters at the end: %v", impl, len(masters), roles)
-	}
-	m := masters[0]
-	for r, role := range roles {
-		if r != m && role != fmt.Sprintf("slave of %d link up", m.Port) {
-			t.Errorf("%s: %s is %q, want a replica of %d", impl, r.Name, role, m.Port)
-		}
-	}
-	for _, s := range rest {
-		if a, err := masterAddr(s, "mymaster"); err != nil || a != m.Addr() {
-			t.Errorf("%s: %s names %q (%v), the master is %s", impl, s.Name, a, err, m.Addr())
+	if demoted {
+		// The promoted replica was turned back into a replica of the
+		// old master: what it had taken is gone (and here, its whole
+		// data set: the old master came back empty).
+		if impl == cluster.Ours {
+			t.Errorf("ours: the promoted replica was demoted to the returning old master")
+		} else {
+			t.Logf("%s: the promoted replica was demoted to the returning old master (its data replaced by the old master's)", impl)
 		}
 	}
 }
 
+// In make test: ours, with the old master back 2 s after the REMOVE
+// (before the other sentinels would redo the failover). With
+// QSENTINEL_REMOVE_BOTH=1, redis-sentinel too, and both with the old
+// master back after the others' own failover (12 s).
 func TestRemoveDuringFailover(t *testing.T) {
-	for _, impl := range []cluster.Impl{cluster.Ours, cluster.Real} {
-		for _, back := range []time.Duration{2 * time.Second, 12 * time.Second} {
+	impls, backs := []cluster.Impl{cluster.Ours}, []time.Duration{2 * time.Second}
+	if os.Getenv("QSENTINEL_REMOVE_BOTH") != "" {
+		impls, backs = append(impls, cluster.Real), append(backs, 12*time.Second)
+	}
+	for _, impl := range impls {
+		for _, back := range backs {
 			t.Run(fmt.Sprintf("%s/back-after-%v", impl, back), func(t *testing.T) {
 				removeMidFailover(t, impl, back)
 			})
