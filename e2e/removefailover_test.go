@@ -65,18 +65,20 @@ func removeMidFailover(t *testing.T, impl cluster.Impl, returnAfter time.Duratio
 		t.Fatal("no sentinel reached wait-promotion")
 	}
 	// redis-sentinel removes the master at once; ours refuses while the
-	// promotion is under way, and the operator retries.
-	refused := 0
+	// promotion is under way and until a peer announces its outcome, and
+	// the operator retries.
+	refused, firstRefusal := 0, ""
 	for {
 		_, err := leader.Do("SENTINEL", "REMOVE", "mymaster")
 		if err == nil {
 			break
 		}
-		if !strings.Contains(err.Error(), "failover in progress") || time.Since(start) > 30*time.Second {
+		if !strings.Contains(err.Error(), "retry") || time.Since(start) > 30*time.Second {
 			t.Fatalf("REMOVE on the leader: %v", err)
 		}
-		if refused == 0 {
+		if refused == 0 || !strings.Contains(err.Error(), firstRefusal) {
 			note("REMOVE refused: %v", err)
+			firstRefusal = err.Error()[strings.Index(err.Error(), "ERR"):]
 		}
 		refused++
 		time.Sleep(100 * time.Millisecond)

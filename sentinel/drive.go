@@ -19,6 +19,9 @@ func (g *group) apply() {
 	for _, a := range g.m.Ready() {
 		switch a.Kind {
 		case failover.Emit:
+			if a.Event.Kind == event.SwitchMaster {
+				g.switchedAt = g.s.clock.Now()
+			}
 			g.publishDecided(a.Event)
 			if g.crashPoint(a.Event.Kind) {
 				g.s.simulatedCrash()

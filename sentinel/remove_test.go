@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/redislink"
@@ -47,6 +48,43 @@ func TestRemoveRefusedMidFailover(t *testing.T) {
 		}
 		if gone := s.group("mymaster") == nil; gone == tc.refused {
 			t.Errorf("%s: removed %v", tc.state, gone)
+		}
+	}
+}
+
+// Right after a failover this sentinel ended, REMOVE waits until a peer
+// announces the new configuration (it would otherwise be the only one to
+// know), for failover-timeout at most.
+func TestRemoveRefusedUntilAnnounced(t *testing.T) {
+	m := Addr{Host: "127.0.0.1", Port: 6379}
+	const epoch = 5
+	for _, tc := range []struct {
+		name      string
+		peerEpoch uint64
+		ago       func(timeout time.Duration) time.Duration // since the switch
+		refused   bool
+	}{
+		{"peer behind, just switched", epoch - 1, func(time.Duration) time.Duration { return 0 }, true},
+		{"peer announces the new epoch", epoch, func(time.Duration) time.Duration { return 0 }, false},
+		{"peer silent for failover-timeout", epoch - 1, func(d time.Duration) time.Duration { return d + time.Second }, false},
+	} {
+		cfg := fastConfig(26379, m)
+		cfg.Masters[0].KnownSentinels = []KnownSentinel{{Addr: Addr{Host: "127.0.0.1", Port: 26380}, RunID: strings.Repeat("c", 40)}}
+		s, err := New(cfg, Options{Dialer: redislink.NewFakeNet(), Logger: quiet, Store: &memStore{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := s.group("mymaster")
+		g.mu.Lock()
+		g.m.ConfigEpoch = epoch
+		g.switchedAt = s.clock.Now().Add(-tc.ago(g.failoverTimeout()))
+		for _, si := range g.m.Sentinels {
+			si.HelloConfigEpoch = tc.peerEpoch
+		}
+		g.mu.Unlock()
+		err = s.Remove("mymaster")
+		if refused := err != nil; refused != tc.refused {
+			t.Errorf("%s: REMOVE: %v, want refused %v", tc.name, err, tc.refused)
 		}
 	}
 }
