@@ -161,7 +161,8 @@ func (s *Sentinel) Remove(name string) error {
 		return ErrNoSuchMaster
 	}
 	// Checked and deleted under g.mu, so the failover cannot move on in
-	// between (s.mu is taken under g.mu elsewhere too, never the reverse).
+	// between; s.mu inside g.mu is safe because nothing takes g.mu while
+	// holding s.mu.
 	g.mu.Lock()
 	if err := removeMidFailover(g, s.clock.Now()); err != nil {
 		g.mu.Unlock()
