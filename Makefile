@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps fuzz bench chaos difffuzz sim jepsen soak clean
+.PHONY: build test demo deps clientdeps fuzz bench chaos difffuzz sim jepsen soak deb clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -15,7 +15,7 @@ build:
 # scenario, about a minute; 20 more under the race detector) run before
 # the end-to-end tests, not beside them: on two cores the seeds would
 # steal the CPU the e2e tests' timings count on.
-test: deps build
+test: deps clientdeps build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /e2e -e /sim)
 	SIM_SEEDS=20 $(GO) test -race -count=1 -timeout 10m ./sim/...
@@ -27,6 +27,10 @@ demo: deps build
 
 deps:
 	@bash scripts/deps.sh
+
+# Only the client tests need Node packages: the demo does not run npm.
+clientdeps:
+	@bash scripts/clientdeps.sh
 
 # Each fuzz target for a minute (go test -fuzz takes one target at a time).
 fuzz:
@@ -85,6 +89,14 @@ bench: deps build
 # the sentinels' failover machines in it (Chaos and LeaderCrash).
 sim:
 	SIM_SEEDS=$(or $(SEEDS),10000) SIM_SEED=$(SEED) $(GO) test -count=1 -timeout 2h -run '^Test(LeaderCrash)?Seeds$$' -v ./sim/ ./sim/simsentinel/
+
+# The Debian package, bin/qsentinel_<version>_<arch>.deb (packaging/): nfpm
+# at a pinned version through the Go module proxy, no other tool needed.
+NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+DEB_VERSION ?= 0.1~git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
+deb: build
+	cd packaging && VERSION='$(DEB_VERSION)' ARCH=$$($(GO) env GOARCH) \
+		$(GO) run $(NFPM) package --packager deb --target ../bin/
 
 clean:
 	rm -rf bin

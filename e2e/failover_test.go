@@ -121,6 +121,15 @@ func failoverScenario(t *testing.T, impls []cluster.Impl) {
 	master.Kill()
 	g.waitSwitched(t, "mymaster", replica.Addr(), 30*time.Second)
 	t.Logf("kill to every sentinel switched: %v", time.Since(killed).Round(time.Millisecond))
+	// The leader logged its peers' votes as redis does ("<id> voted for
+	// <leader> <epoch>"), what an operator reads when an election fails.
+	voted := false
+	for _, s := range g.ss {
+		voted = voted || strings.Contains(s.Logs(), " voted for ")
+	}
+	if !voted {
+		t.Error(`no sentinel logged a peer's vote ("<id> voted for <leader> <epoch>")`)
+	}
 	time.Sleep(2 * time.Second) // a second +switch-master would show up here
 	for k, n := range g.switches(t, "mymaster") {
 		if n != 1 {

@@ -73,6 +73,15 @@ func TestMetricsAndStatus(t *testing.T) {
 		{"redis_sentinel_master_setting_ckquorum", `master_name="mymaster"`, 1},
 		{"redis_sentinel_master_ckquorum_status", `master_name="mymaster"`, 1},
 		{"redis_sentinel_master_sdown", `master_name="mymaster"`, 0},
+		// Before any failover the event series are there at 0, and the
+		// series redis_exporter dashboards build variables from.
+		{"redis_sentinel_failovers_total", `result="ok"`, 0},
+		{"redis_sentinel_master_switches_total", `master_name="mymaster"`, 0},
+		{"redis_sentinel_failover_duration_seconds_count", `master_name="mymaster"`, 0},
+		{"redis_up", "", 1},
+		{"redis_instance_info", `redis_mode="sentinel"`, 1},
+		{"redis_instance_info", `tcp_port="` + strconv.Itoa(s.Port) + `"`, 1},
+		{"redis_sentinel_instance_up", `address="` + replica.Addr() + `",master_name="mymaster",role="slave"`, 1},
 	}
 	for _, ck := range checks {
 		if v, ok := metricValue(before, ck.name, ck.labels); !ok || v != ck.want {
@@ -88,12 +97,15 @@ func TestMetricsAndStatus(t *testing.T) {
 	}
 	out, err = exec.Command(bin, "status", "--addr", s.Addr(), "--json").Output()
 	var st []struct {
-		Name     string              `json:"name"`
-		Master   map[string]string   `json:"master"`
-		Replicas []map[string]string `json:"replicas"`
+		Name     string           `json:"name"`
+		Master   map[string]any   `json:"master"`
+		Replicas []map[string]any `json:"replicas"`
 	}
 	if err != nil || json.Unmarshal(out, &st) != nil || len(st) != 1 || st[0].Name != "mymaster" || len(st[0].Replicas) != 1 {
 		t.Errorf("sentinel status --json: %v\n%s", err, out)
+	} else if port, ok := st[0].Master["port"].(float64); !ok || strconv.Itoa(int(port)) != strconv.Itoa(master.Port) {
+		// Numbers are JSON numbers (issue 18 item 11), not strings.
+		t.Errorf("sentinel status --json: master port %v (%T), want the number %d", st[0].Master["port"], st[0].Master["port"], master.Port)
 	}
 
 	master.Kill()

@@ -6,9 +6,15 @@
 // removed only after the command exited 0. A failed run is retried with
 // backoff; a run that passes its timeout is killed with its whole process
 // group and retried; runs still in the journal after a crash run again at
-// the next start. Runs of one master keep their order (the next waits for
-// the previous to succeed or be given up); different masters run in
-// parallel up to a limit.
+// the next start.
+//
+// Order: each hook (rule) sees the events of one master in the order they
+// happened, one run at a time; the next run of that hook and master waits
+// for the previous to succeed or be given up. That is the order a hook
+// that applies state (a DNS record, a load balancer) needs: a retried old
+// +switch-master must never land after a newer one. Different hooks, and
+// different masters, do not wait for each other, so one failing hook
+// delays only its own later runs; they run in parallel up to a limit.
 //
 // Each run gets the event as arguments after the configured argv
 // (<event> <payload words...>) and as environment variables:
@@ -30,7 +36,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"strconv"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,42 +47,17 @@ import (
 	"github.com/qsentinel/qsentinel/procrun"
 )
 
-// Rule runs Argv for events whose type matches Event (a glob pattern).
-type Rule struct {
-	Event string
-	Argv  []string
-}
-
-// Config of the runner.
-type Config struct {
-	Rules       []Rule
-	Journal     string        // file path of the journal
-	Concurrency int           // runs at once across masters (default 4)
-	Timeout     time.Duration // per run (default 60 s)
-	Backoff     time.Duration // first retry delay, doubled each time (default 1 s, at most 1 min)
-	MaxAttempts int           // then the run is dropped with an error (default 20)
-}
-
-// Validate reports the first unusable setting.
-func (c *Config) Validate() error {
-	if len(c.Rules) > 0 && c.Journal == "" {
-		return errors.New("hooks: a journal path is required")
-	}
-	for i, r := range c.Rules {
-		if r.Event == "" || len(r.Argv) == 0 || r.Argv[0] == "" {
-			return fmt.Errorf("hooks[%d]: an event and a non-empty command are required", i)
-		}
-	}
-	return nil
-}
-
 // Run is one journaled execution.
 type Run struct {
-	ID      string   `json:"id"`
-	Master  string   `json:"master"`
-	Event   string   `json:"event"`
-	Payload string   `json:"payload"`
-	Argv    []string `json:"argv"`
+	ID      string `json:"id"`
+	Master  string `json:"master"`
+	Event   string `json:"event"`
+	Payload string `json:"payload"`
+	// Hook is the rule's command line, which orders runs (with Master)
+	// and names them in logs and metrics. Missing from a journal written
+	// before it existed: load finds it from the rules (legacyHook).
+	Hook string   `json:"hook,omitempty"`
+	Argv []string `json:"argv"`
 	// Env holds the event's own variables (SENTINEL_OLD_IP...), taken
 	// from its fields when it was journaled. Never omitted, so nil means
 	// a journal written before events were typed (see legacyEnv).
@@ -84,8 +66,24 @@ type Run struct {
 	NotBefore time.Time `json:"not_before"` // earliest next start (backoff)
 }
 
+// hookName is how logs and metrics name the run's hook.
+func (run *Run) hookName() string {
+	if run.Hook != "" {
+		return run.Hook
+	}
+	return run.Argv[0]
+}
+
+// key orders runs: one hook of one master at a time, in event order.
+func (run *Run) key() string {
+	if run.Hook == "" {
+		return run.Master
+	}
+	return run.Master + "\x00" + run.Hook
+}
+
 // Runner owns the journal; the processes are a procrun.Runner's, one run
-// at a time per master.
+// at a time per hook and master.
 type Runner struct {
 	cfg    Config
 	logger *slog.Logger
@@ -93,6 +91,9 @@ type Runner struct {
 
 	mu   sync.Mutex // held while the journal and the runner's queue change together
 	runs []*Run     // journal order = event order
+
+	amu      sync.Mutex // a leaf lock: nothing else is taken under it
+	attempts map[*Run]*attempt
 }
 
 // New loads the journal: runs left by a previous process are pending.
@@ -100,22 +101,11 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = time.Minute
-	}
-	if cfg.Backoff <= 0 {
-		cfg.Backoff = time.Second
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 20
-	}
+	cfg = cfg.withDefaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Runner{cfg: cfg, logger: logger}
+	r := &Runner{cfg: cfg, logger: logger, attempts: map[*Run]*attempt{}}
 	pc := procrun.DefaultConfig()
 	pc.MaxRunning, pc.Timeout, pc.PerKey, pc.Logger = cfg.Concurrency, cfg.Timeout, true, logger
 	procs, err := procrun.New(pc, procrun.Policy{
@@ -130,37 +120,75 @@ func New(cfg Config, logger *slog.Logger) (*Runner, error) {
 		return nil, fmt.Errorf("hooks: %w", err)
 	}
 	r.procs = procs
-	if cfg.Journal != "" {
-		b, err := os.ReadFile(cfg.Journal)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("hooks journal: %w", err)
-		default:
-			if err := json.Unmarshal(b, &r.runs); err != nil {
-				return nil, fmt.Errorf("hooks journal %s: %w", cfg.Journal, err)
-			}
-			if len(r.runs) > 0 {
-				logger.Warn("hooks: runs left in the journal by the last process will run again", "count", len(r.runs))
-			}
-			for _, run := range r.runs {
-				r.procs.Add(r.task(run))
-			}
-		}
+	names := make([]string, 0, len(cfg.Rules))
+	for _, rule := range cfg.Rules {
+		names = append(names, commandLine(rule.Argv))
+	}
+	cfg.Observer.Rules(names)
+	if err := r.load(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
+// load queues the runs a previous process left in the journal.
+func (r *Runner) load() error {
+	if r.cfg.Journal == "" {
+		return nil
+	}
+	b, err := os.ReadFile(r.cfg.Journal)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("hooks journal: %w", err)
+	}
+	if err := json.Unmarshal(b, &r.runs); err != nil {
+		return fmt.Errorf("hooks journal %s: %w", r.cfg.Journal, err)
+	}
+	if len(r.runs) > 0 {
+		r.logger.Warn("hooks: runs left in the journal by the last process will run again", "count", len(r.runs))
+	}
+	for _, run := range r.runs {
+		if run.Hook == "" {
+			run.Hook = r.legacyHook(run)
+		}
+		r.procs.Add(r.task(run))
+	}
+	r.cfg.Observer.Queue(len(r.runs), 0)
+	return nil
+}
+
+// legacyHook finds the rule a run journaled before runs named their hook
+// came from (its argv starts with the rule's, and the rule matches its
+// event), so that it keeps its place in that hook's order; "" when no
+// rule fits any more (it is then ordered per master only).
+func (r *Runner) legacyHook(run *Run) string {
+	for _, rule := range r.cfg.Rules {
+		if len(run.Argv) > len(rule.Argv) && slices.Equal(run.Argv[:len(rule.Argv)], rule.Argv) &&
+			run.Argv[len(rule.Argv)] == run.Event && glob.Match(rule.Event, run.Event) {
+			return commandLine(rule.Argv)
+		}
+	}
+	return ""
+}
+
+// commandLine is a rule's argv as one line, for people and metrics.
+func commandLine(argv []string) string { return strings.Join(argv, " ") }
+
 // task is the procrun side of a journaled run.
 func (r *Runner) task(run *Run) procrun.Task {
 	return procrun.Task{
-		Key:       run.Master,
+		Key:       run.key(),
 		Attempts:  run.Attempts,
 		NotBefore: run.NotBefore,
 		Data:      run,
 		Command: func(attempt int) *exec.Cmd {
 			cmd := exec.Command(run.Argv[0], run.Argv[1:]...)
 			cmd.Env = append(os.Environ(), env(run, attempt)...)
+			tail := &stderrTail{}
+			cmd.Stderr = tail
+			r.beginAttempt(run, tail)
 			return cmd
 		},
 	}
@@ -185,7 +213,7 @@ func (r *Runner) Handle(e *event.Event) error {
 		argv := append(append([]string(nil), rule.Argv...), kind)
 		argv = append(argv, words...)
 		add = append(add, &Run{ID: hex.EncodeToString(id[:]), Master: e.Master, Event: kind, Payload: payload,
-			Argv: argv, Env: vars})
+			Hook: commandLine(rule.Argv), Argv: argv, Env: vars})
 	}
 	if len(add) == 0 {
 		return nil
@@ -198,6 +226,8 @@ func (r *Runner) Handle(e *event.Event) error {
 	for _, run := range add {
 		r.procs.Add(r.task(run))
 	}
+	_, running := r.procs.Counts()
+	r.cfg.Observer.Queue(len(r.runs), running)
 	return err
 }
 
@@ -229,98 +259,3 @@ func (r *Runner) Pending() []Run {
 // Run executes journaled runs until ctx ends; running processes are then
 // killed (they stay in the journal and run again at the next start).
 func (r *Runner) Run(ctx context.Context) { r.procs.Run(ctx) }
-
-// retry: every failure runs again, after Backoff doubled per earlier
-// attempt (at most a minute), until MaxAttempts.
-func (r *Runner) retry(t *procrun.Task, _ procrun.Exit) (time.Duration, bool) {
-	if t.Attempts >= r.cfg.MaxAttempts {
-		return 0, false
-	}
-	return procrun.Doubling(r.cfg.Backoff, t.Attempts, time.Minute), true
-}
-
-// update copies the runner's view of a run into the journal and saves it.
-func (r *Runner) update(t *procrun.Task, remove bool) {
-	run := t.Data.(*Run)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	run.Attempts, run.NotBefore = t.Attempts, t.NotBefore
-	if remove {
-		for i, x := range r.runs {
-			if x == run {
-				r.runs = append(r.runs[:i], r.runs[i+1:]...)
-				break
-			}
-		}
-	}
-	if err := r.saveLocked(); err != nil {
-		r.logger.Warn("hooks journal", "err", err)
-	}
-}
-
-// started journals the attempt count, so a crash loop cannot retry
-// forever without anyone noticing.
-func (r *Runner) started(t *procrun.Task, _ int) { r.update(t, false) }
-
-func (r *Runner) done(t *procrun.Task, e procrun.Exit) {
-	run := t.Data.(*Run)
-	r.logger.Info("hook done", "id", run.ID, "event", run.Event, "attempt", e.Attempt)
-	r.update(t, true)
-}
-
-func (r *Runner) failed(t *procrun.Task, e procrun.Exit, _ time.Duration) {
-	run := t.Data.(*Run)
-	if e.StartErr != nil {
-		r.logger.Warn("hook failed to start", "id", run.ID, "argv", run.Argv, "err", e.StartErr)
-	} else {
-		r.logger.Warn("hook failed, will retry", "id", run.ID, "event", run.Event, "attempt", e.Attempt, "err", e.Err)
-	}
-	r.update(t, false)
-}
-
-func (r *Runner) gaveUp(t *procrun.Task, e procrun.Exit) {
-	run := t.Data.(*Run)
-	r.logger.Error("hook given up", "id", run.ID, "argv", run.Argv, "attempts", e.Attempt)
-	r.update(t, true)
-}
-
-func (r *Runner) timedOut(t *procrun.Task, pid int, _ time.Duration) {
-	run := t.Data.(*Run)
-	r.logger.Warn("hook timed out; killing its process group", "id", run.ID, "pid", pid)
-}
-
-func env(run *Run, attempt int) []string {
-	e := []string{
-		"SENTINEL_EVENT=" + run.Event,
-		"SENTINEL_PAYLOAD=" + run.Payload,
-		"SENTINEL_MASTER=" + run.Master,
-		"SENTINEL_HOOK_ID=" + run.ID,
-		fmt.Sprintf("SENTINEL_HOOK_ATTEMPT=%d", attempt),
-	}
-	if run.Env == nil {
-		return append(e, legacyEnv(run)...)
-	}
-	return append(e, run.Env...)
-}
-
-// eventEnv is the event's own variables: the old and new master of a
-// +switch-master, else the instance the event is about.
-func eventEnv(e *event.Event) []string {
-	env := []string{} // not nil: nil marks a legacy run
-	switch in := e.Instance; {
-	case e.Kind == event.SwitchMaster:
-		env = append(env, "SENTINEL_OLD_IP="+e.From.Host, "SENTINEL_OLD_PORT="+strconv.Itoa(e.From.Port),
-			"SENTINEL_NEW_IP="+e.To.Host, "SENTINEL_NEW_PORT="+strconv.Itoa(e.To.Port))
-	case in.Role != "":
-		env = append(env, "SENTINEL_INSTANCE_TYPE="+string(in.Role), "SENTINEL_INSTANCE_NAME="+in.Name,
-			"SENTINEL_INSTANCE_IP="+in.Addr.Host, "SENTINEL_INSTANCE_PORT="+strconv.Itoa(in.Addr.Port))
-	}
-	return env
-}
-
-// legacyEnv is eventEnv for a run journaled before events were typed,
-// which kept only the payload: the event is read back from its text.
-func legacyEnv(run *Run) []string {
-	e, _ := event.Parse(event.Kind(run.Event), run.Payload)
-	return eventEnv(&e)
-}

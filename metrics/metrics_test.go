@@ -14,17 +14,20 @@ import (
 // fakeSource monitors the masters listed (none by default); its bus is
 // the one the test publishes on.
 type fakeSource struct {
-	bus     *event.Bus
-	masters []sentinel.InstanceView
-	agree   failover.Agreement
+	bus       *event.Bus
+	masters   []sentinel.InstanceView
+	replicas  []sentinel.InstanceView // of every master
+	sentinels []sentinel.InstanceView // of every master
+	agree     failover.Agreement
 }
 
 var _ Source = (*fakeSource)(nil)
 
 func (f *fakeSource) Info() sentinel.InfoSummary                        { return sentinel.InfoSummary{TiltSince: -1} }
 func (f *fakeSource) Masters() []sentinel.InstanceView                  { return f.masters }
-func (f *fakeSource) Replicas(string) ([]sentinel.InstanceView, error)  { return nil, nil }
-func (f *fakeSource) Sentinels(string) ([]sentinel.InstanceView, error) { return nil, nil }
+func (f *fakeSource) Replicas(string) ([]sentinel.InstanceView, error)  { return f.replicas, nil }
+func (f *fakeSource) Sentinels(string) ([]sentinel.InstanceView, error) { return f.sentinels, nil }
+func (f *fakeSource) MyID() string                                      { return "f00d" }
 func (f *fakeSource) CKQuorum(string) (string, bool, error)             { return "", true, nil }
 func (f *fakeSource) CurrentEpoch() uint64                              { return 0 }
 func (f *fakeSource) Events() *event.Bus                                { return f.bus }

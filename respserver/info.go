@@ -58,7 +58,7 @@ func (s *Server) infoSection(name string) string {
 		line("redis_git_dirty", 0)
 		line("redis_build_id", "qsentinel")
 		line("redis_mode", "sentinel")
-		line("os", osName())
+		line("os", OSName())
 		line("arch_bits", 64)
 		line("monotonic_clock", "POSIX clock_gettime")
 		line("multiplexing_api", "epoll")
@@ -159,7 +159,8 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func osName() string {
+// OSName is INFO's os field, as redis writes it: "Linux 6.1.0-18-amd64 x86_64".
+func OSName() string {
 	var u syscall.Utsname
 	if err := syscall.Uname(&u); err != nil {
 		return runtime.GOOS

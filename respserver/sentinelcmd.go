@@ -291,7 +291,8 @@ func sentinelPendingScripts(s *Server, c *client, args [][]byte) bool {
 		c.w.bulk(p.Flags)
 		c.w.bulk("pid")
 		c.w.bulk(strconv.Itoa(p.PID))
-		if p.Flags == "running" {
+		// "running", or "running,hook" for one of our hooks' runs.
+		if strings.HasPrefix(p.Flags, "running") {
 			c.w.bulk("run-time")
 			c.w.bulk(strconv.FormatInt(p.RunTime.Milliseconds(), 10))
 		} else {

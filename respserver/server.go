@@ -169,6 +169,9 @@ func (s *Server) Listen() error {
 	if len(s.listeners) > 0 {
 		return nil
 	}
+	if err := applyFDLimit(&s.cfg.Limits, s.logger); err != nil {
+		return err
+	}
 	binds := s.cfg.Bind
 	if len(binds) == 0 {
 		binds = []string{""}

@@ -60,9 +60,17 @@ func (l keepaliveListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
+// keepaliveProbes is how many unanswered probes end a connection, as in
+// redis's anetKeepAlive.
+const keepaliveProbes = 3
+
 // setKeepalive applies tcp-keepalive to a client connection as redis's
 // anetKeepAlive does: probes after interval idle, then every third of
-// it, three of them; 0 turns keepalive off.
+// it, three of them; 0 turns keepalive off. A client that vanished
+// without FIN or RST is so dropped within interval + 3 probes (twice
+// tcp-keepalive: 600 s by default), and the same bound is applied to a
+// reply left unacknowledged (setUserTimeout), where redis waits for the
+// kernel's retransmissions to give up.
 func setKeepalive(nc net.Conn, interval time.Duration) {
 	tc, ok := nc.(*net.TCPConn)
 	if !ok {
@@ -73,7 +81,10 @@ func setKeepalive(nc net.Conn, interval time.Duration) {
 		return
 	}
 	probe := max(interval/3, time.Second)
-	tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: interval, Interval: probe, Count: 3})
+	tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: interval, Interval: probe, Count: keepaliveProbes})
+	// Best effort, as the keepalive itself: a socket refusing it keeps
+	// the kernel's retransmission limit.
+	setUserTimeout(tc, interval+keepaliveProbes*probe)
 }
 
 // renameCommands applies rename-command to the command table: the

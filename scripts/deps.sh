@@ -15,8 +15,16 @@ if ((${#need[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" >/dev/null
 fi
 command -v go >/dev/null || { echo "Go is required (https://go.dev/dl)"; exit 1; }
-
-# ioredis for the client e2e test, pinned by e2e/clients/package-lock.json.
-if command -v npm >/dev/null && [ ! -d e2e/clients/node_modules/ioredis ]; then
-	(cd e2e/clients && npm ci --no-audit --no-fund --silent) || echo "npm could not install ioredis (the ioredis test will fail)"
+# go.mod asks for a newer Go than Debian packages. Go 1.21 and later fetch
+# it themselves unless GOTOOLCHAIN is local; older ones (Debian 12's 1.19)
+# cannot.
+want=$(sed -n 's/^go //p' go.mod)
+have=$(go env GOVERSION 2>/dev/null || echo go1.0)
+have=${have#go}
+if [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" != "$want" ]; then
+	toolchain=$(go env GOTOOLCHAIN 2>/dev/null || echo local)
+	if [[ $have =~ ^1\.([0-9]+) ]] && { ((BASH_REMATCH[1] < 21)) || [ "$toolchain" = local ]; }; then
+		echo "Go $have cannot build this (go.mod: go $want, GOTOOLCHAIN=$toolchain): install Go $want or newer from https://go.dev/dl"
+		exit 1
+	fi
 fi

@@ -152,21 +152,66 @@ func (s *Sentinel) saveError(err error) error {
 	return nil
 }
 
-// Remove is SENTINEL REMOVE.
+// Remove is SENTINEL REMOVE, refused while this sentinel leads a
+// failover of the master that has sent SLAVEOF NO ONE, or until a peer
+// has announced the configuration it ended with (removeMidFailover).
 func (s *Sentinel) Remove(name string) error {
-	s.mu.Lock()
-	g := s.groups[name]
+	g := s.group(name)
 	if g == nil {
-		s.mu.Unlock()
 		return ErrNoSuchMaster
 	}
+	// Checked and deleted under g.mu, so the failover cannot move on in
+	// between; s.mu inside g.mu is safe because nothing takes g.mu while
+	// holding s.mu.
+	g.mu.Lock()
+	if err := removeMidFailover(g, s.clock.Now()); err != nil {
+		g.mu.Unlock()
+		return err
+	}
+	s.mu.Lock()
+	gone := s.groups[name] != g
 	delete(s.groups, name)
 	s.mu.Unlock()
+	g.mu.Unlock()
+	if gone {
+		return ErrNoSuchMaster
+	}
 	g.mu.Lock()
 	g.emit(LevelWarning, "-monitor", g.master, "")
 	g.mu.Unlock()
 	g.stop()
 	return s.saveError(s.FlushConfig())
+}
+
+// removeMidFailover refuses to forget a master whose failover this
+// sentinel leads once the replica was told to become master, or whose
+// failover just ended while no peer has announced the new configuration
+// yet. redis removes it anyway, and the replica is then a master no
+// sentinel names: the others learn of a failover only from the leader's
+// hellos, which stop, so they keep naming the old master and start a
+// failover of their own only after twice failover-timeout (6 minutes by
+// default). If the old master comes back meanwhile they see it sane and
+// turn the promoted replica into its replica, dropping whatever it took
+// (its whole data set when the old master restarted empty); until then
+// both claim master (TestRemoveDuringFailover measured ~10 s of that, and
+// the wipe, for redis-sentinel and for ours before this refusal). A
+// failover ends within failover-timeout and a peer's hello follows within
+// a publish period or two, so the operator's retry succeeds soon; with
+// every peer silent, the refusal lasts failover-timeout at most. Under
+// g.mu.
+func removeMidFailover(g *group, now time.Time) error {
+	if g.m.InProgress() && g.m.State >= failover.StateSendSlaveofNoOne {
+		return &ReplyError{fmt.Sprintf("ERR failover in progress for this master (%s): removing it now would leave the promoted replica unannounced; retry once the failover has ended", g.m.State)}
+	}
+	if g.switchedAt.IsZero() || now.Sub(g.switchedAt) >= g.failoverTimeout() || len(g.m.Sentinels) == 0 {
+		return nil
+	}
+	for _, si := range g.m.Sentinels {
+		if si.HelloConfigEpoch >= g.m.ConfigEpoch {
+			return nil // a peer announces the new configuration: it spreads without us
+		}
+	}
+	return &ReplyError{"ERR the failover of this master has just ended and no other sentinel has announced the new configuration yet; retry shortly"}
 }
 
 // Reset is SENTINEL RESET <pattern>; it returns how many masters matched.

@@ -1,7 +1,9 @@
 package sentinel
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 
 	"github.com/qsentinel/qsentinel/failover"
 )
@@ -23,6 +25,11 @@ func (g *group) askPeer(ctx context.Context, si *instance, a failover.Action) {
 		if err != nil || !ok {
 			g.m.PeerAskFailed(si.Node)
 			return
+		}
+		if r.Leader != "*" && si.Node.LeaderEpoch != r.Epoch {
+			// As redis (sentinelReceiveIsMasterDownReply): a peer's vote
+			// in a new epoch, what one reads when an election fails.
+			g.s.logger.Warn(fmt.Sprintf("%s voted for %s %d", cmp.Or(si.Node.RunID, si.Node.Name), r.Leader, r.Epoch))
 		}
 		g.m.PeerReply(si.Node, g.s.clock.Now(), g.s.timing(), g.s.updateTilt(), r.Down, r.Leader, r.Epoch)
 		g.apply()

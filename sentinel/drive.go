@@ -29,6 +29,9 @@ func (g *group) applyReady(ctx context.Context) {
 	for _, a := range g.m.Ready() {
 		switch a.Kind {
 		case failover.Emit:
+			if a.Event.Kind == event.SwitchMaster {
+				g.switchedAt = g.s.clock.Now()
+			}
 			g.publishDecided(a.Event)
 			if g.crashPoint(a.Event.Kind) {
 				g.s.simulatedCrash()
@@ -52,7 +55,7 @@ func (g *group) applyReady(ctx context.Context) {
 		case failover.CloseLink:
 			g.closeLink(inst(a.Node))
 		case failover.Announce:
-			g.forceHello()
+			g.forceHello(ctx)
 		case failover.KickGossip:
 			g.s.kickGossip()
 		case failover.PreFailover:

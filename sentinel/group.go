@@ -26,6 +26,10 @@ type group struct {
 
 	batch *redislink.WriteBatch // set while the group ticks (under mu): sends are buffered into it
 
+	// switchedAt is when the master last moved (+switch-master), for
+	// SENTINEL REMOVE (removeMidFailover).
+	switchedAt time.Time
+
 	ctx    context.Context // the group's run context, for work started under mu
 	cancel context.CancelFunc
 }

@@ -317,10 +317,17 @@ func (g *group) sendHello(ctx context.Context, i *instance) {
 	}, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
 }
 
-// forceHello makes every instance of the group announce at the next tick,
-// so a new configuration spreads without waiting a publish period.
-func (g *group) forceHello() {
+// forceHello announces the group's configuration on every instance now
+// (those with a hello in flight or no link at the next tick), so a new
+// configuration reaches the peers within a round trip instead of a
+// publish period: a client subscribed to any sentinel hears the switch
+// about when the leader's subscribers do (BENCHMARKS.md, per sentinel).
+func (g *group) forceHello(ctx context.Context) {
 	for _, n := range g.m.Nodes() {
-		inst(n).lastPub = time.Time{}
+		i := inst(n)
+		i.lastPub = time.Time{}
+		if i.conn != nil && !i.Disconnected && !i.pubBusy {
+			g.sendHello(ctx, i)
+		}
 	}
 }

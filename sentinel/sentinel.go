@@ -365,7 +365,7 @@ func (s *Sentinel) Run(ctx context.Context) error {
 	s.ctx = ctx
 	s.started = s.clock.Now()
 	s.mu.Unlock()
-	s.logger.Info("Sentinel ID is " + s.myID)
+	s.logger.Warn("Sentinel ID is " + s.myID) // "#", as redis logs it
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		g.emitf(LevelWarning, "+monitor", g.master, "quorum %d", g.cfg.Quorum)

@@ -67,7 +67,7 @@ type InfoCacheEntry struct {
 // PendingScript is one entry of SENTINEL PENDING-SCRIPTS.
 type PendingScript struct {
 	Argv       []string
-	Flags      string // "running" or "scheduled"
+	Flags      string // "running" or "scheduled"; ",hook" appended for a hook's run
 	PID        int
 	RunTime    time.Duration // when running
 	RunDelay   time.Duration // when scheduled

@@ -42,7 +42,7 @@ type Server struct {
 	Pidfile        string
 	Logfile        string
 	Loglevel       string
-	LogFormat      string // "text" or "json"; only settable from YAML
+	LogFormat      string // "redis" (redis-sentinel's lines, a .conf's default), "text" or "json" (slog)
 	Daemonize      bool
 	Supervised     string // "no", "upstart", "systemd" or "auto"
 	// Syslog: every log line also goes to syslog (syslog-enabled), as
@@ -105,6 +105,15 @@ type File struct {
 	// MetricsAddr serves Prometheus /metrics and /healthz (metrics_addr,
 	// or --metrics); empty: off.
 	MetricsAddr string
+	// StateConfigFile is "sentinel state-config-file <path>" (the
+	// directive proposed to redis and Valkey, state.go's neighbour
+	// stateconf.go): the runtime state is read from and saved to it, and
+	// the config file itself is never rewritten. Resolved like a script
+	// path; "" when unset.
+	StateConfigFile string
+	// HAProxyPorts are the masters' frontend ports in `sentinel
+	// haproxy-config` (YAML masters' haproxy_port), by master name.
+	HAProxyPorts map[string]int
 }
 
 // Hooks configures the at-least-once event hooks.
@@ -113,6 +122,11 @@ type Hooks struct {
 	Journal     string // relative to dir; default hooks-journal.json
 	Concurrency int
 	TimeoutMs   int64
+	// MaxAttempts starts of a run before it is given up; the first retry
+	// waits BackoffMs, doubled after each failure up to BackoffMaxMs.
+	MaxAttempts  int
+	BackoffMs    int64
+	BackoffMaxMs int64
 }
 
 // HookRule runs Command (an argv list) for events matching Event.
@@ -253,10 +267,11 @@ func ApplyArgs(f *File, args []string) error {
 // and an error in a sentinel line is only reported when all other lines
 // were fine.
 type queued struct {
-	args []string // after "sentinel"
-	file string   // the file the line is in (an included one, say)
-	line int
-	text string
+	args  []string // after "sentinel"
+	file  string   // the file the line is in (an included one, say)
+	line  int
+	text  string
+	state bool // read from the state-config-file
 }
 
 // preMonitor are the sentinel options redis applies before any monitor
@@ -293,12 +308,14 @@ type parser struct {
 	// commands is the command table as rename-command lines left it:
 	// current name -> original name (nil until the first rename).
 	commands map[string]string
+	// inState: the lines being read are the state-config-file's.
+	inState bool
 }
 
 func parseLines(path string, lines []string) (*File, error) {
 	f := &File{
 		Path: path,
-		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "text", Supervised: "no",
+		Server: Server{Port: defaultSentinelPort, Loglevel: "notice", LogFormat: "redis", Supervised: "no",
 			SyslogIdent: "redis", SyslogFacility: "local0",
 			OOMScoreAdj: "no", OOMScoreAdjValues: [3]int{0, 200, 800}, ACLLogMaxLen: 128,
 			Clients: defaultClients()},
@@ -308,8 +325,15 @@ func parseLines(path string, lines []string) (*File, error) {
 	if err := p.parseText(path, lines); err != nil {
 		return nil, err
 	}
+	if err := p.readStateConfig(); err != nil {
+		return nil, err
+	}
+	skip := p.stateMasters()
 	for _, q := range p.queue {
 		for _, e := range q {
+			if skip(e) {
+				continue
+			}
 			if reason := p.sentinelDirective(e); reason != "" {
 				return nil, &ConfigError{File: e.file, Line: e.line, Text: e.text, Reason: reason}
 			}
@@ -418,6 +442,9 @@ func portArg(arg string) (int, string) {
 
 // directive handles one non-comment line; it returns redis's error text or "".
 func (p *parser) directive(args []string, line int, text string) string {
+	if p.inState && args[0] != "sentinel" {
+		return "Only sentinel lines belong in a state-config-file."
+	}
 	s := &p.f.Server
 	name := args[0]
 	if kind, ok := redisDirectives[name]; ok {
@@ -592,9 +619,11 @@ func (p *parser) directive(args []string, line int, text string) string {
 			return "Module config specified without value"
 		}
 		return ""
+	case name == "sentinel" && len(args) > 1 && strings.EqualFold(args[1], "state-config-file"):
+		return p.stateConfigDirective(args)
 	case name == "sentinel":
 		if len(args) > 1 {
-			e := queued{args: args[1:], file: p.file, line: line, text: text}
+			e := queued{args: args[1:], file: p.file, line: line, text: text, state: p.inState}
 			sub := strings.ToLower(args[1])
 			switch {
 			case preMonitor[sub]:

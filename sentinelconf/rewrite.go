@@ -36,6 +36,9 @@ type ConfStore struct {
 	// writes them, so users changed with ACL SETUSER survive a restart.
 	// Set it before the first Save.
 	Users func() []string
+	// StatePath, when set (sentinel state-config-file), is where Save
+	// writes the state instead: the config file is never rewritten.
+	StatePath string
 
 	mu sync.Mutex // one rewrite at a time
 }
@@ -45,6 +48,9 @@ type ConfStore struct {
 func (s *ConfStore) Save(cfg *sentinel.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.StatePath != "" {
+		return s.saveState(cfg)
+	}
 	perm := fs.FileMode(0o644)
 	uid, gid := -1, -1
 	var lines []string
@@ -71,6 +77,24 @@ func (s *ConfStore) Save(cfg *sentinel.Config) error {
 	}
 	if err := atomicfile.WriteAs(s.Path, rewrite(lines, cfg, users, s.Dir), perm, uid, gid); err != nil {
 		return fmt.Errorf("config rewrite %s: %w", s.Path, err)
+	}
+	return nil
+}
+
+// saveState writes the state-config-file (stateconf.go): the sentinel
+// lines only, mode 0600 on creation (auth-pass lines are secrets), the
+// mode and owner of an existing file kept.
+func (s *ConfStore) saveState(cfg *sentinel.Config) error {
+	perm := fs.FileMode(0o600)
+	uid, gid := -1, -1
+	if st, err := os.Stat(s.StatePath); err == nil {
+		perm = st.Mode().Perm()
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			uid, gid = int(sys.Uid), int(sys.Gid)
+		}
+	}
+	if err := atomicfile.WriteAs(s.StatePath, stateLines(rewrite(nil, cfg, nil, "")), perm, uid, gid); err != nil {
+		return fmt.Errorf("state-config-file %s: %w", s.StatePath, err)
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func yamlMaster(raw map[string]any, dir string) (sentinel.MasterConfig, error) {
 	for _, k := range keys {
 		v, err := yamlScalar(raw[k])
 		if err != nil {
-			return m, fmt.Errorf("%s: %w", k, err)
+			return m, at(fmt.Errorf("%s: %w", k, err), k)
 		}
 		switch k {
 		case "name":
@@ -47,19 +47,19 @@ func yamlMaster(raw map[string]any, dir string) (sentinel.MasterConfig, error) {
 				continue
 			}
 			if m.Addr.Port, err = strconv.Atoi(v); err != nil {
-				return m, fmt.Errorf("port: %q is not a number", v)
+				return m, at(fmt.Errorf("port: %q is not a number", v), k)
 			}
 			continue
 		}
 		o := yamlOption(k)
 		if o == nil {
-			return m, fmt.Errorf("unknown key %q", k)
+			return m, at(fmt.Errorf("unknown key %q", k), k)
 		}
 		if v == "" || o.Number && v == "0" {
 			continue // the default
 		}
 		if reason := o.ParseConf(&m, []string{v}, resolve); reason != "" {
-			return m, fmt.Errorf("%s: %s", k, reason)
+			return m, at(fmt.Errorf("%s: %s", k, reason), k)
 		}
 	}
 	if m.Addr.Host == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/qsentinel/qsentinel/sentinel"
 	"github.com/qsentinel/qsentinel/sentinelconf"
 	"github.com/qsentinel/qsentinel/strerror"
+	"golang.org/x/sys/unix"
 )
 
 // app is one running sentinel: the monitor and its RESP face.
@@ -43,6 +44,10 @@ type app struct {
 	hooks   *hooks.Runner
 	metrics *metrics.Server
 	pidfile string
+	// statePath is the state file no other sentinel may share (YAML's,
+	// or a .conf's state-config-file); stateLock holds it (statelock.go).
+	statePath string
+	stateLock *os.File
 	// notifier tells systemd how the start goes (nil: not supervised).
 	notifier *notifier
 	// supervisedBy is "upstart" or "systemd" when supervised, for INFO.
@@ -70,17 +75,30 @@ func (a *app) fail(msg string, err error) {
 // the rest, once the process has detached if it is to.
 func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	var (
-		file  *sentinelconf.File
-		store sentinel.Store
-		path  string
+		file     *sentinelconf.File
+		store    sentinel.Store
+		path     string
+		lockPath string
 	)
+	yamlPath, rest, isYAML, err := yamlArgs(args)
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case len(args) >= 2 && (args[0] == "--config" || args[0] == "-config"):
-		path = args[1]
+	case isYAML:
+		path = yamlPath
+		rest, x, err := extraArgs(rest)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) > 0 {
+			return nil, yamlLeftovers(path, rest)
+		}
 		f, y, err := sentinelconf.LoadYAML(path, "SENTINEL")
 		if err != nil {
 			return nil, err
 		}
+		x.apply(f)
 		statePath := y.StateFile
 		if !filepath.IsAbs(statePath) {
 			statePath = filepath.Join(f.Server.Dir, statePath)
@@ -89,34 +107,48 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, err
 		}
 		file, store = f, &sentinelconf.StateStore{Path: statePath}
+		lockPath = statePath
 	case len(args) >= 1 && !strings.HasPrefix(args[0], "-"):
 		abs, err := filepath.Abs(args[0])
 		if err != nil {
 			return nil, fmt.Errorf("config path: %w", err)
 		}
 		path = abs
-		rest, x, gerr := extraArgs(args[1:])
+		if isYAMLPath(path) {
+			return nil, yamlHint(args[0], "is")
+		}
+		opts, logFormat, lerr := logFormatArg(args[1:])
+		if lerr != nil {
+			return nil, lerr
+		}
+		rest, x, gerr := extraArgs(opts)
 		if gerr != nil {
 			return nil, gerr
 		}
 		f, err := sentinelconf.ParseFile(path)
+		fileLines := -1 // an error in the file itself: no line is an option's
 		if err == nil {
+			fileLines = len(f.Lines)
 			err = sentinelconf.ApplyArgs(f, rest)
 		}
 		if err == nil {
-			f.Gossip, f.AgentCheck, f.Hooks, f.MetricsAddr = x.gossip, x.agent, x.hooks, x.metrics
+			x.apply(f)
+			if logFormat != "" {
+				f.Server.LogFormat = logFormat
+			}
 		}
 		if err != nil {
 			var ce *sentinelconf.ConfigError
 			if errors.As(err, &ce) {
-				fmt.Fprint(stderr, ce.RedisFormat())
+				reportConfigError(stderr, ce, path, fileLines)
 				return nil, shownError{err}
 			}
 			return nil, err
 		}
-		file, store = f, &sentinelconf.ConfStore{Path: path, File: f}
+		file, store = f, &sentinelconf.ConfStore{Path: path, File: f, StatePath: f.StateConfigFile}
+		lockPath = f.StateConfigFile
 	default:
-		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage)
+		return nil, errors.New("Sentinel needs config file on disk to save state. Exiting...\n" + usage())
 	}
 	if file.Server.Dir != "" {
 		// Like redis, whose dir line chdir()s: relative paths (logfile,
@@ -135,7 +167,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	if err != nil {
 		var ce *sentinelconf.ConfigError
 		if errors.As(err, &ce) {
-			fmt.Fprint(stderr, ce.RedisFormat())
+			reportConfigError(stderr, ce, path, -1)
 			return nil, shownError{err}
 		}
 		return nil, err
@@ -177,7 +209,14 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			cs.Users = func() []string { return []string{} }
 		}
 	}
-	if _, ok := store.(*sentinelconf.ConfStore); ok {
+	if cs, ok := store.(*sentinelconf.ConfStore); ok && cs.StatePath != "" {
+		// The config file is only read; the state file must be
+		// writable (or creatable) before anything starts.
+		if err := checkStateWritable(cs.StatePath); err != nil {
+			a.fail(fmt.Sprintf("Sentinel state-config-file %s is not writable: %s. Exiting...", cs.StatePath, strerror.Text(err)), nil)
+			return nil, shownError{err}
+		}
+	} else if ok {
 		// Like redis-sentinel (sentinelCheckConfigFile, after the log is
 		// set up, so the reason is in the log): no start without a
 		// config file we can rewrite.
@@ -186,7 +225,15 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, shownError{err}
 		}
 	}
-	a.file, a.store, a.path = file, store, path
+	if sp, ok := store.(*sentinelconf.StateStore); ok {
+		// As a .conf must be rewritable: a state that cannot be saved
+		// would mean a new id at every start.
+		if err := checkStateWritable(sp.Path); err != nil {
+			a.fail(fmt.Sprintf("Sentinel state file %s is not writable: %s. Exiting...", sp.Path, strerror.Text(err)), nil)
+			return nil, shownError{err}
+		}
+	}
+	a.file, a.store, a.path, a.statePath = file, store, path, lockPath
 	return a, nil
 }
 
@@ -195,10 +242,18 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 // must be the child's, not the parent's that is about to exit.
 func (a *app) build() error {
 	file, store, path := a.file, a.store, a.path
+	if a.statePath != "" {
+		// Here, not in load: a daemon's parent must not hold it.
+		l, err := lockState(a.statePath)
+		if err != nil {
+			return err
+		}
+		a.stateLock = l
+	}
 	logger := a.logger
 	var err error
 	opts := sentinel.Options{
-		Store:       store,
+		Store:       savedStore{Store: store, log: func(m string) { logger.Info(m) }},
 		Logger:      logger,
 		LogLevel:    a.level,
 		RequirePass: file.Server.RequirePass,
@@ -227,6 +282,7 @@ func (a *app) build() error {
 		return err
 	}
 	a.mon = mon
+	backend := &withHooks{Backend: mon} // its hooks are set below, before anything serves
 	exe, _ := os.Executable()
 	a.server = respserver.New(respserver.Config{
 		Bind:           file.Server.Bind,
@@ -246,7 +302,7 @@ func (a *app) build() error {
 		UnixSocketPerm: os.FileMode(file.Server.UnixSocketPerm),
 		ACLFrozen:      aclFrozen(a.store),
 		Renames:        file.Server.Clients.Renames,
-	}, mon, logger)
+	}, backend, logger)
 	if ac := file.AgentCheck; ac.Addr != "" {
 		srv, err := agentcheck.New(agentcheck.Config{Addr: ac.Addr, DownWord: ac.DownWord},
 			oracle{mon: mon, maxLag: ac.MaxLag}, logger)
@@ -256,7 +312,8 @@ func (a *app) build() error {
 		a.agent = srv
 	}
 	if file.MetricsAddr != "" {
-		m, err := metrics.New(file.MetricsAddr, mon, logger)
+		m, err := metrics.New(file.MetricsAddr, mon, logger, metrics.WithInstance(metrics.Instance{
+			Version: version, OS: respserver.OSName(), Port: file.Server.Port, PID: os.Getpid(), Started: time.Now()}))
 		if err != nil {
 			return err
 		}
@@ -278,12 +335,17 @@ func (a *app) build() error {
 		for _, r := range h.Rules {
 			rules = append(rules, hooks.Rule{Event: r.Event, Argv: r.Command})
 		}
-		runner, err := hooks.New(hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency,
-			Timeout: time.Duration(h.TimeoutMs) * time.Millisecond}, logger)
+		ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+		cfg := hooks.Config{Rules: rules, Journal: journal, Concurrency: h.Concurrency, Timeout: ms(h.TimeoutMs),
+			MaxAttempts: h.MaxAttempts, Backoff: ms(h.BackoffMs), BackoffMax: ms(h.BackoffMaxMs)}
+		if a.metrics != nil {
+			cfg.Observer = a.metrics.Hooks()
+		}
+		runner, err := hooks.New(cfg, logger)
 		if err != nil {
 			return err
 		}
-		a.hooks = runner
+		a.hooks, backend.hooks = runner, runner
 	}
 	if sock := file.AgentCheck.HAProxySocket; sock != "" {
 		a.pusher = &agentcheck.Pusher{Socket: sock, Logger: logger,
@@ -309,6 +371,18 @@ type healthSource struct{ *sentinel.Sentinel }
 func (h healthSource) MasterAddr(name string) (string, int, bool) {
 	a, ok := h.Sentinel.MasterAddr(name)
 	return a.Host, a.Port, ok
+}
+
+// checkStateWritable checks that the state file can be written: the
+// file if it exists, else its directory (an atomic write creates a
+// temporary file there and renames it).
+func checkStateWritable(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		if err := checkWritable(path); err != nil {
+			return err
+		}
+	}
+	return unix.Access(filepath.Dir(path), unix.W_OK|unix.X_OK)
 }
 
 func checkWritable(path string) error {

@@ -52,12 +52,12 @@ func TestHAProxyConfig(t *testing.T) {
 		{MasterConfig: sentinel.MasterConfig{Name: "b", Addr: sentinel.Addr{Host: "10.0.0.2", Port: 6380}}},
 		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
 			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
-	}, hpOptions{bind: "0.0.0.0", base: 7000, socket: "/run/h.sock", agentHost: "127.0.0.1", agentPort: "9999",
-		agentInter: "500ms", checkInter: "1s", maxconn: 300})
+	}, hpOptions{bind: "0.0.0.0", socket: "/run/h.sock", agentHost: "127.0.0.1", agentPort: "9999",
+		agentInter: "500ms", checkInter: "1s", maxconn: 300, ports: mustPorts(t, 7000, false, "a", "b")})
 	cfg := b.String()
 	for _, want := range []string{
 		"maxconn 300\n",
-		"stats socket /run/h.sock mode 600 level admin",
+		"stats socket /run/h.sock mode 660 level admin",
 		"on-marked-down shutdown-sessions",
 		"agent-check agent-addr 127.0.0.1 agent-port 9999 agent-inter 500ms",
 		"frontend a\n    bind 0.0.0.0:7000\n", "frontend b\n    bind 0.0.0.0:7001\n",
@@ -80,8 +80,8 @@ func TestHAProxyConfigAgentLiveness(t *testing.T) {
 	writeHAProxyConfig(&b, []sentinel.MasterState{
 		{MasterConfig: sentinel.MasterConfig{Name: "a", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}},
 			KnownReplicas: []sentinel.Addr{{Host: "10.0.0.2", Port: 6379}}},
-	}, hpOptions{bind: "127.0.0.1", base: 7000, socket: filepath.Join(t.TempDir(), "h.sock"), agentHost: "127.0.0.1", agentPort: "9999",
-		agentInter: "500ms", checkInter: "1s", maxconn: 300, read: true, liveness: true})
+	}, hpOptions{bind: "127.0.0.1", socket: filepath.Join(t.TempDir(), "h.sock"), agentHost: "127.0.0.1", agentPort: "9999",
+		agentInter: "500ms", checkInter: "1s", maxconn: 300, read: true, liveness: true, ports: mustPorts(t, 7000, true, "a")})
 	cfg := b.String()
 	check := "    option tcp-check\n    tcp-check connect comment redis\n" +
 		"    tcp-check connect addr 127.0.0.1 port 9999 comment agent-alive\n" +
@@ -128,4 +128,14 @@ func TestDefaultAgentInter(t *testing.T) {
 			t.Errorf("defaultAgentInter(%v) = %v, want %v", c.masters[0].DownAfter, got, c.want)
 		}
 	}
+}
+
+// mustPorts assigns frontend ports as a first generation (no pin, no file).
+func mustPorts(t *testing.T, base int, read bool, names ...string) map[string]frontendPorts {
+	t.Helper()
+	ports, err := assignPorts(names, base, read, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ports
 }

@@ -32,10 +32,20 @@ func clientLimits(c sentinelconf.Clients) respserver.Limits {
 // changed at run time would be lost on restart.
 const yamlACLFrozen = "users cannot be changed at run time with a YAML config (they would be lost on restart): use a .conf config with user lines or an aclfile"
 
+// stateConfACLFrozen is the error ACL SETUSER and DELUSER get with a
+// state-config-file and no aclfile: the state file holds sentinel lines
+// only and the config file is never rewritten.
+const stateConfACLFrozen = "users cannot be changed at run time with a state-config-file (the config file is never rewritten): use an aclfile"
+
 // aclFrozen is why users may not change at run time with this store, or "".
 func aclFrozen(store sentinel.Store) string {
-	if _, ok := store.(*sentinelconf.StateStore); ok {
+	switch s := store.(type) {
+	case *sentinelconf.StateStore:
 		return yamlACLFrozen
+	case *sentinelconf.ConfStore:
+		if s.StatePath != "" && (s.File == nil || s.File.Server.ACLFile == "") {
+			return stateConfACLFrozen
+		}
 	}
 	return ""
 }

@@ -86,13 +86,18 @@ func logOutput(s sentinelconf.Server, stdout io.Writer) (io.Writer, error) {
 	return &logFile{path: s.Logfile}, nil
 }
 
-// newLogger logs to w at redis's loglevel, in text or JSON, and to sys
-// too when not nil (syslog-enabled).
+// newLogger logs to w at redis's loglevel, in redis-sentinel's line format
+// or slog's text or JSON, and to sys too when not nil (syslog-enabled).
 func newLogger(s sentinelconf.Server, w io.Writer, sys *syslogSink, level slog.Leveler) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
-	if strings.EqualFold(s.LogFormat, "json") {
+	var h slog.Handler
+	switch strings.ToLower(s.LogFormat) {
+	case "json":
 		h = slog.NewJSONHandler(w, opts)
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	default: // "redis", the .conf form's default
+		h = newRedisHandler(w, level, os.Getpid())
 	}
 	if sys != nil {
 		h = syslogHandler{h, sys}

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,14 +30,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "help":
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, usage())
 			return 0
 		case "status":
-			return status(args[1:], stdout, stderr)
+			return status(context.Background(), args[1:], stdout, stderr)
 		case "haproxy-config":
 			return haproxyConfig(args[1:], stdout, stderr)
+		case "check-config":
+			return checkConfig(args[1:], stdout, stderr)
+		case "export-config":
+			return exportConfig(args[1:], stdout, stderr)
 		case "-v", "--version", "version":
-			fmt.Fprintln(stdout, "sentinel (redis-sentinel 7.0 compatible) v="+version)
+			fmt.Fprintln(stdout, versionLine())
 			return 0
 		}
 	}
@@ -79,28 +84,66 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return app.serve(sigs, background)
 }
 
+// version is the redis-sentinel version we answer as; tools parse
+// "v=7.0.15" from --version as they do from redis-sentinel's.
 const version = "7.0.15"
 
-const usage = `Usage:
-  sentinel <sentinel.conf> [--port N] [--<directive> <value> ...]
+// release is qsentinel's own version, shown by --version beside redis's.
+const release = "0.1.0"
+
+// versionLine is --version: redis's "v=" field, then ours (the release,
+// and the commit Go stamps from the VCS when it builds in a checkout).
+func versionLine() string {
+	rev, dirty := "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value[:min(12, len(s.Value))]
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if rev != "" {
+		if dirty {
+			rev += "-dirty"
+		}
+		rev = " rev=" + rev
+	}
+	return fmt.Sprintf("sentinel (redis-sentinel 7.0 compatible) v=%s qsentinel=%s%s go=%s", version, release, rev, runtime.Version())
+}
+
+// usage is --help: every form of the command and every option of ours.
+func usage() string {
+	return `Usage:
+  sentinel <sentinel.conf> [--<directive> <value> ...] [our options]
       Start with a redis-sentinel config file; it is rewritten like
       redis-sentinel rewrites it, so the file stays usable by redis-sentinel.
-  sentinel --config <sentinel.yaml>
+      Redis-style options (--port 26380, --loglevel warning, any directive)
+      are read after the file, as redis-sentinel reads them.
+  sentinel --config <sentinel.yaml> [our options]
       Start with a YAML config (see sentinel.example.yaml); runtime state is
-      kept in a state file in dir. Environment: SENTINEL_<KEY> overrides.
+      kept in a state file in dir. SENTINEL_<KEY> environment variables
+      override top-level keys; redis-style options are refused.
   sentinel haproxy-config <sentinel.conf | --config sentinel.yaml> --agent-addr host:port [options]
-      Print a haproxy.cfg: a frontend per master, servers checked by our
-      agent-check (start the sentinel with --agent-check host:port).
-  sentinel status [--addr host:port] [--password p] [--json] [--watch 1s]
-      Masters, replicas and sentinels of a running instance (ours or redis-sentinel).
+      Print (or --output) a haproxy.cfg: a frontend per master, servers
+      checked by our agent-check; see sentinel haproxy-config --help.
+  sentinel status [--addr host:port] [--password p] [--user u] [--json] [--watch 1s]
+      Masters, replicas and sentinels of a running instance (ours or
+      redis-sentinel); see sentinel status --help.
+  sentinel check-config <sentinel.conf [--<directive> <value> ...] | --config sentinel.yaml>
+      Read and check a config as a start would, changing nothing.
+  sentinel export-config <sentinel.conf>
+      Print the config with its state-config-file merged in: one file that
+      redis-sentinel reads as the same state.
   sentinel --version
+  sentinel --help
 
-Our options after a .conf path (the file itself stays redis-sentinel's):
-  --agent-check host:port   HAProxy agent-check server ("<master> <ip>:<port>\n")
-  --agent-check-down-word down|maint  --agent-check-max-lag bytes
-  --haproxy-socket path     push routing changes to HAProxy's runtime API
-  --gossip-bind host:port --gossip-join a,b --gossip-key secret
-`
+Our options (after the .conf path or with --config; "--name value" or
+"--name=value"; on the command line they win over the YAML keys):
+` + ourOptionsHelp()
+}
 
 // shownError is an error already printed in its final form (redis's FATAL
 // CONFIG FILE ERROR block), so run must not print it again.

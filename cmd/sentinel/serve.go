@@ -20,11 +20,13 @@ const defaultPidfile = "/var/run/redis.pid"
 // flush saves a new myid), then READY=1 for systemd. It returns the exit
 // code.
 func (a *app) serve(sigs <-chan os.Signal, background bool) int {
+	a.startBanner()
 	if err := a.server.Listen(); err != nil {
 		a.fail(listenFailure(err, a.srv.Port), err)
 		a.fail(fmt.Sprintf("Failed listening on port %d (TCP), aborting.", a.srv.Port), nil)
 		return 1
 	}
+	a.listeningBanner()
 	if background && a.pidfile == "" {
 		a.pidfile = defaultPidfile
 	}

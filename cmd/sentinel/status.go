@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +29,8 @@ type statusMaster struct {
 
 // status is `sentinel status`: a readable view of a running instance
 // (ours or redis-sentinel: it only uses SENTINEL commands).
-func status(args []string, stdout, stderr io.Writer) int {
+// It stops when ctx ends (--watch runs until then).
+func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:26379", "sentinel address")
@@ -37,8 +39,18 @@ func status(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Duration("watch", 0, "refresh every interval (e.g. 1s) until interrupted")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sentinel status: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	// Clear the screen between refreshes only on a terminal: in a pipe or
+	// a file the escape codes are garbage between the tables.
+	clear := isTerminal(stdout)
 	host, portText, err := net.SplitHostPort(*addr)
 	port, perr := strconv.Atoi(portText)
 	if err != nil || perr != nil || port <= 0 || port > 65535 {
@@ -51,7 +63,6 @@ func status(args []string, stdout, stderr io.Writer) int {
 	c := redislink.RedisDialer{}.Dial(redislink.ConnOptions{Addr: net.JoinHostPort(host, strconv.Itoa(port)),
 		Username: *user, Password: *pass, Timeout: 2 * time.Second})
 	defer c.Close()
-	ctx := context.Background()
 	for {
 		ms, err := collectStatus(ctx, c)
 		if err != nil {
@@ -62,10 +73,15 @@ func status(args []string, stdout, stderr io.Writer) int {
 		} else if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
-			enc.Encode(ms)
+			if err := enc.Encode(statusJSON(ms)); err != nil {
+				fmt.Fprintf(stderr, "sentinel status: %v\n", err)
+				return 1
+			}
 		} else {
 			if *watch > 0 {
-				fmt.Fprint(stdout, "\033[H\033[2J")
+				if clear {
+					fmt.Fprint(stdout, "\033[H\033[2J")
+				}
 				fmt.Fprintf(stdout, "%s  %s  (every %v)\n\n", *addr, time.Now().Format(time.TimeOnly), *watch)
 			}
 			printStatus(stdout, ms)
@@ -73,7 +89,11 @@ func status(args []string, stdout, stderr io.Writer) int {
 		if *watch == 0 {
 			return 0
 		}
-		time.Sleep(*watch)
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-time.After(*watch):
+		}
 	}
 }
 
@@ -162,8 +182,7 @@ func printStatus(w io.Writer, ms []statusMaster) {
 				r["master-link-status"], lag, r["slave-priority"])
 		}
 		for _, s := range m.Sentinels {
-			fmt.Fprintf(tw, "\tsentinel\t%s:%s\t%s\t\t\t\t\tvoted %s in epoch %s\n", s["ip"], s["port"], s["flags"],
-				shortID(s["voted-leader"]), s["voted-leader-epoch"])
+			fmt.Fprintf(tw, "\tsentinel\t%s:%s\t%s\t\t\t\t\t%s\n", s["ip"], s["port"], s["flags"], voteNote(s))
 		}
 	}
 	tw.Flush()
@@ -179,6 +198,16 @@ func infoInt(info, key string) int64 {
 		}
 	}
 	return -1
+}
+
+// voteNote is what a peer last voted for, as SENTINEL SENTINELS reports
+// it: "?" (epoch 0) is redis's "no vote known", not a leader.
+func voteNote(s map[string]string) string {
+	leader := strings.TrimSpace(s["voted-leader"])
+	if leader == "" || leader == "?" {
+		return "no vote known"
+	}
+	return fmt.Sprintf("voted %s in epoch %s", shortID(leader), s["voted-leader-epoch"])
 }
 
 func shortID(id string) string {

@@ -37,7 +37,14 @@ type failoverRun struct {
 	missed   []string      // masters that never switched within the timeout
 	oddities []string      // anything a correct sentinel should not do
 	lastName string        // the master that switched last
-	logDir   string        // sentinel logs kept for a failed or odd run (or all, with -keep-logs)
+	// Per sentinel (what a client subscribed to that one sees): kill to
+	// the moment it had announced every master's +switch-master, sorted
+	// (first, median, last sentinel); 0 for one that never did within
+	// the grace period. spread is the largest gap over masters between
+	// the first and the last sentinel announcing that master.
+	perSentinel []time.Duration
+	spread      time.Duration
+	logDir      string // sentinel logs kept for a failed or odd run (or all, with -keep-logs)
 }
 
 // keepAllLogs (-keep-logs) keeps the sentinels' logs of every run.
@@ -216,6 +223,7 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 		res.median = median(ds)
 	}
 	res.odown = odownMedian(subs, start)
+	res.perSentinel, res.spread = perSentinel(subs, n, start)
 	if !res.ok || len(res.oddities) > 0 || keepAllLogs {
 		keepLogs()
 	}
@@ -297,6 +305,56 @@ func abbrev(names []string) string {
 		return strings.Join(names, " ")
 	}
 	return strings.Join(names[:5], " ") + " ..."
+}
+
+// perSentinel is, for each sentinel, kill to its announcement of the last
+// master it announced (0 if it missed any), sorted with the misses last;
+// and the largest spread between sentinels for one master.
+func perSentinel(subs []*cluster.Subscription, n int, start time.Time) ([]time.Duration, time.Duration) {
+	var done []time.Duration
+	firstAt, lastAt := map[string]time.Duration{}, map[string]time.Duration{}
+	for _, sub := range subs {
+		seen := map[string]time.Duration{}
+		for _, msg := range sub.Messages() {
+			if msg.Channel != "+switch-master" {
+				continue
+			}
+			name, _, _ := strings.Cut(msg.Payload, " ")
+			if _, dup := seen[name]; !dup {
+				seen[name] = msg.At.Sub(start)
+			}
+		}
+		var all time.Duration
+		for name, d := range seen {
+			all = max(all, d)
+			if f, ok := firstAt[name]; !ok || d < f {
+				firstAt[name] = d
+			}
+			lastAt[name] = max(lastAt[name], d)
+		}
+		if len(seen) < n {
+			all = 0
+		}
+		done = append(done, all)
+	}
+	slices.SortFunc(done, func(a, b time.Duration) int {
+		switch {
+		case a == b:
+			return 0
+		case a == 0:
+			return 1
+		case b == 0:
+			return -1
+		case a < b:
+			return -1
+		}
+		return 1
+	})
+	var spread time.Duration
+	for name, f := range firstAt {
+		spread = max(spread, lastAt[name]-f)
+	}
+	return done, spread
 }
 
 // odownMedian is the median over masters of the time to the first +odown
@@ -415,6 +473,48 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 		om, _ := med(cluster.Ours, mid)
 		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %d / %d |\n", n,
 			ms(rl, rf, runs), ms(ol, of, runs), ratio(ol, rl), ms(rm, rf, runs), ms(om, of, runs), ratio(om, rm), rf, of)
+	}
+	fmt.Printf("\n### What a client subscribed to one sentinel sees: kill to that sentinel's last +switch-master\n\n")
+	fmt.Printf("Each sentinel's time to have announced every master (first, median and last of the %d sentinels), and the largest gap "+
+		"over masters between the first and the last sentinel announcing the same master; median over successful runs "+
+		"(\"never\": a sentinel had not announced every master %v after the last switch).\n\n", foSentinels, foGrace)
+	fmt.Println("| masters | impl | first sentinel | median sentinel | last sentinel | largest gap for one master |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|")
+	for _, n := range sizes {
+		for _, impl := range impls {
+			var cols [foSentinels][]time.Duration
+			var gaps []time.Duration
+			never := [foSentinels]int{}
+			for _, r := range results[key{impl, n}] {
+				if !r.ok {
+					continue
+				}
+				for k := 0; k < foSentinels && k < len(r.perSentinel); k++ {
+					if r.perSentinel[k] == 0 {
+						never[k]++
+						continue
+					}
+					cols[k] = append(cols[k], r.perSentinel[k])
+				}
+				gaps = append(gaps, r.spread)
+			}
+			cell := func(k int) string {
+				if len(cols[k]) == 0 {
+					if never[k] > 0 {
+						return "never"
+					}
+					return "not run"
+				}
+				slices.Sort(cols[k])
+				out := fmt.Sprintf("%d ms", median(cols[k]).Milliseconds())
+				if never[k] > 0 {
+					out += fmt.Sprintf(" (never in %d runs)", never[k])
+				}
+				return out
+			}
+			slices.Sort(gaps)
+			fmt.Printf("| %d | %s | %s | %s | %s | %d ms |\n", n, impl, cell(0), cell(foSentinels/2), cell(foSentinels-1), median(gaps).Milliseconds())
+		}
 	}
 	if len(notes) > 0 {
 		fmt.Printf("\nFailures and oddities:\n\n")

@@ -45,6 +45,10 @@ type SentinelConfig struct {
 	// Args follow the config path on the command line (ours only:
 	// --gossip-bind and friends).
 	Args []string
+	// Wrap, when set, is a command the sentinel is started under, its
+	// binary and arguments appended ("prlimit --nofile=200:200 --"): it
+	// must exec the sentinel, so that the process is the sentinel's.
+	Wrap []string
 }
 
 // Render writes the config for port and dir, in the redis-sentinel format
@@ -91,7 +95,7 @@ func (c *Cluster) StartSentinel(impl Impl, name string, sc SentinelConfig) *Sent
 	if err := os.WriteFile(path, []byte(sc.Render(0, dir)), 0o644); err != nil {
 		c.t.Fatalf("write config: %v", err)
 	}
-	return c.startSentinel(impl, name, path, sc.Args)
+	return c.startSentinel(impl, name, path, sc.Args, sc.Wrap...)
 }
 
 // StartSentinelOnConf starts a sentinel on an existing config file (a
@@ -102,7 +106,25 @@ func (c *Cluster) StartSentinelOnConf(impl Impl, name, path string) *Sentinel {
 	return c.startSentinel(impl, name, path, nil)
 }
 
-func (c *Cluster) startSentinel(impl Impl, name, path string, args []string) *Sentinel {
+// StartSentinelWriting starts a sentinel on path, which write makes for
+// the port tried (a config file the sentinel must not be able to
+// rewrite, say).
+func (c *Cluster) StartSentinelWriting(impl Impl, name, path string, write func(port int) error) *Sentinel {
+	c.t.Helper()
+	bin := OurBinary(c.t)
+	if impl == Real {
+		bin = LookBinary(c.t, "redis-sentinel")
+	}
+	p, port := c.launch(func(port int) (*Process, error) {
+		if err := write(port); err != nil {
+			return nil, err
+		}
+		return NewProcess(name, bin, filepath.Dir(path), path), nil
+	})
+	return &Sentinel{Process: p, Impl: impl, Port: port, ConfPath: path}
+}
+
+func (c *Cluster) startSentinel(impl Impl, name, path string, args []string, wrap ...string) *Sentinel {
 	c.t.Helper()
 	var bin string
 	if impl == Real {
@@ -114,7 +136,11 @@ func (c *Cluster) startSentinel(impl Impl, name, path string, args []string) *Se
 		if err := SetConfPort(path, port); err != nil {
 			return nil, err
 		}
-		return NewProcess(name, bin, filepath.Dir(path), append([]string{path}, args...)...), nil
+		argv := append([]string{path}, args...)
+		if len(wrap) > 0 {
+			return NewProcess(name, wrap[0], filepath.Dir(path), append(append(append([]string(nil), wrap[1:]...), bin), argv...)...), nil
+		}
+		return NewProcess(name, bin, filepath.Dir(path), argv...), nil
 	})
 	return &Sentinel{Process: p, Impl: impl, Port: port, ConfPath: path}
 }
