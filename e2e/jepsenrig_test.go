@@ -66,7 +66,7 @@ type jepsenSetup struct {
 }
 
 var (
-	setupRecipe   = jepsenSetup{name: "redis-sentinel + tcp-check role:master", short: "real", impl: cluster.Real}
+	setupRecipe   = jepsenSetup{name: "redis-sentinel + tcp-check role:master", short: "redis-sentinel", impl: cluster.Real}
 	setupOurs     = jepsenSetup{name: "ours + haproxy-config agent", short: "ours", impl: cluster.Ours}
 	setupZeroLoss = jepsenSetup{name: "ours zero-loss (fence + WAIT 1)", short: "zero-loss", impl: cluster.Ours, zeroLoss: true}
 	jepsenSetups  = []jepsenSetup{setupRecipe, setupOurs, setupZeroLoss}
