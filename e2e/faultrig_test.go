@@ -139,19 +139,27 @@ func openFiles(s *cluster.Sentinel) int {
 // split cuts every sentinel link between side a and everything else.
 // redisInA says which Redis servers are on side a (by index).
 func (r *faultRig) split(a []int, redisInA [2]bool) {
-	inA := make([]bool, len(r.ss))
+	cutSentinelLinks(r.sproxy, r.rproxy, r.ids, a, redisInA)
+}
+
+// cutSentinelLinks cuts every sentinel link between side a (sentinel
+// indexes, and the Redis servers redisInA says) and the rest: sproxy
+// fronts each sentinel for its peers, rproxy each Redis, ids are the
+// sentinels' proxy tags.
+func cutSentinelLinks(sproxy []*cluster.FaultProxy, rproxy [2]*cluster.FaultProxy, ids []string, a []int, redisInA [2]bool) {
+	inA := make([]bool, len(sproxy))
 	for _, k := range a {
 		inA[k] = true
 	}
-	for k := range r.ss {
-		for j := range r.ss {
+	for k := range sproxy {
+		for j := range sproxy {
 			if inA[k] != inA[j] {
-				r.sproxy[j].Set(r.ids[k], cluster.Cut)
+				sproxy[j].Set(ids[k], cluster.Cut)
 			}
 		}
-		for i := range r.redis {
+		for i := range rproxy {
 			if inA[k] != redisInA[i] {
-				r.rproxy[i].Set(r.ids[k], cluster.Cut)
+				rproxy[i].Set(ids[k], cluster.Cut)
 			}
 		}
 	}

@@ -17,7 +17,7 @@ import (
 // fence-max-lag + 1 s; the promoted replica takes writes the moment it is
 // master; healed, the old master is demoted and the new master fenced.
 func TestFenceOldMaster(t *testing.T) {
-	r := newJepsenRig(t, cluster.Ours)
+	r := newJepsenRig(t, setupOurs)
 	for _, s := range r.ss {
 		if v, err := s.Do("SENTINEL", "SET", rigMaster, "fence-min-replicas", "1", "fence-max-lag", "1"); err != nil || v.Text() != "OK" {
 			t.Fatalf("%s: SENTINEL SET: %v %v", s.Name, v, err)

@@ -227,3 +227,46 @@ func TestManyMaybeWritesStayDecidable(t *testing.T) {
 		t.Fatalf("took %v:\n%s", time.Since(start), r.Report())
 	}
 }
+
+// A write the server executed without WAIT confirming it (Executed) that
+// a read saw happened before its Return: many of them in a long outage
+// stay decidable, and one seen and then gone is an anomaly, as for an
+// acknowledged write.
+func TestExecutedMaybeWrites(t *testing.T) {
+	c := newH()
+	var l []string
+	for i := range 80 {
+		v := "e" + strings.Repeat("x", i)
+		l = append(l, v)
+		c.push(1+i%6, 10*i, 10*i+5, "l", v, int64(i+1)).outcome(Maybe)
+		c.ops[len(c.ops)-1].Executed = true
+		c.lrange(7, 10*i+6, 10*i+7, "l", append([]string(nil), l...)...)
+	}
+	c.lrange(FinalClient, 2000, 2001, "l", l...)
+	start := time.Now()
+	if r := Check(c.ops); !r.OK() || time.Since(start) > 2*time.Second {
+		t.Fatalf("took %v:\n%s", time.Since(start), r.Report())
+	}
+
+	gone := newH().push(1, 0, 10, "l", "a", 1).outcome(Maybe)
+	gone.ops[0].Executed = true
+	gone.lrange(2, 20, 30, "l", "a").lrange(FinalClient, 40, 50, "l")
+	if r := Check(gone.ops); len(r.Anomalies) != 1 || len(r.Lost.Lost) != 0 {
+		t.Errorf("an executed append seen, then gone: want one anomaly, no acknowledged loss:\n%s", r.Report())
+	}
+
+	// Unanswered, the append may land late (after the empty read);
+	// executed, it landed before its Return, so the empty read is stale.
+	late := func(executed bool) Result {
+		c := newH().push(1, 0, 10, "l", "a", 1).outcome(Maybe)
+		c.ops[0].Executed = executed
+		c.lrange(2, 20, 30, "l").lrange(FinalClient, 40, 50, "l", "a")
+		return Check(c.ops)
+	}
+	if r := late(false); !r.OK() {
+		t.Errorf("an unanswered append seen late: want linearizable:\n%s", r.Report())
+	}
+	if r := late(true); len(r.Anomalies) != 1 {
+		t.Errorf("an executed append missed by a later read: want one anomaly:\n%s", r.Report())
+	}
+}

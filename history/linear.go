@@ -159,6 +159,10 @@ func operations(g []Op) ([]porcupine.Operation, []Op) {
 	}
 	var pops []porcupine.Operation
 	var kept []Op
+	var t0 time.Time
+	if len(g) > 0 {
+		t0 = g[0].Call
+	}
 	for _, o := range g {
 		if o.Outcome == Failed || o.Outcome == Maybe && !o.Kind.IsWrite() {
 			continue
@@ -166,26 +170,34 @@ func operations(g []Op) ([]porcupine.Operation, []Op) {
 		if o.Outcome == Maybe && (o.Kind == Set || o.Kind == RPush) && !seen[o.Value] {
 			continue
 		}
-		pops = append(pops, toPorcupine(o))
+		pops = append(pops, toPorcupine(o, t0))
 		kept = append(kept, o)
 	}
 	return pops, kept
 }
 
-// toPorcupine is one Op as porcupine sees it.
-func toPorcupine(o Op) porcupine.Operation {
+// toPorcupine is one Op as porcupine sees it, its times in nanoseconds
+// since t0. Durations, not UnixNano: time.Time.Sub uses the monotonic
+// clock when both readings carry it (every time.Now does), so a jump of
+// the wall clock during the run (the clock-jump scenario, NTP) cannot
+// reorder operations.
+func toPorcupine(o Op, t0 time.Time) porcupine.Operation {
 	out := output{unknown: o.Outcome == Maybe, found: o.Found, text: o.Text, n: o.N, list: strings.Join(o.List, listSep)}
-	ret := o.Return.UnixNano()
-	if o.Outcome == Maybe {
+	ret := int64(o.Return.Sub(t0))
+	if o.Outcome == Maybe && !(o.Executed && (o.Kind == Set || o.Kind == RPush)) {
 		// It may take effect at any time after its call: porcupine
 		// may place it anywhere later, even after the final reads.
+		// An executed SET or RPUSH is kept only when a read saw its
+		// value (operations), so it did happen, before its Return.
+		// (An executed INCR may have been lost unseen: it keeps the
+		// open end, its effect not happening at all.)
 		ret = math.MaxInt64
 	}
 	client := o.Client
 	if client < 0 {
 		client = 0
 	}
-	return porcupine.Operation{ClientId: client, Input: input{kind: o.Kind, value: o.Value}, Call: o.Call.UnixNano(), Output: out, Return: ret}
+	return porcupine.Operation{ClientId: client, Input: input{kind: o.Kind, value: o.Value}, Call: int64(o.Call.Sub(t0)), Output: out, Return: ret}
 }
 
 // Anomaly is a key whose history is not linearizable (or could not be
@@ -255,7 +267,7 @@ func explain(key string, m porcupine.Model, kept []Op, info porcupine.Linearizat
 	for _, id := range best {
 		in[id] = true
 		o := kept[id]
-		p := toPorcupine(o)
+		p := toPorcupine(o, o.Call) // the step looks at input and output only
 		_, state = m.Step(state, p.Input, p.Output)
 	}
 	a.State = m.DescribeState(state)

@@ -83,6 +83,12 @@ type Op struct {
 	N     int64    // INCR: the new value; RPUSH: the new length
 	List  []string // LRANGE: the elements
 	Err   string   // Failed, Maybe: the error
+
+	// Executed, on a Maybe write: the server answered the write itself,
+	// so it took effect there between Call and Return; only whether it
+	// survives is unknown (a WAIT that did not confirm it). Unlike a
+	// write without an answer, it cannot take effect after Return.
+	Executed bool
 }
 
 // String is one line for reports: times are relative to t0.

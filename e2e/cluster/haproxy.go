@@ -2,11 +2,13 @@ package cluster
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -188,4 +190,42 @@ func CrashScenario(t TB, impl Impl) (outage time.Duration, lost, acked int) {
 		t.Fatalf("%v", err)
 	}
 	return outage, lost, acked
+}
+
+// HAProxyServerStatus asks HAProxy's admin socket (show stat) for the
+// status of every server of backend: "UP", "DOWN", "MAINT", ...
+func HAProxyServerStatus(sock, backend string) (map[string]string, error) {
+	c, err := net.DialTimeout("unix", sock, time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("haproxy socket: %w", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		return nil, err
+	}
+	if _, err := c.Write([]byte("show stat\n")); err != nil {
+		return nil, fmt.Errorf("show stat: %w", err)
+	}
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return nil, fmt.Errorf("show stat: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "# ") {
+		return nil, fmt.Errorf("show stat: no CSV header in %q", b)
+	}
+	col := map[string]int{}
+	for k, name := range strings.Split(strings.TrimPrefix(lines[0], "# "), ",") {
+		col[name] = k
+	}
+	px, sv, st := col["pxname"], col["svname"], col["status"]
+	out := map[string]string{}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) <= max(px, sv, st) || f[px] != backend || f[sv] == "FRONTEND" || f[sv] == "BACKEND" {
+			continue
+		}
+		out[f[sv]] = f[st]
+	}
+	return out, nil
 }

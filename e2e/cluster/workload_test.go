@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -91,11 +92,19 @@ func TestDoClassifiesOutcomes(t *testing.T) {
 func TestWorkloadPacesByOutcome(t *testing.T) {
 	c := New(t)
 	m := c.StartRedis("m")
-	w := &Workload{Seed: 1, Front: m.Addr(), FrontClients: 4}
+	w := &Workload{Seed: 1, Front: m.Addr(), FrontClients: 4, KeyPrefix: "w1/"}
 	stop := w.Start()
 	time.Sleep(time.Second)
 	stop()
 	ops := w.Rec.Ops()
+	// The final state of prefixed keys reads back (lists by LRANGE) and
+	// the history of a healthy server checks.
+	if err := w.ReadFinal(m.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	if res := history.Check(w.Rec.Ops()); !res.OK() || res.Acked == 0 {
+		t.Errorf("a healthy server's history:\n%s", res.Report())
+	}
 	// 4 clients, 10 ms apart, for a second: about 360 on an idle machine;
 	// 40 with the back-off on every operation.
 	if len(ops) < 150 {
@@ -106,4 +115,43 @@ func TestWorkloadPacesByOutcome(t *testing.T) {
 			t.Errorf("against a healthy redis-server: %v", o)
 		}
 	}
+}
+
+// TestDoWaitAcksOnlyReplicated: with WAIT, a write is acknowledged only
+// when a replica has it; a write the master took but no replica confirmed
+// is unknown (it may be lost); a write the master refused (NOREPLICAS) is
+// refused.
+func TestDoWaitAcksOnlyReplicated(t *testing.T) {
+	c := New(t)
+	m := c.StartRedis("m")
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, PoolSize: 1, Protocol: 2, ReadTimeout: time.Second})
+	defer rdb.Close()
+	op := DoWait(rdb, history.Op{Kind: history.RPush, Key: "l", Value: "a"}, 1, 50*time.Millisecond)
+	if op.Outcome != history.Maybe || !op.Executed || !strings.Contains(op.Err, "0 of 1") {
+		t.Errorf("RPUSH + WAIT 1 with no replica: %v (executed %v), want maybe, executed (0 of 1 replicas)", op, op.Executed)
+	}
+	if v, err := m.Do("LLEN", "l"); err != nil || v.Int != 1 {
+		t.Errorf("the master took the unconfirmed write: LLEN %v %v, want 1", v, err)
+	}
+
+	r := c.StartReplica("r", m)
+	WaitReplicaSynced(t, r)
+	op = DoWait(rdb, history.Op{Kind: history.Incr, Key: "c"}, 1, time.Second)
+	if op.Outcome != history.OK || op.N != 1 {
+		t.Errorf("INCR + WAIT 1 with a replica: %v, want ok 1", op)
+	}
+
+	r.Kill()
+	for _, args := range [][]string{{"CONFIG", "SET", "min-replicas-to-write", "1"}, {"CONFIG", "SET", "min-replicas-max-lag", "1"}} {
+		if v, err := m.Do(args...); err != nil || v.IsError() {
+			t.Fatalf("%v: %v %v", args, v, err)
+		}
+	}
+	WaitFor(t, 10*time.Second, "the master to refuse writes without its replica", func() error {
+		op = DoWait(rdb, history.Op{Kind: history.Set, Key: "k", Value: "v"}, 1, 50*time.Millisecond)
+		if op.Outcome != history.Failed || !strings.Contains(op.Err, "NOREPLICAS") {
+			return fmt.Errorf("SET: %v", op)
+		}
+		return nil
+	})
 }
