@@ -120,30 +120,14 @@ var MasterOptions = []*MasterOption{
 		func(m *MasterConfig) *string { return &m.ClientReconfigScript }),
 	textOption("auth-pass", "auth_pass", true, func(m *MasterConfig) *string { return &m.AuthPass }),
 	textOption("auth-user", "auth_user", false, func(m *MasterConfig) *string { return &m.AuthUser }),
-	{
-		Name: "master-reboot-down-after-period", Alias: "primary-reboot-down-after-period",
-		YAMLKey: "master_reboot_down_after_period_ms", Args: 1, Number: true, Directive: true, Settable: true,
-		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
-			if m.RebootDownAfter = confMs(v[0]); m.RebootDownAfter < 0 {
-				return "negative time parameter."
+	offMsOption("master-reboot-down-after-period", "primary-reboot-down-after-period", "master_reboot_down_after_period_ms",
+		func(v string) (time.Duration, string) {
+			// atoi, as redis reads it.
+			if d := confMs(v); d >= 0 {
+				return d, ""
 			}
-			return ""
-		},
-		set: func(m *MasterConfig, v []string) (int, error) {
-			n, ok := redisnum.ParseInt(v[0])
-			if !ok || n < 0 {
-				return 0, nil
-			}
-			m.RebootDownAfter = time.Duration(n) * time.Millisecond
-			return -1, nil
-		},
-		lines: func(m *MasterConfig, _ Timing) [][]string {
-			if m.RebootDownAfter == 0 {
-				return nil
-			}
-			return [][]string{{ms(m.RebootDownAfter)}}
-		},
-	},
+			return 0, "negative time parameter."
+		}, func(m *MasterConfig) *time.Duration { return &m.RebootDownAfter }),
 	// Fencing (failover/fence.go): ours alone, so written only when set
 	// and never shown by the views a redis-sentinel client reads.
 	countOption("fence-min-replicas", "fence_min_replicas", 0, func(m *MasterConfig) *int { return &m.FenceReplicas }),
@@ -175,31 +159,14 @@ var MasterOptions = []*MasterOption{
 			return [][]string{{"yes"}}
 		},
 	},
-	{
-		Name: "failover-block-period", YAMLKey: "failover_block_period_ms", Args: 1, Number: true, Directive: true, Settable: true,
-		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
-			n, ok := redisnum.ParseInt(v[0])
-			if !ok || n < 0 {
-				return "failover-block-period must be a number of milliseconds, 0 or more."
+	offMsOption("failover-block-period", "", "failover_block_period_ms",
+		func(v string) (time.Duration, string) {
+			// Ours: read strictly, no atoi leniency.
+			if n, ok := redisnum.ParseInt(v); ok && n >= 0 {
+				return time.Duration(n) * time.Millisecond, ""
 			}
-			m.BlockPeriod = time.Duration(n) * time.Millisecond
-			return ""
-		},
-		set: func(m *MasterConfig, v []string) (int, error) {
-			n, ok := redisnum.ParseInt(v[0])
-			if !ok || n < 0 {
-				return 0, nil
-			}
-			m.BlockPeriod = time.Duration(n) * time.Millisecond
-			return -1, nil
-		},
-		lines: func(m *MasterConfig, _ Timing) [][]string {
-			if m.BlockPeriod == 0 {
-				return nil
-			}
-			return [][]string{{ms(m.BlockPeriod)}}
-		},
-	},
+			return 0, "failover-block-period must be a number of milliseconds, 0 or more."
+		}, func(m *MasterConfig) *time.Duration { return &m.BlockPeriod }),
 	hidden(scriptOption("pre-failover-script", "pre_failover_script", "Pre-failover script",
 		func(m *MasterConfig) *string { return &m.PreFailoverScript })),
 	{
@@ -405,6 +372,36 @@ func textOption(name, yamlKey string, secret bool, field func(*MasterConfig) *st
 			return -1, nil
 		},
 		lines: func(m *MasterConfig, _ Timing) [][]string { return stringLine(*field(m)) },
+	}
+}
+
+// offMsOption is a number of milliseconds where 0 (the default) means off,
+// written back only when set; conf reads the file's value, SET takes a
+// number of 0 or more.
+func offMsOption(name, alias, yamlKey string, conf func(v string) (time.Duration, string), field func(*MasterConfig) *time.Duration) *MasterOption {
+	return &MasterOption{
+		Name: name, Alias: alias, YAMLKey: yamlKey, Args: 1, Number: true, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			d, reason := conf(v[0])
+			if reason == "" {
+				*field(m) = d
+			}
+			return reason
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			n, ok := redisnum.ParseInt(v[0])
+			if !ok || n < 0 {
+				return 0, nil
+			}
+			*field(m) = time.Duration(n) * time.Millisecond
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if *field(m) == 0 {
+				return nil
+			}
+			return [][]string{{ms(*field(m))}}
+		},
 	}
 }
 
