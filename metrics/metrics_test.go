@@ -163,3 +163,19 @@ func TestAgreementGauges(t *testing.T) {
 		}
 	}
 }
+
+// A master in maintenance (its flags say so) is 1 in the maintenance gauge.
+func TestMaintenanceGauge(t *testing.T) {
+	src := &fakeSource{bus: event.NewBus(nil), masters: []sentinel.InstanceView{
+		{Name: "held", Flags: "master,maintenance"}, {Name: "free", Flags: "master"}}}
+	s, err := New("127.0.0.1:0", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.ln.Close()
+	for name, want := range map[string]float64{"held": 1, "free": 0} {
+		if v, _, ok := value(t, s, "redis_sentinel_master_maintenance", map[string]string{"master_name": name}); !ok || v != want {
+			t.Errorf("%s: %v (found %v), want %v", name, v, ok, want)
+		}
+	}
+}

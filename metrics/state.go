@@ -35,13 +35,14 @@ var (
 	dSDown       = prometheus.NewDesc("redis_sentinel_master_sdown", "1 while the master is subjectively down here.", []string{"master_name"}, nil)
 	dODown       = prometheus.NewDesc("redis_sentinel_master_odown", "1 while the master is objectively down.", []string{"master_name"}, nil)
 	dAgreeing    = prometheus.NewDesc("redis_sentinel_master_agreeing_sentinels", "Sentinels (this one included) that see the master as this one does now: reachable, a recent hello naming the same address and config epoch.", []string{"master_name"}, nil)
+	dMaint       = prometheus.NewDesc("redis_sentinel_master_maintenance", "1 while automatic failover of the master is held for maintenance (sentinel maintenance <master> yes).", []string{"master_name"}, nil)
 	dAgreeNeed   = prometheus.NewDesc("redis_sentinel_master_agreement_needed", "How many must agree for the agent-check to say up (a majority of the group).", []string{"master_name"}, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dMasters, dTilt, dRunning, dQueue, dSimFlags, dEpoch, dStatus, dSlaves,
 		dSentinels, dOKSentinels, dOKSlaves, dConfigEpoch, dQuorum, dFailTimeout, dParallel, dDownAfter,
-		dLastPing, dCKQuorum, dSDown, dODown, dAgreeing, dAgreeNeed} {
+		dLastPing, dCKQuorum, dSDown, dODown, dMaint, dAgreeing, dAgreeNeed} {
 		ch <- d
 	}
 }
@@ -78,6 +79,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		g(dLastPing, num("last-ok-ping-reply")/1000, v.Name, addr)
 		g(dSDown, b2f(hasFlag(v.Flags, "s_down")), v.Name)
 		g(dODown, b2f(hasFlag(v.Flags, "o_down")), v.Name)
+		g(dMaint, b2f(hasFlag(v.Flags, "maintenance")), v.Name)
 		peers, _ := c.src.Sentinels(v.Name)
 		g(dOKSentinels, float64(1+countUp(peers)), v.Name, addr) // this one counts too
 		reps, _ := c.src.Replicas(v.Name)
