@@ -398,6 +398,17 @@ func orderedEvents(kinds []string) []string {
 			rest = append(rest, k)
 		}
 	}
+	// The leader's +promoted-slave and a follower's +switch-master come
+	// from different sentinels a round trip apart (ours announces the new
+	// configuration the moment it exists): which one a subscriber hears
+	// first is chance. The switch is caused by the promotion; a leader's
+	// own order is the failover package's tests' business.
+	p := slices.IndexFunc(chain, func(k string) bool { return k == "+promoted-slave slave" })
+	w := slices.IndexFunc(chain, func(k string) bool { return strings.HasPrefix(k, "+switch-master") })
+	if p >= 0 && w >= 0 && w < p {
+		sw := chain[w]
+		chain = slices.Insert(slices.Delete(chain, w, w+1), p, sw)
+	}
 	slices.Sort(rest)
 	return append(append(chain, "(then, in any order)"), rest...)
 }
