@@ -89,3 +89,54 @@ func TestHoldFailover(t *testing.T) {
 		t.Fatalf("no failover once the check passes: %v", err)
 	}
 }
+
+// TestMaintenanceHoldsMixedGroup: with two of our three sentinels in
+// maintenance, the third — a real redis-sentinel, which knows nothing of
+// it — sees the dead master objectively down and tries, but cannot be
+// elected (ours give no vote), so nobody fails the master over; once
+// maintenance is lifted the group fails over as usual. Nothing new on the
+// wire: the redis-sentinel just loses its elections.
+func TestMaintenanceHoldsMixedGroup(t *testing.T) {
+	c := cluster.New(t)
+	master := c.StartRedis("master")
+	replica := c.StartReplica("replica", master)
+	cluster.WaitReplicaSynced(t, replica)
+	mon := []cluster.Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 2 * time.Second}}
+	var ss []*cluster.Sentinel
+	for k, impl := range []cluster.Impl{cluster.Ours, cluster.Ours, cluster.Real} {
+		sc := cluster.SentinelConfig{Monitors: mon}
+		if impl == cluster.Ours {
+			sc.Extra = []string{"sentinel maintenance mymaster yes"}
+		}
+		ss = append(ss, c.StartSentinel(impl, fmt.Sprintf("sentinel%d-%s", k, impl), sc))
+	}
+	for _, s := range ss {
+		s.WaitSentinels(t, "mymaster", 2, 30*time.Second)
+		s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
+	}
+	real := cluster.Subscribe(t, ss[2].Addr(), "*")
+	defer real.Close()
+	master.Kill()
+	if _, err := real.WaitChannel(15*time.Second, "+try-failover", ""); err != nil {
+		t.Fatalf("the redis-sentinel never tried: %v", err)
+	}
+	// Its attempts fail for want of votes (failover-timeout 2 s: it
+	// retries every 4 s); nobody switches.
+	time.Sleep(6 * time.Second)
+	for _, m := range real.Messages() {
+		if m.Channel == "+switch-master" || m.Channel == "+elected-leader" {
+			t.Fatalf("%s %s while two of three sentinels are in maintenance", m.Channel, m.Payload)
+		}
+	}
+	if role, err := replica.Do("ROLE"); err != nil || role.Strings()[0] != "slave" {
+		t.Fatalf("replica promoted in maintenance: %v %v", role, err)
+	}
+	for _, s := range ss[:2] {
+		if v, err := s.Do("SENTINEL", "SET", "mymaster", "maintenance", "no"); err != nil || v.Text() != "OK" {
+			t.Fatalf("%s: %v %v", s.Name, v, err)
+		}
+	}
+	if _, err := real.WaitChannel(30*time.Second, "+switch-master", ""); err != nil {
+		t.Fatalf("no failover after maintenance was lifted: %v", err)
+	}
+}
