@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -86,6 +87,15 @@ func TestMonitoringFilesNameOurMetrics(t *testing.T) {
 	}
 	if n == 0 || len(dash.Panels) == 0 {
 		t.Fatalf("%d rules, %d panels", n, len(dash.Panels))
+	}
+	// PromQL itself, where Prometheus's own checker is installed (Debian's
+	// prometheus package has it; .ci/run installs it).
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		if out, err := exec.Command(promtool, "check", "rules", filepath.Join(root, "monitoring/alerts.yml")).CombinedOutput(); err != nil {
+			t.Errorf("promtool check rules: %v\n%s", err, out)
+		}
+	} else {
+		t.Log("promtool not installed: the rules' PromQL is not checked")
 	}
 
 	// What a freshly started sentinel with one master exports.
