@@ -43,7 +43,6 @@ func (m *Machine) fenceMaxLag() int {
 
 // fence decides on the master's fence from its INFO.
 func (m *Machine) fence(n *Node, now time.Time, t Timing, r InfoReport) {
-	n.Fenced = r.Fenced
 	want := m.Config.FenceReplicas
 	if m.InProgress() || n.Down() {
 		return

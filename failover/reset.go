@@ -60,7 +60,7 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 	if moved {
 		// Another server: what we knew of the old one's fence is void,
 		// and the new one may lift the fence it kept (fence.go).
-		m.Master.Fenced, m.Master.FenceSent, m.Master.FenceSwitch = false, -1, now
+		m.Master.FenceSent, m.Master.FenceSwitch = -1, now
 		m.LastSwitch = now
 	}
 	m.Master.ODownSince = time.Time{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -118,6 +119,15 @@ func yamlDefaults() map[string]any {
 func IsYAMLKey(key string) bool {
 	_, ok := yamlDefaults()[key]
 	return ok || key == "hooks" || key == "masters"
+}
+
+// StatePath is where the state file of a YAML config is: state_file,
+// relative to dir.
+func (y *YAMLConfig) StatePath(dir string) string {
+	if filepath.IsAbs(y.StateFile) {
+		return y.StateFile
+	}
+	return filepath.Join(dir, y.StateFile)
 }
 
 // LoadYAML reads a YAML config; environment variables named envPrefix + "_"

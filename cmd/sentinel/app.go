@@ -99,10 +99,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 			return nil, err
 		}
 		x.apply(f)
-		statePath := y.StateFile
-		if !filepath.IsAbs(statePath) {
-			statePath = filepath.Join(f.Server.Dir, statePath)
-		}
+		statePath := y.StatePath(f.Server.Dir)
 		if err := sentinelconf.LoadState(statePath, &f.Sentinel); err != nil {
 			return nil, err
 		}

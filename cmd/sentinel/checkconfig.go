@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/qsentinel/qsentinel/acl"
@@ -37,11 +36,7 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 		var y *sentinelconf.YAMLConfig
 		f, y, err = sentinelconf.LoadYAML(args[1], "SENTINEL")
 		if err == nil {
-			statePath := y.StateFile
-			if !filepath.IsAbs(statePath) {
-				statePath = filepath.Join(f.Server.Dir, statePath)
-			}
-			err = sentinelconf.LoadState(statePath, &f.Sentinel)
+			err = sentinelconf.LoadState(y.StatePath(f.Server.Dir), &f.Sentinel)
 		}
 	} else {
 		rest, _, xerr := extraArgs(args[1:])

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -64,11 +63,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 		var y *sentinelconf.YAMLConfig
 		file, y, err = sentinelconf.LoadYAML(*yamlPath, "SENTINEL")
 		if err == nil {
-			state := y.StateFile
-			if !filepath.IsAbs(state) {
-				state = filepath.Join(file.Server.Dir, state)
-			}
-			err = sentinelconf.LoadState(state, &file.Sentinel)
+			err = sentinelconf.LoadState(y.StatePath(file.Server.Dir), &file.Sentinel)
 		}
 	case confPath != "":
 		file, err = sentinelconf.ParseFile(confPath)
