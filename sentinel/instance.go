@@ -29,6 +29,10 @@ type instance struct {
 	infoBusy bool
 	pubBusy  bool
 	lastPub  time.Time
+	// helloAgain: a new configuration was announced while a hello was in
+	// flight (with the old one); it goes out as soon as that one is
+	// answered, not a publish period later.
+	helloAgain bool
 }
 
 // inst is the driver's side of node n, made the first time it is needed:

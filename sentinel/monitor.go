@@ -309,16 +309,21 @@ func (g *group) sendHello(ctx context.Context, i *instance) {
 		return
 	}
 	i.pubBusy = true
+	i.helloAgain = false
 	g.async(ctx, i, func(_ any, err error) {
 		i.pubBusy = false
 		if err == nil {
 			i.lastPub = g.s.clock.Now()
 		}
+		if i.helloAgain && g.ctx != nil && g.ctx.Err() == nil && i.conn != nil && !i.Disconnected {
+			g.sendHello(g.ctx, i)
+		}
 	}, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
 }
 
 // forceHello announces the group's configuration on every instance now
-// (those with a hello in flight or no link at the next tick), so a new
+// (those with a hello in flight right after its reply, those without a
+// link at the next tick), so a new
 // configuration reaches the peers within a round trip instead of a
 // publish period: a client subscribed to any sentinel hears the switch
 // about when the leader's subscribers do (BENCHMARKS.md, per sentinel).
@@ -326,7 +331,10 @@ func (g *group) forceHello(ctx context.Context) {
 	for _, n := range g.m.Nodes() {
 		i := inst(n)
 		i.lastPub = time.Time{}
-		if i.conn != nil && !i.Disconnected && !i.pubBusy {
+		switch {
+		case i.pubBusy:
+			i.helloAgain = true
+		case i.conn != nil && !i.Disconnected:
 			g.sendHello(ctx, i)
 		}
 	}

@@ -52,7 +52,12 @@ func (g *group) applyReady(now time.Time) bool {
 			a.Node.Disconnected = true
 		case failover.Announce:
 			for _, node := range g.m.Nodes() {
-				linkOf(node).lastPub = time.Time{}
+				l := linkOf(node)
+				l.lastPub = time.Time{}
+				// A hello in flight carries the old configuration: the
+				// next one goes at the tick after its reply (the driver
+				// sends it with the reply).
+				l.helloAgain = l.pubBusy
 			}
 		case failover.KickGossip:
 			// No membership gossip in the simulator: hellos only.

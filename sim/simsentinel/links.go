@@ -171,9 +171,10 @@ func (g *group) hello(now time.Time, node *failover.Node) {
 	l.pubBusy = true
 	if !g.do(now, node, "cmd", []string{"PUBLISH", helloChannel, g.helloPayload()}, func(_ any, err error) {
 		l.pubBusy = false
-		if err == nil {
+		if err == nil && !l.helloAgain {
 			l.lastPub = g.n.ep.Now()
 		}
+		l.helloAgain = false
 	}) {
 		l.pubBusy = false
 	}

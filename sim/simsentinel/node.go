@@ -77,6 +77,7 @@ type group struct {
 type link struct {
 	subscribed, subBusy         bool
 	pingBusy, infoBusy, pubBusy bool
+	helloAgain                  bool // announced while a hello was in flight
 	lastPub                     time.Time
 }
 
