@@ -17,6 +17,7 @@ import (
 // level admin) the moment the sentinels change the master, so routing flips
 // in milliseconds instead of at the next agent check. The agent stays the
 // source of truth: a push that fails is corrected by the next check.
+// Apply and Retry are called from one goroutine.
 type Pusher struct {
 	Socket string // unix socket path, or host:port
 	Logger *slog.Logger
@@ -26,7 +27,26 @@ type Pusher struct {
 	// as it is; the agent brings it up once the majority agrees. Pushes
 	// down are never held back.
 	Oracle Oracle
+
+	// pending holds, per master, the new master held back for want of
+	// agreement: Retry pushes it up the moment the oracle agrees (the
+	// peers' hellos usually arrive within milliseconds of the switch),
+	// instead of leaving it to the next agent check (agent-inter later).
+	pending map[string]pendingUp
 }
+
+// pendingUp is a server to push up once the group agrees on it.
+type pendingUp struct {
+	addr, server string
+	until        time.Time
+}
+
+// PendingFor is how long a held-back server is retried: after that the
+// agent's own checks bring it up (or keep it down) as usual.
+const PendingFor = 5 * time.Second
+
+// RetryEvery is how often Retry should run while Pending says so.
+const RetryEvery = 10 * time.Millisecond
 
 // ServerName is how a Redis address is named in the generated haproxy.cfg
 // ("10.0.0.1:6379" -> "10_0_0_1_6379"), so pushes find the same server.
@@ -60,7 +80,8 @@ func (p *Pusher) Command(ctx context.Context, cmd string) (string, error) {
 // Apply turns one sentinel event into runtime API commands: on
 // +switch-master the new master's agent is forced up and the old one's
 // down; on +convert-to-slave and +odown, the instance's server (in its
-// master's backend) goes down. Other events are ignored.
+// master's backend) goes down, and so does a master on our +sdown.
+// Other events are ignored.
 func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
 	logger := p.Logger
 	if logger == nil {
@@ -70,12 +91,25 @@ func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
 	switch e.Kind {
 	case event.SwitchMaster:
 		to := net.JoinHostPort(e.To.Host, strconv.Itoa(e.To.Port))
+		up := "set server " + e.Master + "/" + ServerName(e.To.Host, e.To.Port) + " agent up"
+		delete(p.pending, e.Master)
 		if v := p.verdict(e.Master, to); v.Up {
-			cmds = append(cmds, "set server "+e.Master+"/"+ServerName(e.To.Host, e.To.Port)+" agent up")
+			cmds = append(cmds, up)
 		} else {
-			logger.Warn("haproxy push: new master not pushed up", "master", e.Master, "addr", to, "reason", v.Reason)
+			logger.Info("haproxy push: new master held until the group agrees", "master", e.Master, "addr", to, "reason", v.Reason)
+			if p.pending == nil {
+				p.pending = map[string]pendingUp{}
+			}
+			p.pending[e.Master] = pendingUp{addr: to, server: up, until: time.Now().Add(PendingFor)}
 		}
 		cmds = append(cmds, "set server "+e.Master+"/"+ServerName(e.From.Host, e.From.Port)+" agent down")
+	case event.SDown:
+		// The agent answers "master down" from our own +sdown on: say it
+		// now, so HAProxy stops sending new clients to a dead master (each
+		// would wait in HAProxy's connect retries) before the failover.
+		if in := e.Instance; in.Role == event.RoleMaster {
+			cmds = append(cmds, "set server "+in.Name+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
+		}
 	case event.ConvertToSlave, event.ODown:
 		switch in := e.Instance; in.Role {
 		case event.RoleSlave:
@@ -84,6 +118,36 @@ func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
 			cmds = append(cmds, "set server "+in.Name+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
 		}
 	}
+	p.push(ctx, logger, cmds)
+}
+
+// Pending reports whether a new master waits for the group's agreement
+// (call Retry every RetryEvery while it does).
+func (p *Pusher) Pending() bool { return len(p.pending) > 0 }
+
+// Retry pushes up every held-back new master the oracle now agrees on,
+// and drops those held longer than PendingFor.
+func (p *Pusher) Retry(ctx context.Context) {
+	logger := p.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now()
+	var cmds []string
+	for master, pu := range p.pending {
+		switch {
+		case p.verdict(master, pu.addr).Up:
+			cmds = append(cmds, pu.server)
+			delete(p.pending, master)
+		case now.After(pu.until):
+			logger.Warn("haproxy push: the group did not agree on the new master; left to the agent check", "master", master, "addr", pu.addr)
+			delete(p.pending, master)
+		}
+	}
+	p.push(ctx, logger, cmds)
+}
+
+func (p *Pusher) push(ctx context.Context, logger *slog.Logger, cmds []string) {
 	for _, cmd := range cmds {
 		out, err := p.Command(ctx, cmd)
 		if err != nil || out != "" {

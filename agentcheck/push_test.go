@@ -75,7 +75,9 @@ func TestApplyPushesFromFields(t *testing.T) {
 			[]string{"set server mymaster/fe80__1_6379 agent down"}},
 		{event.Event{Kind: event.ConvertToSlave, Master: "mymaster", Instance: r},
 			[]string{"set server mymaster/fe80__2_6380 agent down"}},
-		{event.Event{Kind: event.SDown, Master: "mymaster", Instance: m}, nil},
+		{event.Event{Kind: event.SDown, Master: "mymaster", Instance: m},
+			[]string{"set server mymaster/fe80__1_6379 agent down"}},
+		{event.Event{Kind: event.SDown, Master: "mymaster", Instance: r}, nil},
 		{event.Event{Kind: event.Tilt, Text: "#tilt mode entered"}, nil},
 	} {
 		p.Apply(context.Background(), &c.e)
@@ -115,5 +117,38 @@ func TestApplyPushUpNeedsVerdict(t *testing.T) {
 	p.Apply(context.Background(), &e)
 	if got := api.take(); len(got) != 2 || got[0] != "set server mymaster/fe80__2_6380 agent up" {
 		t.Fatalf("with agreement pushed %q", got)
+	}
+}
+
+// A new master held back for want of agreement is pushed up by Retry the
+// moment the oracle agrees, once, and no longer pending after that.
+func TestRetryPushesHeldMasterOnAgreement(t *testing.T) {
+	api := startRuntimeAPI(t)
+	up := false
+	p := &Pusher{Socket: api.ln.Addr().String(), Oracle: oracleFunc(func(master, addr string, read bool) Verdict {
+		return Verdict{Up: up, Reason: "1 of 3 agree"}
+	})}
+	e := event.Event{Kind: event.SwitchMaster, Master: "mymaster",
+		From: event.Addr{Host: "10.0.0.1", Port: 6379}, To: event.Addr{Host: "10.0.0.2", Port: 6380}}
+	p.Apply(context.Background(), &e)
+	api.take()
+	if !p.Pending() {
+		t.Fatal("new master without agreement not pending")
+	}
+	p.Retry(context.Background())
+	if got := api.take(); len(got) != 0 || !p.Pending() {
+		t.Fatalf("retry without agreement pushed %q (pending %v)", got, p.Pending())
+	}
+	up = true
+	p.Retry(context.Background())
+	if got, want := api.take(), []string{"set server mymaster/10_0_0_2_6380 agent up"}; !slices.Equal(got, want) {
+		t.Fatalf("retry with agreement pushed %q, want %q", got, want)
+	}
+	if p.Pending() {
+		t.Fatal("still pending after the push")
+	}
+	p.Retry(context.Background())
+	if got := api.take(); len(got) != 0 {
+		t.Fatalf("pushed again: %q", got)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/qsentinel/qsentinel/agentcheck"
 )
 
 // defaultPidfile is redis's CONFIG_DEFAULT_PID_FILE, used when a
@@ -132,12 +135,18 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 		go func() {
 			defer sub.Close()
 			for {
+				var retry <-chan time.Time
+				if a.pusher.Pending() {
+					retry = time.After(agentcheck.RetryEvery)
+				}
 				select {
 				case <-ctx.Done():
 					errc <- nil
 					return
 				case e := <-sub.C:
 					a.pusher.Apply(ctx, e)
+				case <-retry:
+					a.pusher.Retry(ctx)
 				}
 			}
 		}()

@@ -45,7 +45,8 @@ func main() {
 	trounds := flag.Int("throughput-rounds", 3, "throughput: alternating rounds (median reported)")
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
 	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
-	hruns := flag.Int("haproxy-runs", 3, "haproxy: crash runs per implementation")
+	hruns := flag.Int("haproxy-runs", 3, "haproxy: runs per size, scenario and implementation")
+	hsizes := flag.String("haproxy-sizes", "1,50", "haproxy: masters behind HAProxy per run")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	flag.Parse()
@@ -97,7 +98,7 @@ func main() {
 		}
 	}
 	if *mode == "haproxy" || *mode == "all" {
-		if err := haproxyOutage(*hruns); err != nil {
+		if err := haproxyOutage(parseSizes("-haproxy-sizes", *hsizes), *hruns); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -35,54 +35,90 @@ func StartHAProxy(t TB, c *Cluster, name, cfg string, port int) *Process {
 	return p
 }
 
-// HAProxyRig is a master, its replica, three sentinels and HAProxy in
-// front: the seed setup's routing, for e2e tests and the benchmark.
+// HAProxyRig is masters with a replica each, three sentinels and HAProxy
+// in front (a frontend per master): the seed setup's routing, for e2e
+// tests and the benchmark. Master, Replica and Front are the first
+// master's (the only one in the one-master rig).
 type HAProxyRig struct {
 	C         *Cluster
 	Master    *Redis
 	Replica   *Redis
 	Sentinels []*Sentinel
 	Front     string // HAProxy's frontend, host:port
+	Sock      string // HAProxy's admin socket
+
+	Names    []string // master names, "mymaster" alone or m0, m1, ...
+	Masters  []*Redis
+	Replicas []*Redis
+	Fronts   []string // each master's frontend
 }
 
-// NewHAProxyRig builds the topology. impl says who routes: our agent-check
-// (Ours) or the tcp-check role:master recipe with redis-sentinel (Real).
-func NewHAProxyRig(t TB, impl Impl) *HAProxyRig {
+// NewHAProxyRig builds the one-master topology. impl says who routes: our
+// agent-check (Ours) or the tcp-check role:master recipe with
+// redis-sentinel (Real).
+func NewHAProxyRig(t TB, impl Impl) *HAProxyRig { return NewHAProxyRigN(t, impl, 1) }
+
+// NewHAProxyRigN is NewHAProxyRig with n masters (named m0, m1, ... when
+// n > 1), each with its own HAProxy frontend and backend.
+func NewHAProxyRigN(t TB, impl Impl, n int) *HAProxyRig {
 	c := New(t)
-	master := c.StartRedis("master")
-	replica := c.StartReplica("replica", master)
-	WaitReplicaSynced(t, replica)
-	mon := []Monitor{{Name: "mymaster", Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second}}
-	front := MustFreePort(t)
-	sock := HAProxySocket(t)
-	var cfg string
-	var ss []*Sentinel
-	if impl == Ours {
-		agentPort := MustFreePort(t)
-		for k := range 3 {
-			var args []string
-			if k == 0 {
-				args = []string{"--agent-check", "127.0.0.1:" + strconv.Itoa(agentPort), "--haproxy-socket", sock}
-			}
-			ss = append(ss, c.StartSentinel(Ours, fmt.Sprintf("ours%d", k), SentinelConfig{Monitors: mon, Args: args}))
+	r := &HAProxyRig{C: c, Sock: HAProxySocket(t)}
+	var mons []Monitor
+	for k := range n {
+		name := "mymaster"
+		if n > 1 {
+			name = fmt.Sprintf("m%d", k)
 		}
-		for _, s := range ss {
-			s.WaitSentinels(t, "mymaster", 2, 30*time.Second)
-			s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
-		}
-		cfg = OurHAProxyConfig(t, ss[0], agentPort, front, sock)
-	} else {
-		for k := range 3 {
-			ss = append(ss, c.StartSentinel(Real, fmt.Sprintf("real%d", k), SentinelConfig{Monitors: mon}))
-		}
-		for _, s := range ss {
-			s.WaitSentinels(t, "mymaster", 2, 30*time.Second)
-			s.WaitReplica(t, "mymaster", replica.Addr(), 30*time.Second)
-		}
-		cfg = TCPCheckRecipe(front, sock, master.Addr(), replica.Addr())
+		master := c.StartRedis(name)
+		r.Names = append(r.Names, name)
+		r.Masters = append(r.Masters, master)
+		mons = append(mons, Monitor{Name: name, Redis: master, Quorum: 2, DownAfter: time.Second, FailoverTimeout: 6 * time.Second})
 	}
-	StartHAProxy(t, c, "haproxy", cfg, front)
-	return &HAProxyRig{C: c, Master: master, Replica: replica, Sentinels: ss, Front: "127.0.0.1:" + strconv.Itoa(front)}
+	for k, m := range r.Masters {
+		r.Replicas = append(r.Replicas, c.StartReplica(r.Names[k]+"-replica", m))
+	}
+	for _, rep := range r.Replicas {
+		WaitReplicaSynced(t, rep)
+	}
+	fronts := make([]int, n)
+	for k := range fronts {
+		fronts[k] = MustFreePort(t)
+		r.Fronts = append(r.Fronts, "127.0.0.1:"+strconv.Itoa(fronts[k]))
+	}
+	var cfg string
+	agentPort := MustFreePort(t)
+	for k := range 3 {
+		var args []string
+		name := fmt.Sprintf("real%d", k)
+		if impl == Ours {
+			name = fmt.Sprintf("ours%d", k)
+			if k == 0 {
+				args = []string{"--agent-check", "127.0.0.1:" + strconv.Itoa(agentPort), "--haproxy-socket", r.Sock}
+			}
+		}
+		r.Sentinels = append(r.Sentinels, c.StartSentinel(impl, name, SentinelConfig{Monitors: mons, Args: args}))
+	}
+	for _, s := range r.Sentinels {
+		for k, rep := range r.Replicas {
+			s.WaitSentinels(t, r.Names[k], 2, 30*time.Second)
+			s.WaitReplica(t, r.Names[k], rep.Addr(), 30*time.Second)
+		}
+	}
+	if impl == Ours {
+		pins := make([]string, n)
+		for k := range pins {
+			pins[k] = r.Names[k] + "=" + strconv.Itoa(fronts[k])
+		}
+		cfg = ourHAProxyConfig(t, r.Sentinels[0], agentPort, r.Sock, "--frontend-port", strings.Join(pins, ","))
+	} else {
+		cfg = tcpCheckGlobal(r.Sock)
+		for k := range n {
+			cfg += tcpCheckBackend(r.Names[k], fronts[k], r.Masters[k].Addr(), r.Replicas[k].Addr())
+		}
+	}
+	StartHAProxy(t, c, "haproxy", cfg, fronts[0])
+	r.Master, r.Replica, r.Front = r.Masters[0], r.Replicas[0], r.Fronts[0]
+	return r
 }
 
 // HAProxySocket makes a directory for HAProxy's admin socket, removed at
@@ -102,10 +138,16 @@ func HAProxySocket(t TB) string {
 // the agent-check on agentPort, the frontend on front.
 func OurHAProxyConfig(t TB, s *Sentinel, agentPort, front int, sock string) string {
 	t.Helper()
+	return ourHAProxyConfig(t, s, agentPort, sock, "--frontend-port-base", strconv.Itoa(front))
+}
+
+func ourHAProxyConfig(t TB, s *Sentinel, agentPort int, sock string, ports ...string) string {
+	t.Helper()
 	s.Do("SENTINEL", "FLUSHCONFIG")
-	out, err := exec.Command(OurBinary(t), "haproxy-config", s.ConfPath,
-		"--agent-addr", "127.0.0.1:"+strconv.Itoa(agentPort), "--frontend-port-base", strconv.Itoa(front),
-		"--stats-socket", sock, "--maxconn", "256").CombinedOutput()
+	args := append([]string{"haproxy-config", s.ConfPath,
+		"--agent-addr", "127.0.0.1:" + strconv.Itoa(agentPort),
+		"--stats-socket", sock, "--maxconn", "256"}, ports...)
+	out, err := exec.Command(OurBinary(t), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("haproxy-config: %v\n%s", err, out)
 	}
@@ -116,7 +158,11 @@ func OurHAProxyConfig(t TB, s *Sentinel, agentPort, front int, sock string) stri
 // from HAProxy's blog: route to whichever server answers role:master to
 // a tcp-check, every second. servers are host:port.
 func TCPCheckRecipe(front int, sock string, servers ...string) string {
-	cfg := fmt.Sprintf(`global
+	return tcpCheckGlobal(sock) + tcpCheckBackend("mymaster", front, servers...)
+}
+
+func tcpCheckGlobal(sock string) string {
+	return fmt.Sprintf(`global
     maxconn 256
     stats socket %s mode 600 level admin
 defaults
@@ -125,10 +171,14 @@ defaults
     timeout client 1h
     timeout server 1h
     timeout check 1s
-frontend mymaster
-    bind 127.0.0.1:%d
-    default_backend mymaster
-backend mymaster
+`, sock)
+}
+
+func tcpCheckBackend(name string, front int, servers ...string) string {
+	cfg := fmt.Sprintf(`frontend %[1]s
+    bind 127.0.0.1:%[2]d
+    default_backend %[1]s
+backend %[1]s
     option tcp-check
     tcp-check send PING\r\n
     tcp-check expect string +PONG
@@ -136,7 +186,7 @@ backend mymaster
     tcp-check expect string role:master
     tcp-check send QUIT\r\n
     tcp-check expect string +OK
-`, sock, front)
+`, name, front)
 	for k, s := range servers {
 		cfg += fmt.Sprintf("    server s%d %s check inter 1s\n", k, s)
 	}
@@ -145,7 +195,12 @@ backend mymaster
 
 // StartWriter runs a writer through HAProxy until the returned stop.
 func (r *HAProxyRig) StartWriter(t TB) (*Writer, func()) {
-	w := &Writer{Addr: r.Front, Prefix: "w", ReconnectEvery: 5}
+	return r.StartWriterAt(t, 0)
+}
+
+// StartWriterAt runs a writer through master k's frontend.
+func (r *HAProxyRig) StartWriterAt(t TB, k int) (*Writer, func()) {
+	w := &Writer{Addr: r.Fronts[k], Prefix: "w", ReconnectEvery: 5}
 	stop := w.Start()
 	t.Cleanup(stop)
 	WaitFor(t, 10*time.Second, "first write through HAProxy", func() error {
