@@ -25,22 +25,13 @@ func TestDebianPackage(t *testing.T) {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-	root := repoRoot(t)
-	out, err := exec.Command("make", "-C", root, "deb").CombinedOutput()
-	if err != nil {
-		t.Fatalf("make deb: %v\n%s", err, out)
-	}
-	debs, _ := filepath.Glob(filepath.Join(root, "bin", "qsentinel_*.deb"))
-	if len(debs) == 0 {
-		t.Fatalf("no package in bin/:\n%s", out)
-	}
-	deb := newest(debs)
+	deb := makeDeb(t)
 	list, err := exec.Command("dpkg-deb", "-c", deb).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"./usr/bin/qsentinel", "./lib/systemd/system/qsentinel.service",
-		"./etc/qsentinel/sentinel.conf", "./etc/logrotate.d/qsentinel", "./var/lib/qsentinel/", "./var/log/qsentinel/"} {
+		"./etc/qsentinel/sentinel.conf", "./etc/logrotate.d/qsentinel", "./usr/share/qsentinel/qsentinel.service", "./var/lib/qsentinel/", "./var/log/qsentinel/"} {
 		if !strings.Contains(string(list), want) {
 			t.Errorf("%s not in the package:\n%s", want, list)
 		}
@@ -138,6 +129,22 @@ func TestDebianPackage(t *testing.T) {
 			t.Errorf("%s left after purge", gone)
 		}
 	}
+}
+
+// makeDeb runs make deb, as the README says, and returns the package it
+// built: bin/ may hold older ones, so the newest.
+func makeDeb(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	out, err := exec.Command("make", "-C", root, "deb").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make deb: %v\n%s", err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(root, "bin", "qsentinel_*.deb"))
+	if len(debs) == 0 {
+		t.Fatalf("no package in bin/:\n%s", out)
+	}
+	return newest(debs)
 }
 
 func dpkg(t *testing.T, args ...string) {

@@ -25,7 +25,11 @@ const defaultPidfile = "/var/run/redis.pid"
 func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 	a.startBanner()
 	if err := a.server.Listen(); err != nil {
-		a.fail(listenFailure(err, a.srv.Port), err)
+		// No err attribute: the message is already redis's whole line
+		// (or err's own text where redis has no words for it), and an
+		// attribute after it would only repeat it in Go's words, past the
+		// end of the line redis writes and operators grep for.
+		a.fail(listenFailure(err, a.srv.Port), nil)
 		a.fail(fmt.Sprintf("Failed listening on port %d (TCP), aborting.", a.srv.Port), nil)
 		return 1
 	}
