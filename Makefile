@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/sentinel
 
-.PHONY: build test demo deps clientdeps fuzz bench chaos difffuzz sim jepsen soak deb clean
+.PHONY: build test demo deps clientdeps fuzz bench bench-short chaos difffuzz sim jepsen soak deb clean
 
 # CGO_ENABLED=0: a static binary without libc maps ~3 MB less per process
 # (BENCHMARKS.md); nothing here needs cgo (pure-Go DNS resolver).
@@ -82,6 +82,11 @@ difffuzz: deps build
 
 bench: deps build
 	$(GO) run ./e2e/bench
+
+# Every table at the sizes that show a regression, in a few minutes: run
+# it before and after a performance change (BENCHMARKS.md, "Reproduce").
+bench-short: deps build
+	$(GO) run ./e2e/bench -short
 
 # The deterministic simulator's seeds (make test runs 1,000 of each
 # scenario): SEEDS=n runs seeds 1..n, SEED=s replays one with its full

@@ -49,7 +49,22 @@ func main() {
 	hsizes := flag.String("haproxy-sizes", "1,50", "haproxy: masters behind HAProxy per run")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
+	short := flag.Bool("short", false, "a few minutes: every table at the sizes that show a regression (footprint 10,1000; failover 1,50 once; haproxy 1 once; throughput 1 round); flags given explicitly win")
 	flag.Parse()
+	if *short {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]string{
+			"footprint-sizes": "10,1000", "settle": "8s", "measure": "10s",
+			"sizes": "1,50", "runs": "1",
+			"haproxy-sizes": "1", "haproxy-runs": "1",
+			"throughput-rounds": "1", "throughput-time": "3s",
+		} {
+			if !set[name] {
+				flag.Set(name, v)
+			}
+		}
+	}
 	var impls []cluster.Impl
 	for _, f := range strings.Split(*implList, ",") {
 		switch strings.TrimSpace(f) {
