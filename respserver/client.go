@@ -34,6 +34,10 @@ type client struct {
 	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
 	flushed       int       // bytes of the last flush (limitedWriter)
+	// held counts replies waiting for a save (holdRepliesUntil): while
+	// it is not zero nothing is written, and what follows queues behind.
+	held   int
+	heldWG sync.WaitGroup
 
 	lower []byte // scratch for execute (the client's own goroutine)
 	// authFailed: the command just run was a failed AUTH or HELLO AUTH
@@ -130,6 +134,11 @@ func (c *client) close() {
 
 func (c *client) serve(ctx context.Context) {
 	defer func() {
+		// A reply held for a save still goes out before the close.
+		c.heldWG.Wait()
+		c.wmu.Lock()
+		c.flushLocked()
+		c.wmu.Unlock()
 		c.close()
 		c.pumpWG.Wait()
 	}()
@@ -275,6 +284,25 @@ func (c *client) pushing(fn func()) {
 	c.w.w = saved
 }
 
+// holdRepliesUntil keeps the reply just written, and every later one, off
+// the socket until saved returns (a vote on disk), while the client's next
+// commands go on being read and run: a peer's hellos pipelined behind its
+// vote request are applied at once instead of one fsync later, and the
+// replies still leave in order. Called under wmu.
+func (c *client) holdRepliesUntil(saved func() error) {
+	c.held++
+	c.heldWG.Add(1)
+	go func() {
+		defer c.heldWG.Done()
+		saved() // it logs its own failure, as redis does, and answers anyway
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		if c.held--; c.held == 0 {
+			c.flushLocked()
+		}
+	}()
+}
+
 // errClientGone ends a client whose replies could not be written.
 var errClientGone = errors.New("client gone")
 
@@ -302,6 +330,10 @@ func (cr countingReader) Read(p []byte) (int, error) {
 func (c *client) flushLocked() bool {
 	if c.closed {
 		return false
+	}
+	if c.held > 0 {
+		// holdRepliesUntil writes them once the save is done.
+		return true
 	}
 	// Moving the deadline on every reply was a few percent of a busy
 	// server; it moves only when less than the timeout is left, so a

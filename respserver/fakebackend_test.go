@@ -27,6 +27,9 @@ type fakeBackend struct {
 	calls     []string
 	err       error // returned by every Admin call when set
 	bus       *event.Bus
+	// saved, when set, is the Saved of every vote (is-master-down-by-addr
+	// with a run id): the test decides when the vote is on disk.
+	saved func() error
 }
 
 var (
@@ -227,6 +230,9 @@ func (f *fakeBackend) IsMasterDownByAddr(host string, port int, epoch uint64, ru
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("IsMasterDownByAddr %s %d %d %s", host, port, epoch, runID)
+	if runID != "*" {
+		return sentinel.DownReply{Leader: runID, LeaderEpoch: epoch, Saved: f.saved}
+	}
 	return sentinel.DownReply{Leader: "*"}
 }
 

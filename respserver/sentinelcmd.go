@@ -251,6 +251,9 @@ func sentinelIsMasterDown(s *Server, c *client, args [][]byte) bool {
 	}
 	c.w.bulk(r.Leader)
 	c.w.integer(int64(r.LeaderEpoch))
+	if r.Saved != nil {
+		c.holdRepliesUntil(r.Saved)
+	}
 	return false
 }
 

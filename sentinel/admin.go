@@ -297,8 +297,12 @@ func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID
 	if changed {
 		// The vote must be on disk before the reply leaves: a restart must
 		// never vote again in the same epoch.
-		if err := s.flushSync(); err != nil {
-			s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
+		rep.Saved = func() error {
+			err := s.flushSync()
+			if err != nil {
+				s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
+			}
+			return err
 		}
 	}
 	return rep

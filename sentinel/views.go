@@ -79,4 +79,9 @@ type DownReply struct {
 	Down        bool
 	Leader      string // "*" when no vote was asked or given
 	LeaderEpoch uint64
+	// Saved, when set, returns once the vote this reply carries is on
+	// disk: the reply must not leave before (a restart must never vote
+	// again in the same epoch). The caller may go on with the peer's
+	// next commands meanwhile (its hellos must not wait for our fsync).
+	Saved func() error
 }
