@@ -19,7 +19,6 @@ const (
 	foFailoverTimeout = 10 * time.Second
 	foQuorum          = 2
 	foSentinels       = 3
-	foRunTimeout      = 60 * time.Second // kill to the last +switch-master
 	foDiscovery       = 60 * time.Second // per wait while setting up
 	foSettle          = 2 * time.Second  // after discovery, before the kill
 	// After the last master switched somewhere, how long to keep
@@ -45,6 +44,13 @@ type failoverRun struct {
 	perSentinel []time.Duration
 	spread      time.Duration
 	logDir      string // sentinel logs kept for a failed or odd run (or all, with -keep-logs)
+	switched    int    // masters switched within runTimeout
+	runTimeout  time.Duration
+	// stall is the longest time between two masters' first
+	// +switch-master (in the order they switched): the failover path
+	// standing still while masters are left to switch.
+	stall                  time.Duration
+	tries, elected, aborts int // +try-failover, +elected-leader, aborts and timeouts (all sentinels)
 }
 
 // keepAllLogs (-keep-logs) keeps the sentinels' logs of every run.
@@ -81,11 +87,18 @@ func (b benchTB) Skipf(format string, args ...any) {
 
 func (b benchTB) Failed() bool { return false }
 
+// foParams are the failover benchmark's knobs that are flags.
+type foParams struct {
+	realMax    int            // largest size run with real redis-servers; larger sizes use fake hosts
+	runTimeout time.Duration  // kill to the last +switch-master, at most
+	fakeSignal syscall.Signal // what the fake master hosts get: SIGKILL or SIGSTOP
+}
+
 // runFailover starts n masters with a replica each and three sentinels of
 // impl monitoring all of them, kills every master at once (SIGKILL to all,
 // then wait for them to die), and times each master's first
 // +switch-master seen on any sentinel.
-func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
+func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	scope := cluster.NewScope(fmt.Sprintf("bench-failover-%s-%d-%d", impl, n, run))
 	t := benchTB{scope}
 	var sentinels []*cluster.Sentinel
@@ -112,51 +125,27 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 	}()
 
 	c := cluster.New(t)
-	var masters, replicas []*cluster.Redis
-	var mons []cluster.Monitor
-	for k := range n {
-		m := c.StartRedis(fmt.Sprintf("m%d", k))
-		masters = append(masters, m)
-		mons = append(mons, cluster.Monitor{Name: fmt.Sprintf("m%d", k), Redis: m, Quorum: foQuorum,
-			DownAfter: foDownAfter, FailoverTimeout: foFailoverTimeout})
-	}
-	for k, m := range masters {
-		replicas = append(replicas, c.StartReplica(fmt.Sprintf("r%d", k), m))
-	}
-	for _, r := range replicas {
-		cluster.WaitReplicaSynced(t, r)
+	var top foTopology
+	if n <= p.realMax {
+		top = realTopology(t, c, n)
+	} else {
+		top = fakeTopology(t, n, p.fakeSignal)
 	}
 	for k := range foSentinels {
-		sentinels = append(sentinels, c.StartSentinel(impl, fmt.Sprintf("s%d", k), cluster.SentinelConfig{Monitors: mons}))
+		sentinels = append(sentinels, c.StartSentinel(impl, fmt.Sprintf("s%d", k), cluster.SentinelConfig{Monitors: top.mons}))
 	}
-	for _, s := range sentinels {
-		for k, r := range replicas {
-			s.WaitSentinels(t, mons[k].Name, foSentinels-1, foDiscovery)
-			s.WaitReplica(t, mons[k].Name, r.Addr(), foDiscovery)
-		}
-	}
+	top.discover(sentinels)
 	var subs []*cluster.Subscription
 	for _, s := range sentinels {
 		subs = append(subs, cluster.Subscribe(t, s.Addr(),
-			"+switch-master", "+odown", "-failover-abort-*", "+failover-end-for-timeout"))
+			"+switch-master", "+odown", "+try-failover", "+elected-leader", "-failover-abort-*", "+failover-end-for-timeout"))
 	}
 	// Let every sentinel settle into its steady ping rhythm.
 	time.Sleep(foSettle)
 
 	start := time.Now()
-	for _, m := range masters {
-		if err := m.Signal(syscall.SIGKILL); err != nil {
-			t.Fatalf("kill %s: %v", m.Name, err)
-		}
-	}
+	top.kill()
 	killed := time.Since(start)
-	for _, m := range masters {
-		select {
-		case <-m.Exited():
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s survived SIGKILL", m.Name)
-		}
-	}
 
 	switched := func() map[string]time.Duration {
 		first := map[string]time.Duration{}
@@ -173,11 +162,16 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 		}
 		return first
 	}
+	// Looking costs a copy of every message so far: less often at
+	// thousands of masters, so that the bench does not steal the CPU it
+	// measures.
+	poll := 20*time.Millisecond + time.Duration(n)*20*time.Microsecond
 	first := switched()
-	for len(first) < n && time.Since(start) < foRunTimeout {
-		time.Sleep(20 * time.Millisecond)
+	for len(first) < n && time.Since(start) < p.runTimeout {
+		time.Sleep(poll)
 		first = switched()
 	}
+	res.runTimeout = p.runTimeout
 	// Keep listening (untimed) until every sentinel reported every master,
 	// then a little longer for duplicates.
 	everyone := func() bool {
@@ -197,16 +191,16 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 	}
 	graceEnd := time.Now().Add(foGrace)
 	for !everyone() && time.Now().Before(graceEnd) {
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(poll)
 	}
 	time.Sleep(time.Second)
 
-	res.oddities = append(res.oddities, inspect(sentinels, subs, masters, replicas, mons, start)...)
+	res.oddities = append(res.oddities, inspect(sentinels, subs, top, start)...)
 	if killed > 100*time.Millisecond {
-		res.oddities = append(res.oddities, fmt.Sprintf("sending SIGKILL to %d masters took %v", n, killed.Round(time.Millisecond)))
+		res.oddities = append(res.oddities, fmt.Sprintf("killing %d masters took %v", n, killed.Round(time.Millisecond)))
 	}
 	var ds []time.Duration
-	for _, m := range mons {
+	for _, m := range top.mons {
 		d, ok := first[m.Name]
 		if !ok {
 			res.missed = append(res.missed, m.Name)
@@ -218,30 +212,49 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 		ds = append(ds, d)
 	}
 	res.ok = len(res.missed) == 0
+	res.switched = len(ds)
 	if len(ds) > 0 {
 		slices.Sort(ds)
 		res.median = median(ds)
+		for k := 1; k < len(ds); k++ {
+			res.stall = max(res.stall, ds[k]-ds[k-1])
+		}
 	}
 	res.odown = odownMedian(subs, start)
 	res.perSentinel, res.spread = perSentinel(subs, n, start)
+	res.tries, res.elected, res.aborts = countEvents(subs)
 	if !res.ok || len(res.oddities) > 0 || keepAllLogs {
 		keepLogs()
 	}
 	return res
 }
 
+// countEvents counts, over all sentinels, the failover attempts
+// (+try-failover), the elections won (+elected-leader) and the aborted
+// or timed-out failovers.
+func countEvents(subs []*cluster.Subscription) (tries, elected, aborts int) {
+	for _, sub := range subs {
+		for _, msg := range sub.Messages() {
+			switch {
+			case msg.Channel == "+try-failover":
+				tries++
+			case msg.Channel == "+elected-leader":
+				elected++
+			case strings.HasPrefix(msg.Channel, "-failover-abort-") || msg.Channel == "+failover-end-for-timeout":
+				aborts++
+			}
+		}
+	}
+	return tries, elected, aborts
+}
+
 // inspect lists what a correct failover does not do: a sentinel that
 // announces the same master's switch twice or to different addresses,
 // promotes something other than the master's one replica, never reports
 // a switch at all (within the grace period), or aborts/times out.
-func inspect(sentinels []*cluster.Sentinel, subs []*cluster.Subscription, masters, replicas []*cluster.Redis, mons []cluster.Monitor, start time.Time) []string {
+func inspect(sentinels []*cluster.Sentinel, subs []*cluster.Subscription, top foTopology, start time.Time) []string {
 	var out []string
-	want := map[string]string{} // master name -> "ip port" of its replica
-	old := map[string]string{}
-	for k, m := range mons {
-		want[m.Name] = fmt.Sprintf("127.0.0.1 %d", replicas[k].Port)
-		old[m.Name] = fmt.Sprintf("127.0.0.1 %d", masters[k].Port)
-	}
+	mons, old, want := top.mons, top.old, top.want
 	aborts := map[string]int{}
 	for i, sub := range subs {
 		s := sentinels[i].Name
@@ -251,7 +264,7 @@ func inspect(sentinels []*cluster.Sentinel, subs []*cluster.Subscription, master
 			case "+switch-master":
 				name, _, _ := strings.Cut(msg.Payload, " ")
 				per[name] = append(per[name], msg)
-			case "+odown":
+			case "+odown", "+try-failover", "+elected-leader":
 			default:
 				aborts[msg.Channel]++
 			}
@@ -402,7 +415,7 @@ func median(ds []time.Duration) time.Duration {
 // failoverTable runs every (impl, size) runs times, a fresh cluster each
 // time, and prints the medians over successful runs and the ratios as a
 // Markdown table, followed by every failure and oddity seen.
-func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
+func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) error {
 	type key struct {
 		impl cluster.Impl
 		n    int
@@ -412,7 +425,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 	for _, n := range sizes {
 		for _, impl := range impls {
 			for run := 1; run <= runs; run++ {
-				r := runFailover(impl, n, run)
+				r := runFailover(impl, n, run, p)
 				line := fmt.Sprintf("%s, %d masters, run %d:", impl, n, run)
 				if r.ok {
 					line += fmt.Sprintf(" all switched %d ms (last: %s), median master %d ms, median +odown %d ms",
@@ -420,9 +433,11 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 				} else {
 					line += " FAILED"
 					if len(r.missed) > 0 {
-						line += fmt.Sprintf(" (%d of %d masters never switched within %v: %s)", len(r.missed), n, foRunTimeout, abbrev(r.missed))
+						line += fmt.Sprintf(" (%d of %d masters switched after %v; left behind: %s)", r.switched, n, p.runTimeout, abbrev(r.missed))
 					}
 				}
+				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms",
+					r.tries, r.elected, r.aborts, r.stall.Milliseconds())
 				fmt.Fprintln(os.Stderr, line)
 				for _, o := range r.oddities {
 					fmt.Fprintln(os.Stderr, "    "+o)
@@ -448,7 +463,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 	fmt.Printf("\n### Failover: SIGKILL every master at once, time to +switch-master\n\n")
 	fmt.Printf("3 sentinels, quorum %d, down-after-milliseconds %d, failover-timeout %d, one replica per master; "+
 		"median of %d runs (a fresh cluster each run; failed runs, i.e. a master not switched within %v, are counted apart).\n\n",
-		foQuorum, foDownAfter.Milliseconds(), foFailoverTimeout.Milliseconds(), runs, foRunTimeout)
+		foQuorum, foDownAfter.Milliseconds(), foFailoverTimeout.Milliseconds(), runs, p.runTimeout)
 	fmt.Println("| masters | redis-sentinel: last master switched | ours: last master switched | ratio ours/redis | redis-sentinel: median master | ours: median master | ratio ours/redis | failed runs (redis / ours) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range sizes {
@@ -476,21 +491,33 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 	}
 	fmt.Printf("\n### What a client subscribed to one sentinel sees: kill to that sentinel's last +switch-master\n\n")
 	fmt.Printf("Each sentinel's time to have announced every master (first, median and last of the %d sentinels), and the largest gap "+
-		"over masters between the first and the last sentinel announcing the same master; median over successful runs "+
-		"(\"never\": a sentinel had not announced every master %v after the last switch).\n\n", foSentinels, foGrace)
-	fmt.Println("| masters | impl | first sentinel | median sentinel | last sentinel | largest gap for one master |")
-	fmt.Println("|---:|---|---:|---:|---:|---:|")
+		"over masters between the first and the last sentinel announcing the same master; median over runs "+
+		"(\"never\": a sentinel had not announced every master %v after the last switch, or within %v of the kill). "+
+		"Switched: masters switched on some sentinel in the worst run. Attempts: +try-failover / +elected-leader over all sentinels; "+
+		"aborts: -failover-abort-* and +failover-end-for-timeout; stall: the longest time between two masters' first "+
+		"+switch-master (medians over runs). Up to %d masters real redis-servers, above fake hosts (%d instances per process).\n\n",
+		foSentinels, foGrace, p.runTimeout, p.realMax, fakeChunk)
+	fmt.Println("| masters | impl | switched | first sentinel | median sentinel | last sentinel | largest gap for one master | attempts / elected | aborts | longest stall |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range sizes {
 		for _, impl := range impls {
+			rs := results[key{impl, n}]
+			if len(rs) == 0 {
+				continue
+			}
 			var cols [foSentinels][]time.Duration
-			var gaps []time.Duration
+			var gaps, stalls []time.Duration
+			var tries, elected, aborts []int
 			never := [foSentinels]int{}
-			for _, r := range results[key{impl, n}] {
-				if !r.ok {
-					continue
+			worst := rs[0]
+			for _, r := range rs {
+				if r.switched < worst.switched {
+					worst = r
 				}
-				for k := 0; k < foSentinels && k < len(r.perSentinel); k++ {
-					if r.perSentinel[k] == 0 {
+				tries, elected, aborts = append(tries, r.tries), append(elected, r.elected), append(aborts, r.aborts)
+				stalls = append(stalls, r.stall)
+				for k := 0; k < foSentinels; k++ {
+					if k >= len(r.perSentinel) || r.perSentinel[k] == 0 {
 						never[k]++
 						continue
 					}
@@ -500,10 +527,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 			}
 			cell := func(k int) string {
 				if len(cols[k]) == 0 {
-					if never[k] > 0 {
-						return "never"
-					}
-					return "not run"
+					return "never"
 				}
 				slices.Sort(cols[k])
 				out := fmt.Sprintf("%d ms", median(cols[k]).Milliseconds())
@@ -512,8 +536,14 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 				}
 				return out
 			}
+			sw := fmt.Sprintf("%d / %d", worst.switched, n)
+			if worst.switched < n {
+				sw += fmt.Sprintf(" after %v", worst.runTimeout)
+			}
 			slices.Sort(gaps)
-			fmt.Printf("| %d | %s | %s | %s | %s | %d ms |\n", n, impl, cell(0), cell(foSentinels/2), cell(foSentinels-1), median(gaps).Milliseconds())
+			slices.Sort(stalls)
+			fmt.Printf("| %d | %s | %s | %s | %s | %s | %d ms | %d / %d | %d | %d ms |\n", n, impl, sw, cell(0), cell(foSentinels/2), cell(foSentinels-1),
+				median(gaps).Milliseconds(), medianInt(tries), medianInt(elected), medianInt(aborts), median(stalls).Milliseconds())
 		}
 	}
 	if len(notes) > 0 {
@@ -525,6 +555,16 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
 		fmt.Printf("\nNo failures and no oddities (no duplicate or wrong +switch-master, every sentinel announced every switch, no aborted failover).\n")
 	}
 	return nil
+}
+
+// medianInt is the median of xs (the lower middle for an even count).
+func medianInt(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs[(len(xs)-1)/2]
 }
 
 func ms(d time.Duration, failed, runs int) string {

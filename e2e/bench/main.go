@@ -34,8 +34,9 @@ import (
 
 func main() {
 	fpSizes := flag.String("footprint-sizes", "10,50,200,1000,5000", "footprint: masters per measurement")
-	realMax := flag.Int("real-max", 200, "footprint: largest size run with real redis-servers; larger sizes use fake masters")
-	masters := flag.Int("masters", 0, "fake-redis mode: masters to serve")
+	realMax := flag.Int("real-max", 200, "footprint and failover: largest size run with real redis-servers; larger sizes use fake ones")
+	masters := flag.Int("masters", 0, "fake-redis mode: instances to serve")
+	fakeReplicas := flag.Bool("fake-replicas", false, "fake-redis mode: serve replicas (their masters come on stdin)")
 	settle := flag.Duration("settle", 10*time.Second, "footprint: time from start to the CPU window (at least discovery)")
 	measure := flag.Duration("measure", 20*time.Second, "footprint: CPU measuring window")
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
@@ -46,6 +47,8 @@ func main() {
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
 	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
 	hruns := flag.Int("haproxy-runs", 3, "haproxy: crash runs per implementation")
+	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
+	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	flag.Parse()
@@ -61,10 +64,13 @@ func main() {
 		}
 	}
 	if *mode == "fake-redis" {
-		if err := serveFakeMasters(*masters); err != nil {
+		if err := serveFake(*masters, *fakeReplicas); err != nil {
 			log.Fatal(err)
 		}
 		return
+	}
+	if *fakeKill != "kill" && *fakeKill != "stop" {
+		log.Fatalf("-fake-kill: want kill or stop, not %q", *fakeKill)
 	}
 	switch *mode {
 	case "all", "footprint", "throughput", "failover", "haproxy":
@@ -102,7 +108,11 @@ func main() {
 		}
 	}
 	if *mode == "failover" || *mode == "all" {
-		if err := failoverTable(parseSizes("-sizes", *sizes), *runs, impls); err != nil {
+		p := foParams{realMax: *realMax, runTimeout: *runTimeout, fakeSignal: syscall.SIGKILL}
+		if *fakeKill == "stop" {
+			p.fakeSignal = syscall.SIGSTOP
+		}
+		if err := failoverTable(parseSizes("-sizes", *sizes), *runs, impls, p); err != nil {
 			log.Fatal(err)
 		}
 	}
