@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -50,11 +51,30 @@ type failoverRun struct {
 	// +switch-master (in the order they switched): the failover path
 	// standing still while masters are left to switch.
 	stall                  time.Duration
-	tries, elected, aborts int // +try-failover, +elected-leader, aborts and timeouts (all sentinels)
+	tries, elected, aborts int    // +try-failover, +elected-leader, aborts and timeouts (all sentinels)
+	load                   string // the machine's load average at the kill (/proc/loadavg)
+}
+
+// loadAvg is the first three fields of /proc/loadavg: a run on a machine
+// busy with other work is slower for reasons of its own.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // keepAllLogs (-keep-logs) keeps the sentinels' logs of every run.
 var keepAllLogs bool
+
+// sentinelLogDir (-sentinel-logs), when set, is where every sentinel
+// writes its whole log (logfile), named impl-masters-sN.log.
+var sentinelLogDir string
 
 // benchTB is a Scope whose Fatalf ends the run (by panic, recovered in
 // runFailover) instead of the program, so one broken run is reported as a
@@ -130,10 +150,12 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		top = realTopology(t, c, n)
 	} else {
 		top = fakeTopology(t, n, p.fakeSignal)
+		// redis-sentinel saves (and fsyncs) its config for every replica
+		// and peer it discovers, and answers nothing meanwhile: at 1,000
+		// masters that is minutes.
+		c.ReadyTimeout = 10 * time.Minute
 	}
-	for k := range foSentinels {
-		sentinels = append(sentinels, c.StartSentinel(impl, fmt.Sprintf("s%d", k), cluster.SentinelConfig{Monitors: top.mons}))
-	}
+	sentinels = startSentinels(t, c, impl, top.mons)
 	top.discover(sentinels)
 	var subs []*cluster.Subscription
 	for _, s := range sentinels {
@@ -143,6 +165,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	// Let every sentinel settle into its steady ping rhythm.
 	time.Sleep(foSettle)
 
+	res.load = loadAvg()
 	start := time.Now()
 	top.kill()
 	killed := time.Since(start)
@@ -227,6 +250,40 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		keepLogs()
 	}
 	return res
+}
+
+// startSentinels starts the three sentinels at once, so that a slow one
+// (redis-sentinel discovering thousands of instances) does not hold up
+// the others' start; a failure to start ends the run.
+func startSentinels(t benchTB, c *cluster.Cluster, impl cluster.Impl, mons []cluster.Monitor) []*cluster.Sentinel {
+	out := make([]*cluster.Sentinel, foSentinels)
+	errs := make([]string, foSentinels)
+	var wg sync.WaitGroup
+	for k := range foSentinels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[k] = abortMessage(r)
+				}
+			}()
+			sc := cluster.SentinelConfig{Monitors: mons}
+			if sentinelLogDir != "" {
+				// The harness keeps only a log's tail; at thousands of
+				// masters the failover is long gone from it.
+				sc.Extra = []string{fmt.Sprintf("logfile %s/%s-%d-s%d.log", sentinelLogDir, impl, len(mons), k)}
+			}
+			out[k] = c.StartSentinel(impl, fmt.Sprintf("s%d", k), sc)
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Fatalf("%s", e)
+		}
+	}
+	return out
 }
 
 // countEvents counts, over all sentinels, the failover attempts
@@ -436,8 +493,8 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 						line += fmt.Sprintf(" (%d of %d masters switched after %v; left behind: %s)", r.switched, n, p.runTimeout, abbrev(r.missed))
 					}
 				}
-				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms",
-					r.tries, r.elected, r.aborts, r.stall.Milliseconds())
+				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms; load average at the kill %s",
+					r.tries, r.elected, r.aborts, r.stall.Milliseconds(), r.load)
 				fmt.Fprintln(os.Stderr, line)
 				for _, o := range r.oddities {
 					fmt.Fprintln(os.Stderr, "    "+o)

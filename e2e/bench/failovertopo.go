@@ -112,7 +112,7 @@ func fakeTopology(t benchTB, n int, sig syscall.Signal) foTopology {
 		}
 		// SENTINEL MASTERS on one connection per sentinel: a check per
 		// master would open tens of thousands of connections.
-		if err := waitDiscovered(ports, n, 1, 5*foDiscovery); err != nil {
+		if err := waitDiscovered(ports, n, 1, 10*foDiscovery); err != nil {
 			t.Fatalf("discovery: %v", err)
 		}
 	}

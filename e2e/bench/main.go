@@ -50,6 +50,7 @@ func main() {
 	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
 	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
+	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (absolute path; overwritten per size and impl)")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	flag.Parse()
 	var impls []cluster.Impl
