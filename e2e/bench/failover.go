@@ -16,7 +16,7 @@ import (
 // Failover benchmark parameters (the brief's; not flags, so that every
 // published number means the same thing).
 const (
-	foDownAfter       = 1000 * time.Millisecond
+	foDownAfter       = 1000 * time.Millisecond // unless -down-after
 	foFailoverTimeout = 10 * time.Second
 	foQuorum          = 2
 	foSentinels       = 3
@@ -112,6 +112,7 @@ type foParams struct {
 	realMax    int            // largest size run with real redis-servers; larger sizes use fake hosts
 	runTimeout time.Duration  // kill to the last +switch-master, at most
 	fakeSignal syscall.Signal // what the fake master hosts get: SIGKILL or SIGSTOP
+	downAfter  time.Duration  // down-after-milliseconds
 }
 
 // runFailover starts n masters with a replica each and three sentinels of
@@ -147,9 +148,9 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	c := cluster.New(t)
 	var top foTopology
 	if n <= p.realMax {
-		top = realTopology(t, c, n)
+		top = realTopology(t, c, n, p.downAfter)
 	} else {
-		top = fakeTopology(t, n, p.fakeSignal)
+		top = fakeTopology(t, n, p.fakeSignal, p.downAfter)
 		// redis-sentinel saves (and fsyncs) its config for every replica
 		// and peer it discovers, and answers nothing meanwhile: at 1,000
 		// masters that is minutes.
@@ -520,7 +521,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 	fmt.Printf("\n### Failover: SIGKILL every master at once, time to +switch-master\n\n")
 	fmt.Printf("3 sentinels, quorum %d, down-after-milliseconds %d, failover-timeout %d, one replica per master; "+
 		"median of %d runs (a fresh cluster each run; failed runs, i.e. a master not switched within %v, are counted apart).\n\n",
-		foQuorum, foDownAfter.Milliseconds(), foFailoverTimeout.Milliseconds(), runs, p.runTimeout)
+		foQuorum, p.downAfter.Milliseconds(), foFailoverTimeout.Milliseconds(), runs, p.runTimeout)
 	fmt.Println("| masters | redis-sentinel: last master switched | ours: last master switched | ratio ours/redis | redis-sentinel: median master | ours: median master | ratio ours/redis | failed runs (redis / ours) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range sizes {

@@ -21,14 +21,14 @@ type foTopology struct {
 
 // realTopology starts n real redis-server masters with one synced
 // replica each.
-func realTopology(t benchTB, c *cluster.Cluster, n int) foTopology {
+func realTopology(t benchTB, c *cluster.Cluster, n int, downAfter time.Duration) foTopology {
 	var masters, replicas []*cluster.Redis
 	top := foTopology{old: map[string]string{}, want: map[string]string{}}
 	for k := range n {
 		m := c.StartRedis(fmt.Sprintf("m%d", k))
 		masters = append(masters, m)
 		top.mons = append(top.mons, cluster.Monitor{Name: fmt.Sprintf("m%d", k), Redis: m, Quorum: foQuorum,
-			DownAfter: foDownAfter, FailoverTimeout: foFailoverTimeout})
+			DownAfter: downAfter, FailoverTimeout: foFailoverTimeout})
 	}
 	for k, m := range masters {
 		replicas = append(replicas, c.StartReplica(fmt.Sprintf("r%d", k), m))
@@ -70,7 +70,7 @@ func realTopology(t benchTB, c *cluster.Cluster, n int) foTopology {
 // kill sends sig to every master host at once: SIGKILL is machines that
 // went away (their connections reset), SIGSTOP machines that stopped
 // answering (connections stay open, nothing comes back).
-func fakeTopology(t benchTB, n int, sig syscall.Signal) foTopology {
+func fakeTopology(t benchTB, n int, sig syscall.Signal, downAfter time.Duration) foTopology {
 	masters, err := startFakeFleet(n, false)
 	if err != nil {
 		t.Fatalf("fake masters: %v", err)
@@ -91,7 +91,7 @@ func fakeTopology(t benchTB, n int, sig syscall.Signal) foTopology {
 	for k := range n {
 		name := fmt.Sprintf("m%d", k)
 		top.mons = append(top.mons, cluster.Monitor{Name: name, Host: "127.0.0.1", Port: masters.ports[k], Quorum: foQuorum,
-			DownAfter: foDownAfter, FailoverTimeout: foFailoverTimeout})
+			DownAfter: downAfter, FailoverTimeout: foFailoverTimeout})
 		top.old[name] = fmt.Sprintf("127.0.0.1 %d", masters.ports[k])
 		top.want[name] = fmt.Sprintf("127.0.0.1 %d", replicas.ports[k])
 	}

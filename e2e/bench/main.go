@@ -9,10 +9,14 @@
 // sentinels of one implementation; every master is SIGKILLed at once and
 // the time to each master's first +switch-master (on any sentinel) is
 // measured. A fresh cluster per run; medians over runs (see failover.go).
+// Sizes above -real-max use fake hosts (fakeredis.go): the masters' helper
+// processes are SIGKILLed (or, with -fake-kill stop, SIGSTOPped) at once
+// and the fake replicas are promoted.
 //
 // Only ratios are meaningful across machines.
 //
 //	go run ./e2e/bench [-mode all|footprint|failover] [-masters 50] [-settle 15s] [-measure 30s] [-sizes 1,10,50] [-runs 3]
+//	go run ./e2e/bench -mode failover -sizes 200,1000 -runs 1 -run-timeout 120s
 package main
 
 import (
@@ -47,6 +51,7 @@ func main() {
 	sizes := flag.String("sizes", "1,10,50", "failover: masters per run")
 	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
 	hruns := flag.Int("haproxy-runs", 3, "haproxy: crash runs per implementation")
+	downAfter := flag.Duration("down-after", foDownAfter, "failover: down-after-milliseconds of every master")
 	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
 	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
@@ -109,7 +114,7 @@ func main() {
 		}
 	}
 	if *mode == "failover" || *mode == "all" {
-		p := foParams{realMax: *realMax, runTimeout: *runTimeout, fakeSignal: syscall.SIGKILL}
+		p := foParams{realMax: *realMax, runTimeout: *runTimeout, fakeSignal: syscall.SIGKILL, downAfter: *downAfter}
 		if *fakeKill == "stop" {
 			p.fakeSignal = syscall.SIGSTOP
 		}
