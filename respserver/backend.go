@@ -48,7 +48,10 @@ type Admin interface {
 // Peers is what other sentinels ask of us: votes and down opinions
 // (SENTINEL IS-MASTER-DOWN-BY-ADDR) and hellos sent by PUBLISH.
 type Peers interface {
-	IsMasterDownByAddr(host string, port int, epoch uint64, runID string) sentinel.DownReply
+	// VoteByAddr answers IS-MASTER-DOWN-BY-ADDR; unsaved means SaveVotes
+	// must return before the reply is written.
+	VoteByAddr(host string, port int, epoch uint64, runID string) (rep sentinel.DownReply, unsaved bool)
+	SaveVotes()
 	ProcessHello(payload string)
 }
 

@@ -33,7 +33,11 @@ type client struct {
 	// sends).
 	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
-	flushed       int       // bytes of the last flush (limitedWriter)
+	// saveBeforeReply, when set, runs before buffered replies are written
+	// (under wmu): a vote in them must be on disk first. One save then
+	// covers every vote of a pipeline.
+	saveBeforeReply func()
+	flushed         int // bytes of the last flush (limitedWriter)
 
 	lower []byte // scratch for execute (the client's own goroutine)
 	// authFailed: the command just run was a failed AUTH or HELLO AUTH
@@ -302,6 +306,10 @@ func (cr countingReader) Read(p []byte) (int, error) {
 func (c *client) flushLocked() bool {
 	if c.closed {
 		return false
+	}
+	if save := c.saveBeforeReply; save != nil {
+		c.saveBeforeReply = nil
+		save()
 	}
 	// Moving the deadline on every reply was a few percent of a busy
 	// server; it moves only when less than the timeout is left, so a

@@ -223,12 +223,14 @@ func (f *fakeBackend) Switchover(name string) error {
 
 // Peers.
 
-func (f *fakeBackend) IsMasterDownByAddr(host string, port int, epoch uint64, runID string) sentinel.DownReply {
+func (f *fakeBackend) VoteByAddr(host string, port int, epoch uint64, runID string) (sentinel.DownReply, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("IsMasterDownByAddr %s %d %d %s", host, port, epoch, runID)
-	return sentinel.DownReply{Leader: "*"}
+	return sentinel.DownReply{Leader: "*"}, false
 }
+
+func (f *fakeBackend) SaveVotes() {}
 
 func (f *fakeBackend) ProcessHello(payload string) {
 	f.mu.Lock()

@@ -242,7 +242,12 @@ func sentinelIsMasterDown(s *Server, c *client, args [][]byte) bool {
 	if !ok1 || !ok2 {
 		return s.reject(c, "ERR value is not an integer or out of range")
 	}
-	r := s.backend.IsMasterDownByAddr(string(args[2]), int(port), uint64(epoch), string(args[5]))
+	r, unsaved := s.backend.VoteByAddr(string(args[2]), int(port), uint64(epoch), string(args[5]))
+	if unsaved {
+		// The vote reaches the disk before the reply leaves, together
+		// with every other vote of the same pipeline.
+		c.saveBeforeReply = s.backend.SaveVotes
+	}
 	c.w.array(3)
 	if r.Down {
 		c.w.integer(1)

@@ -256,8 +256,7 @@ func (s *Sentinel) publish(e event.Event) { s.bus.Publish(e) }
 // at once with status 99, as redis-sentinel does, so tests can kill a
 // leader at an exact step. Nothing is saved first: what the step changed
 // and the flush loop had not written yet is lost, as in a real crash
-// (votes are already on disk: IsMasterDownByAddr saves one before it
-// answers).
+// (votes are already on disk: SaveVotes runs before their answer leaves).
 func (s *Sentinel) simulatedCrash() {
 	s.logger.Warn("Simulated failure: exiting")
 	if s.opts.Crash != nil {
