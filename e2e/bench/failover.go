@@ -146,15 +146,15 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	}()
 
 	c := cluster.New(t)
+	// redis-sentinel saves (and fsyncs) its config for every replica and
+	// peer it discovers, and answers nothing meanwhile: at 200 masters
+	// that can be longer than the harness's 10 s, at 1,000 minutes.
+	c.ReadyTimeout = 10 * time.Minute
 	var top foTopology
 	if n <= p.realMax {
 		top = realTopology(t, c, n, p.downAfter)
 	} else {
 		top = fakeTopology(t, n, p.fakeSignal, p.downAfter)
-		// redis-sentinel saves (and fsyncs) its config for every replica
-		// and peer it discovers, and answers nothing meanwhile: at 1,000
-		// masters that is minutes.
-		c.ReadyTimeout = 10 * time.Minute
 	}
 	sentinels = startSentinels(t, c, impl, top.mons)
 	top.discover(sentinels)
