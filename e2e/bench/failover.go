@@ -595,7 +595,10 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 				return out
 			}
 			sw := fmt.Sprintf("%d / %d", worst.switched, n)
-			if worst.switched < n {
+			switch {
+			case worst.runTimeout == 0:
+				sw = "setup failed"
+			case worst.switched < n:
 				sw += fmt.Sprintf(" after %v", worst.runTimeout)
 			}
 			slices.Sort(gaps)
