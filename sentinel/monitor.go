@@ -140,7 +140,8 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the
-	// reconnect attempt, at most once per ping period.
+	// reconnect attempt (reconnectGap: once a second to an instance that
+	// is subjectively down).
 	pingDue := now.Sub(i.LastPong) > pingPeriod || i.LastPing.IsZero()
 	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
