@@ -342,7 +342,9 @@ func (s *Sentinel) groupByAddr(host string, port int) *group {
 		g.mu.Lock()
 		if matches(g) {
 			s.mu.Lock()
-			if s.byAddr == nil {
+			// Entries for addresses masters left (each failover adds
+			// one) are dropped all at once when they outnumber the rest.
+			if s.byAddr == nil || len(s.byAddr) >= 2*len(s.groups)+16 {
 				s.byAddr = map[string]*group{}
 			}
 			s.byAddr[key] = g
