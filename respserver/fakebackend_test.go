@@ -227,10 +227,18 @@ func (f *fakeBackend) VoteByAddr(host string, port int, epoch uint64, runID stri
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("IsMasterDownByAddr %s %d %d %s", host, port, epoch, runID)
+	if runID != "*" {
+		// A vote: it must be saved before the reply leaves.
+		return sentinel.DownReply{Leader: runID, LeaderEpoch: uint64(epoch)}, true
+	}
 	return sentinel.DownReply{Leader: "*"}, false
 }
 
-func (f *fakeBackend) SaveVotes() {}
+func (f *fakeBackend) SaveVotes() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("SaveVotes")
+}
 
 func (f *fakeBackend) ProcessHello(payload string) {
 	f.mu.Lock()
