@@ -469,4 +469,3 @@ func median(ds []time.Duration) time.Duration {
 	}
 	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 }
-
