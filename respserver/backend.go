@@ -48,6 +48,9 @@ type Admin interface {
 // Peers is what other sentinels ask of us: votes and down opinions
 // (SENTINEL IS-MASTER-DOWN-BY-ADDR) and hellos sent by PUBLISH.
 type Peers interface {
+	// IsMasterDownByAddr answers IS-MASTER-DOWN-BY-ADDR; when the reply
+	// has Saved, it must return before the reply is written (the server
+	// holds the client's replies meanwhile, not its commands).
 	IsMasterDownByAddr(host string, port int, epoch uint64, runID string) sentinel.DownReply
 	ProcessHello(payload string)
 }

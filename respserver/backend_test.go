@@ -89,3 +89,44 @@ func TestFakeEventsReachSubscribers(t *testing.T) {
 		t.Errorf("message:\n got %q\nwant %q", got, want)
 	}
 }
+
+// Votes asked in one pipeline share their saves (at most one running and
+// one more for the votes that came during it), and no reply leaves before
+// the save that covers its vote: a peer asks about every master on one
+// connection, and a save per vote, in a row, made a thousand elections
+// wait for a thousand saves.
+func TestPipelinedVotesSavedOnceBeforeReplies(t *testing.T) {
+	f, addr := startFakeServer(t, Config{})
+	c := dial(t, addr)
+	vote := func(port string) string {
+		return encode("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", port, "7", "abc")
+	}
+	if _, err := c.nc.Write([]byte(vote("6379") + vote("6380"))); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got := c.readReply(); got != "*3\r\n:0\r\n$3\r\nabc\r\n:7\r\n" {
+			t.Fatalf("vote reply %q", got)
+		}
+		// A reply is written after the save that covers its vote.
+		if calls := f.recorded(); calls[len(calls)-1] != "SaveVotes" {
+			t.Fatalf("reply before its vote was saved: %q", calls)
+		}
+	}
+	// The second vote comes before the first save starts (one save), or
+	// while it runs (one more after it).
+	got := f.recorded()
+	v1, v2, sv := "IsMasterDownByAddr 127.0.0.1 6379 7 abc", "IsMasterDownByAddr 127.0.0.1 6380 7 abc", "SaveVotes"
+	ok := false
+	for _, want := range [][]string{{v1, v2, sv}, {v1, sv, v2, sv}, {v1, v2, sv, sv}} {
+		ok = ok || slices.Equal(got, want)
+	}
+	if !ok {
+		t.Errorf("calls %q, want %q", got, []string{v1, v2, sv})
+	}
+	// A question without a vote saves nothing.
+	c.do("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "7", "*")
+	if calls := f.recorded(); calls[len(calls)-1] == "SaveVotes" {
+		t.Errorf("a question without a vote was saved: %q", calls)
+	}
+}

@@ -34,10 +34,12 @@ type client struct {
 	mute          bool
 	writeDeadline time.Time // the socket's write deadline, moved by flushLocked
 	flushed       int       // bytes of the last flush (limitedWriter)
-	// held counts replies waiting for a save (holdRepliesUntil): while
-	// it is not zero nothing is written, and what follows queues behind.
-	held   int
-	heldWG sync.WaitGroup
+	// holding: replies wait for a save (holdRepliesUntil); nothing is
+	// written meanwhile and what follows queues behind. holdSave is the
+	// save still to run before they go (under wmu).
+	holding  bool
+	holdSave func() error
+	heldWG   sync.WaitGroup
 
 	lower []byte // scratch for execute (the client's own goroutine)
 	// authFailed: the command just run was a failed AUTH or HELLO AUTH
@@ -288,18 +290,29 @@ func (c *client) pushing(fn func()) {
 // the socket until saved returns (a vote on disk), while the client's next
 // commands go on being read and run: a peer's hellos pipelined behind its
 // vote request are applied at once instead of one fsync later, and the
-// replies still leave in order. Called under wmu.
+// replies still leave in order. One goroutine per client at most: votes
+// that arrive while a save runs are covered by one more save (started
+// after them), however many they are. Called under wmu.
 func (c *client) holdRepliesUntil(saved func() error) {
-	c.held++
+	c.holdSave = saved
+	if c.holding {
+		return
+	}
+	c.holding = true
 	c.heldWG.Add(1)
 	go func() {
 		defer c.heldWG.Done()
-		saved() // it logs its own failure, as redis does, and answers anyway
 		c.wmu.Lock()
 		defer c.wmu.Unlock()
-		if c.held--; c.held == 0 {
-			c.flushLocked()
+		for c.holdSave != nil {
+			save := c.holdSave
+			c.holdSave = nil
+			c.wmu.Unlock()
+			save() // it logs its own failure, as redis does, and answers anyway
+			c.wmu.Lock()
 		}
+		c.holding = false
+		c.flushLocked()
 	}()
 }
 
@@ -331,7 +344,7 @@ func (c *client) flushLocked() bool {
 	if c.closed {
 		return false
 	}
-	if c.held > 0 {
+	if c.holding {
 		// holdRepliesUntil writes them once the save is done.
 		return true
 	}

@@ -230,10 +230,20 @@ func (f *fakeBackend) IsMasterDownByAddr(host string, port int, epoch uint64, ru
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("IsMasterDownByAddr %s %d %d %s", host, port, epoch, runID)
-	if runID != "*" {
-		return sentinel.DownReply{Leader: runID, LeaderEpoch: epoch, Saved: f.saved}
+	if runID == "*" {
+		return sentinel.DownReply{Leader: "*"}
 	}
-	return sentinel.DownReply{Leader: "*"}
+	// A vote: it must be saved before the reply leaves.
+	save := f.saved
+	if save == nil {
+		save = func() error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.record("SaveVotes")
+			return nil
+		}
+	}
+	return sentinel.DownReply{Leader: runID, LeaderEpoch: epoch, Saved: save}
 }
 
 func (f *fakeBackend) ProcessHello(payload string) {

@@ -130,6 +130,7 @@ func (s *Sentinel) Monitor(name, host string, port, quorum int) error {
 	}
 	g := newGroup(s, st, s.clock.Now())
 	s.groups[name] = g
+	s.sorted, s.byAddr = nil, nil
 	ctx := s.ctx
 	s.mu.Unlock()
 	err := s.FlushConfig()
@@ -171,6 +172,7 @@ func (s *Sentinel) Remove(name string) error {
 	s.mu.Lock()
 	gone := s.groups[name] != g
 	delete(s.groups, name)
+	s.sorted, s.byAddr = nil, nil
 	s.mu.Unlock()
 	g.mu.Unlock()
 	if gone {
@@ -269,28 +271,26 @@ func (s *Sentinel) CKQuorum(name string) (string, bool, error) {
 }
 
 // IsMasterDownByAddr answers a peer's question about a master by address.
-// Votes (a run id instead of "*") are answered by the Voter when one is
-// installed; without it we only report our down opinion.
+// A vote (a run id instead of "*") that changed our state comes back with
+// Saved: the reply must not leave before it returns. The server goes on
+// with the peer's next commands meanwhile, and the saves of votes that
+// arrive together coalesce (flushSync), so a peer asking about 1,000
+// masters on one connection waits for a couple of saves, not 1,000 in a
+// row.
 func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID string) DownReply {
 	rep := DownReply{Leader: "*"}
 	changed := false
-	for _, g := range s.groupList() {
-		g.mu.Lock()
-		// A peer names the master as it announces it: its IP, or with
-		// announce-hostnames its name (sentinelAddrEqualsHostname).
-		if g.master.Addr.Port == port && s.sameHost(g.master.Addr.Host, host) {
-			now := s.clock.Now()
-			rep.Down = !s.updateTilt() && g.master.Flags&failover.FlagSDown != 0
-			if runID != "*" {
-				b, ch := g.m.Vote(epoch, runID, now)
-				g.apply()
-				changed = ch
-				if b.Leader != "" {
-					rep.Leader, rep.LeaderEpoch = b.Leader, b.LeaderEpoch
-				}
+	if g := s.groupByAddr(host, port); g != nil {
+		// g's lock is held (groupByAddr).
+		now := s.clock.Now()
+		rep.Down = !s.updateTilt() && g.master.Flags&failover.FlagSDown != 0
+		if runID != "*" {
+			b, ch := g.m.Vote(epoch, runID, now)
+			g.apply()
+			changed = ch
+			if b.Leader != "" {
+				rep.Leader, rep.LeaderEpoch = b.Leader, b.LeaderEpoch
 			}
-			g.mu.Unlock()
-			break
 		}
 		g.mu.Unlock()
 	}
@@ -306,6 +306,48 @@ func (s *Sentinel) IsMasterDownByAddr(host string, port int, epoch uint64, runID
 		}
 	}
 	return rep
+}
+
+// groupByAddr finds the group whose master a peer names by host and port
+// and returns it locked, or nil. A peer's question names it by address,
+// so finding it meant looking at every group: at 1,000 masters failing
+// over at once, with every peer asking about every master several times
+// a second, that was millions of lock round trips a second. The group
+// found last for the same words is tried first; the full search, in
+// name order as before, runs when it is gone or names another master now.
+func (s *Sentinel) groupByAddr(host string, port int) *group {
+	key := net.JoinHostPort(host, strconv.Itoa(port))
+	matches := func(g *group) bool {
+		// A peer names the master as it announces it: its IP, or with
+		// announce-hostnames its name (sentinelAddrEqualsHostname).
+		return g.master.Addr.Port == port && s.sameHost(g.master.Addr.Host, host)
+	}
+	s.mu.RLock()
+	g := s.byAddr[key]
+	s.mu.RUnlock()
+	if g != nil {
+		g.mu.Lock()
+		if matches(g) {
+			return g
+		}
+		g.mu.Unlock()
+	}
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		if matches(g) {
+			s.mu.Lock()
+			// Entries for addresses masters left (each failover adds
+			// one) are dropped all at once when they outnumber the rest.
+			if s.byAddr == nil || len(s.byAddr) >= 2*len(s.groups)+16 {
+				s.byAddr = map[string]*group{}
+			}
+			s.byAddr[key] = g
+			s.mu.Unlock()
+			return g
+		}
+		g.mu.Unlock()
+	}
+	return nil
 }
 
 // InfoCache is SENTINEL INFO-CACHE; no names means every master.

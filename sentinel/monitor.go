@@ -140,7 +140,8 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the
-	// reconnect attempt, at most once per ping period.
+	// reconnect attempt (reconnectGap: once a second to an instance that
+	// is subjectively down).
 	pingDue := now.Sub(i.LastPong) > pingPeriod || i.LastPing.IsZero()
 	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
@@ -150,7 +151,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		pingDue = true
 	}
 	pinged := false
-	if !i.pingBusy && now.Sub(i.LastPing) > pingPeriod/2 && pingDue {
+	if !i.pingBusy && now.Sub(i.LastPing) > reconnectGap(i, pingPeriod, t) && pingDue {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
 			pinged = true
@@ -186,6 +187,23 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.m.HelloBlocked(i.Node) {
 		g.sendHello(ctx, i)
 	}
+}
+
+// reconnectGap is how long after the last PING the next may go out. A
+// PING on a link that is down is also the reconnect attempt; to an
+// instance already subjectively down it goes out once per t.PingPeriod
+// (one second: redis-sentinel's reconnect period), not every half ping
+// period. When a host with many masters dies, each of them otherwise
+// costs every sentinel a failed connect every other tick, 5,000 a second
+// at 1,000 masters, and those take the CPU the failover needs. Until the
+// instance is down, and on a live link, PINGs keep their pace:
+// detection and agreement are counted in ping periods.
+func reconnectGap(i *instance, pingPeriod time.Duration, t Timing) time.Duration {
+	gap := pingPeriod / 2
+	if i.Kind != KindSentinel && i.Disconnected && i.Flags&failover.FlagSDown != 0 && t.PingPeriod > gap {
+		gap = t.PingPeriod
+	}
+	return gap
 }
 
 // pingPeriod is how often instances are pinged (failover.Machine.PingPeriod:

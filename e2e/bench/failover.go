@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -15,11 +16,10 @@ import (
 // Failover benchmark parameters (the brief's; not flags, so that every
 // published number means the same thing).
 const (
-	foDownAfter       = 1000 * time.Millisecond
+	foDownAfter       = 1000 * time.Millisecond // unless -down-after
 	foFailoverTimeout = 10 * time.Second
 	foQuorum          = 2
 	foSentinels       = 3
-	foRunTimeout      = 60 * time.Second // kill to the last +switch-master
 	foDiscovery       = 60 * time.Second // per wait while setting up
 	foSettle          = 2 * time.Second  // after discovery, before the kill
 	// After the last master switched somewhere, how long to keep
@@ -45,10 +45,36 @@ type failoverRun struct {
 	perSentinel []time.Duration
 	spread      time.Duration
 	logDir      string // sentinel logs kept for a failed or odd run (or all, with -keep-logs)
+	switched    int    // masters switched within runTimeout
+	runTimeout  time.Duration
+	// stall is the longest time between two masters' first
+	// +switch-master (in the order they switched): the failover path
+	// standing still while masters are left to switch.
+	stall                  time.Duration
+	tries, elected, aborts int    // +try-failover, +elected-leader, aborts and timeouts (all sentinels)
+	load                   string // the machine's load average at the kill (/proc/loadavg)
+}
+
+// loadAvg is the first three fields of /proc/loadavg: a run on a machine
+// busy with other work is slower for reasons of its own.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // keepAllLogs (-keep-logs) keeps the sentinels' logs of every run.
 var keepAllLogs bool
+
+// sentinelLogDir (-sentinel-logs), when set, is where every sentinel
+// writes its whole log (logfile), named impl-masters-sN.log.
+var sentinelLogDir string
 
 // benchTB is a Scope whose Fatalf ends the run (by panic, recovered in
 // runFailover) instead of the program, so one broken run is reported as a
@@ -81,11 +107,19 @@ func (b benchTB) Skipf(format string, args ...any) {
 
 func (b benchTB) Failed() bool { return false }
 
+// foParams are the failover benchmark's knobs that are flags.
+type foParams struct {
+	realMax    int            // largest size run with real redis-servers; larger sizes use fake hosts
+	runTimeout time.Duration  // kill to the last +switch-master, at most
+	fakeSignal syscall.Signal // what the fake master hosts get: SIGKILL or SIGSTOP
+	downAfter  time.Duration  // down-after-milliseconds
+}
+
 // runFailover starts n masters with a replica each and three sentinels of
 // impl monitoring all of them, kills every master at once (SIGKILL to all,
 // then wait for them to die), and times each master's first
 // +switch-master seen on any sentinel.
-func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
+func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	scope := cluster.NewScope(fmt.Sprintf("bench-failover-%s-%d-%d", impl, n, run))
 	t := benchTB{scope}
 	var sentinels []*cluster.Sentinel
@@ -112,51 +146,30 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 	}()
 
 	c := cluster.New(t)
-	var masters, replicas []*cluster.Redis
-	var mons []cluster.Monitor
-	for k := range n {
-		m := c.StartRedis(fmt.Sprintf("m%d", k))
-		masters = append(masters, m)
-		mons = append(mons, cluster.Monitor{Name: fmt.Sprintf("m%d", k), Redis: m, Quorum: foQuorum,
-			DownAfter: foDownAfter, FailoverTimeout: foFailoverTimeout})
+	// redis-sentinel saves (and fsyncs) its config for every replica and
+	// peer it discovers, and answers nothing meanwhile: at 200 masters
+	// that can be longer than the harness's 10 s, at 1,000 minutes.
+	c.ReadyTimeout = 10 * time.Minute
+	var top foTopology
+	if n <= p.realMax {
+		top = realTopology(t, c, n, p.downAfter)
+	} else {
+		top = fakeTopology(t, n, p.fakeSignal, p.downAfter)
 	}
-	for k, m := range masters {
-		replicas = append(replicas, c.StartReplica(fmt.Sprintf("r%d", k), m))
-	}
-	for _, r := range replicas {
-		cluster.WaitReplicaSynced(t, r)
-	}
-	for k := range foSentinels {
-		sentinels = append(sentinels, c.StartSentinel(impl, fmt.Sprintf("s%d", k), cluster.SentinelConfig{Monitors: mons}))
-	}
-	for _, s := range sentinels {
-		for k, r := range replicas {
-			s.WaitSentinels(t, mons[k].Name, foSentinels-1, foDiscovery)
-			s.WaitReplica(t, mons[k].Name, r.Addr(), foDiscovery)
-		}
-	}
+	sentinels = startSentinels(t, c, impl, top.mons)
+	top.discover(sentinels)
 	var subs []*cluster.Subscription
 	for _, s := range sentinels {
 		subs = append(subs, cluster.Subscribe(t, s.Addr(),
-			"+switch-master", "+odown", "-failover-abort-*", "+failover-end-for-timeout"))
+			"+switch-master", "+odown", "+try-failover", "+elected-leader", "-failover-abort-*", "+failover-end-for-timeout"))
 	}
 	// Let every sentinel settle into its steady ping rhythm.
 	time.Sleep(foSettle)
 
+	res.load = loadAvg()
 	start := time.Now()
-	for _, m := range masters {
-		if err := m.Signal(syscall.SIGKILL); err != nil {
-			t.Fatalf("kill %s: %v", m.Name, err)
-		}
-	}
+	top.kill()
 	killed := time.Since(start)
-	for _, m := range masters {
-		select {
-		case <-m.Exited():
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s survived SIGKILL", m.Name)
-		}
-	}
 
 	switched := func() map[string]time.Duration {
 		first := map[string]time.Duration{}
@@ -173,11 +186,16 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 		}
 		return first
 	}
+	// Looking costs a copy of every message so far: less often at
+	// thousands of masters, so that the bench does not steal the CPU it
+	// measures.
+	poll := 20*time.Millisecond + time.Duration(n)*20*time.Microsecond
 	first := switched()
-	for len(first) < n && time.Since(start) < foRunTimeout {
-		time.Sleep(20 * time.Millisecond)
+	for len(first) < n && time.Since(start) < p.runTimeout {
+		time.Sleep(poll)
 		first = switched()
 	}
+	res.runTimeout = p.runTimeout
 	// Keep listening (untimed) until every sentinel reported every master,
 	// then a little longer for duplicates.
 	everyone := func() bool {
@@ -197,16 +215,16 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 	}
 	graceEnd := time.Now().Add(foGrace)
 	for !everyone() && time.Now().Before(graceEnd) {
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(poll)
 	}
 	time.Sleep(time.Second)
 
-	res.oddities = append(res.oddities, inspect(sentinels, subs, masters, replicas, mons, start)...)
+	res.oddities = append(res.oddities, inspect(sentinels, subs, top, start)...)
 	if killed > 100*time.Millisecond {
-		res.oddities = append(res.oddities, fmt.Sprintf("sending SIGKILL to %d masters took %v", n, killed.Round(time.Millisecond)))
+		res.oddities = append(res.oddities, fmt.Sprintf("killing %d masters took %v", n, killed.Round(time.Millisecond)))
 	}
 	var ds []time.Duration
-	for _, m := range mons {
+	for _, m := range top.mons {
 		d, ok := first[m.Name]
 		if !ok {
 			res.missed = append(res.missed, m.Name)
@@ -218,30 +236,83 @@ func runFailover(impl cluster.Impl, n, run int) (res failoverRun) {
 		ds = append(ds, d)
 	}
 	res.ok = len(res.missed) == 0
+	res.switched = len(ds)
 	if len(ds) > 0 {
 		slices.Sort(ds)
 		res.median = median(ds)
+		for k := 1; k < len(ds); k++ {
+			res.stall = max(res.stall, ds[k]-ds[k-1])
+		}
 	}
 	res.odown = odownMedian(subs, start)
 	res.perSentinel, res.spread = perSentinel(subs, n, start)
+	res.tries, res.elected, res.aborts = countEvents(subs)
 	if !res.ok || len(res.oddities) > 0 || keepAllLogs {
 		keepLogs()
 	}
 	return res
 }
 
+// startSentinels starts the three sentinels at once, so that a slow one
+// (redis-sentinel discovering thousands of instances) does not hold up
+// the others' start; a failure to start ends the run.
+func startSentinels(t benchTB, c *cluster.Cluster, impl cluster.Impl, mons []cluster.Monitor) []*cluster.Sentinel {
+	out := make([]*cluster.Sentinel, foSentinels)
+	errs := make([]string, foSentinels)
+	var wg sync.WaitGroup
+	for k := range foSentinels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[k] = abortMessage(r)
+				}
+			}()
+			sc := cluster.SentinelConfig{Monitors: mons}
+			if sentinelLogDir != "" {
+				// The harness keeps only a log's tail; at thousands of
+				// masters the failover is long gone from it.
+				sc.Extra = []string{fmt.Sprintf("logfile %s/%s-%d-s%d.log", sentinelLogDir, impl, len(mons), k)}
+			}
+			out[k] = c.StartSentinel(impl, fmt.Sprintf("s%d", k), sc)
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Fatalf("%s", e)
+		}
+	}
+	return out
+}
+
+// countEvents counts, over all sentinels, the failover attempts
+// (+try-failover), the elections won (+elected-leader) and the aborted
+// or timed-out failovers.
+func countEvents(subs []*cluster.Subscription) (tries, elected, aborts int) {
+	for _, sub := range subs {
+		for _, msg := range sub.Messages() {
+			switch {
+			case msg.Channel == "+try-failover":
+				tries++
+			case msg.Channel == "+elected-leader":
+				elected++
+			case strings.HasPrefix(msg.Channel, "-failover-abort-") || msg.Channel == "+failover-end-for-timeout":
+				aborts++
+			}
+		}
+	}
+	return tries, elected, aborts
+}
+
 // inspect lists what a correct failover does not do: a sentinel that
 // announces the same master's switch twice or to different addresses,
 // promotes something other than the master's one replica, never reports
 // a switch at all (within the grace period), or aborts/times out.
-func inspect(sentinels []*cluster.Sentinel, subs []*cluster.Subscription, masters, replicas []*cluster.Redis, mons []cluster.Monitor, start time.Time) []string {
+func inspect(sentinels []*cluster.Sentinel, subs []*cluster.Subscription, top foTopology, start time.Time) []string {
 	var out []string
-	want := map[string]string{} // master name -> "ip port" of its replica
-	old := map[string]string{}
-	for k, m := range mons {
-		want[m.Name] = fmt.Sprintf("127.0.0.1 %d", replicas[k].Port)
-		old[m.Name] = fmt.Sprintf("127.0.0.1 %d", masters[k].Port)
-	}
+	mons, old, want := top.mons, top.old, top.want
 	aborts := map[string]int{}
 	for i, sub := range subs {
 		s := sentinels[i].Name
@@ -251,7 +322,7 @@ func inspect(sentinels []*cluster.Sentinel, subs []*cluster.Subscription, master
 			case "+switch-master":
 				name, _, _ := strings.Cut(msg.Payload, " ")
 				per[name] = append(per[name], msg)
-			case "+odown":
+			case "+odown", "+try-failover", "+elected-leader":
 			default:
 				aborts[msg.Channel]++
 			}
@@ -397,149 +468,4 @@ func median(ds []time.Duration) time.Duration {
 		return ds[len(ds)/2]
 	}
 	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
-}
-
-// failoverTable runs every (impl, size) runs times, a fresh cluster each
-// time, and prints the medians over successful runs and the ratios as a
-// Markdown table, followed by every failure and oddity seen.
-func failoverTable(sizes []int, runs int, impls []cluster.Impl) error {
-	type key struct {
-		impl cluster.Impl
-		n    int
-	}
-	results := map[key][]failoverRun{}
-	var notes []string
-	for _, n := range sizes {
-		for _, impl := range impls {
-			for run := 1; run <= runs; run++ {
-				r := runFailover(impl, n, run)
-				line := fmt.Sprintf("%s, %d masters, run %d:", impl, n, run)
-				if r.ok {
-					line += fmt.Sprintf(" all switched %d ms (last: %s), median master %d ms, median +odown %d ms",
-						r.last.Milliseconds(), r.lastName, r.median.Milliseconds(), r.odown.Milliseconds())
-				} else {
-					line += " FAILED"
-					if len(r.missed) > 0 {
-						line += fmt.Sprintf(" (%d of %d masters never switched within %v: %s)", len(r.missed), n, foRunTimeout, abbrev(r.missed))
-					}
-				}
-				fmt.Fprintln(os.Stderr, line)
-				for _, o := range r.oddities {
-					fmt.Fprintln(os.Stderr, "    "+o)
-				}
-				if r.logDir != "" {
-					fmt.Fprintln(os.Stderr, "    sentinel logs kept in "+r.logDir)
-				}
-				if !r.ok || len(r.oddities) > 0 {
-					note := line
-					if len(r.oddities) > 0 {
-						note += "\n  - " + strings.Join(r.oddities, "\n  - ")
-					}
-					if r.logDir != "" {
-						note += "\n  - sentinel logs: " + r.logDir
-					}
-					notes = append(notes, note)
-				}
-				results[key{impl, n}] = append(results[key{impl, n}], r)
-			}
-		}
-	}
-
-	fmt.Printf("\n### Failover: SIGKILL every master at once, time to +switch-master\n\n")
-	fmt.Printf("3 sentinels, quorum %d, down-after-milliseconds %d, failover-timeout %d, one replica per master; "+
-		"median of %d runs (a fresh cluster each run; failed runs, i.e. a master not switched within %v, are counted apart).\n\n",
-		foQuorum, foDownAfter.Milliseconds(), foFailoverTimeout.Milliseconds(), runs, foRunTimeout)
-	fmt.Println("| masters | redis-sentinel: last master switched | ours: last master switched | ratio ours/redis | redis-sentinel: median master | ours: median master | ratio ours/redis | failed runs (redis / ours) |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, n := range sizes {
-		med := func(impl cluster.Impl, f func(failoverRun) time.Duration) (time.Duration, int) {
-			var ds []time.Duration
-			failed := 0
-			for _, r := range results[key{impl, n}] {
-				if !r.ok {
-					failed++
-					continue
-				}
-				ds = append(ds, f(r))
-			}
-			slices.Sort(ds)
-			return median(ds), failed
-		}
-		last := func(r failoverRun) time.Duration { return r.last }
-		mid := func(r failoverRun) time.Duration { return r.median }
-		rl, rf := med(cluster.Real, last)
-		ol, of := med(cluster.Ours, last)
-		rm, _ := med(cluster.Real, mid)
-		om, _ := med(cluster.Ours, mid)
-		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %d / %d |\n", n,
-			ms(rl, rf, runs), ms(ol, of, runs), ratio(ol, rl), ms(rm, rf, runs), ms(om, of, runs), ratio(om, rm), rf, of)
-	}
-	fmt.Printf("\n### What a client subscribed to one sentinel sees: kill to that sentinel's last +switch-master\n\n")
-	fmt.Printf("Each sentinel's time to have announced every master (first, median and last of the %d sentinels), and the largest gap "+
-		"over masters between the first and the last sentinel announcing the same master; median over successful runs "+
-		"(\"never\": a sentinel had not announced every master %v after the last switch).\n\n", foSentinels, foGrace)
-	fmt.Println("| masters | impl | first sentinel | median sentinel | last sentinel | largest gap for one master |")
-	fmt.Println("|---:|---|---:|---:|---:|---:|")
-	for _, n := range sizes {
-		for _, impl := range impls {
-			var cols [foSentinels][]time.Duration
-			var gaps []time.Duration
-			never := [foSentinels]int{}
-			for _, r := range results[key{impl, n}] {
-				if !r.ok {
-					continue
-				}
-				for k := 0; k < foSentinels && k < len(r.perSentinel); k++ {
-					if r.perSentinel[k] == 0 {
-						never[k]++
-						continue
-					}
-					cols[k] = append(cols[k], r.perSentinel[k])
-				}
-				gaps = append(gaps, r.spread)
-			}
-			cell := func(k int) string {
-				if len(cols[k]) == 0 {
-					if never[k] > 0 {
-						return "never"
-					}
-					return "not run"
-				}
-				slices.Sort(cols[k])
-				out := fmt.Sprintf("%d ms", median(cols[k]).Milliseconds())
-				if never[k] > 0 {
-					out += fmt.Sprintf(" (never in %d runs)", never[k])
-				}
-				return out
-			}
-			slices.Sort(gaps)
-			fmt.Printf("| %d | %s | %s | %s | %s | %d ms |\n", n, impl, cell(0), cell(foSentinels/2), cell(foSentinels-1), median(gaps).Milliseconds())
-		}
-	}
-	if len(notes) > 0 {
-		fmt.Printf("\nFailures and oddities:\n\n")
-		for _, n := range notes {
-			fmt.Println("- " + n)
-		}
-	} else {
-		fmt.Printf("\nNo failures and no oddities (no duplicate or wrong +switch-master, every sentinel announced every switch, no aborted failover).\n")
-	}
-	return nil
-}
-
-func ms(d time.Duration, failed, runs int) string {
-	if d == 0 && failed == 0 {
-		return "not run"
-	}
-	if failed == runs {
-		return "failed"
-	}
-	return fmt.Sprintf("%d ms", d.Milliseconds())
-}
-
-func ratio(a, b time.Duration) string {
-	if a == 0 || b == 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.2fx", float64(a)/float64(b))
 }

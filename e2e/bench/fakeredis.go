@@ -1,12 +1,17 @@
 package main
 
-// A stand-in for thousands of Redis masters, for the footprint benchmark
-// only: one process listens on many loopback ports and answers just what a
-// sentinel needs to watch a master (PING, INFO, ROLE, SUBSCRIBE/PUBLISH for
-// hello messages, REPLICAOF and friends with +OK). Real redis-server
+// A stand-in for thousands of Redis instances: one process listens on many
+// loopback ports and answers what a sentinel needs to watch and fail over
+// a master (PING, INFO, ROLE, SUBSCRIBE/PUBLISH for hello messages,
+// MULTI/EXEC, SLAVEOF/REPLICAOF, CLIENT KILL TYPE). Real redis-server
 // processes cost about 8 MB each, which caps real topologies here at a few
 // hundred; this lets both implementations be measured at 1,000 and 5,000
 // masters to see how their cost grows per master.
+//
+// One helper process is one fake host: SIGKILL it and every instance it
+// serves dies at once, as on a machine that went away. A master's replica
+// lives in another process (see fakefleet.go), so that killing the
+// masters' hosts leaves the replicas to be promoted.
 
 import (
 	"bufio"
@@ -17,30 +22,43 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
-// fakeChunk is how many fake masters one helper process serves: every
-// master holds a listener and two links per sentinel, and a process may
-// only open so many files.
-const fakeChunk = 1000
+// fakeOffset is every instance's replication offset: nothing writes to
+// the fake masters, so master and replica agree, as after a full sync.
+const fakeOffset = 1000
 
-type fakeMaster struct {
+// fakeInstance is one fake redis-server.
+type fakeInstance struct {
 	port  int
 	runID string
 
-	mu   sync.Mutex
-	subs map[string][]*fakeConn // channel -> subscribers
+	mu sync.Mutex
+	// masterPort is the master this instance replicates (on 127.0.0.1),
+	// 0 while it is a master.
+	masterPort int
+	// replicaPort is the replica a master lists in INFO (0: none). It is
+	// not checked against the replica's own view: the replica lives in
+	// another process, and the fleet only promotes replicas of dead
+	// masters.
+	replicaPort int
+	replid      string
+	replid2     string
+	second      int64 // second_repl_offset
+	subs        map[string][]*fakeConn
+	conns       map[*fakeConn]bool
 }
 
 type fakeConn struct {
-	nc net.Conn
-	mu sync.Mutex // writes come from the reader and from publishers
-	w  *bufio.Writer
+	nc     net.Conn
+	mu     sync.Mutex // writes come from the reader and from publishers
+	w      *bufio.Writer
+	pubsub bool       // subscribed to a channel; guarded by the instance's mu
+	tx     [][]string // commands queued after MULTI, nil outside one
+	inTx   bool
 }
 
 func (c *fakeConn) write(b []byte) {
@@ -50,38 +68,71 @@ func (c *fakeConn) write(b []byte) {
 	c.mu.Unlock()
 }
 
-// serveFakeMasters listens on n fresh loopback ports, prints them on one
-// line of stdout and serves until stdin closes (its parent went away).
-func serveFakeMasters(n int) error {
+func randomID() string {
+	id := make([]byte, 20)
+	rand.Read(id)
+	return hex.EncodeToString(id)
+}
+
+// serveFake listens on n fresh loopback ports and prints them on one line
+// of stdout; then it reads one line of peer ports from stdin (one per
+// instance, 0 for none): the replica each master lists, or, with
+// replicas, the master each instance replicates. It serves until stdin
+// closes (its parent went away).
+func serveFake(n int, replicas bool) error {
+	var lns []net.Listener
+	var insts []*fakeInstance
 	var ports []string
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
-		id := make([]byte, 20)
-		rand.Read(id)
-		m := &fakeMaster{port: l.Addr().(*net.TCPAddr).Port, runID: hex.EncodeToString(id), subs: map[string][]*fakeConn{}}
+		m := &fakeInstance{port: l.Addr().(*net.TCPAddr).Port, runID: randomID(), replid: randomID(),
+			replid2: strings.Repeat("0", 40), second: -1, subs: map[string][]*fakeConn{}, conns: map[*fakeConn]bool{}}
+		lns, insts = append(lns, l), append(insts, m)
 		ports = append(ports, strconv.Itoa(m.port))
-		go func() {
-			for {
-				nc, err := l.Accept()
-				if err != nil {
-					return
-				}
-				go m.serve(nc)
-			}
-		}()
 	}
 	fmt.Println(strings.Join(ports, " "))
-	io.Copy(io.Discard, os.Stdin)
+	in := bufio.NewReader(os.Stdin)
+	line, err := in.ReadString('\n')
+	if err != nil {
+		return nil // the parent went away before the topology was ready
+	}
+	peers := strings.Fields(line)
+	for k, m := range insts {
+		if k < len(peers) {
+			p, _ := strconv.Atoi(peers[k])
+			if replicas {
+				m.masterPort = p
+			} else {
+				m.replicaPort = p
+			}
+		}
+		go m.accept(lns[k])
+	}
+	io.Copy(io.Discard, in)
 	return nil
 }
 
-func (m *fakeMaster) serve(nc net.Conn) {
+func (m *fakeInstance) accept(l net.Listener) {
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go m.serve(nc)
+	}
+}
+
+func (m *fakeInstance) serve(nc net.Conn) {
 	c := &fakeConn{nc: nc, w: bufio.NewWriterSize(nc, 512)}
+	m.mu.Lock()
+	m.conns[c] = true
+	m.mu.Unlock()
 	defer func() {
 		m.mu.Lock()
+		delete(m.conns, c)
 		for ch, list := range m.subs {
 			for i, s := range list {
 				if s == c {
@@ -102,53 +153,171 @@ func (m *fakeMaster) serve(nc net.Conn) {
 		if len(args) == 0 {
 			continue
 		}
-		switch strings.ToUpper(args[0]) {
-		case "PING":
-			c.write([]byte("+PONG\r\n"))
-		case "INFO":
-			c.write(bulk(m.info()))
-		case "ROLE":
-			c.write([]byte("*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"))
-		case "SUBSCRIBE":
-			for i, ch := range args[1:] {
-				m.mu.Lock()
-				m.subs[ch] = append(m.subs[ch], c)
-				m.mu.Unlock()
-				c.write(fmt.Appendf(nil, "*3\r\n$9\r\nsubscribe\r\n%s:%d\r\n", bulk(ch), i+1))
-			}
-		case "PUBLISH":
-			if len(args) != 3 {
-				c.write([]byte("-ERR wrong number of arguments for 'publish' command\r\n"))
-				continue
-			}
-			msg := fmt.Appendf(nil, "*3\r\n$7\r\nmessage\r\n%s%s", bulk(args[1]), bulk(args[2]))
-			m.mu.Lock()
-			subs := append([]*fakeConn(nil), m.subs[args[1]]...)
-			m.mu.Unlock()
-			for _, s := range subs {
-				s.write(msg)
-			}
-			c.write(fmt.Appendf(nil, ":%d\r\n", len(subs)))
-		case "HELLO":
-			// As a pre-6 server would: clients fall back to AUTH and
-			// CLIENT SETNAME (go-redis sends HELLO first).
-			c.write([]byte("-ERR unknown command 'HELLO'\r\n"))
-		case "MULTI":
-			c.write([]byte("+OK\r\n"))
-		case "EXEC":
-			c.write([]byte("*0\r\n"))
-		default: // AUTH, CLIENT, REPLICAOF, SLAVEOF, CONFIG, SCRIPT, ...
-			c.write([]byte("+OK\r\n"))
+		if reply := m.command(c, args); reply != nil {
+			c.write(reply)
 		}
 	}
 }
 
-func (m *fakeMaster) info() string {
-	return "# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\nrun_id:" + m.runID +
-		"\r\ntcp_port:" + strconv.Itoa(m.port) +
-		"\r\n\r\n# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n" +
-		"master_replid:" + m.runID + "\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n" +
-		"master_repl_offset:0\r\nsecond_repl_offset:-1\r\n"
+// command runs one command from c and returns its reply (nil when it was
+// written already, as SUBSCRIBE's are).
+func (m *fakeInstance) command(c *fakeConn, args []string) []byte {
+	name := strings.ToUpper(args[0])
+	if c.inTx {
+		switch name {
+		case "EXEC":
+			// Queued commands run now, in order, as one reply.
+			queued := c.tx
+			c.tx, c.inTx = nil, false
+			out := fmt.Appendf(nil, "*%d\r\n", len(queued))
+			for _, q := range queued {
+				out = append(out, m.command(c, q)...)
+			}
+			return out
+		case "DISCARD":
+			c.tx, c.inTx = nil, false
+			return []byte("+OK\r\n")
+		}
+		c.tx = append(c.tx, args)
+		return []byte("+QUEUED\r\n")
+	}
+	switch name {
+	case "PING":
+		return []byte("+PONG\r\n")
+	case "INFO":
+		return bulk(m.info())
+	case "ROLE":
+		return m.role()
+	case "SUBSCRIBE":
+		for i, ch := range args[1:] {
+			m.mu.Lock()
+			m.subs[ch] = append(m.subs[ch], c)
+			c.pubsub = true
+			m.mu.Unlock()
+			c.write(fmt.Appendf(nil, "*3\r\n$9\r\nsubscribe\r\n%s:%d\r\n", bulk(ch), i+1))
+		}
+		return nil
+	case "PUBLISH":
+		if len(args) != 3 {
+			return []byte("-ERR wrong number of arguments for 'publish' command\r\n")
+		}
+		msg := fmt.Appendf(nil, "*3\r\n$7\r\nmessage\r\n%s%s", bulk(args[1]), bulk(args[2]))
+		m.mu.Lock()
+		subs := append([]*fakeConn(nil), m.subs[args[1]]...)
+		m.mu.Unlock()
+		for _, s := range subs {
+			s.write(msg)
+		}
+		return fmt.Appendf(nil, ":%d\r\n", len(subs))
+	case "HELLO":
+		// As a pre-6 server would: clients fall back to AUTH and
+		// CLIENT SETNAME (go-redis sends HELLO first).
+		return []byte("-ERR unknown command 'HELLO'\r\n")
+	case "MULTI":
+		c.inTx = true
+		return []byte("+OK\r\n")
+	case "EXEC":
+		return []byte("-ERR EXEC without MULTI\r\n")
+	case "SLAVEOF", "REPLICAOF":
+		return m.replicaOf(args)
+	case "CLIENT":
+		if len(args) == 4 && strings.EqualFold(args[1], "KILL") && strings.EqualFold(args[2], "TYPE") {
+			return fmt.Appendf(nil, ":%d\r\n", m.kill(c, strings.ToLower(args[3])))
+		}
+		return []byte("+OK\r\n")
+	}
+	// AUTH, SCRIPT, CONFIG SET and REWRITE (as with a config file), ...
+	return []byte("+OK\r\n")
+}
+
+// replicaOf carries out SLAVEOF/REPLICAOF: NO ONE promotes (a new
+// replication ID, the old one kept as replid2, as Redis does); host port
+// makes the instance a replica of that port. The replica is always
+// shown linked and in sync: nothing is written, so there is nothing to
+// sync.
+func (m *fakeInstance) replicaOf(args []string) []byte {
+	if len(args) != 3 {
+		return []byte("-ERR wrong number of arguments for 'replicaof' command\r\n")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if strings.EqualFold(args[1], "NO") && strings.EqualFold(args[2], "ONE") {
+		if m.masterPort != 0 {
+			m.masterPort, m.replicaPort = 0, 0
+			m.replid2, m.replid = m.replid, randomID()
+			m.second = fakeOffset + 1
+		}
+		return []byte("+OK\r\n")
+	}
+	port, err := strconv.Atoi(args[2])
+	if err != nil || port <= 0 || port > 65535 {
+		return []byte("-ERR Invalid master port\r\n")
+	}
+	if port == m.masterPort {
+		return []byte("+OK Already connected to specified master\r\n")
+	}
+	m.masterPort, m.replicaPort = port, 0
+	return []byte("+OK\r\n")
+}
+
+// kill closes the other connections of one CLIENT KILL TYPE (normal:
+// not subscribed; pubsub: subscribed), as Redis does with its default
+// SKIPME yes, and returns how many.
+func (m *fakeInstance) kill(self *fakeConn, typ string) int {
+	if typ != "normal" && typ != "pubsub" {
+		return 0
+	}
+	var victims []*fakeConn
+	m.mu.Lock()
+	for c := range m.conns {
+		if c != self && c.pubsub == (typ == "pubsub") {
+			victims = append(victims, c)
+		}
+	}
+	m.mu.Unlock()
+	for _, c := range victims {
+		c.nc.Close()
+	}
+	return len(victims)
+}
+
+// info renders INFO's Server and Replication sections as redis-server
+// 7.0 does (the fields a sentinel reads, and their neighbours).
+func (m *fakeInstance) info() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\nrun_id:%s\r\ntcp_port:%d\r\n\r\n# Replication\r\n",
+		m.runID, m.port)
+	if m.masterPort != 0 {
+		fmt.Fprintf(&b, "role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:%d\r\nmaster_link_status:up\r\n"+
+			"master_last_io_seconds_ago:0\r\nmaster_sync_in_progress:0\r\nslave_read_repl_offset:%d\r\n"+
+			"slave_repl_offset:%d\r\nslave_priority:100\r\nslave_read_only:1\r\nreplica_announced:1\r\nconnected_slaves:0\r\n",
+			m.masterPort, fakeOffset, fakeOffset)
+	} else if m.replicaPort != 0 {
+		fmt.Fprintf(&b, "role:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=%d,state=online,offset=%d,lag=0\r\n",
+			m.replicaPort, fakeOffset)
+	} else {
+		b.WriteString("role:master\r\nconnected_slaves:0\r\n")
+	}
+	fmt.Fprintf(&b, "master_failover_state:no-failover\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"+
+		"master_repl_offset:%d\r\nsecond_repl_offset:%d\r\n", m.replid, m.replid2, fakeOffset, m.second)
+	return b.String()
+}
+
+// role renders ROLE: ["master", offset, [[ip, port, offset]...]] or
+// ["slave", ip, port, "connected", offset].
+func (m *fakeInstance) role() []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.masterPort != 0 {
+		return fmt.Appendf(nil, "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:%d\r\n$9\r\nconnected\r\n:%d\r\n", m.masterPort, fakeOffset)
+	}
+	if m.replicaPort == 0 {
+		return fmt.Appendf(nil, "*3\r\n$6\r\nmaster\r\n:%d\r\n*0\r\n", fakeOffset)
+	}
+	p, off := strconv.Itoa(m.replicaPort), strconv.Itoa(fakeOffset)
+	return fmt.Appendf(nil, "*3\r\n$6\r\nmaster\r\n:%d\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n%s%s", fakeOffset, bulk(p), bulk(off))
 }
 
 func bulk(s string) []byte {
@@ -189,63 +358,4 @@ func readCommand(r *bufio.Reader) ([]string, error) {
 		args = append(args, string(b[:l]))
 	}
 	return args, nil
-}
-
-// fakeFleet is a set of helper processes serving fake masters.
-type fakeFleet struct {
-	procs []*exec.Cmd
-	stdin []io.Closer
-	ports []int
-}
-
-// startFakeFleet starts ceil(n/fakeChunk) copies of this program in
-// fake-redis mode and collects the ports they serve.
-func startFakeFleet(n int) (*fakeFleet, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	f := &fakeFleet{}
-	for left := n; left > 0; left -= fakeChunk {
-		k := min(left, fakeChunk)
-		cmd := exec.Command(exe, "-mode", "fake-redis", "-masters", strconv.Itoa(k))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		cmd.Stderr = os.Stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			f.stop()
-			return nil, err
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			f.stop()
-			return nil, err
-		}
-		if err := cmd.Start(); err != nil {
-			f.stop()
-			return nil, err
-		}
-		f.procs = append(f.procs, cmd)
-		f.stdin = append(f.stdin, in)
-		line, err := bufio.NewReaderSize(out, 64<<10).ReadString('\n')
-		if err != nil {
-			f.stop()
-			return nil, fmt.Errorf("fake redis helper: %w", err)
-		}
-		for _, p := range strings.Fields(line) {
-			port, _ := strconv.Atoi(p)
-			f.ports = append(f.ports, port)
-		}
-	}
-	return f, nil
-}
-
-func (f *fakeFleet) stop() {
-	for _, in := range f.stdin {
-		in.Close()
-	}
-	for _, p := range f.procs {
-		syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
-		p.Wait()
-	}
 }

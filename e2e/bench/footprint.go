@@ -169,11 +169,14 @@ func footprintFake(n int, settle, measure time.Duration, bin string) ([2]footpri
 		return [2]footprintRow{}, err
 	}
 	defer os.RemoveAll(dir)
-	fleet, err := startFakeFleet(n)
+	fleet, err := startFakeFleet(n, false)
 	if err != nil {
 		return [2]footprintRow{}, err
 	}
 	defer fleet.stop()
+	if err := fleet.setPeers(nil); err != nil {
+		return [2]footprintRow{}, err
+	}
 	return footprintBoth(dir, fleet.ports, 0, settle, measure, bin)
 }
 

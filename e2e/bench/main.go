@@ -9,10 +9,14 @@
 // sentinels of one implementation; every master is SIGKILLed at once and
 // the time to each master's first +switch-master (on any sentinel) is
 // measured. A fresh cluster per run; medians over runs (see failover.go).
+// Sizes above -real-max use fake hosts (fakeredis.go): the masters' helper
+// processes are SIGKILLed (or, with -fake-kill stop, SIGSTOPped) at once
+// and the fake replicas are promoted.
 //
 // Only ratios are meaningful across machines.
 //
 //	go run ./e2e/bench [-mode all|footprint|failover] [-masters 50] [-settle 15s] [-measure 30s] [-sizes 1,10,50] [-runs 3]
+//	go run ./e2e/bench -mode failover -sizes 200,1000 -runs 1 -run-timeout 120s
 package main
 
 import (
@@ -34,8 +38,9 @@ import (
 
 func main() {
 	fpSizes := flag.String("footprint-sizes", "10,50,200,1000,5000", "footprint: masters per measurement")
-	realMax := flag.Int("real-max", 200, "footprint: largest size run with real redis-servers; larger sizes use fake masters")
-	masters := flag.Int("masters", 0, "fake-redis mode: masters to serve")
+	realMax := flag.Int("real-max", 200, "footprint and failover: largest size run with real redis-servers; larger sizes use fake ones")
+	masters := flag.Int("masters", 0, "fake-redis mode: instances to serve")
+	fakeReplicas := flag.Bool("fake-replicas", false, "fake-redis mode: serve replicas (their masters come on stdin)")
 	settle := flag.Duration("settle", 10*time.Second, "footprint: time from start to the CPU window (at least discovery)")
 	measure := flag.Duration("measure", 20*time.Second, "footprint: CPU measuring window")
 	bin := flag.String("bin", "bin/sentinel", "our sentinel binary")
@@ -47,7 +52,11 @@ func main() {
 	runs := flag.Int("runs", 5, "failover: runs per size and implementation (median reported)")
 	hruns := flag.Int("haproxy-runs", 3, "haproxy: runs per size, scenario and implementation")
 	hsizes := flag.String("haproxy-sizes", "1,50", "haproxy: masters behind HAProxy per run")
+	downAfter := flag.Duration("down-after", foDownAfter, "failover: down-after-milliseconds of every master")
+	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
+	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
+	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (absolute path; overwritten per size and impl)")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	short := flag.Bool("short", false, "a few minutes: every table at the sizes that show a regression (footprint 10,1000; failover 1,50 once; haproxy 1 once; throughput 1 round); flags given explicitly win")
 	flag.Parse()
@@ -77,10 +86,13 @@ func main() {
 		}
 	}
 	if *mode == "fake-redis" {
-		if err := serveFakeMasters(*masters); err != nil {
+		if err := serveFake(*masters, *fakeReplicas); err != nil {
 			log.Fatal(err)
 		}
 		return
+	}
+	if *fakeKill != "kill" && *fakeKill != "stop" {
+		log.Fatalf("-fake-kill: want kill or stop, not %q", *fakeKill)
 	}
 	switch *mode {
 	case "all", "footprint", "throughput", "failover", "haproxy":
@@ -118,7 +130,11 @@ func main() {
 		}
 	}
 	if *mode == "failover" || *mode == "all" {
-		if err := failoverTable(parseSizes("-sizes", *sizes), *runs, impls); err != nil {
+		p := foParams{realMax: *realMax, runTimeout: *runTimeout, fakeSignal: syscall.SIGKILL, downAfter: *downAfter}
+		if *fakeKill == "stop" {
+			p.fakeSignal = syscall.SIGSTOP
+		}
+		if err := failoverTable(parseSizes("-sizes", *sizes), *runs, impls, p); err != nil {
 			log.Fatal(err)
 		}
 	}

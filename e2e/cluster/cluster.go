@@ -44,6 +44,12 @@ type Cluster struct {
 	t   TB
 	dir string
 
+	// ReadyTimeout, when set, replaces StartTimeout for the processes
+	// this cluster launches: redis-sentinel watching thousands of masters
+	// (the failover benchmark) is too busy saving its discoveries to
+	// answer a PING within it.
+	ReadyTimeout time.Duration
+
 	mu    sync.Mutex
 	procs []*Process
 	seq   map[string]int
@@ -143,7 +149,11 @@ func (c *Cluster) launch(build func(port int) (*Process, error)) (*Process, int)
 		if err := p.Start(); err != nil {
 			c.t.Fatalf("%v", err)
 		}
-		err = WaitReady(p, port, StartTimeout)
+		ready := StartTimeout
+		if c.ReadyTimeout > 0 {
+			ready = c.ReadyTimeout
+		}
+		err = WaitReady(p, port, ready)
 		if err == nil {
 			return p, port
 		}
