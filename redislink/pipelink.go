@@ -136,11 +136,11 @@ func (l *pipeLink) flushLocked() {
 	if _, err := l.cur.tr.Write(l.out); err != nil {
 		l.cur.tr.Close() // Closed fails every pending command
 	}
-	if cap(l.out) > 4<<10 {
-		l.out = nil
-	} else {
-		l.out = l.out[:0]
-	}
+	// The buffer is not kept for the next tick: a link is idle between
+	// ticks, and thousands of links each holding the capacity of their
+	// largest tick was most of a kilobyte per master; what the socket did
+	// not take is in the transport's own buffer by now.
+	l.out = nil
 }
 
 func (l *pipeLink) dial() {
