@@ -7,11 +7,15 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // defaultPidfile is redis's CONFIG_DEFAULT_PID_FILE, used when a
 // daemonized sentinel has no pidfile line.
 const defaultPidfile = "/var/run/redis.pid"
+
+// execPagesDelay is how long after the start releaseExecPages runs.
+const execPagesDelay = 5 * time.Second
 
 // serve runs the sentinel until a signal, SHUTDOWN or an error stops it,
 // in redis-sentinel's start-up order: listen first (a port in use ends
@@ -56,6 +60,10 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 	if msg := a.setOOMScoreAdj(); msg != "" {
 		a.logger.Warn(msg)
 	}
+	// Once the start's one-off code has run (and the first round of
+	// discovery with it), give back the executable pages it mapped.
+	release := time.AfterFunc(execPagesDelay, releaseExecPages)
+	defer release.Stop()
 	// Wait for the first part to end (an error) or for a shutdown, then
 	// for every part: the monitor's last act is the final config flush.
 	var first error
