@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,8 +62,13 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 		a.logger.Warn(msg)
 	}
 	// Once the start's one-off code has run (and the first round of
-	// discovery with it), give back the executable pages it mapped.
-	release := time.AfterFunc(execPagesDelay, releaseExecPages)
+	// discovery with it), give back the executable pages it mapped and
+	// the heap pages its garbage (package inits, the config, the COMMAND
+	// table) left: the scavenger would keep them for minutes.
+	release := time.AfterFunc(execPagesDelay, func() {
+		releaseExecPages()
+		debug.FreeOSMemory()
+	})
 	defer release.Stop()
 	// Wait for the first part to end (an error) or for a shutdown, then
 	// for every part: the monitor's last act is the final config flush.
