@@ -23,9 +23,16 @@ type Hello struct {
 // Numbers are read the lenient C way (atoi/strtoull), as redis-sentinel does,
 // so that what it accepts we accept.
 func ParseHello(payload string) (Hello, bool) {
-	t := strings.Split(payload, ",")
-	if len(t) != 8 {
-		return Hello{}, false
+	// Into an array, not strings.Split's slice: hellos arrive every 2 s
+	// per master from every peer, and nothing here needs to outlive it.
+	var t [8]string
+	rest := payload
+	for k := range t {
+		var found bool
+		t[k], rest, found = strings.Cut(rest, ",")
+		if found != (k < len(t)-1) {
+			return Hello{}, false // fewer or more than 8 fields
+		}
 	}
 	h := Hello{
 		Addr:         Addr{Host: t[0], Port: atoiPrefix(t[1])},

@@ -204,12 +204,12 @@ func (c *fakeConn) LocalIP() string { return "127.0.0.1" }
 func (c *fakeConn) Close() error    { return nil }
 
 // Subscribe implements Dialer: messages published on the instance reach
-// h until ctx ends (a down instance delivers nothing).
-func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, h SubHandler) {
+// h until stop is called (a down instance delivers nothing).
+func (n *FakeNet) Subscribe(o ConnOptions, channel string, h SubHandler) (stop func()) {
 	r := n.get(o.Addr)
 	if r == nil {
 		go h.dropped()
-		return
+		return func() {}
 	}
 	r.mu.Lock()
 	id := r.nextSub
@@ -227,9 +227,9 @@ func (n *FakeNet) Subscribe(ctx context.Context, o ConnOptions, channel string, 
 		h.connected()
 		h.subscribed()
 	}()
-	context.AfterFunc(ctx, func() {
+	return func() {
 		r.mu.Lock()
 		delete(r.subs, id)
 		r.mu.Unlock()
-	})
+	}
 }

@@ -48,9 +48,8 @@ func TestFakeDownAndSubscribe(t *testing.T) {
 	n := NewFakeNet()
 	m := n.Add("127.0.0.1:6379", "m")
 	got := make(chan string, 4)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	n.Subscribe(ctx, ConnOptions{Addr: m.Addr}, "__sentinel__:hello", chanHandler(got))
+	stop := n.Subscribe(ConnOptions{Addr: m.Addr}, "__sentinel__:hello", chanHandler(got))
+	ctx := context.Background()
 	select {
 	case g := <-got:
 		if g != "<subscribed>" {
@@ -76,7 +75,7 @@ func TestFakeDownAndSubscribe(t *testing.T) {
 	}
 	m.SetDown(false)
 
-	cancel()
+	stop()
 	deadline := time.Now().Add(time.Second)
 	for m.Publish("late") != 0 {
 		<-got // delivered before the context's end reached the fake

@@ -59,11 +59,13 @@ type ConnOptions struct {
 }
 
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub
-// connection on channel and reports to h until ctx is done; it returns at
-// once and reconnects by itself.
+// connection on channel and reports to h until the returned stop is
+// called; it returns at once and reconnects by itself. (A stop func rather
+// than a context: a context and its AfterFunc per pub/sub link were most
+// of a kilobyte per monitored instance.)
 type Dialer interface {
 	Dial(opts ConnOptions) Conn
-	Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler)
+	Subscribe(opts ConnOptions, channel string, h SubHandler) (stop func())
 }
 
 // SubHandler is told what happens on a pub/sub link. Each func may be nil.

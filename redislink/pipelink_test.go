@@ -224,10 +224,9 @@ func TestSubscribeReconnects(t *testing.T) { eachReader(t, testSubscribeReconnec
 func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 	ln, conns := acceptingListener(t)
 	got := make(chan string, 16)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: ln.Addr().String(), Password: "pw", Timeout: time.Second},
+	stop := RedisDialer{Loop: loop}.Subscribe(ConnOptions{Addr: ln.Addr().String(), Password: "pw", Timeout: time.Second},
 		"__sentinel__:hello", chanHandler(got))
+	defer stop()
 	next := func() string {
 		select {
 		case p := <-got:
@@ -273,10 +272,10 @@ func testSubscribeReconnects(t *testing.T, loop *eventloop.Loop) {
 	if p := next(); p != "<subscribed>" {
 		t.Fatalf("after the drop: %q, want a new confirmation", p)
 	}
-	cancel()
+	stop()
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err == nil {
-		t.Fatal("connection still open after the context ended")
+		t.Fatal("connection still open after stop")
 	}
 }
 
@@ -298,10 +297,9 @@ func TestSubscribeRefused(t *testing.T) { eachReader(t, testSubscribeRefused) }
 func testSubscribeRefused(t *testing.T, loop *eventloop.Loop) {
 	ln, conns := acceptingListener(t)
 	got := make(chan string, 16)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	RedisDialer{Loop: loop}.Subscribe(ctx, ConnOptions{Addr: ln.Addr().String(), Password: "old", Timeout: 10 * time.Second},
+	stop := RedisDialer{Loop: loop}.Subscribe(ConnOptions{Addr: ln.Addr().String(), Password: "old", Timeout: 10 * time.Second},
 		"__sentinel__:hello", chanHandler(got))
+	defer stop()
 	accept := func() (net.Conn, *bufio.Reader) {
 		select {
 		case c := <-conns:
@@ -356,9 +354,8 @@ func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
 		}
 	}()
 	opts := ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	RedisDialer{Loop: loop}.Subscribe(ctx, opts, "__sentinel__:hello", SubHandler{})
+	stop := RedisDialer{Loop: loop}.Subscribe(opts, "__sentinel__:hello", SubHandler{})
+	defer stop()
 	l := newPipeLink(opts, loop)
 	defer l.Close()
 	for range 3 {

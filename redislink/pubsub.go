@@ -9,25 +9,24 @@ import (
 	"github.com/qsentinel/qsentinel/eventloop"
 )
 
-// Subscribe keeps a pub/sub connection subscribed to channel until ctx
-// ends, reconnecting after a second when it drops; it returns at once. It
+// Subscribe keeps a pub/sub connection subscribed to channel until stop is
+// called, reconnecting after a second when it drops; it returns at once. It
 // is our own small client rather than go-redis's PubSub, whose connections
 // carry fixed 32 KiB read and write buffers: with a pub/sub link per
 // instance that was most of our memory, for messages of a hundred bytes.
-func (d RedisDialer) Subscribe(ctx context.Context, opts ConnOptions, channel string, h SubHandler) {
+func (d RedisDialer) Subscribe(opts ConnOptions, channel string, h SubHandler) (stop func()) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	s := &subscription{loop: d.Loop, ctx: ctx, opts: opts, channel: channel, h: h}
-	context.AfterFunc(ctx, s.stop)
+	s := &subscription{loop: d.Loop, opts: opts, channel: channel, h: h}
 	go s.connect()
+	return s.stop
 }
 
 // subscription is one Subscribe: at most one connection at a time, and a
 // timer (not a goroutine) between a drop and the next attempt.
 type subscription struct {
 	loop    *eventloop.Loop
-	ctx     context.Context
 	opts    ConnOptions
 	channel string
 	h       SubHandler
@@ -38,10 +37,12 @@ type subscription struct {
 }
 
 func (s *subscription) connect() {
-	if s.ctx.Err() != nil {
+	if s.isStopped() {
 		return
 	}
-	nc, err := dialInstance(s.ctx, s.opts.Addr, s.opts.TLS, s.opts.Timeout)
+	// The dial is bounded by the timeout; a stop meanwhile is seen below,
+	// under mu, and the new connection closed.
+	nc, err := dialInstance(context.Background(), s.opts.Addr, s.opts.TLS, s.opts.Timeout)
 	if err != nil {
 		s.h.dropped()
 		s.retry()
@@ -76,9 +77,15 @@ func (s *subscription) connect() {
 }
 
 func (s *subscription) retry() {
-	if s.ctx.Err() == nil {
+	if !s.isStopped() {
 		time.AfterFunc(time.Second, s.connect)
 	}
+}
+
+func (s *subscription) isStopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped
 }
 
 func (s *subscription) stop() {

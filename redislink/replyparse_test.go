@@ -145,3 +145,20 @@ func readReplyLimits(br *bufio.Reader, depth, maxBulk, maxArray int) (any, error
 	}
 	return nil, errors.New("resp: unknown reply type")
 }
+
+func TestKnownRepliesAllocateNothing(t *testing.T) {
+	msg := []byte("*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n")
+	pong := []byte("+PONG\r\n")
+	if n := testing.AllocsPerRun(100, func() { parseReply(pong, 0, 1<<20, 16) }); n != 0 {
+		t.Errorf("+PONG: %v allocations, want 0", n)
+	}
+	// The array (backing and box) and the payload (bytes and box) are
+	// allocated; the kind and channel not.
+	if n := testing.AllocsPerRun(100, func() { parseReply(msg, 0, 1<<20, 16) }); n > 4 {
+		t.Errorf("a pub/sub message: %v allocations, want at most 4", n)
+	}
+	v, _, _ := parseReply(msg, 0, 1<<20, 16)
+	if a, ok := v.([]any); !ok || len(a) != 3 || a[0] != "message" || a[1] != "__sentinel__:hello" || a[2] != "hello" {
+		t.Fatalf("parsed %#v", v)
+	}
+}

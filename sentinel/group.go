@@ -133,7 +133,7 @@ func (g *group) tick(batch *redislink.WriteBatch) {
 	defer func() { g.batch = nil }()
 	for _, n := range g.m.Nodes() {
 		i := inst(n)
-		g.ensureLink(ctx, i)
+		g.ensureLink(i)
 		g.sendPeriodic(ctx, i, now, t)
 	}
 	if tilt {

@@ -46,7 +46,7 @@ func (g *group) linkTimeout() time.Duration {
 }
 
 // ensureLink opens the instance's links if they are not open.
-func (g *group) ensureLink(ctx context.Context, i *instance) {
+func (g *group) ensureLink(i *instance) {
 	if i.conn != nil {
 		return
 	}
@@ -59,8 +59,6 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 		return
 	}
 	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))
-	subCtx, cancel := context.WithCancel(ctx)
-	i.stopSub = cancel
 	i.subGen++
 	gen := i.subGen
 	// setSub records the pub/sub link's state unless the link it comes
@@ -73,7 +71,7 @@ func (g *group) ensureLink(ctx context.Context, i *instance) {
 		}
 	}
 	opts := g.connOptions(i, "pubsub")
-	g.s.dialer.Subscribe(subCtx, opts, helloChannel, redislink.SubHandler{
+	i.stopSub = g.s.dialer.Subscribe(opts, helloChannel, redislink.SubHandler{
 		Connected: func() { setSub(true) },
 		Subscribed: func() {
 			// Announce ourselves on this instance now. A peer that

@@ -279,6 +279,10 @@ func (a *app) build() error {
 		return err
 	}
 	a.mon = mon
+	// Every master's configuration is the monitor's own copy now. The
+	// parsed list (a few hundred bytes a master) would otherwise live as
+	// long as a.file, which the config store keeps for its Lines.
+	file.Sentinel.Masters = nil
 	backend := &withHooks{Backend: mon} // its hooks are set below, before anything serves
 	exe, _ := os.Executable()
 	a.server = respserver.New(respserver.Config{

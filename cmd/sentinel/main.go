@@ -151,7 +151,8 @@ type shownError struct{ error }
 
 // startProfiles serves profiling a running instance (BENCHMARKS.md):
 // SENTINEL_CPUPROFILE gets a CPU profile and SENTINEL_MEMPROFILE a heap
-// profile (and the goroutine list beside it, <path>.goroutines), written
+// profile (and beside it the goroutine list, <path>.goroutines, and the
+// text form with runtime.MemStats, <path>.txt), written
 // when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
 // that long after start, so that an instance a benchmark kills with
 // SIGKILL still leaves them. "%p" in a path is the process id, for
@@ -160,6 +161,13 @@ func startProfiles() func() {
 	pid := strconv.Itoa(os.Getpid())
 	cpuPath := strings.ReplaceAll(os.Getenv("SENTINEL_CPUPROFILE"), "%p", pid)
 	memPath := strings.ReplaceAll(os.Getenv("SENTINEL_MEMPROFILE"), "%p", pid)
+	if memPath == "" {
+		// Nobody reads the heap profile: without this the runtime samples
+		// an allocation every 512 KiB for good, and each new call stack
+		// touches another page of its 1.4 MB bucket table and keeps a
+		// record (anonymous memory that only grows with the uptime).
+		runtime.MemProfileRate = 0
+	}
 	if cpuPath == "" && memPath == "" {
 		return func() {}
 	}
@@ -184,6 +192,12 @@ func startProfiles() func() {
 			if memPath != "" {
 				if f, err := os.Create(memPath); err == nil {
 					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+				if f, err := os.Create(memPath + ".txt"); err == nil {
+					// debug=1 text ends with runtime.MemStats: where the
+					// heap, stacks and runtime's own memory go.
+					pprof.Lookup("heap").WriteTo(f, 1)
 					f.Close()
 				}
 				if f, err := os.Create(memPath + ".goroutines"); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,9 @@ import (
 // defaultPidfile is redis's CONFIG_DEFAULT_PID_FILE, used when a
 // daemonized sentinel has no pidfile line.
 const defaultPidfile = "/var/run/redis.pid"
+
+// execPagesDelay is how long after the start releaseExecPages runs.
+const execPagesDelay = 5 * time.Second
 
 // serve runs the sentinel until a signal, SHUTDOWN or an error stops it,
 // in redis-sentinel's start-up order: listen first (a port in use ends
@@ -63,6 +67,15 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 	if msg := a.setOOMScoreAdj(); msg != "" {
 		a.logger.Warn(msg)
 	}
+	// Once the start's one-off code has run (and the first round of
+	// discovery with it), give back the executable pages it mapped and
+	// the heap pages its garbage (package inits, the config, the COMMAND
+	// table) left: the scavenger would keep them for minutes.
+	release := time.AfterFunc(execPagesDelay, func() {
+		releaseExecPages()
+		debug.FreeOSMemory()
+	})
+	defer release.Stop()
 	// Wait for the first part to end (an error) or for a shutdown, then
 	// for every part: the monitor's last act is the final config flush.
 	var first error
