@@ -20,7 +20,10 @@ import (
 // .bss) are never touched: MADV_DONTNEED would discard their contents.
 // Errors are ignored: the only effect of a failure is a larger RSS.
 func releaseExecPages() {
-	f, err := os.Open("/proc/self/maps")
+	// smaps, not maps: each mapping's Anonymous count says whether any of
+	// its pages is a private copy (relocated data of a PIE build, made
+	// read-only afterwards, looks like any other read-only mapping).
+	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		return
 	}
@@ -33,27 +36,31 @@ func releaseExecPages() {
 		start, end uint64
 		perms, dev string
 		inode      string
+		anonymous  bool // some page is a private copy: never drop it
 	}
 	var maps []mapping
 	var dev, inode string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
-		if len(fs) < 5 || fs[4] == "0" {
+		if len(fs) >= 2 && fs[0] == "Anonymous:" {
+			if len(maps) > 0 && fs[1] != "0" {
+				maps[len(maps)-1].anonymous = true
+			}
 			continue
+		}
+		if len(fs) < 5 || !strings.Contains(fs[0], "-") {
+			continue // another per-mapping field
 		}
 		r := strings.SplitN(fs[0], "-", 2)
-		if len(r) != 2 {
-			continue
-		}
 		start, err1 := strconv.ParseUint(r[0], 16, 64)
 		end, err2 := strconv.ParseUint(r[1], 16, 64)
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		m := mapping{start, end, fs[1], fs[3], fs[4]}
+		m := mapping{start, end, fs[1], fs[3], fs[4], false}
 		maps = append(maps, m)
-		if start <= pc && pc < end {
+		if start <= pc && pc < end && fs[4] != "0" {
 			dev, inode = m.dev, m.inode
 		}
 	}
@@ -61,7 +68,8 @@ func releaseExecPages() {
 		return
 	}
 	for _, m := range maps {
-		if m.dev != dev || m.inode != inode || !strings.HasPrefix(m.perms, "r") || strings.Contains(m.perms, "w") {
+		if m.dev != dev || m.inode != inode || m.anonymous ||
+			!strings.HasPrefix(m.perms, "r") || strings.Contains(m.perms, "w") {
 			continue
 		}
 		// The raw call: the range is not Go memory, so no slice over it.
