@@ -83,42 +83,49 @@ func (p *Pusher) Command(ctx context.Context, cmd string) (string, error) {
 // master's backend) goes down, and so does a master on our +sdown.
 // Other events are ignored.
 func (p *Pusher) Apply(ctx context.Context, e *event.Event) {
-	logger := p.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	var cmds []string
 	switch e.Kind {
 	case event.SwitchMaster:
 		to := net.JoinHostPort(e.To.Host, strconv.Itoa(e.To.Port))
-		up := "set server " + e.Master + "/" + ServerName(e.To.Host, e.To.Port) + " agent up"
+		up := setAgent(e.Master, e.To, "up")
 		delete(p.pending, e.Master)
 		if v := p.verdict(e.Master, to); v.Up {
 			cmds = append(cmds, up)
 		} else {
-			logger.Info("haproxy push: new master held until the group agrees", "master", e.Master, "addr", to, "reason", v.Reason)
+			p.logger().Info("haproxy push: new master held until the group agrees", "master", e.Master, "addr", to, "reason", v.Reason)
 			if p.pending == nil {
 				p.pending = map[string]pendingUp{}
 			}
 			p.pending[e.Master] = pendingUp{addr: to, server: up, until: time.Now().Add(PendingFor)}
 		}
-		cmds = append(cmds, "set server "+e.Master+"/"+ServerName(e.From.Host, e.From.Port)+" agent down")
-	case event.SDown:
-		// The agent answers "master down" from our own +sdown on: say it
-		// now, so HAProxy stops sending new clients to a dead master (each
-		// would wait in HAProxy's connect retries) before the failover.
-		if in := e.Instance; in.Role == event.RoleMaster {
-			cmds = append(cmds, "set server "+in.Name+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
-		}
-	case event.ConvertToSlave, event.ODown:
-		switch in := e.Instance; in.Role {
-		case event.RoleSlave:
-			cmds = append(cmds, "set server "+in.MasterName+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
-		case event.RoleMaster:
-			cmds = append(cmds, "set server "+in.Name+"/"+ServerName(in.Addr.Host, in.Addr.Port)+" agent down")
+		cmds = append(cmds, setAgent(e.Master, e.From, "down"))
+	case event.SDown, event.ODown, event.ConvertToSlave:
+		switch in := e.Instance; {
+		case in.Role == event.RoleMaster:
+			// On our own +sdown too: the agent answers "master down" from
+			// then on, and saying it now stops HAProxy sending new clients
+			// to a dead master (each would wait in HAProxy's connect
+			// retries) before the failover.
+			cmds = append(cmds, setAgent(in.Name, in.Addr, "down"))
+		case in.Role == event.RoleSlave && e.Kind != event.SDown:
+			cmds = append(cmds, setAgent(in.MasterName, in.Addr, "down"))
 		}
 	}
-	p.push(ctx, logger, cmds)
+	p.push(ctx, cmds)
+}
+
+// setAgent is the runtime API command that forces the agent state of
+// the server at a in backend.
+func setAgent(backend string, a event.Addr, state string) string {
+	return "set server " + backend + "/" + ServerName(a.Host, a.Port) + " agent " + state
+}
+
+// logger is Logger, or a logger that drops everything.
+func (p *Pusher) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
 }
 
 // Pending reports whether a new master waits for the group's agreement
@@ -128,10 +135,6 @@ func (p *Pusher) Pending() bool { return len(p.pending) > 0 }
 // Retry pushes up every held-back new master the oracle now agrees on,
 // and drops those held longer than PendingFor.
 func (p *Pusher) Retry(ctx context.Context) {
-	logger := p.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	now := time.Now()
 	var cmds []string
 	for master, pu := range p.pending {
@@ -140,21 +143,21 @@ func (p *Pusher) Retry(ctx context.Context) {
 			cmds = append(cmds, pu.server)
 			delete(p.pending, master)
 		case now.After(pu.until):
-			logger.Warn("haproxy push: the group did not agree on the new master; left to the agent check", "master", master, "addr", pu.addr)
+			p.logger().Warn("haproxy push: the group did not agree on the new master; left to the agent check", "master", master, "addr", pu.addr)
 			delete(p.pending, master)
 		}
 	}
-	p.push(ctx, logger, cmds)
+	p.push(ctx, cmds)
 }
 
-func (p *Pusher) push(ctx context.Context, logger *slog.Logger, cmds []string) {
+func (p *Pusher) push(ctx context.Context, cmds []string) {
 	for _, cmd := range cmds {
 		out, err := p.Command(ctx, cmd)
 		if err != nil || out != "" {
-			logger.Warn("haproxy push", "cmd", cmd, "reply", out, "err", err)
+			p.logger().Warn("haproxy push", "cmd", cmd, "reply", out, "err", err)
 			continue
 		}
-		logger.Info("haproxy push", "cmd", cmd)
+		p.logger().Info("haproxy push", "cmd", cmd)
 	}
 }
 
