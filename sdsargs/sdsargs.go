@@ -89,12 +89,12 @@ func Split(line string) ([]string, error) {
 					cur = append(cur, c)
 				}
 			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
+				switch {
+				case c == 0 || EndsWord(c):
 					done = true
-				case '"':
+				case c == '"':
 					inq = true
-				case '\'':
+				case c == '\'':
 					insq = true
 				default:
 					cur = append(cur, c)
@@ -107,6 +107,11 @@ func Split(line string) ([]string, error) {
 		args = append(args, string(cur))
 	}
 }
+
+// EndsWord reports whether c ends an unquoted word in sdssplitargs: the
+// white space isspace knows, but not \v or \f (skipped before a word,
+// kept inside one).
+func EndsWord(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // IsSpace is C's isspace in the "C" locale.
 func IsSpace(c byte) bool {

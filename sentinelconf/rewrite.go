@@ -119,11 +119,6 @@ type rewriteState struct {
 // duplicates.
 func Rewrite(old []string, cfg *sentinel.Config) []byte { return rewrite(old, cfg, nil, "") }
 
-// rewrite is Rewrite that also rewrites the "user" lines when users is
-// not nil (rewriteConfigUserOption): one line per user, in the order
-// given, reusing the old "user" lines' places; old ones left over go. It
-// writes dir (when not empty) the way redis's rewriteConfigDirOption
-// does: the absolute working directory, quoted.
 // splitDirective is sdsargs.Split for what rewrite reads of a line: its
 // first two words (or more, from a line with quotes). Without a quote
 // character a line splits at white space alone (isspace before a word,
@@ -144,7 +139,7 @@ func splitDirective(line string) ([]string, error) {
 			break
 		}
 		end := start
-		for end < len(line) && !endsWord(line[end]) {
+		for end < len(line) && !sdsargs.EndsWord(line[end]) {
 			end++
 		}
 		words = append(words, line[start:end])
@@ -153,10 +148,11 @@ func splitDirective(line string) ([]string, error) {
 	return words, nil
 }
 
-// endsWord is what ends an unquoted word in sdssplitargs: not \v or \f,
-// which isspace skips before a word.
-func endsWord(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
-
+// rewrite is Rewrite that also rewrites the "user" lines when users is
+// not nil (rewriteConfigUserOption): one line per user, in the order
+// given, reusing the old "user" lines' places; old ones left over go. It
+// writes dir (when not empty) the way redis's rewriteConfigDirOption
+// does: the absolute working directory, quoted.
 func rewrite(old []string, cfg *sentinel.Config, users []string, dir string) []byte {
 	st := &rewriteState{optionLines: map[string][]int{}, rewritten: map[string]bool{}}
 	// Like redis, the empty element after the final newline counts as a
