@@ -619,10 +619,10 @@ func launchService(t *testing.T, c *cluster.Cluster, name string, u unit, argv [
 	}
 	umask := u.get("UMask", "0022")
 	args := []string{"-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NOTIFY_SOCKET=" + sockPath,
-		lookPath(t, "prlimit"), fmt.Sprintf("--nofile=%d:%d", nofile, nofile), "--",
-		lookPath(t, "setpriv"), "--reuid=" + usr, "--regid=" + grp, "--init-groups", "--",
+		cluster.LookBinary(t, "prlimit"), fmt.Sprintf("--nofile=%d:%d", nofile, nofile), "--",
+		cluster.LookBinary(t, "setpriv"), "--reuid=" + usr, "--regid=" + grp, "--init-groups", "--",
 		"/bin/sh", "-c", `umask "$0" && exec "$@"`, umask}
-	p := cluster.NewProcess(name, lookPath(t, "env"), "/", append(args, argv...)...)
+	p := cluster.NewProcess(name, cluster.LookBinary(t, "env"), "/", append(args, argv...)...)
 	c.Adopt(p)
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
@@ -769,15 +769,6 @@ func freeAddr(t *testing.T, addr string) string {
 	sub := fmt.Sprintf("127.0.0.1:%d", cluster.MustFreePort(t))
 	t.Logf("%s is busy here: %s instead", addr, sub)
 	return sub
-}
-
-func lookPath(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // dpkgStatus is dpkg's status of pkg ("install ok installed"), or "".
