@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,9 +54,37 @@ func runJepsen(t *testing.T, setup jepsenSetup, sc jepsenScenario, seed int64, w
 	}
 	stopAt := r.finish(w, stop, settle)
 	row := r.row(sc.name, w, faultAt, stopAt)
+	dumpAnomalies(t, row)
 	t.Logf("%s, %s (seed %d): longest gap without an acknowledged write %v (through HAProxy %v)\n%s",
 		row.scenario, row.setup, seed, row.gap.Round(time.Millisecond), row.frontGap.Round(time.Millisecond), row.res.Report())
 	return row
+}
+
+// dumpAnomalies writes the whole history of every key the checker
+// flagged, as JSON, into $QSENTINEL_JEPSEN_DUMP (when set) for a look
+// with other tools: one file per row and key.
+func dumpAnomalies(t *testing.T, row jepsenRow) {
+	dir := os.Getenv("QSENTINEL_JEPSEN_DUMP")
+	if dir == "" || len(row.res.Anomalies) == 0 {
+		return
+	}
+	for _, a := range row.res.Anomalies {
+		var ops []history.Op
+		for _, o := range row.ops {
+			if o.Key == a.Key {
+				ops = append(ops, o)
+			}
+		}
+		b, err := json.MarshalIndent(ops, "", " ")
+		if err != nil {
+			t.Fatalf("dump %s: %v", a.Key, err)
+		}
+		name := strings.NewReplacer(" ", "_", "/", "_", ":", "_").Replace(t.Name() + "-" + a.Key + ".json")
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatalf("dump %s: %v", a.Key, err)
+		}
+		t.Logf("history of %s written to %s", a.Key, filepath.Join(dir, name))
+	}
 }
 
 // inject breaks the rig as sc says, holds, and heals.

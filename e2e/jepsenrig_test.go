@@ -61,14 +61,15 @@ type jepsenSetup struct {
 	impl        cluster.Impl
 	// zeroLoss: our sentinels fence the master (fence-min-replicas 1,
 	// fence-max-lag 1: min-replicas-to-write managed by the sentinels)
-	// and every client confirms each write with WAIT 1.
+	// and every client confirms each write with WAIT 1, and each read
+	// with a fence write and WAIT 1 (cluster.DoFencedRead).
 	zeroLoss bool
 }
 
 var (
 	setupRecipe   = jepsenSetup{name: "redis-sentinel + tcp-check role:master", short: "redis-sentinel", impl: cluster.Real}
 	setupOurs     = jepsenSetup{name: "ours + haproxy-config agent", short: "ours", impl: cluster.Ours}
-	setupZeroLoss = jepsenSetup{name: "ours zero-loss (fence + WAIT 1)", short: "zero-loss", impl: cluster.Ours, zeroLoss: true}
+	setupZeroLoss = jepsenSetup{name: "ours zero-loss (fence + WAIT 1, fenced reads)", short: "zero-loss", impl: cluster.Ours, zeroLoss: true}
 	jepsenSetups  = []jepsenSetup{setupRecipe, setupOurs, setupZeroLoss}
 )
 
@@ -162,12 +163,13 @@ func newJepsenRig(t *testing.T, setup jepsenSetup) *jepsenRig {
 
 // workload is the seeded workload of a run on this rig: 4 clients through
 // HAProxy (every second one through fproxy), 2 FailoverClients; in the
-// zero-loss setup every write is confirmed with WAIT 1.
+// zero-loss setup every write is confirmed with WAIT 1, and every read
+// by a fence write and WAIT 1.
 func (r *jepsenRig) workload(seed int64, keyPrefix string) *cluster.Workload {
 	w := &cluster.Workload{Seed: seed, KeyPrefix: keyPrefix, Front: r.front, FrontAlt: r.fproxy.Addr(), FrontClients: 4,
 		MasterName: rigMaster, SentinelAddrs: r.sentinelAddrs(), FailoverClients: 2}
 	if r.setup.zeroLoss {
-		w.WaitReplicas = 1
+		w.WaitReplicas, w.FenceReads = 1, true
 	}
 	return w
 }

@@ -46,6 +46,19 @@ var jepsenScenarios = []jepsenScenario{
 		heal: func(r *jepsenRig) { r.heal() },
 	},
 	{
+		// Aphyr's partition held twice as long: what ours loses is what
+		// the old master acknowledged before the sentinels could know
+		// (down-after), whatever the partition's length; what the recipe
+		// loses grows with it. This row and the 6 s one show the ratio
+		// moving with the length.
+		name: "master + 1 sentinel cut from 2 sentinels + replica, 12 s",
+		hold: 12 * time.Second,
+		fault: func(r *jepsenRig) {
+			r.partition([]int{0}, r.cur)
+		},
+		heal: func(r *jepsenRig) { r.heal() },
+	},
+	{
 		// Issue 17 (c): Aphyr's partition with the sentinel that answers
 		// HAProxy's agent-check on the minority side, beside the old
 		// master (for redis-sentinel it is Aphyr's partition again: the

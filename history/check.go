@@ -2,6 +2,7 @@ package history
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -68,11 +69,49 @@ func (r Result) Report() string {
 	for _, s := range first(r.Lost.Other, 5) {
 		fmt.Fprintf(&b, "  %s\n", s)
 	}
+	if by := lostByClient(r.Lost.Lost, r.T0); by != "" {
+		b.WriteString("  by client: " + by + "\n")
+	}
 	fmt.Fprintf(&b, "keys not linearizable: %d (undecided %d)\n", len(r.Anomalies), r.Undecided)
 	if len(r.Anomalies) > 0 {
 		b.WriteString("first anomaly: " + r.Anomalies[0].Format(r.T0))
 	}
 	return b.String()
+}
+
+// lostByClient says which clients lost how many writes, acknowledged
+// between which times: a client that kept writing to a cut-off master
+// (one that asked a cut-off sentinel) shows apart from a window that
+// every client shared.
+func lostByClient(lost []Op, t0 time.Time) string {
+	type span struct {
+		n         int
+		from, til time.Time
+	}
+	by := map[int]*span{}
+	var ids []int
+	for _, o := range lost {
+		s := by[o.Client]
+		if s == nil {
+			s = &span{from: o.Return, til: o.Return}
+			by[o.Client] = s
+			ids = append(ids, o.Client)
+		}
+		s.n++
+		if o.Return.Before(s.from) {
+			s.from = o.Return
+		}
+		if o.Return.After(s.til) {
+			s.til = o.Return
+		}
+	}
+	sort.Ints(ids)
+	parts := make([]string, 0, len(ids))
+	for _, id := range ids {
+		s := by[id]
+		parts = append(parts, fmt.Sprintf("%d: %d (+%.3fs .. +%.3fs)", id, s.n, s.from.Sub(t0).Seconds(), s.til.Sub(t0).Seconds()))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // LongestGap is the longest time within [from, to] during which no write

@@ -144,8 +144,20 @@ func splitList(joined string) []string {
 // reads, where it explains nothing and changes nothing. Each one kept
 // doubles the orders porcupine may have to try, so dropping them is what
 // keeps a key with an outage in it decidable.
+//
+// An RPUSH without a known reply whose value a read did return gets the
+// reply it must have had: values are unique and the list only grows, so
+// an element at index i of any read was appended when the list was i
+// long, in every order that explains that read. With its reply known
+// porcupine prunes every order that puts it elsewhere at once, instead of
+// finding out only at the next read: a partition leaves dozens of
+// unconfirmed appends from clients whose WAITs overlap, and their
+// interleavings are too many to try (a key of 47 was undecided after
+// 20 s). Reads that disagree on an element's index are an anomaly either
+// way; the first read's index is used.
 func operations(g []Op) ([]porcupine.Operation, []Op) {
 	seen := map[string]bool{}
+	index := map[string]int{}
 	for _, o := range g {
 		if o.Outcome != OK {
 			continue
@@ -153,8 +165,11 @@ func operations(g []Op) ([]porcupine.Operation, []Op) {
 		if o.Kind == Get && o.Found {
 			seen[o.Text] = true
 		}
-		for _, e := range o.List {
+		for i, e := range o.List {
 			seen[e] = true
+			if _, ok := index[e]; !ok {
+				index[e] = i
+			}
 		}
 	}
 	var pops []porcupine.Operation
@@ -170,7 +185,13 @@ func operations(g []Op) ([]porcupine.Operation, []Op) {
 		if o.Outcome == Maybe && (o.Kind == Set || o.Kind == RPush) && !seen[o.Value] {
 			continue
 		}
-		pops = append(pops, toPorcupine(o, t0))
+		p := toPorcupine(o, t0)
+		if i, ok := index[o.Value]; ok && o.Outcome == Maybe && o.Kind == RPush {
+			out := p.Output.(output)
+			out.unknown, out.n = false, int64(i)+1
+			p.Output = out
+		}
+		pops = append(pops, p)
 		kept = append(kept, o)
 	}
 	return pops, kept

@@ -34,7 +34,9 @@ import (
 // With WaitReplicas > 0 every write is followed, on the same connection,
 // by WAIT WaitReplicas WaitTimeout, and counts as acknowledged only when
 // WAIT says that many replicas have it: what a client that needs zero loss
-// does (see DoWait).
+// does (see DoWait). With FenceReads too, every read is confirmed the
+// same way (see DoFencedRead): what a client that must never read a write
+// that will be lost does.
 type Workload struct {
 	Seed int64
 	Rec  *history.Recorder
@@ -59,6 +61,10 @@ type Workload struct {
 
 	WaitReplicas int           // 0: writes are acknowledged by their reply
 	WaitTimeout  time.Duration // WAIT's timeout; default 250 ms (below Timeout)
+	// FenceReads (with WaitReplicas > 0): each read is followed by a
+	// write to the client's own fence key and WAIT, and counts only when
+	// WAIT confirms (DoFencedRead).
+	FenceReads bool
 
 	next [3]atomic.Int64 // per family, operations handed out
 }
@@ -200,14 +206,18 @@ func (w *Workload) draw(rng *rand.Rand, id, seq, opsPerKey int) history.Op {
 	return op
 }
 
-// do runs op, a write with WAIT when the workload asks for it.
+// do runs op, a write with WAIT when the workload asks for it, a read
+// with a fence and WAIT when it asks for that too.
 func (w *Workload) do(rdb *redis.Client, op history.Op) history.Op {
-	if w.WaitReplicas <= 0 || !op.Kind.IsWrite() {
+	if w.WaitReplicas <= 0 || !op.Kind.IsWrite() && !w.FenceReads {
 		return Do(rdb, op)
 	}
 	wt := w.WaitTimeout
 	if wt <= 0 {
 		wt = 250 * time.Millisecond
+	}
+	if !op.Kind.IsWrite() {
+		return DoFencedRead(rdb, op, w.KeyPrefix+"fence:"+strconv.Itoa(op.Client), w.WaitReplicas, wt)
 	}
 	return DoWait(rdb, op, w.WaitReplicas, wt)
 }
@@ -289,6 +299,66 @@ func DoWait(rdb *redis.Client, op history.Op, replicas int, timeout time.Duratio
 	if err != nil {
 		op.Err = err.Error()
 		op.N = 0
+	}
+	return op
+}
+
+// DoFencedRead runs a read, then SET fence 1 and WAIT replicas timeout,
+// pipelined on one connection, and counts the read only when WAIT says
+// at least replicas have the fence. Redis executes and replicates
+// commands in one order, so a confirmed fence means those replicas have
+// every write the read could have seen: a master that is cut off (its
+// fence unconfirmed, or refused with NOREPLICAS) or already demoted
+// (READONLY) cannot hand out a write that the failover will drop. This
+// is raft's ReadIndex done with what Redis has; it costs a write and a
+// replica round trip per read. An unconfirmed read has an unknown
+// outcome, which tells nothing.
+func DoFencedRead(rdb *redis.Client, op history.Op, fence string, replicas int, timeout time.Duration) history.Op {
+	ctx := context.Background()
+	op.Call = time.Now()
+	pipe := rdb.Pipeline()
+	var get *redis.StringCmd
+	var lrange *redis.StringSliceCmd
+	switch op.Kind {
+	case history.Get:
+		get = pipe.Get(ctx, op.Key)
+	case history.LRange:
+		lrange = pipe.LRange(ctx, op.Key, 0, -1)
+	default:
+		panic(fmt.Sprintf("DoFencedRead: %v is not a read", op.Kind))
+	}
+	set := pipe.Set(ctx, fence, 1, 0)
+	wait := pipe.Do(ctx, "WAIT", replicas, timeout.Milliseconds())
+	_, _ = pipe.Exec(ctx)
+	op.Return = time.Now()
+	var err error
+	if get != nil {
+		op.Text, err = get.Result()
+		op.Found = err == nil
+		if errors.Is(err, redis.Nil) {
+			err = nil
+		}
+	} else {
+		op.List, err = lrange.Result()
+	}
+	op.Outcome = outcomeOf(err)
+	if err == nil {
+		got, werr := wait.Int64()
+		switch {
+		case set.Err() != nil:
+			err = fmt.Errorf("fence: %w", set.Err())
+		case werr != nil:
+			err = fmt.Errorf("WAIT: %w", werr)
+		case got < int64(replicas):
+			err = fmt.Errorf("WAIT: %d of %d replicas", got, replicas)
+		}
+		if err != nil {
+			op.Outcome = history.Maybe
+		}
+	}
+	if err != nil {
+		op.Err = err.Error()
+		op.Text, op.Found, op.List = "", false, nil
 	}
 	return op
 }

@@ -155,3 +155,39 @@ func TestDoWaitAcksOnlyReplicated(t *testing.T) {
 		return nil
 	})
 }
+
+// TestDoFencedReadCountsOnlyConfirmed: a fenced read counts only when a
+// replica confirms its fence: with no replica the master's answer (which
+// may show a write the failover will drop) is unknown, with one it is
+// the read's result, on a replica (READONLY fence) it is unknown too.
+func TestDoFencedReadCountsOnlyConfirmed(t *testing.T) {
+	c := New(t)
+	m := c.StartRedis("m")
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, PoolSize: 1, Protocol: 2, ReadTimeout: time.Second})
+	defer rdb.Close()
+	if op := Do(rdb, history.Op{Kind: history.RPush, Key: "l", Value: "a"}); op.Outcome != history.OK {
+		t.Fatalf("RPUSH: %v", op)
+	}
+	op := DoFencedRead(rdb, history.Op{Kind: history.LRange, Key: "l"}, "fence:1", 1, 50*time.Millisecond)
+	if op.Outcome != history.Maybe || op.List != nil || !strings.Contains(op.Err, "0 of 1") {
+		t.Errorf("LRANGE + fence + WAIT 1 with no replica: %v, want maybe (0 of 1 replicas), no result", op)
+	}
+
+	r := c.StartReplica("r", m)
+	WaitReplicaSynced(t, r)
+	op = DoFencedRead(rdb, history.Op{Kind: history.LRange, Key: "l"}, "fence:1", 1, time.Second)
+	if op.Outcome != history.OK || len(op.List) != 1 || op.List[0] != "a" {
+		t.Errorf("LRANGE + fence + WAIT 1 with a replica: %v, want ok [a]", op)
+	}
+	op = DoFencedRead(rdb, history.Op{Kind: history.Get, Key: "nokey"}, "fence:1", 1, time.Second)
+	if op.Outcome != history.OK || op.Found {
+		t.Errorf("GET of a missing key, fenced: %v, want ok, not found", op)
+	}
+
+	rr := redis.NewClient(&redis.Options{Addr: r.Addr(), MaxRetries: -1, PoolSize: 1, Protocol: 2, ReadTimeout: time.Second})
+	defer rr.Close()
+	op = DoFencedRead(rr, history.Op{Kind: history.Get, Key: "k"}, "fence:1", 1, 50*time.Millisecond)
+	if op.Outcome != history.Maybe || !strings.Contains(op.Err, "READONLY") {
+		t.Errorf("GET + fence on a replica: %v, want maybe (fence: READONLY)", op)
+	}
+}
