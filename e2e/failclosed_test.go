@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +85,13 @@ func TestAgentFailsClosedInMinority(t *testing.T) {
 	var seen []answer
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	// A client of the old master (direct: the cut is between sentinels,
+	// Redis servers and replication), as one bound to sentinel 0 would be.
+	client, err := net.Dial("tcp", r.redis[0].Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
 	cut := time.Now()
 	r.split([]int{0}, [2]bool{true, false})
 	wg.Add(1)
@@ -137,6 +146,20 @@ func TestAgentFailsClosedInMinority(t *testing.T) {
 		}
 	}
 
+	// Fail-closed discovery (failover/isolation.go): the cut-off sentinel
+	// published +isolated, names no master to clients, and dropped the
+	// old master's clients so that they ask a sentinel that can decide.
+	if r.count(0, "+isolated") == 0 {
+		t.Errorf("the cut-off sentinel published no +isolated")
+	}
+	if v, err := r.ss[0].Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", rigMaster); err != nil || v.Kind != cluster.Null {
+		t.Errorf("cut-off sentinel's get-master-addr-by-name: %v %v, want nil", v, err)
+	}
+	client.SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := client.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the old master's client was not dropped: read %v", err)
+	}
+
 	r.heal()
 	back := waitAgent(t, minority, newM, "up ready", 20*time.Second)
 	t.Logf("minority agent up for the new master %v after the heal", back.Round(time.Millisecond))
@@ -145,6 +168,13 @@ func TestAgentFailsClosedInMinority(t *testing.T) {
 	}
 	if got := r.converge(t, 30*time.Second); got != 1 {
 		t.Errorf("master is redis%d, want redis1", got)
+	}
+	if r.count(0, "-isolated") == 0 {
+		t.Errorf("no -isolated after the heal")
+	}
+	if v, err := r.ss[0].Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", rigMaster); err != nil || len(v.Strings()) != 2 ||
+		v.Strings()[1] != strconv.Itoa(r.redis[1].Port) && v.Strings()[1] != strings.Split(r.rproxy[1].Addr(), ":")[1] {
+		t.Errorf("after the heal sentinel 0 names %v %v, want the new master", v, err)
 	}
 }
 

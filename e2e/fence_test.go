@@ -49,7 +49,7 @@ func TestFenceOldMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer old.Close()
+	defer func() { old.Close() }()
 	old.Must(t, "SET", "k", "before")
 
 	cut := time.Now()
@@ -58,6 +58,12 @@ func TestFenceOldMaster(t *testing.T) {
 	cluster.WaitFor(t, 5*time.Second, "the old master to refuse writes", func() error {
 		v, err := old.Do("SET", "k", "during")
 		if err != nil {
+			// Sentinel 0, cut off with the old master, drops its clients
+			// (fail-closed discovery): a client reconnects, as here.
+			old.Close()
+			if old, err = cluster.Dial(r.rproxy[0].Addr()); err != nil {
+				t.Fatal(err)
+			}
 			return err
 		}
 		if !strings.HasPrefix(v.Text(), "NOREPLICAS") {

@@ -53,6 +53,10 @@ const (
 	// ClientReconfig runs the client-reconfig-script: Role ("leader" or
 	// "observer"), State ("start"), From and To.
 	ClientReconfig
+	// DropClients closes the normal clients of the master Node (CLIENT
+	// KILL TYPE normal): we were cut off from our group (isolation.go),
+	// and its clients must reconnect and ask a sentinel that can decide.
+	DropClients
 )
 
 // Action is one thing the machine decided the driver must do, in order.

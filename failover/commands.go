@@ -3,7 +3,7 @@ package failover
 import "strconv"
 
 // Tx is the body of the MULTI/EXEC transaction a SlaveOf, FailoverTo,
-// KillClients or Fence action is carried out with (nil for other actions), one
+// KillClients, DropClients or Fence action is carried out with (nil for other actions), one
 // command per element. host is how the driver names a.To's host on the
 // wire (an IP, or a name with announce-hostnames). Both drivers (package
 // sentinel over real links, the simulator) send exactly these, so the
@@ -47,6 +47,8 @@ func (a Action) Tx(host string) [][]string {
 	case KillClients:
 		return [][]string{{"CONFIG", "REWRITE"}, {"CLIENT", "KILL", "TYPE", "normal"},
 			{"CLIENT", "KILL", "TYPE", "pubsub"}, {"CLIENT", "UNPAUSE"}}
+	case DropClients:
+		return [][]string{{"CLIENT", "KILL", "TYPE", "normal"}}
 	}
 	return nil
 }

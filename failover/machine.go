@@ -33,6 +33,10 @@ type Config struct {
 	// PreFailover: a failover we lead first asks the driver for the
 	// pre-failover check (a PreFailover action, PreFailoverDone).
 	PreFailover bool
+	// OpenWhenIsolated turns fail-closed discovery off (isolation.go):
+	// cut off from the group we keep naming the master, as redis-sentinel
+	// does, and drop nobody.
+	OpenWhenIsolated bool
 }
 
 // Env is what the machines of one sentinel share: its identity, its
@@ -74,6 +78,12 @@ type Machine struct {
 	UserFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
 	ReelectAt          time.Time // not before this may a stuck election start a new round
 	LastSwitch         time.Time // the last +switch-master, for the block period (hold.go)
+	// Isolated: a majority of the group is subjectively down to us, after
+	// we had reached it; we do not name the master to clients
+	// (isolation.go).
+	Isolated bool
+
+	reachedGroup bool // a majority of the group was reachable once
 
 	heldShown string    // the reason +failover-held was published for,
 	heldODown time.Time // in the ODOWN that began then

@@ -22,6 +22,9 @@ type Views interface {
 	Replicas(name string) ([]sentinel.InstanceView, error)
 	Sentinels(name string) ([]sentinel.InstanceView, error)
 	MasterAddr(name string) (sentinel.Addr, bool)
+	// ClientMasterAddr is GET-MASTER-ADDR-BY-NAME's answer: MasterAddr,
+	// but none while this sentinel is cut off from its group.
+	ClientMasterAddr(name string) (sentinel.Addr, bool)
 	CKQuorum(name string) (string, bool, error)
 	InfoCache(names []string) []sentinel.InfoCacheEntry // nil names: every master
 	PendingScripts() []sentinel.PendingScript

@@ -30,6 +30,8 @@ type fakeBackend struct {
 	// saved, when set, is the Saved of every vote (is-master-down-by-addr
 	// with a run id): the test decides when the vote is on disk.
 	saved func() error
+	// isolated masters are not named to clients (ClientMasterAddr).
+	isolated map[string]bool
 }
 
 var (
@@ -128,6 +130,14 @@ func (f *fakeBackend) Sentinels(name string) ([]sentinel.InstanceView, error) {
 func (f *fakeBackend) MasterAddr(name string) (sentinel.Addr, bool) {
 	v, err := f.Master(name)
 	return v.Addr, err == nil
+}
+
+func (f *fakeBackend) ClientMasterAddr(name string) (sentinel.Addr, bool) {
+	f.mu.Lock()
+	isolated := f.isolated[name]
+	f.mu.Unlock()
+	a, ok := f.MasterAddr(name)
+	return a, ok && !isolated
 }
 
 func (f *fakeBackend) CKQuorum(name string) (string, bool, error) {

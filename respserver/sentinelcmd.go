@@ -100,7 +100,7 @@ func sentinelSentinels(s *Server, c *client, args [][]byte) bool {
 }
 
 func sentinelGetMasterAddr(s *Server, c *client, args [][]byte) bool {
-	a, ok := s.backend.MasterAddr(string(args[2]))
+	a, ok := s.backend.ClientMasterAddr(string(args[2]))
 	if !ok {
 		c.w.nullArray()
 		return false

@@ -315,3 +315,25 @@ func TestMaxClients(t *testing.T) {
 }
 
 func io_ReadFull(br *bufio.Reader, buf []byte) (int, error) { return io.ReadFull(br, buf) }
+
+// TestIsolatedMasterNotNamed: while the monitor is cut off from its group
+// (Backend.ClientMasterAddr says no), get-master-addr-by-name answers nil
+// as for an unknown master, so that a client asks the next sentinel; the
+// other views still show the master.
+func TestIsolatedMasterNotNamed(t *testing.T) {
+	f, addr := startFakeServer(t, Config{})
+	c := dial(t, addr)
+	named := "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n"
+	if got := c.do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"); got != named {
+		t.Fatalf("got %q, want %q", got, named)
+	}
+	f.mu.Lock()
+	f.isolated = map[string]bool{"mymaster": true}
+	f.mu.Unlock()
+	if got := c.do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"); got != "*-1\r\n" {
+		t.Errorf("isolated: got %q, want a nil array", got)
+	}
+	if got := c.do("SENTINEL", "MASTER", "mymaster"); !strings.HasPrefix(got, "*") {
+		t.Errorf("SENTINEL MASTER while isolated: %q", got)
+	}
+}

@@ -90,6 +90,19 @@ func (s *Sentinel) MasterAddr(name string) (Addr, bool) {
 	return a, err == nil
 }
 
+// ClientMasterAddr is the master address get-master-addr-by-name
+// answers: none while we are cut off from the group (fail-closed
+// discovery, failover/isolation.go), so that a client asks a sentinel
+// that can decide.
+func (s *Sentinel) ClientMasterAddr(name string) (Addr, bool) {
+	var a Addr
+	isolated := false
+	err := s.withGroup(name, func(g *group) {
+		a, isolated = s.shown(g.m.CurrentMasterAddr()), g.m.Isolated
+	})
+	return a, err == nil && !isolated
+}
+
 // validHost checks a monitor address the way SENTINEL MONITOR does: an IP
 // literal, or (with resolve-hostnames) a name that resolves.
 func (s *Sentinel) validHost(host string) bool {

@@ -32,6 +32,7 @@ type MasterConfig struct {
 	Maintenance          bool          // maintenance: no automatic failover (failover/hold.go)
 	BlockPeriod          time.Duration // failover-block-period; 0 = off
 	PreFailoverScript    string        // pre-failover-script: its failure vetoes a failover we lead
+	OpenWhenIsolated     bool          // fail-closed no: named to clients even when cut off (failover/isolation.go)
 }
 
 // KnownSentinel is a peer remembered across restarts (the machine's

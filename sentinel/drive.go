@@ -38,7 +38,7 @@ func (g *group) applyReady(ctx context.Context) {
 			}
 		case failover.Persist:
 			g.s.markDirty()
-		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.Fence:
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.DropClients, failover.Fence:
 			g.sendAction(ctx, inst(a.Node), a)
 		case failover.ScriptKill:
 			i := inst(a.Node)

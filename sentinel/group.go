@@ -50,16 +50,17 @@ func newGroup(s *Sentinel, st MasterState, now time.Time) *group {
 // machineConfig is the part of a master's configuration its machine uses.
 func machineConfig(c MasterConfig) failover.Config {
 	return failover.Config{
-		Quorum:          c.Quorum,
-		DownAfter:       c.DownAfter,
-		FailoverTimeout: c.FailoverTimeout,
-		ParallelSyncs:   c.ParallelSyncs,
-		RebootDownAfter: c.RebootDownAfter,
-		FenceReplicas:   c.FenceReplicas,
-		FenceMaxLag:     c.FenceMaxLag,
-		Maintenance:     c.Maintenance,
-		BlockPeriod:     c.BlockPeriod,
-		PreFailover:     c.PreFailoverScript != "",
+		Quorum:           c.Quorum,
+		DownAfter:        c.DownAfter,
+		FailoverTimeout:  c.FailoverTimeout,
+		ParallelSyncs:    c.ParallelSyncs,
+		RebootDownAfter:  c.RebootDownAfter,
+		FenceReplicas:    c.FenceReplicas,
+		FenceMaxLag:      c.FenceMaxLag,
+		Maintenance:      c.Maintenance,
+		BlockPeriod:      c.BlockPeriod,
+		PreFailover:      c.PreFailoverScript != "",
+		OpenWhenIsolated: c.OpenWhenIsolated,
 	}
 }
 

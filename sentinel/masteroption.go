@@ -159,6 +159,33 @@ var MasterOptions = []*MasterOption{
 			return [][]string{{"yes"}}
 		},
 	},
+	// Fail-closed discovery (failover/isolation.go): ours alone, on by
+	// default, written only when turned off.
+	{
+		Name: "fail-closed", YAMLKey: "fail_closed", Args: 1, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			on, ok := yesNo(v[0])
+			if !ok {
+				return "fail-closed must be yes or no."
+			}
+			m.OpenWhenIsolated = !on
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			on, ok := yesNo(v[0])
+			if !ok {
+				return 0, nil
+			}
+			m.OpenWhenIsolated = !on
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if !m.OpenWhenIsolated {
+				return nil
+			}
+			return [][]string{{"no"}}
+		},
+	},
 	offMsOption("failover-block-period", "", "failover_block_period_ms",
 		func(v string) (time.Duration, string) {
 			// Ours: read strictly, no atoi leniency.

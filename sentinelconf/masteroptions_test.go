@@ -75,6 +75,7 @@ func optionSamples(script string) map[string]optionSample {
 		"fence-min-replicas":              {[]string{"1"}, ""},
 		"fence-max-lag":                   {[]string{"3"}, ""},
 		"maintenance":                     {[]string{"yes"}, ""},
+		"fail-closed":                     {[]string{"no"}, ""},
 		"failover-block-period":           {[]string{"60000"}, ""},
 		"pre-failover-script":             {[]string{script}, ""},
 	}

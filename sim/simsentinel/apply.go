@@ -33,7 +33,7 @@ func (g *group) applyReady(now time.Time) bool {
 			g.event(a.Event)
 		case failover.Persist:
 			persist = true
-		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.Fence:
+		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.DropClients, failover.Fence:
 			if a.Kind == failover.Fence && a.Replicas > 0 && g.n.opts.Mutant == MutantFenceTooHigh {
 				a.Replicas += 2
 			}
