@@ -72,8 +72,9 @@ func soakEnv(t *testing.T) (total, window time.Duration, setup jepsenSetup) {
 // checked, and a new workload starts on fresh keys, so memory stays
 // bounded however long it runs. Each window prints its result and the
 // running totals. Losses with the default setup are measured, not failed;
-// with the zero-loss setup any lost acknowledged write fails the soak, as
-// does a history the checker cannot decide.
+// with the zero-loss setup any lost acknowledged write or key that is not
+// linearizable fails the soak, as does a history the checker cannot
+// decide.
 func TestSoak(t *testing.T) {
 	total, window, setup := soakEnv(t)
 	seed := jepsenSeed(t, time.Now().UnixNano()%1_000_000)
@@ -123,6 +124,9 @@ func TestSoak(t *testing.T) {
 		}
 		if setup.zeroLoss && len(row.res.Lost.Lost) > 0 {
 			t.Errorf("window %d: %d acknowledged writes lost with the zero-loss setup", win, len(row.res.Lost.Lost))
+		}
+		if setup.zeroLoss && len(row.res.Anomalies) > 0 {
+			t.Errorf("window %d: %d keys not linearizable with the zero-loss setup (fenced reads)", win, len(row.res.Anomalies))
 		}
 	}
 	var kinds []string
