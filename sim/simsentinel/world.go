@@ -104,8 +104,8 @@ const FencedWritable = "a settled master is fenced and takes writes"
 
 // CheckSettled checks that every group has settled (one master, the rest
 // its replicas, in sync) and that every running sentinel names that
-// master: the old master was demoted and every failover that could
-// finish did. With fencing, the master is fenced (its replicas are
+// master (none still cut off from the group, isolation.go): the old
+// master was demoted and every failover that could finish did. With fencing, the master is fenced (its replicas are
 // attached) and takes writes: no fence was left on a promoted master.
 func (f *Fleet) CheckSettled() error {
 	for _, g := range f.Groups {
@@ -126,6 +126,9 @@ func (f *Fleet) CheckSettled() error {
 			m := n.Machine(g.Name)
 			if got := m.CurrentMasterAddr(); got.Host != want.Host || got.Port != want.Port {
 				return fmt.Errorf("%s: %s says the master is %v, the servers %v (%s)", g.Name, s, got, want, master)
+			}
+			if m.Isolated {
+				return fmt.Errorf("%s: %s still cut off from its group (names no master to clients)", g.Name, s)
 			}
 		}
 	}
