@@ -387,3 +387,48 @@ func acceptingListener(t *testing.T) (net.Listener, <-chan net.Conn) {
 	}()
 	return ln, conns
 }
+
+// TestSubscribeStopWhileConnectedRuns: the owner takes its own lock in
+// the Connected handler and calls stop under that same lock (the sentinel
+// replaces an instance's links under its group lock). The handler must
+// not run under the subscription's lock, or the two wait for each other
+// forever (a sentinel stalled that way at 1,000 masters).
+func TestSubscribeStopWhileConnectedRuns(t *testing.T) {
+	eachReader(t, testSubscribeStopWhileConnected)
+}
+
+func testSubscribeStopWhileConnected(t *testing.T, loop *eventloop.Loop) {
+	ln, conns := acceptingListener(t)
+	go func() {
+		for c := range conns {
+			defer c.Close()
+		}
+	}()
+	var owner sync.Mutex
+	entered := make(chan struct{}, 1)
+	owner.Lock()
+	stop := RedisDialer{Loop: loop}.Subscribe(ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}, "__sentinel__:hello",
+		SubHandler{Connected: func() {
+			entered <- struct{}{}
+			owner.Lock()
+			owner.Unlock()
+		}})
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		owner.Unlock()
+		t.Fatal("never connected")
+	}
+	// The handler now waits for owner, which we hold: stop must still
+	// return.
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		owner.Unlock()
+	case <-time.After(2 * time.Second):
+		owner.Unlock() // let both go, so nothing leaks
+		<-stopped
+		t.Fatal("stop blocked while the Connected handler waited for the owner's lock: deadlock")
+	}
+}

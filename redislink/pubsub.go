@@ -57,22 +57,31 @@ func (s *subscription) connect() {
 	h := &subConn{s: s, handshakes: len(hs), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
 	h.onReply = h.reply
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.stopped {
+		s.mu.Unlock()
 		nc.Close()
 		return
 	}
 	if h.tr, err = attach(s.loop, nc, s.opts.Timeout, h); err != nil {
+		s.mu.Unlock()
 		s.h.dropped()
 		s.retry()
 		return
 	}
 	s.cur = h
 	h.tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
-	if _, err := h.tr.Write(req); err != nil {
+	_, err = h.tr.Write(req)
+	s.mu.Unlock()
+	if err != nil {
 		h.tr.Close()
 		return
 	}
+	// The handler runs without s.mu: it takes its owner's locks (the
+	// sentinel's group lock), and the owner calls stop under those
+	// locks; calling it under s.mu deadlocked a sentinel that replaced
+	// an instance's links while their pub/sub link was reconnecting
+	// (seen at 1,000 masters). A stop in between makes this a late
+	// "connected" of a stopped link, which the owner tells apart.
 	s.h.connected()
 }
 
