@@ -1,6 +1,10 @@
 package failover
 
-import "github.com/qsentinel/qsentinel/event"
+import (
+	"time"
+
+	"github.com/qsentinel/qsentinel/event"
+)
 
 // Fail-closed discovery (issue 17). A sentinel cut off from its group
 // together with the master (Aphyr's partition: the master's machine loses
@@ -19,8 +23,9 @@ import "github.com/qsentinel/qsentinel/event"
 //   - stop naming the master (the driver answers get-master-addr-by-name
 //     with nil, as for an unknown master: clients ask the next sentinel);
 //   - drop the master's normal clients once (CLIENT KILL TYPE normal), if
-//     we still reach it and lead no failover of it: a client's
-//     connections to it would otherwise outlive our answer.
+//     it answered us within the ping window and we lead no failover of
+//     it: a client's connections to it would otherwise outlive our
+//     answer.
 // The replica is what tells a cut from dead peers: the majority can only
 // fail over to a replica it reaches, so while we still reach every
 // replica (the peers died, or only the sentinels' links are cut) either
@@ -34,7 +39,7 @@ import "github.com/qsentinel/qsentinel/event"
 
 // checkIsolation updates Isolated from the peers' subjective down state
 // (checkSDown ran first in the same tick).
-func (m *Machine) checkIsolation() {
+func (m *Machine) checkIsolation(now time.Time, t Timing) {
 	n := len(m.Sentinels)
 	down, linked := 0, 0
 	for _, si := range m.Sentinels {
@@ -64,7 +69,12 @@ func (m *Machine) checkIsolation() {
 	case !m.Isolated && m.reachedGroup:
 		m.Isolated = true
 		m.emitf(event.LevelWarning, "+isolated", m.Master, "%d of %d sentinels reachable", 1+n-down, 1+n)
-		if m.Master.Flags&FlagSDown == 0 && !m.InProgress() {
+		// Only on a master we hear now (a valid reply within the ping
+		// window, as Agreement counts a peer): a sentinel starved of CPU
+		// (1,000 masters on two cores) sees peers, replicas and master
+		// all go silent together, and must not drop anyone's clients
+		// for it.
+		if m.Master.Flags&FlagSDown == 0 && !m.InProgress() && now.Sub(m.Master.LastAvail) <= 2*m.PingPeriod(t) {
 			m.do(Action{Kind: DropClients, Node: m.Master})
 		}
 	}

@@ -137,3 +137,36 @@ func TestOpenWhenIsolated(t *testing.T) {
 		t.Fatal("still isolated after fail-closed no")
 	}
 }
+
+// A sentinel starved of CPU hears nobody for a while, the master
+// included: everything goes down together and comes back. It may stop
+// naming the master meanwhile, but must not drop its clients: the master
+// did not answer it within the ping window either.
+func TestStarvedSentinelDropsNobody(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.tick()
+	r.drain()
+	quiet := append(r.m.SortedPeers(), r.m.SortedReplicas()...)
+	var acts []Action
+	for i := range 12 {
+		r.advance(100 * time.Millisecond)
+		if i < 3 {
+			r.keepAlive(quiet...)
+		} else {
+			// The master's last reply 0.9 s old at the end: not down
+			// (down-after 1 s), but outside the ping window (0.5 s).
+			r.keepAlive(append(quiet, r.m.Master)...)
+		}
+		r.tick()
+		acts = append(acts, r.drain()...)
+	}
+	if !r.m.Isolated {
+		t.Fatalf("not isolated: %v", events(acts))
+	}
+	if r.m.Master.Flags&FlagSDown != 0 {
+		t.Fatal("the master is down: the case is not the one meant")
+	}
+	if len(ofKind(acts, DropClients)) != 0 {
+		t.Fatalf("dropped the clients of a master that did not answer within the ping window: %v", events(acts))
+	}
+}

@@ -15,7 +15,7 @@ func (m *Machine) Tick(now time.Time, t Timing) {
 	for _, n := range m.Nodes() {
 		m.checkSDown(n, now, t)
 	}
-	m.checkIsolation()
+	m.checkIsolation(now, t)
 	m.checkODown(now, t)
 	// The moment the master goes down we ask peers at once instead of at
 	// the next ask period.
