@@ -69,6 +69,9 @@ type Server struct {
 
 	ev    *eventMetrics
 	hooks *hookMetrics
+	// sub follows events from New on, so that none the monitor publishes
+	// as it starts (+monitor, discovery) is missed while Serve starts.
+	sub *event.Subscription
 }
 
 // New registers the collectors and opens the listener on addr.
@@ -90,6 +93,7 @@ func New(addr string, src Source, logger *slog.Logger, opts ...Option) (*Server,
 		return nil, fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
 	s.ln = ln
+	s.sub = src.Events().Subscribe(4096)
 	return s, nil
 }
 
@@ -107,7 +111,7 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve answers /metrics and /healthz and follows events until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
-	sub := s.src.Events().Subscribe(4096)
+	sub := s.sub
 	defer sub.Close()
 	// Masters added between New and the subscription get their series
 	// here; later ones at their +monitor.

@@ -80,14 +80,35 @@ func startServer(t *testing.T) (*Server, *event.Bus) {
 	wg.Add(1)
 	go func() { defer wg.Done(); s.Serve(ctx) }()
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	// Serve subscribes in its goroutine: publish probes until one is
-	// counted, so the test's events cannot be published before that.
-	eventually(t, "metrics subscribed", func() bool {
-		src.bus.Publish(event.Event{Kind: "+probe"})
+	// New subscribed already: the probe is counted once Serve reads it.
+	src.bus.Publish(event.Event{Kind: "+probe"})
+	eventually(t, "the probe counted", func() bool {
 		v, _, _ := value(t, s, "redis_sentinel_events_total", map[string]string{"type": "+probe"})
 		return v > 0
 	})
 	return s, src.bus
+}
+
+// TestEventsBeforeServeAreCounted: the monitor publishes +monitor as it
+// starts, concurrently with Serve's start; events published between New
+// and Serve must be counted (they were lost when Serve subscribed, and
+// redis_sentinel_events_total then did not exist on a quiet sentinel).
+func TestEventsBeforeServeAreCounted(t *testing.T) {
+	src := &fakeSource{bus: event.NewBus(nil)}
+	s, err := New("127.0.0.1:0", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.bus.Publish(event.Event{Kind: "+monitor"})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); s.Serve(ctx) }()
+	defer func() { cancel(); wg.Wait() }()
+	eventually(t, "+monitor published before Serve counted", func() bool {
+		v, _, _ := value(t, s, "redis_sentinel_events_total", map[string]string{"type": "+monitor"})
+		return v == 1
+	})
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {

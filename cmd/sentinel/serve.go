@@ -115,7 +115,6 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 	n := 2
 	errc := make(chan error, 6)
 	go func() { errc <- a.server.Serve(ctx) }()
-	go func() { errc <- a.mon.Run(ctx) }()
 	if a.agent != nil {
 		n++
 		go func() { errc <- a.agent.Serve(ctx) }()
@@ -168,5 +167,9 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 			}
 		}()
 	}
+	// Last: everything that follows events has subscribed by now (the
+	// metrics since New), so the events of the start (+monitor) reach
+	// every consumer.
+	go func() { errc <- a.mon.Run(ctx) }()
 	return errc, n
 }
