@@ -134,58 +134,10 @@ var MasterOptions = []*MasterOption{
 	countOption("fence-max-lag", "fence_max_lag", 1, func(m *MasterConfig) *int { return &m.FenceMaxLag }),
 	// Holding failovers back (failover/hold.go): ours alone, written
 	// only when set; maintenance shows as a flag, the others nowhere.
-	{
-		Name: "maintenance", YAMLKey: "maintenance", Args: 1, Directive: true, Settable: true,
-		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
-			on, ok := yesNo(v[0])
-			if !ok {
-				return "maintenance must be yes or no."
-			}
-			m.Maintenance = on
-			return ""
-		},
-		set: func(m *MasterConfig, v []string) (int, error) {
-			on, ok := yesNo(v[0])
-			if !ok {
-				return 0, nil
-			}
-			m.Maintenance = on
-			return -1, nil
-		},
-		lines: func(m *MasterConfig, _ Timing) [][]string {
-			if !m.Maintenance {
-				return nil
-			}
-			return [][]string{{"yes"}}
-		},
-	},
+	yesNoOption("maintenance", "maintenance", "yes", func(m *MasterConfig) *bool { return &m.Maintenance }),
 	// Fail-closed discovery (failover/isolation.go): ours alone, on by
 	// default, written only when turned off.
-	{
-		Name: "fail-closed", YAMLKey: "fail_closed", Args: 1, Directive: true, Settable: true,
-		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
-			on, ok := yesNo(v[0])
-			if !ok {
-				return "fail-closed must be yes or no."
-			}
-			m.OpenWhenIsolated = !on
-			return ""
-		},
-		set: func(m *MasterConfig, v []string) (int, error) {
-			on, ok := yesNo(v[0])
-			if !ok {
-				return 0, nil
-			}
-			m.OpenWhenIsolated = !on
-			return -1, nil
-		},
-		lines: func(m *MasterConfig, _ Timing) [][]string {
-			if !m.OpenWhenIsolated {
-				return nil
-			}
-			return [][]string{{"no"}}
-		},
-	},
+	yesNoOption("fail-closed", "fail_closed", "no", func(m *MasterConfig) *bool { return &m.OpenWhenIsolated }),
 	offMsOption("failover-block-period", "", "failover_block_period_ms",
 		func(v string) (time.Duration, string) {
 			// Ours: read strictly, no atoi leniency.
@@ -438,6 +390,41 @@ func hidden(o *MasterOption) *MasterOption {
 	o.View = ViewHidden
 	o.show = nil
 	return o
+}
+
+// yesNoOption is yes or no, kept in a flag that is set by word (and
+// cleared by the other) and written back, as word, only when set: the
+// flag's zero value is the option's default.
+func yesNoOption(name, yamlKey, word string, flag func(*MasterConfig) *bool) *MasterOption {
+	parse := func(v string) (set, ok bool) {
+		on, ok := yesNo(v)
+		return on == (word == "yes"), ok
+	}
+	return &MasterOption{
+		Name: name, YAMLKey: yamlKey, Args: 1, Directive: true, Settable: true,
+		conf: func(m *MasterConfig, v []string, _ func(string) string) string {
+			set, ok := parse(v[0])
+			if !ok {
+				return name + " must be yes or no."
+			}
+			*flag(m) = set
+			return ""
+		},
+		set: func(m *MasterConfig, v []string) (int, error) {
+			set, ok := parse(v[0])
+			if !ok {
+				return 0, nil
+			}
+			*flag(m) = set
+			return -1, nil
+		},
+		lines: func(m *MasterConfig, _ Timing) [][]string {
+			if !*flag(m) {
+				return nil
+			}
+			return [][]string{{word}}
+		},
+	}
 }
 
 // countOption is a whole number of at least lo (0 in the file or YAML
