@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,8 +151,9 @@ Our options (after the .conf path or with --config; "--name value" or
 type shownError struct{ error }
 
 // startProfiles serves profiling a running instance (BENCHMARKS.md):
-// SENTINEL_CPUPROFILE gets a CPU profile and SENTINEL_MEMPROFILE a heap
-// profile (and beside it the goroutine list, <path>.goroutines, and the
+// SENTINEL_CPUPROFILE gets a CPU profile, SENTINEL_TRACE an execution
+// trace (where a goroutine waited, and for what: `go tool trace -pprof=sync`)
+// and SENTINEL_MEMPROFILE a heap profile (and beside it the goroutine list, <path>.goroutines, and the
 // text form with runtime.MemStats, <path>.txt), written
 // when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
 // that long after start, so that an instance a benchmark kills with
@@ -161,6 +163,7 @@ func startProfiles() func() {
 	pid := strconv.Itoa(os.Getpid())
 	cpuPath := strings.ReplaceAll(os.Getenv("SENTINEL_CPUPROFILE"), "%p", pid)
 	memPath := strings.ReplaceAll(os.Getenv("SENTINEL_MEMPROFILE"), "%p", pid)
+	tracePath := strings.ReplaceAll(os.Getenv("SENTINEL_TRACE"), "%p", pid)
 	if memPath == "" {
 		// Nobody reads the heap profile: without this the runtime samples
 		// an allocation every 512 KiB for good, and each new call stack
@@ -168,7 +171,7 @@ func startProfiles() func() {
 		// record (anonymous memory that only grows with the uptime).
 		runtime.MemProfileRate = 0
 	}
-	if cpuPath == "" && memPath == "" {
+	if cpuPath == "" && memPath == "" && tracePath == "" {
 		return func() {}
 	}
 	if memPath != "" {
@@ -182,9 +185,19 @@ func startProfiles() func() {
 			cpu = f
 		}
 	}
+	var tr *os.File
+	if tracePath != "" {
+		if f, err := os.Create(tracePath); err == nil && trace.Start(f) == nil {
+			tr = f
+		}
+	}
 	var once sync.Once
 	finish := func() {
 		once.Do(func() {
+			if tr != nil {
+				trace.Stop()
+				tr.Close()
+			}
 			if cpu != nil {
 				pprof.StopCPUProfile()
 				cpu.Close()
