@@ -293,6 +293,14 @@ func (c *client) pushing(fn func()) {
 // replies still leave in order. One goroutine per client at most: votes
 // that arrive while a save runs are covered by one more save (started
 // after them), however many they are. Called under wmu.
+//
+// Each save lets out the replies written before it started (their votes
+// are on disk once it returns) while later ones wait for the next save.
+// Holding everything until no vote arrived during a save held a peer's
+// replies, PINGs included, for as long as it kept asking: at 200 masters
+// killed at once a candidate asks every 100 ms per master, its PINGs went
+// unanswered for a second, and it marked us down (BENCHMARKS.md, the
+// 200-master announce gap).
 func (c *client) holdRepliesUntil(saved func() error) {
 	c.holdSave = saved
 	if c.holding {
@@ -304,16 +312,36 @@ func (c *client) holdRepliesUntil(saved func() error) {
 		defer c.heldWG.Done()
 		c.wmu.Lock()
 		defer c.wmu.Unlock()
-		for c.holdSave != nil {
+		for c.holdSave != nil && !c.closed {
 			save := c.holdSave
 			c.holdSave = nil
+			covered := len(c.out.Buffer())
 			c.wmu.Unlock()
 			save() // it logs its own failure, as redis does, and answers anyway
 			c.wmu.Lock()
+			if c.holdSave != nil {
+				c.releaseHeld(covered)
+			}
 		}
 		c.holding = false
 		c.flushLocked()
 	}()
+}
+
+// releaseHeld writes the first n bytes of the held replies and keeps the
+// rest held. Under wmu, with holding set.
+func (c *client) releaseHeld(n int) {
+	if n == 0 || c.closed {
+		return
+	}
+	buf := c.out.Buffer()
+	c.out.SetBuffer(buf[:n])
+	c.holding = false
+	ok := c.flushLocked()
+	c.holding = true
+	if ok {
+		c.out.SetBuffer(buf[n:])
+	}
 }
 
 // errClientGone ends a client whose replies could not be written.

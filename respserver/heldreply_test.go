@@ -52,3 +52,51 @@ func TestVoteReplyHeldNextCommandsRun(t *testing.T) {
 		t.Fatalf("PUBLISH reply %q, want an integer after the vote's", got)
 	}
 }
+
+// A peer that keeps asking for votes (a candidate asks every 100 ms per
+// master, and at 200 masters there is always one more) still gets every
+// reply within about two saves: each save lets out what it covers. Held
+// until no vote came during a save, its PING replies waited for as long as
+// it asked, and it marked us subjectively down.
+func TestHeldRepliesLeaveWhileVotesKeepComing(t *testing.T) {
+	f, addr := startFakeServer(t, Config{})
+	const saveTime = 60 * time.Millisecond
+	f.mu.Lock()
+	f.saved = func() error { time.Sleep(saveTime); return nil }
+	f.mu.Unlock()
+	c := dial(t, addr)
+	runID := strings.Repeat("a", 40)
+	vote := []byte(encode("SENTINEL", "is-master-down-by-addr", "127.0.0.1", "6379", "7", runID))
+	if _, err := c.nc.Write(append(append([]byte(nil), vote...), encode("PING")...)); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if _, err := c.nc.Write(vote); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	start := time.Now()
+	c.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if got := c.readReply(); !strings.HasPrefix(got, "*3\r\n") {
+		t.Fatalf("vote reply %q", got)
+	}
+	if got := c.readReply(); got != "+PONG\r\n" {
+		t.Fatalf("PING reply %q, want +PONG", got)
+	}
+	if waited := time.Since(start); waited > 5*saveTime {
+		t.Fatalf("the PING's reply waited %v behind votes that kept coming (a save takes %v)", waited, saveTime)
+	}
+}
