@@ -80,11 +80,16 @@ func (m *Machine) checkIsolation(now time.Time, t Timing) {
 	}
 }
 
-// replicaDown reports whether a replica of the master is subjectively
-// down to us.
+// replicaDown reports whether a replica of the master that we have heard
+// from is subjectively down to us. A replica that never answered our INFO
+// says nothing about a cut: after every switch the old master becomes a
+// replica, dead as a rule, and with peers slow to answer (each of them
+// saving a vote for each of 200 masters) it made a sentinel that had just
+// seen the failover through believe itself cut off, and drop the new
+// master's clients.
 func (m *Machine) replicaDown() bool {
 	for _, r := range m.Replicas {
-		if r.Flags&FlagSDown != 0 {
+		if r.Flags&FlagSDown != 0 && !r.InfoRefresh.IsZero() {
 			return true
 		}
 	}

@@ -170,3 +170,38 @@ func TestStarvedSentinelDropsNobody(t *testing.T) {
 		t.Fatalf("dropped the clients of a master that did not answer within the ping window: %v", events(acts))
 	}
 }
+
+// After a switch the old master is a replica, dead as a rule and never
+// heard from in that role: with the peers slow to answer for a moment
+// (each saving its votes for hundreds of masters) that is not a cut, and
+// the new master's clients stay. Found at 200 masters killed at once:
+// +isolated a second after +switch-master, and CLIENT KILL on the new
+// master.
+func TestDeadOldMasterIsNotACut(t *testing.T) {
+	r := newRig(t, 1, 2)
+	r.tick()
+	r.drain()
+	newMaster := replicaAddr(0)
+	r.hello(0, newMaster, 1)
+	if r.m.Master.Addr != newMaster {
+		t.Fatalf("switch not applied: master %v", r.m.Master.Addr)
+	}
+	old := r.m.Replicas[masterAddr.String()]
+	if old == nil {
+		t.Fatal("the old master is not a replica after the switch")
+	}
+	r.info(r.m.Master, masterInfoText(r.m))
+	acts := silence(r, append(r.m.SortedPeers(), old)...)
+	if old.Flags&FlagSDown == 0 {
+		t.Fatal("the dead old master is not subjectively down")
+	}
+	if r.m.Isolated || has(acts, "+isolated") || len(ofKind(acts, DropClients)) != 0 {
+		t.Fatalf("a dead old master and slow peers taken for a cut: %v", events(acts))
+	}
+	// A replica we did hear from that goes silent with the peers still is.
+	r.info(old, replicaInfoText(newMaster, true, 100))
+	acts = silence(r, append(r.m.SortedPeers(), old)...)
+	if !r.m.Isolated {
+		t.Fatalf("not isolated with both peers and a known replica down: %v", events(acts))
+	}
+}

@@ -17,8 +17,11 @@ import (
 type instance struct {
 	*failover.Node
 
-	conn        redislink.Conn
-	connKey     string // set when conn is shared between groups (peers)
+	conn    redislink.Conn
+	connKey string // set when conn is shared between groups (peers)
+	// voteConn carries our vote requests to a peer (agreement.go), shared
+	// between groups like conn; opened with the first one.
+	voteConn    redislink.Conn
 	stopSub     func() // stops the pub/sub link
 	subUp       bool   // the pub/sub link is connected (masters and replicas)
 	subGen      uint64 // which pub/sub link subUp is about

@@ -111,6 +111,10 @@ func (g *group) closeLink(i *instance) {
 	} else {
 		i.conn.Close()
 	}
+	if i.voteConn != nil {
+		g.s.releasePeer(i.connKey + voteLinkSuffix)
+		i.voteConn = nil
+	}
 	i.conn = nil
 	i.connKey = ""
 	i.Disconnected = true
@@ -228,7 +232,6 @@ func (g *group) mapCommand(i *instance, cmd string) string {
 func (g *group) async(ctx context.Context, i *instance, apply func(reply any, err error), args ...any) {
 	conn := i.conn
 	i.pending++
-	timeout := g.linkTimeout()
 	done := func(reply any, err error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
@@ -251,6 +254,14 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 		}
 		apply(reply, err)
 	}
+	g.send(ctx, conn, done, args...)
+}
+
+// send runs one command on conn and calls done with its result, without
+// holding the group lock: batched with the tick's other commands on an
+// event-loop link, else as the link can.
+func (g *group) send(ctx context.Context, conn redislink.Conn, done func(reply any, err error), args ...any) {
+	timeout := g.linkTimeout()
 	if bc, ok := conn.(redislink.BufferedConn); ok && g.batch != nil {
 		if bc.SendBuffered(timeout, done, args...) {
 			g.batch.Add(bc)
