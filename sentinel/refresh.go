@@ -76,13 +76,16 @@ func (g *group) sendAction(ctx context.Context, i *instance, a failover.Action) 
 		}
 		cmds[k] = cmd
 	}
-	g.sendTx(ctx, i, cmds)
+	// A promotion is seen in the replica's INFO: ask for it the moment
+	// the transaction is answered instead of at the next tick (up to 150
+	// ms later), which is most of the wait for +promoted-slave.
+	g.sendTx(ctx, i, cmds, a.Kind == failover.SlaveOf && a.To.Host == "")
 }
 
 // sendTx sends cmds to i inside MULTI ... EXEC, down one connection (a
 // transaction is per-connection state in Redis). Replies are not looked
 // at: the effects show in the next INFO, as in redis-sentinel.
-func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any) {
+func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any, infoAfter bool) {
 	conn := i.conn
 	all := make([][]any, 0, len(cmds)+2)
 	all = append(all, []any{g.mapCommand(i, "MULTI")})
@@ -103,6 +106,9 @@ func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any) {
 		g.mu.Lock()
 		if i.conn == conn {
 			i.pending -= len(all)
+			if infoAfter && !i.infoBusy && !i.Disconnected && ctx.Err() == nil {
+				g.sendInfo(ctx, i)
+			}
 		}
 		g.mu.Unlock()
 	}()
