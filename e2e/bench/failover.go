@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +54,35 @@ type failoverRun struct {
 	stall                  time.Duration
 	tries, elected, aborts int    // +try-failover, +elected-leader, aborts and timeouts (all sentinels)
 	load                   string // the machine's load average at the kill (/proc/loadavg)
+	// busy is how much of the machine's CPU time went to work from the
+	// kill to the last switch (or the run timeout), in per cent: at 100
+	// the sentinels wait for the CPU, not for each other.
+	busy float64
+}
+
+// cpuJiffies is the machine's busy and total CPU time so far (/proc/stat,
+// all CPUs); ok is false where there is none.
+func cpuJiffies() (busy, total uint64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	for k, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		total += n
+		if k != 3 && k != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total, true
 }
 
 // loadAvg is the first three fields of /proc/loadavg: a run on a machine
@@ -167,6 +197,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	time.Sleep(foSettle)
 
 	res.load = loadAvg()
+	busy0, total0, cpuOK := cpuJiffies()
 	start := time.Now()
 	top.kill()
 	killed := time.Since(start)
@@ -196,6 +227,9 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		first = switched()
 	}
 	res.runTimeout = p.runTimeout
+	if busy1, total1, ok := cpuJiffies(); ok && cpuOK && total1 > total0 {
+		res.busy = 100 * float64(busy1-busy0) / float64(total1-total0)
+	}
 	// Keep listening (untimed) until every sentinel reported every master,
 	// then a little longer for duplicates.
 	everyone := func() bool {

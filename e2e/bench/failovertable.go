@@ -36,6 +36,9 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 				}
 				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms; load average at the kill %s",
 					r.tries, r.elected, r.aborts, r.stall.Milliseconds(), r.load)
+				if r.busy > 0 {
+					line += fmt.Sprintf("; machine CPU busy %.0f%% from the kill to the last switch", r.busy)
+				}
 				fmt.Fprintln(os.Stderr, line)
 				for _, o := range r.oddities {
 					fmt.Fprintln(os.Stderr, "    "+o)
