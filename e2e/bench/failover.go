@@ -196,6 +196,9 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	// Let every sentinel settle into its steady ping rhythm.
 	time.Sleep(foSettle)
 
+	if moved := movedBeforeKill(sentinels, top); moved != "" {
+		res.oddities = append(res.oddities, moved)
+	}
 	res.load = loadAvg()
 	busy0, total0, cpuOK := cpuJiffies()
 	start := time.Now()
@@ -319,6 +322,34 @@ func startSentinels(t benchTB, c *cluster.Cluster, impl cluster.Impl, mons []clu
 		}
 	}
 	return out
+}
+
+// movedBeforeKill says which masters a sentinel no longer names at their
+// first address just before the kill: they failed over during the set-up
+// (a machine too busy to answer its sentinels' PINGs in time), so the
+// kill does not touch their master and the run cannot switch them.
+func movedBeforeKill(sentinels []*cluster.Sentinel, top foTopology) string {
+	var moved []string
+	seen := map[string]bool{}
+	for _, s := range sentinels {
+		v, err := s.Do("SENTINEL", "MASTERS")
+		if err != nil {
+			continue
+		}
+		for _, e := range v.Elems {
+			kv := e.KV()
+			name := kv["name"]
+			if old, ok := top.old[name]; ok && kv["ip"]+" "+kv["port"] != old && !seen[name] {
+				seen[name] = true
+				moved = append(moved, name)
+			}
+		}
+	}
+	if len(moved) == 0 {
+		return ""
+	}
+	slices.Sort(moved)
+	return fmt.Sprintf("%d masters failed over during the set-up, before the kill (a sentinel named another address): %s", len(moved), abbrev(moved))
 }
 
 // countEvents counts, over all sentinels, the failover attempts
