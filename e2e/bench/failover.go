@@ -58,6 +58,9 @@ type failoverRun struct {
 	// kill to the last switch (or the run timeout), in per cent: at 100
 	// the sentinels wait for the CPU, not for each other.
 	busy float64
+	// sentinelCPU is the CPU the sentinels used over the same span, in
+	// per cent of one CPU, summed over the three.
+	sentinelCPU float64
 }
 
 // cpuJiffies is the machine's busy and total CPU time so far (/proc/stat,
@@ -201,6 +204,11 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	}
 	res.load = loadAvg()
 	busy0, total0, cpuOK := cpuJiffies()
+	var sent0 int64
+	for _, s := range sentinels {
+		t, _ := procTicks(s.Pid())
+		sent0 += t
+	}
 	start := time.Now()
 	top.kill()
 	killed := time.Since(start)
@@ -232,6 +240,15 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	res.runTimeout = p.runTimeout
 	if busy1, total1, ok := cpuJiffies(); ok && cpuOK && total1 > total0 {
 		res.busy = 100 * float64(busy1-busy0) / float64(total1-total0)
+	}
+	var sent1 int64
+	for _, s := range sentinels {
+		t, _ := procTicks(s.Pid())
+		sent1 += t
+	}
+	if span := time.Since(start); span > 0 {
+		const hz = 100 // USER_HZ on Linux
+		res.sentinelCPU = float64(sent1-sent0) / hz / span.Seconds() * 100
 	}
 	// Keep listening (untimed) until every sentinel reported every master,
 	// then a little longer for duplicates.

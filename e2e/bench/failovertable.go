@@ -37,7 +37,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms; load average at the kill %s",
 					r.tries, r.elected, r.aborts, r.stall.Milliseconds(), r.load)
 				if r.busy > 0 {
-					line += fmt.Sprintf("; machine CPU busy %.0f%% from the kill to the last switch", r.busy)
+					line += fmt.Sprintf("; machine CPU busy %.0f%% from the kill to the last switch, the three sentinels %.0f%% of one CPU", r.busy, r.sentinelCPU)
 				}
 				fmt.Fprintln(os.Stderr, line)
 				for _, o := range r.oddities {

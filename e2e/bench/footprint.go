@@ -297,18 +297,22 @@ func discovered(conn *cluster.Conn, masters, replicas int) bool {
 	return true
 }
 
+// procTicks is the CPU time pid has used so far, user and system, in
+// clock ticks (USER_HZ, 100 on Linux).
+func procTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s, nil
+}
+
 // sample reads RSS now and CPU used over window, for every pid.
 func sample(pids []int, window time.Duration) ([]usage, error) {
-	ticks := func(pid int) (int64, error) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0, err
-		}
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		s, _ := strconv.ParseInt(f[12], 10, 64)
-		return u + s, nil
-	}
+	ticks := procTicks
 	before := make([]int64, len(pids))
 	for i, p := range pids {
 		t, err := ticks(p)
