@@ -42,9 +42,15 @@ type pipeLink struct {
 	mu      sync.Mutex
 	cur     *pipeConn // nil while not connected
 	out     []byte    // commands encoded but not written yet
+	outPeak int       // what recent flushes wrote, decaying: the buffer kept
 	dialing bool
 	queued  []linkCmd // waiting for the dial
-	pending []linkCmd // written, waiting for a reply, oldest first
+	// pending[head:] are written and wait for a reply, oldest first.
+	// Replies advance head instead of reslicing, so the array is reused:
+	// a peer link shared by thousands of masters otherwise allocated a
+	// new one per tick.
+	pending []linkCmd
+	head    int
 	local   string
 	closed  bool
 	// up mirrors cur != nil || dialing for Connected, which is read under
@@ -117,12 +123,19 @@ func (l *pipeLink) Flush() {
 // writeLocked buffers c, registers it for its reply and, with flush,
 // writes the buffer.
 func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
+	if len(l.pending) == cap(l.pending) && l.head > 0 {
+		// Full, but replies freed the front: move the rest down
+		// rather than grow.
+		n := copy(l.pending, l.pending[l.head:])
+		clear(l.pending[n:])
+		l.pending, l.head = l.pending[:n], 0
+	}
 	l.pending = append(l.pending, c)
-	if len(l.pending) == 1 {
+	if len(l.pending)-l.head == 1 {
 		l.cur.tr.SetReadDeadline(c.deadline)
 	}
 	if l.out == nil {
-		l.out = make([]byte, 0, outKeep)
+		l.out = make([]byte, 0, max(outKeep, l.outPeak))
 	}
 	l.out = appendAnyCommand(l.out, c.args)
 	if flush {
@@ -139,23 +152,31 @@ func (l *pipeLink) flushLocked() {
 	if _, err := l.cur.tr.Write(l.out); err != nil {
 		l.cur.tr.Close() // Closed fails every pending command
 	}
-	// Kept for the next tick unless a burst grew it (what the socket did
-	// not take is in the transport's own buffer by now): dropping every
-	// buffer made the tick allocate ~3 MB/s at 5,000 masters, and keeping
-	// whatever the largest tick grew it to held ~0.8 KB a link.
-	if cap(l.out) > outKeep {
+	// Kept for the next tick unless a burst grew it past what recent
+	// ticks needed (what the socket did not take is in the transport's
+	// own buffer by now). Dropping every buffer made the tick allocate
+	// ~3 MB/s at 5,000 masters; keeping only buffers of up to outKeep
+	// still regrew a peer link's, which carries a hello per master
+	// every two seconds, from 256 bytes at every tick (3.4 MB/s at
+	// 5,000 masters); keeping whatever the largest tick grew it to held
+	// ~0.8 KB a link. outPeak halves in about five ticks after a burst.
+	l.outPeak = max(len(l.out), l.outPeak-l.outPeak/8)
+	if cap(l.out) > max(outKeep, 2*l.outPeak) {
 		l.out = nil
 	} else {
 		l.out = l.out[:0]
 	}
 }
 
-// outKeep is the largest output buffer a link keeps between ticks, and
-// the size it starts with: a master's or replica's tick (PING, INFO, a
-// hello of ~150 bytes) fits, so its buffer is allocated once and never
-// grows; a peer link shared by many masters writes more and allocates
-// per tick, as few such links exist.
+// outKeep is the output buffer a link starts with and always may keep: a
+// master's or replica's tick (PING, INFO, a hello of ~150 bytes) fits, so
+// its buffer is allocated once and never grows. A peer link shared by many
+// masters keeps what its recent ticks wrote (outPeak).
 const outKeep = 256
+
+// pendingKeep is the most commands in flight whose array a drained link
+// keeps; more came from a burst, and their array goes back.
+const pendingKeep = 1024
 
 func (l *pipeLink) dial() {
 	nc, err := dialInstance(context.Background(), l.opts.Addr, l.opts.TLS, l.opts.Timeout)
@@ -233,19 +254,22 @@ func (h *pipeConn) reply(v any) bool {
 		l.mu.Unlock()
 		return false
 	}
-	if len(l.pending) == 0 {
+	if l.head == len(l.pending) {
 		l.mu.Unlock()
 		h.fail(errors.New("reply without a command"))
 		return false
 	}
-	c := l.pending[0]
-	l.pending[0] = linkCmd{}
-	l.pending = l.pending[1:]
-	if len(l.pending) > 0 {
-		h.tr.SetReadDeadline(l.pending[0].deadline)
+	c := l.pending[l.head]
+	l.pending[l.head] = linkCmd{}
+	l.head++
+	if l.head < len(l.pending) {
+		h.tr.SetReadDeadline(l.pending[l.head].deadline)
 	} else {
 		h.tr.SetReadDeadline(time.Time{})
-		l.pending = nil
+		l.pending, l.head = l.pending[:0], 0
+		if cap(l.pending) > pendingKeep {
+			l.pending = nil
+		}
 	}
 	l.mu.Unlock()
 	if e, ok := v.(replyErr); ok {
@@ -276,7 +300,7 @@ func (h *pipeConn) Closed(err error) {
 	if l.cur == h {
 		l.cur = nil
 		l.up.Store(l.dialing)
-		pending, l.pending = l.pending, nil
+		pending, l.pending, l.head = l.pending[l.head:], nil, 0
 		l.out = nil
 	}
 	l.mu.Unlock()
