@@ -222,6 +222,24 @@ func (g *group) mapCommand(i *instance, cmd string) string {
 	return cmd
 }
 
+// commandArgs is the argument list of the one-word command cmd (PING,
+// INFO) to i, renamed as mapCommand does. The tick sends both to every
+// instance each period: where no rename applies they are the Sentinel's
+// shared slices, not a new []any and a boxed string per command (links
+// only read a command's arguments).
+func (g *group) commandArgs(i *instance, cmd string) []any {
+	if mapped := g.mapCommand(i, cmd); mapped != cmd {
+		return []any{mapped}
+	}
+	switch cmd {
+	case "PING":
+		return g.s.pingArgs
+	case "INFO":
+		return g.s.infoArgs
+	}
+	return []any{cmd}
+}
+
 // async runs a command on i's link without holding the group lock and
 // applies the result under it. The instance may have been replaced or
 // removed meanwhile; apply is skipped then.
@@ -286,7 +304,7 @@ func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 			g.s.setPeerAvail(i.connKey, now)
 		}
 		g.apply()
-	}, g.mapCommand(i, "PING"))
+	}, g.commandArgs(i, "PING")...)
 }
 
 func (g *group) sendInfo(ctx context.Context, i *instance) {
@@ -299,29 +317,53 @@ func (g *group) sendInfo(ctx context.Context, i *instance) {
 		if text := redislink.ReplyString(reply); text != "" {
 			g.onInfo(ctx, i, text)
 		}
-	}, g.mapCommand(i, "INFO"))
+	}, g.commandArgs(i, "INFO")...)
 }
 
-// helloPayload is our 8-field hello for this group, "" when we cannot tell
-// our own address yet.
-func (g *group) helloPayload(i *instance) string {
+// helloPayload is our 8-field hello for this group as i gets it (nil
+// when we cannot tell our own address yet). Every instance of the group
+// gets the same one unless our address differs per link (no announce-ip
+// and several local addresses), so it is made once and reused while it
+// says what a new one would: at 5,000 masters three hellos per master go
+// out every two seconds.
+func (g *group) helloPayload(i *instance) any {
 	ip, port := g.s.announce()
 	if ip == "" {
 		ip = i.conn.LocalIP()
 		if ip == "" {
-			return ""
+			return nil
 		}
 	}
-	ma := g.s.shown(g.m.CurrentMasterAddr())
-	return ip + "," + strconv.Itoa(port) + "," + g.s.myID + "," +
-		strconv.FormatUint(g.s.CurrentEpoch(), 10) + "," +
-		g.name + "," + ma.Host + "," + strconv.Itoa(ma.Port) + "," +
-		strconv.FormatUint(g.m.ConfigEpoch, 10)
+	want := failover.Hello{
+		Addr:         Addr{Host: ip, Port: port},
+		RunID:        g.s.myID,
+		CurrentEpoch: g.s.CurrentEpoch(),
+		MasterName:   g.name,
+		MasterAddr:   g.s.shown(g.m.CurrentMasterAddr()),
+		ConfigEpoch:  g.m.ConfigEpoch,
+	}
+	if last, ok := g.hello.(string); ok {
+		// Our own payload reads back exactly: a match says every field.
+		if h, ok := failover.ParseHello(last); ok && h == want {
+			return g.hello
+		}
+	}
+	g.hello = helloText(want)
+	return g.hello
+}
+
+// helloText is the hello payload
+// "ip,port,runid,current_epoch,master_name,master_ip,master_port,config_epoch".
+func helloText(h failover.Hello) string {
+	return h.Addr.Host + "," + strconv.Itoa(h.Addr.Port) + "," + h.RunID + "," +
+		strconv.FormatUint(h.CurrentEpoch, 10) + "," +
+		h.MasterName + "," + h.MasterAddr.Host + "," + strconv.Itoa(h.MasterAddr.Port) + "," +
+		strconv.FormatUint(h.ConfigEpoch, 10)
 }
 
 func (g *group) sendHello(ctx context.Context, i *instance) {
 	payload := g.helloPayload(i)
-	if payload == "" {
+	if payload == nil {
 		return
 	}
 	i.pubBusy = true

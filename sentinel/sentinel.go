@@ -100,6 +100,10 @@ type Sentinel struct {
 	commit  groupCommit
 	dirty   chan struct{}
 	started time.Time
+
+	// pingArgs and infoArgs are PING's and INFO's arguments where no
+	// rename-command applies, shared by every group (commandArgs).
+	pingArgs, infoArgs []any
 }
 
 type peerConn struct {
@@ -185,6 +189,8 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		groups:   map[string]*group{},
 		peers:    map[string]*peerConn{},
 		dirty:    make(chan struct{}, 1),
+		pingArgs: []any{"PING"},
+		infoArgs: []any{"INFO"},
 
 		gossipKick: make(chan struct{}, 1),
 	}
