@@ -76,8 +76,11 @@ type SubHandler struct {
 	Connected func()
 	// Subscribed: the server confirmed the SUBSCRIBE.
 	Subscribed func()
-	// Message: one message on the channel (never empty).
-	Message func(payload string)
+	// Message: one message on the channel (never empty). payload is
+	// valid only during the call: it is the link's read buffer, not a
+	// copy (at 5,000 masters thousands of hellos arrive a second, and
+	// most say what the sender's last one said).
+	Message func(payload []byte)
 	// Dropped: the link is down (connect failed, the connection closed, or
 	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
 	// follows. redis-sentinel shows the instance "disconnected" then.
@@ -96,7 +99,7 @@ func (h SubHandler) subscribed() {
 	}
 }
 
-func (h SubHandler) message(payload string) {
+func (h SubHandler) message(payload []byte) {
 	if h.Message != nil {
 		h.Message(payload)
 	}

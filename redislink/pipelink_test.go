@@ -285,7 +285,7 @@ func chanHandler(ch chan<- string) SubHandler {
 	return SubHandler{
 		Subscribed: func() { ch <- "<subscribed>" },
 		Dropped:    func() { ch <- "<dropped>" },
-		Message:    func(p string) { ch <- p },
+		Message:    func(p []byte) { ch <- string(p) },
 	}
 }
 

@@ -33,6 +33,9 @@ type instance struct {
 	// flight (with the old one); it goes out as soon as that one is
 	// answered, not a publish period later.
 	helloAgain bool
+	// hello is a peer's last hello for this master, as processHello
+	// parsed it: the next, most often the same, is not copied again.
+	hello string
 }
 
 // inst is the driver's side of node n, made the first time it is needed:

@@ -86,13 +86,9 @@ func (g *group) ensureLink(i *instance) {
 			g.mu.Unlock()
 		},
 		Dropped: func() { setSub(false) },
-		Message: func(payload string) {
-			// Our own hellos come back to us on every instance; skip them.
-			if strings.Contains(payload, g.s.myID) {
-				return
-			}
-			g.s.ProcessHello(payload)
-		},
+		// Our own hellos, which come back on every instance, are
+		// skipped there by their run id, as redis-sentinel does.
+		Message: g.s.ProcessHello,
 	})
 }
 

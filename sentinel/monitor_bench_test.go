@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/qsentinel/qsentinel/redislink"
@@ -31,4 +32,21 @@ func BenchmarkPeriodicArgs(b *testing.B) {
 		ping, info = g.commandArgs(i, "PING"), g.commandArgs(i, "INFO")
 	}
 	_, _, _ = hello, ping, info
+}
+
+// BenchmarkRepeatedHello is a known peer's hello that says what its last
+// one said: how every peer's hellos arrive, on every instance and by
+// PUBLISH, between configuration changes.
+func BenchmarkRepeatedHello(b *testing.B) {
+	net := redislink.NewFakeNet()
+	s, err := New(fastConfig(26379, Addr{Host: "127.0.0.1", Port: 6379}), Options{Dialer: net, Store: &memStore{}, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hello := []byte("127.0.0.1,26390," + strings.Repeat("c", 40) + ",0,mymaster,127.0.0.1,6379,0")
+	s.ProcessHello(hello)
+	b.ReportAllocs()
+	for range b.N {
+		s.ProcessHello(hello)
+	}
 }
