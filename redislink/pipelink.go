@@ -38,19 +38,22 @@ var (
 type pipeLink struct {
 	opts ConnOptions
 	loop *eventloop.Loop // nil: a reader goroutine per connection
+	bufs *Buffers        // where commands are encoded when written
 
 	mu      sync.Mutex
 	cur     *pipeConn // nil while not connected
-	out     []byte    // commands encoded but not written yet
-	outPeak int       // what recent flushes wrote, decaying: the buffer kept
 	dialing bool
 	queued  []linkCmd // waiting for the dial
-	// pending[head:] are written and wait for a reply, oldest first.
-	// Replies advance head instead of reslicing, so the array is reused:
-	// a peer link shared by thousands of masters otherwise allocated a
-	// new one per tick.
+	// pending[head:] wait for a reply, oldest first; pending[unsent:]
+	// are not written yet (SendBuffered): they are encoded when
+	// written, so a link holds no output buffer between ticks (256
+	// bytes a link, 1.3 MB at 5,000 masters). Replies advance head
+	// instead of reslicing, so a busy link reuses its array: a peer
+	// link shared by thousands of masters otherwise allocated a new one
+	// per tick.
 	pending []linkCmd
 	head    int
+	unsent  int
 	local   string
 	closed  bool
 	// up mirrors cur != nil || dialing for Connected, which is read under
@@ -67,11 +70,14 @@ type linkCmd struct {
 // errLinkClosed fails commands sent after Close.
 var errLinkClosed = errors.New("link closed")
 
-func newPipeLink(opts ConnOptions, loop *eventloop.Loop) *pipeLink {
+func newPipeLink(opts ConnOptions, loop *eventloop.Loop, bufs *Buffers) *pipeLink {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	return &pipeLink{opts: opts, loop: loop}
+	if bufs == nil {
+		bufs = &Buffers{}
+	}
+	return &pipeLink{opts: opts, loop: loop, bufs: bufs}
 }
 
 // Send queues one command; cb gets its reply (a RESP error reply as a
@@ -120,63 +126,52 @@ func (l *pipeLink) Flush() {
 	l.flushLocked()
 }
 
-// writeLocked buffers c, registers it for its reply and, with flush,
-// writes the buffer.
+// writeLocked registers c for its reply and, with flush, writes every
+// command not written yet.
 func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
 	if len(l.pending) == cap(l.pending) && l.head > 0 {
 		// Full, but replies freed the front: move the rest down
 		// rather than grow.
 		n := copy(l.pending, l.pending[l.head:])
 		clear(l.pending[n:])
-		l.pending, l.head = l.pending[:n], 0
+		l.pending, l.unsent, l.head = l.pending[:n], l.unsent-l.head, 0
 	}
 	l.pending = append(l.pending, c)
 	if len(l.pending)-l.head == 1 {
 		l.cur.tr.SetReadDeadline(c.deadline)
 	}
-	if l.out == nil {
-		l.out = make([]byte, 0, max(outKeep, l.outPeak))
-	}
-	l.out = appendAnyCommand(l.out, c.args)
 	if flush {
 		l.flushLocked()
 	}
 }
 
-// flushLocked writes the buffer. A write error drops the connection,
-// failing everything in flight.
+// flushLocked encodes and writes the commands not written yet, in one
+// write. A write error drops the connection, failing everything in
+// flight.
 func (l *pipeLink) flushLocked() {
-	if l.cur == nil || len(l.out) == 0 {
+	if l.cur == nil || l.unsent == len(l.pending) {
 		return
 	}
-	if _, err := l.cur.tr.Write(l.out); err != nil {
+	b := l.bufs.get()
+	for _, c := range l.pending[l.unsent:] {
+		b.b = appendAnyCommand(b.b, c.args)
+	}
+	l.unsent = len(l.pending)
+	// What the socket does not take now, the transport copies.
+	if _, err := l.cur.tr.Write(b.b); err != nil {
 		l.cur.tr.Close() // Closed fails every pending command
 	}
-	// Kept for the next tick unless a burst grew it past what recent
-	// ticks needed (what the socket did not take is in the transport's
-	// own buffer by now). Dropping every buffer made the tick allocate
-	// ~3 MB/s at 5,000 masters; keeping only buffers of up to outKeep
-	// still regrew a peer link's, which carries a hello per master
-	// every two seconds, from 256 bytes at every tick (3.4 MB/s at
-	// 5,000 masters); keeping whatever the largest tick grew it to held
-	// ~0.8 KB a link. outPeak halves in about five ticks after a burst.
-	l.outPeak = max(len(l.out), l.outPeak-l.outPeak/8)
-	if cap(l.out) > max(outKeep, 2*l.outPeak) {
-		l.out = nil
-	} else {
-		l.out = l.out[:0]
-	}
+	l.bufs.put(b)
 }
 
-// outKeep is the output buffer a link starts with and always may keep: a
-// master's or replica's tick (PING, INFO, a hello of ~150 bytes) fits, so
-// its buffer is allocated once and never grows. A peer link shared by many
-// masters keeps what its recent ticks wrote (outPeak).
-const outKeep = 256
-
-// pendingKeep is the most commands in flight whose array a drained link
-// keeps; more came from a burst, and their array goes back.
-const pendingKeep = 1024
+// A drained link keeps its array of commands in flight when it has room
+// for pendingKeepMin to pendingKeepMax: a busy link's (a peer link shared
+// by many masters) is reused; a master's or replica's (a PING and a hello
+// at a time) is not held between ticks; a larger one came from a burst.
+const (
+	pendingKeepMin = 16
+	pendingKeepMax = 1024
+)
 
 func (l *pipeLink) dial() {
 	nc, err := dialInstance(context.Background(), l.opts.Addr, l.opts.TLS, l.opts.Timeout)
@@ -254,7 +249,7 @@ func (h *pipeConn) reply(v any) bool {
 		l.mu.Unlock()
 		return false
 	}
-	if l.head == len(l.pending) {
+	if l.head == l.unsent {
 		l.mu.Unlock()
 		h.fail(errors.New("reply without a command"))
 		return false
@@ -266,8 +261,8 @@ func (h *pipeConn) reply(v any) bool {
 		h.tr.SetReadDeadline(l.pending[l.head].deadline)
 	} else {
 		h.tr.SetReadDeadline(time.Time{})
-		l.pending, l.head = l.pending[:0], 0
-		if cap(l.pending) > pendingKeep {
+		l.pending, l.head, l.unsent = l.pending[:0], 0, 0
+		if cap(l.pending) < pendingKeepMin || cap(l.pending) > pendingKeepMax {
 			l.pending = nil
 		}
 	}
@@ -300,8 +295,7 @@ func (h *pipeConn) Closed(err error) {
 	if l.cur == h {
 		l.cur = nil
 		l.up.Store(l.dialing)
-		pending, l.pending, l.head = l.pending[l.head:], nil, 0
-		l.out = nil
+		pending, l.pending, l.head, l.unsent = l.pending[l.head:], nil, 0, 0
 	}
 	l.mu.Unlock()
 	for _, c := range pending {

@@ -67,7 +67,7 @@ func BenchmarkPeerLinkTick(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go loop.Run(ctx)
-	l := newPipeLink(ConnOptions{Addr: countingPeer(b), Timeout: 5 * time.Second}, loop)
+	l := newPipeLink(ConnOptions{Addr: countingPeer(b), Timeout: 5 * time.Second}, loop, nil)
 	defer l.Close()
 	payload := "127.0.0.1,26379," + strings.Repeat("a", 40) + ",0,mymaster-0001,127.0.0.1,6379,0"
 	args := []any{"PUBLISH", "__sentinel__:hello", payload}

@@ -169,7 +169,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		if loop, err = eventloop.New(); err != nil {
 			opts.Logger.Debug("no event loop; a reader goroutine per link", "err", err)
 		}
-		opts.Dialer = redislink.RedisDialer{Loop: loop}
+		opts.Dialer = redislink.RedisDialer{Loop: loop, Buffers: &redislink.Buffers{}}
 	}
 	if opts.Clock == nil {
 		opts.Clock = systemClock{}
