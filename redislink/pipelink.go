@@ -146,31 +146,45 @@ func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
 }
 
 // flushLocked encodes and writes the commands not written yet, in one
-// write. A write error drops the connection, failing everything in
-// flight.
+// write, or in writes of about writeChunk bytes when there are more. A
+// write error drops the connection, failing everything in flight.
 func (l *pipeLink) flushLocked() {
 	if l.cur == nil || l.unsent == len(l.pending) {
 		return
 	}
 	b := l.bufs.get()
-	for _, c := range l.pending[l.unsent:] {
+	defer l.bufs.put(b)
+	for k, c := range l.pending[l.unsent:] {
 		b.b = appendAnyCommand(b.b, c.args)
+		if len(b.b) < writeChunk && k < len(l.pending)-l.unsent-1 {
+			continue
+		}
+		// What the socket does not take now, the transport copies.
+		if _, err := l.cur.tr.Write(b.b); err != nil {
+			l.unsent = len(l.pending)
+			l.cur.tr.Close() // Closed fails every pending command
+			return
+		}
+		b.b = b.b[:0]
 	}
 	l.unsent = len(l.pending)
-	// What the socket does not take now, the transport copies.
-	if _, err := l.cur.tr.Write(b.b); err != nil {
-		l.cur.tr.Close() // Closed fails every pending command
-	}
-	l.bufs.put(b)
 }
 
+// writeChunk is about the most a link encodes before writing. The
+// masters' hellos to a peer fall due in the same tick, every publish
+// period: at 5,000 masters a megabyte for one peer link, and a buffer
+// that size allocated anew at every burst (too big to keep).
+const writeChunk = 16 << 10
+
 // A drained link keeps its array of commands in flight when it has room
-// for pendingKeepMin to pendingKeepMax: a busy link's (a peer link shared
-// by many masters) is reused; a master's or replica's (a PING and a hello
-// at a time) is not held between ticks; a larger one came from a burst.
+// for pendingKeepMin to pendingKeepMax: a busy link's is reused (a peer
+// link shared by 5,000 masters carries 5,000 hellos in the tick they all
+// fall due: an array of 300 KB, 1 MB of allocations to grow it every
+// publish period); a master's or replica's (a PING and a hello at a time)
+// is not held between ticks; a larger one came from a burst.
 const (
 	pendingKeepMin = 16
-	pendingKeepMax = 1024
+	pendingKeepMax = 8192
 )
 
 func (l *pipeLink) dial() {

@@ -59,7 +59,14 @@ func countingPeer(b *testing.B) string {
 // BenchmarkPeerLinkTick is one tick of a peer link shared by many
 // masters: 250 hellos buffered, one flush, every reply back. At 5,000
 // masters a peer link carries 2,500 hellos a second.
-func BenchmarkPeerLinkTick(b *testing.B) {
+func BenchmarkPeerLinkTick(b *testing.B) { benchmarkPeerLink(b, 250) }
+
+// BenchmarkPeerLinkBurst is the tick in which every master's hello to a
+// peer falls due at once (their publish periods start together): 5,000
+// hellos, about 700 KB.
+func BenchmarkPeerLinkBurst(b *testing.B) { benchmarkPeerLink(b, 5000) }
+
+func benchmarkPeerLink(b *testing.B, perTick int) {
 	loop, err := eventloop.New()
 	if err != nil {
 		b.Skip(err)
@@ -73,7 +80,6 @@ func BenchmarkPeerLinkTick(b *testing.B) {
 	args := []any{"PUBLISH", "__sentinel__:hello", payload}
 	var wg sync.WaitGroup
 	cb := func(any, error) { wg.Done() }
-	const perTick = 250
 	tick := func() {
 		wg.Add(perTick)
 		for range perTick {
