@@ -41,6 +41,29 @@ type BufferedConn interface {
 	Flush()
 }
 
+// Replier takes the replies of commands sent with SendTo, each with the
+// tag it was sent with and the connection it came from: one value (the
+// sender's instance) for every command, where a callback closure per
+// command was an allocation or two each, ten thousand a second at 5,000
+// masters.
+type Replier interface {
+	Reply(from Conn, tag int, reply any, err error)
+}
+
+// TaggedConn is a BufferedConn that takes a Replier and a tag instead of
+// a callback; flush as Send (true) or SendBuffered (false), whose
+// result it returns. Like a callback, r is never called inside SendTo.
+type TaggedConn interface {
+	BufferedConn
+	SendTo(timeout time.Duration, r Replier, tag int, flush bool, args ...any) bool
+}
+
+// replyFunc is a callback as a Replier (a func in an interface costs no
+// allocation).
+type replyFunc func(any, error)
+
+func (f replyFunc) Reply(_ Conn, _ int, reply any, err error) { f(reply, err) }
+
 // LinkState is a Conn that knows whether it is connected. redis-sentinel's
 // link shows "disconnected" only from a drop to the next connect attempt,
 // which only the link itself can tell.

@@ -20,6 +20,7 @@ var (
 	_ AsyncConn    = (*pipeLink)(nil)
 	_ BufferedConn = (*pipeLink)(nil)
 	_ LinkState    = (*pipeLink)(nil)
+	_ TaggedConn   = (*pipeLink)(nil)
 	_ Dialer       = RedisDialer{}
 )
 
@@ -63,9 +64,13 @@ type pipeLink struct {
 
 type linkCmd struct {
 	args     []any
-	cb       func(any, error)
+	r        Replier // gets the reply, with tag
+	tag      int
 	deadline time.Time
 }
+
+// reply hands c's reply (or error) to its Replier.
+func (c *linkCmd) reply(l *pipeLink, v any, err error) { c.r.Reply(l, c.tag, v, err) }
 
 // errLinkClosed fails commands sent after Close.
 var errLinkClosed = errors.New("link closed")
@@ -83,7 +88,7 @@ func newPipeLink(opts ConnOptions, loop *eventloop.Loop, bufs *Buffers) *pipeLin
 // Send queues one command; cb gets its reply (a RESP error reply as a
 // reply error, see IsReplyError) or the transport error.
 func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any) {
-	l.send(timeout, cb, true, args)
+	l.send(timeout, replyFunc(cb), 0, true, args)
 }
 
 // SendBuffered is Send without the write: the command waits in the link's
@@ -92,18 +97,23 @@ func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any)
 // flushes each link once, so a peer that watches fifty masters with us
 // gets one write per tick, not one per master.
 func (l *pipeLink) SendBuffered(timeout time.Duration, cb func(any, error), args ...any) bool {
-	return l.send(timeout, cb, false, args)
+	return l.send(timeout, replyFunc(cb), 0, false, args)
 }
 
-func (l *pipeLink) send(timeout time.Duration, cb func(any, error), flush bool, args []any) bool {
+// SendTo is Send (flush) or SendBuffered with r and tag for a callback.
+func (l *pipeLink) SendTo(timeout time.Duration, r Replier, tag int, flush bool, args ...any) bool {
+	return l.send(timeout, r, tag, flush, args)
+}
+
+func (l *pipeLink) send(timeout time.Duration, r Replier, tag int, flush bool, args []any) bool {
 	if timeout <= 0 {
 		timeout = l.opts.Timeout
 	}
-	c := linkCmd{args: args, cb: cb, deadline: time.Now().Add(timeout)}
+	c := linkCmd{args: args, r: r, tag: tag, deadline: time.Now().Add(timeout)}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		go cb(nil, errLinkClosed)
+		go c.reply(l, nil, errLinkClosed)
 		return false
 	}
 	if l.cur == nil {
@@ -212,16 +222,16 @@ func (l *pipeLink) dial() {
 	if err != nil {
 		l.mu.Unlock()
 		for _, c := range queued {
-			c.cb(nil, err)
+			c.reply(l, nil, err)
 		}
 		return
 	}
 	// As redis-sentinel: authenticate and name the connection first. A
 	// refused AUTH shows as an error reply to the commands behind it.
 	deadline := time.Now().Add(l.opts.Timeout)
-	ignore := func(any, error) {}
+	ignore := replyFunc(func(any, error) {})
 	for _, cmd := range handshake(l.opts) {
-		l.writeLocked(linkCmd{args: cmd, cb: ignore, deadline: deadline}, false)
+		l.writeLocked(linkCmd{args: cmd, r: ignore, deadline: deadline}, false)
 	}
 	for _, c := range queued {
 		l.writeLocked(c, false)
@@ -282,9 +292,9 @@ func (h *pipeConn) reply(v any) bool {
 	}
 	l.mu.Unlock()
 	if e, ok := v.(replyErr); ok {
-		c.cb(nil, e)
+		c.reply(l, nil, e)
 	} else {
-		c.cb(v, nil)
+		c.reply(l, v, nil)
 	}
 	return true
 }
@@ -313,7 +323,7 @@ func (h *pipeConn) Closed(err error) {
 	}
 	l.mu.Unlock()
 	for _, c := range pending {
-		c.cb(nil, err)
+		c.reply(l, nil, err)
 	}
 }
 
@@ -351,12 +361,12 @@ func (l *pipeLink) Tx(ctx context.Context, cmds [][]any) error {
 	errs := make(chan error, len(cmds))
 	for k, cmd := range cmds {
 		// One write for the whole transaction: the last Send flushes.
-		l.send(timeout, func(_ any, err error) {
+		l.send(timeout, replyFunc(func(_ any, err error) {
 			if IsReplyError(err) {
 				err = nil
 			}
 			errs <- err
-		}, k == len(cmds)-1, cmd)
+		}), 0, k == len(cmds)-1, cmd)
 	}
 	var first error
 	for range cmds {

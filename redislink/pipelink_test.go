@@ -484,3 +484,50 @@ func testSendBufferedWritesAtFlush(t *testing.T, loop *eventloop.Loop) {
 		t.Fatalf("reply %q, want OTHER", r)
 	}
 }
+
+// tagRecorder is a Replier that reports each reply as "tag:reply".
+type tagRecorder struct {
+	from Conn
+	got  chan string
+}
+
+func (r *tagRecorder) Reply(from Conn, tag int, reply any, err error) {
+	if from != r.from {
+		r.got <- "from another link"
+		return
+	}
+	if err != nil {
+		r.got <- fmt.Sprintf("%d:%v", tag, err)
+		return
+	}
+	r.got <- fmt.Sprintf("%d:%s", tag, ReplyString(reply))
+}
+
+// Commands sent with SendTo come back to the Replier with their tags, in
+// order, from the link they were sent on; after Close, with the error.
+func TestSendToRepliesWithTags(t *testing.T) { eachReader(t, testSendToRepliesWithTags) }
+
+func testSendToRepliesWithTags(t *testing.T, loop *eventloop.Loop) {
+	s := newRespStub(t)
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop, nil)
+	r := &tagRecorder{from: l, got: make(chan string, 8)}
+	l.SendTo(0, r, 1, false, "PING") // waits for the dial, then goes out with it
+	l.SendTo(0, r, 2, true, "INFO")
+	for _, want := range []string{"1:PONG", "2:INFO"} {
+		if got := <-r.got; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	if l.SendTo(0, r, 3, false, "ECHO") != true {
+		t.Fatal("a buffered command on a connected link must ask for a Flush")
+	}
+	l.Flush()
+	if got := <-r.got; got != "3:ECHO" {
+		t.Fatalf("got %q, want 3:ECHO", got)
+	}
+	l.Close()
+	l.SendTo(0, r, 4, true, "PING")
+	if got := <-r.got; got != "4:"+errLinkClosed.Error() {
+		t.Fatalf("after Close: got %q", got)
+	}
+}

@@ -16,6 +16,7 @@ import (
 // mutex.
 type instance struct {
 	*failover.Node
+	g *group // the group it belongs to, for replies (Reply)
 
 	conn        redislink.Conn
 	connKey     string // set when conn is shared between groups (peers)

@@ -236,6 +236,83 @@ func (g *group) commandArgs(i *instance, cmd string) []any {
 	return []any{cmd}
 }
 
+// Tags of the periodic commands, whose replies come back through
+// instance.Reply rather than a callback each.
+const (
+	tagPing = iota + 1
+	tagInfo
+	tagHello
+)
+
+// sendTagged sends a periodic command (tag) on i's link; its reply comes
+// back to i.Reply. Links that take no Replier get a callback doing the
+// same.
+func (g *group) sendTagged(ctx context.Context, i *instance, tag int, args ...any) {
+	conn := i.conn
+	if i.g == nil {
+		// Written once, before its first command: Reply reads it
+		// without the lock (it is how it finds the lock).
+		i.g = g
+	}
+	tc, ok := conn.(redislink.TaggedConn)
+	if !ok {
+		g.async(ctx, i, func(reply any, err error) { i.replied(tag, reply, err) }, args...)
+		return
+	}
+	i.pending++
+	if g.batch == nil {
+		tc.SendTo(g.linkTimeout(), i, tag, true, args...)
+	} else if tc.SendTo(g.linkTimeout(), i, tag, false, args...) {
+		g.batch.Add(tc)
+	}
+}
+
+// Reply is redislink.Replier for the periodic commands (sendTagged).
+func (i *instance) Reply(from redislink.Conn, tag int, reply any, err error) {
+	g := i.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.settle(i, from, err) {
+		i.replied(tag, reply, err)
+	}
+}
+
+// replied applies the reply to a periodic command, under the group lock.
+func (i *instance) replied(tag int, reply any, err error) {
+	switch tag {
+	case tagPing:
+		i.g.onPong(i, reply, err)
+	case tagInfo:
+		i.g.onInfoReply(i, reply, err)
+	case tagHello:
+		i.g.onHelloReply(i, err)
+	}
+}
+
+// settle is what every reply on i's link does first, under the group
+// lock: false when it comes from a link that was replaced meanwhile, and
+// is to be ignored.
+func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
+	if i.conn != from {
+		return false
+	}
+	i.pending--
+	if err != nil && !redislink.IsReplyError(err) {
+		if !i.Disconnected {
+			// redis-sentinel resolves the name again at each
+			// reconnect: the instance may come back elsewhere.
+			g.s.resolveLater(i.Addr.Host)
+		}
+		i.Disconnected = true
+	} else {
+		if i.Disconnected {
+			i.connectedAt = g.s.clock.Now()
+		}
+		i.Disconnected = false
+	}
+	return true
+}
+
 // async runs a command on i's link without holding the group lock and
 // applies the result under it. The instance may have been replaced or
 // removed meanwhile; apply is skipped then.
@@ -246,24 +323,9 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 	done := func(reply any, err error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		if i.conn != conn {
-			return
+		if g.settle(i, conn, err) {
+			apply(reply, err)
 		}
-		i.pending--
-		if err != nil && !redislink.IsReplyError(err) {
-			if !i.Disconnected {
-				// redis-sentinel resolves the name again at each
-				// reconnect: the instance may come back elsewhere.
-				g.s.resolveLater(i.Addr.Host)
-			}
-			i.Disconnected = true
-		} else {
-			if i.Disconnected {
-				i.connectedAt = g.s.clock.Now()
-			}
-			i.Disconnected = false
-		}
-		apply(reply, err)
 	}
 	if bc, ok := conn.(redislink.BufferedConn); ok && g.batch != nil {
 		if bc.SendBuffered(timeout, done, args...) {
@@ -286,34 +348,40 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 	i.pingBusy = true
 	g.m.PingSent(i.Node, now)
-	g.async(ctx, i, func(reply any, err error) {
-		i.pingBusy = false
-		if err != nil && !redislink.IsReplyError(err) {
-			return
-		}
-		now := g.s.clock.Now()
-		text := redislink.ReplyString(reply)
-		if err != nil {
-			text = redislink.ErrorText(err)
-		}
-		if g.m.PingReply(i.Node, now, text) && i.connKey != "" {
-			g.s.setPeerAvail(i.connKey, now)
-		}
-		g.apply()
-	}, g.commandArgs(i, "PING")...)
+	g.sendTagged(ctx, i, tagPing, g.commandArgs(i, "PING")...)
+}
+
+// onPong takes a PING's reply (under mu).
+func (g *group) onPong(i *instance, reply any, err error) {
+	i.pingBusy = false
+	if err != nil && !redislink.IsReplyError(err) {
+		return
+	}
+	now := g.s.clock.Now()
+	text := redislink.ReplyString(reply)
+	if err != nil {
+		text = redislink.ErrorText(err)
+	}
+	if g.m.PingReply(i.Node, now, text) && i.connKey != "" {
+		g.s.setPeerAvail(i.connKey, now)
+	}
+	g.apply()
 }
 
 func (g *group) sendInfo(ctx context.Context, i *instance) {
 	i.infoBusy = true
-	g.async(ctx, i, func(reply any, err error) {
-		i.infoBusy = false
-		if err != nil {
-			return
-		}
-		if text := redislink.ReplyString(reply); text != "" {
-			g.onInfo(ctx, i, text)
-		}
-	}, g.commandArgs(i, "INFO")...)
+	g.sendTagged(ctx, i, tagInfo, g.commandArgs(i, "INFO")...)
+}
+
+// onInfoReply takes an INFO's reply (under mu).
+func (g *group) onInfoReply(i *instance, reply any, err error) {
+	i.infoBusy = false
+	if err != nil {
+		return
+	}
+	if text := redislink.ReplyString(reply); text != "" {
+		g.onInfo(g.ctx, i, text)
+	}
 }
 
 // helloPayload is our 8-field hello for this group as i gets it (nil
@@ -364,15 +432,18 @@ func (g *group) sendHello(ctx context.Context, i *instance) {
 	}
 	i.pubBusy = true
 	i.helloAgain = false
-	g.async(ctx, i, func(_ any, err error) {
-		i.pubBusy = false
-		if err == nil {
-			i.lastPub = g.s.clock.Now()
-		}
-		if i.helloAgain && g.ctx != nil && g.ctx.Err() == nil && i.conn != nil && !i.Disconnected {
-			g.sendHello(g.ctx, i)
-		}
-	}, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
+	g.sendTagged(ctx, i, tagHello, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
+}
+
+// onHelloReply takes a hello's reply (under mu).
+func (g *group) onHelloReply(i *instance, err error) {
+	i.pubBusy = false
+	if err == nil {
+		i.lastPub = g.s.clock.Now()
+	}
+	if i.helloAgain && g.ctx != nil && g.ctx.Err() == nil && i.conn != nil && !i.Disconnected {
+		g.sendHello(g.ctx, i)
+	}
 }
 
 // forceHello announces the group's configuration on every instance now
