@@ -59,20 +59,39 @@ func readAll(r *reader) string {
 }
 
 // A peer's hello, PUBLISH with three arguments, is read in two
-// allocations: the argument slice and one array for their bytes.
+// allocations (the argument slice and one array for their bytes), and in
+// none when the last one's are handed back (recycle).
 func TestPublishReadInTwoAllocations(t *testing.T) {
 	hello := "127.0.0.1,26379," + strings.Repeat("a", 40) + ",0,mymaster,127.0.0.1,6379,0"
 	req := []byte(fmt.Sprintf("*3\r\n$7\r\nPUBLISH\r\n$18\r\n__sentinel__:hello\r\n$%d\r\n%s\r\n", len(hello), hello))
 	l := DefaultLimits()
 	in := bytes.NewReader(nil)
 	r := newReader(in, &l, func() bool { return true })
-	n := testing.AllocsPerRun(100, func() {
+	read := func() [][]byte {
 		in.Reset(req)
-		if _, err := r.next(); err != nil {
+		args, err := r.next()
+		if err != nil {
 			t.Fatal(err)
 		}
-	})
-	if n > 2 {
+		return args
+	}
+	if n := testing.AllocsPerRun(100, func() { read() }); n > 2 {
 		t.Errorf("%v allocations per PUBLISH, want 2", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { r.recycle(read()) }); n != 0 {
+		t.Errorf("%v allocations per PUBLISH recycled, want 0", n)
+	}
+	// Reused memory holds the new request, not the old one.
+	args := read()
+	r.recycle(args)
+	in.Reset([]byte("*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"))
+	next, err := r.next()
+	if err != nil || len(next) != 2 || string(next[0]) != "ECHO" || string(next[1]) != "hi" {
+		t.Fatalf("after recycle: %q, %v", next, err)
+	}
+	// Arguments that are not those read last are not taken back.
+	r.recycle([][]byte{[]byte("PUBLISH")})
+	if r.spare.arena != nil {
+		t.Fatal("took back arguments that were not read last")
 	}
 }

@@ -95,7 +95,20 @@ type reader struct {
 	// size is the bytes of the multibulk request being read, or of the
 	// last one read: what a client made us hold (see Server.reclaim).
 	size int
+	// last is the argument slice and bytes buffered last handed out;
+	// spare, those of a request done with (recycle), which the next
+	// request read in one piece reuses.
+	last, spare argSpace
 }
+
+// argSpace is the memory of one request read in one piece.
+type argSpace struct {
+	args  [][]byte
+	arena []byte
+}
+
+// maxSpare bounds the bytes of arguments kept for reuse.
+const maxSpare = 4096
 
 func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
 	return &reader{q: queryBuf{r: r}, limits: l, authed: authed}
@@ -296,8 +309,13 @@ func (r *reader) buffered(n int, authed bool) (args [][]byte, ok bool) {
 		}
 		data += v
 	}
-	arena := make([]byte, data)
-	args = make([][]byte, n)
+	space := r.spare
+	r.spare = argSpace{}
+	if cap(space.arena) < data || cap(space.args) < n {
+		space = argSpace{args: make([][]byte, n), arena: make([]byte, data)}
+	}
+	args, arena := space.args[:n], space.arena[:data]
+	r.last = argSpace{args: args, arena: arena}
 	for k := range n {
 		args[k] = arena[:size[k]:size[k]]
 		copy(args[k], b[start[k]:])
@@ -306,6 +324,18 @@ func (r *reader) buffered(n int, authed bool) (args [][]byte, ok bool) {
 	r.size = total
 	r.q.discard(at)
 	return args, true
+}
+
+// recycle says that args, the last request read, are done with: nothing
+// refers to them any more (a PUBLISH from a peer: the hello is read during
+// the call). Read in one piece, their memory serves the next request.
+func (r *reader) recycle(args [][]byte) {
+	last := r.last
+	r.last = argSpace{}
+	if len(args) == 0 || len(last.args) == 0 || &args[0] != &last.args[0] || cap(last.arena) > maxSpare {
+		return
+	}
+	r.spare = last
 }
 
 func (r *reader) inline() ([][]byte, error) {
