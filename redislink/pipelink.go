@@ -113,7 +113,9 @@ func (l *pipeLink) send(timeout time.Duration, r Replier, tag int, flush bool, a
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		go c.reply(l, nil, errLinkClosed)
+		// (Not c.reply: a go statement on c would move every c to
+		// the heap, an allocation per command.)
+		go r.Reply(l, tag, nil, errLinkClosed)
 		return false
 	}
 	if l.cur == nil {
@@ -145,6 +147,9 @@ func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
 		n := copy(l.pending, l.pending[l.head:])
 		clear(l.pending[n:])
 		l.pending, l.unsent, l.head = l.pending[:n], l.unsent-l.head, 0
+	}
+	if cap(l.pending) == 0 {
+		l.pending = l.bufs.getCmds()
 	}
 	l.pending = append(l.pending, c)
 	if len(l.pending)-l.head == 1 {
@@ -191,7 +196,8 @@ const writeChunk = 16 << 10
 // link shared by 5,000 masters carries 5,000 hellos in the tick they all
 // fall due: an array of 300 KB, 1 MB of allocations to grow it every
 // publish period); a master's or replica's (a PING and a hello at a time)
-// is not held between ticks; a larger one came from a burst.
+// goes back to the Buffers between ticks (smallPending); a larger one
+// came from a burst.
 const (
 	pendingKeepMin = 16
 	pendingKeepMax = 8192
@@ -286,7 +292,8 @@ func (h *pipeConn) reply(v any) bool {
 	} else {
 		h.tr.SetReadDeadline(time.Time{})
 		l.pending, l.head, l.unsent = l.pending[:0], 0, 0
-		if cap(l.pending) < pendingKeepMin || cap(l.pending) > pendingKeepMax {
+		if c := cap(l.pending); c < pendingKeepMin || c > pendingKeepMax {
+			l.bufs.putCmds(l.pending)
 			l.pending = nil
 		}
 	}

@@ -66,6 +66,10 @@ func BenchmarkPeerLinkTick(b *testing.B) { benchmarkPeerLink(b, 250) }
 // hellos, about 700 KB.
 func BenchmarkPeerLinkBurst(b *testing.B) { benchmarkPeerLink(b, 5000) }
 
+// BenchmarkMasterLinkTick is a master's link at a tick: a PING and a
+// hello at a time, drained between ticks.
+func BenchmarkMasterLinkTick(b *testing.B) { benchmarkPeerLink(b, 2) }
+
 func benchmarkPeerLink(b *testing.B, perTick int) {
 	loop, err := eventloop.New()
 	if err != nil {
