@@ -432,7 +432,11 @@ func (g *group) sendHello(ctx context.Context, i *instance) {
 	}
 	i.pubBusy = true
 	i.helloAgain = false
-	g.sendTagged(ctx, i, tagHello, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
+	var cmd any = "PUBLISH" // a constant: no box allocated
+	if mapped := g.mapCommand(i, "PUBLISH"); mapped != "PUBLISH" {
+		cmd = mapped
+	}
+	g.sendTagged(ctx, i, tagHello, cmd, helloChannel, payload)
 }
 
 // onHelloReply takes a hello's reply (under mu).
