@@ -1,8 +1,10 @@
 package sentinel
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qsentinel/qsentinel/redislink"
 )
@@ -70,4 +72,42 @@ func TestHelloKey(t *testing.T) {
 			t.Errorf("helloKey(%q) = %q, %q, %v (bytes %q, %q, %v), want %q, %q, %v", c.in, r, n, ok, rb, nb, okb, c.runID, c.name, c.ok)
 		}
 	}
+}
+
+// Our hello is made once per master and reused while it says the same;
+// any change of what it says makes a new one.
+func TestHelloPayloadFollowsChanges(t *testing.T) {
+	net := redislink.NewFakeNet()
+	m := Addr{Host: "127.0.0.1", Port: 6379}
+	s, err := New(fastConfig(26379, m), Options{Dialer: net, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.group("mymaster")
+	i := g.master
+	i.conn = net.Dial(redislink.ConnOptions{Addr: m.String()})
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	want := func() string {
+		return "127.0.0.1,26379," + s.myID + "," + fmt.Sprint(s.CurrentEpoch()) + ",mymaster," +
+			g.m.CurrentMasterAddr().Host + "," + fmt.Sprint(g.m.CurrentMasterAddr().Port) + "," + fmt.Sprint(g.m.ConfigEpoch)
+	}
+	check := func(what string) {
+		t.Helper()
+		if got := g.helloPayload(i); got != want() {
+			t.Fatalf("%s: hello %q, want %q", what, got, want())
+		}
+	}
+	check("first")
+	first := g.hello
+	check("again")
+	if g.hello != first {
+		t.Fatal("an unchanged hello was made again")
+	}
+	s.env.Epochs.Bump(3)
+	check("new current epoch")
+	g.m.ConfigEpoch = 4
+	check("new config epoch")
+	g.m.SwitchMaster(Addr{Host: "127.0.0.1", Port: 6380}, time.Now())
+	check("new master")
 }
