@@ -19,7 +19,7 @@ const maxPending = 100
 func (g *group) connOptions(i *instance, suffix string) redislink.ConnOptions {
 	o := redislink.ConnOptions{
 		Addr:       i.Addr.String(),
-		ClientName: "sentinel-" + g.s.myID[:8] + "-" + suffix,
+		ClientName: g.s.clientName(suffix),
 		Timeout:    g.linkTimeout(),
 		TLS:        g.s.opts.TLS,
 	}

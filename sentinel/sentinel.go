@@ -104,6 +104,21 @@ type Sentinel struct {
 	// pingArgs and infoArgs are PING's and INFO's arguments where no
 	// rename-command applies, shared by every group (commandArgs).
 	pingArgs, infoArgs []any
+	// cmdName and pubsubName are the names our links give themselves
+	// (CLIENT SETNAME), made once rather than a string per link.
+	cmdName, pubsubName string
+}
+
+// clientName is "sentinel-<first 8 of our id>-<suffix>", as redis-sentinel
+// names its links (suffix "cmd" or "pubsub").
+func (s *Sentinel) clientName(suffix string) string {
+	switch suffix {
+	case "cmd":
+		return s.cmdName
+	case "pubsub":
+		return s.pubsubName
+	}
+	return "sentinel-" + s.myID[:8] + "-" + suffix
 }
 
 type peerConn struct {
@@ -218,6 +233,8 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	}
 	s.checks = checks
 	s.myID = cfg.MyID
+	s.cmdName = "sentinel-" + s.myID[:8] + "-cmd"
+	s.pubsubName = "sentinel-" + s.myID[:8] + "-pubsub"
 	s.env = &failover.Env{
 		MyID:     s.myID,
 		Epochs:   failover.NewEpochs(cfg.CurrentEpoch),
