@@ -54,8 +54,7 @@ func (g *group) ensureLink(i *instance) {
 	i.connectedAt = now
 	g.s.resolveLater(i.Addr.Host)
 	if i.Kind == KindSentinel {
-		i.connKey = i.RunID + "@" + i.Addr.String()
-		i.conn = g.s.acquirePeer(i.connKey, g.connOptions(i, "cmd"))
+		i.conn, i.connKey = g.s.acquirePeer(i.RunID+"@"+i.Addr.String(), g.connOptions(i, "cmd"))
 		return
 	}
 	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))

@@ -122,6 +122,7 @@ func (s *Sentinel) clientName(suffix string) string {
 }
 
 type peerConn struct {
+	key       string // its key in peers, which every group's instance of the peer shares
 	conn      redislink.Conn
 	refs      int
 	lastAvail time.Time // last valid PING reply on this connection, any group
@@ -318,16 +319,19 @@ func (s *Sentinel) peerAuth() (string, string) {
 
 // acquirePeer shares one command connection per peer across all groups, as
 // redis-sentinel does, so N masters do not mean N connections per peer.
-func (s *Sentinel) acquirePeer(key string, o redislink.ConnOptions) redislink.Conn {
+// It returns the connection and the key as the pool holds it, for the
+// caller to keep instead of its own copy (a string per peer and master:
+// 0.6 MB at 5,000 masters with two peers).
+func (s *Sentinel) acquirePeer(key string, o redislink.ConnOptions) (redislink.Conn, string) {
 	s.peersMu.Lock()
 	defer s.peersMu.Unlock()
 	p := s.peers[key]
 	if p == nil {
-		p = &peerConn{conn: s.dialer.Dial(o)}
+		p = &peerConn{key: key, conn: s.dialer.Dial(o)}
 		s.peers[key] = p
 	}
 	p.refs++
-	return p.conn
+	return p.conn, p.key
 }
 
 func (s *Sentinel) releasePeer(key string) {
