@@ -14,11 +14,14 @@ import (
 // and runs it), else by a reader goroutine per connection.
 type RedisDialer struct {
 	Loop *eventloop.Loop
+	// Buffers, when set, are shared by the command links dialed (nil:
+	// each link has its own).
+	Buffers *Buffers
 }
 
 // Dial returns a lazily connecting command link.
 func (d RedisDialer) Dial(opts ConnOptions) Conn {
-	return newPipeLink(opts, d.Loop)
+	return newPipeLink(opts, d.Loop, d.Buffers)
 }
 
 // transport is a connection as links use it: an eventloop.Conn, or a

@@ -219,7 +219,7 @@ func (n *FakeNet) Subscribe(o ConnOptions, channel string, h SubHandler) (stop f
 		down := r.Down
 		r.mu.Unlock()
 		if !down {
-			h.message(msg)
+			h.message([]byte(msg))
 		}
 	}
 	r.mu.Unlock()

@@ -41,6 +41,29 @@ type BufferedConn interface {
 	Flush()
 }
 
+// Replier takes the replies of commands sent with SendTo, each with the
+// tag it was sent with and the connection it came from: one value (the
+// sender's instance) for every command, where a callback closure per
+// command was an allocation or two each, ten thousand a second at 5,000
+// masters.
+type Replier interface {
+	Reply(from Conn, tag int, reply any, err error)
+}
+
+// TaggedConn is a BufferedConn that takes a Replier and a tag instead of
+// a callback; flush as Send (true) or SendBuffered (false), whose
+// result it returns. Like a callback, r is never called inside SendTo.
+type TaggedConn interface {
+	BufferedConn
+	SendTo(timeout time.Duration, r Replier, tag int, flush bool, args ...any) bool
+}
+
+// replyFunc is a callback as a Replier (a func in an interface costs no
+// allocation).
+type replyFunc func(any, error)
+
+func (f replyFunc) Reply(_ Conn, _ int, reply any, err error) { f(reply, err) }
+
 // LinkState is a Conn that knows whether it is connected. redis-sentinel's
 // link shows "disconnected" only from a drop to the next connect attempt,
 // which only the link itself can tell.
@@ -76,8 +99,11 @@ type SubHandler struct {
 	Connected func()
 	// Subscribed: the server confirmed the SUBSCRIBE.
 	Subscribed func()
-	// Message: one message on the channel (never empty).
-	Message func(payload string)
+	// Message: one message on the channel (never empty). payload is
+	// valid only during the call: it is the link's read buffer, not a
+	// copy (at 5,000 masters thousands of hellos arrive a second, and
+	// most say what the sender's last one said).
+	Message func(payload []byte)
 	// Dropped: the link is down (connect failed, the connection closed, or
 	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
 	// follows. redis-sentinel shows the instance "disconnected" then.
@@ -96,7 +122,7 @@ func (h SubHandler) subscribed() {
 	}
 }
 
-func (h SubHandler) message(payload string) {
+func (h SubHandler) message(payload []byte) {
 	if h.Message != nil {
 		h.Message(payload)
 	}

@@ -20,6 +20,7 @@ var (
 	_ AsyncConn    = (*pipeLink)(nil)
 	_ BufferedConn = (*pipeLink)(nil)
 	_ LinkState    = (*pipeLink)(nil)
+	_ TaggedConn   = (*pipeLink)(nil)
 	_ Dialer       = RedisDialer{}
 )
 
@@ -38,13 +39,22 @@ var (
 type pipeLink struct {
 	opts ConnOptions
 	loop *eventloop.Loop // nil: a reader goroutine per connection
+	bufs *Buffers        // where commands are encoded when written
 
 	mu      sync.Mutex
 	cur     *pipeConn // nil while not connected
-	out     []byte    // commands encoded but not written yet
 	dialing bool
 	queued  []linkCmd // waiting for the dial
-	pending []linkCmd // written, waiting for a reply, oldest first
+	// pending[head:] wait for a reply, oldest first; pending[unsent:]
+	// are not written yet (SendBuffered): they are encoded when
+	// written, so a link holds no output buffer between ticks (256
+	// bytes a link, 1.3 MB at 5,000 masters). Replies advance head
+	// instead of reslicing, so a busy link reuses its array: a peer
+	// link shared by thousands of masters otherwise allocated a new one
+	// per tick.
+	pending []linkCmd
+	head    int
+	unsent  int
 	local   string
 	closed  bool
 	// up mirrors cur != nil || dialing for Connected, which is read under
@@ -54,24 +64,31 @@ type pipeLink struct {
 
 type linkCmd struct {
 	args     []any
-	cb       func(any, error)
+	r        Replier // gets the reply, with tag
+	tag      int
 	deadline time.Time
 }
+
+// reply hands c's reply (or error) to its Replier.
+func (c *linkCmd) reply(l *pipeLink, v any, err error) { c.r.Reply(l, c.tag, v, err) }
 
 // errLinkClosed fails commands sent after Close.
 var errLinkClosed = errors.New("link closed")
 
-func newPipeLink(opts ConnOptions, loop *eventloop.Loop) *pipeLink {
+func newPipeLink(opts ConnOptions, loop *eventloop.Loop, bufs *Buffers) *pipeLink {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	return &pipeLink{opts: opts, loop: loop}
+	if bufs == nil {
+		bufs = &Buffers{}
+	}
+	return &pipeLink{opts: opts, loop: loop, bufs: bufs}
 }
 
 // Send queues one command; cb gets its reply (a RESP error reply as a
 // reply error, see IsReplyError) or the transport error.
 func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any) {
-	l.send(timeout, cb, true, args)
+	l.send(timeout, replyFunc(cb), 0, true, args)
 }
 
 // SendBuffered is Send without the write: the command waits in the link's
@@ -80,18 +97,25 @@ func (l *pipeLink) Send(timeout time.Duration, cb func(any, error), args ...any)
 // flushes each link once, so a peer that watches fifty masters with us
 // gets one write per tick, not one per master.
 func (l *pipeLink) SendBuffered(timeout time.Duration, cb func(any, error), args ...any) bool {
-	return l.send(timeout, cb, false, args)
+	return l.send(timeout, replyFunc(cb), 0, false, args)
 }
 
-func (l *pipeLink) send(timeout time.Duration, cb func(any, error), flush bool, args []any) bool {
+// SendTo is Send (flush) or SendBuffered with r and tag for a callback.
+func (l *pipeLink) SendTo(timeout time.Duration, r Replier, tag int, flush bool, args ...any) bool {
+	return l.send(timeout, r, tag, flush, args)
+}
+
+func (l *pipeLink) send(timeout time.Duration, r Replier, tag int, flush bool, args []any) bool {
 	if timeout <= 0 {
 		timeout = l.opts.Timeout
 	}
-	c := linkCmd{args: args, cb: cb, deadline: time.Now().Add(timeout)}
+	c := linkCmd{args: args, r: r, tag: tag, deadline: time.Now().Add(timeout)}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		go cb(nil, errLinkClosed)
+		// (Not c.reply: a go statement on c would move every c to
+		// the heap, an allocation per command.)
+		go r.Reply(l, tag, nil, errLinkClosed)
 		return false
 	}
 	if l.cur == nil {
@@ -114,48 +138,70 @@ func (l *pipeLink) Flush() {
 	l.flushLocked()
 }
 
-// writeLocked buffers c, registers it for its reply and, with flush,
-// writes the buffer.
+// writeLocked registers c for its reply and, with flush, writes every
+// command not written yet.
 func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
+	if len(l.pending) == cap(l.pending) && l.head > 0 {
+		// Full, but replies freed the front: move the rest down
+		// rather than grow.
+		n := copy(l.pending, l.pending[l.head:])
+		clear(l.pending[n:])
+		l.pending, l.unsent, l.head = l.pending[:n], l.unsent-l.head, 0
+	}
+	if cap(l.pending) == 0 {
+		l.pending = l.bufs.getCmds()
+	}
 	l.pending = append(l.pending, c)
-	if len(l.pending) == 1 {
+	if len(l.pending)-l.head == 1 {
 		l.cur.tr.SetReadDeadline(c.deadline)
 	}
-	if l.out == nil {
-		l.out = make([]byte, 0, outKeep)
-	}
-	l.out = appendAnyCommand(l.out, c.args)
 	if flush {
 		l.flushLocked()
 	}
 }
 
-// flushLocked writes the buffer. A write error drops the connection,
-// failing everything in flight.
+// flushLocked encodes and writes the commands not written yet, in one
+// write, or in writes of about writeChunk bytes when there are more. A
+// write error drops the connection, failing everything in flight.
 func (l *pipeLink) flushLocked() {
-	if l.cur == nil || len(l.out) == 0 {
+	if l.cur == nil || l.unsent == len(l.pending) {
 		return
 	}
-	if _, err := l.cur.tr.Write(l.out); err != nil {
-		l.cur.tr.Close() // Closed fails every pending command
+	b := l.bufs.get()
+	defer l.bufs.put(b)
+	for k, c := range l.pending[l.unsent:] {
+		b.b = appendAnyCommand(b.b, c.args)
+		if len(b.b) < writeChunk && k < len(l.pending)-l.unsent-1 {
+			continue
+		}
+		// What the socket does not take now, the transport copies.
+		if _, err := l.cur.tr.Write(b.b); err != nil {
+			l.unsent = len(l.pending)
+			l.cur.tr.Close() // Closed fails every pending command
+			return
+		}
+		b.b = b.b[:0]
 	}
-	// Kept for the next tick unless a burst grew it (what the socket did
-	// not take is in the transport's own buffer by now): dropping every
-	// buffer made the tick allocate ~3 MB/s at 5,000 masters, and keeping
-	// whatever the largest tick grew it to held ~0.8 KB a link.
-	if cap(l.out) > outKeep {
-		l.out = nil
-	} else {
-		l.out = l.out[:0]
-	}
+	l.unsent = len(l.pending)
 }
 
-// outKeep is the largest output buffer a link keeps between ticks, and
-// the size it starts with: a master's or replica's tick (PING, INFO, a
-// hello of ~150 bytes) fits, so its buffer is allocated once and never
-// grows; a peer link shared by many masters writes more and allocates
-// per tick, as few such links exist.
-const outKeep = 256
+// writeChunk is about the most a link encodes before writing. The
+// masters' hellos to a peer fall due in the same tick, every publish
+// period: at 5,000 masters a megabyte for one peer link, and a buffer
+// that size allocated anew at every burst (too big to keep).
+const writeChunk = 16 << 10
+
+// A drained link keeps its array of commands in flight when it has room
+// for pendingKeepMin to pendingKeepMax: a busy link's is reused (a peer
+// link shared by 5,000 masters carries 5,000 hellos in the tick they all
+// fall due: an array of 300 KB, 1 MB of allocations to grow it every
+// publish period); a master's or replica's (a PING and a hello at a time)
+// goes back to the Buffers between ticks (smallPending); a larger one
+// came from a burst.
+const (
+	pendingKeepMin = 16
+	pendingKeepMax = 8192
+)
 
 func (l *pipeLink) dial() {
 	nc, err := dialInstance(context.Background(), l.opts.Addr, l.opts.TLS, l.opts.Timeout)
@@ -182,16 +228,16 @@ func (l *pipeLink) dial() {
 	if err != nil {
 		l.mu.Unlock()
 		for _, c := range queued {
-			c.cb(nil, err)
+			c.reply(l, nil, err)
 		}
 		return
 	}
 	// As redis-sentinel: authenticate and name the connection first. A
 	// refused AUTH shows as an error reply to the commands behind it.
 	deadline := time.Now().Add(l.opts.Timeout)
-	ignore := func(any, error) {}
+	ignore := replyFunc(func(any, error) {})
 	for _, cmd := range handshake(l.opts) {
-		l.writeLocked(linkCmd{args: cmd, cb: ignore, deadline: deadline}, false)
+		l.writeLocked(linkCmd{args: cmd, r: ignore, deadline: deadline}, false)
 	}
 	for _, c := range queued {
 		l.writeLocked(c, false)
@@ -233,25 +279,29 @@ func (h *pipeConn) reply(v any) bool {
 		l.mu.Unlock()
 		return false
 	}
-	if len(l.pending) == 0 {
+	if l.head == l.unsent {
 		l.mu.Unlock()
 		h.fail(errors.New("reply without a command"))
 		return false
 	}
-	c := l.pending[0]
-	l.pending[0] = linkCmd{}
-	l.pending = l.pending[1:]
-	if len(l.pending) > 0 {
-		h.tr.SetReadDeadline(l.pending[0].deadline)
+	c := l.pending[l.head]
+	l.pending[l.head] = linkCmd{}
+	l.head++
+	if l.head < len(l.pending) {
+		h.tr.SetReadDeadline(l.pending[l.head].deadline)
 	} else {
 		h.tr.SetReadDeadline(time.Time{})
-		l.pending = nil
+		l.pending, l.head, l.unsent = l.pending[:0], 0, 0
+		if c := cap(l.pending); c < pendingKeepMin || c > pendingKeepMax {
+			l.bufs.putCmds(l.pending)
+			l.pending = nil
+		}
 	}
 	l.mu.Unlock()
 	if e, ok := v.(replyErr); ok {
-		c.cb(nil, e)
+		c.reply(l, nil, e)
 	} else {
-		c.cb(v, nil)
+		c.reply(l, v, nil)
 	}
 	return true
 }
@@ -276,12 +326,11 @@ func (h *pipeConn) Closed(err error) {
 	if l.cur == h {
 		l.cur = nil
 		l.up.Store(l.dialing)
-		pending, l.pending = l.pending, nil
-		l.out = nil
+		pending, l.pending, l.head, l.unsent = l.pending[l.head:], nil, 0, 0
 	}
 	l.mu.Unlock()
 	for _, c := range pending {
-		c.cb(nil, err)
+		c.reply(l, nil, err)
 	}
 }
 
@@ -319,12 +368,12 @@ func (l *pipeLink) Tx(ctx context.Context, cmds [][]any) error {
 	errs := make(chan error, len(cmds))
 	for k, cmd := range cmds {
 		// One write for the whole transaction: the last Send flushes.
-		l.send(timeout, func(_ any, err error) {
+		l.send(timeout, replyFunc(func(_ any, err error) {
 			if IsReplyError(err) {
 				err = nil
 			}
 			errs <- err
-		}, k == len(cmds)-1, cmd)
+		}), 0, k == len(cmds)-1, cmd)
 	}
 	var first error
 	for range cmds {

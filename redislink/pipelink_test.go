@@ -111,7 +111,7 @@ func TestPipeLinkOrderErrorsAndHandshake(t *testing.T) {
 
 func testPipeLinkOrderErrorsAndHandshake(t *testing.T, loop *eventloop.Loop) {
 	s := newRespStub(t)
-	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Password: "pw", ClientName: "sentinel-x-cmd", Timeout: time.Second}, loop)
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Password: "pw", ClientName: "sentinel-x-cmd", Timeout: time.Second}, loop, nil)
 	defer l.Close()
 	type res struct {
 		v   any
@@ -147,7 +147,7 @@ func TestPipeLinkTimeoutDropsAndRedials(t *testing.T) {
 
 func testPipeLinkTimeoutDropsAndRedials(t *testing.T, loop *eventloop.Loop) {
 	s := newRespStub(t)
-	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop)
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop, nil)
 	defer l.Close()
 	errs := make(chan error, 2)
 	l.Send(100*time.Millisecond, func(_ any, err error) { errs <- err }, "SLOW")
@@ -173,7 +173,7 @@ func TestPipeLinkTxAndClosed(t *testing.T) { eachReader(t, testPipeLinkTxAndClos
 
 func testPipeLinkTxAndClosed(t *testing.T, loop *eventloop.Loop) {
 	s := newRespStub(t)
-	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop)
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop, nil)
 	if err := l.Tx(context.Background(), [][]any{{"MULTI"}, {"ERR"}, {"SLAVEOF", "NO", "ONE"}, {"EXEC"}}); err != nil {
 		t.Fatalf("Tx: %v (reply errors inside a transaction are not transport errors)", err)
 	}
@@ -192,7 +192,7 @@ func testPipeLinkDialFailure(t *testing.T, loop *eventloop.Loop) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	l := newPipeLink(ConnOptions{Addr: addr, Timeout: time.Second}, loop)
+	l := newPipeLink(ConnOptions{Addr: addr, Timeout: time.Second}, loop, nil)
 	defer l.Close()
 	if _, err := l.Do(context.Background(), "PING"); err == nil || IsReplyError(err) {
 		t.Fatalf("PING to a closed port: %v", err)
@@ -285,7 +285,7 @@ func chanHandler(ch chan<- string) SubHandler {
 	return SubHandler{
 		Subscribed: func() { ch <- "<subscribed>" },
 		Dropped:    func() { ch <- "<dropped>" },
-		Message:    func(p string) { ch <- p },
+		Message:    func(p []byte) { ch <- string(p) },
 	}
 }
 
@@ -356,7 +356,7 @@ func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
 	opts := ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}
 	stop := RedisDialer{Loop: loop}.Subscribe(opts, "__sentinel__:hello", SubHandler{})
 	defer stop()
-	l := newPipeLink(opts, loop)
+	l := newPipeLink(opts, loop, nil)
 	defer l.Close()
 	for range 3 {
 		if _, err := l.Do(context.Background(), "PING"); err == nil {
@@ -430,5 +430,104 @@ func testSubscribeStopWhileConnected(t *testing.T, loop *eventloop.Loop) {
 		owner.Unlock() // let both go, so nothing leaks
 		<-stopped
 		t.Fatal("stop blocked while the Connected handler waited for the owner's lock: deadlock")
+	}
+}
+
+// Buffered commands are written at Flush (or with the next Send), in the
+// order sent, and each reply reaches its own callback; links that share
+// Buffers never mix their commands.
+func TestSendBufferedWritesAtFlush(t *testing.T) { eachReader(t, testSendBufferedWritesAtFlush) }
+
+func testSendBufferedWritesAtFlush(t *testing.T, loop *eventloop.Loop) {
+	s := newRespStub(t)
+	bufs := &Buffers{}
+	a := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop, bufs)
+	b := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop, bufs)
+	defer a.Close()
+	defer b.Close()
+	// Connect both first: commands sent while dialing go out with the dial.
+	for _, l := range []*pipeLink{a, b} {
+		if _, err := l.Do(context.Background(), "PING"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := make(chan string, 8)
+	cb := func(v any, err error) {
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- ReplyString(v)
+	}
+	a.SendBuffered(0, cb, "ONE")
+	b.SendBuffered(0, cb, "OTHER")
+	a.SendBuffered(0, cb, "TWO")
+	time.Sleep(50 * time.Millisecond)
+	if n := len(s.commands()); n != 2 {
+		t.Fatalf("%d commands written before Flush: %q", n, s.commands())
+	}
+	a.Flush()
+	for _, want := range []string{"ONE", "TWO"} {
+		if r := <-got; r != want {
+			t.Fatalf("reply %q, want %q", r, want)
+		}
+	}
+	a.SendBuffered(0, cb, "THREE")
+	a.Send(0, cb, "FOUR")
+	for _, want := range []string{"THREE", "FOUR"} {
+		if r := <-got; r != want {
+			t.Fatalf("reply %q, want %q", r, want)
+		}
+	}
+	b.Flush()
+	if r := <-got; r != "OTHER" {
+		t.Fatalf("reply %q, want OTHER", r)
+	}
+}
+
+// tagRecorder is a Replier that reports each reply as "tag:reply".
+type tagRecorder struct {
+	from Conn
+	got  chan string
+}
+
+func (r *tagRecorder) Reply(from Conn, tag int, reply any, err error) {
+	if from != r.from {
+		r.got <- "from another link"
+		return
+	}
+	if err != nil {
+		r.got <- fmt.Sprintf("%d:%v", tag, err)
+		return
+	}
+	r.got <- fmt.Sprintf("%d:%s", tag, ReplyString(reply))
+}
+
+// Commands sent with SendTo come back to the Replier with their tags, in
+// order, from the link they were sent on; after Close, with the error.
+func TestSendToRepliesWithTags(t *testing.T) { eachReader(t, testSendToRepliesWithTags) }
+
+func testSendToRepliesWithTags(t *testing.T, loop *eventloop.Loop) {
+	s := newRespStub(t)
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second}, loop, nil)
+	r := &tagRecorder{from: l, got: make(chan string, 8)}
+	l.SendTo(0, r, 1, false, "PING") // waits for the dial, then goes out with it
+	l.SendTo(0, r, 2, true, "INFO")
+	for _, want := range []string{"1:PONG", "2:INFO"} {
+		if got := <-r.got; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	if l.SendTo(0, r, 3, false, "ECHO") != true {
+		t.Fatal("a buffered command on a connected link must ask for a Flush")
+	}
+	l.Flush()
+	if got := <-r.got; got != "3:ECHO" {
+		t.Fatalf("got %q, want 3:ECHO", got)
+	}
+	l.Close()
+	l.SendTo(0, r, 4, true, "PING")
+	if got := <-r.got; got != "4:"+errLinkClosed.Error() {
+		t.Fatalf("after Close: got %q", got)
 	}
 }

@@ -56,6 +56,7 @@ func (s *subscription) connect() {
 	req = appendCommand(req, "SUBSCRIBE", s.channel)
 	h := &subConn{s: s, handshakes: len(hs), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
 	h.onReply = h.reply
+	h.rs.peek = h.peekMessage
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -148,19 +149,44 @@ func (h *subConn) reply(v any) bool {
 	if !ok || len(a) != 3 {
 		return true
 	}
-	// Every sentinel, us included, publishes a hello on this channel
-	// every few seconds: a long silence means a dead link that no RST
-	// told us about (redis-sentinel drops such links too).
-	h.tr.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
+	h.heard()
 	switch kind, _ := a[0].(string); kind {
 	case "message":
 		if payload, ok := a[2].(string); ok && payload != "" {
-			h.s.h.message(payload)
+			h.s.h.message([]byte(payload))
 		}
 	case "subscribe":
 		h.s.h.subscribed()
 	}
 	return true
+}
+
+// peekMessage hands a message to the handler straight from the read
+// buffer (replyStream.peek): parsed into values, each cost an array and
+// a copy of the payload, thousands a second at 5,000 masters. Anything
+// else, and a message before the handshake's replies are in, goes to
+// reply.
+func (h *subConn) peekMessage(b []byte) (int, bool) {
+	if h.handshakes > 0 {
+		return 0, true
+	}
+	payload, n := parseMessage(b, h.rs.maxBulk)
+	if n == 0 {
+		return 0, true
+	}
+	h.heard()
+	if len(payload) > 0 {
+		h.s.h.message(payload)
+	}
+	return n, true
+}
+
+// heard pushes the link's silence limit back. Every sentinel, us
+// included, publishes a hello on this channel every few seconds: a long
+// silence means a dead link that no RST told us about (redis-sentinel
+// drops such links too).
+func (h *subConn) heard() {
+	h.tr.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
 }
 
 func (h *subConn) Closed(error) {

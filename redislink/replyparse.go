@@ -97,6 +97,46 @@ func known(b []byte) any {
 	return string(b)
 }
 
+// parseMessage reads a complete pub/sub message push,
+// ["message", channel, payload], at the start of b without allocating:
+// payload aliases b. n is 0 when b does not start with one (another
+// reply, or a message not fully arrived), which parseReply then reads.
+func parseMessage(b []byte, maxBulk int) (payload []byte, n int) {
+	const head = "*3\r\n$7\r\nmessage\r\n"
+	if len(b) < len(head) || string(b[:len(head)]) != head {
+		return nil, 0
+	}
+	n = len(head)
+	_, k := bulkAt(b[n:], maxBulk) // the channel
+	if k == 0 {
+		return nil, 0
+	}
+	n += k
+	payload, k = bulkAt(b[n:], maxBulk)
+	if k == 0 {
+		return nil, 0
+	}
+	return payload, n + k
+}
+
+// bulkAt reads a complete, well-formed bulk string at the start of b; n
+// is 0 when there is none.
+func bulkAt(b []byte, maxBulk int) (bulk []byte, n int) {
+	if len(b) == 0 || b[0] != '$' {
+		return nil, 0
+	}
+	end := bytes.IndexByte(b, '\n')
+	if end < 2 || b[end-1] != '\r' {
+		return nil, 0
+	}
+	size, ok := parseLength(b[1 : end-1])
+	start := end + 1
+	if !ok || size < 0 || size > maxBulk || len(b) < start+size+2 || b[start+size] != '\r' || b[start+size+1] != '\n' {
+		return nil, 0
+	}
+	return b[start : start+size], start + size + 2
+}
+
 // parseLength reads a bulk or array length: -1 or a decimal count.
 func parseLength(b []byte) (int, bool) {
 	if len(b) == 2 && b[0] == '-' && b[1] == '1' {
@@ -121,6 +161,10 @@ func parseLength(b []byte) (int, bool) {
 type replyStream struct {
 	maxBulk, maxArray int
 	partial           []byte
+	// peek, when set, may take a reply at the start of data itself
+	// before it is parsed into values: it returns the reply's length (0:
+	// not one it takes) and whether to go on, as each does.
+	peek func(data []byte) (n int, more bool)
 }
 
 // feed hands every complete reply in b to each, in order, until each
@@ -132,6 +176,16 @@ func (s *replyStream) feed(b []byte, each func(any) bool) error {
 		data = s.partial
 	}
 	for len(data) > 0 {
+		if s.peek != nil {
+			if n, more := s.peek(data); n > 0 {
+				data = data[n:]
+				if !more {
+					s.partial = nil
+					return nil
+				}
+				continue
+			}
+		}
 		v, n, err := parseReply(data, 0, s.maxBulk, s.maxArray)
 		if err != nil {
 			s.partial = nil

@@ -55,7 +55,9 @@ type Peers interface {
 	// has Saved, it must return before the reply is written (the server
 	// holds the client's replies meanwhile, not its commands).
 	IsMasterDownByAddr(host string, port int, epoch uint64, runID string) sentinel.DownReply
-	ProcessHello(payload string)
+	// ProcessHello takes a hello sent by PUBLISH; payload is valid only
+	// during the call (it is the client's read buffer).
+	ProcessHello(payload []byte)
 }
 
 // EventSource feeds pub/sub: every event the monitor publishes reaches the

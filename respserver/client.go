@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -227,6 +228,11 @@ func (c *client) serve(ctx context.Context) {
 		}
 		c.wmu.Lock()
 		quit := c.executeSilenceable(args)
+		if len(args[0]) == len("publish") && strings.EqualFold(string(args[0]), "publish") {
+			// Peers send a hello per master every two seconds; nothing
+			// keeps a PUBLISH's arguments (cmdPublish).
+			rd.recycle(args)
+		}
 		pending = true
 		c.srv.reclaim.note(rd.size)
 		if quit {

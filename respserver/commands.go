@@ -233,7 +233,7 @@ func cmdPublish(s *Server, c *client, args [][]byte) bool {
 	if string(args[1]) != helloChannel {
 		return s.reject(c, "ERR Only HELLO messages are accepted by Sentinel instances.")
 	}
-	s.backend.ProcessHello(string(args[2]))
+	s.backend.ProcessHello(args[2])
 	c.w.integer(1)
 	return false
 }

@@ -256,7 +256,7 @@ func (f *fakeBackend) IsMasterDownByAddr(host string, port int, epoch uint64, ru
 	return sentinel.DownReply{Leader: runID, LeaderEpoch: epoch, Saved: save}
 }
 
-func (f *fakeBackend) ProcessHello(payload string) {
+func (f *fakeBackend) ProcessHello(payload []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("ProcessHello %s", payload)

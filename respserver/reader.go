@@ -95,7 +95,20 @@ type reader struct {
 	// size is the bytes of the multibulk request being read, or of the
 	// last one read: what a client made us hold (see Server.reclaim).
 	size int
+	// last is the argument slice and bytes buffered last handed out;
+	// spare, those of a request done with (recycle), which the next
+	// request read in one piece reuses.
+	last, spare argSpace
 }
+
+// argSpace is the memory of one request read in one piece.
+type argSpace struct {
+	args  [][]byte
+	arena []byte
+}
+
+// maxSpare bounds the bytes of arguments kept for reuse.
+const maxSpare = 4096
 
 func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
 	return &reader{q: queryBuf{r: r}, limits: l, authed: authed}
@@ -109,6 +122,25 @@ func newReader(r io.Reader, l *Limits, authed func() bool) *reader {
 // tooLong once more than max bytes wait, as redis does after each read;
 // an end that has arrived is taken whatever the line's length.
 func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
+	end, err := r.findLine(delim, max, tooLong)
+	if err != nil {
+		return nil, err
+	}
+	line := append([]byte(nil), r.q.bytes()[:end]...)
+	if delim == '\r' {
+		r.q.discard(end + 2)
+		return line, nil
+	}
+	r.q.discard(end + 1)
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// findLine reads until a line (as line finds it) is in the buffer and
+// returns where its delimiter is in r.q.bytes(); nothing is consumed.
+func (r *reader) findLine(delim byte, max int, tooLong string) (int, error) {
 	scanned, end := 0, -1
 	hidden := false // a NUL came before any delimiter
 	for {
@@ -126,26 +158,17 @@ func (r *reader) line(delim byte, max int, tooLong string) ([]byte, error) {
 		}
 		if end < 0 && len(b) > max {
 			if tooLong == "" {
-				return nil, errQueryBufferLimit
+				return 0, errQueryBufferLimit
 			}
-			return nil, protocolError(tooLong)
+			return 0, protocolError(tooLong)
 		}
 		// "\r" must be followed by one more byte, which redis skips
 		// without checking that it is '\n'.
 		if err := r.q.fill(); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
-	line := append([]byte(nil), r.q.bytes()[:end]...)
-	if delim == '\r' {
-		r.q.discard(end + 2)
-		return line, nil
-	}
-	r.q.discard(end + 1)
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, nil
+	return end, nil
 }
 
 // next returns the next request's arguments; an empty inline line gives a
@@ -160,11 +183,14 @@ func (r *reader) next() ([][]byte, error) {
 	if r.q.bytes()[0] != '*' {
 		return r.inline()
 	}
-	head, err := r.line('\r', r.limits.MaxInline, "too big mbulk count string")
+	// The count is read where it lies: a copy of the line was an
+	// allocation per request, and peers send one request per hello.
+	end, err := r.findLine('\r', r.limits.MaxInline, "too big mbulk count string")
 	if err != nil {
 		return nil, err
 	}
-	n, ok := string2ll(head[1:])
+	n, ok := string2ll(r.q.bytes()[1:end])
+	r.q.discard(end + 2)
 	authed := r.authed()
 	if !ok || n > int64(r.limits.MaxMultibulk) {
 		return nil, protocolError("invalid multibulk length")
@@ -174,6 +200,9 @@ func (r *reader) next() ([][]byte, error) {
 	}
 	if n <= 0 {
 		return nil, nil
+	}
+	if args, ok := r.buffered(int(n), authed); ok {
+		return args, nil
 	}
 	args := make([][]byte, 0, min(n, 64))
 	total := 0
@@ -238,6 +267,75 @@ func (r *reader) next() ([][]byte, error) {
 		args = append(args, arg.bytes())
 	}
 	return args, nil
+}
+
+// buffered reads the n arguments of a multibulk request whose bytes have
+// all arrived, when every one of them is well within the limits, in two
+// allocations: the slice and one array for every argument's bytes. A
+// hello from a peer (PUBLISH, three arguments) cost eight. ok is false,
+// and nothing is consumed, when anything is missing or unusual: next
+// then reads them one by one, with redis's errors and limits.
+func (r *reader) buffered(n int, authed bool) (args [][]byte, ok bool) {
+	const most = 16 // arguments; more are read one by one
+	if n > most {
+		return nil, false
+	}
+	b := r.q.bytes()
+	var start, size [most]int
+	at, total, data := 0, 0, 0
+	for k := range n {
+		// "$<size>\r\n": digits only (no NUL that would hide the
+		// '\r' from redis's search, no sign, no spaces), as
+		// string2ll reads them.
+		if at >= len(b) || b[at] != '$' {
+			return nil, false
+		}
+		p := at + 1
+		v := 0
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' && p-at <= 10 {
+			v = v*10 + int(b[p]-'0')
+			p++
+		}
+		if p == at+1 || (b[at+1] == '0' && p > at+2) || // string2ll takes no leading zero
+			p+1 >= len(b) || b[p] != '\r' || b[p+1] != '\n' ||
+			v > r.limits.MaxBulk || (!authed && v > r.limits.UnauthBulk) {
+			return nil, false
+		}
+		total += p - at + 2 + argOverhead + v
+		start[k], size[k] = p+2, v
+		at = p + 2 + v + 2
+		if at > len(b) || total > r.limits.MaxQueryBuffer {
+			return nil, false
+		}
+		data += v
+	}
+	space := r.spare
+	r.spare = argSpace{}
+	if cap(space.arena) < data || cap(space.args) < n {
+		space = argSpace{args: make([][]byte, n), arena: make([]byte, data)}
+	}
+	args, arena := space.args[:n], space.arena[:data]
+	r.last = argSpace{args: args, arena: arena}
+	for k := range n {
+		args[k] = arena[:size[k]:size[k]]
+		copy(args[k], b[start[k]:])
+		arena = arena[size[k]:]
+	}
+	r.size = total
+	r.q.discard(at)
+	return args, true
+}
+
+// recycle says that args, the last request read, are done with: nothing
+// refers to them any more (a PUBLISH from a peer: the hello is read during
+// the call). Read in one piece, their memory serves the next request.
+func (r *reader) recycle(args [][]byte) {
+	last := r.last
+	r.last = argSpace{}
+	if len(args) == 0 || len(last.args) == 0 || &args[0] != &last.args[0] || cap(last.arena) > maxSpare {
+		return
+	}
+	r.spare = last
 }
 
 func (r *reader) inline() ([][]byte, error) {

@@ -57,7 +57,7 @@ const voteLinkSuffix = " vote"
 // behind the votes (BENCHMARKS.md, the per-master announce gap).
 func (g *group) askVote(ctx context.Context, si *instance, apply func(reply any, err error), args ...any) {
 	if si.voteConn == nil {
-		si.voteConn = g.s.acquirePeer(si.connKey+voteLinkSuffix, g.connOptions(si, "vote"))
+		si.voteConn, _ = g.s.acquirePeer(si.connKey+voteLinkSuffix, g.connOptions(si, "vote"))
 	}
 	conn := si.voteConn
 	g.send(ctx, conn, func(reply any, err error) {

@@ -113,9 +113,9 @@ func (s *Sentinel) onGossipView(ctx context.Context, v quorum.View) {
 		if g == nil {
 			continue
 		}
-		s.ProcessHello(v.IP + "," + strconv.Itoa(v.Port) + "," + v.RunID + "," +
-			strconv.FormatUint(v.Epoch, 10) + "," + mv.Name + "," + mv.Host + "," +
-			strconv.Itoa(mv.Port) + "," + strconv.FormatUint(mv.ConfigEpoch, 10))
+		processHello(s, v.IP+","+strconv.Itoa(v.Port)+","+v.RunID+","+
+			strconv.FormatUint(v.Epoch, 10)+","+mv.Name+","+mv.Host+","+
+			strconv.Itoa(mv.Port)+","+strconv.FormatUint(mv.ConfigEpoch, 10))
 		g.mu.Lock()
 		si := g.m.Sentinels[v.RunID]
 		if si != nil && g.master.Addr == (Addr{Host: mv.Host, Port: mv.Port}) {

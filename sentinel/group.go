@@ -26,6 +26,12 @@ type group struct {
 
 	batch *redislink.WriteBatch // set while the group ticks (under mu): sends are buffered into it
 
+	// hello is the last hello payload made (a string, boxed as Send takes
+	// it): the master, each replica and each peer get the same one each
+	// publish period unless our address or the configuration changed
+	// (helloPayload).
+	hello any
+
 	// switchedAt is when the master last moved (+switch-master), for
 	// SENTINEL REMOVE (removeMidFailover).
 	switchedAt time.Time

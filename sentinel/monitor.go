@@ -19,7 +19,7 @@ const maxPending = 100
 func (g *group) connOptions(i *instance, suffix string) redislink.ConnOptions {
 	o := redislink.ConnOptions{
 		Addr:       i.Addr.String(),
-		ClientName: "sentinel-" + g.s.myID[:8] + "-" + suffix,
+		ClientName: g.s.clientName(suffix),
 		Timeout:    g.linkTimeout(),
 		TLS:        g.s.opts.TLS,
 	}
@@ -54,8 +54,7 @@ func (g *group) ensureLink(i *instance) {
 	i.connectedAt = now
 	g.s.resolveLater(i.Addr.Host)
 	if i.Kind == KindSentinel {
-		i.connKey = i.RunID + "@" + i.Addr.String()
-		i.conn = g.s.acquirePeer(i.connKey, g.connOptions(i, "cmd"))
+		i.conn, i.connKey = g.s.acquirePeer(i.RunID+"@"+i.Addr.String(), g.connOptions(i, "cmd"))
 		return
 	}
 	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))
@@ -91,13 +90,9 @@ func (g *group) subscribe(i *instance) {
 			g.mu.Unlock()
 		},
 		Dropped: func() { setSub(false) },
-		Message: func(payload string) {
-			// Our own hellos come back to us on every instance; skip them.
-			if strings.Contains(payload, g.s.myID) {
-				return
-			}
-			g.s.ProcessHello(payload)
-		},
+		// Our own hellos, which come back on every instance, are
+		// skipped there by their run id, as redis-sentinel does.
+		Message: g.s.ProcessHello,
 	})
 }
 
@@ -250,6 +245,106 @@ func (g *group) mapCommand(i *instance, cmd string) string {
 	return cmd
 }
 
+// commandArgs is the argument list of the one-word command cmd (PING,
+// INFO) to i, renamed as mapCommand does. The tick sends both to every
+// instance each period: where no rename applies they are the Sentinel's
+// shared slices, not a new []any and a boxed string per command (links
+// only read a command's arguments).
+func (g *group) commandArgs(i *instance, cmd string) []any {
+	if mapped := g.mapCommand(i, cmd); mapped != cmd {
+		return []any{mapped}
+	}
+	switch cmd {
+	case "PING":
+		return g.s.pingArgs
+	case "INFO":
+		return g.s.infoArgs
+	}
+	return []any{cmd}
+}
+
+// Tags of the periodic commands, whose replies come back through
+// instance.Reply rather than a callback each.
+const (
+	tagPing = iota + 1
+	tagInfo
+	tagHello
+)
+
+// sendTagged sends a periodic command (tag) on i's link; its reply comes
+// back to i.Reply. Links that take no Replier get a callback doing the
+// same.
+func (g *group) sendTagged(ctx context.Context, i *instance, tag int, args ...any) {
+	conn := i.conn
+	if i.g == nil {
+		// Written once, before its first command: Reply reads it
+		// without the lock (it is how it finds the lock).
+		i.g = g
+	}
+	tc, ok := conn.(redislink.TaggedConn)
+	if !ok {
+		g.async(ctx, i, func(reply any, err error) { i.replied(tag, reply, err) }, args...)
+		return
+	}
+	i.pending++
+	if g.batch == nil {
+		tc.SendTo(g.linkTimeout(), i, tag, true, args...)
+	} else if tc.SendTo(g.linkTimeout(), i, tag, false, args...) {
+		g.batch.Add(tc)
+	}
+}
+
+// Reply is redislink.Replier for the periodic commands (sendTagged).
+func (i *instance) Reply(from redislink.Conn, tag int, reply any, err error) {
+	g := i.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.settle(i, from, err) {
+		i.replied(tag, reply, err)
+	}
+}
+
+// replied applies the reply to a periodic command, under the group lock.
+func (i *instance) replied(tag int, reply any, err error) {
+	switch tag {
+	case tagPing:
+		i.g.onPong(i, reply, err)
+	case tagInfo:
+		i.g.onInfoReply(i, reply, err)
+	case tagHello:
+		i.g.onHelloReply(i, err)
+	}
+}
+
+// settle is what every reply on i's link does first, under the group
+// lock: false when it comes from a link that was replaced meanwhile, and
+// is to be ignored.
+func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
+	if i.conn != from {
+		return false
+	}
+	i.pending--
+	if err != nil && !redislink.IsReplyError(err) {
+		if !i.Disconnected {
+			// redis-sentinel resolves the name again at each
+			// reconnect: the instance may come back elsewhere.
+			g.s.resolveLater(i.Addr.Host)
+		}
+		i.Disconnected = true
+	} else {
+		if i.Disconnected {
+			i.connectedAt = g.s.clock.Now()
+			if i.stopSub == nil && i.Kind != KindSentinel {
+				// Parked while the instance was down (parkSub): it
+				// answers again, so its hellos come back now.
+				g.subscribe(i)
+			}
+		}
+		i.Disconnected = false
+	}
+	return true
+}
+
 // async runs a command on i's link without holding the group lock and
 // applies the result under it. The instance may have been replaced or
 // removed meanwhile; apply is skipped then.
@@ -259,29 +354,9 @@ func (g *group) async(ctx context.Context, i *instance, apply func(reply any, er
 	done := func(reply any, err error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		if i.conn != conn {
-			return
+		if g.settle(i, conn, err) {
+			apply(reply, err)
 		}
-		i.pending--
-		if err != nil && !redislink.IsReplyError(err) {
-			if !i.Disconnected {
-				// redis-sentinel resolves the name again at each
-				// reconnect: the instance may come back elsewhere.
-				g.s.resolveLater(i.Addr.Host)
-			}
-			i.Disconnected = true
-		} else {
-			if i.Disconnected {
-				i.connectedAt = g.s.clock.Now()
-				if i.stopSub == nil && i.Kind != KindSentinel {
-					// Parked while the instance was down (parkSub):
-					// it answers again, so its hellos come back now.
-					g.subscribe(i)
-				}
-			}
-			i.Disconnected = false
-		}
-		apply(reply, err)
 	}
 	g.send(ctx, conn, done, args...)
 }
@@ -312,69 +387,106 @@ func (g *group) send(ctx context.Context, conn redislink.Conn, done func(reply a
 func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 	i.pingBusy = true
 	g.m.PingSent(i.Node, now)
-	g.async(ctx, i, func(reply any, err error) {
-		i.pingBusy = false
-		if err != nil && !redislink.IsReplyError(err) {
-			return
-		}
-		now := g.s.clock.Now()
-		text := redislink.ReplyString(reply)
-		if err != nil {
-			text = redislink.ErrorText(err)
-		}
-		if g.m.PingReply(i.Node, now, text) && i.connKey != "" {
-			g.s.setPeerAvail(i.connKey, now)
-		}
-		g.apply()
-	}, g.mapCommand(i, "PING"))
+	g.sendTagged(ctx, i, tagPing, g.commandArgs(i, "PING")...)
+}
+
+// onPong takes a PING's reply (under mu).
+func (g *group) onPong(i *instance, reply any, err error) {
+	i.pingBusy = false
+	if err != nil && !redislink.IsReplyError(err) {
+		return
+	}
+	now := g.s.clock.Now()
+	text := redislink.ReplyString(reply)
+	if err != nil {
+		text = redislink.ErrorText(err)
+	}
+	if g.m.PingReply(i.Node, now, text) && i.connKey != "" {
+		g.s.setPeerAvail(i.connKey, now)
+	}
+	g.apply()
 }
 
 func (g *group) sendInfo(ctx context.Context, i *instance) {
 	i.infoBusy = true
-	g.async(ctx, i, func(reply any, err error) {
-		i.infoBusy = false
-		if err != nil {
-			return
-		}
-		if text := redislink.ReplyString(reply); text != "" {
-			g.onInfo(ctx, i, text)
-		}
-	}, g.mapCommand(i, "INFO"))
+	g.sendTagged(ctx, i, tagInfo, g.commandArgs(i, "INFO")...)
 }
 
-// helloPayload is our 8-field hello for this group, "" when we cannot tell
-// our own address yet.
-func (g *group) helloPayload(i *instance) string {
+// onInfoReply takes an INFO's reply (under mu).
+func (g *group) onInfoReply(i *instance, reply any, err error) {
+	i.infoBusy = false
+	if err != nil {
+		return
+	}
+	if text := redislink.ReplyString(reply); text != "" {
+		g.onInfo(g.ctx, i, text)
+	}
+}
+
+// helloPayload is our 8-field hello for this group as i gets it (nil
+// when we cannot tell our own address yet). Every instance of the group
+// gets the same one unless our address differs per link (no announce-ip
+// and several local addresses), so it is made once and reused while it
+// says what a new one would: at 5,000 masters three hellos per master go
+// out every two seconds.
+func (g *group) helloPayload(i *instance) any {
 	ip, port := g.s.announce()
 	if ip == "" {
 		ip = i.conn.LocalIP()
 		if ip == "" {
-			return ""
+			return nil
 		}
 	}
-	ma := g.s.shown(g.m.CurrentMasterAddr())
-	return ip + "," + strconv.Itoa(port) + "," + g.s.myID + "," +
-		strconv.FormatUint(g.s.CurrentEpoch(), 10) + "," +
-		g.name + "," + ma.Host + "," + strconv.Itoa(ma.Port) + "," +
-		strconv.FormatUint(g.m.ConfigEpoch, 10)
+	want := failover.Hello{
+		Addr:         Addr{Host: ip, Port: port},
+		RunID:        g.s.myID,
+		CurrentEpoch: g.s.CurrentEpoch(),
+		MasterName:   g.name,
+		MasterAddr:   g.s.shown(g.m.CurrentMasterAddr()),
+		ConfigEpoch:  g.m.ConfigEpoch,
+	}
+	if last, ok := g.hello.(string); ok {
+		// Our own payload reads back exactly: a match says every field.
+		if h, ok := failover.ParseHello(last); ok && h == want {
+			return g.hello
+		}
+	}
+	g.hello = helloText(want)
+	return g.hello
+}
+
+// helloText is the hello payload
+// "ip,port,runid,current_epoch,master_name,master_ip,master_port,config_epoch".
+func helloText(h failover.Hello) string {
+	return h.Addr.Host + "," + strconv.Itoa(h.Addr.Port) + "," + h.RunID + "," +
+		strconv.FormatUint(h.CurrentEpoch, 10) + "," +
+		h.MasterName + "," + h.MasterAddr.Host + "," + strconv.Itoa(h.MasterAddr.Port) + "," +
+		strconv.FormatUint(h.ConfigEpoch, 10)
 }
 
 func (g *group) sendHello(ctx context.Context, i *instance) {
 	payload := g.helloPayload(i)
-	if payload == "" {
+	if payload == nil {
 		return
 	}
 	i.pubBusy = true
 	i.helloAgain = false
-	g.async(ctx, i, func(_ any, err error) {
-		i.pubBusy = false
-		if err == nil {
-			i.lastPub = g.s.clock.Now()
-		}
-		if i.helloAgain && g.ctx != nil && g.ctx.Err() == nil && i.conn != nil && !i.Disconnected {
-			g.sendHello(g.ctx, i)
-		}
-	}, g.mapCommand(i, "PUBLISH"), helloChannel, payload)
+	var cmd any = "PUBLISH" // a constant: no box allocated
+	if mapped := g.mapCommand(i, "PUBLISH"); mapped != "PUBLISH" {
+		cmd = mapped
+	}
+	g.sendTagged(ctx, i, tagHello, cmd, helloChannel, payload)
+}
+
+// onHelloReply takes a hello's reply (under mu).
+func (g *group) onHelloReply(i *instance, err error) {
+	i.pubBusy = false
+	if err == nil {
+		i.lastPub = g.s.clock.Now()
+	}
+	if i.helloAgain && g.ctx != nil && g.ctx.Err() == nil && i.conn != nil && !i.Disconnected {
+		g.sendHello(g.ctx, i)
+	}
 }
 
 // forceHello announces the group's configuration on every instance now

@@ -55,7 +55,7 @@ func peerRunID(k int) string { return fmt.Sprintf("%040x", k+1) }
 // the peer as answering PINGs now.
 func (r *verdictRig) hello(k int, master string, epoch uint64) {
 	host, port, _ := strings.Cut(master, ":")
-	r.s.ProcessHello(fmt.Sprintf("127.0.0.1,%d,%s,%d,mymaster,%s,%s,%d", 26380+k, peerRunID(k), epoch, host, port, epoch))
+	r.s.ProcessHello(fmt.Appendf(nil, "127.0.0.1,%d,%s,%d,mymaster,%s,%s,%d", 26380+k, peerRunID(k), epoch, host, port, epoch))
 	r.pong(k)
 }
 

@@ -141,7 +141,7 @@ func TestNewConfigFromPeerSwitchesMaster(t *testing.T) {
 		t.Fatal(err)
 	}
 	peer := strings.Repeat("c", 40)
-	s.ProcessHello("127.0.0.1,26390," + peer + ",5,mymaster,127.0.0.1,6380,5")
+	s.ProcessHello([]byte("127.0.0.1,26390," + peer + ",5,mymaster,127.0.0.1,6380,5"))
 	if s.CurrentEpoch() != 5 {
 		t.Fatalf("epoch %d, want 5", s.CurrentEpoch())
 	}
@@ -154,7 +154,7 @@ func TestNewConfigFromPeerSwitchesMaster(t *testing.T) {
 		t.Fatalf("old master not kept as replica: %+v", reps)
 	}
 	// An older config epoch changes nothing.
-	s.ProcessHello("127.0.0.1,26390," + peer + ",5,mymaster,127.0.0.1,6379,4")
+	s.ProcessHello([]byte("127.0.0.1,26390," + peer + ",5,mymaster,127.0.0.1,6379,4"))
 	if a, _ := s.MasterAddr("mymaster"); a.Port != 6380 {
 		t.Fatalf("older config applied: %v", a)
 	}

@@ -32,16 +32,17 @@ type footprintRow struct {
 // implementation watching the same masters: time to discover the topology,
 // then idle CPU over measure (after settle) and RSS at its end. Sizes up to
 // realMax use real redis-servers, each master with one replica; larger ones
-// use fake masters without replicas (see fakeredis.go).
-func footprint(sizes []int, realMax int, settle, measure time.Duration, bin string) error {
+// use fake masters without replicas (see fakeredis.go). want says which of
+// redis-sentinel and ours run; the other's columns show "-".
+func footprint(sizes []int, realMax int, settle, measure time.Duration, bin string, want [2]bool) error {
 	rows := map[int][2]footprintRow{}
 	for _, n := range sizes {
 		var r [2]footprintRow
 		var err error
 		if n <= realMax {
-			r, err = footprintReal(n, settle, measure, bin)
+			r, err = footprintReal(n, settle, measure, bin, want)
 		} else {
-			r, err = footprintFake(n, settle, measure, bin)
+			r, err = footprintFake(n, settle, measure, bin, want)
 		}
 		if err != nil {
 			return fmt.Errorf("footprint at %d masters: %w", n, err)
@@ -55,24 +56,47 @@ func footprint(sizes []int, realMax int, settle, measure time.Duration, bin stri
 	fmt.Printf("Up to %d masters: real redis-servers, one replica each; above: fake masters (one process per %d), no replicas.\n\n", realMax, fakeChunk)
 	fmt.Println("| masters | backend | RSS MB redis-sentinel | RSS MB ours | ratio | idle CPU % redis-sentinel | idle CPU % ours | ratio | discovery redis-sentinel | discovery ours | ratio |")
 	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	both := want[0] && want[1]
+	num := func(i int, v float64, format string) string {
+		if !want[i] {
+			return "-"
+		}
+		return fmt.Sprintf(format, v)
+	}
+	times := func(a, b float64) string {
+		if !both {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", b/a)
+	}
 	for _, n := range sizes {
 		r := rows[n]
 		backend := "redis-server"
 		if n > realMax {
 			backend = "fake"
 		}
-		fmt.Printf("| %d | %s | %.1f | %.1f | %.2fx | %.2f | %.2f | %.2fx | %s | %s | %s |\n", n, backend,
-			r[0].rssMB, r[1].rssMB, r[1].rssMB/r[0].rssMB,
-			r[0].cpuPct, r[1].cpuPct, r[1].cpuPct/r[0].cpuPct,
-			discoveryText(r[0]), discoveryText(r[1]), ratio(r[1].discovery, r[0].discovery))
+		disc := [2]string{"-", "-"}
+		for i := range disc {
+			if want[i] {
+				disc[i] = discoveryText(r[i])
+			}
+		}
+		discRatio := "-"
+		if both {
+			discRatio = ratio(r[1].discovery, r[0].discovery)
+		}
+		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", n, backend,
+			num(0, r[0].rssMB, "%.1f"), num(1, r[1].rssMB, "%.1f"), times(r[0].rssMB, r[1].rssMB),
+			num(0, r[0].cpuPct, "%.2f"), num(1, r[1].cpuPct, "%.2f"), times(r[0].cpuPct, r[1].cpuPct),
+			disc[0], disc[1], discRatio)
 	}
 	fmt.Println("\nRSS split: anonymous memory (heap, stacks) against file-backed pages (the executable and its libraries, shared by every instance on a host).")
 	fmt.Println("\n| masters | anon MB redis-sentinel | anon MB ours | ratio | file-backed MB redis-sentinel | file-backed MB ours |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|")
 	for _, n := range sizes {
 		r := rows[n]
-		fmt.Printf("| %d | %.1f | %.1f | %.2fx | %.1f | %.1f |\n", n, r[0].anonMB, r[1].anonMB, r[1].anonMB/r[0].anonMB,
-			r[0].rssMB-r[0].anonMB, r[1].rssMB-r[1].anonMB)
+		fmt.Printf("| %d | %s | %s | %s | %s | %s |\n", n, num(0, r[0].anonMB, "%.1f"), num(1, r[1].anonMB, "%.1f"),
+			times(r[0].anonMB, r[1].anonMB), num(0, r[0].rssMB-r[0].anonMB, "%.1f"), num(1, r[1].rssMB-r[1].anonMB, "%.1f"))
 	}
 	if len(sizes) > 1 {
 		// Cost per added master between the smallest and the largest size:
@@ -80,10 +104,13 @@ func footprint(sizes []int, realMax int, settle, measure time.Duration, bin stri
 		a, b := sizes[0], sizes[len(sizes)-1]
 		fmt.Printf("\nPer added master from %d to %d masters: ", a, b)
 		for i, impl := range []string{"redis-sentinel", "ours"} {
+			if !want[i] {
+				continue
+			}
 			dr := (rows[b][i].rssMB - rows[a][i].rssMB) * 1024 / float64(b-a)
 			dc := (rows[b][i].cpuPct - rows[a][i].cpuPct) / float64(b-a) * 1000
 			fmt.Printf("%s %.1f KB RSS and %.3f %% CPU per 1,000 masters", impl, dr, dc)
-			if i == 0 {
+			if i == 0 && both {
 				fmt.Print("; ")
 			}
 		}
@@ -100,7 +127,7 @@ func discoveryText(r footprintRow) string {
 }
 
 // footprintReal starts n real masters, each with one replica.
-func footprintReal(n int, settle, measure time.Duration, bin string) ([2]footprintRow, error) {
+func footprintReal(n int, settle, measure time.Duration, bin string, want [2]bool) ([2]footprintRow, error) {
 	dir, err := os.MkdirTemp("", "sentinel-bench")
 	if err != nil {
 		return [2]footprintRow{}, err
@@ -141,7 +168,7 @@ func footprintReal(n int, settle, measure time.Duration, bin string) ([2]footpri
 	// Replicas must be attached before sentinels start, or discovery time
 	// would include Redis's own sync.
 	time.Sleep(2 * time.Second)
-	return footprintBoth(dir, mports, 1, settle, measure, bin)
+	return footprintBoth(dir, mports, 1, settle, measure, bin, want)
 }
 
 func distinctPorts(n int) ([]int, error) {
@@ -163,7 +190,7 @@ func distinctPorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-func footprintFake(n int, settle, measure time.Duration, bin string) ([2]footprintRow, error) {
+func footprintFake(n int, settle, measure time.Duration, bin string, want [2]bool) ([2]footprintRow, error) {
 	dir, err := os.MkdirTemp("", "sentinel-bench")
 	if err != nil {
 		return [2]footprintRow{}, err
@@ -177,12 +204,15 @@ func footprintFake(n int, settle, measure time.Duration, bin string) ([2]footpri
 	if err := fleet.setPeers(nil); err != nil {
 		return [2]footprintRow{}, err
 	}
-	return footprintBoth(dir, fleet.ports, 0, settle, measure, bin)
+	return footprintBoth(dir, fleet.ports, 0, settle, measure, bin, want)
 }
 
-func footprintBoth(dir string, mports []int, replicas int, settle, measure time.Duration, bin string) ([2]footprintRow, error) {
+func footprintBoth(dir string, mports []int, replicas int, settle, measure time.Duration, bin string, want [2]bool) ([2]footprintRow, error) {
 	var out [2]footprintRow
 	for i, impl := range []string{"redis-sentinel", "ours"} {
+		if !want[i] {
+			continue
+		}
 		r, err := footprintOne(dir, impl, mports, replicas, settle, measure, bin)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", impl, err)

@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,7 +56,7 @@ func main() {
 	downAfter := flag.Duration("down-after", foDownAfter, "failover: down-after-milliseconds of every master")
 	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
 	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
-	implList := flag.String("impls", "redis-sentinel,ours", "failover: implementations to run")
+	implList := flag.String("impls", "redis-sentinel,ours", "failover and footprint: implementations to run")
 	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (absolute path; overwritten per size and impl)")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	short := flag.Bool("short", false, "a few minutes: every table at the sizes that show a regression (footprint 10,1000; failover 1,50 once; haproxy 1 once; throughput 1 round); flags given explicitly win")
@@ -115,7 +116,8 @@ func main() {
 	os.Setenv(cluster.SentinelBinEnv, abs)
 	fmt.Printf("machine: %s/%s, %d CPUs; %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format(time.RFC3339))
 	if *mode == "footprint" || *mode == "all" {
-		if err := footprint(parseSizes("-footprint-sizes", *fpSizes), *realMax, *settle, *measure, *bin); err != nil {
+		want := [2]bool{slices.Contains(impls, cluster.Real), slices.Contains(impls, cluster.Ours)}
+		if err := footprint(parseSizes("-footprint-sizes", *fpSizes), *realMax, *settle, *measure, *bin, want); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -1,0 +1,79 @@
+package redislink
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nopTransport is a transport that goes nowhere.
+type nopTransport struct{ closed bool }
+
+func (t *nopTransport) Write(b []byte) (int, error)     { return len(b), nil }
+func (t *nopTransport) SetReadDeadline(time.Time) error { return nil }
+func (t *nopTransport) Close() error                    { t.closed = true; return nil }
+func newTestSubConn(handshakes int, h SubHandler) *subConn {
+	s := &subscription{h: h}
+	c := &subConn{s: s, tr: &nopTransport{}, handshakes: handshakes, rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
+	c.onReply = c.reply
+	c.rs.peek = c.peekMessage
+	return c
+}
+
+// A pub/sub link delivers the same messages, in order, however its bytes
+// are cut: messages read in place and everything else (the handshake's
+// replies, the SUBSCRIBE confirmation, a message with an empty payload)
+// through the reply parser.
+func TestSubConnMessagesAnySplit(t *testing.T) {
+	msg := func(p string) string {
+		return "*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$" + strconv.Itoa(len(p)) + "\r\n" + p + "\r\n"
+	}
+	wire := "+OK\r\n" + msg("early") + // a message before the handshake is done is the handshake's
+		"*3\r\n$9\r\nsubscribe\r\n$18\r\n__sentinel__:hello\r\n:1\r\n" +
+		msg("127.0.0.1,26379,aaaa,0,m,127.0.0.1,6379,0") + msg("") + msg("second") +
+		"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n:5\r\n" + // not a bulk payload: ignored
+		msg(strings.Repeat("x", 300))
+	want := []string{"<subscribed>", "127.0.0.1,26379,aaaa,0,m,127.0.0.1,6379,0", "second", strings.Repeat("x", 300)}
+	for cut := 0; cut <= len(wire); cut++ {
+		for _, step := range []int{0, 1} {
+			var got []string
+			c := newTestSubConn(2, SubHandler{
+				Subscribed: func() { got = append(got, "<subscribed>") },
+				Message:    func(p []byte) { got = append(got, string(p)) },
+			})
+			if step == 1 {
+				for k := range len(wire) {
+					c.Data([]byte(wire[k : k+1]))
+				}
+			} else {
+				c.Data([]byte(wire[:cut]))
+				c.Data([]byte(wire[cut:]))
+			}
+			if c.tr.(*nopTransport).closed {
+				t.Fatalf("cut %d step %d: closed", cut, step)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("cut %d step %d: got %q, want %q", cut, step, got, want)
+			}
+			if step == 1 {
+				break
+			}
+		}
+	}
+}
+
+// A hello arriving on a pub/sub link costs no allocation.
+func TestSubConnMessageAllocatesNothing(t *testing.T) {
+	hello := "127.0.0.1,26379," + strings.Repeat("a", 40) + ",0,mymaster,127.0.0.1,6379,0"
+	wire := []byte("*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$" + strconv.Itoa(len(hello)) + "\r\n" + hello + "\r\n")
+	n := 0
+	c := newTestSubConn(0, SubHandler{Message: func(p []byte) { n += len(p) }})
+	if a := testing.AllocsPerRun(100, func() { c.Data(wire) }); a != 0 {
+		t.Errorf("%v allocations per message, want 0", a)
+	}
+	if n == 0 {
+		t.Fatal("no message delivered")
+	}
+}

@@ -1,0 +1,97 @@
+package respserver
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// A request whose bytes have all arrived is read in one piece
+// (reader.buffered); it must give what reading it as its bytes trickle in
+// gives: the same arguments, errors and size held.
+func TestBufferedArgumentsAsTrickled(t *testing.T) {
+	hello := "127.0.0.1,26379," + strings.Repeat("a", 40) + ",0,mymaster,127.0.0.1,6379,0"
+	cases := []string{
+		fmt.Sprintf("*3\r\n$7\r\nPUBLISH\r\n$18\r\n__sentinel__:hello\r\n$%d\r\n%s\r\n", len(hello), hello),
+		"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
+		"*2\r\n$4\r\nECHO\r\n$03\r\nabc\r\n",                                   // leading zero
+		"*2\r\n$4\r\nECHO\r\n$-1\r\n",                                          // negative
+		"*2\r\n$4\r\nECHO\r\n$+3\r\nabc\r\n",                                   // sign
+		"*2\r\n$4\r\nECHO\r\n$3\r\nabcXY",                                      // the two bytes after the data are not looked at
+		"*2\r\n$4\r\nECHO\r\n:3\r\nabc\r\n",                                    // not a bulk
+		"*2\r\n$4\r\nECHO\r\n$3\x00\r\nabc\r\n",                                // NUL in a header
+		"*2\r\n$4\r\nECHO\r\n$20000\r\n" + strings.Repeat("x", 20000) + "\r\n", // over the unauthenticated limit
+		"*2\r\n$4\r\nECHO\r\n$9999999999\r\n",                                  // over proto-max-bulk-len
+		"*20\r\n" + strings.Repeat("$1\r\na\r\n", 20),                          // more arguments than read in one piece
+		"*3\r\n$1\r\na\r\n$1\r\nb\r\n",                                         // cut short
+	}
+	for _, c := range cases {
+		for _, authed := range []bool{true, false} {
+			l := DefaultLimits()
+			l.MaxQueryBuffer = 4096 + 64
+			whole := readAll(newReader(bytes.NewReader([]byte(c)), &l, func() bool { return authed }))
+			trickled := readAll(newReader(iotest.OneByteReader(bytes.NewReader([]byte(c))), &l, func() bool { return authed }))
+			if whole != trickled {
+				t.Errorf("%.80q (authed %v):\nwhole:    %.300s\ntrickled: %.300s", c, authed, whole, trickled)
+			}
+		}
+	}
+}
+
+// readAll describes every request r reads until an error.
+func readAll(r *reader) string {
+	var b strings.Builder
+	for {
+		args, err := r.next()
+		if err != nil {
+			if err != io.EOF {
+				// (How much a failed request held depends on the
+				// sizes of the reads, not on how it is parsed.)
+				fmt.Fprintf(&b, "error %v", err)
+			}
+			return b.String()
+		}
+		fmt.Fprintf(&b, "%q (size %d); ", args, r.size)
+	}
+}
+
+// A peer's hello, PUBLISH with three arguments, is read in two
+// allocations (the argument slice and one array for their bytes), and in
+// none when the last one's are handed back (recycle).
+func TestPublishReadInTwoAllocations(t *testing.T) {
+	hello := "127.0.0.1,26379," + strings.Repeat("a", 40) + ",0,mymaster,127.0.0.1,6379,0"
+	req := []byte(fmt.Sprintf("*3\r\n$7\r\nPUBLISH\r\n$18\r\n__sentinel__:hello\r\n$%d\r\n%s\r\n", len(hello), hello))
+	l := DefaultLimits()
+	in := bytes.NewReader(nil)
+	r := newReader(in, &l, func() bool { return true })
+	read := func() [][]byte {
+		in.Reset(req)
+		args, err := r.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return args
+	}
+	if n := testing.AllocsPerRun(100, func() { read() }); n > 2 {
+		t.Errorf("%v allocations per PUBLISH, want 2", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { r.recycle(read()) }); n != 0 {
+		t.Errorf("%v allocations per PUBLISH recycled, want 0", n)
+	}
+	// Reused memory holds the new request, not the old one.
+	args := read()
+	r.recycle(args)
+	in.Reset([]byte("*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"))
+	next, err := r.next()
+	if err != nil || len(next) != 2 || string(next[0]) != "ECHO" || string(next[1]) != "hi" {
+		t.Fatalf("after recycle: %q, %v", next, err)
+	}
+	// Arguments that are not those read last are not taken back.
+	r.recycle([][]byte{[]byte("PUBLISH")})
+	if r.spare.arena != nil {
+		t.Fatal("took back arguments that were not read last")
+	}
+}
