@@ -341,6 +341,7 @@ func (c *client) releaseHeld(n int) {
 		return
 	}
 	buf := c.out.Buffer()
+	n = min(n, len(buf))
 	c.out.SetBuffer(buf[:n])
 	c.holding = false
 	ok := c.flushLocked()

@@ -11,6 +11,23 @@ import (
 	"github.com/qsentinel/qsentinel/redislink"
 )
 
+// driverGroup is a sentinel watching mymaster on d, not started: its
+// group, with a context the test's end cancels, to drive by hand.
+func driverGroup(t *testing.T, d redislink.Dialer) (*Sentinel, *group, context.Context) {
+	t.Helper()
+	s, err := New(fastConfig(26379, Addr{Host: "127.0.0.1", Port: 6379}), Options{Dialer: d, Logger: quiet, Store: &memStore{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	g := s.group("mymaster")
+	g.mu.Lock()
+	g.ctx = ctx
+	g.mu.Unlock()
+	return s, g, ctx
+}
+
 // heldConn is an AsyncConn whose replies the test releases: a hello in
 // flight stays in flight until then.
 type heldConn struct {
@@ -57,17 +74,9 @@ func (c *heldConn) hellos() []string {
 // later (BENCHMARKS.md "Per sentinel": a client subscribed to that peer
 // would hear the switch up to 2 s late).
 func TestAnnounceWhileHelloInFlight(t *testing.T) {
-	m := Addr{Host: "127.0.0.1", Port: 6379}
-	s, err := New(fastConfig(26379, m), Options{Dialer: redislink.NewFakeNet(), Logger: quiet, Store: &memStore{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := s.group("mymaster")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	s, g, ctx := driverGroup(t, redislink.NewFakeNet())
 	conn := &heldConn{}
 	g.mu.Lock()
-	g.ctx = ctx
 	peer := failover.NewNode(failover.KindSentinel, "peer", Addr{Host: "127.0.0.1", Port: 26380}, s.clock.Now())
 	peer.RunID = "0000000000000000000000000000000000000001"
 	g.m.Sentinels[peer.RunID] = peer

@@ -1,7 +1,6 @@
 package sentinel
 
 import (
-	"context"
 	"sync"
 	"testing"
 
@@ -41,18 +40,10 @@ func (d *countingDialer) counts() (opened, stopped int) {
 // command link answers. A dead machine of 1,000 masters cost each
 // sentinel 2,000 failed connects a second, now 1,000.
 func TestPubSubParkedWhileInstanceDown(t *testing.T) {
-	m := Addr{Host: "127.0.0.1", Port: 6379}
 	conn := &heldConn{}
 	d := &countingDialer{conn: conn}
-	s, err := New(fastConfig(26379, m), Options{Dialer: d, Logger: quiet, Store: &memStore{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := s.group("mymaster")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	s, g, ctx := driverGroup(t, d)
 	g.mu.Lock()
-	g.ctx = ctx
 	r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
 	i := inst(r)
 	g.ensureLink(i)

@@ -1,7 +1,6 @@
 package sentinel
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -14,14 +13,7 @@ import (
 // later: most of the wait for +promoted-slave). A replica only pointed
 // elsewhere is not.
 func TestInfoRightAfterPromotion(t *testing.T) {
-	m := Addr{Host: "127.0.0.1", Port: 6379}
-	s, err := New(fastConfig(26379, m), Options{Dialer: redislink.NewFakeNet(), Logger: quiet, Store: &memStore{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := s.group("mymaster")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	s, g, ctx := driverGroup(t, redislink.NewFakeNet())
 	for _, tc := range []struct {
 		name string
 		to   Addr
@@ -32,7 +24,6 @@ func TestInfoRightAfterPromotion(t *testing.T) {
 	} {
 		conn := &heldConn{}
 		g.mu.Lock()
-		g.ctx = ctx
 		r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
 		i := inst(r)
 		i.conn = conn

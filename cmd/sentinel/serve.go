@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/agentcheck"
+	"github.com/qsentinel/qsentinel/event"
 )
 
 // defaultPidfile is redis's CONFIG_DEFAULT_PID_FILE, used when a
@@ -160,7 +161,20 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 					errc <- nil
 					return
 				case e := <-sub.C:
-					a.pusher.Apply(ctx, e)
+					// Events that arrived together (a machine's masters
+					// failing over at once) are pushed together: a few
+					// runtime API connections instead of one per command.
+					batch := []*event.Event{e}
+				drain:
+					for len(batch) < 256 {
+						select {
+						case e := <-sub.C:
+							batch = append(batch, e)
+						default:
+							break drain
+						}
+					}
+					a.pusher.ApplyAll(ctx, batch)
 				case <-retry:
 					a.pusher.Retry(ctx)
 				}
