@@ -96,29 +96,19 @@ func (g *group) subscribe(i *instance) {
 	})
 }
 
-// parkSub closes the pub/sub link of an instance that is subjectively
-// down and whose both links are down, until its command link answers
-// again (async reopens it). Both links used to redial once a second
-// each: when a machine with 1,000 masters dies, 2,000 failed connects a
-// second per sentinel, the largest part of its CPU while it fails them
-// over (BENCHMARKS.md). The PING that doubles as the command link's
-// reconnect attempt is enough to notice the instance is back; its
-// pub/sub link follows within a round trip, where redis-sentinel's
-// would at its next reconnect, up to a second later.
-func (g *group) parkSub(i *instance) {
-	i.stopSub()
-	i.stopSub = nil
-	i.subGen++
-	i.subUp = false
-}
-
-func (g *group) closeLink(i *instance) {
+// closeSub closes i's pub/sub link, if open; a late event of it changes
+// nothing (subGen).
+func (g *group) closeSub(i *instance) {
 	if i.stopSub != nil {
 		i.stopSub()
 		i.stopSub = nil
 	}
 	i.subGen++
 	i.subUp = false
+}
+
+func (g *group) closeLink(i *instance) {
+	g.closeSub(i)
 	if i.conn == nil {
 		return
 	}
@@ -181,7 +171,16 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		}
 	}
 	if i.Disconnected && i.Flags&failover.FlagSDown != 0 && i.stopSub != nil && !i.subUp {
-		g.parkSub(i)
+		// Parked: the pub/sub link of an instance subjectively down with
+		// both links down stays closed until its command link answers
+		// again (settle reopens it). Both links used to redial once a
+		// second each: when a machine with 1,000 masters dies, 2,000
+		// failed connects a second per sentinel, the largest part of its
+		// CPU while it fails them over (BENCHMARKS.md). The PING that
+		// doubles as the command link's reconnect notices the instance
+		// is back; its pub/sub link follows within a round trip, where
+		// redis-sentinel's would at its next reconnect.
+		g.closeSub(i)
 	}
 	if i.Disconnected {
 		// redis-sentinel queues the first INFO right behind the PING of a
@@ -335,7 +334,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 		if i.Disconnected {
 			i.connectedAt = g.s.clock.Now()
 			if i.stopSub == nil && i.Kind != KindSentinel {
-				// Parked while the instance was down (parkSub): it
+				// Parked while the instance was down (sendPeriodic): it
 				// answers again, so its hellos come back now.
 				g.subscribe(i)
 			}
