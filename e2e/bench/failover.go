@@ -61,6 +61,48 @@ type failoverRun struct {
 	// sentinelCPU is the CPU the sentinels used over the same span, in
 	// per cent of one CPU, summed over the three.
 	sentinelCPU float64
+	// setupOpens and runOpens are the machine's TCP connects (active
+	// opens, /proc/net/snmp) from the sentinels' start to the kill and
+	// from the kill to the last switch; runFails the failed ones of the
+	// latter (refused by a dead master, as a rule). A link dropped and
+	// dialled again shows here; under load that multiplies.
+	setupOpens, runOpens, runFails uint64
+	opensOK                        bool
+}
+
+// tcpOpens is the machine's TCP active opens and failed attempts so far
+// (/proc/net/snmp); ok is false where there is none.
+func tcpOpens() (opens, fails uint64, ok bool) {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0, 0, false
+	}
+	var head []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Tcp:" {
+			continue
+		}
+		if head == nil {
+			head = f
+			continue
+		}
+		var gotO, gotF bool
+		for k := 1; k < len(f) && k < len(head); k++ {
+			n, err := strconv.ParseUint(f[k], 10, 64)
+			if err != nil {
+				continue
+			}
+			switch head[k] {
+			case "ActiveOpens":
+				opens, gotO = n, true
+			case "AttemptFails":
+				fails, gotF = n, true
+			}
+		}
+		return opens, fails, gotO && gotF
+	}
+	return 0, 0, false
 }
 
 // cpuJiffies is the machine's busy and total CPU time so far (/proc/stat,
@@ -189,6 +231,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	} else {
 		top = fakeTopology(t, n, p.fakeSignal, p.downAfter)
 	}
+	opens0, _, opensOK := tcpOpens()
 	sentinels = startSentinels(t, c, impl, top.mons)
 	top.discover(sentinels)
 	var subs []*cluster.Subscription
@@ -209,6 +252,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		t, _ := procTicks(s.Pid())
 		sent0 += t
 	}
+	opens1, fails1, ok1 := tcpOpens()
 	start := time.Now()
 	top.kill()
 	killed := time.Since(start)
@@ -238,6 +282,10 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		first = switched()
 	}
 	res.runTimeout = p.runTimeout
+	if opens2, fails2, ok2 := tcpOpens(); opensOK && ok1 && ok2 {
+		res.opensOK = true
+		res.setupOpens, res.runOpens, res.runFails = opens1-opens0, opens2-opens1, fails2-fails1
+	}
 	if busy1, total1, ok := cpuJiffies(); ok && cpuOK && total1 > total0 {
 		res.busy = 100 * float64(busy1-busy0) / float64(total1-total0)
 	}

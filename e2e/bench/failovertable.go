@@ -39,6 +39,9 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 				if r.busy > 0 {
 					line += fmt.Sprintf("; machine CPU busy %.0f%% from the kill to the last switch, the three sentinels %.0f%% of one CPU", r.busy, r.sentinelCPU)
 				}
+				if r.opensOK {
+					line += fmt.Sprintf("; TCP connects on the machine %d from the sentinels' start to the kill, %d (%d failed) from the kill to the last switch", r.setupOpens, r.runOpens, r.runFails)
+				}
 				fmt.Fprintln(os.Stderr, line)
 				for _, o := range r.oddities {
 					fmt.Fprintln(os.Stderr, "    "+o)
