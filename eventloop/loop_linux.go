@@ -55,6 +55,7 @@ type Loop struct {
 
 	tickWait func() time.Duration // set by Every before Run
 	tickFn   func()
+	nextTick time.Time // when tickFn is due; loop goroutine only
 }
 
 type closedConn struct {
@@ -117,14 +118,13 @@ func (l *Loop) Run(ctx context.Context) error {
 	})
 	defer stop()
 	defer l.shutdown()
-	var nextTick time.Time
 	if l.tickFn != nil {
-		nextTick = time.Now().Add(l.tickWait())
+		l.nextTick = time.Now().Add(l.tickWait())
 	}
 	for {
 		wake := time.Now().Add(idleCheckEvery)
-		if l.tickFn != nil && nextTick.Before(wake) {
-			wake = nextTick
+		if l.tickFn != nil && l.nextTick.Before(wake) {
+			wake = l.nextTick
 		}
 		if err := l.file.SetReadDeadline(wake); err != nil {
 			return fmt.Errorf("eventloop: %w", err)
@@ -140,10 +140,10 @@ func (l *Loop) Run(ctx context.Context) error {
 			return fmt.Errorf("eventloop: %w", err)
 		}
 		now := time.Now()
-		if l.tickFn != nil && !now.Before(nextTick) {
+		if l.tickFn != nil && !now.Before(l.nextTick) {
 			l.tickFn()
 			l.deliverClosed()
-			nextTick = time.Now().Add(l.tickWait())
+			l.nextTick = time.Now().Add(l.tickWait())
 		}
 		if now.Sub(l.lastCheck) >= checkEvery {
 			l.expire(now)
@@ -197,6 +197,16 @@ func (l *Loop) poll() bool {
 		if n < len(l.events) {
 			return false
 		}
+		// A full one: more is ready, but a due tick goes first, as
+		// redis runs its timers after each batch of events. Under a
+		// flood (thousands of links answering, a CPU shared with
+		// others) batches kept coming for seconds and the tick, which
+		// sends the PINGs and judges who is down, waited: instances
+		// looked down for our own lateness. What stays ready is read
+		// right after the tick.
+		if l.tickFn != nil && !time.Now().Before(l.nextTick) {
+			return true
+		}
 	}
 }
 
@@ -235,8 +245,15 @@ func (l *Loop) expire(now time.Time) {
 	}
 	l.mu.Unlock()
 	for _, c := range l.scratch {
+		// A busy loop may not have read yet what came in time: the
+		// reply can sit in the socket behind a long tick or a full
+		// batch of other events. Reading it first keeps a late read
+		// from passing for a late reply; under CPU starvation at
+		// thousands of links that mistake dropped good connections by
+		// the thousand, and dialling them again fed the starvation.
+		c.service(unix.EPOLLIN, l.buf)
 		c.mu.Lock()
-		// The deadline may have moved since the scan.
+		// The deadline may have moved since the scan, or with the read.
 		if d := c.deadline.Load(); d != 0 && d <= ns {
 			c.closeLocked(ErrDeadline)
 		}

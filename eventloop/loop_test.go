@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -271,6 +272,124 @@ func TestEveryRunsOnTheLoop(t *testing.T) {
 	for k := 1; k < len(runs); k++ {
 		if d := runs[k].Sub(runs[k-1]); d < 45*time.Millisecond || d > 150*time.Millisecond {
 			t.Fatalf("run %d came %v after the one before", k, d)
+		}
+	}
+}
+
+// clearer is a recorder whose Data clears its connection's deadline, as a
+// link does when the reply it waited for comes.
+type clearer struct {
+	*recorder
+	c *Conn
+}
+
+func (h *clearer) Data(b []byte) {
+	h.recorder.Data(b)
+	h.c.SetReadDeadline(time.Time{})
+}
+
+// A reply that came in time but that the loop had no chance to read (it
+// was busy in a long tick) must not be taken for a late one.
+func TestDeadlineReadsWhatWaitsFirst(t *testing.T) {
+	l := newLoop(t)
+	h := &clearer{recorder: newRecorder()}
+	ready := make(chan net.Conn, 1)
+	var once sync.Once
+	l.Every(func() time.Duration { return 20 * time.Millisecond }, func() {
+		peer, ok := <-ready
+		if !ok {
+			return
+		}
+		once.Do(func() {
+			// The reply arrives while the loop is here, then the
+			// deadline passes before the loop looks at the socket.
+			peer.Write([]byte("+PONG\r\n"))
+			time.Sleep(50 * time.Millisecond)
+			h.c.SetReadDeadline(time.Now().Add(-time.Millisecond))
+			l.expire(time.Now())
+		})
+		close(ready)
+	})
+	run(t, l)
+	c, peer := pair(t, l, h)
+	h.c = c
+	ready <- peer
+	if got := h.waitData(t, 7); string(got) != "+PONG\r\n" {
+		t.Fatalf("got %q", got)
+	}
+	select {
+	case err := <-h.closed:
+		t.Fatalf("closed although its reply had come: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// slowData is a Handler whose Data takes a while, as a reply that runs a
+// group's callbacks does under load; it counts its calls.
+type slowData struct {
+	calls  *atomic.Int64
+	closed chan error
+}
+
+func (h slowData) Data([]byte) {
+	h.calls.Add(1)
+	time.Sleep(time.Millisecond)
+}
+func (h slowData) Closed(err error) { h.closed <- err }
+
+// A flood of events (more connections ready than a batch holds, all the
+// time) must not hold a due tick back: the tick is what sends the PINGs
+// and judges who is down. Counted in events, not time, so that a slow
+// machine (or the race detector) does not make it fail: a due tick waits
+// for the rest of the batch in hand, no more.
+func TestEveryRunsThroughAFlood(t *testing.T) {
+	l := newLoop(t)
+	var calls atomic.Int64
+	var mu sync.Mutex
+	var runs []int64 // Data calls so far, at each tick
+	l.Every(func() time.Duration { return 50 * time.Millisecond }, func() {
+		mu.Lock()
+		runs = append(runs, calls.Load())
+		mu.Unlock()
+	})
+	stop := run(t, l)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 * len(l.events) {
+		_, peer := pair(t, l, slowData{&calls, make(chan error, 1)})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(5 * time.Millisecond):
+					peer.Write([]byte("x"))
+				}
+			}
+		}()
+	}
+	mu.Lock()
+	runs = runs[:0]
+	mu.Unlock()
+	time.Sleep(1500 * time.Millisecond)
+	close(done)
+	wg.Wait()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) < 3 {
+		t.Fatalf("%d ticks in 1.5 s of flood (%d events) at a 50 ms period", len(runs), calls.Load())
+	}
+	// Before the tick is due at most a period of events (50 at 1 ms
+	// each), then the rest of the batch in hand.
+	most := int64(3 * len(l.events))
+	for k := 1; k < len(runs); k++ {
+		if d := runs[k] - runs[k-1]; d > most {
+			t.Fatalf("%d events between tick %d and the one before (at most %d)", d, k, most)
 		}
 	}
 }
