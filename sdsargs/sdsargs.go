@@ -187,6 +187,21 @@ func Quote(s string) string {
 	return s
 }
 
+// AppendQuote appends Quote(s) to dst; without quoting it allocates
+// nothing (a config save writes thousands of words).
+func AppendQuote(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, `""`...)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' {
+			return append(dst, Repr(s)...)
+		}
+	}
+	return append(dst, s...)
+}
+
 // Join renders arguments as one config line.
 func Join(args ...string) string {
 	q := make([]string, len(args))

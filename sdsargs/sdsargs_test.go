@@ -40,3 +40,16 @@ func TestQuoteRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// AppendQuote is Quote appended, and allocates nothing for a plain word.
+func TestAppendQuote(t *testing.T) {
+	for _, s := range []string{"", "plain", "pa ss", `q"uote`, "it's", "tab\there", "\x00\xff", `back\slash`, "#hash"} {
+		if got := string(AppendQuote([]byte("x "), s)); got != "x "+Quote(s) {
+			t.Errorf("AppendQuote(%q) = %q, want %q", s, got, "x "+Quote(s))
+		}
+	}
+	buf := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { buf = AppendQuote(buf[:0], "127.0.0.1") }); n != 0 {
+		t.Errorf("AppendQuote of a plain word: %v allocations", n)
+	}
+}

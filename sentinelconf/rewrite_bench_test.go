@@ -50,7 +50,8 @@ func TestSplitDirective(t *testing.T) {
 		if len(want) > 2 {
 			want = want[:2]
 		}
-		got, gerr := splitDirective(line)
+		var into [2]string
+		got, gerr := splitDirective(line, &into)
 		if len(got) > 2 {
 			got = got[:2]
 		}
