@@ -26,7 +26,9 @@ func (g *group) apply() {
 }
 
 func (g *group) applyReady(ctx context.Context) {
-	for _, a := range g.m.Ready() {
+	ready := g.m.Ready()
+	defer g.m.Release(ready)
+	for _, a := range ready {
 		switch a.Kind {
 		case failover.Emit:
 			if a.Event.Kind == event.SwitchMaster {
