@@ -50,18 +50,31 @@ func subscribe(addr string, channels []string) (*Subscription, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Events of the channels already subscribed can come before the
+	// next confirmation (masters failing over while a bench sets up):
+	// they are kept, not taken for the reply.
+	var early []Message
 	for _, ch := range channels {
 		cmd := "SUBSCRIBE"
 		if strings.ContainsAny(ch, "*?[") {
 			cmd = "PSUBSCRIBE"
 		}
 		v, err := c.Do(cmd, ch)
+		for err == nil {
+			m, ok := toMessage(v)
+			if !ok {
+				break
+			}
+			m.At = time.Now()
+			early = append(early, m)
+			v, _, err = c.ReadRaw(c.Timeout)
+		}
 		if err != nil || v.IsError() || len(v.Elems) != 3 || !strings.EqualFold(v.Elems[0].Text(), cmd) {
 			c.Close()
 			return nil, fmt.Errorf("%s %s: reply %v, err %v", cmd, ch, v, err)
 		}
 	}
-	s := &Subscription{conn: c, notify: make(chan struct{}), done: make(chan struct{})}
+	s := &Subscription{conn: c, msgs: early, notify: make(chan struct{}), done: make(chan struct{})}
 	go s.loop()
 	return s, nil
 }
