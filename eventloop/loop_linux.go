@@ -39,6 +39,7 @@ type Loop struct {
 
 	stopping   atomic.Bool
 	hasClosing atomic.Bool
+	caughtUp   atomic.Int64 // unix nanoseconds: see CaughtUp
 
 	mu      sync.Mutex
 	conns   map[int32]*Conn
@@ -141,6 +142,17 @@ func (l *Loop) Run(ctx context.Context) error {
 		}
 		now := time.Now()
 		if l.tickFn != nil && !now.Before(l.nextTick) {
+			if err != nil {
+				// The wait ended for the tick: what is ready now is
+				// read first (a batch at most: poll yields to the
+				// due tick), so that CaughtUp is current when the
+				// loop was only waiting. (When poll itself yielded
+				// to the tick, it has just read a batch.)
+				l.poll()
+				if l.pollErr != nil {
+					return fmt.Errorf("eventloop: epoll_wait: %w", l.pollErr)
+				}
+			}
 			l.tickFn()
 			l.deliverClosed()
 			l.nextTick = time.Now().Add(l.tickWait())
@@ -163,6 +175,7 @@ func (l *Loop) Every(wait func() time.Duration, f func()) {
 // poll handles whatever is ready; true ends the wait in Run.
 func (l *Loop) poll() bool {
 	for {
+		asked := time.Now()
 		n, err := unix.EpollWait(l.epfd, l.events, 0)
 		if err == unix.EINTR {
 			continue
@@ -195,6 +208,7 @@ func (l *Loop) poll() bool {
 		// A short batch means the set was empty; anything that turns
 		// ready from now on makes the descriptor readable again.
 		if n < len(l.events) {
+			l.caughtUp.Store(asked.UnixNano())
 			return false
 		}
 		// A full one: more is ready, but a due tick goes first, as
@@ -208,6 +222,19 @@ func (l *Loop) poll() bool {
 			return true
 		}
 	}
+}
+
+// CaughtUp is the last moment up to which everything that had come on
+// the loop's connections has been read and handed to the handlers (zero
+// before Run served a first batch). A program that judges peers by their
+// silence can judge only up to here: what came later may be waiting in a
+// socket, unread because the loop was busy or the process had no CPU.
+func (l *Loop) CaughtUp() time.Time {
+	ns := l.caughtUp.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // wake makes Run look at the closing list and at stopping.

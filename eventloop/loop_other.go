@@ -21,6 +21,7 @@ func New() (*Loop, error) { return nil, errors.ErrUnsupported }
 
 func (l *Loop) Run(ctx context.Context) error             { return errors.ErrUnsupported }
 func (l *Loop) Every(wait func() time.Duration, f func()) {}
+func (l *Loop) CaughtUp() time.Time                       { return time.Time{} }
 func (l *Loop) Add(nc net.Conn, h Handler) (*Conn, error) { return nil, errors.ErrUnsupported }
 func (c *Conn) Write(b []byte) (int, error)               { return 0, errors.ErrUnsupported }
 func (c *Conn) SetReadDeadline(t time.Time) error         { return errors.ErrUnsupported }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -373,7 +374,12 @@ func TestEveryRunsThroughAFlood(t *testing.T) {
 	mu.Lock()
 	runs = runs[:0]
 	mu.Unlock()
-	time.Sleep(1500 * time.Millisecond)
+	// Six batches' worth of events, however long a loaded machine
+	// takes for them.
+	start := calls.Load()
+	for end := time.Now().Add(20 * time.Second); calls.Load()-start < int64(6*len(l.events)) && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	close(done)
 	wg.Wait()
 	if err := stop(); err != nil {
@@ -382,7 +388,7 @@ func TestEveryRunsThroughAFlood(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if len(runs) < 3 {
-		t.Fatalf("%d ticks in 1.5 s of flood (%d events) at a 50 ms period", len(runs), calls.Load())
+		t.Fatalf("%d ticks during a flood of %d events at a 50 ms period", len(runs), calls.Load()-start)
 	}
 	// Before the tick is due at most a period of events (50 at 1 ms
 	// each), then the rest of the batch in hand.
@@ -391,5 +397,50 @@ func TestEveryRunsThroughAFlood(t *testing.T) {
 		if d := runs[k] - runs[k-1]; d > most {
 			t.Fatalf("%d events between tick %d and the one before (at most %d)", d, k, most)
 		}
+	}
+}
+
+// CaughtUp is current at a tick when the loop was only waiting, stays
+// before data that came and is not read yet, and passes it once read.
+func TestCaughtUp(t *testing.T) {
+	l := newLoop(t)
+	r := newRecorder()
+	ready := make(chan net.Conn, 1)
+	var peer net.Conn
+	var wrote time.Time
+	errs := make(chan string, 8)
+	calls := 0
+	l.Every(func() time.Duration { return 20 * time.Millisecond }, func() {
+		calls++
+		switch {
+		case calls < 3:
+			// Idle: read up to the moment the wait ended.
+			if d := time.Since(l.CaughtUp()); d > 15*time.Millisecond {
+				errs <- fmt.Sprintf("idle tick %d: caught up %v ago", calls, d)
+			}
+		case calls == 3:
+			peer = <-ready
+			peer.Write([]byte("late"))
+			time.Sleep(20 * time.Millisecond)
+			wrote = time.Now()
+			if !l.CaughtUp().Before(wrote.Add(-20 * time.Millisecond)) {
+				errs <- "caught up past data not read"
+			}
+		case calls == 4:
+			if !l.CaughtUp().After(wrote) {
+				errs <- "not caught up after the data was read"
+			}
+			close(errs)
+		}
+	})
+	run(t, l)
+	c, p := pair(t, l, r)
+	_ = c
+	ready <- p
+	for e := range errs {
+		t.Error(e)
+	}
+	if got := r.waitData(t, 4); string(got) != "late" {
+		t.Fatalf("got %q", got)
 	}
 }

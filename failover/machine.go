@@ -89,6 +89,8 @@ type Machine struct {
 	heldODown time.Time // in the ODOWN that began then
 	preCheck  int       // the pre-failover check of this attempt (hold.go)
 
+	heardUpTo time.Time // HeardUpTo's; zero: replies are read as they come
+
 	env  *Env
 	out  []Action // decided actions, not yet read with Ready
 	free []Action // an empty array from Release, for the next out

@@ -35,7 +35,7 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 	// pings often enough that a healthy instance never gets near the limit.
 	var elapsed time.Duration
 	if !n.ActPing.IsZero() || n.Disconnected {
-		elapsed = now.Sub(n.LastAvail)
+		elapsed = m.heard(now).Sub(n.LastAvail)
 	}
 	downAfter := m.DownAfter(t)
 	down := elapsed > downAfter ||
@@ -61,6 +61,25 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 			m.do(Action{Kind: KickGossip})
 		}
 	}
+}
+
+// HeardUpTo tells the machine that every reply that had come by t has
+// been handed to it (the driver's event loop was caught up then). Silence
+// is measured up to there, not up to now: a driver late in reading (its
+// loop busy with a flood of replies, its process without CPU) would
+// otherwise take its own lateness for everyone else's, mark replicas and
+// peers subjectively down and abort failovers for want of a good replica,
+// as a 1,000-master run did. A driver that reads replies as they come
+// need not call it.
+func (m *Machine) HeardUpTo(t time.Time) { m.heardUpTo = t }
+
+// heard is the moment silence is measured up to: now, or HeardUpTo's
+// time when that is earlier.
+func (m *Machine) heard(now time.Time) time.Time {
+	if !m.heardUpTo.IsZero() && m.heardUpTo.Before(now) {
+		return m.heardUpTo
+	}
+	return now
 }
 
 // refreshReplicaInfo asks the driver for INFO of every reachable replica.

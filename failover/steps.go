@@ -156,17 +156,18 @@ func (m *Machine) waitStart(now time.Time, t Timing) {
 func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 	rs := m.SortedReplicas()
 	cands := make([]Candidate, len(rs))
+	heard := m.heard(now) // silence up to what was read (HeardUpTo)
 	for k, r := range rs {
 		infoAge := time.Duration(-1)
 		if !r.InfoRefresh.IsZero() {
-			infoAge = now.Sub(r.InfoRefresh)
+			infoAge = heard.Sub(r.InfoRefresh)
 		}
 		cands[k] = Candidate{
 			Name:           r.Name,
 			RunID:          r.RunID,
 			Down:           r.Down(),
 			Disconnected:   r.Disconnected,
-			LastAvail:      now.Sub(r.LastAvail),
+			LastAvail:      heard.Sub(r.LastAvail),
 			InfoAge:        infoAge,
 			Priority:       r.SlavePriority,
 			ReplOffset:     r.ReplOffset,

@@ -146,6 +146,9 @@ func (g *group) tick(batch *redislink.WriteBatch) {
 	if tilt {
 		return
 	}
+	if g.s.caughtUp != nil {
+		g.m.HeardUpTo(g.s.caughtUp())
+	}
 	g.m.Tick(now, t)
 	g.apply()
 }

@@ -54,8 +54,12 @@ type Sentinel struct {
 	dialer redislink.Dialer
 	loop   *eventloop.Loop // serves dialer's links; nil with another Dialer
 	clock  Clock
-	bus    *event.Bus
-	myID   string
+	// caughtUp is the event loop's CaughtUp when it reads the links and
+	// the clock is the system's (nil otherwise): the groups judge
+	// silence up to there.
+	caughtUp func() time.Time
+	bus      *event.Bus
+	myID     string
 
 	mu     sync.RWMutex // guards groups, sorted and byAddr; may be taken under a group lock, never the other way round
 	groups map[string]*group
@@ -209,6 +213,9 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		infoArgs: []any{"INFO"},
 
 		gossipKick: make(chan struct{}, 1),
+	}
+	if _, real := opts.Clock.(systemClock); real && loop != nil {
+		s.caughtUp = loop.CaughtUp
 	}
 	if cfg.MyID == "" {
 		var b [20]byte
