@@ -69,6 +69,7 @@ type Endpoint struct {
 	disk        Disk
 	frozenUntil time.Time
 	skew        time.Duration
+	downSince   time.Time // when it last crashed (DownSince)
 }
 
 // Name is the endpoint's name in the network ("redis-6380", "sentinel-2").

@@ -22,6 +22,8 @@ func (w *World) Crash(name string) error {
 	}
 	ep.node = nil
 	ep.frozenUntil = time.Time{}
+	ep.downSince = w.now
+	w.troubleAt(name, w.now)
 	w.tracef("crash %s #%d", name, ep.incarnation)
 	return nil
 }
@@ -66,6 +68,7 @@ func (w *World) Freeze(name string, d time.Duration) error {
 		return fmt.Errorf("freeze %q: %w", name, ErrNoEndpoint)
 	}
 	ep.frozenUntil = w.now.Add(d)
+	w.troubleAt(name, ep.frozenUntil)
 	w.tracef("freeze %s for %v", name, d)
 	return nil
 }
@@ -78,6 +81,7 @@ func (w *World) JumpClock(name string, d time.Duration) error {
 		return fmt.Errorf("jump clock of %q: %w", name, ErrNoEndpoint)
 	}
 	ep.skew += d
+	w.troubleAt(name, w.now)
 	w.tracef("clock %s %+v (skew %v)", name, d, ep.skew)
 	return nil
 }
