@@ -81,7 +81,10 @@ func (w *World) JumpClock(name string, d time.Duration) error {
 		return fmt.Errorf("jump clock of %q: %w", name, ErrNoEndpoint)
 	}
 	ep.skew += d
-	w.troubleAt(name, w.now)
+	// A clock set back stops what the node times by it (a PING is due
+	// "in the future") until it catches up: trouble for as long as the
+	// jump, one way or the other.
+	w.troubleAt(name, w.now.Add(max(d, -d)))
 	w.tracef("clock %s %+v (skew %v)", name, d, ep.skew)
 	return nil
 }
