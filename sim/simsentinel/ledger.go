@@ -117,6 +117,13 @@ func (l *Ledger) peerDown(s string, addr event.Addr) {
 	}
 }
 
+// peerSilent checks sentinel s's PING link to peer p timing out.
+func (l *Ledger) peerSilent(s, p string, timeout time.Duration) {
+	if l.reach != nil {
+		l.fail(l.reach.peerSilent(s, p, timeout))
+	}
+}
+
 // failedClosed checks a sentinel failing closed for one of its masters.
 func (l *Ledger) failedClosed(n *Node, g *group, what string) {
 	if l.reach != nil {

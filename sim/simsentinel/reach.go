@@ -23,6 +23,12 @@ const (
 	// subjectively down to us (its PINGs are answered within
 	// milliseconds; down-after is a second).
 	PeerInReachUp = "a peer in reach is never subjectively down"
+	// PeerInReachAnswers: a peer calm with us answers what we send on
+	// the link of its PINGs within the link timeout (half of
+	// down-after): nothing there waits for a save (votes have a link of
+	// their own), and a timeout drops the link, which is how the
+	// benchmark's peers went down.
+	PeerInReachAnswers = "a peer in reach answers its PINGs within the link timeout"
 	// FailsClosedOnlyWhenCut: a sentinel stops naming a master
 	// (+isolated) or drops its clients only when it is cut off: neither
 	// while calm with a majority of the sentinels (the peers' half of
@@ -60,6 +66,16 @@ func (r *reach) peerDown(s string, addr event.Addr) error {
 	}
 	return &invariant.Violation{Invariant: PeerInReachUp,
 		Now:     fmt.Sprintf("%s sees %s subjectively down", s, p),
+		Earlier: fmt.Sprintf("nothing came between them for %v", r.window)}
+}
+
+// peerSilent checks a command on the PING link to peer p timing out.
+func (r *reach) peerSilent(s, p string, timeout time.Duration) error {
+	if !r.w.Calm(s, p, r.window) {
+		return nil
+	}
+	return &invariant.Violation{Invariant: PeerInReachAnswers,
+		Now:     fmt.Sprintf("%s got no reply from %s within %v on the link of its PINGs", s, p, timeout),
 		Earlier: fmt.Sprintf("nothing came between them for %v", r.window)}
 }
 
