@@ -8,30 +8,34 @@ import (
 )
 
 // MassFailover is the setup the project was built for losing its master
-// machine, the way the 200-master benchmark did: many masters (10 to 30,
-// drawn from the seed) on one Redis host with their replicas on another,
-// three sentinels (quorum 2) whose saves take time (SlowSaves), and the
-// master host crashed at once. Every master fails over together, so each
-// candidate asks its peers for a vote every 100 ms per master, and each
-// vote is answered only once saved. There is no network fault among the
-// sentinels, so the fail-closed checks (reach.go) judge every sentinel
-// all along: none may see a peer down or stop naming a master. Half the
-// seeds then stall two of the sentinels (frozen, or crashed and
-// restarted) once the failovers are done: the third sees its peers go
-// down while the dead old masters are listed as replicas, and must go on
-// naming the masters it promoted or learned. The old host comes back at
-// the end, and every group must settle on one master every sentinel
+// machine, the way the 200-master benchmark did: many masters (12 to 24,
+// by seed) on one Redis host with their replicas on another, three
+// sentinels (quorum 2) whose saves take time (SlowSaves), and the master
+// host lost: every master at once, or one after another within up to 5 s.
+// Many elections overlap, each candidate asks its peers for a vote every
+// 100 ms per master while it waits, and each vote is answered only once
+// saved. There is no network fault among the sentinels, so the checks of
+// reach.go judge every sentinel all along: none may go without a peer's
+// PING replies for a link timeout, see a peer down or stop naming a
+// master. Odd seeds then stall two of the sentinels (frozen, or crashed
+// and restarted) once the failovers are done: the third sees its peers
+// go down while the dead old masters are listed as replicas, and must go
+// on naming the masters it promoted or learned. The old host comes back
+// at the end, and every group must settle on one master every sentinel
 // names.
 func MassFailover(cfg sim.Config) (*sim.World, error) {
 	return massFailover(cfg, "", SlowSaves)
 }
 
-// SlowSaves is the disk of MassFailover: most saves take 2 to 10 ms, one
-// in five 150 to 600 ms (an fsync behind other writers on a busy disk).
+// SlowSaves is the disk of MassFailover: most saves take 5 to 10 ms, one
+// in four 400 to 800 ms (an fsync queued behind other writers on a busy
+// disk; the benchmark measured 50 to 300 ms under load). massFailover
+// takes the distribution as an argument.
 var SlowSaves = BusyDisk(10*time.Millisecond, 800*time.Millisecond, 0.25)
 
 func massFailover(cfg sim.Config, mutant Mutant, saves SaveTimes) (*sim.World, error) {
-	masters := 12 + int(cfg.Seed*7919%13) // spread over seeds, not drawn: the fleet is built before the world
+	// By seed, not drawn: the fleet is built before the world exists.
+	masters := 12 + int(cfg.Seed*7919%13)
 	f := NewFleet(cfg, Layout{Masters: masters, Hosts: 2, Sentinels: 3, Quorum: 2, Mutant: mutant, SaveTimes: saves})
 	w := f.W
 	const start, stallAt, back, end = 3 * time.Second, 12 * time.Second, 18 * time.Second, 26 * time.Second
