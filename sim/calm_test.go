@@ -39,6 +39,21 @@ func TestCalm(t *testing.T) {
 	if w.Calm("a", "c", d) {
 		t.Fatal("calm half a window after c resumed")
 	}
+	// Two jumps back, 2 s then 3 s a second later: c's clock shows again
+	// what it showed before the first only 4 s after the second (more
+	// than either jump), and c is troubled until then.
+	w.RunFor(2 * d)
+	w.JumpClock("c", -2*time.Second)
+	w.RunFor(d)
+	w.JumpClock("c", -3*time.Second)
+	w.RunFor(3*d + d/2)
+	if w.Calm("c", "c", 0) {
+		t.Fatal("calm before its clock caught up with two jumps back")
+	}
+	w.RunFor(d)
+	if !w.Calm("c", "c", 0) {
+		t.Fatal("not calm once its clock caught up")
+	}
 	w.Crash("b")
 	if at, down := w.DownSince("b"); !down || !at.Equal(w.Now()) || w.Calm("a", "b", 0) {
 		t.Fatalf("crashed b: down since %v %v, calm %v", at, down, w.Calm("a", "b", 0))

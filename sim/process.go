@@ -80,11 +80,22 @@ func (w *World) JumpClock(name string, d time.Duration) error {
 	if ep == nil {
 		return fmt.Errorf("jump clock of %q: %w", name, ErrNoEndpoint)
 	}
+	// A clock set back stops what the node timed by it (a PING is due
+	// "in the future") until it shows again the highest time it showed
+	// before, however many jumps back that takes; a clock set forward
+	// makes everything look late at once (TILT follows). Trouble lasts
+	// until the clock has caught up, and at least as long as the jump.
+	high := w.now.Add(ep.skew)
+	if ep.clockHigh.After(high) {
+		high = ep.clockHigh
+	}
+	ep.clockHigh = high
 	ep.skew += d
-	// A clock set back stops what the node times by it (a PING is due
-	// "in the future") until it catches up: trouble for as long as the
-	// jump, one way or the other.
-	w.troubleAt(name, w.now.Add(max(d, -d)))
+	until := w.now.Add(max(d, -d))
+	if caughtUp := high.Add(-ep.skew); caughtUp.After(until) {
+		until = caughtUp
+	}
+	w.troubleAt(name, until)
 	w.tracef("clock %s %+v (skew %v)", name, d, ep.skew)
 	return nil
 }

@@ -82,6 +82,8 @@ func (g *group) event(e event.Event) {
 			led.OnEvent(g.n.ep.Name(), e)
 		}
 		switch {
+		case e.Kind == event.SwitchMaster:
+			led.viewBegins(g.n.ep.Name(), g.name)
 		case e.Kind == "+isolated":
 			led.failedClosed(g.n, g, "stops naming the master (+isolated)")
 		case e.Kind == "+sdown" && e.Instance.Role == event.RoleSentinel:

@@ -124,9 +124,17 @@ func (l *Ledger) peerSilent(s, p string, timeout time.Duration) {
 	}
 }
 
+// viewBegins records that a sentinel's view of a master's group begins
+// anew: at its start, or at a +switch-master.
+func (l *Ledger) viewBegins(sentinel, master string) {
+	if l.reach != nil {
+		l.reach.viewBegins(sentinel, master)
+	}
+}
+
 // failedClosed checks a sentinel failing closed for one of its masters.
 func (l *Ledger) failedClosed(n *Node, g *group, what string) {
 	if l.reach != nil {
-		l.fail(l.reach.failedClosed(n.ep.Name(), g.name, what, g.m, n.started, n.ep.Now()))
+		l.fail(l.reach.failedClosed(n.ep.Name(), g.name, what))
 	}
 }

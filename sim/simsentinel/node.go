@@ -97,8 +97,6 @@ type Node struct {
 	// heard is when each endpoint's pub/sub connection last brought
 	// anything (pubSubIdleLimit).
 	heard map[string]time.Time
-	// started is when this incarnation started (its own clock).
-	started time.Time
 	// saver and outboxes: saves that take time, and the replies that
 	// wait for them (disk.go, replies.go).
 	saver    saver
@@ -137,7 +135,6 @@ func Start(opts Options) sim.StartFunc {
 		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{},
 			outboxes: map[inConn]*outbox{}}
 		now := ep.Now()
-		n.started = now
 		st, ok := load(ep.Disk())
 		if !ok {
 			st = initialState(ep, opts)
@@ -158,6 +155,9 @@ func Start(opts Options) sim.StartFunc {
 				}
 			}
 			g := &group{n: n, name: ms.Name, m: failover.New(ms.Name, cfg, ms.Persisted, n.env, now)}
+			if opts.Ledger != nil {
+				opts.Ledger.viewBegins(ep.Name(), ms.Name)
+			}
 			n.groups = append(n.groups, g)
 			n.byName[ms.Name] = g
 		}

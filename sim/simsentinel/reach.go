@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/event"
-	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/sim"
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
@@ -42,16 +41,22 @@ const (
 // reach holds the ground truth the checks judge by.
 type reach struct {
 	w         *sim.World
-	sentinels []string
+	sentinels []string            // set once they are added
 	groups    map[string][]string // master name -> its servers
 	// window is how long a pair must have been calm: down-after, plus a
 	// link timeout and a ping period for a connection stalled just
 	// before, with room to spare.
 	window time.Duration
+	// began is when each sentinel's view of each group began, in the
+	// world's time (a sentinel's own clock may have jumped since): its
+	// start, or its last +switch-master, where the machine makes every
+	// replica anew, none heard from yet.
+	began map[[2]string]time.Time
 }
 
 func newReach(f *Fleet, downAfter time.Duration) *reach {
-	r := &reach{w: f.W, sentinels: f.Sentinels, groups: map[string][]string{}, window: 3 * downAfter}
+	r := &reach{w: f.W, groups: map[string][]string{}, window: 3 * downAfter,
+		began: map[[2]string]time.Time{}}
 	for _, g := range f.Groups {
 		r.groups[g.Name] = g.Servers
 	}
@@ -79,10 +84,11 @@ func (r *reach) peerSilent(s, p string, timeout time.Duration) error {
 		Earlier: fmt.Sprintf("nothing came between them for %v", r.window)}
 }
 
-// failedClosed checks sentinel s failing closed (what) for master m:
-// started is when s started, and ownNow its clock now (the machine's
-// times are on it).
-func (r *reach) failedClosed(s, master, what string, m *failover.Machine, started, ownNow time.Time) error {
+// viewBegins records that sentinel s's view of master begins now.
+func (r *reach) viewBegins(s, master string) { r.began[[2]string{s, master}] = r.w.Now() }
+
+// failedClosed checks sentinel s failing closed (what) for master.
+func (r *reach) failedClosed(s, master, what string) error {
 	w := r.w
 	if !w.Calm(s, s, r.window) {
 		return nil
@@ -98,13 +104,10 @@ func (r *reach) failedClosed(s, master, what string, m *failover.Machine, starte
 			Now:     fmt.Sprintf("%s %s for %s", s, what, master),
 			Earlier: fmt.Sprintf("it reached %d of %d sentinels (itself included) with nothing between them for %v", reached, len(r.sentinels), r.window)}
 	}
-	// Its view of the group began at its start or at the last switch,
-	// on its own clock; to the world's.
-	began := started
-	if m.LastSwitch.After(began) {
-		began = m.LastSwitch
+	began, ok := r.began[[2]string{s, master}]
+	if !ok {
+		return nil
 	}
-	began = began.Add(w.Now().Sub(ownNow))
 	for _, srv := range r.groups[master] {
 		if at, down := w.DownSince(srv); down {
 			if !at.Before(began) {

@@ -79,12 +79,14 @@ func NewFleet(cfg sim.Config, l Layout) *Fleet {
 		f.Groups = append(f.Groups, g)
 		opts.Masters = append(opts.Masters, Master{Name: g.Name, Addr: master, Config: MasterConfig(l.Quorum, l.Fence)})
 	}
+	// Before the sentinels start: their start begins their view.
+	f.Ledger.reach = newReach(f, MasterConfig(l.Quorum, l.Fence).DownAfter)
 	for k := 0; k < l.Sentinels; k++ {
 		name := fmt.Sprintf("sentinel-%d", k+1)
 		f.W.Add(name, sim.Addr{Host: fmt.Sprintf("10.0.1.%d", k+1), Port: 26379}, 100*time.Millisecond, Start(opts))
 		f.Sentinels = append(f.Sentinels, name)
 	}
-	f.Ledger.reach = newReach(f, MasterConfig(l.Quorum, l.Fence).DownAfter)
+	f.Ledger.reach.sentinels = f.Sentinels
 	isMaster := simredis.IsMasterAt(f.W)
 	f.W.Check(func(now time.Time) error {
 		if err := f.Ledger.Err(); err != nil {
