@@ -119,6 +119,6 @@ func (r *reach) failedClosed(s, master, what string) error {
 	}
 	return &invariant.Violation{Invariant: FailsClosedOnlyWhenCut,
 		Now: fmt.Sprintf("%s %s for %s", s, what, master),
-		Earlier: fmt.Sprintf("it reached every running server of the group with nothing between them for %v, and the ones down went down before its view of the group began (%v)",
+		Earlier: fmt.Sprintf("it reached every running server of the group with nothing between them for %v, and the ones down went down before its view of the group began at %v",
 			r.window, w.Elapsed()-w.Now().Sub(began))}
 }
