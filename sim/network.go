@@ -26,6 +26,24 @@ type reordering struct {
 	floor  int64
 }
 
+// links is every link a rule is laid on.
+func (n *network) links() map[link]bool {
+	out := map[link]bool{}
+	for l := range n.cut {
+		out[l] = true
+	}
+	for l := range n.loss {
+		out[l] = true
+	}
+	for l := range n.delay {
+		out[l] = true
+	}
+	for l := range n.reorder {
+		out[l] = true
+	}
+	return out
+}
+
 func newNetwork() network {
 	return network{
 		cut:     map[link]string{},
@@ -107,15 +125,16 @@ func (w *World) send(from, to string, msg Msg) {
 		w.tracef("drop  %s->%s %s (a connection of %s's earlier incarnation)", from, to, msg, to)
 		return
 	case inConn && w.wire.stalled[c]:
+		w.troublePair(from, to)
 		w.tracef("drop  %s->%s %s (its connection stalled)", from, to, msg)
 		return
 	case w.net.cut[l] != "":
-		w.lose(c, inConn)
+		w.lose(l, c, inConn)
 		w.tracef("drop  %s->%s %s (%s)", from, to, msg, w.net.cut[l])
 		return
 	}
 	if p := w.net.loss[l]; p > 0 && w.rng.Float64() < p {
-		w.lose(c, inConn)
+		w.lose(l, c, inConn)
 		w.tracef("drop  %s->%s %s (loss %.2f)", from, to, msg, p)
 		return
 	}
@@ -149,7 +168,7 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 		return
 	case w.net.cut[l] != "":
 		c, inConn := connOf(l.from, l.to, msg)
-		w.lose(c, inConn)
+		w.lose(l, c, inConn)
 		w.tracef("drop  %s->%s %s (%s, in flight)", l.from, l.to, msg, w.net.cut[l])
 		return
 	case w.now.Before(dst.frozenUntil):
@@ -165,7 +184,9 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 // lose marks the connection of a message the network lost as stalled: TCP
 // delivers nothing past a hole, so whatever follows on it is lost too
 // (the client gives up on it and opens a new one).
-func (w *World) lose(c conn, inConn bool) {
+// The loss is recorded as trouble between the two endpoints (Calm).
+func (w *World) lose(l link, c conn, inConn bool) {
+	w.troublePair(l.from, l.to)
 	if inConn {
 		w.wire.stalled[c] = true
 	}
@@ -195,6 +216,7 @@ func (w *World) Partition(a, b []string) {
 		for _, y := range b {
 			w.net.cut[link{x, y}] = "partition"
 			w.net.cut[link{y, x}] = "partition"
+			w.troublePair(x, y)
 		}
 	}
 	w.tracef("fault partition %v | %v", a, b)
@@ -206,6 +228,7 @@ func (w *World) Isolate(name string) {
 		if other != name {
 			w.net.cut[link{name, other}] = "isolated"
 			w.net.cut[link{other, name}] = "isolated"
+			w.troublePair(name, other)
 		}
 	}
 	w.tracef("fault isolate %s", name)
@@ -215,6 +238,7 @@ func (w *World) Isolate(name string) {
 // still works (one-way loss: commands arrive, replies do not).
 func (w *World) Cut(from, to string) {
 	w.net.cut[link{from, to}] = "cut"
+	w.troublePair(from, to)
 	w.tracef("fault cut %s->%s", from, to)
 }
 
@@ -223,12 +247,14 @@ func (w *World) Cut(from, to string) {
 // that connection (see conn).
 func (w *World) Loss(from, to string, p float64) {
 	w.net.loss[link{from, to}] = p
+	w.troublePair(from, to)
 	w.tracef("fault loss %s->%s %.2f", from, to, p)
 }
 
 // Delay adds extra to every message from one endpoint to another.
 func (w *World) Delay(from, to string, extra time.Duration) {
 	w.net.delay[link{from, to}] = extra
+	w.troublePair(from, to)
 	w.tracef("fault delay %s->%s %v", from, to, extra)
 }
 
@@ -238,6 +264,7 @@ func (w *World) Delay(from, to string, extra time.Duration) {
 // within one).
 func (w *World) Reorder(from, to string, window time.Duration) {
 	l := link{from, to}
+	w.troublePair(from, to)
 	if window <= 0 {
 		delete(w.net.reorder, l)
 	} else {
@@ -250,6 +277,10 @@ func (w *World) Reorder(from, to string, window time.Duration) {
 // reordering). Crashed nodes stay down and frozen ones frozen, and a
 // connection stalled by a loss stays stalled.
 func (w *World) HealAll() {
+	// What was lifted was trouble until now (Calm).
+	for l := range w.net.links() {
+		w.troublePair(l.from, l.to)
+	}
 	w.net = newNetwork()
 	w.tracef("fault heal all")
 }

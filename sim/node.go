@@ -69,6 +69,8 @@ type Endpoint struct {
 	disk        Disk
 	frozenUntil time.Time
 	skew        time.Duration
+	downSince   time.Time // when it last crashed (DownSince)
+	clockHigh   time.Time // the highest its clock showed before its last jump
 }
 
 // Name is the endpoint's name in the network ("redis-6380", "sentinel-2").

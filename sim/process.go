@@ -22,6 +22,8 @@ func (w *World) Crash(name string) error {
 	}
 	ep.node = nil
 	ep.frozenUntil = time.Time{}
+	ep.downSince = w.now
+	w.troubleAt(name, w.now)
 	w.tracef("crash %s #%d", name, ep.incarnation)
 	return nil
 }
@@ -66,6 +68,7 @@ func (w *World) Freeze(name string, d time.Duration) error {
 		return fmt.Errorf("freeze %q: %w", name, ErrNoEndpoint)
 	}
 	ep.frozenUntil = w.now.Add(d)
+	w.troubleAt(name, ep.frozenUntil)
 	w.tracef("freeze %s for %v", name, d)
 	return nil
 }
@@ -77,7 +80,22 @@ func (w *World) JumpClock(name string, d time.Duration) error {
 	if ep == nil {
 		return fmt.Errorf("jump clock of %q: %w", name, ErrNoEndpoint)
 	}
+	// A clock set back stops what the node timed by it (a PING is due
+	// "in the future") until it shows again the highest time it showed
+	// before, however many jumps back that takes; a clock set forward
+	// makes everything look late at once (TILT follows). Trouble lasts
+	// until the clock has caught up, and at least as long as the jump.
+	high := w.now.Add(ep.skew)
+	if ep.clockHigh.After(high) {
+		high = ep.clockHigh
+	}
+	ep.clockHigh = high
 	ep.skew += d
+	until := w.now.Add(max(d, -d))
+	if caughtUp := high.Add(-ep.skew); caughtUp.After(until) {
+		until = caughtUp
+	}
+	w.troubleAt(name, until)
 	w.tracef("clock %s %+v (skew %v)", name, d, ep.skew)
 	return nil
 }

@@ -39,6 +39,7 @@ type World struct {
 	dir     map[Addr]string
 	net     network
 	wire    wire
+	trouble trouble
 	trace   *Trace
 	checks  []func(now time.Time) error
 	stopErr error
@@ -59,14 +60,15 @@ func New(cfg Config) *World {
 		cfg.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return &World{
-		cfg:   cfg,
-		now:   cfg.Start,
-		rng:   rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		eps:   map[string]*Endpoint{},
-		dir:   map[Addr]string{},
-		net:   newNetwork(),
-		wire:  newWire(),
-		trace: newTrace(cfg.Start, cfg.TraceLines),
+		cfg:     cfg,
+		now:     cfg.Start,
+		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		eps:     map[string]*Endpoint{},
+		dir:     map[Addr]string{},
+		net:     newNetwork(),
+		wire:    newWire(),
+		trouble: newTrouble(),
+		trace:   newTrace(cfg.Start, cfg.TraceLines),
 	}
 }
 
@@ -109,6 +111,7 @@ func (w *World) Add(name string, addr Addr, period time.Duration, start StartFun
 func (w *World) boot(ep *Endpoint) {
 	ep.incarnation++
 	ep.node = ep.start(ep)
+	w.troubleAt(ep.name, w.now)
 	w.tracef("start %s #%d", ep.name, ep.incarnation)
 	if ep.incarnation > 1 {
 		// Its peers' connections to the old process are dead: each

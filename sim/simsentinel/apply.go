@@ -19,7 +19,7 @@ func (g *group) apply(now time.Time) {
 		persist = g.applyReady(now) || persist
 	}
 	if persist {
-		g.n.save()
+		g.n.flush(nil) // markDirty: the save loop writes it, nobody waits
 	}
 	g.n.report()
 }
@@ -34,7 +34,10 @@ func (g *group) applyReady(now time.Time) bool {
 		case failover.Persist:
 			persist = true
 		case failover.SlaveOf, failover.FailoverTo, failover.KillClients, failover.DropClients, failover.Fence:
-			if a.Kind == failover.Fence && a.Replicas > 0 && g.n.opts.Mutant == MutantFenceTooHigh {
+			if led := g.n.opts.Ledger; led != nil && a.Kind == failover.DropClients {
+				led.failedClosed(g.n, g, "drops the master's clients (CLIENT KILL TYPE normal)")
+			}
+			if a.Kind == failover.Fence && a.Replicas > 0 && g.n.opts.Mutant.has(MutantFenceTooHigh) {
 				a.Replicas += 2
 			}
 			g.tx(now, a.Node, a.Tx(a.To.Host)...)
@@ -74,8 +77,18 @@ func (g *group) applyReady(now time.Time) bool {
 // event traces what matters of an event and hands elections and votes to
 // the ledger.
 func (g *group) event(e event.Event) {
-	if led := g.n.opts.Ledger; led != nil && led.OnEvent != nil {
-		led.OnEvent(g.n.ep.Name(), e)
+	if led := g.n.opts.Ledger; led != nil {
+		if led.OnEvent != nil {
+			led.OnEvent(g.n.ep.Name(), e)
+		}
+		switch {
+		case e.Kind == event.SwitchMaster:
+			led.viewBegins(g.n.ep.Name(), g.name)
+		case e.Kind == "+isolated":
+			led.failedClosed(g.n, g, "stops naming the master (+isolated)")
+		case e.Kind == "+sdown" && e.Instance.Role == event.RoleSentinel:
+			led.peerDown(g.n.ep.Name(), e.Instance.Addr)
+		}
 	}
 	if e.Level < event.LevelWarning && e.Kind != "+slave-reconf-done" {
 		return
@@ -108,9 +121,16 @@ func (g *group) tx(now time.Time, node *failover.Node, cmds ...[]string) {
 }
 
 // ask sends the machine's question to a peer and hands back the answer.
+// A vote request goes on the peer's vote link, as production's askVote
+// does: its reply waits for the peer's save, and the replies behind it on
+// a connection wait with it.
 func (g *group) ask(now time.Time, a failover.Action) {
 	si := a.Node
-	sent := g.do(now, si, "cmd", a.AskArgs(a.To.Host), func(v any, err error) {
+	conn := "cmd"
+	if a.RunID != "*" && !g.n.opts.Mutant.has(MutantVotesOnPeerLink) {
+		conn = "vote"
+	}
+	sent := g.do(now, si, conn, a.AskArgs(a.To.Host), func(v any, err error) {
 		r, ok := failover.ParseDownReply(v)
 		if err != nil || !ok {
 			g.m.PeerAskFailed(si)

@@ -9,7 +9,16 @@
 // What it leaves out of production: the RESP server beyond what peers ask
 // (PING, SENTINEL is-master-down-by-addr), scripts and hooks (their
 // actions are traced), the membership gossip (peers find each other by
-// hellos only), announce-hostnames and name resolution, group commit (a
-// Persist is written at once), and the shared peer connection (each
-// master pings its peers itself).
+// hellos only), announce-hostnames and name resolution, and the shared
+// peer PING (each master pings its peers itself, on one connection per
+// peer; vote requests go on a second one, as production's askVote).
+//
+// Saves are instant unless Options.SaveTimes says how long each takes
+// (disk.go): then they go through production's group commit, and a vote's
+// reply, with every reply behind it on its connection, waits for the save
+// that covers it as respserver holds it (replies.go). Beside the Ledger's
+// invariants, the checks of reach.go judge every belief of being cut off
+// (a peer's PINGs unanswered, a peer down, a master no longer named or
+// its clients dropped) against the world's ground truth of faults
+// (sim.World.Calm).
 package simsentinel

@@ -29,6 +29,9 @@ type Ledger struct {
 	// OnEvent, when set, sees every event a sentinel publishes (for
 	// scenarios that act at an exact failover state).
 	OnEvent func(sentinel string, e event.Event)
+	// reach, when set, judges every belief of being cut off against the
+	// world's ground truth (reach.go).
+	reach *reach
 }
 
 type masterEpoch struct {
@@ -97,5 +100,41 @@ func (l *Ledger) elected(sentinel, runID, master string, epoch uint64) {
 		l.err = &invariant.Violation{Invariant: MinorityElected,
 			Now:     fmt.Sprintf("%s was elected for %s in epoch %d", sentinel, master, epoch),
 			Earlier: fmt.Sprintf("it holds %d of %d sentinels' votes, %d needed", n, l.total, need)}
+	}
+}
+
+// fail records the first violation.
+func (l *Ledger) fail(err error) {
+	if err != nil && l.err == nil {
+		l.err = err
+	}
+}
+
+// peerDown checks sentinel s seeing the peer at addr subjectively down.
+func (l *Ledger) peerDown(s string, addr event.Addr) {
+	if l.reach != nil {
+		l.fail(l.reach.peerDown(s, addr))
+	}
+}
+
+// peerSilent checks sentinel s's PING link to peer p timing out.
+func (l *Ledger) peerSilent(s, p string, timeout time.Duration) {
+	if l.reach != nil {
+		l.fail(l.reach.peerSilent(s, p, timeout))
+	}
+}
+
+// viewBegins records that a sentinel's view of a master's group begins
+// anew: at its start, or at a +switch-master.
+func (l *Ledger) viewBegins(sentinel, master string) {
+	if l.reach != nil {
+		l.reach.viewBegins(sentinel, master)
+	}
+}
+
+// failedClosed checks a sentinel failing closed for one of its masters.
+func (l *Ledger) failedClosed(n *Node, g *group, what string) {
+	if l.reach != nil {
+		l.fail(l.reach.failedClosed(n.ep.Name(), g.name, what))
 	}
 }

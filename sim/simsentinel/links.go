@@ -37,9 +37,13 @@ func (g *group) do(now time.Time, node *failover.Node, conn string, args []strin
 		node.Disconnected = true
 		return false
 	}
-	g.n.cl.Do(now, to, conn, g.linkTimeout(), args, func(v any, err error) {
+	timeout := g.linkTimeout()
+	g.n.cl.Do(now, to, conn, timeout, args, func(v any, err error) {
 		if conn == "cmd" {
 			node.Disconnected = err != nil
+			if led := g.n.opts.Ledger; led != nil && node.Kind == failover.KindSentinel && errors.Is(err, sim.ErrTimeout) {
+				led.peerSilent(g.n.ep.Name(), to, timeout)
+			}
 		}
 		if done != nil {
 			done(v, err)

@@ -38,3 +38,37 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 		})
 	}
 }
+
+// TestSlowSaveBugsAreCaught plants the two bugs the 200-master benchmark
+// found and shows that MassFailover catches each on the check it breaks:
+// PING replies held behind vote saves (the old hold, on the old shared
+// link, or the shared link alone: one or two saves of hundreds of ms are
+// past the link timeout), and the dead old master counted as a replica
+// cut off. MutantHoldAllReplies alone is not here: with votes on their
+// own link it holds only vote replies, which slows elections but breaks
+// no invariant (its harm to PINGs needs the shared link, the first row).
+func TestSlowSaveBugsAreCaught(t *testing.T) {
+	for _, c := range []struct {
+		mutant Mutant
+		want   string
+	}{
+		{Plant(MutantHoldAllReplies, MutantVotesOnPeerLink), PeerInReachAnswers},
+		{MutantVotesOnPeerLink, PeerInReachAnswers},
+		{MutantCountUnheardReplicas, FailsClosedOnlyWhenCut},
+	} {
+		t.Run(string(c.mutant), func(t *testing.T) {
+			for seed := uint64(1); seed <= 20; seed++ {
+				_, err := massFailover(sim.Config{Seed: seed, Lean: true}, c.mutant, SlowSaves)
+				if err == nil {
+					continue
+				}
+				if !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("seed %d failed, but not on %q: %v", seed, c.want, err)
+				}
+				t.Logf("caught at seed %d: %v", seed, err)
+				return
+			}
+			t.Fatalf("20 seeds passed with the %s bug planted", c.mutant)
+		})
+	}
+}

@@ -27,10 +27,28 @@ type Options struct {
 	// Mutant breaks one rule on purpose, to show that the simulator and
 	// its checks catch it (mutant_test.go): "" for none.
 	Mutant Mutant
+	// SaveTimes is how long each save of the config takes (disk.go); nil:
+	// saves are instant.
+	SaveTimes SaveTimes
 }
 
-// Mutant is a bug planted on purpose.
+// Mutant is a bug planted on purpose; several joined by "+" plant them
+// all (Plant).
 type Mutant string
+
+// Plant joins mutants, to plant them together.
+func Plant(ms ...Mutant) Mutant {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = string(m)
+	}
+	return Mutant(strings.Join(s, "+"))
+}
+
+// has says whether m plants x.
+func (m Mutant) has(x Mutant) bool {
+	return m != "" && slices.Contains(strings.Split(string(m), "+"), string(x))
+}
 
 // The planted bugs.
 const (
@@ -47,6 +65,21 @@ const (
 	// decided (a master fenced beyond what its replicas can give refuses
 	// every write).
 	MutantFenceTooHigh Mutant = "fence-too-high"
+	// MutantHoldAllReplies is respserver before the 200-master benchmark's
+	// fix: replies held behind a vote leave only once a save ended with
+	// no vote having arrived during it (replies.go).
+	MutantHoldAllReplies Mutant = "hold-all-replies"
+	// MutantVotesOnPeerLink asks for votes on the connection that carries
+	// the PINGs to the peer, as before production gave votes a link of
+	// their own (sentinel/agreement.go askVote).
+	MutantVotesOnPeerLink Mutant = "votes-on-peer-link"
+	// MutantCountUnheardReplicas is fail-closed discovery before its fix
+	// (failover/isolation.go replicaDown): a replica never heard from,
+	// such as the dead old master listed after a failover, counts as a
+	// replica down, evidence of a cut. Planted from the driver, which
+	// marks every subjectively down replica as heard (mutant.go): no
+	// hook in package failover.
+	MutantCountUnheardReplicas Mutant = "count-unheard-replicas"
 )
 
 // Node is one simulated sentinel.
@@ -64,6 +97,10 @@ type Node struct {
 	// heard is when each endpoint's pub/sub connection last brought
 	// anything (pubSubIdleLimit).
 	heard map[string]time.Time
+	// saver and outboxes: saves that take time, and the replies that
+	// wait for them (disk.go, replies.go).
+	saver    saver
+	outboxes map[inConn]*outbox
 }
 
 // group is one master's machine and its links.
@@ -95,13 +132,14 @@ func linkOf(n *failover.Node) *link {
 // every later one reads back what it saved.
 func Start(opts Options) sim.StartFunc {
 	return func(ep *sim.Endpoint) sim.Node {
-		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{}}
+		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{},
+			outboxes: map[inConn]*outbox{}}
 		now := ep.Now()
 		st, ok := load(ep.Disk())
 		if !ok {
 			st = initialState(ep, opts)
 		}
-		if opts.Mutant == MutantForgetEpoch {
+		if opts.Mutant.has(MutantForgetEpoch) {
 			st.CurrentEpoch = 0
 		}
 		n.env = &failover.Env{
@@ -117,6 +155,9 @@ func Start(opts Options) sim.StartFunc {
 				}
 			}
 			g := &group{n: n, name: ms.Name, m: failover.New(ms.Name, cfg, ms.Persisted, n.env, now)}
+			if opts.Ledger != nil {
+				opts.Ledger.viewBegins(ep.Name(), ms.Name)
+			}
 			n.groups = append(n.groups, g)
 			n.byName[ms.Name] = g
 		}
@@ -155,6 +196,9 @@ func (n *Node) Tick(now time.Time) {
 			g.sendPeriodic(now, node)
 		}
 		if !n.tilt {
+			if n.opts.Mutant.has(MutantCountUnheardReplicas) {
+				g.hearUnheard()
+			}
 			g.m.Tick(now, n.opts.Timing)
 		}
 		g.apply(now)

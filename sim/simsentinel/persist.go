@@ -45,8 +45,11 @@ func load(d *sim.Disk) (state, bool) {
 	return st, true
 }
 
-// save writes the whole state, as the config rewrite does.
-func (n *Node) save() {
+// save writes the whole state at once, as the config rewrite does.
+func (n *Node) save() { n.ep.Disk().WriteFile(stateFile, n.marshal()) }
+
+// marshal is the whole state as saved.
+func (n *Node) marshal() []byte {
 	st := state{MyID: n.env.MyID, CurrentEpoch: n.env.Epochs.Current()}
 	for _, g := range n.groups {
 		st.Masters = append(st.Masters, masterState{Name: g.name, Persisted: g.m.Persisted()})
@@ -55,5 +58,5 @@ func (n *Node) save() {
 	if err != nil {
 		panic(err) // plain structs: cannot fail
 	}
-	n.ep.Disk().WriteFile(stateFile, b)
+	return b
 }

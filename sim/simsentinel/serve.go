@@ -13,20 +13,28 @@ import (
 // is-master-down-by-addr (IsMasterDownByAddr), whose vote is saved before
 // the answer leaves.
 func (n *Node) serve(now time.Time, from string, c sim.Command) {
-	reply := func(v any) { n.ep.Send(from, sim.Reply{Conn: c.Conn, Seq: c.Seq, Value: v, Inc: c.Inc}) }
+	reply := func(v any) { n.reply(from, c.Answer(v)) }
 	switch {
 	case len(c.Args) == 1 && strings.EqualFold(c.Args[0], "PING"):
 		reply("PONG")
 	case len(c.Args) == 6 && strings.EqualFold(c.Args[0], "SENTINEL") && strings.EqualFold(c.Args[1], "is-master-down-by-addr"):
 		port, _ := strconv.Atoi(c.Args[3])
 		epoch, _ := strconv.ParseUint(c.Args[4], 10, 64)
-		reply(n.isMasterDown(now, failover.Addr{Host: c.Args[2], Port: port}, epoch, c.Args[5]))
+		v, changed := n.isMasterDown(now, failover.Addr{Host: c.Args[2], Port: port}, epoch, c.Args[5])
+		if changed {
+			// The vote must be on disk before the reply leaves.
+			n.replyAfterSave(from, c.Answer(v))
+			return
+		}
+		reply(v)
 	default:
 		reply(sim.RedisError("ERR unknown command"))
 	}
 }
 
-func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, runID string) []any {
+// isMasterDown is IsMasterDownByAddr: the reply, and whether it carries
+// a vote that changed what must be saved before it leaves.
+func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, runID string) (reply []any, changed bool) {
 	down, leader, leaderEpoch := int64(0), "*", uint64(0)
 	for _, g := range n.groups {
 		if g.m.Master.Addr != addr {
@@ -36,18 +44,16 @@ func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, run
 			down = 1
 		}
 		switch {
-		case runID != "*" && n.opts.Mutant == MutantDoubleVote:
+		case runID != "*" && n.opts.Mutant.has(MutantDoubleVote):
 			if led := n.opts.Ledger; led != nil {
 				led.vote(n.ep.Name(), g.name, epoch, runID)
 			}
 			leader, leaderEpoch = runID, epoch
-		case runID != "*" && n.opts.Mutant == MutantLyingVote:
+		case runID != "*" && n.opts.Mutant.has(MutantLyingVote):
 			leader, leaderEpoch = runID, epoch
 		case runID != "*":
-			b, changed := g.m.Vote(epoch, runID, now)
-			if changed {
-				n.save() // before the reply leaves
-			}
+			b, ch := g.m.Vote(epoch, runID, now)
+			changed = ch
 			g.apply(now)
 			if b.Leader != "" {
 				leader, leaderEpoch = b.Leader, b.LeaderEpoch
@@ -55,5 +61,5 @@ func (n *Node) isMasterDown(now time.Time, addr failover.Addr, epoch uint64, run
 		}
 		break
 	}
-	return []any{down, leader, int64(leaderEpoch)}
+	return []any{down, leader, int64(leaderEpoch)}, changed
 }

@@ -21,6 +21,8 @@ type Layout struct {
 	Fence int
 	// Mutant plants a bug in every sentinel (mutant_test.go).
 	Mutant Mutant
+	// SaveTimes is how long the sentinels' saves take (nil: instant).
+	SaveTimes SaveTimes
 }
 
 // Group is one master's servers as endpoint names, the master first.
@@ -60,7 +62,7 @@ func redisHost(h int) string { return fmt.Sprintf("10.0.0.%d", h+1) }
 // NewFleet builds the world of a layout.
 func NewFleet(cfg sim.Config, l Layout) *Fleet {
 	f := &Fleet{W: sim.New(cfg), Ledger: NewLedger(l.Sentinels), Layout: l}
-	opts := Options{Timing: SimTiming(), Ledger: f.Ledger, Mutant: l.Mutant}
+	opts := Options{Timing: SimTiming(), Ledger: f.Ledger, Mutant: l.Mutant, SaveTimes: l.SaveTimes}
 	for k := 0; k < l.Masters; k++ {
 		port := 6380 + k
 		g := Group{Name: fmt.Sprintf("master-%d", k)}
@@ -77,11 +79,14 @@ func NewFleet(cfg sim.Config, l Layout) *Fleet {
 		f.Groups = append(f.Groups, g)
 		opts.Masters = append(opts.Masters, Master{Name: g.Name, Addr: master, Config: MasterConfig(l.Quorum, l.Fence)})
 	}
+	// Before the sentinels start: their start begins their view.
+	f.Ledger.reach = newReach(f, MasterConfig(l.Quorum, l.Fence).DownAfter)
 	for k := 0; k < l.Sentinels; k++ {
 		name := fmt.Sprintf("sentinel-%d", k+1)
 		f.W.Add(name, sim.Addr{Host: fmt.Sprintf("10.0.1.%d", k+1), Port: 26379}, 100*time.Millisecond, Start(opts))
 		f.Sentinels = append(f.Sentinels, name)
 	}
+	f.Ledger.reach.sentinels = f.Sentinels
 	isMaster := simredis.IsMasterAt(f.W)
 	f.W.Check(func(now time.Time) error {
 		if err := f.Ledger.Err(); err != nil {
