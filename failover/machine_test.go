@@ -420,3 +420,44 @@ func TestParseDownReply(t *testing.T) {
 		t.Fatalf("ask: %q", got)
 	}
 }
+
+// A replica that answers and may be promoted, only its INFO too old, is
+// waited for longer than selectGrace (an abort costs two failover
+// timeouts), and chosen once its INFO comes; a wait past selectWait aborts.
+func TestSelectWaitsForAnAnsweringReplicasInfo(t *testing.T) {
+	for _, infoComes := range []bool{true, false} {
+		r := newRig(t, 1, 2)
+		rep := r.m.SortedReplicas()[0]
+		r.advance(6 * time.Second) // the replica's INFO is older than 5 ping periods
+		r.keepAlive()
+		r.tick()
+		r.drain()
+		r.masterDies()
+		r.peersSay(true, 0)
+		r.peersSay(true, 1, me, me)
+		r.drain()
+		if r.m.State != StateSelectSlave {
+			t.Fatalf("state %v, want select-slave", r.m.State)
+		}
+		for range 4 { // past selectGrace, within selectWait
+			r.advance(time.Second)
+			r.keepAlive(r.m.Master)
+			r.tick()
+			if acts := r.drain(); has(acts, "-failover-abort-no-good-slave") {
+				t.Fatalf("gave up on a replica that answers after %v", r.now.Sub(r.m.FailoverStateSince))
+			}
+		}
+		if infoComes {
+			r.info(rep, replicaInfoText(masterAddr, true, 100))
+			r.tick()
+			if acts := r.drain(); !has(acts, "+selected-slave") {
+				t.Fatalf("INFO came, no +selected-slave: %v", events(acts))
+			}
+			continue
+		}
+		r.advance(r.m.selectWait(r.timing))
+		r.keepAlive(r.m.Master)
+		r.tick()
+		r.mustEmit(r.drain(), "-failover-abort-no-good-slave")
+	}
+}

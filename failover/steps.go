@@ -152,6 +152,23 @@ func (m *Machine) waitStart(now time.Time, t Timing) {
 	m.emit(event.LevelWarning, "+failover-state-select-slave", n, "")
 }
 
+// selectWait is how long select_slave waits for a good replica:
+// selectGrace, or while some replica answers PINGs and may be promoted,
+// up to half the failover timeout (at most selectWaitMax). Its INFO is
+// then all that is missing, and under load (a thousand masters failing
+// over at once, their replicas and we short of CPU) it came later than
+// selectGrace: the leader gave up, and its voters may not try before two
+// failover timeouts, 20 s in the 1,000-master bench for a replica that
+// answered a moment later.
+func (m *Machine) selectWait(t Timing) time.Duration {
+	for _, r := range m.SortedReplicas() {
+		if !r.Down() && !r.Disconnected && r.SlavePriority != 0 {
+			return max(selectGrace, min(m.FailoverTimeout(t)/2, selectWaitMax))
+		}
+	}
+	return selectGrace
+}
+
 // SelectReplica is sentinelSelectSlave over our view of the replicas.
 func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 	rs := m.SortedReplicas()
@@ -184,12 +201,17 @@ func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 	return nil
 }
 
-// selectGrace bounds the wait for fresh replica INFO in select_slave.
-const selectGrace = 2 * time.Second
+// selectGrace bounds the wait for fresh replica INFO in select_slave;
+// selectWaitMax the longer wait while a replica answers and may be
+// promoted, its INFO only too old (selectWait).
+const (
+	selectGrace   = 2 * time.Second
+	selectWaitMax = 10 * time.Second
+)
 
 func (m *Machine) selectSlave(now time.Time, t Timing) {
 	r := m.SelectReplica(now, t)
-	if r == nil && now.Sub(m.FailoverStateSince) < selectGrace {
+	if r == nil && now.Sub(m.FailoverStateSince) < m.selectWait(t) {
 		// We got here faster than redis-sentinel would (its election
 		// takes a second or more); the replicas' INFO may simply be older
 		// than the five ping periods a candidate needs. Refresh it and
