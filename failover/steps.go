@@ -177,7 +177,8 @@ func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 	for k, r := range rs {
 		infoAge := time.Duration(-1)
 		if !r.InfoRefresh.IsZero() {
-			infoAge = heard.Sub(r.InfoRefresh)
+			// Zero for an INFO read after heard: negative means never.
+			infoAge = max(0, heard.Sub(r.InfoRefresh))
 		}
 		cands[k] = Candidate{
 			Name:           r.Name,
