@@ -26,13 +26,18 @@ const (
 	idleCheckEvery = 500 * time.Millisecond
 )
 
-// wakeID marks the eventfd in the epoll set; connections count from 1.
-const wakeID = 0
+// wakeID and markID mark the eventfds in the epoll set (wake, and the
+// caught-up marker); connections count from 1.
+const (
+	wakeID = 0
+	markID = -1
+)
 
 // Loop is one epoll set and the goroutine (Run) that serves it.
 type Loop struct {
 	epfd   int
 	wakefd int
+	markfd int      // the caught-up marker (see poll)
 	file   *os.File // epfd, parked on by Run through Go's poller
 	raw    syscall.RawConn
 	pollFn func(uintptr) bool
@@ -53,6 +58,7 @@ type Loop struct {
 	scratch   []*Conn
 	pollErr   error
 	lastCheck time.Time
+	markAt    time.Time // when the marker in flight was queued; zero: none
 
 	tickWait func() time.Duration // set by Every before Run
 	tickFn   func()
@@ -75,25 +81,37 @@ func New() (*Loop, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("eventloop: eventfd: %w", err)
 	}
+	markfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		return nil, fmt.Errorf("eventloop: eventfd: %w", err)
+	}
+	closeAll := func() {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		unix.Close(markfd)
+	}
 	l := &Loop{
 		epfd:   epfd,
 		wakefd: wakefd,
+		markfd: markfd,
 		conns:  map[int32]*Conn{},
 		events: make([]unix.EpollEvent, 128),
 		buf:    make([]byte, 64<<10),
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: wakeID}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(wakefd)
-		return nil, fmt.Errorf("eventloop: add eventfd: %w", err)
+	for id, fd := range map[int32]int{wakeID: wakefd, markID: markfd} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: id}
+		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("eventloop: add eventfd: %w", err)
+		}
 	}
 	// A non-blocking descriptor handed to os.NewFile joins Go's poller, so
 	// Run waits for the epoll set to become readable without holding a
 	// thread in epoll_wait.
 	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(epfd)
-		unix.Close(wakefd)
+		closeAll()
 		return nil, fmt.Errorf("eventloop: %w", err)
 	}
 	l.file = os.NewFile(uintptr(epfd), "eventloop")
@@ -104,6 +122,7 @@ func New() (*Loop, error) {
 	if err != nil {
 		l.file.Close()
 		unix.Close(wakefd)
+		unix.Close(markfd)
 		return nil, fmt.Errorf("eventloop: epoll descriptor not pollable: %w", err)
 	}
 	l.pollFn = func(uintptr) bool { return l.poll() }
@@ -191,6 +210,15 @@ func (l *Loop) poll() bool {
 				unix.Read(l.wakefd, b[:])
 				continue
 			}
+			if ev.Fd == markID {
+				// Every event ready before the marker was queued
+				// came out of the set ahead of it and is handled.
+				var b [8]byte
+				unix.Read(l.markfd, b[:])
+				l.caughtUpTo(l.markAt)
+				l.markAt = time.Time{}
+				continue
+			}
 			l.mu.Lock()
 			c := l.conns[ev.Fd]
 			l.mu.Unlock()
@@ -208,8 +236,18 @@ func (l *Loop) poll() bool {
 		// A short batch means the set was empty; anything that turns
 		// ready from now on makes the descriptor readable again.
 		if n < len(l.events) {
-			l.caughtUp.Store(asked.UnixNano())
+			l.caughtUpTo(asked)
 			return false
+		}
+		// A full batch: more may be ready, and more may keep coming
+		// (a thousand links answering), so a short batch can be seconds
+		// away. A marker queued behind what is ready now tells when
+		// that is all read: epoll hands ready descriptors out in the
+		// order they became ready.
+		if l.markAt.IsZero() {
+			l.markAt = time.Now()
+			b := [8]byte{1}
+			unix.Write(l.markfd, b[:])
 		}
 		// A full one: more is ready, but a due tick goes first, as
 		// redis runs its timers after each batch of events. Under a
@@ -221,6 +259,13 @@ func (l *Loop) poll() bool {
 		if l.tickFn != nil && !time.Now().Before(l.nextTick) {
 			return true
 		}
+	}
+}
+
+// caughtUpTo moves CaughtUp forward to t.
+func (l *Loop) caughtUpTo(t time.Time) {
+	if ns := t.UnixNano(); ns > l.caughtUp.Load() {
+		l.caughtUp.Store(ns)
 	}
 }
 
@@ -307,4 +352,5 @@ func (l *Loop) shutdown() {
 	l.deliverClosed()
 	l.file.Close()
 	unix.Close(l.wakefd)
+	unix.Close(l.markfd)
 }
