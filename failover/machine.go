@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,6 +51,11 @@ type Env struct {
 	// Jitter returns a random duration in [0, max); nil: always 0. The
 	// simulator gives a seeded one.
 	Jitter func(max time.Duration) time.Duration
+
+	// actions holds the arrays Release handed back, for any machine's
+	// next decisions: shared, so that an idle master keeps none (an
+	// array each would cost 0.3-1 KB a master), and emptied by the GC.
+	actions sync.Pool
 }
 
 // Machine is redis-sentinel's view of one monitored master, and every
@@ -91,9 +97,8 @@ type Machine struct {
 
 	heardUpTo time.Time // HeardUpTo's; zero: replies are read as they come
 
-	env  *Env
-	out  []Action // decided actions, not yet read with Ready
-	free []Action // an empty array from Release, for the next out
+	env *Env
+	out []Action // decided actions, not yet read with Ready
 	// The cached instance order (order.go).
 	order, replicaOrder, peerOrder []*Node
 }
@@ -160,11 +165,12 @@ func (m *Machine) Ready() []Action {
 // bytes; at 1,000 masters failing over the arrays were an eighth of all a
 // sentinel allocated). Optional; the slice must not be used after.
 func (m *Machine) Release(out []Action) {
-	if m.free != nil || cap(out) > maxFreeActions {
+	if cap(out) == 0 || cap(out) > maxFreeActions {
 		return
 	}
 	clear(out) // drop the nodes and events they point to
-	m.free = out[:0]
+	out = out[:0]
+	m.env.actions.Put(&out)
 }
 
 // maxFreeActions bounds the array Release keeps: a burst's is let go.
@@ -175,7 +181,9 @@ func (m *Machine) HasReady() bool { return len(m.out) > 0 }
 
 func (m *Machine) do(a Action) {
 	if m.out == nil {
-		m.out, m.free = m.free, nil
+		if p, ok := m.env.actions.Get().(*[]Action); ok {
+			m.out = *p
+		}
 	}
 	m.out = append(m.out, a)
 }

@@ -5,9 +5,12 @@ import (
 	"time"
 )
 
-// Release lets the next decisions reuse the array of those carried out,
-// and what Ready returns after is exactly the new decisions.
-func TestReleaseReusesTheArray(t *testing.T) {
+// Release hands the array of actions carried out back for the next
+// decisions (any machine's: a pool shared through Env, emptied by the GC,
+// so an idle master keeps none); the actions are cleared first, and what
+// Ready returns after is exactly the new decisions, whether or not the
+// array was reused.
+func TestReleaseClearsAndNextDecisionsAreExact(t *testing.T) {
 	r := newRig(t, 1, 2)
 	r.keepAlive(r.m.Master)
 	r.advance(1500 * time.Millisecond)
@@ -26,17 +29,13 @@ func TestReleaseReusesTheArray(t *testing.T) {
 	if len(second) == 0 {
 		t.Fatal("no decisions after the peers agreed")
 	}
-	if &second[:1][0] != &first[:1][0] {
-		t.Error("the released array was not reused")
-	}
 	if !has(second, "+odown") || has(second, "+sdown") {
 		t.Errorf("decisions after Release: %v", events(second))
 	}
-	// A slice in use is never handed out twice: the next one is new.
-	third := r.m.Ready()
+	// A slice not released is never handed out again while in use.
 	r.advance(time.Second)
 	r.tick()
-	if third = r.m.Ready(); len(third) > 0 && &third[:1][0] == &second[:1][0] {
+	if third := r.m.Ready(); len(third) > 0 && len(second) > 0 && &third[:1][0] == &second[:1][0] {
 		t.Error("an array not released was reused")
 	}
 }
