@@ -23,18 +23,10 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 		{MutantFenceTooHigh, FencedWritable},
 	} {
 		t.Run(string(c.mutant), func(t *testing.T) {
-			for seed := uint64(1); seed <= 200; seed++ {
+			mustCatch(t, c.mutant, c.want, 200, func(seed uint64) error {
 				_, err := chaos(sim.Config{Seed: seed, Lean: true}, c.mutant)
-				if err == nil {
-					continue
-				}
-				if !strings.Contains(err.Error(), c.want) {
-					t.Fatalf("seed %d failed, but not on %q: %v", seed, c.want, err)
-				}
-				t.Logf("caught at seed %d: %v", seed, err)
-				return
-			}
-			t.Fatalf("200 seeds passed with the %s bug planted", c.mutant)
+				return err
+			})
 		})
 	}
 }
@@ -57,18 +49,29 @@ func TestSlowSaveBugsAreCaught(t *testing.T) {
 		{MutantCountUnheardReplicas, FailsClosedOnlyWhenCut},
 	} {
 		t.Run(string(c.mutant), func(t *testing.T) {
-			for seed := uint64(1); seed <= 20; seed++ {
+			mustCatch(t, c.mutant, c.want, 20, func(seed uint64) error {
 				_, err := massFailover(sim.Config{Seed: seed, Lean: true}, c.mutant, SlowSaves)
-				if err == nil {
-					continue
-				}
-				if !strings.Contains(err.Error(), c.want) {
-					t.Fatalf("seed %d failed, but not on %q: %v", seed, c.want, err)
-				}
-				t.Logf("caught at seed %d: %v", seed, err)
-				return
-			}
-			t.Fatalf("20 seeds passed with the %s bug planted", c.mutant)
+				return err
+			})
 		})
 	}
+}
+
+// mustCatch runs seeds 1 to seeds until run fails, and wants that failure
+// to be on the invariant want: the planted bug must be caught, and for
+// the reason it breaks.
+func mustCatch(t *testing.T, mutant Mutant, want string, seeds uint64, run func(seed uint64) error) {
+	t.Helper()
+	for seed := uint64(1); seed <= seeds; seed++ {
+		err := run(seed)
+		if err == nil {
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Fatalf("seed %d failed, but not on %q: %v", seed, want, err)
+		}
+		t.Logf("caught at seed %d: %v", seed, err)
+		return
+	}
+	t.Fatalf("%d seeds passed with the %s bug planted", seeds, mutant)
 }
