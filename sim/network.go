@@ -176,6 +176,10 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 		// read, in order, when it resumes.
 		w.schedule(dst.frozenUntil, func() { w.deliver(l, inc, msg) })
 		return
+	case w.now.Before(dst.lagUntil):
+		// Read late (LagReads), in order.
+		w.schedule(dst.lagUntil, func() { w.deliver(l, inc, msg) })
+		return
 	}
 	w.tracef("recv  %s->%s %s", l.from, l.to, msg)
 	dst.node.Receive(dst.Now(), l.from, msg)

@@ -68,6 +68,8 @@ type Endpoint struct {
 	incarnation uint64
 	disk        Disk
 	frozenUntil time.Time
+	lagSince    time.Time // LagReads: messages wait from here ...
+	lagUntil    time.Time // ... until here (world time)
 	skew        time.Duration
 	downSince   time.Time // when it last crashed (DownSince)
 	clockHigh   time.Time // the highest its clock showed before its last jump
@@ -87,6 +89,17 @@ func (e *Endpoint) Disk() *Disk { return &e.disk }
 
 // Now is the endpoint's own clock.
 func (e *Endpoint) Now() time.Time { return e.w.now.Add(e.skew) }
+
+// CaughtUp is the moment, on the endpoint's clock, up to which every
+// message sent to it has been handed to its node: now, or while its reads
+// lag (LagReads) the moment the lag began. A node judges silence up to
+// here, as production's event loop reports (eventloop.Loop.CaughtUp).
+func (e *Endpoint) CaughtUp() time.Time {
+	if !e.w.now.After(e.lagUntil) && !e.lagSince.IsZero() {
+		return e.lagSince.Add(e.skew)
+	}
+	return e.Now()
+}
 
 // Rand is the world's seeded random source. Nodes draw from it only
 // inside Receive and Tick, so draws happen in the same order every run.

@@ -73,6 +73,35 @@ func (w *World) Freeze(name string, d time.Duration) error {
 	return nil
 }
 
+// LagReads makes name read late for d, as a process whose event loop is
+// behind (a flood of replies, no CPU): its ticks and timers run, but
+// messages to it wait, in order, until d has passed. Unlike Freeze it is
+// no fault of the network or of the others: a check must not excuse the
+// lagging node's judgement of others by it, only the others' judgement of
+// the lagging node, which does not answer meanwhile (Lagged).
+func (w *World) LagReads(name string, d time.Duration) error {
+	ep := w.eps[name]
+	if ep == nil {
+		return fmt.Errorf("lag %q: %w", name, ErrNoEndpoint)
+	}
+	if !w.now.After(ep.lagUntil) && !ep.lagSince.IsZero() {
+		// Lagging already: messages held for the current lag would be
+		// overtaken by ones held for a longer one.
+		w.tracef("lag reads of %s: lagging already", name)
+		return nil
+	}
+	ep.lagSince, ep.lagUntil = w.now, w.now.Add(d)
+	w.tracef("lag reads of %s for %v", name, d)
+	return nil
+}
+
+// Lagged reports whether name's reads lagged (LagReads) at any time in
+// the last d.
+func (w *World) Lagged(name string, d time.Duration) bool {
+	ep := w.eps[name]
+	return ep != nil && !ep.lagSince.IsZero() && !ep.lagUntil.Before(w.now.Add(-d))
+}
+
 // JumpClock moves name's own clock by d (negative: backwards), as a
 // wall-clock step does; the world's time is unchanged.
 func (w *World) JumpClock(name string, d time.Duration) error {

@@ -462,3 +462,45 @@ func TestConnectedNeedsBothRunning(t *testing.T) {
 		t.Fatal("connected to a crashed or unknown endpoint")
 	}
 }
+
+// LagReads holds the messages to a node, in order, while its ticks go
+// on; CaughtUp stays at the lag's start until they are handed over, and
+// Lagged remembers the lag for the window asked.
+func TestLagReadsHoldsMessagesNotTicks(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 9})
+	addProbe(w, "a", 1, 10*time.Millisecond, "b")
+	bep := addProbe(w, "b", 2, 100*time.Millisecond)
+	w.RunFor(time.Second)
+	b := probeOf(t, w, "b")
+	before, ticks := len(b.got), len(b.ticks)
+	if c := bep.CaughtUp(); !c.Equal(bep.Now()) {
+		t.Fatalf("CaughtUp %v before any lag, want now %v", c, bep.Now())
+	}
+	lagAt := bep.Now()
+	w.LagReads("b", 2*time.Second)
+	w.RunFor(1500 * time.Millisecond)
+	if len(b.got) != before {
+		t.Fatalf("a node whose reads lag received %d messages", len(b.got)-before)
+	}
+	if len(b.ticks)-ticks < 10 {
+		t.Fatalf("a node whose reads lag ticked %d times in 1.5 s, want ~15", len(b.ticks)-ticks)
+	}
+	if c := bep.CaughtUp(); !c.Equal(lagAt) {
+		t.Fatalf("CaughtUp %v during the lag, want its start %v", c, lagAt)
+	}
+	w.RunFor(time.Second)
+	if len(b.got)-before < 200 {
+		t.Fatalf("after the lag only %d messages arrived, want the ~200 held and more", len(b.got)-before)
+	}
+	for i := 1; i < len(b.got); i++ {
+		if b.got[i].seq < b.got[i-1].seq {
+			t.Fatal("held messages were delivered out of order")
+		}
+	}
+	if c := bep.CaughtUp(); !c.Equal(bep.Now()) {
+		t.Fatalf("CaughtUp %v after the lag, want now %v", c, bep.Now())
+	}
+	if !w.Lagged("b", time.Second) || w.Lagged("b", 100*time.Millisecond) || w.Lagged("a", time.Hour) {
+		t.Fatal("Lagged does not remember the lag for the window asked")
+	}
+}

@@ -57,6 +57,28 @@ func TestSlowSaveBugsAreCaught(t *testing.T) {
 	}
 }
 
+// TestLateReaderBugsAreCaught plants the two halves of the bug the
+// 1,000-master benchmark found (a sentinel whose reads lag taking its own
+// lateness for the others' silence: in its judgement of who is down, and
+// in its calls' timeouts) and shows that LaggingReader catches each on the
+// check it breaks.
+func TestLateReaderBugsAreCaught(t *testing.T) {
+	for _, c := range []struct {
+		mutant Mutant
+		want   string
+	}{
+		{MutantJudgeByNow, PeerInReachUp},
+		{MutantExpireByNow, PeerInReachAnswers},
+	} {
+		t.Run(string(c.mutant), func(t *testing.T) {
+			mustCatch(t, c.mutant, c.want, 20, func(seed uint64) error {
+				_, err := laggingReader(sim.Config{Seed: seed, Lean: true}, c.mutant)
+				return err
+			})
+		})
+	}
+}
+
 // mustCatch runs seeds 1 to seeds until run fails, and wants that failure
 // to be on the invariant want: the planted bug must be caught, and for
 // the reason it breaks.

@@ -80,6 +80,16 @@ const (
 	// marks every subjectively down replica as heard (mutant.go): no
 	// hook in package failover.
 	MutantCountUnheardReplicas Mutant = "count-unheard-replicas"
+	// MutantJudgeByNow is the driver before the 1,000-master benchmark's
+	// fix: silence measured up to now although the event loop had not
+	// read what had come (no Machine.HeardUpTo), so a sentinel whose
+	// reads lag takes its own lateness for its peers' and replicas'
+	// silence.
+	MutantJudgeByNow Mutant = "judge-by-now"
+	// MutantExpireByNow times calls out by now although their replies
+	// may wait unread, as production's event loop did before a passed
+	// read deadline first read what waited in the socket.
+	MutantExpireByNow Mutant = "expire-by-now"
 )
 
 // Node is one simulated sentinel.
@@ -189,7 +199,18 @@ func (n *Node) Tilted() bool { return n.tilt }
 
 // Tick is the sentinel's timer (sentinelTimer): TILT, links, decisions.
 func (n *Node) Tick(now time.Time) {
-	n.cl.Expire(now)
+	// Production judges silence, and times calls out, only up to what
+	// its event loop has read (eventloop.Loop.CaughtUp); here the
+	// endpoint says up to when its messages were handed over.
+	heard := now
+	if c := n.ep.CaughtUp(); c.Before(now) {
+		heard = c
+	}
+	if n.opts.Mutant.has(MutantExpireByNow) {
+		n.cl.Expire(now)
+	} else {
+		n.cl.Expire(heard)
+	}
 	n.updateTilt(now)
 	for _, g := range n.groups {
 		for _, node := range g.m.Nodes() {
@@ -198,6 +219,9 @@ func (n *Node) Tick(now time.Time) {
 		if !n.tilt {
 			if n.opts.Mutant.has(MutantCountUnheardReplicas) {
 				g.hearUnheard()
+			}
+			if !n.opts.Mutant.has(MutantJudgeByNow) {
+				g.m.HeardUpTo(heard)
 			}
 			g.m.Tick(now, n.opts.Timing)
 		}

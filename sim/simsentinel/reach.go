@@ -9,6 +9,10 @@ import (
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
 
+// A sentinel whose own reads lag (sim.World.LagReads: its event loop
+// behind) is judged like any other: the checks excuse only the lag of
+// the node it judges, which did not answer meanwhile.
+//
 // The fail-closed checks: a sentinel believes itself cut off (a peer
 // subjectively down, a master it stops naming and whose clients it
 // drops) only when the world gave it cause. The world knows the ground
@@ -66,7 +70,7 @@ func newReach(f *Fleet, downAfter time.Duration) *reach {
 // peerDown checks a +sdown of the peer at addr seen by sentinel s.
 func (r *reach) peerDown(s string, addr event.Addr) error {
 	p, ok := r.w.Lookup(sim.Addr{Host: addr.Host, Port: addr.Port})
-	if !ok || !r.w.Calm(s, p, r.window) {
+	if !ok || !r.w.Calm(s, p, r.window) || r.w.Lagged(p, r.window) {
 		return nil
 	}
 	return &invariant.Violation{Invariant: PeerInReachUp,
@@ -76,7 +80,7 @@ func (r *reach) peerDown(s string, addr event.Addr) error {
 
 // peerSilent checks a command on the PING link to peer p timing out.
 func (r *reach) peerSilent(s, p string, timeout time.Duration) error {
-	if !r.w.Calm(s, p, r.window) {
+	if !r.w.Calm(s, p, r.window) || r.w.Lagged(p, r.window) {
 		return nil
 	}
 	return &invariant.Violation{Invariant: PeerInReachAnswers,
@@ -95,7 +99,9 @@ func (r *reach) failedClosed(s, master, what string) error {
 	}
 	reached := 0
 	for _, p := range r.sentinels {
-		if w.Calm(s, p, r.window) {
+		// A peer whose reads lagged did not answer meanwhile; our own
+		// lag is no excuse (sim.World.LagReads).
+		if w.Calm(s, p, r.window) && (p == s || !w.Lagged(p, r.window)) {
 			reached++
 		}
 	}

@@ -44,3 +44,9 @@ func runSeeds(t *testing.T, test string, sc sim.Scenario, scale func(int) int) {
 func TestMassFailoverSeeds(t *testing.T) {
 	runSeeds(t, "TestMassFailoverSeeds", MassFailover, func(n int) int { return n / 10 })
 }
+
+// TestLaggingReaderSeeds lets one sentinel or another read late for
+// longer than down-after, over seeds, with the master host lost midway.
+func TestLaggingReaderSeeds(t *testing.T) {
+	runSeeds(t, "TestLaggingReaderSeeds", LaggingReader, func(n int) int { return n / 10 })
+}

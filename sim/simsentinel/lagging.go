@@ -1,0 +1,47 @@
+package simsentinel
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/qsentinel/qsentinel/sim"
+)
+
+// LaggingReader is the 1,000-master benchmark's sentinels short of CPU:
+// now and then one sentinel reads late (sim.World.LagReads: its ticks
+// run, the replies it is sent wait) for longer than down-after, while the
+// network and everyone else are fine. Such a sentinel must not take its
+// own lateness for the others' silence: no peer or replica subjectively
+// down to it, no call timed out, no belief of being cut off (the checks
+// of reach.go, which excuse only the lag of the node judged), and no
+// failover aborted for want of a replica that answers. The master host
+// dies midway, so that lags fall on candidates, leaders and voters too;
+// it comes back at the end and every group must settle.
+func LaggingReader(cfg sim.Config) (*sim.World, error) {
+	return laggingReader(cfg, "")
+}
+
+func laggingReader(cfg sim.Config, mutant Mutant) (*sim.World, error) {
+	f := NewFleet(cfg, Layout{Masters: 3, Hosts: 2, Sentinels: 3, Quorum: 2, Mutant: mutant})
+	w := f.W
+	const start, kill, back, end = 3 * time.Second, 14 * time.Second, 24 * time.Second, 34 * time.Second
+	rng := w.Rand()
+	// A lag every 2 to 4 s, of 1.2 to 2.8 s (down-after is 1 s): a
+	// sentinel is lagging most of the time from start to end.
+	for at := start + time.Duration(rng.IntN(1000))*time.Millisecond; at < end-4*time.Second; {
+		s := f.Sentinels[rng.IntN(len(f.Sentinels))]
+		d := time.Duration(1200+rng.IntN(1600)) * time.Millisecond
+		w.After(at, fmt.Sprintf("%s reads late for %v", s, d), func() { w.LagReads(s, d) })
+		at += time.Duration(2000+rng.IntN(2000)) * time.Millisecond
+	}
+	w.After(kill, "the master host dies", func() {
+		for _, g := range f.Groups {
+			w.Crash(g.Servers[0])
+		}
+	})
+	w.After(back, "the old master host comes back", func() { f.healAll() })
+	if err := w.RunFor(end); err != nil {
+		return w, err
+	}
+	return w, f.settle(5 * time.Second)
+}
