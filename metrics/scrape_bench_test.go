@@ -16,22 +16,7 @@ import (
 // Prometheus asks every 15 s by default, and a scrape allocates more than
 // a minute of an idle sentinel's own work.
 func BenchmarkScrape1000(b *testing.B) {
-	cfg := sentinel.Config{MyID: "0123456789012345678901234567890123456789", CurrentEpoch: 7, Port: 26379}
-	for k := range 1000 {
-		m := sentinel.MasterState{
-			MasterConfig: sentinel.MasterConfig{Name: fmt.Sprintf("m%d", k), Addr: sentinel.Addr{Host: "127.0.0.1", Port: 30000 + k}, Quorum: 2},
-		}
-		m.KnownReplicas = []sentinel.Addr{{Host: "127.0.0.1", Port: 40000 + k}}
-		for p := range 2 {
-			m.KnownSentinels = append(m.KnownSentinels, sentinel.KnownSentinel{
-				Addr: sentinel.Addr{Host: "127.0.0.1", Port: 26380 + p}, RunID: fmt.Sprintf("%040d", p+1)})
-		}
-		cfg.Masters = append(cfg.Masters, m)
-	}
-	s, err := sentinel.New(cfg, sentinel.Options{Dialer: redislink.NewFakeNet()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := scrapeSentinel1000(b)
 	srv, err := New("127.0.0.1:0", s, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -57,4 +42,26 @@ func BenchmarkScrape1000(b *testing.B) {
 		size = scrape()
 	}
 	b.ReportMetric(float64(size), "bytes/scrape")
+}
+
+// scrapeSentinel1000 is BenchmarkScrape1000's sentinel.
+func scrapeSentinel1000(tb testing.TB) *sentinel.Sentinel {
+	tb.Helper()
+	cfg := sentinel.Config{MyID: "0123456789012345678901234567890123456789", CurrentEpoch: 7, Port: 26379}
+	for k := range 1000 {
+		m := sentinel.MasterState{
+			MasterConfig: sentinel.MasterConfig{Name: fmt.Sprintf("m%d", k), Addr: sentinel.Addr{Host: "127.0.0.1", Port: 30000 + k}, Quorum: 2},
+		}
+		m.KnownReplicas = []sentinel.Addr{{Host: "127.0.0.1", Port: 40000 + k}}
+		for p := range 2 {
+			m.KnownSentinels = append(m.KnownSentinels, sentinel.KnownSentinel{
+				Addr: sentinel.Addr{Host: "127.0.0.1", Port: 26380 + p}, RunID: fmt.Sprintf("%040d", p+1)})
+		}
+		cfg.Masters = append(cfg.Masters, m)
+	}
+	s, err := sentinel.New(cfg, sentinel.Options{Dialer: redislink.NewFakeNet()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
