@@ -253,22 +253,37 @@ func (s *Sentinel) Reset(pattern string) int {
 func (s *Sentinel) CKQuorum(name string) (string, bool, error) {
 	var usable, voters, quorum int
 	err := s.withGroup(name, func(g *group) {
-		voters = len(g.m.Sentinels) + 1
-		usable = 1
-		for _, si := range g.m.Sentinels {
-			if si.Flags&(failover.FlagSDown|failover.FlagODown) == 0 {
-				usable++
-			}
-		}
+		usable, voters = g.ckquorumCounts()
 		quorum = g.cfg.Quorum
 	})
 	if err != nil {
 		return "", false, err
 	}
+	msg, ok := ckquorumReply(usable, voters, quorum)
+	return msg, ok, nil
+}
+
+// ckquorumCounts are CKQUORUM's usable sentinels (this one and the peers
+// neither s_down nor o_down) and voters (this one and every peer); the
+// caller holds g.mu.
+func (g *group) ckquorumCounts() (usable, voters int) {
+	voters = len(g.m.Sentinels) + 1
+	usable = 1
+	for _, si := range g.m.Sentinels {
+		if !down(si) {
+			usable++
+		}
+	}
+	return usable, voters
+}
+
+// ckquorumReply is CKQUORUM's reply text for the counts, and whether it
+// is not an error.
+func ckquorumReply(usable, voters, quorum int) (string, bool) {
 	noQuorum := usable < quorum
 	noAuth := usable < voters/2+1
 	if !noQuorum && !noAuth {
-		return fmt.Sprintf("OK %d usable Sentinels. Quorum and failover authorization can be reached", usable), true, nil
+		return fmt.Sprintf("OK %d usable Sentinels. Quorum and failover authorization can be reached", usable), true
 	}
 	msg := fmt.Sprintf("NOQUORUM %d usable Sentinels. ", usable)
 	if noQuorum {
@@ -280,7 +295,7 @@ func (s *Sentinel) CKQuorum(name string) (string, bool, error) {
 		}
 		msg += "Not enough available Sentinels to reach the majority and authorize a failover"
 	}
-	return msg, false, nil
+	return msg, false
 }
 
 // IsMasterDownByAddr answers a peer's question about a master by address.
@@ -401,6 +416,20 @@ func (s *Sentinel) InfoCache(names []string) []InfoCacheEntry {
 
 // Info is the data of INFO's # Sentinel section.
 func (s *Sentinel) Info() InfoSummary {
+	sum := s.infoGlobals()
+	for _, g := range s.groupList() {
+		g.mu.Lock()
+		sum.Masters = append(sum.Masters, MasterSummary{
+			Name: g.name, Status: masterStatus(g.master.Flags), Addr: s.shown(g.m.CurrentMasterAddr()),
+			Replicas: len(g.m.Replicas), Sentinels: len(g.m.Sentinels) + 1,
+		})
+		g.mu.Unlock()
+	}
+	return sum
+}
+
+// infoGlobals is Info without the masters.
+func (s *Sentinel) infoGlobals() InfoSummary {
 	sum := InfoSummary{TiltSince: -1, SimulateFailureFlag: int(s.simFlags.Load()),
 		RunningScripts: s.scripts.Running(), ScriptsQueueLength: s.scripts.Queued()}
 	s.tiltMu.Lock()
@@ -410,21 +439,18 @@ func (s *Sentinel) Info() InfoSummary {
 		sum.TiltSince = s.clock.Now().Sub(s.tiltSince)
 	}
 	s.tiltMu.Unlock()
-	for _, g := range s.groupList() {
-		g.mu.Lock()
-		st := "ok"
-		if g.master.Flags&failover.FlagODown != 0 {
-			st = "odown"
-		} else if g.master.Flags&failover.FlagSDown != 0 {
-			st = "sdown"
-		}
-		sum.Masters = append(sum.Masters, MasterSummary{
-			Name: g.name, Status: st, Addr: s.shown(g.m.CurrentMasterAddr()),
-			Replicas: len(g.m.Replicas), Sentinels: len(g.m.Sentinels) + 1,
-		})
-		g.mu.Unlock()
-	}
 	return sum
+}
+
+// masterStatus is INFO's status of a master with flags f.
+func masterStatus(f failover.Flag) string {
+	switch {
+	case f&failover.FlagODown != 0:
+		return "odown"
+	case f&failover.FlagSDown != 0:
+		return "sdown"
+	}
+	return "ok"
 }
 
 // Set is SENTINEL SET <name> <option> <value> ...; args starts at the

@@ -98,11 +98,21 @@ func (i *instance) flagString() string {
 	return b.String()
 }
 
-func msSince(now, t time.Time) string {
+// down: s_down or o_down here (either flag leaves a node out of the
+// "ok" counts and of CKQUORUM's usable sentinels).
+func down(n *failover.Node) bool {
+	return n.Flags&(failover.FlagSDown|failover.FlagODown) != 0
+}
+
+func msSince(now, t time.Time) string { return strconv.FormatInt(msSinceN(now, t), 10) }
+
+// msSinceN is the number msSince shows: whole milliseconds since t, 0 for
+// never.
+func msSinceN(now, t time.Time) int64 {
 	if t.IsZero() {
-		return "0"
+		return 0
 	}
-	return strconv.FormatInt(now.Sub(t).Milliseconds(), 10)
+	return now.Sub(t).Milliseconds()
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
