@@ -130,9 +130,11 @@ func TestTimedOutFailoverCountedOnce(t *testing.T) {
 // gauge per watched instance.
 func TestInstanceSeries(t *testing.T) {
 	src := &fakeSource{bus: event.NewBus(nil),
-		masters:   []sentinel.InstanceView{{Name: "m", Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}, Flags: "master"}},
-		replicas:  []sentinel.InstanceView{{Addr: sentinel.Addr{Host: "10.0.0.2", Port: 6379}, Flags: "slave,s_down,disconnected"}},
-		sentinels: []sentinel.InstanceView{{Addr: sentinel.Addr{Host: "10.0.0.3", Port: 26379}, Flags: "sentinel"}}}
+		state: sentinel.MetricsState{Masters: []sentinel.MasterMetrics{{Name: "m", Instances: []sentinel.InstanceMetrics{
+			{Kind: sentinel.KindMaster, Addr: sentinel.Addr{Host: "10.0.0.1", Port: 6379}, Up: true},
+			{Kind: sentinel.KindReplica, Addr: sentinel.Addr{Host: "10.0.0.2", Port: 6379}},
+			{Kind: sentinel.KindSentinel, Addr: sentinel.Addr{Host: "10.0.0.3", Port: 26379}, Up: true},
+		}}}}}
 	s, err := New("127.0.0.1:0", src, nil, WithInstance(Instance{Version: "7.0.15", OS: "Linux x", Port: 26379, PID: 42,
 		Started: time.Unix(1_700_000_000, 0)}))
 	if err != nil {

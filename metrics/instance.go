@@ -8,15 +8,10 @@ import (
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
-// instanceCollector gives the series redis_exporter-style dashboards
-// build their variables from (label_values(redis_up, instance),
+// The instance series are what redis_exporter-style dashboards build
+// their variables from (label_values(redis_up, instance),
 // redis_instance_info), and one up gauge per instance this sentinel
 // watches.
-type instanceCollector struct {
-	src  Source
-	inst Instance
-}
-
 var (
 	dUp   = prometheus.NewDesc("redis_up", "1: this sentinel answers (redis_exporter's name).", nil, nil)
 	dInfo = prometheus.NewDesc("redis_instance_info", "This sentinel, in redis_exporter's labels (from INFO server).",
@@ -27,37 +22,33 @@ var (
 		[]string{"master_name", "role", "address"}, nil)
 )
 
-func (c *instanceCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dUp, dInfo, dStart, dInstanceUp} {
-		ch <- d
+// instanceDescs are the descriptions of the series collectInstances makes.
+var instanceDescs = []*prometheus.Desc{dUp, dInfo, dStart, dInstanceUp}
+
+// roleLabel is the role label of an instance kind, as the views' flags
+// name it.
+func roleLabel(k sentinel.Kind) string {
+	switch k {
+	case sentinel.KindMaster:
+		return "master"
+	case sentinel.KindReplica:
+		return "slave"
 	}
+	return "sentinel"
 }
 
-func (c *instanceCollector) Collect(ch chan<- prometheus.Metric) {
-	g := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	g(dUp, 1)
+func (c *collector) collectInstances(ch chan<- prometheus.Metric, st *sentinel.MetricsState) {
+	gauge(ch, dUp, 1)
 	in := c.inst
-	g(dInfo, 1, "sentinel", in.Version, "qsentinel", "sentinel", in.OS, "", strconv.Itoa(in.Port),
+	gauge(ch, dInfo, 1, "sentinel", in.Version, "qsentinel", "sentinel", in.OS, "", strconv.Itoa(in.Port),
 		c.src.MyID(), strconv.Itoa(in.PID), "")
 	if !in.Started.IsZero() {
-		g(dStart, float64(in.Started.Unix()))
+		gauge(ch, dStart, float64(in.Started.Unix()))
 	}
-	for _, m := range c.src.Masters() {
-		g(dInstanceUp, b2f(instanceUp(m)), m.Name, "master", m.Addr.String())
-		reps, _ := c.src.Replicas(m.Name)
-		for _, r := range reps {
-			g(dInstanceUp, b2f(instanceUp(r)), m.Name, "slave", r.Addr.String())
-		}
-		peers, _ := c.src.Sentinels(m.Name)
-		for _, p := range peers {
-			g(dInstanceUp, b2f(instanceUp(p)), m.Name, "sentinel", p.Addr.String())
+	for k := range st.Masters {
+		m := &st.Masters[k]
+		for _, i := range m.Instances {
+			gauge(ch, dInstanceUp, b2f(i.Up), m.Name, roleLabel(i.Kind), i.Addr.String())
 		}
 	}
-}
-
-// instanceUp: reachable and not judged down by this sentinel.
-func instanceUp(v sentinel.InstanceView) bool {
-	return !hasFlag(v.Flags, "s_down") && !hasFlag(v.Flags, "o_down") && !hasFlag(v.Flags, "disconnected")
 }

@@ -24,19 +24,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/qsentinel/qsentinel/event"
-	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
 // Source is what the metrics read; *sentinel.Sentinel implements it.
 type Source interface {
 	MyID() string
-	Info() sentinel.InfoSummary
+	Info() sentinel.InfoSummary // for /healthz
 	Masters() []sentinel.InstanceView
-	Replicas(name string) ([]sentinel.InstanceView, error)
-	Sentinels(name string) ([]sentinel.InstanceView, error)
-	CKQuorum(name string) (string, bool, error)
-	Agreement(name string) (failover.Agreement, error)
+	// MetricsState is what a scrape reads, once per scrape: numbers, not
+	// the views' strings.
+	MetricsState() sentinel.MetricsState
 	CurrentEpoch() uint64
 	Events() *event.Bus
 }
@@ -85,7 +83,7 @@ func New(addr string, src Source, logger *slog.Logger, opts ...Option) (*Server,
 	}
 	s.reg.MustRegister(s.ev.collectors()...)
 	s.reg.MustRegister(s.hooks.collectors()...)
-	s.reg.MustRegister(&stateCollector{src: src}, &instanceCollector{src: src, inst: s.inst},
+	s.reg.MustRegister(&collector{src: src, inst: s.inst},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.ev.initMasters(src.Masters())
 	ln, err := net.Listen("tcp", addr)

@@ -12,26 +12,22 @@ import (
 )
 
 // fakeSource monitors the masters listed (none by default); its bus is
-// the one the test publishes on.
+// the one the test publishes on. masters is what Masters lists (the
+// event series' masters), state what a scrape reads.
 type fakeSource struct {
-	bus       *event.Bus
-	masters   []sentinel.InstanceView
-	replicas  []sentinel.InstanceView // of every master
-	sentinels []sentinel.InstanceView // of every master
-	agree     failover.Agreement
+	bus     *event.Bus
+	masters []sentinel.InstanceView
+	state   sentinel.MetricsState
 }
 
 var _ Source = (*fakeSource)(nil)
 
-func (f *fakeSource) Info() sentinel.InfoSummary                        { return sentinel.InfoSummary{TiltSince: -1} }
-func (f *fakeSource) Masters() []sentinel.InstanceView                  { return f.masters }
-func (f *fakeSource) Replicas(string) ([]sentinel.InstanceView, error)  { return f.replicas, nil }
-func (f *fakeSource) Sentinels(string) ([]sentinel.InstanceView, error) { return f.sentinels, nil }
-func (f *fakeSource) MyID() string                                      { return "f00d" }
-func (f *fakeSource) CKQuorum(string) (string, bool, error)             { return "", true, nil }
-func (f *fakeSource) CurrentEpoch() uint64                              { return 0 }
-func (f *fakeSource) Events() *event.Bus                                { return f.bus }
-func (f *fakeSource) Agreement(string) (failover.Agreement, error)      { return f.agree, nil }
+func (f *fakeSource) Info() sentinel.InfoSummary          { return sentinel.InfoSummary{TiltSince: -1} }
+func (f *fakeSource) Masters() []sentinel.InstanceView    { return f.masters }
+func (f *fakeSource) MetricsState() sentinel.MetricsState { return f.state }
+func (f *fakeSource) MyID() string                        { return "f00d" }
+func (f *fakeSource) CurrentEpoch() uint64                { return 0 }
+func (f *fakeSource) Events() *event.Bus                  { return f.bus }
 
 // value is the sample of family name whose labels are exactly labels:
 // a counter's or gauge's value, a histogram's count and sum.
@@ -168,8 +164,8 @@ func TestEventSeriesFromFields(t *testing.T) {
 
 // The agreement behind the agent's verdict is exported per master.
 func TestAgreementGauges(t *testing.T) {
-	src := &fakeSource{bus: event.NewBus(nil), masters: []sentinel.InstanceView{{Name: "mymaster"}},
-		agree: failover.Agreement{Agree: 1, Group: 3, Need: 2, Unreachable: 2}}
+	src := &fakeSource{bus: event.NewBus(nil), state: sentinel.MetricsState{Masters: []sentinel.MasterMetrics{
+		{Name: "mymaster", Agreement: failover.Agreement{Agree: 1, Group: 3, Need: 2, Unreachable: 2}}}}}
 	s, err := New("127.0.0.1:0", src, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -185,10 +181,10 @@ func TestAgreementGauges(t *testing.T) {
 	}
 }
 
-// A master in maintenance (its flags say so) is 1 in the maintenance gauge.
+// A master in maintenance is 1 in the maintenance gauge.
 func TestMaintenanceGauge(t *testing.T) {
-	src := &fakeSource{bus: event.NewBus(nil), masters: []sentinel.InstanceView{
-		{Name: "held", Flags: "master,maintenance"}, {Name: "free", Flags: "master"}}}
+	src := &fakeSource{bus: event.NewBus(nil), state: sentinel.MetricsState{Masters: []sentinel.MasterMetrics{
+		{Name: "held", Maintenance: true}, {Name: "free"}}}}
 	s, err := New("127.0.0.1:0", src, nil)
 	if err != nil {
 		t.Fatal(err)

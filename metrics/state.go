@@ -1,16 +1,25 @@
 package metrics
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qsentinel/qsentinel/sentinel"
 )
 
-// stateCollector reads the sentinel's state at scrape time.
-type stateCollector struct{ src Source }
+// collector reads the sentinel's state at scrape time: one
+// Source.MetricsState per scrape for every series, the per-master ones
+// here and the per-instance ones (instance.go). One collector rather than
+// one per file because the registry runs collectors concurrently: two
+// would read the state twice, and could each see a different moment.
+type collector struct {
+	src  Source
+	inst Instance
+}
+
+// stateDescs are the descriptions of the series collectState makes.
+var stateDescs = []*prometheus.Desc{dMasters, dTilt, dRunning, dQueue, dSimFlags, dEpoch, dStatus, dSlaves,
+	dSentinels, dOKSentinels, dOKSlaves, dConfigEpoch, dQuorum, dFailTimeout, dParallel, dDownAfter,
+	dLastPing, dCKQuorum, dSDown, dODown, dMaint, dAgreeing, dAgreeNeed}
 
 var (
 	dMasters     = prometheus.NewDesc("redis_sentinel_masters", "Monitored masters.", nil, nil)
@@ -39,80 +48,59 @@ var (
 	dAgreeNeed   = prometheus.NewDesc("redis_sentinel_master_agreement_needed", "How many must agree for the agent-check to say up (a majority of the group).", []string{"master_name"}, nil)
 )
 
-func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dMasters, dTilt, dRunning, dQueue, dSimFlags, dEpoch, dStatus, dSlaves,
-		dSentinels, dOKSentinels, dOKSlaves, dConfigEpoch, dQuorum, dFailTimeout, dParallel, dDownAfter,
-		dLastPing, dCKQuorum, dSDown, dODown, dMaint, dAgreeing, dAgreeNeed} {
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range stateDescs {
+		ch <- d
+	}
+	for _, d := range instanceDescs {
 		ch <- d
 	}
 }
 
-func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
-	g := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	info := c.src.Info()
-	g(dMasters, float64(len(info.Masters)))
-	g(dTilt, b2f(info.Tilt))
-	g(dRunning, float64(info.RunningScripts))
-	g(dQueue, float64(info.ScriptsQueueLength))
-	g(dSimFlags, float64(info.SimulateFailureFlag))
-	g(dEpoch, float64(c.src.CurrentEpoch()))
-	for _, m := range info.Masters {
-		addr := m.Addr.String()
-		g(dStatus, b2f(m.Status == "ok"), m.Name, addr, m.Status)
-		g(dSlaves, float64(m.Replicas), m.Name, addr)
-		g(dSentinels, float64(m.Sentinels), m.Name, addr)
-	}
-	for _, v := range c.src.Masters() {
-		addr := v.Addr.String()
-		num := func(k string) float64 {
-			s, _ := v.Get(k)
-			f, _ := strconv.ParseFloat(s, 64)
-			return f
-		}
-		g(dConfigEpoch, num("config-epoch"), v.Name, addr)
-		g(dQuorum, num("quorum"), v.Name, addr)
-		g(dFailTimeout, num("failover-timeout"), v.Name, addr)
-		g(dParallel, num("parallel-syncs"), v.Name, addr)
-		g(dDownAfter, num("down-after-milliseconds"), v.Name, addr)
-		g(dLastPing, num("last-ok-ping-reply")/1000, v.Name, addr)
-		g(dSDown, b2f(hasFlag(v.Flags, "s_down")), v.Name)
-		g(dODown, b2f(hasFlag(v.Flags, "o_down")), v.Name)
-		g(dMaint, b2f(hasFlag(v.Flags, "maintenance")), v.Name)
-		peers, _ := c.src.Sentinels(v.Name)
-		g(dOKSentinels, float64(1+countUp(peers)), v.Name, addr) // this one counts too
-		reps, _ := c.src.Replicas(v.Name)
-		g(dOKSlaves, float64(countUp(reps)), v.Name, addr)
-		msg, ok, err := c.src.CKQuorum(v.Name)
-		if err == nil {
-			g(dCKQuorum, b2f(ok), v.Name, msg)
-		}
-		if a, err := c.src.Agreement(v.Name); err == nil {
-			g(dAgreeing, float64(a.Agree), v.Name)
-			g(dAgreeNeed, float64(a.Need), v.Name)
-		}
-	}
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	st := c.src.MetricsState()
+	c.collectState(ch, &st)
+	c.collectInstances(ch, &st)
 }
 
-// countUp counts instances flagged neither s_down nor o_down.
-func countUp(vs []sentinel.InstanceView) int {
-	n := 0
-	for _, v := range vs {
-		if !hasFlag(v.Flags, "s_down") && !hasFlag(v.Flags, "o_down") {
-			n++
-		}
-	}
-	return n
+// gauge sends one gauge sample.
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 }
 
-func hasFlag(flags, f string) bool {
-	for _, x := range strings.Split(flags, ",") {
-		if x == f {
-			return true
-		}
+func (c *collector) collectState(ch chan<- prometheus.Metric, st *sentinel.MetricsState) {
+	gauge(ch, dMasters, float64(len(st.Masters)))
+	gauge(ch, dTilt, b2f(st.Tilt))
+	gauge(ch, dRunning, float64(st.RunningScripts))
+	gauge(ch, dQueue, float64(st.ScriptsQueueLength))
+	gauge(ch, dSimFlags, float64(st.SimulateFailureFlag))
+	gauge(ch, dEpoch, float64(c.src.CurrentEpoch()))
+	for k := range st.Masters {
+		m := &st.Masters[k]
+		// Two addresses, as redis_exporter's series from INFO and from
+		// SENTINEL MASTERS have them: INFO's is the current master as
+		// reported, the view's the master instance's as configured.
+		infoAddr, addr := m.InfoAddr.String(), m.Addr.String()
+		gauge(ch, dStatus, b2f(m.Status == "ok"), m.Name, infoAddr, m.Status)
+		gauge(ch, dSlaves, float64(m.Replicas), m.Name, infoAddr)
+		gauge(ch, dSentinels, float64(m.Sentinels), m.Name, infoAddr)
+		gauge(ch, dConfigEpoch, float64(m.ConfigEpoch), m.Name, addr)
+		gauge(ch, dQuorum, float64(m.Quorum), m.Name, addr)
+		// Whole milliseconds, as SENTINEL MASTER shows them (and the
+		// seconds divided from them, so the value is the same float).
+		gauge(ch, dFailTimeout, float64(m.FailoverTimeout.Milliseconds()), m.Name, addr)
+		gauge(ch, dParallel, float64(m.ParallelSyncs), m.Name, addr)
+		gauge(ch, dDownAfter, float64(m.DownAfter.Milliseconds()), m.Name, addr)
+		gauge(ch, dLastPing, float64(m.LastOKPing.Milliseconds())/1000, m.Name, addr)
+		gauge(ch, dSDown, b2f(m.SDown), m.Name)
+		gauge(ch, dODown, b2f(m.ODown), m.Name)
+		gauge(ch, dMaint, b2f(m.Maintenance), m.Name)
+		gauge(ch, dOKSentinels, float64(m.OKSentinels), m.Name, addr) // this one counts too
+		gauge(ch, dOKSlaves, float64(m.OKReplicas), m.Name, addr)
+		gauge(ch, dCKQuorum, b2f(m.CKQuorumOK), m.Name, m.CKQuorum)
+		gauge(ch, dAgreeing, float64(m.Agreement.Agree), m.Name)
+		gauge(ch, dAgreeNeed, float64(m.Agreement.Need), m.Name)
 	}
-	return false
 }
 
 func b2f(b bool) float64 {
