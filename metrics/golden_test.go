@@ -3,8 +3,10 @@ package metrics
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/qsentinel/qsentinel/redislink"
 	"github.com/qsentinel/qsentinel/sentinel"
@@ -86,6 +90,39 @@ func goldenSentinel(t *testing.T) *sentinel.Sentinel {
 	return s
 }
 
+// scrapeProtobufAsText is one /metrics answer in the protobuf format
+// (what Prometheus asks for first), decoded and written as text: the
+// samples the scrape shares its label pairs between must marshal too.
+func scrapeProtobufAsText(t testing.TB, src Source, opts ...Option) string {
+	t.Helper()
+	srv, err := New("127.0.0.1:0", src, nil, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.ln.Close()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim)))
+	promhttp.HandlerFor(srv.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
+	if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || !strings.Contains(ct, "protobuf") {
+		t.Fatalf("/metrics: %d %s", rec.Code, ct)
+	}
+	dec := expfmt.NewDecoder(rec.Body, expfmt.NewFormat(expfmt.TypeProtoDelim))
+	var b strings.Builder
+	for {
+		var mf dto.MetricFamily
+		if err := dec.Decode(&mf); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := expfmt.MetricFamilyToText(&b, &mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
 // scrapeText is one /metrics answer (the text format a scraper without an
 // Accept header gets), from a Server on src that is not serving.
 func scrapeText(t testing.TB, src Source, opts ...Option) string {
@@ -124,12 +161,14 @@ func normalise(text string) string {
 	return b.String()
 }
 
+var goldenInstance = Instance{Version: "7.0.15", OS: "Linux 6.1.0 x86_64", Port: 26379, PID: 4242,
+	Started: time.Unix(1_699_999_000, 0)}
+
 // TestScrapeGolden: what a scrape of a real sentinel says (names, labels,
 // values, HELP and TYPE) is what it said when the golden file was
 // written. Run with -update to rewrite it after a change meant to show.
 func TestScrapeGolden(t *testing.T) {
-	got := normalise(scrapeText(t, goldenSentinel(t), WithInstance(Instance{
-		Version: "7.0.15", OS: "Linux 6.1.0 x86_64", Port: 26379, PID: 4242, Started: time.Unix(1_699_999_000, 0)})))
+	got := normalise(scrapeText(t, goldenSentinel(t), WithInstance(goldenInstance)))
 	path := filepath.Join("testdata", "scrape.golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -142,6 +181,19 @@ func TestScrapeGolden(t *testing.T) {
 	}
 	if got != string(want) {
 		t.Errorf("scrape differs from %s:\n%s", path, lineDiff(string(want), got))
+	}
+}
+
+// TestScrapeGoldenProtobuf: the protobuf answer says what the text one
+// does.
+func TestScrapeGoldenProtobuf(t *testing.T) {
+	got := normalise(scrapeProtobufAsText(t, goldenSentinel(t), WithInstance(goldenInstance)))
+	want, err := os.ReadFile(filepath.Join("testdata", "scrape.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("protobuf scrape differs from the text golden file:\n%s", lineDiff(string(want), got))
 	}
 }
 
