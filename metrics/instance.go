@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -19,25 +20,13 @@ var (
 	dStart      = prometheus.NewDesc("redis_start_time_seconds", "When this sentinel started (Unix time).", nil, nil)
 	dInstanceUp = prometheus.NewDesc("redis_sentinel_instance_up",
 		"1 while an instance this sentinel watches (the master, its replicas, the other sentinels) is not s_down, o_down or disconnected here.",
-		[]string{"master_name", "role", "address"}, nil)
+		[]string{lMasterName, lRole, lAddress}, nil)
 )
 
 // instanceDescs are the descriptions of the series collectInstances makes.
 var instanceDescs = []*prometheus.Desc{dUp, dInfo, dStart, dInstanceUp}
 
-// roleLabel is the role label of an instance kind, as the views' flags
-// name it.
-func roleLabel(k sentinel.Kind) string {
-	switch k {
-	case sentinel.KindMaster:
-		return "master"
-	case sentinel.KindReplica:
-		return "slave"
-	}
-	return "sentinel"
-}
-
-func (c *collector) collectInstances(ch chan<- prometheus.Metric, st *sentinel.MetricsState) {
+func (c *collector) collectInstances(ch chan<- prometheus.Metric, smp *samples, st *sentinel.MetricsState) {
 	gauge(ch, dUp, 1)
 	in := c.inst
 	gauge(ch, dInfo, 1, "sentinel", in.Version, "qsentinel", "sentinel", in.OS, "", strconv.Itoa(in.Port),
@@ -45,10 +34,16 @@ func (c *collector) collectInstances(ch chan<- prometheus.Metric, st *sentinel.M
 	if !in.Started.IsZero() {
 		gauge(ch, dStart, float64(in.Started.Unix()))
 	}
+	roles := [...]*dto.LabelPair{
+		sentinel.KindMaster:   smp.label(smp.role, "master"),
+		sentinel.KindReplica:  smp.label(smp.role, "slave"),
+		sentinel.KindSentinel: smp.label(smp.role, "sentinel"),
+	}
 	for k := range st.Masters {
 		m := &st.Masters[k]
+		name := smp.label(smp.masterName, m.Name)
 		for _, i := range m.Instances {
-			gauge(ch, dInstanceUp, b2f(i.Up), m.Name, roleLabel(i.Kind), i.Addr.String())
+			smp.gauge(dInstanceUp, b2f(i.Up), smp.set(smp.label(smp.address, i.Addr.String()), name, roles[i.Kind]))
 		}
 	}
 }

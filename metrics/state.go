@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -28,8 +29,8 @@ var (
 	dQueue       = prometheus.NewDesc("redis_sentinel_scripts_queue_length", "Scripts queued.", nil, nil)
 	dSimFlags    = prometheus.NewDesc("redis_sentinel_simulate_failure_flags", "SIMULATE-FAILURE flags.", nil, nil)
 	dEpoch       = prometheus.NewDesc("redis_sentinel_current_epoch", "Current epoch.", nil, nil)
-	masterLabels = []string{"master_name", "master_address"}
-	dStatus      = prometheus.NewDesc("redis_sentinel_master_status", "1 when the master's status is ok.", []string{"master_name", "master_address", "master_status"}, nil)
+	masterLabels = []string{lMasterName, lMasterAddress}
+	dStatus      = prometheus.NewDesc("redis_sentinel_master_status", "1 when the master's status is ok.", []string{lMasterName, lMasterAddress, lMasterStatus}, nil)
 	dSlaves      = prometheus.NewDesc("redis_sentinel_master_slaves", "Known replicas.", masterLabels, nil)
 	dSentinels   = prometheus.NewDesc("redis_sentinel_master_sentinels", "Sentinels, this one included.", masterLabels, nil)
 	dOKSentinels = prometheus.NewDesc("redis_sentinel_master_ok_sentinels", "Sentinels not down, this one included.", masterLabels, nil)
@@ -40,12 +41,12 @@ var (
 	dParallel    = prometheus.NewDesc("redis_sentinel_master_setting_parallel_syncs", "parallel-syncs.", masterLabels, nil)
 	dDownAfter   = prometheus.NewDesc("redis_sentinel_master_setting_down_after_milliseconds", "down-after-milliseconds.", masterLabels, nil)
 	dLastPing    = prometheus.NewDesc("redis_sentinel_master_last_ok_ping_reply_seconds", "Since the master's last valid ping reply.", masterLabels, nil)
-	dCKQuorum    = prometheus.NewDesc("redis_sentinel_master_ckquorum_status", "1 when SENTINEL CKQUORUM succeeds.", []string{"master_name", "message"}, nil)
-	dSDown       = prometheus.NewDesc("redis_sentinel_master_sdown", "1 while the master is subjectively down here.", []string{"master_name"}, nil)
-	dODown       = prometheus.NewDesc("redis_sentinel_master_odown", "1 while the master is objectively down.", []string{"master_name"}, nil)
-	dAgreeing    = prometheus.NewDesc("redis_sentinel_master_agreeing_sentinels", "Sentinels (this one included) that see the master as this one does now: reachable, a recent hello naming the same address and config epoch.", []string{"master_name"}, nil)
-	dMaint       = prometheus.NewDesc("redis_sentinel_master_maintenance", "1 while automatic failover of the master is held for maintenance (sentinel maintenance <master> yes).", []string{"master_name"}, nil)
-	dAgreeNeed   = prometheus.NewDesc("redis_sentinel_master_agreement_needed", "How many must agree for the agent-check to say up (a majority of the group).", []string{"master_name"}, nil)
+	dCKQuorum    = prometheus.NewDesc("redis_sentinel_master_ckquorum_status", "1 when SENTINEL CKQUORUM succeeds.", []string{lMasterName, lMessage}, nil)
+	dSDown       = prometheus.NewDesc("redis_sentinel_master_sdown", "1 while the master is subjectively down here.", []string{lMasterName}, nil)
+	dODown       = prometheus.NewDesc("redis_sentinel_master_odown", "1 while the master is objectively down.", []string{lMasterName}, nil)
+	dAgreeing    = prometheus.NewDesc("redis_sentinel_master_agreeing_sentinels", "Sentinels (this one included) that see the master as this one does now: reachable, a recent hello naming the same address and config epoch.", []string{lMasterName}, nil)
+	dMaint       = prometheus.NewDesc("redis_sentinel_master_maintenance", "1 while automatic failover of the master is held for maintenance (sentinel maintenance <master> yes).", []string{lMasterName}, nil)
+	dAgreeNeed   = prometheus.NewDesc("redis_sentinel_master_agreement_needed", "How many must agree for the agent-check to say up (a majority of the group).", []string{lMasterName}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
@@ -59,16 +60,18 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.MetricsState()
-	c.collectState(ch, &st)
-	c.collectInstances(ch, &st)
+	smp := newSamples(ch)
+	c.collectState(ch, smp, &st)
+	c.collectInstances(ch, smp, &st)
 }
 
-// gauge sends one gauge sample.
+// gauge sends one gauge sample, for the few series that are not per
+// master.
 func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
 	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 }
 
-func (c *collector) collectState(ch chan<- prometheus.Metric, st *sentinel.MetricsState) {
+func (c *collector) collectState(ch chan<- prometheus.Metric, smp *samples, st *sentinel.MetricsState) {
 	gauge(ch, dMasters, float64(len(st.Masters)))
 	gauge(ch, dTilt, b2f(st.Tilt))
 	gauge(ch, dRunning, float64(st.RunningScripts))
@@ -80,26 +83,31 @@ func (c *collector) collectState(ch chan<- prometheus.Metric, st *sentinel.Metri
 		// Two addresses, as redis_exporter's series from INFO and from
 		// SENTINEL MASTERS have them: INFO's is the current master as
 		// reported, the view's the master instance's as configured.
-		infoAddr, addr := m.InfoAddr.String(), m.Addr.String()
-		gauge(ch, dStatus, b2f(m.Status == "ok"), m.Name, infoAddr, m.Status)
-		gauge(ch, dSlaves, float64(m.Replicas), m.Name, infoAddr)
-		gauge(ch, dSentinels, float64(m.Sentinels), m.Name, infoAddr)
-		gauge(ch, dConfigEpoch, float64(m.ConfigEpoch), m.Name, addr)
-		gauge(ch, dQuorum, float64(m.Quorum), m.Name, addr)
+		name := smp.label(smp.masterName, m.Name)
+		byName := smp.set(name)
+		byAddr := smp.set(smp.label(smp.masterAddress, m.Addr.String()), name)
+		infoAddr := smp.label(smp.masterAddress, m.InfoAddr.String())
+		byInfoAddr := smp.set(infoAddr, name)
+		g := func(d *prometheus.Desc, v float64, labels []*dto.LabelPair) { smp.gauge(d, v, labels) }
+		g(dStatus, b2f(m.Status == "ok"), smp.set(infoAddr, name, smp.label(smp.masterStatus, m.Status)))
+		g(dSlaves, float64(m.Replicas), byInfoAddr)
+		g(dSentinels, float64(m.Sentinels), byInfoAddr)
+		g(dConfigEpoch, float64(m.ConfigEpoch), byAddr)
+		g(dQuorum, float64(m.Quorum), byAddr)
 		// Whole milliseconds, as SENTINEL MASTER shows them (and the
 		// seconds divided from them, so the value is the same float).
-		gauge(ch, dFailTimeout, float64(m.FailoverTimeout.Milliseconds()), m.Name, addr)
-		gauge(ch, dParallel, float64(m.ParallelSyncs), m.Name, addr)
-		gauge(ch, dDownAfter, float64(m.DownAfter.Milliseconds()), m.Name, addr)
-		gauge(ch, dLastPing, float64(m.LastOKPing.Milliseconds())/1000, m.Name, addr)
-		gauge(ch, dSDown, b2f(m.SDown), m.Name)
-		gauge(ch, dODown, b2f(m.ODown), m.Name)
-		gauge(ch, dMaint, b2f(m.Maintenance), m.Name)
-		gauge(ch, dOKSentinels, float64(m.OKSentinels), m.Name, addr) // this one counts too
-		gauge(ch, dOKSlaves, float64(m.OKReplicas), m.Name, addr)
-		gauge(ch, dCKQuorum, b2f(m.CKQuorumOK), m.Name, m.CKQuorum)
-		gauge(ch, dAgreeing, float64(m.Agreement.Agree), m.Name)
-		gauge(ch, dAgreeNeed, float64(m.Agreement.Need), m.Name)
+		g(dFailTimeout, float64(m.FailoverTimeout.Milliseconds()), byAddr)
+		g(dParallel, float64(m.ParallelSyncs), byAddr)
+		g(dDownAfter, float64(m.DownAfter.Milliseconds()), byAddr)
+		g(dLastPing, float64(m.LastOKPing.Milliseconds())/1000, byAddr)
+		g(dSDown, b2f(m.SDown), byName)
+		g(dODown, b2f(m.ODown), byName)
+		g(dMaint, b2f(m.Maintenance), byName)
+		g(dOKSentinels, float64(m.OKSentinels), byAddr) // this one counts too
+		g(dOKSlaves, float64(m.OKReplicas), byAddr)
+		g(dCKQuorum, b2f(m.CKQuorumOK), smp.set(name, smp.label(smp.message, m.CKQuorum)))
+		g(dAgreeing, float64(m.Agreement.Agree), byName)
+		g(dAgreeNeed, float64(m.Agreement.Need), byName)
 	}
 }
 
