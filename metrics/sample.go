@@ -90,9 +90,15 @@ func (s *samples) label(name *string, value string) *dto.LabelPair {
 	return &p.dto
 }
 
-// set is the label set of pairs, given sorted by name, to share between
+// set is the label set of pairs, given sorted by name (as the text
+// format prints them: NewConstMetric sorted them), to share between
 // series.
 func (s *samples) set(pairs ...*dto.LabelPair) []*dto.LabelPair {
+	for k := 1; k < len(pairs); k++ {
+		if *pairs[k-1].Name >= *pairs[k].Name {
+			panic("metrics: label pairs not sorted by name: " + *pairs[k-1].Name + ", " + *pairs[k].Name)
+		}
+	}
 	if cap(s.sets)-len(s.sets) < len(pairs) {
 		s.sets = make([]*dto.LabelPair, 0, max(chunk, len(pairs)))
 	}

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/qsentinel/qsentinel/sentinel"
 )
@@ -88,26 +87,26 @@ func (c *collector) collectState(ch chan<- prometheus.Metric, smp *samples, st *
 		byAddr := smp.set(smp.label(smp.masterAddress, m.Addr.String()), name)
 		infoAddr := smp.label(smp.masterAddress, m.InfoAddr.String())
 		byInfoAddr := smp.set(infoAddr, name)
-		g := func(d *prometheus.Desc, v float64, labels []*dto.LabelPair) { smp.gauge(d, v, labels) }
-		g(dStatus, b2f(m.Status == "ok"), smp.set(infoAddr, name, smp.label(smp.masterStatus, m.Status)))
-		g(dSlaves, float64(m.Replicas), byInfoAddr)
-		g(dSentinels, float64(m.Sentinels), byInfoAddr)
-		g(dConfigEpoch, float64(m.ConfigEpoch), byAddr)
-		g(dQuorum, float64(m.Quorum), byAddr)
-		// Whole milliseconds, as SENTINEL MASTER shows them (and the
-		// seconds divided from them, so the value is the same float).
-		g(dFailTimeout, float64(m.FailoverTimeout.Milliseconds()), byAddr)
-		g(dParallel, float64(m.ParallelSyncs), byAddr)
-		g(dDownAfter, float64(m.DownAfter.Milliseconds()), byAddr)
-		g(dLastPing, float64(m.LastOKPing.Milliseconds())/1000, byAddr)
-		g(dSDown, b2f(m.SDown), byName)
-		g(dODown, b2f(m.ODown), byName)
-		g(dMaint, b2f(m.Maintenance), byName)
-		g(dOKSentinels, float64(m.OKSentinels), byAddr) // this one counts too
-		g(dOKSlaves, float64(m.OKReplicas), byAddr)
-		g(dCKQuorum, b2f(m.CKQuorumOK), smp.set(name, smp.label(smp.message, m.CKQuorum)))
-		g(dAgreeing, float64(m.Agreement.Agree), byName)
-		g(dAgreeNeed, float64(m.Agreement.Need), byName)
+		smp.gauge(dStatus, b2f(m.Status == "ok"), smp.set(infoAddr, name, smp.label(smp.masterStatus, m.Status)))
+		smp.gauge(dSlaves, float64(m.Replicas), byInfoAddr)
+		smp.gauge(dSentinels, float64(m.Sentinels), byInfoAddr)
+		smp.gauge(dConfigEpoch, float64(m.ConfigEpoch), byAddr)
+		smp.gauge(dQuorum, float64(m.Quorum), byAddr)
+		// Whole milliseconds, as SENTINEL MASTER shows them; the last
+		// ping's seconds are divided from those, as they were from the
+		// view's number, so that the float is the same.
+		smp.gauge(dFailTimeout, float64(m.FailoverTimeout.Milliseconds()), byAddr)
+		smp.gauge(dParallel, float64(m.ParallelSyncs), byAddr)
+		smp.gauge(dDownAfter, float64(m.DownAfter.Milliseconds()), byAddr)
+		smp.gauge(dLastPing, float64(m.LastOKPing.Milliseconds())/1000, byAddr)
+		smp.gauge(dSDown, b2f(m.SDown), byName)
+		smp.gauge(dODown, b2f(m.ODown), byName)
+		smp.gauge(dMaint, b2f(m.Maintenance), byName)
+		smp.gauge(dOKSentinels, float64(m.OKSentinels), byAddr) // this one counts too
+		smp.gauge(dOKSlaves, float64(m.OKReplicas), byAddr)
+		smp.gauge(dCKQuorum, b2f(m.CKQuorumOK), smp.set(name, smp.label(smp.message, m.CKQuorum)))
+		smp.gauge(dAgreeing, float64(m.Agreement.Agree), byName)
+		smp.gauge(dAgreeNeed, float64(m.Agreement.Need), byName)
 	}
 }
 
