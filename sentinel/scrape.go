@@ -70,9 +70,10 @@ type InstanceMetrics struct {
 	Up bool
 }
 
-// MetricsState reads every master for a metrics scrape. Each group's lock
-// is taken once, alone (no other lock of ours is held meanwhile but the
-// leaf locks the views take too).
+// MetricsState reads every master for a metrics scrape. Locks as Masters
+// and Info take them: s.mu only to get the group list (released before
+// any group lock), then each group's lock once, under which only the leaf
+// locks the views take too (cfgMu, hostsMu) are taken.
 func (s *Sentinel) MetricsState() MetricsState {
 	st := MetricsState{}
 	info := s.infoGlobals()
