@@ -46,14 +46,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	if os.Getenv("GOGC") == "" {
-		// A quarter of the default: the heap (most of our RSS) grows
-		// to 1.25 times what is live, not 2 times. Cheap because an
-		// idle sentinel allocates little (hellos, PINGs and replies
-		// reuse their buffers): at 1,000 masters 0.5-0.8 MB/s, a
-		// collection every 2-3 s. 50 instead: at 5,000 masters 61-67
-		// MB anonymous memory instead of 51-52.
-		debug.SetGCPercent(25)
+	if tuneGC() {
+		// A quarter of the default while idle (gcpace.go): the heap
+		// (most of our RSS) grows to 1.25 times what is live, not 2
+		// times. Cheap because an idle sentinel allocates little
+		// (hellos, PINGs and replies reuse their buffers). 50 instead:
+		// at 5,000 masters 61-67 MB anonymous memory instead of 51-52.
+		// The app raises it while failovers run (gcPacer).
+		debug.SetGCPercent(idleGCPercent)
 	}
 	defer startProfiles()()
 	sigs := catchSignals()

@@ -114,7 +114,7 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 // the returned channel when ctx ends (or it fails), n of them in all.
 func (a *app) start(ctx context.Context) (<-chan error, int) {
 	n := 2
-	errc := make(chan error, 6)
+	errc := make(chan error, 8) // a slot for each part, so that none waits to report
 	go func() { errc <- a.server.Serve(ctx) }()
 	if a.agent != nil {
 		n++
@@ -123,6 +123,15 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 	if a.metrics != nil {
 		n++
 		go func() { errc <- a.metrics.Serve(ctx) }()
+	}
+	if tuneGC() {
+		n++
+		sub := a.mon.Events().Subscribe(256)
+		go func() {
+			defer sub.Close()
+			gcPacer{idle: idleGCPercent, busy: busyGCPercent, calm: gcCalm, set: debug.SetGCPercent}.run(ctx, sub)
+			errc <- nil
+		}()
 	}
 	if a.hooks != nil {
 		n++
