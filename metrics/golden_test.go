@@ -95,15 +95,7 @@ func goldenSentinel(t *testing.T) *sentinel.Sentinel {
 // samples the scrape shares its label pairs between must marshal too.
 func scrapeProtobufAsText(t testing.TB, src Source, opts ...Option) string {
 	t.Helper()
-	srv, err := New("127.0.0.1:0", src, nil, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.ln.Close()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim)))
-	promhttp.HandlerFor(srv.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
+	rec := scrape(t, src, string(expfmt.NewFormat(expfmt.TypeProtoDelim)), opts...)
 	if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || !strings.Contains(ct, "protobuf") {
 		t.Fatalf("/metrics: %d %s", rec.Code, ct)
 	}
@@ -127,13 +119,7 @@ func scrapeProtobufAsText(t testing.TB, src Source, opts ...Option) string {
 // Accept header gets), from a Server on src that is not serving.
 func scrapeText(t testing.TB, src Source, opts ...Option) string {
 	t.Helper()
-	srv, err := New("127.0.0.1:0", src, nil, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.ln.Close()
-	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(srv.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	rec := scrape(t, src, "", opts...)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", rec.Code, rec.Body)
 	}
@@ -239,4 +225,22 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// scrape is one /metrics answer from a Server on src that is not serving,
+// asked with accept (empty: no Accept header, the text format).
+func scrape(t testing.TB, src Source, accept string, opts ...Option) *httptest.ResponseRecorder {
+	t.Helper()
+	srv, err := New("127.0.0.1:0", src, nil, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.ln.Close()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	promhttp.HandlerFor(srv.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
+	return rec
 }
