@@ -59,13 +59,9 @@ func (s *Sentinel) Replicas(name string) ([]InstanceView, error) {
 	err := s.withGroup(name, func(g *group) {
 		now := s.clock.Now()
 		for _, r := range g.replicas() {
-			// Like redis 7.0 (addReplyDictOfRedisInstances): a replica
-			// with replica-announced no is monitored, counted in
-			// num-slaves and can be promoted, but is not listed.
-			if r.ReplicaAnnounced == 0 {
-				continue
+			if r.listed() {
+				out = append(out, r.view(g, now))
 			}
-			out = append(out, r.view(g, now))
 		}
 	})
 	return out, err

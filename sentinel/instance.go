@@ -98,6 +98,12 @@ func (i *instance) flagString() string {
 	return b.String()
 }
 
+// listed says whether SENTINEL REPLICAS lists the replica i. Like redis
+// 7.0 (addReplyDictOfRedisInstances): a replica with replica-announced no
+// is monitored, counted in num-slaves and can be promoted, but is not
+// listed.
+func (i *instance) listed() bool { return i.ReplicaAnnounced != 0 }
+
 // down: s_down or o_down here (either flag leaves a node out of the
 // "ok" counts and of CKQUORUM's usable sentinels).
 func down(n *failover.Node) bool {

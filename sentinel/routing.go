@@ -64,7 +64,7 @@ func (g *group) verdict(a Addr, read bool, maxLag int64) (up bool, reason string
 			// pauses its writes) until the replica has taken over.
 			return false, "failover in progress", true
 		}
-		if m.Flags&(failover.FlagSDown|failover.FlagODown) != 0 {
+		if down(m) {
 			return false, "master down", true
 		}
 		return true, "", true

@@ -125,7 +125,7 @@ func (g *group) metrics(now time.Time, t Timing) MasterMetrics {
 		Agreement:       g.m.Agreement(now, t),
 	}
 	for _, r := range g.replicas() {
-		if r.ReplicaAnnounced != 0 && !down(r.Node) { // listed by Replicas, as there
+		if r.listed() && !down(r.Node) {
 			mm.OKReplicas++
 		}
 	}
@@ -144,7 +144,7 @@ func (g *group) appendInstanceMetrics(out []InstanceMetrics) []InstanceMetrics {
 	}
 	add(g.master, KindMaster)
 	for _, r := range g.replicas() {
-		if r.ReplicaAnnounced != 0 { // as Replicas
+		if r.listed() {
 			add(r, KindReplica)
 		}
 	}
