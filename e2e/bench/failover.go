@@ -247,11 +247,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	}
 	res.load = loadAvg()
 	busy0, total0, cpuOK := cpuJiffies()
-	var sent0 int64
-	for _, s := range sentinels {
-		t, _ := procTicks(s.Pid())
-		sent0 += t
-	}
+	sent0 := sentinelTicks(sentinels)
 	opens1, fails1, ok1 := tcpOpens()
 	start := time.Now()
 	top.kill()
@@ -289,11 +285,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	if busy1, total1, ok := cpuJiffies(); ok && cpuOK && total1 > total0 {
 		res.busy = 100 * float64(busy1-busy0) / float64(total1-total0)
 	}
-	var sent1 int64
-	for _, s := range sentinels {
-		t, _ := procTicks(s.Pid())
-		sent1 += t
-	}
+	sent1 := sentinelTicks(sentinels)
 	if span := time.Since(start); span > 0 {
 		const hz = 100 // USER_HZ on Linux
 		res.sentinelCPU = float64(sent1-sent0) / hz / span.Seconds() * 100
@@ -387,6 +379,17 @@ func startSentinels(t benchTB, c *cluster.Cluster, impl cluster.Impl, mons []clu
 		}
 	}
 	return out
+}
+
+// sentinelTicks is the CPU time the sentinels have used so far, summed,
+// in clock ticks (procTicks).
+func sentinelTicks(sentinels []*cluster.Sentinel) int64 {
+	var sum int64
+	for _, s := range sentinels {
+		t, _ := procTicks(s.Pid())
+		sum += t
+	}
+	return sum
 }
 
 // movedBeforeKill says which masters a sentinel no longer names at their
