@@ -159,6 +159,7 @@ type shownError struct{ error }
 // and SENTINEL_MEMPROFILE a heap profile (and beside it the goroutine list, <path>.goroutines, and the
 // text form with runtime.MemStats, <path>.txt), written
 // when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
+// (the CPU profile from SENTINEL_PROFILE_AFTER seconds on, if set)
 // that long after start, so that an instance a benchmark kills with
 // SIGKILL still leaves them. "%p" in a path is the process id, for
 // benchmarks that start several instances with the same environment.
@@ -182,10 +183,23 @@ func startProfiles() func() {
 		// heap of a few megabytes.
 		runtime.MemProfileRate = 4096
 	}
+	var cpuMu sync.Mutex
 	var cpu *os.File
-	if cpuPath != "" {
+	startCPU := func() {
+		cpuMu.Lock()
+		defer cpuMu.Unlock()
 		if f, err := os.Create(cpuPath); err == nil && pprof.StartCPUProfile(f) == nil {
 			cpu = f
+		}
+	}
+	if cpuPath != "" {
+		// SENTINEL_PROFILE_AFTER (seconds) leaves the start out of the
+		// CPU profile: a benchmark's set-up would otherwise outweigh the
+		// failover it is after.
+		if after, err := strconv.Atoi(os.Getenv("SENTINEL_PROFILE_AFTER")); err == nil && after > 0 {
+			time.AfterFunc(time.Duration(after)*time.Second, startCPU)
+		} else {
+			startCPU()
 		}
 	}
 	var tr *os.File
@@ -201,10 +215,12 @@ func startProfiles() func() {
 				trace.Stop()
 				tr.Close()
 			}
+			cpuMu.Lock()
 			if cpu != nil {
 				pprof.StopCPUProfile()
 				cpu.Close()
 			}
+			cpuMu.Unlock()
 			if memPath != "" {
 				if f, err := os.Create(memPath); err == nil {
 					pprof.Lookup("heap").WriteTo(f, 0)
