@@ -32,6 +32,7 @@ type instance struct {
 	// The flags side by side: one word, not one each (an instance per
 	// master, replica and peer, 15,000 at 5,000 masters).
 	subUp    bool // the pub/sub link is connected (masters and replicas)
+	subDrop  bool // the pub/sub link's last news was a failed dial or a drop
 	pingBusy bool
 	infoBusy bool
 	pubBusy  bool

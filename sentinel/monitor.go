@@ -71,7 +71,7 @@ func (g *group) subscribe(i *instance) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if i.subGen == gen {
-			i.subUp = up
+			i.subUp, i.subDrop = up, !up
 		}
 	}
 	opts := g.connOptions(i, "pubsub")
@@ -84,7 +84,7 @@ func (g *group) subscribe(i *instance) {
 			// other in a round trip rather than a publish period.
 			g.mu.Lock()
 			if i.subGen == gen {
-				i.subUp = true
+				i.subUp, i.subDrop = true, false
 				i.lastPub = time.Time{}
 			}
 			g.mu.Unlock()
@@ -104,7 +104,7 @@ func (g *group) closeSub(i *instance) {
 		i.stopSub = nil
 	}
 	i.subGen++
-	i.subUp = false
+	i.subUp, i.subDrop = false, false
 }
 
 func (g *group) closeLink(i *instance) {
@@ -170,16 +170,21 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			g.m.PingSent(i.Node, now)
 		}
 	}
-	if i.Disconnected && i.Flags&failover.FlagSDown != 0 && i.stopSub != nil && !i.subUp {
-		// Parked: the pub/sub link of an instance subjectively down with
-		// both links down stays closed until its command link answers
+	if i.Disconnected && i.stopSub != nil && (i.subDrop || i.Flags&failover.FlagSDown != 0 && !i.subUp) {
+		// Parked: the pub/sub link of an instance with both links down
+		// (the pub/sub one failed, or the instance is subjectively down
+		// and it is not up) stays closed until its command link answers
 		// again (settle reopens it). Both links used to redial once a
 		// second each: when a machine with 1,000 masters dies, 2,000
 		// failed connects a second per sentinel, the largest part of its
 		// CPU while it fails them over (BENCHMARKS.md). The PING that
 		// doubles as the command link's reconnect notices the instance
-		// is back; its pub/sub link follows within a round trip, where
-		// redis-sentinel's would at its next reconnect.
+		// is back, as often as the pub/sub link's own retry would (once
+		// a second, every half second before it is down); its pub/sub
+		// link follows within a round trip, where redis-sentinel's would
+		// at its next reconnect. Not parked while the pub/sub link is
+		// still being opened: a new instance's first dial would be
+		// thrown away.
 		g.closeSub(i)
 	}
 	if i.Disconnected {

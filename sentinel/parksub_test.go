@@ -3,6 +3,7 @@ package sentinel
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/redislink"
@@ -14,13 +15,15 @@ type countingDialer struct {
 	mu              sync.Mutex
 	conn            redislink.Conn
 	opened, stopped int
+	last            redislink.SubHandler // the last Subscribe's handler
 }
 
 func (d *countingDialer) Dial(redislink.ConnOptions) redislink.Conn { return d.conn }
-func (d *countingDialer) Subscribe(redislink.ConnOptions, string, redislink.SubHandler) func() {
+func (d *countingDialer) Subscribe(_ redislink.ConnOptions, _ string, h redislink.SubHandler) func() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.opened++
+	d.last = h
 	return func() {
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -68,5 +71,55 @@ func TestPubSubParkedWhileInstanceDown(t *testing.T) {
 	g.mu.Unlock()
 	if _, st := d.counts(); st != 1 {
 		t.Fatalf("pub/sub link of a live instance closed: stopped %d", st)
+	}
+}
+
+// Before the instance is down, when both links fail (a host with 1,000
+// masters has just died) the pub/sub link is parked too: it used to
+// redial once a second beside the command link's redials until the
+// instance was subjectively down, and again for the replica entry a
+// failover leaves at the old master's address. Not while it is still
+// being opened: that dial is the instance's first.
+func TestPubSubParkedWhenBothLinksFail(t *testing.T) {
+	conn := &heldConn{}
+	d := &countingDialer{conn: conn}
+	s, g, ctx := driverGroup(t, d)
+	g.mu.Lock()
+	r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
+	i := inst(r)
+	g.ensureLink(i)
+	opened, _ := d.counts()
+	i.Disconnected = true
+	g.sendPeriodic(ctx, i, s.clock.Now(), s.timing())
+	g.mu.Unlock()
+	if _, st := d.counts(); st != 0 || i.stopSub == nil {
+		t.Fatalf("pub/sub link closed while its first dial was under way: stopped %d", st)
+	}
+	d.mu.Lock()
+	h := d.last
+	d.mu.Unlock()
+	h.Dropped() // its dial failed; it would retry in a second
+	g.mu.Lock()
+	g.sendPeriodic(ctx, i, s.clock.Now().Add(time.Second), s.timing())
+	g.mu.Unlock()
+	if o, st := d.counts(); o != opened || st != 1 || i.stopSub != nil {
+		t.Fatalf("pub/sub link of an instance with both links down: opened %d (was %d), stopped %d", o, opened, st)
+	}
+	conn.release()
+	if o, _ := d.counts(); o != opened+1 {
+		t.Fatalf("pub/sub link not reopened when the instance answered: opened %d, want %d", o, opened+1)
+	}
+	// A pub/sub link that drops while the command link is up retries
+	// on its own, as before.
+	d.mu.Lock()
+	h = d.last
+	d.mu.Unlock()
+	h.Dropped()
+	g.mu.Lock()
+	i.Disconnected = false
+	g.sendPeriodic(ctx, i, s.clock.Now().Add(2*time.Second), s.timing())
+	g.mu.Unlock()
+	if _, st := d.counts(); st != 1 {
+		t.Fatalf("pub/sub link of a live instance parked: stopped %d", st)
 	}
 }
