@@ -29,7 +29,8 @@ type app struct {
 	level  *slog.LevelVar      // the log level, changed by SENTINEL CONFIG SET loglevel
 	users  *acl.Table          // loaded before anything is written
 	srv    sentinelconf.Server // the server directives, for the log and process set-up
-	logOut io.Writer           // where the log goes (logfile, or stdout as redis)
+	logOut *logBatch           // where the log goes (logfile, or stdout as redis), behind the caller while running
+	logFile bool               // the log is a file, not stdout
 	stdout io.Writer
 	stderr io.Writer
 	syslog *syslogSink // nil unless syslog-enabled
@@ -59,7 +60,7 @@ type app struct {
 // elsewhere). redis-sentinel writes it to its log only.
 func (a *app) fail(msg string, err error) {
 	var also io.Writer
-	if a.logOut != a.stdout {
+	if a.logFile {
 		also = a.stderr // the log is a file: say it on stderr too
 	}
 	l := newLogger(a.srv, teeWriter{log: a.logOut, also: also}, a.syslog, a.level)
@@ -174,8 +175,9 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 		sys = newSyslogSink("", "", file.Server.SyslogIdent, file.Server.SyslogFacility)
 	}
 	level := logLevel(file.Server)
-	logger := newLogger(file.Server, out, sys, level)
-	a := &app{logger: logger, level: level, srv: file.Server, logOut: out, stdout: stdout, stderr: stderr, syslog: sys, pidfile: file.Server.Pidfile}
+	batch := newLogBatch(out)
+	logger := newLogger(file.Server, batch, sys, level)
+	a := &app{logger: logger, level: level, srv: file.Server, logOut: batch, logFile: out != stdout, stdout: stdout, stderr: stderr, syslog: sys, pidfile: file.Server.Pidfile}
 	// The users are loaded before anything is written: a bad rule ends the
 	// start with redis's log lines and leaves the config file as it was.
 	aclOpts := acl.Options{

@@ -61,6 +61,10 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 	go a.handleSignals(sigs, done, shutdown)
 
 	errc, n := a.start(ctx)
+	// From here the log is written behind the caller (logbatch.go), and
+	// on time again for the stop's last lines.
+	a.logOut.Async(true)
+	defer a.logOut.Async(false)
 	if a.notifier != nil {
 		a.notifier.send("STATUS=Ready to accept connections\n")
 		a.notifier.send("READY=1\n")

@@ -39,11 +39,13 @@ func (a *app) handleSignals(sigs <-chan os.Signal, done <-chan struct{}, shutdow
 			case syscall.SIGHUP, syscall.SIGPIPE:
 				// Ignored, like redis-sentinel, and not logged either.
 			case syscall.SIGUSR1, syscall.SIGUSR2:
+				a.logOut.Async(false) // what was logged before the signal
 				dieBySignal(sig.(syscall.Signal))
 			case syscall.SIGINT, syscall.SIGTERM:
 				if asked && sig == syscall.SIGINT {
 					// sigShutdownHandler: a second Ctrl-C means now.
 					a.logger.Warn("You insist... exiting now.")
+					a.logOut.Async(false)
 					os.Exit(1)
 				}
 				name := "SIGTERM"
