@@ -25,15 +25,15 @@ import (
 
 // app is one running sentinel: the monitor and its RESP face.
 type app struct {
-	logger *slog.Logger
-	level  *slog.LevelVar      // the log level, changed by SENTINEL CONFIG SET loglevel
-	users  *acl.Table          // loaded before anything is written
-	srv    sentinelconf.Server // the server directives, for the log and process set-up
-	logOut *logBatch           // where the log goes (logfile, or stdout as redis), behind the caller while running
-	logFile bool               // the log is a file, not stdout
-	stdout io.Writer
-	stderr io.Writer
-	syslog *syslogSink // nil unless syslog-enabled
+	logger  *slog.Logger
+	level   *slog.LevelVar      // the log level, changed by SENTINEL CONFIG SET loglevel
+	users   *acl.Table          // loaded before anything is written
+	srv     sentinelconf.Server // the server directives, for the log and process set-up
+	logOut  *logBatch           // where the log goes (logfile, or stdout as redis), behind the caller while running
+	logFile bool                // the log is a file, not stdout
+	stdout  io.Writer
+	stderr  io.Writer
+	syslog  *syslogSink // nil unless syslog-enabled
 	// What load read, for build.
 	file    *sentinelconf.File
 	store   sentinel.Store
