@@ -87,6 +87,11 @@ func main() {
 		}
 	}
 	if *mode == "fake-redis" {
+		// BENCH_FAKE_CPUPROFILE ("%p": the process id) profiles a fake
+		// host from BENCH_FAKE_PROFILE_AFTER to BENCH_FAKE_PROFILE_SECONDS
+		// after its start: how much of the machine the fleet takes, and
+		// why, is part of reading a failover run.
+		defer profileFake()()
 		if err := serveFake(*masters, *fakeReplicas); err != nil {
 			log.Fatal(err)
 		}
