@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"strings"
 	"time"
 
 	"github.com/qsentinel/qsentinel/event"
@@ -15,24 +16,31 @@ import (
 func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string, r InfoReport) {
 	n.Info = text
 	n.MasterLinkDownTime = r.MasterLinkDownTime
-	n.FailoverReported = r.FailoverState
+	// The report's strings are slices of text: what is kept is copied,
+	// and only when it changes, or a node would keep every INFO text
+	// that ever told it something new alive beside the last one (a
+	// replica its master_host's, a replica its master's through its
+	// address): at 50 masters half of the live heap.
+	if n.FailoverReported != r.FailoverState {
+		n.FailoverReported = strings.Clone(r.FailoverState)
+	}
 
-	if r.RunID != "" {
-		if n.RunID != "" && n.RunID != r.RunID {
+	if r.RunID != "" && n.RunID != r.RunID {
+		if n.RunID != "" {
 			m.emit(event.LevelNotice, "+reboot", n, "")
 			if n.Kind == KindMaster && m.Config.RebootDownAfter != 0 {
 				n.Flags |= FlagMasterReboot
 				n.MasterRebootFrom = now
 			}
 		}
-		n.RunID = r.RunID
+		n.RunID = strings.Clone(r.RunID)
 	}
 	if r.Role == KindMaster {
 		n.MasterReplOffset = r.MasterReplOffset
 	}
 	if r.Role == KindReplica {
 		if r.MasterHost != n.MasterHost {
-			n.MasterHost = r.MasterHost
+			n.MasterHost = strings.Clone(r.MasterHost)
 			n.SlaveConfChange = now
 		}
 		if r.MasterPort != n.MasterPort {

@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"strings"
 	"time"
 
 	"github.com/qsentinel/qsentinel/event"
@@ -84,6 +85,9 @@ func (m *Machine) addReplica(a Addr, now time.Time) bool {
 	if _, ok := m.Replicas[a.String()]; ok {
 		return false
 	}
+	// a may come from a master's INFO text (a slice of it): the node
+	// keeps a copy of the host, not the whole text.
+	a.Host = strings.Clone(a.Host)
 	r := NewNode(KindReplica, a.String(), a, now)
 	m.Replicas[a.String()] = r
 	m.changed()

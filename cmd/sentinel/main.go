@@ -222,6 +222,10 @@ func startProfiles() func() {
 			}
 			cpuMu.Unlock()
 			if memPath != "" {
+				// The heap profile is as of the last collection but one,
+				// which at idle can be tens of seconds old (a start's
+				// garbage still "in use"): collect first.
+				runtime.GC()
 				if f, err := os.Create(memPath); err == nil {
 					pprof.Lookup("heap").WriteTo(f, 0)
 					f.Close()
