@@ -2,6 +2,7 @@ package sentinel
 
 import (
 	"context"
+	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/redislink"
@@ -76,9 +77,9 @@ func (g *group) sendAction(ctx context.Context, i *instance, a failover.Action) 
 		}
 		cmds[k] = cmd
 	}
-	// A promotion is seen in the replica's INFO: ask for it the moment
-	// the transaction is answered instead of at the next tick (up to 150
-	// ms later), which is most of the wait for +promoted-slave.
+	// A promotion is seen in the replica's INFO: ask for it right behind
+	// the transaction instead of at the next tick, which is most of the
+	// wait for +promoted-slave.
 	g.sendTx(ctx, i, cmds, a.Kind == failover.SlaveOf && a.To.Host == "")
 }
 
@@ -93,6 +94,10 @@ func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any, infoAfter
 	all = append(all, []any{g.mapCommand(i, "EXEC")})
 	i.pending += len(all)
 	timeout := g.linkTimeout()
+	if tc, ok := conn.(redislink.TaggedConn); ok {
+		g.pipeTx(conn, tc, i, all, timeout, infoAfter)
+		return
+	}
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -112,4 +117,45 @@ func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any, infoAfter
 		}
 		g.mu.Unlock()
 	}()
+}
+
+// pipeTx is sendTx on a pipelined link: the transaction is queued without
+// a goroutine, and with infoAfter an INFO right behind it on the same
+// connection, so that its reply, which comes one round trip after the
+// transaction's, already shows the promotion. Asked for once EXEC was
+// answered (as before), it came a round trip later, two when an INFO was
+// in flight (it was skipped and the next tick asked again): most of the
+// wait for +promoted-slave when a thousand masters fail over at once and
+// every round trip is slow. The INFO goes even if one is in flight, whose
+// reply would show the replica before the transaction. Under the group
+// lock.
+func (g *group) pipeTx(conn redislink.Conn, tc redislink.TaggedConn, i *instance, all [][]any, timeout time.Duration, infoAfter bool) {
+	left := len(all)
+	done := func(any, error) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if left--; left == 0 && i.conn == conn {
+			i.pending -= len(all)
+		}
+	}
+	flush := false
+	for _, c := range all {
+		flush = tc.SendBuffered(timeout, done, c...) || flush
+	}
+	if infoAfter && !i.Disconnected && g.ctx != nil && g.ctx.Err() == nil {
+		i.infoBusy = true
+		i.pending++
+		if i.g == nil {
+			i.g = g
+		}
+		flush = tc.SendTo(timeout, i, tagInfo, false, g.commandArgs(i, "INFO")...) || flush
+	}
+	if !flush {
+		return
+	}
+	if g.batch != nil {
+		g.batch.Add(tc)
+	} else {
+		tc.Flush()
+	}
 }

@@ -41,6 +41,12 @@ func (g *group) applyReady(now time.Time) bool {
 				a.Replicas += 2
 			}
 			g.tx(now, a.Node, a.Tx(a.To.Host)...)
+			if a.Kind == failover.SlaveOf && a.To.Host == "" && !a.Node.Disconnected {
+				// As production's pipeTx: the INFO that shows the
+				// promotion goes right behind the transaction, even
+				// with one in flight.
+				g.info(now, a.Node)
+			}
 		case failover.ScriptKill:
 			g.do(now, a.Node, "cmd", []string{"SCRIPT", "KILL"}, nil)
 		case failover.Ask:
