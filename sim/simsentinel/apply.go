@@ -84,6 +84,10 @@ func (g *group) event(e event.Event) {
 		switch {
 		case e.Kind == event.SwitchMaster:
 			led.viewBegins(g.n.ep.Name(), g.name)
+		case e.Kind == "+failover-state-select-slave":
+			led.selectBegins(g.n.ep.Name(), g.name)
+		case e.Kind == "-failover-abort-no-good-slave":
+			led.gaveUp(g.n, g)
 		case e.Kind == "+isolated":
 			led.failedClosed(g.n, g, "stops naming the master (+isolated)")
 		case e.Kind == "+sdown" && e.Instance.Role == event.RoleSentinel:
