@@ -141,7 +141,7 @@ func (g *group) ask(now time.Time, a failover.Action) {
 			return
 		}
 		now := g.n.ep.Now()
-		g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch)
+		g.planted(now, func() { g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch) })
 		g.apply(now)
 	})
 	if !sent {
