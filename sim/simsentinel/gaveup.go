@@ -42,7 +42,11 @@ func (r *reach) selectBegins(s, master string) { r.selecting[[2]string{s, master
 // that answers and may be promoted (failover.Machine.selectWait: half
 // the failover timeout within [2 s, 10 s]).
 func (r *reach) selectWait() time.Duration {
-	return max(2*time.Second, min(r.cfg.FailoverTimeout/2, 10*time.Second))
+	ft := r.cfg.FailoverTimeout
+	if ft == 0 {
+		ft = r.timing.DefaultFailoverTimeout
+	}
+	return max(2*time.Second, min(ft/2, 10*time.Second))
 }
 
 // gaveUp checks sentinel s giving up the failover of master, whose
