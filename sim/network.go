@@ -180,6 +180,9 @@ func (w *World) deliver(l link, inc uint64, msg Msg) {
 		// Read late (LagReads), in order.
 		w.schedule(dst.lagUntil, func() { w.deliver(l, inc, msg) })
 		return
+	case w.readBehind(dst, l, inc, msg):
+		// Queued behind a trail (TrailReads), read in order.
+		return
 	}
 	w.tracef("recv  %s->%s %s", l.from, l.to, msg)
 	dst.node.Receive(dst.Now(), l.from, msg)

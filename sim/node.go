@@ -73,6 +73,14 @@ type Endpoint struct {
 	skew        time.Duration
 	downSince   time.Time // when it last crashed (DownSince)
 	clockHigh   time.Time // the highest its clock showed before its last jump
+
+	// TrailReads and Flood (load.go): how far behind, and until when;
+	// backlogUntil is when the last message queued behind a trail is
+	// read. slow records every span of late reads (ReadDelay).
+	trailBehind, floodBehind time.Duration
+	trailUntil, floodUntil   time.Time
+	backlogUntil             time.Time
+	slow                     []slowRead
 }
 
 // Name is the endpoint's name in the network ("redis-6380", "sentinel-2").
@@ -92,14 +100,11 @@ func (e *Endpoint) Now() time.Time { return e.w.now.Add(e.skew) }
 
 // CaughtUp is the moment, on the endpoint's clock, up to which every
 // message sent to it has been handed to its node: now, or while its reads
-// lag (LagReads) the moment the lag began. A node judges silence up to
-// here, as production's event loop reports (eventloop.Loop.CaughtUp).
-func (e *Endpoint) CaughtUp() time.Time {
-	if !e.w.now.After(e.lagUntil) && !e.lagSince.IsZero() {
-		return e.lagSince.Add(e.skew)
-	}
-	return e.Now()
-}
+// lag (LagReads) the moment the lag began, or behind a trail or a flood
+// (TrailReads, Flood) as far behind as they are. A node judges silence
+// up to here, as production's event loop reports
+// (eventloop.Loop.CaughtUp).
+func (e *Endpoint) CaughtUp() time.Time { return e.caughtUp().Add(e.skew) }
 
 // Rand is the world's seeded random source. Nodes draw from it only
 // inside Receive and Tick, so draws happen in the same order every run.

@@ -91,15 +91,9 @@ func (w *World) LagReads(name string, d time.Duration) error {
 		return nil
 	}
 	ep.lagSince, ep.lagUntil = w.now, w.now.Add(d)
+	ep.slow = append(ep.slow, slowRead{until: ep.lagUntil, wait: d})
 	w.tracef("lag reads of %s for %v", name, d)
 	return nil
-}
-
-// Lagged reports whether name's reads lagged (LagReads) at any time in
-// the last d.
-func (w *World) Lagged(name string, d time.Duration) bool {
-	ep := w.eps[name]
-	return ep != nil && !ep.lagSince.IsZero() && !ep.lagUntil.Before(w.now.Add(-d))
 }
 
 // JumpClock moves name's own clock by d (negative: backwards), as a

@@ -142,6 +142,7 @@ func (s *Server) tickFailover(now time.Time) {
 		f.deadline = now.Add(max(f.deadline.Sub(now), 0) + s.opts.ReplTimeout)
 		s.dropReplicas()
 		s.master = f.target
+		s.followed = now
 		s.link = replLink{}
 		s.ep.Tracef("failover-in-progress to %s", f.target)
 	} else if expired {

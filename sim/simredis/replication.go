@@ -194,6 +194,7 @@ func (s *Server) becomeReplica(now time.Time, addr sim.Addr) {
 	s.leaveMaster()
 	s.dropReplicas()
 	s.master = addr
+	s.followed = now
 	s.link = replLink{}
 	s.ep.Tracef("role replica of %s", addr)
 	s.tickReplica(now) // redis connects at once, not at the next cron

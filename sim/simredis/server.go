@@ -52,6 +52,7 @@ type Server struct {
 	offset     int64 // master_repl_offset, or the replica's slave_repl_offset
 	secondOff  int64 // second_repl_offset, -1 until a promotion
 	master     sim.Addr
+	followed   time.Time // when it began following master (Following)
 	link       replLink
 	replicas   []*replica // in the order they first acknowledged, as redis lists them
 	conns      map[connKey]*conn
@@ -94,6 +95,7 @@ func start(ep *sim.Endpoint, opts Options) *Server {
 		replID2:   strings.Repeat("0", 40),
 		secondOff: -1,
 		master:    opts.ReplicaOf,
+		followed:  now,
 		conns:     map[connKey]*conn{},
 		minLag:    10,
 	}
@@ -162,6 +164,30 @@ func (s *Server) MasterAddr() sim.Addr { return s.master }
 
 // Offset is master_repl_offset (slave_repl_offset for a replica).
 func (s *Server) Offset() int64 { return s.offset }
+
+// Following is the master it replicates from (zero for a master) and
+// since when, on its own clock: its start, or the SLAVEOF or FAILOVER
+// that pointed it there. A check tells by it a replica that followed one
+// master all along from one pointed elsewhere meanwhile.
+func (s *Server) Following() (sim.Addr, time.Time) { return s.master, s.followed }
+
+// LinkDownFor is how long its master link has been down (0 while up),
+// false when it never came up since the server became a replica (INFO's
+// master_link_down_since_seconds, -1 then).
+func (s *Server) LinkDownFor(now time.Time) (time.Duration, bool) {
+	switch {
+	case s.IsMaster():
+		return 0, false
+	case s.link.up:
+		return 0, true
+	case s.link.downSince.IsZero():
+		return 0, false
+	}
+	return now.Sub(s.link.downSince), true
+}
+
+// Priority is its replica-priority: 0 never promoted.
+func (s *Server) Priority() int { return s.opts.Priority }
 
 // LinkUp reports master_link_status:up (false for a master).
 func (s *Server) LinkUp() bool { return !s.IsMaster() && s.link.up }

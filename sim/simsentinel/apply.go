@@ -90,6 +90,10 @@ func (g *group) event(e event.Event) {
 		switch {
 		case e.Kind == event.SwitchMaster:
 			led.viewBegins(g.n.ep.Name(), g.name)
+		case e.Kind == "+failover-state-select-slave":
+			led.selectBegins(g.n.ep.Name(), g.name)
+		case e.Kind == "-failover-abort-no-good-slave":
+			led.gaveUp(g.n, g)
 		case e.Kind == "+isolated":
 			led.failedClosed(g.n, g, "stops naming the master (+isolated)")
 		case e.Kind == "+sdown" && e.Instance.Role == event.RoleSentinel:
@@ -143,7 +147,7 @@ func (g *group) ask(now time.Time, a failover.Action) {
 			return
 		}
 		now := g.n.ep.Now()
-		g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch)
+		g.planted(now, func() { g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch) })
 		g.apply(now)
 	})
 	if !sent {

@@ -138,3 +138,19 @@ func (l *Ledger) failedClosed(n *Node, g *group, what string) {
 		l.fail(l.reach.failedClosed(n.ep.Name(), g.name, what))
 	}
 }
+
+// selectBegins records that a sentinel's failover of a master entered
+// select_slave.
+func (l *Ledger) selectBegins(sentinel, master string) {
+	if l.reach != nil {
+		l.reach.selectBegins(sentinel, master)
+	}
+}
+
+// gaveUp checks a sentinel giving up a failover for want of a good
+// replica (gaveup.go).
+func (l *Ledger) gaveUp(n *Node, g *group) {
+	if l.reach != nil {
+		l.fail(l.reach.gaveUp(n.ep.Name(), g.name, g.m))
+	}
+}

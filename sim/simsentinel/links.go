@@ -16,9 +16,10 @@ const helloChannel = "__sentinel__:hello"
 const pubSubIdleLimit = 15 * time.Second
 
 // linkTimeout is production's: half of down-after, within [0.5 s, 5 s].
-func (g *group) linkTimeout() time.Duration {
-	d := g.m.DownAfter(g.n.opts.Timing) / 2
-	return min(max(d, 500*time.Millisecond), 5*time.Second)
+func (g *group) linkTimeout() time.Duration { return linkTimeout(g.m.DownAfter(g.n.opts.Timing)) }
+
+func linkTimeout(downAfter time.Duration) time.Duration {
+	return min(max(downAfter/2, 500*time.Millisecond), 5*time.Second)
 }
 
 // pingPeriod is production's: the ping period, but at least four pings
@@ -119,6 +120,9 @@ func (g *group) ping(now time.Time, node *failover.Node) bool {
 		if errors.As(asError(v), &re) {
 			text = string(re)
 		}
+		if !g.current(node) {
+			return
+		}
 		g.m.PingReply(node, g.n.ep.Now(), text)
 		g.apply(g.n.ep.Now())
 	})
@@ -141,13 +145,30 @@ func (g *group) info(now time.Time, node *failover.Node) {
 	if !g.do(now, node, "cmd", []string{"INFO"}, func(v any, err error) {
 		l.infoBusy = false
 		text, ok := v.(string)
-		if err != nil || !ok || text == "" {
+		if err != nil || !ok || text == "" || !g.current(node) {
 			return
 		}
 		g.onInfo(g.n.ep.Now(), node, text)
 	}) {
 		l.infoBusy = false
 	}
+}
+
+// current says whether node is still one of the machine's: a reply that
+// outlived a +switch-master or a reset is for a node the machine made
+// anew since, and acting on it acts on the old view (production's
+// settle drops replies from a link replaced meanwhile). An INFO of the
+// replica a peer promoted, asked for before we learned of the switch and
+// read after, reported role master for a replica node of the new master's
+// own address: the machine converted the new master into a replica of
+// itself.
+func (g *group) current(node *failover.Node) bool {
+	for _, n := range g.m.Nodes() {
+		if n == node {
+			return true
+		}
+	}
+	return false
 }
 
 // onInfo hands INFO to the machine, replicas a master lists first.

@@ -97,3 +97,27 @@ func mustCatch(t *testing.T, mutant Mutant, want string, seeds uint64, run func(
 	}
 	t.Fatalf("%d seeds passed with the %s bug planted", seeds, mutant)
 }
+
+// TestSelectBugsAreCaught plants the two select_slave bugs the
+// 1,000-master bench found, each of which turned a failover into an abort
+// that settled later, and shows that the scenario with the load that bench
+// had catches each on NoGiveUpWithReplicaInReach: the leader giving up
+// after the 2 s grace while a replica on a loaded host answers, its INFO
+// only late (LoadedReplicas), and an INFO read after the caught-up moment
+// counted as never while the sentinels' loops are flooded (LaggingReader).
+func TestSelectBugsAreCaught(t *testing.T) {
+	for _, c := range []struct {
+		mutant Mutant
+		run    func(sim.Config, Mutant) (*sim.World, error)
+	}{
+		{MutantSelectGraceOnly, loadedReplicas},
+		{MutantNegativeInfoAge, laggingReader},
+	} {
+		t.Run(string(c.mutant), func(t *testing.T) {
+			mustCatch(t, c.mutant, NoGiveUpWithReplicaInReach, 20, func(seed uint64) error {
+				_, err := c.run(sim.Config{Seed: seed, Lean: true}, c.mutant)
+				return err
+			})
+		})
+	}
+}

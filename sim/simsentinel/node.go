@@ -90,6 +90,17 @@ const (
 	// may wait unread, as production's event loop did before a passed
 	// read deadline first read what waited in the socket.
 	MutantExpireByNow Mutant = "expire-by-now"
+	// MutantSelectGraceOnly is select_slave before the 1,000-master
+	// bench's fix (failover.Machine.selectWait): the leader gives up
+	// after selectGrace (2 s) with no replica selectable, even while one
+	// answers PINGs and may be promoted, its INFO only late. Planted from
+	// the driver (mutant.go): no hook in package failover.
+	MutantSelectGraceOnly Mutant = "select-grace-only"
+	// MutantNegativeInfoAge is replica selection before the same bench's
+	// other fix (failover.Machine.SelectReplica): an INFO read after the
+	// moment the loop was caught up (HeardUpTo) has a negative age, which
+	// selection reads as never. Planted from the driver (mutant.go).
+	MutantNegativeInfoAge Mutant = "negative-info-age"
 )
 
 // Node is one simulated sentinel.
@@ -118,6 +129,9 @@ type group struct {
 	n    *Node
 	name string
 	m    *failover.Machine
+	// heardUpTo is what the machine was last told by HeardUpTo (for
+	// MutantNegativeInfoAge).
+	heardUpTo time.Time
 }
 
 // link is the driver's state for one node of a machine.
@@ -222,8 +236,9 @@ func (n *Node) Tick(now time.Time) {
 			}
 			if !n.opts.Mutant.has(MutantJudgeByNow) {
 				g.m.HeardUpTo(heard)
+				g.heardUpTo = heard
 			}
-			g.m.Tick(now, n.opts.Timing)
+			g.tick(now)
 		}
 		g.apply(now)
 	}

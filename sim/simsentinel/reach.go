@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/qsentinel/qsentinel/event"
+	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/sim"
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
@@ -56,11 +57,17 @@ type reach struct {
 	// start, or its last +switch-master, where the machine makes every
 	// replica anew, none heard from yet.
 	began map[[2]string]time.Time
+	// selecting is when each sentinel's last select_slave of each group
+	// began, in the world's time; cfg and timing are every master's and
+	// sentinel's (gaveup.go).
+	selecting map[[2]string]time.Time
+	cfg       failover.Config
+	timing    failover.Timing
 }
 
-func newReach(f *Fleet, downAfter time.Duration) *reach {
-	r := &reach{w: f.W, groups: map[string][]string{}, window: 3 * downAfter,
-		began: map[[2]string]time.Time{}}
+func newReach(f *Fleet, cfg failover.Config, t failover.Timing) *reach {
+	r := &reach{w: f.W, groups: map[string][]string{}, window: 3 * cfg.DownAfter,
+		began: map[[2]string]time.Time{}, selecting: map[[2]string]time.Time{}, cfg: cfg, timing: t}
 	for _, g := range f.Groups {
 		r.groups[g.Name] = g.Servers
 	}

@@ -50,3 +50,9 @@ func TestMassFailoverSeeds(t *testing.T) {
 func TestLaggingReaderSeeds(t *testing.T) {
 	runSeeds(t, "TestLaggingReaderSeeds", LaggingReader, func(n int) int { return n / 10 })
 }
+
+// TestLoadedReplicasSeeds loses the master host while the replica host
+// reads every command seconds late, over seeds.
+func TestLoadedReplicasSeeds(t *testing.T) {
+	runSeeds(t, "TestLoadedReplicasSeeds", LoadedReplicas, func(n int) int { return n / 10 })
+}

@@ -23,6 +23,32 @@ type Layout struct {
 	Mutant Mutant
 	// SaveTimes is how long the sentinels' saves take (nil: instant).
 	SaveTimes SaveTimes
+	// DownAfter, FailoverTimeout and InfoPeriod, when set, replace
+	// MasterConfig's and SimTiming's: replicas that answer seconds late
+	// need a link timeout (half of down-after) longer than that, and a
+	// replica's INFO as old at +sdown as production's period leaves it.
+	DownAfter, FailoverTimeout, InfoPeriod time.Duration
+}
+
+// config is every master's configuration in the layout.
+func (l Layout) config() failover.Config {
+	c := MasterConfig(l.Quorum, l.Fence)
+	if l.DownAfter > 0 {
+		c.DownAfter = l.DownAfter
+	}
+	if l.FailoverTimeout > 0 {
+		c.FailoverTimeout = l.FailoverTimeout
+	}
+	return c
+}
+
+// timing is every sentinel's timing in the layout.
+func (l Layout) timing() failover.Timing {
+	t := SimTiming()
+	if l.InfoPeriod > 0 {
+		t.InfoPeriod = l.InfoPeriod
+	}
+	return t
 }
 
 // Group is one master's servers as endpoint names, the master first.
@@ -62,7 +88,7 @@ func redisHost(h int) string { return fmt.Sprintf("10.0.0.%d", h+1) }
 // NewFleet builds the world of a layout.
 func NewFleet(cfg sim.Config, l Layout) *Fleet {
 	f := &Fleet{W: sim.New(cfg), Ledger: NewLedger(l.Sentinels), Layout: l}
-	opts := Options{Timing: SimTiming(), Ledger: f.Ledger, Mutant: l.Mutant, SaveTimes: l.SaveTimes}
+	opts := Options{Timing: l.timing(), Ledger: f.Ledger, Mutant: l.Mutant, SaveTimes: l.SaveTimes}
 	for k := 0; k < l.Masters; k++ {
 		port := 6380 + k
 		g := Group{Name: fmt.Sprintf("master-%d", k)}
@@ -77,10 +103,10 @@ func NewFleet(cfg sim.Config, l Layout) *Fleet {
 			g.Servers = append(g.Servers, name)
 		}
 		f.Groups = append(f.Groups, g)
-		opts.Masters = append(opts.Masters, Master{Name: g.Name, Addr: master, Config: MasterConfig(l.Quorum, l.Fence)})
+		opts.Masters = append(opts.Masters, Master{Name: g.Name, Addr: master, Config: l.config()})
 	}
 	// Before the sentinels start: their start begins their view.
-	f.Ledger.reach = newReach(f, MasterConfig(l.Quorum, l.Fence).DownAfter)
+	f.Ledger.reach = newReach(f, l.config(), l.timing())
 	for k := 0; k < l.Sentinels; k++ {
 		name := fmt.Sprintf("sentinel-%d", k+1)
 		f.W.Add(name, sim.Addr{Host: fmt.Sprintf("10.0.1.%d", k+1), Port: 26379}, 100*time.Millisecond, Start(opts))
