@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -37,20 +38,39 @@ func (d *countingDialer) counts() (opened, stopped int) {
 	return d.opened, d.stopped
 }
 
+// parkRig is a group with one replica whose links are open: its command
+// link answers when the test releases it, its pub/sub link is counted.
+func parkRig(t *testing.T) (*Sentinel, *group, context.Context, *heldConn, *countingDialer, *instance) {
+	conn := &heldConn{}
+	d := &countingDialer{conn: conn}
+	s, g, ctx := driverGroup(t, d)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
+	i := inst(r)
+	g.ensureLink(i)
+	return s, g, ctx, conn, d, i
+}
+
+// mustReopen answers the command link (the PING the tick sent) and wants
+// the parked pub/sub link opened again.
+func mustReopen(t *testing.T, conn *heldConn, d *countingDialer, opened int) {
+	t.Helper()
+	conn.release()
+	if o, _ := d.counts(); o != opened+1 {
+		t.Fatalf("pub/sub link not reopened when the instance answered: opened %d, want %d", o, opened+1)
+	}
+}
+
 // An instance that is subjectively down with both links down keeps only
 // its command link's once-a-second reconnect (the PING): its pub/sub
 // link is closed, not redialled beside it, and reopened the moment the
 // command link answers. A dead machine of 1,000 masters cost each
 // sentinel 2,000 failed connects a second, now 1,000.
 func TestPubSubParkedWhileInstanceDown(t *testing.T) {
-	conn := &heldConn{}
-	d := &countingDialer{conn: conn}
-	s, g, ctx := driverGroup(t, d)
-	g.mu.Lock()
-	r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
-	i := inst(r)
-	g.ensureLink(i)
+	s, g, ctx, conn, d, i := parkRig(t)
 	opened, _ := d.counts()
+	g.mu.Lock()
 	// Down, both links down: parked at its next tick.
 	i.Disconnected = true
 	i.Flags |= failover.FlagSDown
@@ -60,10 +80,7 @@ func TestPubSubParkedWhileInstanceDown(t *testing.T) {
 		t.Fatalf("pub/sub link of a down instance: opened %d (was %d), stopped %d", o, opened, st)
 	}
 	// Its command link answers (the PING the tick sent): hellos again.
-	conn.release()
-	if o, _ := d.counts(); o != opened+1 {
-		t.Fatalf("pub/sub link not reopened when the instance answered: opened %d, want %d", o, opened+1)
-	}
+	mustReopen(t, conn, d, opened)
 	// An instance that is up keeps its pub/sub link whatever its flags.
 	g.mu.Lock()
 	i.Disconnected = false
@@ -81,14 +98,9 @@ func TestPubSubParkedWhileInstanceDown(t *testing.T) {
 // failover leaves at the old master's address. Not while it is still
 // being opened: that dial is the instance's first.
 func TestPubSubParkedWhenBothLinksFail(t *testing.T) {
-	conn := &heldConn{}
-	d := &countingDialer{conn: conn}
-	s, g, ctx := driverGroup(t, d)
-	g.mu.Lock()
-	r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
-	i := inst(r)
-	g.ensureLink(i)
+	s, g, ctx, conn, d, i := parkRig(t)
 	opened, _ := d.counts()
+	g.mu.Lock()
 	i.Disconnected = true
 	g.sendPeriodic(ctx, i, s.clock.Now(), s.timing())
 	g.mu.Unlock()
@@ -105,10 +117,7 @@ func TestPubSubParkedWhenBothLinksFail(t *testing.T) {
 	if o, st := d.counts(); o != opened || st != 1 || i.stopSub != nil {
 		t.Fatalf("pub/sub link of an instance with both links down: opened %d (was %d), stopped %d", o, opened, st)
 	}
-	conn.release()
-	if o, _ := d.counts(); o != opened+1 {
-		t.Fatalf("pub/sub link not reopened when the instance answered: opened %d, want %d", o, opened+1)
-	}
+	mustReopen(t, conn, d, opened)
 	// A pub/sub link that drops while the command link is up retries
 	// on its own, as before.
 	d.mu.Lock()
