@@ -112,22 +112,36 @@ func (c *taggedConn) answer(text string) {
 // three (what a thousand masters failing over at once paid for every
 // master, with every round trip slow).
 func TestPromotionINFOBehindTheTransaction(t *testing.T) {
+	for _, inTick := range []bool{false, true} {
+		promotionINFOBehindTheTransaction(t, inTick)
+	}
+}
+
+// promotionINFOBehindTheTransaction decides the promotion from a reply
+// (written at once) or inside the tick (written with the tick's batch).
+func promotionINFOBehindTheTransaction(t *testing.T, inTick bool) {
 	s, g, ctx := driverGroup(t, redislink.NewFakeNet())
 	conn := &taggedConn{}
 	g.mu.Lock()
 	g.ctx = ctx
+	var batch redislink.WriteBatch
+	if inTick {
+		g.batch = &batch
+	}
 	r := failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
 	i := inst(r)
 	i.conn = conn
 	r.Disconnected = false
 	i.infoBusy = true // a periodic INFO is in flight
 	g.sendAction(ctx, i, failover.Action{Kind: failover.SlaveOf, Node: r})
+	g.batch = nil
 	g.mu.Unlock()
+	batch.Flush()
 	conn.mu.Lock()
 	writes := conn.writes
 	conn.mu.Unlock()
 	if len(writes) != 1 {
-		t.Fatalf("the transaction and its INFO took %d writes, want 1: %v", len(writes), writes)
+		t.Fatalf("in tick %v: the transaction and its INFO took %d writes, want 1: %v", inTick, len(writes), writes)
 	}
 	w := writes[0]
 	if len(w) < 3 || w[0] != "MULTI" || w[len(w)-2] != "EXEC" || w[len(w)-1] != "INFO" {

@@ -143,12 +143,10 @@ func (g *group) pipeTx(conn redislink.Conn, tc redislink.TaggedConn, i *instance
 		flush = tc.SendBuffered(timeout, done, c...) || flush
 	}
 	if infoAfter && !i.Disconnected && g.ctx != nil && g.ctx.Err() == nil {
-		i.infoBusy = true
-		i.pending++
-		if i.g == nil {
-			i.g = g
-		}
-		flush = tc.SendTo(timeout, i, tagInfo, false, g.commandArgs(i, "INFO")...) || flush
+		// Queued behind EXEC; its send writes the link (now, or with the
+		// tick's batch), the transaction with it.
+		g.sendInfo(g.ctx, i)
+		return
 	}
 	if !flush {
 		return
