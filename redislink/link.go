@@ -108,6 +108,10 @@ type SubHandler struct {
 	// the server refused the SUBSCRIBE, -NOAUTH or -NOPERM); a retry
 	// follows. redis-sentinel shows the instance "disconnected" then.
 	Dropped func()
+	// Retry is asked a second after a drop, before the reconnect: false
+	// ends the subscription without a dial (the owner stops it, and opens
+	// another when it wants one). nil: always reconnect.
+	Retry func() bool
 }
 
 func (h SubHandler) connected() {
@@ -133,3 +137,5 @@ func (h SubHandler) dropped() {
 		h.Dropped()
 	}
 }
+
+func (h SubHandler) retry() bool { return h.Retry == nil || h.Retry() }

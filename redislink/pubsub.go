@@ -88,8 +88,17 @@ func (s *subscription) connect() {
 
 func (s *subscription) retry() {
 	if !s.isStopped() {
-		time.AfterFunc(time.Second, s.connect)
+		time.AfterFunc(time.Second, s.reconnect)
 	}
+}
+
+// reconnect dials again unless stopped meanwhile or the owner says not to
+// (SubHandler.Retry).
+func (s *subscription) reconnect() {
+	if s.isStopped() || !s.h.retry() {
+		return
+	}
+	s.connect()
 }
 
 func (s *subscription) isStopped() bool {

@@ -1,9 +1,11 @@
 package redislink
 
 import (
+	"net"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -75,5 +77,31 @@ func TestSubConnMessageAllocatesNothing(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no message delivered")
+	}
+}
+
+// A second after a failed dial the owner is asked before the next one; a
+// no ends the subscription without dialling (SubHandler.Retry: the
+// sentinel parks the pub/sub link of an instance whose command link is
+// down too).
+func TestSubscribeAsksBeforeRedialling(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var mu sync.Mutex
+	drops, asks := 0, 0
+	stop := RedisDialer{}.Subscribe(ConnOptions{Addr: addr, Timeout: time.Second}, "ch", SubHandler{
+		Dropped: func() { mu.Lock(); drops++; mu.Unlock() },
+		Retry:   func() bool { mu.Lock(); defer mu.Unlock(); asks++; return false },
+	})
+	defer stop()
+	time.Sleep(2500 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if drops != 1 || asks != 1 {
+		t.Fatalf("after a refused dial and a no: %d drops (want 1: no second dial), %d questions (want 1)", drops, asks)
 	}
 }
