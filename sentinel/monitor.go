@@ -58,7 +58,12 @@ func (g *group) ensureLink(i *instance) {
 		return
 	}
 	i.conn = g.s.dialer.Dial(g.connOptions(i, "cmd"))
-	g.subscribe(i)
+	// The pub/sub link opens when the command link first answers
+	// (settle), a round trip later than redis-sentinel's: an instance
+	// that does not answer costs one connect a period, not two. When a
+	// host with a thousand masters dies, the replica entries a failover
+	// leaves at their old addresses were a thousand failed connects per
+	// sentinel in the seconds the failover needs its CPU.
 }
 
 // subscribe opens i's pub/sub link (hellos).
@@ -90,6 +95,22 @@ func (g *group) subscribe(i *instance) {
 			g.mu.Unlock()
 		},
 		Dropped: func() { setSub(false) },
+		// A reconnect while the command link is down too would be a
+		// failed connect to a dead instance (a thousand a second when a
+		// host with a thousand masters dies): parked instead, and opened
+		// again when the command link answers (settle).
+		Retry: func() bool {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if i.subGen != gen {
+				return false // closed or replaced meanwhile
+			}
+			if i.Disconnected {
+				g.closeSub(i)
+				return false
+			}
+			return true
+		},
 		// Our own hellos, which come back on every instance, are
 		// skipped there by their run id, as redis-sentinel does.
 		Message: g.s.ProcessHello,

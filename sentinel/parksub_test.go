@@ -39,8 +39,23 @@ func (d *countingDialer) counts() (opened, stopped int) {
 }
 
 // parkRig is a group with one replica whose links are open: its command
-// link answers when the test releases it, its pub/sub link is counted.
+// link answers when the test releases it (it has answered once, which
+// opened the pub/sub link), its pub/sub link is counted.
 func parkRig(t *testing.T) (*Sentinel, *group, context.Context, *heldConn, *countingDialer, *instance) {
+	t.Helper()
+	s, g, ctx, conn, d, i := newLinkRig(t)
+	g.mu.Lock()
+	g.sendPeriodic(ctx, i, s.clock.Now(), s.timing())
+	g.mu.Unlock()
+	conn.release()
+	if o, _ := d.counts(); o != 1 {
+		t.Fatalf("pub/sub link not opened by the command link's first answer: opened %d", o)
+	}
+	return s, g, ctx, conn, d, i
+}
+
+// newLinkRig is a group with one replica whose links were just asked for.
+func newLinkRig(t *testing.T) (*Sentinel, *group, context.Context, *heldConn, *countingDialer, *instance) {
 	conn := &heldConn{}
 	d := &countingDialer{conn: conn}
 	s, g, ctx := driverGroup(t, d)
@@ -50,6 +65,55 @@ func parkRig(t *testing.T) (*Sentinel, *group, context.Context, *heldConn, *coun
 	i := inst(r)
 	g.ensureLink(i)
 	return s, g, ctx, conn, d, i
+}
+
+// A new instance's pub/sub link opens when its command link first
+// answers, not beside it: an instance that never answers (the replica
+// entry a failover leaves at a dead old master's address, a thousand at
+// once when a host with a thousand masters dies) costs one connect a
+// period, not two.
+func TestPubSubOpensWhenCommandLinkAnswers(t *testing.T) {
+	s, g, ctx, conn, d, i := newLinkRig(t)
+	g.mu.Lock()
+	g.sendPeriodic(ctx, i, s.clock.Now(), s.timing())
+	g.mu.Unlock()
+	if o, _ := d.counts(); o != 0 {
+		t.Fatalf("pub/sub link opened before the command link answered: opened %d", o)
+	}
+	conn.release()
+	if o, _ := d.counts(); o != 1 || i.stopSub == nil {
+		t.Fatalf("pub/sub link not opened when the command link answered: opened %d", o)
+	}
+}
+
+// A second after a drop, a pub/sub link reconnects only while the command
+// link is up; with both down it is parked without a dial, and opened
+// again when the command link answers.
+func TestPubSubRetryParksWhileCommandLinkDown(t *testing.T) {
+	s, g, ctx, conn, d, i := parkRig(t)
+	d.mu.Lock()
+	h := d.last
+	d.mu.Unlock()
+	h.Dropped()
+	if !h.Retry() {
+		t.Fatal("pub/sub link of an answering instance not retried")
+	}
+	if _, st := d.counts(); st != 0 {
+		t.Fatalf("stopped %d", st)
+	}
+	g.mu.Lock()
+	i.Disconnected = true
+	g.mu.Unlock()
+	if h.Retry() {
+		t.Fatal("pub/sub link retried while the command link is down")
+	}
+	if _, st := d.counts(); st != 1 || i.stopSub != nil {
+		t.Fatalf("pub/sub link not parked: stopped %d", st)
+	}
+	g.mu.Lock()
+	g.sendPeriodic(ctx, i, s.clock.Now().Add(2*time.Second), s.timing()) // the reconnecting PING
+	g.mu.Unlock()
+	mustReopen(t, conn, d, 1)
 }
 
 // mustReopen answers the command link (the PING the tick sent) and wants
