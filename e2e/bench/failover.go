@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,11 @@ type failoverRun struct {
 	// kill to the last switch (or the run timeout), in per cent: at 100
 	// the sentinels wait for the CPU, not for each other.
 	busy float64
+	// steal is the part of the machine's CPU time the hypervisor gave to
+	// others over the same span, and accounted the machine's CPU time
+	// against what its CPUs had by the wall clock, in per cent: a virtual
+	// machine paused or starved shows there, not in busy.
+	steal, accounted float64
 	// sentinelCPU is the CPU the sentinels used over the same span, in
 	// per cent of one CPU, summed over the three.
 	sentinelCPU float64
@@ -105,29 +111,33 @@ func tcpOpens() (opens, fails uint64, ok bool) {
 	return 0, 0, false
 }
 
-// cpuJiffies is the machine's busy and total CPU time so far (/proc/stat,
-// all CPUs); ok is false where there is none.
-func cpuJiffies() (busy, total uint64, ok bool) {
+// cpuStat is the machine's busy, total and stolen CPU time so far
+// (/proc/stat, all CPUs; busy counts the stolen); ok is false where there
+// is none.
+func cpuStat() (busy, total, steal uint64, ok bool) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 5 || f[0] != "cpu" {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	for k, v := range f[1:] {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		total += n
 		if k != 3 && k != 4 { // idle, iowait
 			busy += n
 		}
+		if k == 7 {
+			steal = n
+		}
 	}
-	return busy, total, true
+	return busy, total, steal, true
 }
 
 // loadAvg is the first three fields of /proc/loadavg: a run on a machine
@@ -246,7 +256,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		res.oddities = append(res.oddities, moved)
 	}
 	res.load = loadAvg()
-	busy0, total0, cpuOK := cpuJiffies()
+	busy0, total0, steal0, cpuOK := cpuStat()
 	sent0 := sentinelTicks(sentinels)
 	opens1, fails1, ok1 := tcpOpens()
 	start := time.Now()
@@ -282,8 +292,13 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		res.opensOK = true
 		res.setupOpens, res.runOpens, res.runFails = opens1-opens0, opens2-opens1, fails2-fails1
 	}
-	if busy1, total1, ok := cpuJiffies(); ok && cpuOK && total1 > total0 {
+	if busy1, total1, steal1, ok := cpuStat(); ok && cpuOK && total1 > total0 {
 		res.busy = 100 * float64(busy1-busy0) / float64(total1-total0)
+		res.steal = 100 * float64(steal1-steal0) / float64(total1-total0)
+		if span := time.Since(start); span > 0 {
+			const hz = 100 // USER_HZ on Linux
+			res.accounted = 100 * float64(total1-total0) / hz / (span.Seconds() * float64(runtime.NumCPU()))
+		}
 	}
 	sent1 := sentinelTicks(sentinels)
 	if span := time.Since(start); span > 0 {

@@ -37,7 +37,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms; load average at the kill %s",
 					r.tries, r.elected, r.aborts, r.stall.Milliseconds(), r.load)
 				if r.busy > 0 {
-					line += fmt.Sprintf("; machine CPU busy %.0f%% from the kill to the last switch, the three sentinels %.0f%% of one CPU", r.busy, r.sentinelCPU)
+					line += fmt.Sprintf("; machine CPU busy %.0f%% from the kill to the last switch (steal %.0f%%, CPU time accounted for %.0f%% of the wall clock), the three sentinels %.0f%% of one CPU", r.busy, r.steal, r.accounted, r.sentinelCPU)
 				}
 				if r.opensOK {
 					line += fmt.Sprintf("; TCP connects on the machine %d from the sentinels' start to the kill, %d (%d failed) from the kill to the last switch", r.setupOpens, r.runOpens, r.runFails)
