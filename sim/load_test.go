@@ -3,19 +3,13 @@ package sim_test
 import (
 	"testing"
 	"time"
-
-	"github.com/qsentinel/qsentinel/sim"
 )
 
 // TrailReads reads every message the same time late, in order, also the
 // ones that come after the trail ended behind its backlog; CaughtUp says
 // as much, and ReadDelay remembers how late for the window asked.
 func TestTrailReadsReadsEveryMessageLateInOrder(t *testing.T) {
-	w := sim.New(sim.Config{Seed: 3})
-	addProbe(w, "a", 1, 10*time.Millisecond, "b")
-	bep := addProbe(w, "b", 2, 100*time.Millisecond)
-	w.RunFor(time.Second)
-	b := probeOf(t, w, "b")
+	w, bep, b := readerPair(t, 3)
 	before := len(b.got)
 	w.TrailReads("b", 300*time.Millisecond, time.Second)
 	w.RunFor(250 * time.Millisecond)
@@ -51,11 +45,7 @@ func TestTrailReadsReadsEveryMessageLateInOrder(t *testing.T) {
 
 // A flooded node reads what comes at once, but CaughtUp stays behind.
 func TestFloodReadsAtOnceButCatchesUpLate(t *testing.T) {
-	w := sim.New(sim.Config{Seed: 4})
-	addProbe(w, "a", 1, 10*time.Millisecond, "b")
-	bep := addProbe(w, "b", 2, 100*time.Millisecond)
-	w.RunFor(time.Second)
-	b := probeOf(t, w, "b")
+	w, bep, b := readerPair(t, 4)
 	before := len(b.got)
 	w.Flood("b", 400*time.Millisecond, time.Second)
 	w.RunFor(500 * time.Millisecond)

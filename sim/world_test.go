@@ -59,6 +59,18 @@ func addProbe(w *sim.World, name string, port int, period time.Duration, targets
 	})
 }
 
+// readerPair is a world where probe a sends to probe b every 10 ms and b
+// ticks every 100 ms, a second into its run: b's reading is what the
+// lag, trail and flood tests change.
+func readerPair(t *testing.T, seed uint64) (*sim.World, *sim.Endpoint, *probe) {
+	t.Helper()
+	w := sim.New(sim.Config{Seed: seed})
+	addProbe(w, "a", 1, 10*time.Millisecond, "b")
+	bep := addProbe(w, "b", 2, 100*time.Millisecond)
+	w.RunFor(time.Second)
+	return w, bep, probeOf(t, w, "b")
+}
+
 func probeOf(t *testing.T, w *sim.World, name string) *probe {
 	t.Helper()
 	p, ok := w.Node(name).(*probe)
@@ -467,11 +479,7 @@ func TestConnectedNeedsBothRunning(t *testing.T) {
 // on; CaughtUp stays at the lag's start until they are handed over, and
 // Lagged remembers the lag for the window asked.
 func TestLagReadsHoldsMessagesNotTicks(t *testing.T) {
-	w := sim.New(sim.Config{Seed: 9})
-	addProbe(w, "a", 1, 10*time.Millisecond, "b")
-	bep := addProbe(w, "b", 2, 100*time.Millisecond)
-	w.RunFor(time.Second)
-	b := probeOf(t, w, "b")
+	w, bep, b := readerPair(t, 9)
 	before, ticks := len(b.got), len(b.ticks)
 	if c := bep.CaughtUp(); !c.Equal(bep.Now()) {
 		t.Fatalf("CaughtUp %v before any lag, want now %v", c, bep.Now())
