@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/qsentinel/qsentinel/cpuprofile"
 )
 
 func main() {
@@ -159,9 +161,9 @@ type shownError struct{ error }
 // and SENTINEL_MEMPROFILE a heap profile (and beside it the goroutine list, <path>.goroutines, and the
 // text form with runtime.MemStats, <path>.txt), written
 // when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
-// (the CPU profile from SENTINEL_PROFILE_AFTER seconds on, if set)
 // that long after start, so that an instance a benchmark kills with
-// SIGKILL still leaves them. "%p" in a path is the process id, for
+// SIGKILL still leaves them; with SENTINEL_PROFILE_AFTER the CPU profile
+// begins that many seconds after start. "%p" in a path is the process id, for
 // benchmarks that start several instances with the same environment.
 func startProfiles() func() {
 	pid := strconv.Itoa(os.Getpid())
@@ -183,24 +185,12 @@ func startProfiles() func() {
 		// heap of a few megabytes.
 		runtime.MemProfileRate = 4096
 	}
-	var cpuMu sync.Mutex
-	var cpu *os.File
-	startCPU := func() {
-		cpuMu.Lock()
-		defer cpuMu.Unlock()
-		if f, err := os.Create(cpuPath); err == nil && pprof.StartCPUProfile(f) == nil {
-			cpu = f
-		}
-	}
+	stopCPU := func() {}
 	if cpuPath != "" {
 		// SENTINEL_PROFILE_AFTER (seconds) leaves the start out of the
 		// CPU profile: a benchmark's set-up would otherwise outweigh the
 		// failover it is after.
-		if after, err := strconv.Atoi(os.Getenv("SENTINEL_PROFILE_AFTER")); err == nil && after > 0 {
-			time.AfterFunc(time.Duration(after)*time.Second, startCPU)
-		} else {
-			startCPU()
-		}
+		stopCPU = cpuprofile.Window(cpuPath, cpuprofile.EnvSeconds("SENTINEL_PROFILE_AFTER"), 0)
 	}
 	var tr *os.File
 	if tracePath != "" {
@@ -215,12 +205,7 @@ func startProfiles() func() {
 				trace.Stop()
 				tr.Close()
 			}
-			cpuMu.Lock()
-			if cpu != nil {
-				pprof.StopCPUProfile()
-				cpu.Close()
-			}
-			cpuMu.Unlock()
+			stopCPU()
 			if memPath != "" {
 				// The heap profile is as of the last collection but one,
 				// which at idle can be tens of seconds old (a start's
@@ -243,8 +228,8 @@ func startProfiles() func() {
 			}
 		})
 	}
-	if secs, err := strconv.Atoi(os.Getenv("SENTINEL_PROFILE_SECONDS")); err == nil && secs > 0 {
-		time.AfterFunc(time.Duration(secs)*time.Second, finish)
+	if secs := cpuprofile.EnvSeconds("SENTINEL_PROFILE_SECONDS"); secs > 0 {
+		time.AfterFunc(secs, finish)
 	}
 	return finish
 }
