@@ -292,19 +292,13 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		res.opensOK = true
 		res.setupOpens, res.runOpens, res.runFails = opens1-opens0, opens2-opens1, fails2-fails1
 	}
+	span := time.Since(start)
 	if busy1, total1, steal1, ok := cpuStat(); ok && cpuOK && total1 > total0 {
 		res.busy = 100 * float64(busy1-busy0) / float64(total1-total0)
 		res.steal = 100 * float64(steal1-steal0) / float64(total1-total0)
-		if span := time.Since(start); span > 0 {
-			const hz = 100 // USER_HZ on Linux
-			res.accounted = 100 * float64(total1-total0) / hz / (span.Seconds() * float64(runtime.NumCPU()))
-		}
+		res.accounted = cpuPercent(int64(total1-total0), span) / float64(runtime.NumCPU())
 	}
-	sent1 := sentinelTicks(sentinels)
-	if span := time.Since(start); span > 0 {
-		const hz = 100 // USER_HZ on Linux
-		res.sentinelCPU = float64(sent1-sent0) / hz / span.Seconds() * 100
-	}
+	res.sentinelCPU = cpuPercent(sentinelTicks(sentinels)-sent0, span)
 	// Keep listening (untimed) until every sentinel reported every master,
 	// then a little longer for duplicates.
 	everyone := func() bool {
@@ -397,7 +391,7 @@ func startSentinels(t benchTB, c *cluster.Cluster, impl cluster.Impl, mons []clu
 }
 
 // sentinelTicks is the CPU time the sentinels have used so far, summed,
-// in clock ticks (procTicks).
+// in clock ticks (userHZ).
 func sentinelTicks(sentinels []*cluster.Sentinel) int64 {
 	var sum int64
 	for _, s := range sentinels {

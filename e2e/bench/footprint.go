@@ -327,8 +327,17 @@ func discovered(conn *cluster.Conn, masters, replicas int) bool {
 	return true
 }
 
+// userHZ is the clock ticks a second of /proc's CPU times (USER_HZ, 100
+// on Linux).
+const userHZ = 100
+
+// cpuPercent is ticks of CPU time over span in per cent of one CPU.
+func cpuPercent(ticks int64, span time.Duration) float64 {
+	return float64(ticks) / userHZ / span.Seconds() * 100
+}
+
 // procTicks is the CPU time pid has used so far, user and system, in
-// clock ticks (USER_HZ, 100 on Linux).
+// clock ticks (userHZ).
 func procTicks(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -358,8 +367,7 @@ func sample(pids []int, window time.Duration) ([]usage, error) {
 		if err != nil {
 			return nil, err
 		}
-		const hz = 100 // USER_HZ on Linux
-		out[i].cpuPct = float64(t-before[i]) / hz / window.Seconds() * 100
+		out[i].cpuPct = cpuPercent(t-before[i], window)
 		out[i].rssKB, out[i].anonKB = rss(p)
 	}
 	return out, nil
