@@ -25,15 +25,14 @@ import (
 
 // app is one running sentinel: the monitor and its RESP face.
 type app struct {
-	logger  *slog.Logger
-	level   *slog.LevelVar      // the log level, changed by SENTINEL CONFIG SET loglevel
-	users   *acl.Table          // loaded before anything is written
-	srv     sentinelconf.Server // the server directives, for the log and process set-up
-	logOut  *logBatch           // where the log goes (logfile, or stdout as redis), behind the caller while running
-	logFile bool                // the log is a file, not stdout
-	stdout  io.Writer
-	stderr  io.Writer
-	syslog  *syslogSink // nil unless syslog-enabled
+	logger *slog.Logger
+	level  *slog.LevelVar      // the log level, changed by SENTINEL CONFIG SET loglevel
+	users  *acl.Table          // loaded before anything is written
+	srv    sentinelconf.Server // the server directives, for the log and process set-up
+	logOut *logBatch           // where the log goes (logfile, or stdout as redis), behind the caller while running
+	stdout io.Writer
+	stderr io.Writer
+	syslog *syslogSink // nil unless syslog-enabled
 	// What load read, for build.
 	file    *sentinelconf.File
 	store   sentinel.Store
@@ -60,7 +59,7 @@ type app struct {
 // elsewhere). redis-sentinel writes it to its log only.
 func (a *app) fail(msg string, err error) {
 	var also io.Writer
-	if a.logFile {
+	if a.logOut.w != a.stdout {
 		also = a.stderr // the log is a file: say it on stderr too
 	}
 	l := newLogger(a.srv, teeWriter{log: a.logOut, also: also}, a.syslog, a.level)
@@ -177,7 +176,7 @@ func load(args []string, stdout, stderr io.Writer) (*app, error) {
 	level := logLevel(file.Server)
 	batch := newLogBatch(out)
 	logger := newLogger(file.Server, batch, sys, level)
-	a := &app{logger: logger, level: level, srv: file.Server, logOut: batch, logFile: out != stdout, stdout: stdout, stderr: stderr, syslog: sys, pidfile: file.Server.Pidfile}
+	a := &app{logger: logger, level: level, srv: file.Server, logOut: batch, stdout: stdout, stderr: stderr, syslog: sys, pidfile: file.Server.Pidfile}
 	// The users are loaded before anything is written: a bad rule ends the
 	// start with redis's log lines and leaves the config file as it was.
 	aclOpts := acl.Options{
