@@ -99,6 +99,15 @@ func (i *instance) flagString() string {
 	return b.String()
 }
 
+// parkSub says whether i's pub/sub link is to be closed until the command
+// link answers again: both links are down, the pub/sub one having failed
+// (a failed dial or a drop, and so at every retry), or the instance being
+// subjectively down while it is not up. The tick (sendPeriodic) and the
+// link's retry (SubHandler.Retry in subscribe) ask it.
+func (i *instance) parkSub() bool {
+	return i.Disconnected && (i.subDrop || i.Flags&failover.FlagSDown != 0 && !i.subUp)
+}
+
 // listed says whether SENTINEL REPLICAS lists the replica i. Like redis
 // 7.0 (addReplyDictOfRedisInstances): a replica with replica-announced no
 // is monitored, counted in num-slaves and can be promoted, but is not

@@ -105,7 +105,7 @@ func (g *group) subscribe(i *instance) {
 			if i.subGen != gen {
 				return false // closed or replaced meanwhile
 			}
-			if i.Disconnected {
+			if i.parkSub() {
 				g.closeSub(i)
 				return false
 			}
@@ -191,12 +191,10 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			g.m.PingSent(i.Node, now)
 		}
 	}
-	if i.Disconnected && i.stopSub != nil && (i.subDrop || i.Flags&failover.FlagSDown != 0 && !i.subUp) {
-		// Parked: the pub/sub link of an instance with both links down
-		// (the pub/sub one failed, or the instance is subjectively down
-		// and it is not up) stays closed until its command link answers
-		// again (settle reopens it). Both links used to redial once a
-		// second each: when a machine with 1,000 masters dies, 2,000
+	if i.stopSub != nil && i.parkSub() {
+		// Parked (parkSub) until its command link answers again (settle
+		// reopens it). Both links used to redial once a second each:
+		// when a machine with 1,000 masters dies, 2,000
 		// failed connects a second per sentinel, the largest part of its
 		// CPU while it fails them over (BENCHMARKS.md). The PING that
 		// doubles as the command link's reconnect notices the instance
