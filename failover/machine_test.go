@@ -214,7 +214,7 @@ func TestNoGoodReplicaAborts(t *testing.T) {
 	if r.m.State != StateSelectSlave || len(ofKind(acts, RefreshInfo)) == 0 {
 		t.Fatalf("no wait for fresh INFO: %v", r.m.State)
 	}
-	r.advance(selectGrace + time.Millisecond)
+	r.advance(SelectGrace + time.Millisecond)
 	r.keepAlive(r.m.Master)
 	r.tick()
 	r.mustEmit(r.drain(), "-failover-abort-no-good-slave")
@@ -422,7 +422,7 @@ func TestParseDownReply(t *testing.T) {
 }
 
 // A replica that answers and may be promoted, only its INFO too old, is
-// waited for longer than selectGrace (an abort costs two failover
+// waited for longer than SelectGrace (an abort costs two failover
 // timeouts), and chosen once its INFO comes; a wait past selectWait aborts.
 func TestSelectWaitsForAnAnsweringReplicasInfo(t *testing.T) {
 	for _, infoComes := range []bool{true, false} {
@@ -439,7 +439,7 @@ func TestSelectWaitsForAnAnsweringReplicasInfo(t *testing.T) {
 		if r.m.State != StateSelectSlave {
 			t.Fatalf("state %v, want select-slave", r.m.State)
 		}
-		for range 4 { // past selectGrace, within selectWait
+		for range 4 { // past SelectGrace, within selectWait
 			r.advance(time.Second)
 			r.keepAlive(r.m.Master)
 			r.tick()

@@ -153,20 +153,28 @@ func (m *Machine) waitStart(now time.Time, t Timing) {
 }
 
 // selectWait is how long select_slave waits for a good replica:
-// selectGrace, or while some replica answers PINGs and may be promoted,
+// SelectGrace, or while some replica answers PINGs and may be promoted,
 // up to half the failover timeout (at most selectWaitMax). Its INFO is
 // then all that is missing, and under load (a thousand masters failing
 // over at once, their replicas and we short of CPU) it came later than
-// selectGrace: the leader gave up, and its voters may not try before two
+// SelectGrace: the leader gave up, and its voters may not try before two
 // failover timeouts, 20 s in the 1,000-master bench for a replica that
 // answered a moment later.
 func (m *Machine) selectWait(t Timing) time.Duration {
 	for _, r := range m.SortedReplicas() {
 		if !r.Down() && !r.Disconnected && r.SlavePriority != 0 {
-			return max(selectGrace, min(m.FailoverTimeout(t)/2, selectWaitMax))
+			return m.SelectPatience(t)
 		}
 	}
-	return selectGrace
+	return SelectGrace
+}
+
+// SelectPatience is the longest select_slave waits for a replica that
+// answers PINGs and may be promoted, its INFO only too old: half the
+// failover timeout within [SelectGrace, selectWaitMax]. The simulator's
+// check of a leader giving up judges by it.
+func (m *Machine) SelectPatience(t Timing) time.Duration {
+	return max(SelectGrace, min(m.FailoverTimeout(t)/2, selectWaitMax))
 }
 
 // SelectReplica is sentinelSelectSlave over our view of the replicas.
@@ -202,11 +210,13 @@ func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 	return nil
 }
 
-// selectGrace bounds the wait for fresh replica INFO in select_slave;
-// selectWaitMax the longer wait while a replica answers and may be
-// promoted, its INFO only too old (selectWait).
+// SelectGrace bounds the wait for fresh replica INFO in select_slave
+// (all of it before a replica that answers made it wait longer: the
+// simulator plants that bug back); selectWaitMax the longer wait while a
+// replica answers and may be promoted, its INFO only too old
+// (selectWait).
 const (
-	selectGrace   = 2 * time.Second
+	SelectGrace   = 2 * time.Second
 	selectWaitMax = 10 * time.Second
 )
 

@@ -38,17 +38,6 @@ const selectMargin = 500 * time.Millisecond
 // selectBegins records that sentinel s entered select_slave for master.
 func (r *reach) selectBegins(s, master string) { r.selecting[[2]string{s, master}] = r.w.Now() }
 
-// selectWait is how long select_slave promises to wait for a replica
-// that answers and may be promoted (failover.Machine.selectWait: half
-// the failover timeout within [2 s, 10 s]).
-func (r *reach) selectWait() time.Duration {
-	ft := r.cfg.FailoverTimeout
-	if ft == 0 {
-		ft = r.timing.DefaultFailoverTimeout
-	}
-	return max(2*time.Second, min(ft/2, 10*time.Second))
-}
-
 // gaveUp checks sentinel s giving up the failover of master, whose
 // machine is m, for want of a good replica.
 func (r *reach) gaveUp(s, master string, m *failover.Machine) error {
@@ -96,7 +85,7 @@ func (r *reach) promotable(s, name string, m *failover.Machine, win time.Duratio
 	// one was read, which select wants at most five ping periods old.
 	dr, ds := w.ReadDelay(name, win), w.ReadDelay(s, win)
 	if dr > linkTimeout(r.cfg.DownAfter)-selectMargin || dr > 4*r.timing.PingPeriod-selectMargin ||
-		dr+ds > r.selectWait()-selectMargin {
+		dr+ds > m.SelectPatience(r.timing)-selectMargin {
 		return "", false
 	}
 	return fmt.Sprintf("followed it all along, priority %d, with nothing between it and %s for %v; it read at most %v late, %s %v",

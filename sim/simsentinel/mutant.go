@@ -59,19 +59,15 @@ func (g *group) hideInfoReadAfter(heard time.Time) func() {
 	}
 }
 
-// selectGrace is failover's: how long select_slave waited for a good
-// replica before the fix made it wait longer for one that answers.
-const selectGrace = 2 * time.Second
-
 // giveUpAfterGrace plants MutantSelectGraceOnly: once a failover has
-// been in select_slave for selectGrace with no replica selectable, every
+// been in select_slave for failover.SelectGrace with no replica selectable, every
 // replica's priority reads 0 for the call, so that selectWait finds none
 // that may be promoted and the leader gives up as before the fix (no
 // replica is selectable either way). It returns what puts the
 // priorities back.
 func (g *group) giveUpAfterGrace(now time.Time, t failover.Timing) func() {
 	m := g.m
-	if m.State != failover.StateSelectSlave || now.Sub(m.FailoverStateSince) < selectGrace || m.SelectReplica(now, t) != nil {
+	if m.State != failover.StateSelectSlave || now.Sub(m.FailoverStateSince) < failover.SelectGrace || m.SelectReplica(now, t) != nil {
 		return func() {}
 	}
 	prio := map[*failover.Node]int{}

@@ -92,7 +92,7 @@ const (
 	MutantExpireByNow Mutant = "expire-by-now"
 	// MutantSelectGraceOnly is select_slave before the 1,000-master
 	// bench's fix (failover.Machine.selectWait): the leader gives up
-	// after selectGrace (2 s) with no replica selectable, even while one
+	// after failover.SelectGrace (2 s) with no replica selectable, even while one
 	// answers PINGs and may be promoted, its INFO only late. Planted from
 	// the driver (mutant.go): no hook in package failover.
 	MutantSelectGraceOnly Mutant = "select-grace-only"
