@@ -102,4 +102,5 @@ func listed(m *failover.Machine, addr sim.Addr) bool {
 	return false
 }
 
+// toSim is a machine's address as the simulated network's.
 func toSim(a failover.Addr) sim.Addr { return sim.Addr{Host: a.Host, Port: a.Port} }

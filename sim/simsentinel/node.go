@@ -295,7 +295,7 @@ func (n *Node) linkClosed(from, conn string) {
 }
 
 func (n *Node) lookup(a failover.Addr) (string, bool) {
-	return n.ep.Lookup(sim.Addr{Host: a.Host, Port: a.Port})
+	return n.ep.Lookup(toSim(a))
 }
 
 // report tells the ledger what every master's view is now.
