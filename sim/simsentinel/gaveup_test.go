@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qsentinel/qsentinel/sim"
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
 
@@ -15,11 +14,7 @@ import (
 // replica restarted within the window or reads later than the link
 // timeout allows.
 func TestGaveUpCheck(t *testing.T) {
-	f := NewFleet(sim.Config{Seed: 1}, Layout{Masters: 1, Hosts: 2, Sentinels: 3, Quorum: 2})
-	w, r := f.W, f.Ledger.reach
-	if err := w.RunFor(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	f, w, r := reachFleet(t)
 	s, master, replica := f.Sentinels[0], f.Groups[0].Name, f.Groups[0].Servers[1]
 	m := f.Sentinel(s).Machine(master)
 	if err := r.gaveUp(s, master, m); err != nil {

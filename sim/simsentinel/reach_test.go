@@ -10,15 +10,22 @@ import (
 	"github.com/qsentinel/qsentinel/sim/invariant"
 )
 
+// reachFleet is one master on two hosts watched by three sentinels,
+// settled for 5 s, with the ledger's reach checks the tests call by hand.
+func reachFleet(t *testing.T) (*Fleet, *sim.World, *reach) {
+	t.Helper()
+	f := NewFleet(sim.Config{Seed: 1}, Layout{Masters: 1, Hosts: 2, Sentinels: 3, Quorum: 2})
+	if err := f.W.RunFor(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return f, f.W, f.Ledger.reach
+}
+
 // TestReachChecks: each check of reach.go fires on a belief of being cut
 // off that the world's ground truth contradicts, and stays quiet once a
 // fault explains it.
 func TestReachChecks(t *testing.T) {
-	f := NewFleet(sim.Config{Seed: 1}, Layout{Masters: 1, Hosts: 2, Sentinels: 3, Quorum: 2})
-	w, r := f.W, f.Ledger.reach
-	if err := w.RunFor(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	f, w, r := reachFleet(t)
 	s1, s2 := f.Sentinels[0], f.Sentinels[1]
 	peer := w.Endpoint(s2).Addr()
 	master := f.Groups[0].Name
