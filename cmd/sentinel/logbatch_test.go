@@ -35,6 +35,17 @@ func (g *gateWriter) all() (string, int) {
 	return strings.Join(g.writes, ""), len(g.writes)
 }
 
+// stuckBatch is a batch writing behind the caller whose drain is inside
+// its first write, of first, held until the test closes w.gate.
+func stuckBatch(first string) (*gateWriter, *logBatch) {
+	w := &gateWriter{gate: make(chan struct{}), entered: make(chan struct{}, 16)}
+	b := newLogBatch(w)
+	b.Async(true)
+	b.Write([]byte(first))
+	<-w.entered
+	return w, b
+}
+
 // Before Async(true) and after Async(false) a line is written before
 // Write returns: a failed start and a stop's last lines are on disk when
 // the process exits.
@@ -58,11 +69,7 @@ func TestLogBatchSyncWritesAtOnce(t *testing.T) {
 // write, in order: a burst of a thousand event lines costs a few log
 // writes, not a thousand.
 func TestLogBatchGathersWhileTheWriterIsBusy(t *testing.T) {
-	w := &gateWriter{gate: make(chan struct{}), entered: make(chan struct{}, 16)}
-	b := newLogBatch(w)
-	b.Async(true)
-	b.Write([]byte("line 0\n"))
-	<-w.entered // the drain is inside its first write
+	w, b := stuckBatch("line 0\n")
 	var want bytes.Buffer
 	want.WriteString("line 0\n")
 	for k := 1; k <= 1000; k++ {
@@ -86,11 +93,7 @@ func TestLogBatchGathersWhileTheWriterIsBusy(t *testing.T) {
 // What waits for the writer is bounded: beyond logBatchMax a caller waits
 // until the writer has taken what gathered.
 func TestLogBatchBoundsWhatWaits(t *testing.T) {
-	w := &gateWriter{gate: make(chan struct{}), entered: make(chan struct{}, 16)}
-	b := newLogBatch(w)
-	b.Async(true)
-	b.Write([]byte("first\n"))
-	<-w.entered
+	w, b := stuckBatch("first\n")
 	line := []byte(strings.Repeat("x", 1023) + "\n")
 	for k := 0; k < logBatchMax/len(line); k++ {
 		b.Write(line)
