@@ -34,8 +34,11 @@ type instance struct {
 	subUp    bool // the pub/sub link is connected (masters and replicas)
 	subDrop  bool // the pub/sub link's last news was a failed dial or a drop
 	pingBusy bool
-	infoBusy bool
-	pubBusy  bool
+	// redialing: the last PING went out while the command link was down,
+	// so it was a reconnect attempt (reconnectGap).
+	redialing bool
+	infoBusy  bool
+	pubBusy   bool
 	// helloAgain: a new configuration was announced while a hello was in
 	// flight (with the old one); it goes out as soon as that one is
 	// answered, not a publish period later.

@@ -169,8 +169,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the
-	// reconnect attempt (reconnectGap: once a second to an instance that
-	// is subjectively down).
+	// reconnect attempt (reconnectGap: once a second after one failed).
 	pingDue := now.Sub(i.LastPong) > pingPeriod || i.LastPing.IsZero()
 	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
@@ -234,17 +233,22 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 }
 
 // reconnectGap is how long after the last PING the next may go out. A
-// PING on a link that is down is also the reconnect attempt; to an
-// instance already subjectively down it goes out once per t.PingPeriod
-// (one second: redis-sentinel's reconnect period), not every half ping
-// period. When a host with many masters dies, each of them otherwise
-// costs every sentinel a failed connect every other tick, 5,000 a second
-// at 1,000 masters, and those take the CPU the failover needs. Until the
-// instance is down, and on a live link, PINGs keep their pace:
-// detection and agreement are counted in ping periods.
+// PING on a link that is down is also the reconnect attempt. After one
+// that failed (the PING before went out on a link that was down, and the
+// link is still down) the next waits t.PingPeriod, one second, as
+// redis-sentinel waits between reconnects (sentinelReconnectInstance),
+// whatever down-after is. The PING period is down-after/4: when a host
+// with a thousand masters dies, redialling at that pace cost every
+// sentinel 3,600 failed connects in the second before the masters were
+// even subjectively down, and a failed connect is the largest single
+// item of its CPU while it fails them over (BENCHMARKS.md). The first
+// PING after a drop still goes out at the usual pace, as redis-sentinel
+// reconnects a link at once when it drops; detection and agreement are
+// counted in time since the last answer, not in PINGs sent, so a dead
+// instance goes down no later.
 func reconnectGap(i *instance, pingPeriod time.Duration, t Timing) time.Duration {
 	gap := pingPeriod / 2
-	if i.Kind != KindSentinel && i.Disconnected && i.Flags&failover.FlagSDown != 0 && t.PingPeriod > gap {
+	if i.Kind != KindSentinel && i.Disconnected && i.redialing && t.PingPeriod > gap {
 		gap = t.PingPeriod
 	}
 	return gap
@@ -409,6 +413,7 @@ func (g *group) send(ctx context.Context, conn redislink.Conn, done func(reply a
 
 func (g *group) sendPing(ctx context.Context, i *instance, now time.Time) {
 	i.pingBusy = true
+	i.redialing = i.Disconnected
 	g.m.PingSent(i.Node, now)
 	g.sendTagged(ctx, i, tagPing, g.commandArgs(i, "PING")...)
 }

@@ -83,7 +83,13 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 	}
 	pingDue := now.Sub(node.LastPong) > pp || node.LastPing.IsZero()
 	pinged := false
-	if !l.pingBusy && now.Sub(node.LastPing) > pp/2 && pingDue {
+	// Production's reconnectGap: after a failed reconnect (a PING sent on
+	// a link that was down, which is still down) the next waits a second.
+	gap := pp / 2
+	if node.Kind != failover.KindSentinel && node.Disconnected && l.redialing && t.PingPeriod > gap {
+		gap = t.PingPeriod
+	}
+	if !l.pingBusy && now.Sub(node.LastPing) > gap && pingDue {
 		pinged = g.ping(now, node)
 	}
 	if node.Disconnected {
@@ -109,6 +115,7 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 func (g *group) ping(now time.Time, node *failover.Node) bool {
 	l := linkOf(node)
 	l.pingBusy = true
+	l.redialing = node.Disconnected
 	g.m.PingSent(node, now)
 	sent := g.do(now, node, "cmd", []string{"PING"}, func(v any, err error) {
 		l.pingBusy = false
