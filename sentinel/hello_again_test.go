@@ -47,13 +47,16 @@ func (c *heldConn) Send(_ time.Duration, cb func(any, error), args ...any) {
 }
 
 // release answers every command in flight.
-func (c *heldConn) release() {
+func (c *heldConn) release() { c.answer(int64(1), nil) }
+
+// answer gives every command in flight reply v, or err.
+func (c *heldConn) answer(v any, err error) {
 	c.mu.Lock()
 	cbs := c.cbs
 	c.cbs = nil
 	c.mu.Unlock()
 	for _, cb := range cbs {
-		cb(int64(1), nil)
+		cb(v, err)
 	}
 }
 

@@ -8,15 +8,7 @@ import (
 
 // fail fails every command in flight with a transport error, as a link
 // that dropped, or whose dial was refused, does.
-func (c *heldConn) fail() {
-	c.mu.Lock()
-	cbs := c.cbs
-	c.cbs = nil
-	c.mu.Unlock()
-	for _, cb := range cbs {
-		cb(nil, errors.New("connection refused"))
-	}
-}
+func (c *heldConn) fail() { c.answer(nil, errors.New("connection refused")) }
 
 func (c *heldConn) pings() int {
 	c.mu.Lock()

@@ -537,22 +537,14 @@ func (s *Sentinel) flushLoop(ctx context.Context) {
 			if err := s.flushSync(); err != nil {
 				s.logger.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!", "err", err)
 			}
-			if !sleepCtx(ctx, min(savePace*time.Since(start), savePaceMax)) {
+			pause := time.NewTimer(min(savePace*time.Since(start), savePaceMax))
+			select {
+			case <-ctx.Done():
+				pause.Stop()
 				return
+			case <-pause.C:
 			}
 		}
-	}
-}
-
-// sleepCtx waits d; false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 
