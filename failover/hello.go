@@ -124,8 +124,20 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 		m.persist()
 		// The peer names the master as it announces it (an IP, or a name
 		// with announce-hostnames): compare as sentinelAddrEqualsHostname.
-		if h.MasterAddr.Port != m.Master.Addr.Port || !m.sameHost(m.Master.Addr.Host, h.MasterAddr.Host) {
-			old := m.Master.Addr
+		differs := func(a Addr) bool { return h.MasterAddr.Port != a.Port || !m.sameHost(a.Host, h.MasterAddr.Host) }
+		old := m.Master.Addr
+		if !differs(old) {
+			// It names the master we hold, but once our own failover
+			// reconfigures the replicas we announce the promoted one
+			// (CurrentMasterAddr). redis-sentinel compares with the
+			// master only, keeps its failover and so announces its
+			// promoted replica at the newer epoch: two masters for one
+			// epoch (the simulator's invariant, Chaos seed 372). The
+			// newer configuration supersedes our failover; SwitchMaster
+			// ends it.
+			old = m.CurrentMasterAddr()
+		}
+		if differs(old) {
 			m.emit(event.LevelWarning, "+config-update-from", si, "")
 			m.emitSwitch(old, h.MasterAddr)
 			m.SwitchMaster(h.MasterAddr, now)
