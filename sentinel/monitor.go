@@ -368,6 +368,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 			}
 		}
 		i.Disconnected = false
+		i.redialing = false // the reconnect worked: a later drop redials at once
 	}
 	return true
 }

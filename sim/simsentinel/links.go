@@ -42,6 +42,9 @@ func (g *group) do(now time.Time, node *failover.Node, conn string, args []strin
 	g.n.cl.Do(now, to, conn, timeout, args, func(v any, err error) {
 		if conn == "cmd" {
 			node.Disconnected = err != nil
+			if err == nil {
+				linkOf(node).redialing = false // as production's settle
+			}
 			if led := g.n.opts.Ledger; led != nil && node.Kind == failover.KindSentinel && errors.Is(err, sim.ErrTimeout) {
 				led.peerSilent(g.n.ep.Name(), to, timeout)
 			}

@@ -138,7 +138,7 @@ type group struct {
 type link struct {
 	subscribed, subBusy         bool
 	pingBusy, infoBusy, pubBusy bool
-	redialing                   bool // the last PING went out on a link that was down
+	redialing                   bool // the last PING went out on a link that was down, and nothing answered since
 	helloAgain                  bool // announced while a hello was in flight
 	lastPub                     time.Time
 }
