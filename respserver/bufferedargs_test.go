@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -27,6 +28,8 @@ func TestBufferedArgumentsAsTrickled(t *testing.T) {
 		"*2\r\n$4\r\nECHO\r\n$9999999999\r\n",                                  // over proto-max-bulk-len
 		"*20\r\n" + strings.Repeat("$1\r\na\r\n", 20),                          // more arguments than read in one piece
 		"*3\r\n$1\r\na\r\n$1\r\nb\r\n",                                         // cut short
+		manyMixed(60),                                                          // small ones share arrays, large ones do not (reader.next)
+		manyMixed(3000),                                                        // more small ones than one shared array holds
 	}
 	for _, c := range cases {
 		for _, authed := range []bool{true, false} {
@@ -37,8 +40,66 @@ func TestBufferedArgumentsAsTrickled(t *testing.T) {
 			if whole != trickled {
 				t.Errorf("%.80q (authed %v):\nwhole:    %.300s\ntrickled: %.300s", c, authed, whole, trickled)
 			}
+
 		}
 	}
+}
+
+// A request of many arguments read piece by piece gives each argument
+// its own bytes however its bytes arrive: small ones share arrays
+// (reader.next), large ones do not, some arrive whole after their header,
+// some in pieces, mixed in one request.
+func TestManyArgumentsEachTheirOwn(t *testing.T) {
+	for _, n := range []int{60, 3000} { // 3000: more than one shared array holds
+		req := manyMixed(n)
+		l := DefaultLimits()
+		for name, in := range map[string]io.Reader{
+			"whole":    bytes.NewReader([]byte(req)),
+			"one byte": iotest.OneByteReader(bytes.NewReader([]byte(req))),
+			"1 to 17":  &cyclingReader{r: bytes.NewReader([]byte(req))},
+		} {
+			args, err := newReader(in, &l, func() bool { return true }).next()
+			if err != nil || len(args) != n {
+				t.Fatalf("%d arguments, read %s: %d, %v", n, name, len(args), err)
+			}
+			for k, a := range args {
+				if want := mixedArg(k); string(a) != want || cap(a) != len(a) {
+					t.Fatalf("%d arguments, read %s: argument %d is %.40q (cap %d), want %.40q", n, name, k, a, cap(a), want)
+				}
+			}
+		}
+	}
+}
+
+// manyMixed is a request of n arguments, most of a few bytes, every
+// seventh of 300 (over arenaArgMax), each telling its place.
+func manyMixed(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", n)
+	for k := range n {
+		arg := mixedArg(k)
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(arg), arg)
+	}
+	return b.String()
+}
+
+func mixedArg(k int) string {
+	arg := strconv.Itoa(k)
+	if k%7 == 3 {
+		arg += strings.Repeat("L", 300-len(arg))
+	}
+	return arg
+}
+
+// cyclingReader reads 1, 2, ... 17 bytes at a time, then again.
+type cyclingReader struct {
+	r    io.Reader
+	next int
+}
+
+func (c *cyclingReader) Read(p []byte) (int, error) {
+	c.next = c.next%17 + 1
+	return c.r.Read(p[:min(len(p), c.next)])
 }
 
 // readAll describes every request r reads until an error.
