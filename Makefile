@@ -39,6 +39,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseReply -fuzztime 60s ./redislink/
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./sentinelconf/
 	$(GO) test -run XXX -fuzz FuzzCommand -fuzztime 60s ./respserver/
+	$(GO) test -run XXX -fuzz FuzzReadInAnyPieces -fuzztime 60s ./respserver/
 	$(GO) test -run XXX -fuzz FuzzParseRequest -fuzztime 60s ./agentcheck/
 	$(GO) test -run XXX -fuzz FuzzMatch -fuzztime 60s ./glob/
 

@@ -156,3 +156,32 @@ func TestPublishReadInTwoAllocations(t *testing.T) {
 		t.Fatal("took back arguments that were not read last")
 	}
 }
+
+// FuzzReadInAnyPieces reads arbitrary bytes whole, byte by byte and in
+// reads of 1 to 17 bytes: every way must give the same requests and the
+// same error (the generator for reader.next's shared arrays, whose first
+// version handed one argument another's bytes).
+func FuzzReadInAnyPieces(f *testing.F) {
+	for _, seed := range []string{
+		manyMixed(40),
+		"*20\r\n" + strings.Repeat("$1\r\na\r\n", 20),
+		"*18\r\n" + strings.Repeat("$300\r\n"+strings.Repeat("x", 300)+"\r\n", 18),
+		"*17\r\n$0\r\n\r\n$257\r\n" + strings.Repeat("y", 257) + "\r\n" + strings.Repeat("$2\r\nab\r\n", 15),
+		"PING\r\n*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := DefaultLimits()
+		authed := func() bool { return true }
+		whole := readAll(newReader(bytes.NewReader(data), &l, authed))
+		for name, in := range map[string]io.Reader{
+			"one byte": iotest.OneByteReader(bytes.NewReader(data)),
+			"1 to 17":  &cyclingReader{r: bytes.NewReader(data)},
+		} {
+			if got := readAll(newReader(in, &l, authed)); got != whole {
+				t.Fatalf("%.100q read %s:\n%.400s\nwhole:\n%.400s", data, name, got, whole)
+			}
+		}
+	})
+}
