@@ -86,6 +86,30 @@ func (m *Machine) PingPeriod(t Timing) time.Duration {
 	return p
 }
 
+// ReconnectGap is how long after the last PING to n the next may go out.
+// A PING on a link that is down is also the driver's reconnect attempt.
+// After one that failed (redialing: the PING before went out on a link
+// that was down, and the link is still down) the next waits t.PingPeriod,
+// one second, as redis-sentinel waits between reconnects
+// (sentinelReconnectInstance), whatever down-after is. The PING period is
+// down-after/4: when a host with a thousand masters dies, redialling at
+// that pace cost every sentinel 3,600 failed connects in the second
+// before the masters were even subjectively down, and a failed connect
+// is the largest single item of its CPU while it fails them over
+// (BENCHMARKS.md). The first PING after a drop still goes out at the
+// usual pace, as redis-sentinel reconnects a link at once when it drops;
+// down time is measured from the last answer, not in PINGs sent, so a
+// dead instance goes down no later. Peers' links are shared and paced by
+// their own PING sharing. Both drivers, production's and the
+// simulator's, ask it.
+func (m *Machine) ReconnectGap(n *Node, redialing bool, t Timing) time.Duration {
+	gap := m.PingPeriod(t) / 2
+	if n.Kind != KindSentinel && n.Disconnected && redialing && t.PingPeriod > gap {
+		gap = t.PingPeriod
+	}
+	return gap
+}
+
 // Agreement counts who sees the master as we do now: ourselves, and each
 // known peer that is reachable (connected, a valid PING reply within the
 // ping window), spoke recently (a hello or gossip view within the hello

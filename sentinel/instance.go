@@ -35,7 +35,8 @@ type instance struct {
 	subDrop  bool // the pub/sub link's last news was a failed dial or a drop
 	pingBusy bool
 	// redialing: the last PING went out while the command link was down,
-	// so it was a reconnect attempt, and no reply came since (reconnectGap).
+	// so it was a reconnect attempt, and no reply came since
+	// (failover.Machine.ReconnectGap).
 	redialing bool
 	infoBusy  bool
 	pubBusy   bool

@@ -169,7 +169,8 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the
-	// reconnect attempt (reconnectGap: once a second after one failed).
+	// reconnect attempt (failover.Machine.ReconnectGap: once a second
+	// after one failed).
 	pingDue := now.Sub(i.LastPong) > pingPeriod || i.LastPing.IsZero()
 	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
@@ -179,7 +180,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		pingDue = true
 	}
 	pinged := false
-	if !i.pingBusy && now.Sub(i.LastPing) > reconnectGap(i, pingPeriod, t) && pingDue {
+	if !i.pingBusy && now.Sub(i.LastPing) > g.m.ReconnectGap(i.Node, i.redialing, t) && pingDue {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
 			pinged = true
@@ -230,28 +231,6 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.m.HelloBlocked(i.Node) {
 		g.sendHello(ctx, i)
 	}
-}
-
-// reconnectGap is how long after the last PING the next may go out. A
-// PING on a link that is down is also the reconnect attempt. After one
-// that failed (the PING before went out on a link that was down, and the
-// link is still down) the next waits t.PingPeriod, one second, as
-// redis-sentinel waits between reconnects (sentinelReconnectInstance),
-// whatever down-after is. The PING period is down-after/4: when a host
-// with a thousand masters dies, redialling at that pace cost every
-// sentinel 3,600 failed connects in the second before the masters were
-// even subjectively down, and a failed connect is the largest single
-// item of its CPU while it fails them over (BENCHMARKS.md). The first
-// PING after a drop still goes out at the usual pace, as redis-sentinel
-// reconnects a link at once when it drops; detection and agreement are
-// counted in time since the last answer, not in PINGs sent, so a dead
-// instance goes down no later.
-func reconnectGap(i *instance, pingPeriod time.Duration, t Timing) time.Duration {
-	gap := pingPeriod / 2
-	if i.Kind != KindSentinel && i.Disconnected && i.redialing && t.PingPeriod > gap {
-		gap = t.PingPeriod
-	}
-	return gap
 }
 
 // pingPeriod is how often instances are pinged (failover.Machine.PingPeriod:

@@ -22,12 +22,8 @@ func linkTimeout(downAfter time.Duration) time.Duration {
 	return min(max(downAfter/2, 500*time.Millisecond), 5*time.Second)
 }
 
-// pingPeriod is production's: the ping period, but at least four pings
-// per down-after period.
-func (g *group) pingPeriod() time.Duration {
-	p := min(g.m.DownAfter(g.n.opts.Timing)/4, g.n.opts.Timing.PingPeriod)
-	return max(p, 20*time.Millisecond)
-}
+// pingPeriod is production's (failover.Machine.PingPeriod).
+func (g *group) pingPeriod() time.Duration { return g.m.PingPeriod(g.n.opts.Timing) }
 
 // do sends a command to node on connection conn; done gets the reply
 // (error replies as sim.RedisError values) or the transport error, after
@@ -86,13 +82,7 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 	}
 	pingDue := now.Sub(node.LastPong) > pp || node.LastPing.IsZero()
 	pinged := false
-	// Production's reconnectGap: after a failed reconnect (a PING sent on
-	// a link that was down, which is still down) the next waits a second.
-	gap := pp / 2
-	if node.Kind != failover.KindSentinel && node.Disconnected && l.redialing && t.PingPeriod > gap {
-		gap = t.PingPeriod
-	}
-	if !l.pingBusy && now.Sub(node.LastPing) > gap && pingDue {
+	if !l.pingBusy && now.Sub(node.LastPing) > g.m.ReconnectGap(node, l.redialing, t) && pingDue {
 		pinged = g.ping(now, node)
 	}
 	if node.Disconnected {
