@@ -28,8 +28,8 @@ func TestBufferedArgumentsAsTrickled(t *testing.T) {
 		"*2\r\n$4\r\nECHO\r\n$9999999999\r\n",                                  // over proto-max-bulk-len
 		"*20\r\n" + strings.Repeat("$1\r\na\r\n", 20),                          // more arguments than read in one piece
 		"*3\r\n$1\r\na\r\n$1\r\nb\r\n",                                         // cut short
-		manyMixed(60),                                                          // small ones share arrays, large ones do not (reader.next)
-		manyMixed(3000),                                                        // more small ones than one shared array holds
+		manyMixed(60),                                                          // over this test's query buffer limit: small arguments in shared arrays (reader.next) reach it as those read in pieces do
+		manyMixed(3000),                                                        // the same request announcing 3,000
 	}
 	for _, c := range cases {
 		for _, authed := range []bool{true, false} {
@@ -40,7 +40,6 @@ func TestBufferedArgumentsAsTrickled(t *testing.T) {
 			if whole != trickled {
 				t.Errorf("%.80q (authed %v):\nwhole:    %.300s\ntrickled: %.300s", c, authed, whole, trickled)
 			}
-
 		}
 	}
 }
@@ -53,11 +52,7 @@ func TestManyArgumentsEachTheirOwn(t *testing.T) {
 	for _, n := range []int{60, 3000} { // 3000: more than one shared array holds
 		req := manyMixed(n)
 		l := DefaultLimits()
-		for name, in := range map[string]io.Reader{
-			"whole":    bytes.NewReader([]byte(req)),
-			"one byte": iotest.OneByteReader(bytes.NewReader([]byte(req))),
-			"1 to 17":  &cyclingReader{r: bytes.NewReader([]byte(req))},
-		} {
+		for name, in := range inPieces([]byte(req)) {
 			args, err := newReader(in, &l, func() bool { return true }).next()
 			if err != nil || len(args) != n {
 				t.Fatalf("%d arguments, read %s: %d, %v", n, name, len(args), err)
@@ -89,6 +84,16 @@ func mixedArg(k int) string {
 		arg += strings.Repeat("L", 300-len(arg))
 	}
 	return arg
+}
+
+// inPieces is data as readers hand it out: whole, byte by byte, and in
+// reads of 1 to 17 bytes.
+func inPieces(data []byte) map[string]io.Reader {
+	return map[string]io.Reader{
+		"whole":    bytes.NewReader(data),
+		"one byte": iotest.OneByteReader(bytes.NewReader(data)),
+		"1 to 17":  &cyclingReader{r: bytes.NewReader(data)},
+	}
 }
 
 // cyclingReader reads 1, 2, ... 17 bytes at a time, then again.
@@ -175,10 +180,7 @@ func FuzzReadInAnyPieces(f *testing.F) {
 		l := DefaultLimits()
 		authed := func() bool { return true }
 		whole := readAll(newReader(bytes.NewReader(data), &l, authed))
-		for name, in := range map[string]io.Reader{
-			"one byte": iotest.OneByteReader(bytes.NewReader(data)),
-			"1 to 17":  &cyclingReader{r: bytes.NewReader(data)},
-		} {
+		for name, in := range inPieces(data) {
 			if got := readAll(newReader(in, &l, authed)); got != whole {
 				t.Fatalf("%.100q read %s:\n%.400s\nwhole:\n%.400s", data, name, got, whole)
 			}

@@ -213,7 +213,6 @@ func (r *reader) next() ([][]byte, error) {
 	var parts [][]byte
 	var arena []byte // the shared array being filled, parts[arenaPart]
 	var arenaPart int32
-	total := 0
 	for range n {
 		h, err := r.line('\r', r.limits.MaxInline, "too big bulk count string")
 		if err != nil {
@@ -222,10 +221,8 @@ func (r *reader) next() ([][]byte, error) {
 		// A count of up to INT_MAX is taken, so every argument's header
 		// and bookkeeping count against the query buffer limit too: a
 		// stream of empty arguments cannot grow without bound.
-		total += len(h) + 2 + argOverhead
-		r.size = total
-		if total > r.limits.MaxQueryBuffer {
-			return nil, errQueryBufferLimit
+		if err := r.hold(len(h) + 2 + argOverhead); err != nil {
+			return nil, err
 		}
 		if len(h) == 0 || h[0] != '$' {
 			// redis names the byte where '$' should be: the '\r' of an
@@ -248,10 +245,8 @@ func (r *reader) next() ([][]byte, error) {
 			// array the request's small arguments share: a request of
 			// a million one-byte arguments was a million allocations,
 			// three times redis-sentinel's time to the reply.
-			total += int(size)
-			r.size = total
-			if total > r.limits.MaxQueryBuffer {
-				return nil, errQueryBufferLimit
+			if err := r.hold(int(size)); err != nil {
+				return nil, err
 			}
 			if arena == nil || cap(arena)-len(arena) < int(size) {
 				// 256 bytes first, doubling to arenaChunk: a request
@@ -283,10 +278,8 @@ func (r *reader) next() ([][]byte, error) {
 			if rest := arg.missing(); len(chunk) > rest {
 				chunk = chunk[:rest]
 			}
-			total += len(chunk)
-			r.size = total
-			if total > r.limits.MaxQueryBuffer {
-				return nil, errQueryBufferLimit
+			if err := r.hold(len(chunk)); err != nil {
+				return nil, err
 			}
 			arg.add(chunk)
 			r.q.discard(len(chunk))
@@ -303,6 +296,16 @@ func (r *reader) next() ([][]byte, error) {
 		args[k] = p[a.off : a.off+a.n : a.off+a.n]
 	}
 	return args, nil
+}
+
+// hold counts n more bytes of the request being read (r.size) and fails
+// once they pass the query buffer limit.
+func (r *reader) hold(n int) error {
+	r.size += n
+	if r.size > r.limits.MaxQueryBuffer {
+		return errQueryBufferLimit
+	}
+	return nil
 }
 
 // argRef is where an argument read by next lies: parts[part][off:off+n].
