@@ -212,17 +212,36 @@ func (s *Sentinel) Conf() (*ConfFile, error) { return ReadConf(s.ConfPath) }
 // for master name whose flags are exactly "slave" (connected, not down).
 func (s *Sentinel) WaitReplica(t TB, name, addr string, timeout time.Duration) {
 	t.Helper()
-	WaitFor(t, timeout, fmt.Sprintf("%s (%s) to see replica %s", s.Name, s.Impl, addr), func() error {
+	s.waitReplica(t, name, addr, timeout, "", func(map[string]string) bool { return true })
+}
+
+// WaitReplicaInfo is WaitReplica until s has also read the replica's INFO
+// (info-refresh under 3 s): redis-sentinel asks for it right behind the
+// first PING, but on a loaded machine the replica can show as connected
+// first, and a failover asked for then answers -NOGOODSLAVE.
+func (s *Sentinel) WaitReplicaInfo(t TB, name, addr string, timeout time.Duration) {
+	t.Helper()
+	s.waitReplica(t, name, addr, timeout, " and its INFO", func(r map[string]string) bool {
+		ms, err := strconv.Atoi(r["info-refresh"])
+		return err == nil && ms < 3000
+	})
+}
+
+// waitReplica waits until s lists a connected replica at addr for master
+// name of which ok holds.
+func (s *Sentinel) waitReplica(t TB, name, addr string, timeout time.Duration, what string, ok func(map[string]string) bool) {
+	t.Helper()
+	WaitFor(t, timeout, fmt.Sprintf("%s (%s) to see replica %s%s", s.Name, s.Impl, addr, what), func() error {
 		reps, err := s.Replicas(name)
 		if err != nil {
 			return err
 		}
 		var seen []string
 		for _, r := range reps {
-			if r["name"] == addr && r["flags"] == "slave" {
+			if r["name"] == addr && r["flags"] == "slave" && ok(r) {
 				return nil
 			}
-			seen = append(seen, r["name"]+"("+r["flags"]+")")
+			seen = append(seen, r["name"]+"("+r["flags"]+", info-refresh "+r["info-refresh"]+")")
 		}
 		return fmt.Errorf("replicas: %v", seen)
 	})
