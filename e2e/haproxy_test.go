@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -64,5 +65,45 @@ func TestHAProxyPlannedSwitchover(t *testing.T) {
 	info, err := r.Master.Info("replication")
 	if err != nil || info["role"] != "slave" || info["master_port"] != strconv.Itoa(r.Replica.Port) {
 		t.Errorf("old master after the switchover: %v %v", info, err)
+	}
+}
+
+// TestHAProxyDeadMasterFailsFast: a client that reaches HAProxy after the
+// master died, before the sentinels noticed, gets its error at once (the
+// generated config's retries 0) instead of waiting in HAProxy's connect
+// retries, a second each, for a master that is gone: that wait came on
+// top of the failover in every client's outage.
+func TestHAProxyDeadMasterFailsFast(t *testing.T) {
+	r := cluster.NewHAProxyRig(t, cluster.Ours)
+	// Until the agents have answered, HAProxy may route to the replica.
+	_, stop := r.StartWriter(t)
+	time.Sleep(time.Second)
+	stop()
+	r.Master.Kill()
+	// Attempts only well inside down-after (1 s from the last reply, which
+	// came at most a PING period, 250 ms, before the kill): the master is
+	// dead and not yet failed over.
+	killed := time.Now()
+	for time.Since(killed) < 600*time.Millisecond {
+		start := time.Now()
+		c, err := net.DialTimeout("tcp", r.Fronts[0], time.Second)
+		if err != nil {
+			t.Fatalf("HAProxy frontend: %v", err)
+		}
+		c.SetDeadline(time.Now().Add(3 * time.Second))
+		_, err = c.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+		if err == nil {
+			var buf [64]byte
+			var n int
+			n, err = c.Read(buf[:])
+			if err == nil {
+				t.Fatalf("a dead master answered through HAProxy: %q", buf[:n])
+			}
+		}
+		c.Close()
+		if took := time.Since(start); took > 300*time.Millisecond {
+			t.Errorf("the client waited %v for its error (%v), want it at once", took.Round(time.Millisecond), err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -59,6 +59,7 @@ func TestHAProxyConfig(t *testing.T) {
 		"maxconn 300\n",
 		"stats socket /run/h.sock mode 660 level admin",
 		"on-marked-down shutdown-sessions",
+		"\n    retries 0\n",
 		"agent-check agent-addr 127.0.0.1 agent-port 9999 agent-inter 500ms",
 		"frontend a\n    bind 0.0.0.0:7000\n", "frontend b\n    bind 0.0.0.0:7001\n",
 		`server 10_0_0_1_6379 10.0.0.1:6379 agent-send "a 10.0.0.1:6379\n"`,

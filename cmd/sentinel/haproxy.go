@@ -37,6 +37,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 	check := fs.String("check-inter", "1s", "TCP health check interval")
 	maxconn := fs.Int("maxconn", 2000, "HAProxy global maxconn (HAProxy needs about twice as many file descriptors)")
 	read := fs.Bool("read-backends", false, "also a read frontend per master (replicas linked to the master, port base+100+i)")
+	retries := fs.Int("retries", 0, "HAProxy connect retries to a server (0: a refused connection reaches the client at once instead of waiting a second per retry for a dead master)")
 	liveness := fs.Bool("agent-liveness", true, "the health check also asks the agent, so a dead agent takes the servers down instead of freezing its last verdict")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sentinel haproxy-config <sentinel.conf | --config sentinel.yaml> [options]")
@@ -83,6 +84,10 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "haproxy-config: --agent-addr host:port is required (got %q)\n", *agent)
 		return 2
 	}
+	if *retries < 0 {
+		fmt.Fprintf(stderr, "haproxy-config: --retries must be 0 or more (got %d)\n", *retries)
+		return 2
+	}
 	if *inter == "" {
 		*inter = defaultAgentInter(file.Sentinel.Masters).String()
 	}
@@ -110,7 +115,7 @@ func haproxyConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	o := hpOptions{
 		bind: *bind, socket: *socket, agentHost: ahost, agentPort: aport,
-		agentInter: *inter, checkInter: *check, read: *read, maxconn: *maxconn, liveness: *liveness,
+		agentInter: *inter, checkInter: *check, read: *read, maxconn: *maxconn, retries: *retries, liveness: *liveness,
 		ports: ports, stdout: *output == "",
 	}
 	if *output == "" {
@@ -154,7 +159,7 @@ func defaultAgentInter(masters []sentinel.MasterState) time.Duration {
 
 type hpOptions struct {
 	bind, socket, agentHost, agentPort, agentInter, checkInter string
-	maxconn                                                    int
+	maxconn, retries                                           int
 	read, liveness                                             bool
 	// ports are each master's frontend ports (assignPorts); stdout says
 	// the file is printed, not written with --output, so that ports
@@ -204,8 +209,8 @@ defaults
     timeout client 1h
     timeout server 1h
     timeout check 1s
-    default-server check inter %s fall 2 rise %d agent-check agent-addr %s agent-port %s agent-inter %s on-marked-down shutdown-sessions
-`, o.agentHost, o.agentPort, liveNote, o.maxconn, o.socket, o.checkInter, rise, o.agentHost, o.agentPort, o.agentInter)
+%s    default-server check inter %s fall 2 rise %d agent-check agent-addr %s agent-port %s agent-inter %s on-marked-down shutdown-sessions
+`, o.agentHost, o.agentPort, liveNote, o.maxconn, o.socket, retriesLines(o.retries), o.checkInter, rise, o.agentHost, o.agentPort, o.agentInter)
 	for _, m := range ms {
 		fp := o.ports[m.Name]
 		servers := append([]sentinel.Addr{m.Addr}, m.KnownReplicas...)
@@ -224,6 +229,22 @@ defaults
 			}
 		}
 	}
+}
+
+// retriesLines is the defaults' retries directive, with the reason when
+// it is haproxy-config's own 0.
+func retriesLines(n int) string {
+	if n != 0 {
+		return fmt.Sprintf("    retries %d\n", n)
+	}
+	return `    # retries 0: a connection refused by a dead master is not retried.
+    # HAProxy waits min(timeout connect, 1s) before each retry, and marking
+    # the server down does not end that wait: a client that connected just
+    # before the sentinels saw the master down waited up to a second (or
+    # its own timeout) for nothing. Now it gets the error at once and
+    # reconnects, to the new master as soon as the sentinels switch.
+    retries 0
+`
 }
 
 // writeLivenessCheck makes a backend's health check connect to the Redis

@@ -53,8 +53,13 @@ var haproxyScenarios = []haproxyScenario{
 	}, switchoverAll},
 }
 
-func haproxyOutage(sizes []int, runs int) error {
+// haproxyOutage runs the scenarios named in only (all when empty) for
+// impls at each size.
+func haproxyOutage(sizes []int, runs int, impls []cluster.Impl, only []string) error {
 	for _, sc := range haproxyScenarios {
+		if len(only) > 0 && !slices.Contains(only, sc.name) {
+			continue
+		}
 		type key struct {
 			impl cluster.Impl
 			n    int
@@ -63,7 +68,7 @@ func haproxyOutage(sizes []int, runs int) error {
 		failed := map[key]int{}
 		for _, n := range sizes {
 			for run := range runs {
-				for _, impl := range []cluster.Impl{cluster.Real, cluster.Ours} {
+				for _, impl := range impls {
 					k := key{impl, n}
 					r := haproxyRun(sc, impl, n, run)
 					if r.err != nil {
@@ -94,6 +99,9 @@ func haproxyOutage(sizes []int, runs int) error {
 		for _, n := range sizes {
 			var med [2]time.Duration
 			for i, impl := range []cluster.Impl{cluster.Real, cluster.Ours} {
+				if !slices.Contains(impls, impl) {
+					continue
+				}
 				r := res[key{impl, n}]
 				if r == nil {
 					fmt.Printf("| %d | %s | - | - | - | - | %d |\n", n, sc.label[impl], failed[key{impl, n}])
@@ -104,7 +112,9 @@ func haproxyOutage(sizes []int, runs int) error {
 				fmt.Printf("| %d | %s | %v | %v | %d of %d | %d | %d |\n", n, sc.label[impl], med[i], pct(r.outages, 100),
 					r.lost, r.acked, r.behind, failed[key{impl, n}])
 			}
-			fmt.Printf("| %d | ratio ours/redis-sentinel | %s | | | | |\n", n, ratio(med[1], med[0]))
+			if len(impls) == 2 {
+				fmt.Printf("| %d | ratio ours/redis-sentinel | %s | | | | |\n", n, ratio(med[1], med[0]))
+			}
 		}
 	}
 	return nil

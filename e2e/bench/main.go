@@ -56,7 +56,8 @@ func main() {
 	downAfter := flag.Duration("down-after", foDownAfter, "failover: down-after-milliseconds of every master")
 	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
 	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
-	implList := flag.String("impls", "redis-sentinel,ours", "failover and footprint: implementations to run")
+	implList := flag.String("impls", "redis-sentinel,ours", "failover, footprint and haproxy: implementations to run")
+	hscen := flag.String("haproxy-scenarios", "", "haproxy: scenarios to run, comma-separated (crash, switchover; default both)")
 	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (absolute path; overwritten per size and impl)")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	short := flag.Bool("short", false, "a few minutes: every table at the sizes that show a regression (footprint 10,1000; failover 1,50 once; haproxy 1 once; throughput 1 round); flags given explicitly win")
@@ -132,7 +133,16 @@ func main() {
 		}
 	}
 	if *mode == "haproxy" || *mode == "all" {
-		if err := haproxyOutage(parseSizes("-haproxy-sizes", *hsizes), *hruns); err != nil {
+		var only []string
+		if *hscen != "" {
+			only = strings.Split(*hscen, ",")
+			for _, name := range only {
+				if !slices.ContainsFunc(haproxyScenarios, func(sc haproxyScenario) bool { return sc.name == name }) {
+					log.Fatalf("-haproxy-scenarios: want crash and/or switchover, not %q", name)
+				}
+			}
+		}
+		if err := haproxyOutage(parseSizes("-haproxy-sizes", *hsizes), *hruns, impls, only); err != nil {
 			log.Fatal(err)
 		}
 	}
