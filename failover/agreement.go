@@ -101,12 +101,18 @@ func (m *Machine) askInterval(t Timing) time.Duration {
 // PeerAskFailed records that the question to peer si got no usable answer.
 func (m *Machine) PeerAskFailed(si *Node) { si.AskBusy = false }
 
-// PeerReply records peer si's answer to is-master-down-by-addr (leader
-// "*" when it did not vote) and acts on it at once: this is where
-// objective down and elections are decided. tilt is whether the sentinel
-// is in TILT (facts are recorded, nothing is decided).
-func (m *Machine) PeerReply(si *Node, now time.Time, t Timing, tilt, down bool, leader string, epoch uint64) {
+// PeerReply records peer si's answer to is-master-down-by-addr about
+// the master at about (leader "*" when it did not vote) and acts on it at
+// once: this is where objective down and elections are decided. tilt is
+// whether the sentinel is in TILT (facts are recorded, nothing is
+// decided). An answer about another address than the master's (asked
+// before a switch, answered after it) is no opinion of this master and
+// is dropped.
+func (m *Machine) PeerReply(si *Node, about Addr, now time.Time, t Timing, tilt, down bool, leader string, epoch uint64) {
 	si.AskBusy = false
+	if about != m.Master.Addr {
+		return
+	}
 	si.LastDownRep = now
 	if down {
 		si.Flags |= FlagMasterDown

@@ -140,7 +140,7 @@ func (r *rig) peersSay(down bool, epoch uint64, leaders ...string) {
 		if k < len(leaders) {
 			l = leaders[k]
 		}
-		r.m.PeerReply(si, r.now, r.timing, false, down, l, epoch)
+		r.m.PeerReply(si, r.m.Master.Addr, r.now, r.timing, false, down, l, epoch)
 	}
 }
 

@@ -63,6 +63,13 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 		// and the new one may lift the fence it kept (fence.go).
 		m.Master.FenceSent, m.Master.FenceSwitch = -1, now
 		m.LastSwitch = now
+		// So are the peers' answers: they said the old server was down.
+		// redis-sentinel keeps them (until five ask periods old) and
+		// counts them for the new master, which then goes objectively
+		// down the moment we alone see it silent.
+		for _, si := range m.Sentinels {
+			si.Flags &^= FlagMasterDown
+		}
 	}
 	m.Master.ODownSince = time.Time{}
 	m.Master.SDownSince = time.Time{}

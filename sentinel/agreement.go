@@ -31,7 +31,7 @@ func (g *group) askPeer(ctx context.Context, si *instance, a failover.Action) {
 			// in a new epoch, what one reads when an election fails.
 			g.s.logger.Warn(fmt.Sprintf("%s voted for %s %d", cmp.Or(si.Node.RunID, si.Node.Name), r.Leader, r.Epoch))
 		}
-		g.m.PeerReply(si.Node, g.s.clock.Now(), g.s.timing(), g.s.updateTilt(), r.Down, r.Leader, r.Epoch)
+		g.m.PeerReply(si.Node, a.To, g.s.clock.Now(), g.s.timing(), g.s.updateTilt(), r.Down, r.Leader, r.Epoch)
 		g.apply()
 	}
 	if a.RunID == "*" {

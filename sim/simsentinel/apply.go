@@ -88,8 +88,13 @@ func (g *group) event(e event.Event) {
 			led.OnEvent(g.n.ep.Name(), e)
 		}
 		switch {
+		case e.Kind == event.ODown:
+			led.fail(g.checkODown(e, g.n.ep.Now()))
 		case e.Kind == event.SwitchMaster:
 			led.viewBegins(g.n.ep.Name(), g.name)
+			if g.n.opts.Mutant.has(MutantOpinionsSurviveSwitch) {
+				g.reviveOpinions(e)
+			}
 		case e.Kind == "+failover-state-select-slave":
 			led.selectBegins(g.n.ep.Name(), g.name)
 		case e.Kind == "-failover-abort-no-good-slave":
@@ -147,7 +152,8 @@ func (g *group) ask(now time.Time, a failover.Action) {
 			return
 		}
 		now := g.n.ep.Now()
-		g.planted(now, func() { g.m.PeerReply(si, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch) })
+		g.heard(si, a.To, r.Down, now)
+		g.planted(now, func() { g.m.PeerReply(si, a.To, now, g.n.opts.Timing, g.n.tilt, r.Down, r.Leader, r.Epoch) })
 		g.apply(now)
 	})
 	if !sent {

@@ -20,5 +20,6 @@
 // invariants, the checks of reach.go judge every belief of being cut off
 // (a peer's PINGs unanswered, a peer down, a master no longer named or
 // its clients dropped) against the world's ground truth of faults
-// (sim.World.Calm).
+// (sim.World.Calm), and evidence.go checks every +odown against the
+// peers' answers the simulator delivered about the master's address.
 package simsentinel

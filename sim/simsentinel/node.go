@@ -101,6 +101,11 @@ const (
 	// moment the loop was caught up (HeardUpTo) has a negative age, which
 	// selection reads as never. Planted from the driver (mutant.go).
 	MutantNegativeInfoAge Mutant = "negative-info-age"
+	// MutantOpinionsSurviveSwitch is the machine before the 1,000-master
+	// benchmark's stale-opinion fix, as redis-sentinel does: the peers'
+	// master_down flags outlive a switch and count for the new master.
+	// Planted from the driver (evidence.go).
+	MutantOpinionsSurviveSwitch Mutant = "opinions-survive-switch"
 )
 
 // Node is one simulated sentinel.
@@ -132,6 +137,8 @@ type group struct {
 	// heardUpTo is what the machine was last told by HeardUpTo (for
 	// MutantNegativeInfoAge).
 	heardUpTo time.Time
+	// answers are the peers' last answers as delivered (evidence.go).
+	answers map[*failover.Node]heardDown
 }
 
 // link is the driver's state for one node of a machine.
