@@ -207,9 +207,13 @@ func (m *Machine) leader(epoch uint64, now time.Time) string {
 	return quorum.Elected(winner, max, len(m.Sentinels)+1, m.Config.Quorum)
 }
 
-// PeerOpinion records a peer's opinion of the master learned another way
-// than by asking (the membership gossip), and acts on it like an answer.
-func (m *Machine) PeerOpinion(si *Node, now time.Time, t Timing, tilt, down bool) {
+// PeerOpinion records a peer's opinion of the master at about learned
+// another way than by asking (the membership gossip), and acts on it like
+// an answer; like an answer, one about another address is dropped.
+func (m *Machine) PeerOpinion(si *Node, about Addr, now time.Time, t Timing, tilt, down bool) {
+	if about != m.Master.Addr {
+		return
+	}
 	si.LastDownRep = now
 	if down {
 		si.Flags |= FlagMasterDown

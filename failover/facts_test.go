@@ -173,8 +173,15 @@ func TestPeerFactsAndGossip(t *testing.T) {
 		t.Fatal("failed asks not retried")
 	}
 	// Gossip opinions count like answers.
+	// (One about another address is no opinion of this master.)
 	for _, si := range r.m.SortedPeers() {
-		r.m.PeerOpinion(si, r.now, r.timing, false, true)
+		r.m.PeerOpinion(si, replicaAddr(0), r.now, r.timing, false, true)
+	}
+	if acts := r.drain(); has(acts, "+odown") {
+		t.Fatalf("+odown on opinions about another address: %v", events(acts))
+	}
+	for _, si := range r.m.SortedPeers() {
+		r.m.PeerOpinion(si, r.m.Master.Addr, r.now, r.timing, false, true)
 	}
 	r.mustEmit(r.drain(), "+odown", "+try-failover")
 	// A shared link's PONG answers for this master's view of the peer.

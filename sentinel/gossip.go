@@ -118,8 +118,8 @@ func (s *Sentinel) onGossipView(ctx context.Context, v quorum.View) {
 			strconv.Itoa(mv.Port)+","+strconv.FormatUint(mv.ConfigEpoch, 10))
 		g.mu.Lock()
 		si := g.m.Sentinels[v.RunID]
-		if si != nil && g.master.Addr == (Addr{Host: mv.Host, Port: mv.Port}) {
-			g.m.PeerOpinion(si, s.clock.Now(), s.timing(), s.updateTilt(), mv.Down)
+		if si != nil {
+			g.m.PeerOpinion(si, Addr{Host: mv.Host, Port: mv.Port}, s.clock.Now(), s.timing(), s.updateTilt(), mv.Down)
 			g.apply()
 		}
 		g.mu.Unlock()
