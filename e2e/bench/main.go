@@ -58,10 +58,22 @@ func main() {
 	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover, footprint and haproxy: implementations to run")
 	hscen := flag.String("haproxy-scenarios", "", "haproxy: scenarios to run, comma-separated (crash, switchover; default both)")
-	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (absolute path; overwritten per size and impl)")
+	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (created if missing; overwritten per size and impl)")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	short := flag.Bool("short", false, "a few minutes: every table at the sizes that show a regression (footprint 10,1000; failover 1,50 once; haproxy 1 once; throughput 1 round); flags given explicitly win")
 	flag.Parse()
+	if sentinelLogDir != "" {
+		// The sentinels open their logs there: a missing directory
+		// made every one of them refuse to start.
+		abs, err := filepath.Abs(sentinelLogDir)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o755)
+		}
+		if err != nil {
+			log.Fatalf("-sentinel-logs: %v", err)
+		}
+		sentinelLogDir = abs
+	}
 	if *short {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
