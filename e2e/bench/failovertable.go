@@ -159,7 +159,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 			fmt.Println("- " + n)
 		}
 	} else {
-		fmt.Printf("\nNo failures and no oddities (no duplicate or wrong +switch-master, every sentinel announced every switch, no aborted failover).\n")
+		fmt.Printf("\nNo failures and no oddities (no duplicate or wrong +switch-master, every sentinel announced every switch, no aborted failover, no peer seen down, no new master declared objectively down).\n")
 	}
 	return nil
 }
