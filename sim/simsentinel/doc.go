@@ -9,9 +9,9 @@
 // What it leaves out of production: the RESP server beyond what peers ask
 // (PING, SENTINEL is-master-down-by-addr), scripts and hooks (their
 // actions are traced), the membership gossip (peers find each other by
-// hellos only), announce-hostnames and name resolution, and the shared
-// peer PING (each master pings its peers itself, on one connection per
-// peer; vote requests go on a second one, as production's askVote).
+// hellos only), announce-hostnames and name resolution. A peer's PING is
+// shared by every master's group as in production (peerlink.go); vote
+// requests go on a second connection per peer, as production's askVote.
 //
 // Saves are instant unless Options.SaveTimes says how long each takes
 // (disk.go): then they go through production's group commit, and a vote's

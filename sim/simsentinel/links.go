@@ -52,8 +52,8 @@ func (g *group) do(now time.Time, node *failover.Node, conn string, args []strin
 	return true
 }
 
-// sendPeriodic is production's sendPeriodic without the peer-link sharing:
-// PING, INFO, hello, and the pub/sub subscription.
+// sendPeriodic is production's sendPeriodic: PING (a peer's shared by
+// every group, peerlink.go), INFO, hello, and the pub/sub subscription.
 func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 	l := linkOf(node)
 	t := g.n.opts.Timing
@@ -80,10 +80,18 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 			}
 		})
 	}
+	if node.Kind == failover.KindSentinel {
+		g.takePeerAvail(now, node, pp)
+	}
 	pingDue := now.Sub(node.LastPong) > pp || node.LastPing.IsZero()
 	pinged := false
 	if !l.pingBusy && now.Sub(node.LastPing) > g.m.ReconnectGap(node, l.redialing, t) && pingDue {
-		pinged = g.ping(now, node)
+		if node.Kind != failover.KindSentinel || g.claimPeerPing(now, node, pp/2) {
+			pinged = g.ping(now, node)
+		} else {
+			// Another group's PING on the shared link is ours too.
+			g.m.PingSent(node, now)
+		}
 	}
 	if node.Disconnected {
 		if pinged && node.Kind != failover.KindSentinel && !l.infoBusy && node.InfoRefresh.IsZero() {
@@ -123,7 +131,9 @@ func (g *group) ping(now time.Time, node *failover.Node) bool {
 		if !g.current(node) {
 			return
 		}
-		g.m.PingReply(node, g.n.ep.Now(), text)
+		if g.m.PingReply(node, g.n.ep.Now(), text) && node.Kind == failover.KindSentinel {
+			g.peerAvail(node, g.n.ep.Now())
+		}
 		g.apply(g.n.ep.Now())
 	})
 	if !sent {

@@ -123,6 +123,9 @@ type Node struct {
 	// heard is when each endpoint's pub/sub connection last brought
 	// anything (pubSubIdleLimit).
 	heard map[string]time.Time
+	// peerLinks is the shared peer PING's bookkeeping per peer endpoint
+	// (peerlink.go).
+	peerLinks map[string]*peerLink
 	// saver and outboxes: saves that take time, and the replies that
 	// wait for them (disk.go, replies.go).
 	saver    saver
@@ -164,7 +167,7 @@ func linkOf(n *failover.Node) *link {
 // every later one reads back what it saved.
 func Start(opts Options) sim.StartFunc {
 	return func(ep *sim.Endpoint) sim.Node {
-		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{},
+		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{}, peerLinks: map[string]*peerLink{},
 			outboxes: map[inConn]*outbox{}}
 		now := ep.Now()
 		st, ok := load(ep.Disk())
