@@ -192,6 +192,33 @@ func TestPeerFactsAndGossip(t *testing.T) {
 	}
 }
 
+// A reply read on the shared peer link reaches a view whenever it is
+// newer than the view's last, however late; only a recent one counts the
+// link up again, and one from before the view took the link not at all.
+func TestSharedPeerReply(t *testing.T) {
+	r := newRig(t, 1, 1)
+	si := r.m.SortedPeers()[0]
+	pp := r.m.PingPeriod(r.timing)
+	since := r.now
+	r.advance(3 * time.Second)
+	old := r.now.Add(-2 * pp)
+	if up := r.m.SharedPeerReply(si, old, since, r.now, r.timing); up || !si.LastAvail.Equal(old) {
+		t.Fatalf("a reply %v old: link up %v, last reply %v ago; want taken, link not up", 2*pp, up, r.now.Sub(si.LastAvail))
+	}
+	recent := r.now.Add(-pp / 2)
+	if up := r.m.SharedPeerReply(si, recent, since, r.now, r.timing); !up || !si.LastAvail.Equal(recent) {
+		t.Fatalf("a recent reply: link up %v, last reply %v ago", up, r.now.Sub(si.LastAvail))
+	}
+	if up := r.m.SharedPeerReply(si, old, since, r.now, r.timing); up || !si.LastAvail.Equal(recent) {
+		t.Fatal("an older reply replaced a newer one")
+	}
+	// The view took a new link after a newer reply was read on the old.
+	newer := recent.Add(time.Millisecond)
+	if up := r.m.SharedPeerReply(si, newer, newer.Add(time.Millisecond), r.now, r.timing); up || !si.LastAvail.Equal(recent) {
+		t.Fatal("a reply from before the view took the link was taken")
+	}
+}
+
 func TestResetAndAddReplica(t *testing.T) {
 	r := newRig(t, 2, 2)
 	r.m.AddReplica(replicaAddr(0), r.now) // known: nothing

@@ -128,3 +128,28 @@ func (m *Machine) PingReply(n *Node, now time.Time, text string) bool {
 func (m *Machine) PeerAvail(n *Node, a time.Time) {
 	n.LastAvail, n.LastPong, n.ActPing = a, a, time.Time{}
 }
+
+// SharedPeerReply passes the last valid PING reply read on a peer link
+// shared with other masters (at a; this view took the link at since) on
+// to this view of the peer, and reports whether the driver may count the
+// view's link as up again. Both drivers, production's and the
+// simulator's, ask it at every tick.
+//
+// The reply is taken whenever it is newer than what the view has, however
+// old: it was once taken only within a PING period of it, and under load
+// (a thousand masters failing over) the shared link's replies came
+// 280–450 ms apart, more than a PING period, so most ticks passed nothing
+// on. A view whose PINGs the other masters' views sent then judged the
+// peer by its own last reply, seconds old, and saw a peer that had
+// answered 283 ms before subjectively down: 460–1,312 +sdown of healthy
+// peers in two of three 1,000-master runs (BENCHMARKS.md, eighth
+// session). An old reply does not make the link up again, though: only
+// one within a PING period does. A reply from before the view took the
+// link says nothing of the link it has.
+func (m *Machine) SharedPeerReply(n *Node, a, since, now time.Time, t Timing) (linkUp bool) {
+	if !a.After(n.LastAvail) || !a.After(since) {
+		return false
+	}
+	m.PeerAvail(n, a)
+	return now.Sub(a) < m.PingPeriod(t)
+}

@@ -164,21 +164,10 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		// opinion: objective down waited for it (50 masters killed right
 		// after discovery switched in ~7 s instead of ~1.3 s).
 		//
-		// Taken whenever it is newer than what this view has, however old:
-		// it was once taken only within a ping period of the reply, and
-		// under load (a thousand masters failing over) the shared link's
-		// replies came 280–450 ms apart, more than a ping period, so most
-		// ticks passed nothing on. A group whose PINGs the other groups
-		// sent then judged the peer by its own last reply, seconds old,
-		// and saw a peer that had answered 283 ms before subjectively
-		// down: 460–1,312 `+sdown` of healthy peers in two of three
-		// 1,000-master runs (BENCHMARKS.md, eighth session). An old reply
-		// does not make the link up again, though: only a recent one does.
-		if a := g.s.peerAvail(i.connKey); a.After(i.LastAvail) && a.After(i.connectedAt) {
-			g.m.PeerAvail(i.Node, a)
-			if now.Sub(a) < pingPeriod {
-				i.Disconnected = false
-			}
+		// When it is passed on, and when it marks the link up again, is
+		// failover.Machine.SharedPeerReply's rule.
+		if g.m.SharedPeerReply(i.Node, g.s.peerAvail(i.connKey), i.connectedAt, now, t) {
+			i.Disconnected = false
 		}
 	}
 	// While the link is down only the PING goes out: it doubles as the

@@ -81,7 +81,7 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 		})
 	}
 	if node.Kind == failover.KindSentinel {
-		g.takePeerAvail(now, node, pp)
+		g.takePeerAvail(now, node)
 	}
 	pingDue := now.Sub(node.LastPong) > pp || node.LastPing.IsZero()
 	pinged := false

@@ -24,19 +24,17 @@ func (n *Node) peerLink(to string) *peerLink {
 	return p
 }
 
-// takePeerAvail is production's sendPeriodic passing the shared link's
-// last reply on to this group's view of the peer: whenever it is newer,
-// however late the tick; only a recent one marks the link up again.
-func (g *group) takePeerAvail(now time.Time, node *failover.Node, pp time.Duration) {
+// takePeerAvail passes the shared link's last reply on to this group's
+// view of the peer, by the machine's rule (failover.Machine.SharedPeerReply)
+// as production's sendPeriodic does. The view's links are the node's own
+// from its creation.
+func (g *group) takePeerAvail(now time.Time, node *failover.Node) {
 	to, ok := g.n.lookup(node.Addr)
 	if !ok {
 		return
 	}
-	if a := g.n.peerLink(to).lastAvail; a.After(node.LastAvail) && a.After(node.Created) {
-		g.m.PeerAvail(node, a)
-		if now.Sub(a) < pp {
-			node.Disconnected = false
-		}
+	if g.m.SharedPeerReply(node, g.n.peerLink(to).lastAvail, node.Created, now, g.n.opts.Timing) {
+		node.Disconnected = false
 	}
 }
 
