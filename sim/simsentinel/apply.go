@@ -93,7 +93,7 @@ func (g *group) event(e event.Event) {
 		case e.Kind == event.SwitchMaster:
 			led.viewBegins(g.n.ep.Name(), g.name)
 			if g.n.opts.Mutant.has(MutantOpinionsSurviveSwitch) {
-				g.reviveOpinions(e)
+				g.reviveOpinions()
 			}
 		case e.Kind == "+failover-state-select-slave":
 			led.selectBegins(g.n.ep.Name(), g.name)

@@ -60,13 +60,10 @@ func (g *group) checkODown(e event.Event, now time.Time) error {
 		Earlier: fmt.Sprintf("only %d of the quorum %d (itself included) said so of that address in the last %v", n, g.m.Config.Quorum, 5*g.n.opts.Timing.AskPeriod)}
 }
 
-// reviveOpinions plants MutantOpinionsSurviveSwitch: after a switch the
+// reviveOpinions plants MutantOpinionsSurviveSwitch: at a switch the
 // peers' master_down flags are set again as they were before it, as
 // redis-sentinel keeps them.
-func (g *group) reviveOpinions(e event.Event) {
-	if e.Kind != event.SwitchMaster {
-		return
-	}
+func (g *group) reviveOpinions() {
 	for si, h := range g.answers {
 		if h.down {
 			si.Flags |= failover.FlagMasterDown
