@@ -21,7 +21,7 @@ func (m *Machine) opinions() []quorum.Opinion {
 			Down:        si.Flags&FlagMasterDown != 0,
 			Leader:      si.Leader,
 			LeaderEpoch: si.LeaderEpoch,
-			At:          si.LastDownRep,
+			At:          si.At(si.LastDownRep),
 		})
 	}
 	return out
@@ -37,7 +37,7 @@ func (m *Machine) checkODown(now time.Time, t Timing) {
 	if down {
 		if n.Flags&FlagODown == 0 {
 			n.Flags |= FlagODown
-			n.ODownSince = now
+			n.ODownSince = n.Stamp(now)
 			m.emitODown(votes)
 		}
 	} else if n.Flags&FlagODown != 0 {
@@ -56,7 +56,7 @@ func (m *Machine) askPeers(now time.Time, t Timing, forced bool) {
 	// In run-id order: the same order on every sentinel keeps runs and
 	// logs comparable.
 	for _, si := range m.SortedPeers() {
-		if now.Sub(si.LastDownRep) > 5*t.AskPeriod {
+		if now.Sub(si.At(si.LastDownRep)) > 5*t.AskPeriod {
 			si.Flags &^= FlagMasterDown
 			si.Leader = ""
 		}
@@ -65,7 +65,7 @@ func (m *Machine) askPeers(now time.Time, t Timing, forced bool) {
 		}
 		// Throttle on when we last asked, not on the last answer: gossip
 		// refreshes answers too, and a vote only comes from asking.
-		if !forced && now.Sub(si.AskSent) < m.askInterval(t) {
+		if !forced && now.Sub(si.At(si.AskSent)) < m.askInterval(t) {
 			continue
 		}
 		// A vote request names the epoch of our attempt on this master,
@@ -76,7 +76,7 @@ func (m *Machine) askPeers(now time.Time, t Timing, forced bool) {
 			runID, epoch = m.env.MyID, m.FailoverEpoch
 		}
 		si.AskBusy = true
-		si.AskSent = now
+		si.AskSent = si.Stamp(now)
 		m.do(Action{Kind: Ask, Node: si, Epoch: epoch, RunID: runID, To: m.Master.Addr})
 	}
 }
@@ -113,7 +113,7 @@ func (m *Machine) PeerReply(si *Node, about Addr, now time.Time, t Timing, tilt,
 	if about != m.Master.Addr {
 		return
 	}
-	si.LastDownRep = now
+	si.LastDownRep = si.Stamp(now)
 	if down {
 		si.Flags |= FlagMasterDown
 	} else {
@@ -214,7 +214,7 @@ func (m *Machine) PeerOpinion(si *Node, about Addr, now time.Time, t Timing, til
 	if about != m.Master.Addr {
 		return
 	}
-	si.LastDownRep = now
+	si.LastDownRep = si.Stamp(now)
 	if down {
 		si.Flags |= FlagMasterDown
 	} else {

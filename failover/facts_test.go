@@ -187,7 +187,7 @@ func TestPeerFactsAndGossip(t *testing.T) {
 	// A shared link's PONG answers for this master's view of the peer.
 	si := r.m.SortedPeers()[0]
 	r.m.PeerAvail(si, r.now)
-	if !si.LastAvail.Equal(r.now) || !si.ActPing.IsZero() {
+	if !si.At(si.LastAvail).Equal(r.now) || !si.ActPing.IsZero() {
 		t.Fatal("PeerAvail not recorded")
 	}
 }
@@ -202,19 +202,19 @@ func TestSharedPeerReply(t *testing.T) {
 	since := r.now
 	r.advance(3 * time.Second)
 	old := r.now.Add(-2 * pp)
-	if up := r.m.SharedPeerReply(si, old, since, r.now, r.timing); up || !si.LastAvail.Equal(old) {
-		t.Fatalf("a reply %v old: link up %v, last reply %v ago; want taken, link not up", 2*pp, up, r.now.Sub(si.LastAvail))
+	if up := r.m.SharedPeerReply(si, old, since, r.now, r.timing); up || !si.At(si.LastAvail).Equal(old) {
+		t.Fatalf("a reply %v old: link up %v, last reply %v ago; want taken, link not up", 2*pp, up, r.now.Sub(si.At(si.LastAvail)))
 	}
 	recent := r.now.Add(-pp / 2)
-	if up := r.m.SharedPeerReply(si, recent, since, r.now, r.timing); !up || !si.LastAvail.Equal(recent) {
-		t.Fatalf("a recent reply: link up %v, last reply %v ago", up, r.now.Sub(si.LastAvail))
+	if up := r.m.SharedPeerReply(si, recent, since, r.now, r.timing); !up || !si.At(si.LastAvail).Equal(recent) {
+		t.Fatalf("a recent reply: link up %v, last reply %v ago", up, r.now.Sub(si.At(si.LastAvail)))
 	}
-	if up := r.m.SharedPeerReply(si, old, since, r.now, r.timing); up || !si.LastAvail.Equal(recent) {
+	if up := r.m.SharedPeerReply(si, old, since, r.now, r.timing); up || !si.At(si.LastAvail).Equal(recent) {
 		t.Fatal("an older reply replaced a newer one")
 	}
 	// The view took a new link after a newer reply was read on the old.
 	newer := recent.Add(time.Millisecond)
-	if up := r.m.SharedPeerReply(si, newer, newer.Add(time.Millisecond), r.now, r.timing); up || !si.LastAvail.Equal(recent) {
+	if up := r.m.SharedPeerReply(si, newer, newer.Add(time.Millisecond), r.now, r.timing); up || !si.At(si.LastAvail).Equal(recent) {
 		t.Fatal("a reply from before the view took the link was taken")
 	}
 }

@@ -57,9 +57,9 @@ func (m *Machine) fence(n *Node, now time.Time, t Timing, r InfoReport) {
 		if !r.Fenced || n.FenceSent != want {
 			m.setFence(n, want)
 		}
-		n.FenceSwitch = time.Time{}
+		n.FenceSwitch = 0
 	case r.Fenced && n.FenceSent != 0 && !n.FenceSwitch.IsZero() &&
-		now.Sub(n.FenceSwitch) < m.FailoverTimeout(t):
+		now.Sub(n.At(n.FenceSwitch)) < m.FailoverTimeout(t):
 		m.setFence(n, 0)
 	}
 }

@@ -148,7 +148,7 @@ func (m *Machine) Hello(h Hello, now time.Time) HelloResult {
 		// (Agreement), and until we do we count against it.
 		m.do(Action{Kind: Announce})
 	}
-	si.LastHello = now
-	si.HelloMaster, si.HelloConfigEpoch, si.HelloAt = h.MasterAddr, h.ConfigEpoch, now
+	si.LastHello = si.Stamp(now)
+	si.HelloMaster, si.HelloConfigEpoch, si.HelloAt = h.MasterAddr, h.ConfigEpoch, si.Stamp(now)
 	return res
 }

@@ -38,8 +38,8 @@ func (m *Machine) heldBack(now time.Time) bool {
 		m.heldShown = ""
 		return false
 	}
-	if why != m.heldShown || !m.heldODown.Equal(m.Master.ODownSince) {
-		m.heldShown, m.heldODown = why, m.Master.ODownSince
+	if why != m.heldShown || !m.heldODown.Equal(m.Master.At(m.Master.ODownSince)) {
+		m.heldShown, m.heldODown = why, m.Master.At(m.Master.ODownSince)
 		m.emit(event.LevelWarning, "+failover-held", m.Master, why)
 	}
 	return true

@@ -74,7 +74,7 @@ func (m *Machine) checkIsolation(now time.Time, t Timing) {
 		// (1,000 masters on two cores) sees peers, replicas and master
 		// all go silent together, and must not drop anyone's clients
 		// for it.
-		if m.Master.Flags&FlagSDown == 0 && !m.InProgress() && now.Sub(m.Master.LastAvail) <= 2*m.PingPeriod(t) {
+		if m.Master.Flags&FlagSDown == 0 && !m.InProgress() && now.Sub(m.Master.At(m.Master.LastAvail)) <= 2*m.PingPeriod(t) {
 			m.do(Action{Kind: DropClients, Node: m.Master})
 		}
 	}

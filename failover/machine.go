@@ -318,14 +318,14 @@ func (m *Machine) CurrentMasterAddr() Addr {
 func (m *Machine) MasterLooksSane(now time.Time, t Timing) bool {
 	n := m.Master
 	return n.RoleReported == KindMaster && n.Flags&(FlagSDown|FlagODown) == 0 &&
-		!n.InfoRefresh.IsZero() && now.Sub(n.InfoRefresh) < 2*t.InfoPeriod
+		!n.InfoRefresh.IsZero() && now.Sub(n.At(n.InfoRefresh)) < 2*t.InfoPeriod
 }
 
 // noDownFor is sentinelRedisInstanceNoDownFor.
 func noDownFor(n *Node, now time.Time, d time.Duration) bool {
-	recent := n.SDownSince
-	if n.ODownSince.After(recent) {
-		recent = n.ODownSince
+	recent := n.At(n.SDownSince)
+	if o := n.At(n.ODownSince); o.After(recent) {
+		recent = o
 	}
 	return recent.IsZero() || now.Sub(recent) > d
 }

@@ -31,55 +31,56 @@ type Node struct {
 	Addr  Addr
 	RunID string
 	Flags Flag
-	// Created is when the machine learned of the node.
-	Created time.Time
-
 	// Disconnected is the driver's word on the command link: no valid
 	// reply since the last transport failure (or never). Nothing is sent
-	// to a disconnected node, and it cannot be promoted.
+	// to a disconnected node, and it cannot be promoted. (The node's
+	// booleans sit together beside Flags: each alone costs a word.)
 	Disconnected bool
+	MasterLinkUp bool // a replica's, from its INFO
+	Fenced       bool // a master's: its last INFO said it was fenced (fence.go)
+	AskBusy      bool // a peer's: a question is in flight
+	// Created is when the machine learned of the node, and the base of
+	// its Stamps.
+	Created time.Time
 
-	ActPing   time.Time // oldest ping without a valid reply; zero when answered
-	LastPing  time.Time // last ping sent
-	LastAvail time.Time // last valid ping reply (PONG, LOADING, MASTERDOWN)
-	LastPong  time.Time // last ping reply of any kind
+	ActPing   Stamp // oldest ping without a valid reply; zero when answered
+	LastPing  Stamp // last ping sent
+	LastAvail Stamp // last valid ping reply (PONG, LOADING, MASTERDOWN)
+	LastPong  Stamp // last ping reply of any kind
 
-	SDownSince       time.Time
-	ODownSince       time.Time
-	MasterRebootFrom time.Time
+	SDownSince       Stamp
+	ODownSince       Stamp
+	MasterRebootFrom Stamp
 
-	InfoRefresh      time.Time
+	InfoRefresh      Stamp
 	FailoverReported string // master_failover_state from INFO ("" when absent)
 	Info             string // the last INFO text, for SENTINEL DEBUG and views
 	RoleReported     Kind
-	RoleReportedTime time.Time
-	SlaveConfChange  time.Time
+	RoleReportedTime Stamp
+	SlaveConfChange  Stamp
 
 	// Replica facts, from its INFO.
 	MasterLinkDownTime time.Duration
 	SlavePriority      int
 	MasterHost         string
 	MasterPort         int
-	MasterLinkUp       bool
 	ReplOffset         uint64
 	MasterReplOffset   uint64 // a master's own offset, for replica lag
 	ReplicaAnnounced   int
-	ReconfSentTime     time.Time
+	ReconfSentTime     Stamp
 
-	// Fencing (master only, fence.go): what its last INFO said, what we
-	// last asked of it (-1: nothing yet), and since when it is the
-	// master of a switch that may lift a fence it inherited.
-	Fenced      bool
+	// Fencing (master only, fence.go; Fenced is what its last INFO
+	// said): what we last asked of it (-1: nothing yet), and since when
+	// it is the master of a switch that may lift a fence it inherited.
 	FenceSent   int
-	FenceSwitch time.Time
+	FenceSwitch Stamp
 
 	// Peer facts: its last answer to is-master-down-by-addr.
 	Leader      string // whom it voted for, "" when unknown
 	LeaderEpoch uint64
-	LastDownRep time.Time // last answer
-	AskBusy     bool      // a question is in flight
-	AskSent     time.Time // when it was last asked
-	LastHello   time.Time
+	LastDownRep Stamp // last answer
+	AskSent     Stamp // when it was last asked
+	LastHello   Stamp
 
 	// Peer facts: what its latest hello (or gossip view) announced for
 	// this master — the master's address and config epoch — and when
@@ -87,7 +88,7 @@ type Node struct {
 	// peers that see the master as we do (Agreement).
 	HelloMaster      Addr
 	HelloConfigEpoch uint64
-	HelloAt          time.Time
+	HelloAt          Stamp
 
 	// Link is the driver's connection state for this node; the machine
 	// never reads it.
@@ -108,14 +109,14 @@ func NewNode(kind Kind, name string, addr Addr, now time.Time) *Node {
 		Addr:             addr,
 		Created:          now,
 		Disconnected:     true,
-		ActPing:          now,
-		LastAvail:        now,
-		LastPong:         now,
-		LastHello:        now,
-		LastDownRep:      now,
+		ActPing:          1, // now: see Stamp
+		LastAvail:        1,
+		LastPong:         1,
+		LastHello:        1,
+		LastDownRep:      1,
 		RoleReported:     role,
-		RoleReportedTime: now,
-		SlaveConfChange:  now,
+		RoleReportedTime: 1,
+		SlaveConfChange:  1,
 		SlavePriority:    100,
 		ReplicaAnnounced: 1,
 		FenceSent:        -1,

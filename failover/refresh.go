@@ -30,7 +30,7 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 			m.emit(event.LevelNotice, "+reboot", n, "")
 			if n.Kind == KindMaster && m.Config.RebootDownAfter != 0 {
 				n.Flags |= FlagMasterReboot
-				n.MasterRebootFrom = now
+				n.MasterRebootFrom = n.Stamp(now)
 			}
 		}
 		n.RunID = strings.Clone(r.RunID)
@@ -41,11 +41,11 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 	if r.Role == KindReplica {
 		if r.MasterHost != n.MasterHost {
 			n.MasterHost = strings.Clone(r.MasterHost)
-			n.SlaveConfChange = now
+			n.SlaveConfChange = n.Stamp(now)
 		}
 		if r.MasterPort != n.MasterPort {
 			n.MasterPort = r.MasterPort
-			n.SlaveConfChange = now
+			n.SlaveConfChange = n.Stamp(now)
 		}
 		n.MasterLinkUp = r.MasterLinkUp
 		if r.SlavePriority >= 0 {
@@ -58,17 +58,17 @@ func (m *Machine) Info(n *Node, now time.Time, t Timing, tilt bool, text string,
 			n.ReplicaAnnounced = r.ReplicaAnnounced
 		}
 	}
-	n.InfoRefresh = now
+	n.InfoRefresh = n.Stamp(now)
 
 	role := r.Role
 	if role == KindSentinel {
 		return // no role line: nothing more to learn
 	}
 	if role != n.RoleReported {
-		n.RoleReportedTime = now
+		n.RoleReportedTime = n.Stamp(now)
 		n.RoleReported = role
 		if role == KindReplica {
-			n.SlaveConfChange = now
+			n.SlaveConfChange = n.Stamp(now)
 		}
 		typ := event.Kind("-role-change")
 		if n.Kind == role {
@@ -104,7 +104,7 @@ func (m *Machine) replicaIsMaster(n *Node, now time.Time, t Timing) {
 	// Wait for newer configurations to reach us, then force our view on it.
 	wait := 4 * t.PublishPeriod
 	if n.Flags&FlagPromoted == 0 && m.MasterLooksSane(now, t) &&
-		noDownFor(n, now, wait) && now.Sub(n.RoleReportedTime) > wait && !n.Disconnected {
+		noDownFor(n, now, wait) && now.Sub(n.At(n.RoleReportedTime)) > wait && !n.Disconnected {
 		m.slaveOf(n, m.Master.Addr)
 		m.emit(event.LevelNotice, "+convert-to-slave", n, "")
 	}
@@ -116,7 +116,7 @@ func (m *Machine) replicaIsMaster(n *Node, now time.Time, t Timing) {
 func (m *Machine) replicaFollows(n *Node, now time.Time, t Timing) {
 	if n.MasterPort != m.Master.Addr.Port || !m.sameHost(m.Master.Addr.Host, n.MasterHost) {
 		wait := m.FailoverTimeout(t)
-		if m.MasterLooksSane(now, t) && noDownFor(n, now, wait) && now.Sub(n.SlaveConfChange) > wait && !n.Disconnected {
+		if m.MasterLooksSane(now, t) && noDownFor(n, now, wait) && now.Sub(n.At(n.SlaveConfChange)) > wait && !n.Disconnected {
 			m.slaveOf(n, m.Master.Addr)
 			m.emit(event.LevelNotice, "+fix-slave-config", n, "")
 		}

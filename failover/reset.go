@@ -32,11 +32,11 @@ func (m *Machine) Reset(keepSentinels, announce bool, now time.Time) {
 	m.FailoverStartTime = time.Time{}
 	n.RunID = ""
 	n.MasterHost = ""
-	n.ActPing = now
-	n.LastPing = time.Time{}
-	n.LastAvail = now
-	n.LastPong = now
-	n.RoleReportedTime = now
+	n.ActPing = n.Stamp(now)
+	n.LastPing = 0
+	n.LastAvail = n.Stamp(now)
+	n.LastPong = n.Stamp(now)
+	n.RoleReportedTime = n.Stamp(now)
 	n.RoleReported = KindMaster
 	if announce {
 		m.emit(event.LevelWarning, "+reset-master", n, "")
@@ -61,7 +61,7 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 	if moved {
 		// Another server: what we knew of the old one's fence is void,
 		// and the new one may lift the fence it kept (fence.go).
-		m.Master.FenceSent, m.Master.FenceSwitch = -1, now
+		m.Master.FenceSent, m.Master.FenceSwitch = -1, m.Master.Stamp(now)
 		m.LastSwitch = now
 		// So are the peers' answers: they said the old server was down.
 		// redis-sentinel keeps them (until five ask periods old) and
@@ -71,8 +71,8 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 			si.Flags &^= FlagMasterDown
 		}
 	}
-	m.Master.ODownSince = time.Time{}
-	m.Master.SDownSince = time.Time{}
+	m.Master.ODownSince = 0
+	m.Master.SDownSince = 0
 	for _, a := range keep {
 		m.addReplica(a, now)
 	}

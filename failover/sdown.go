@@ -35,17 +35,17 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 	// pings often enough that a healthy instance never gets near the limit.
 	var elapsed time.Duration
 	if !n.ActPing.IsZero() || n.Disconnected {
-		elapsed = m.heard(now).Sub(n.LastAvail)
+		elapsed = m.heard(now).Sub(n.At(n.LastAvail))
 	}
 	downAfter := m.DownAfter(t)
 	down := elapsed > downAfter ||
 		(n.Kind == KindMaster && n.RoleReported == KindReplica &&
-			now.Sub(n.RoleReportedTime) > downAfter+2*t.InfoPeriod) ||
-		(n.Flags&FlagMasterReboot != 0 && now.Sub(n.MasterRebootFrom) > m.Config.RebootDownAfter)
+			now.Sub(n.At(n.RoleReportedTime)) > downAfter+2*t.InfoPeriod) ||
+		(n.Flags&FlagMasterReboot != 0 && now.Sub(n.At(n.MasterRebootFrom)) > m.Config.RebootDownAfter)
 	if down {
 		if n.Flags&FlagSDown == 0 {
 			n.Flags |= FlagSDown
-			n.SDownSince = now
+			n.SDownSince = n.Stamp(now)
 			m.emit(event.LevelWarning, "+sdown", n, "")
 			if n.Kind == KindMaster {
 				m.do(Action{Kind: KickGossip})
@@ -94,9 +94,9 @@ func (m *Machine) refreshReplicaInfo() {
 // PingSent records a PING sent to n (or, on a peer link shared between
 // masters, one sent by another master's driver that answers for us too).
 func (m *Machine) PingSent(n *Node, now time.Time) {
-	n.LastPing = now
+	n.LastPing = n.Stamp(now)
 	if n.ActPing.IsZero() {
-		n.ActPing = now
+		n.ActPing = n.Stamp(now)
 	}
 }
 
@@ -105,11 +105,11 @@ func (m *Machine) PingSent(n *Node, now time.Time) {
 // failures are not replies; the driver reports them by setting
 // Disconnected.
 func (m *Machine) PingReply(n *Node, now time.Time, text string) bool {
-	n.LastPong = now
+	n.LastPong = n.Stamp(now)
 	switch {
 	case strings.HasPrefix(text, "PONG"), strings.HasPrefix(text, "LOADING"), strings.HasPrefix(text, "MASTERDOWN"):
-		n.LastAvail = now
-		n.ActPing = time.Time{}
+		n.LastAvail = n.Stamp(now)
+		n.ActPing = 0
 		if n.Flags&FlagMasterReboot != 0 && strings.HasPrefix(text, "PONG") {
 			n.Flags &^= FlagMasterReboot
 		}
@@ -126,7 +126,7 @@ func (m *Machine) PingReply(n *Node, now time.Time, text string) bool {
 // masters (the driver's peer pool), at a: one PONG answers for every
 // master's view of that peer process.
 func (m *Machine) PeerAvail(n *Node, a time.Time) {
-	n.LastAvail, n.LastPong, n.ActPing = a, a, time.Time{}
+	n.LastAvail, n.LastPong, n.ActPing = n.Stamp(a), n.Stamp(a), 0
 }
 
 // SharedPeerReply passes the last valid PING reply read on a peer link
@@ -147,7 +147,7 @@ func (m *Machine) PeerAvail(n *Node, a time.Time) {
 // one within a PING period does. A reply from before the view took the
 // link says nothing of the link it has.
 func (m *Machine) SharedPeerReply(n *Node, a, since, now time.Time, t Timing) (linkUp bool) {
-	if !a.After(n.LastAvail) || !a.After(since) {
+	if !a.After(n.At(n.LastAvail)) || !a.After(since) {
 		return false
 	}
 	m.PeerAvail(n, a)

@@ -48,7 +48,7 @@ func (m *Machine) reelect(now time.Time) {
 	m.voteOwn(epoch, m.env.MyID, now)
 	m.ReelectAt = now.Add(reelectMin + m.jitter(reelectSpread))
 	for _, si := range m.Sentinels {
-		si.AskSent = time.Time{} // ask in the new epoch at once
+		si.AskSent = 0 // ask in the new epoch at once
 	}
 }
 
@@ -186,14 +186,14 @@ func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 		infoAge := time.Duration(-1)
 		if !r.InfoRefresh.IsZero() {
 			// Zero for an INFO read after heard: negative means never.
-			infoAge = max(0, heard.Sub(r.InfoRefresh))
+			infoAge = max(0, heard.Sub(r.At(r.InfoRefresh)))
 		}
 		cands[k] = Candidate{
 			Name:           r.Name,
 			RunID:          r.RunID,
 			Down:           r.Down(),
 			Disconnected:   r.Disconnected,
-			LastAvail:      heard.Sub(r.LastAvail),
+			LastAvail:      heard.Sub(r.At(r.LastAvail)),
 			InfoAge:        infoAge,
 			Priority:       r.SlavePriority,
 			ReplOffset:     r.ReplOffset,
@@ -202,7 +202,7 @@ func (m *Machine) SelectReplica(now time.Time, t Timing) *Node {
 	}
 	p := Params{PingPeriod: t.PingPeriod, InfoPeriod: t.InfoPeriod, DownAfter: m.DownAfter(t)}
 	if m.Master.Flags&FlagSDown != 0 {
-		p.MasterSDownFor = now.Sub(m.Master.SDownSince)
+		p.MasterSDownFor = now.Sub(m.Master.At(m.Master.SDownSince))
 	}
 	if k := Select(cands, p); k >= 0 {
 		return rs[k]
@@ -350,7 +350,7 @@ func (m *Machine) reconfNextSlave(now time.Time, t Timing) {
 		if r.Flags&(FlagPromoted|FlagReconfDone) != 0 {
 			continue
 		}
-		if r.Flags&FlagReconfSent != 0 && now.Sub(r.ReconfSentTime) > t.SlaveReconfTimeout {
+		if r.Flags&FlagReconfSent != 0 && now.Sub(r.At(r.ReconfSentTime)) > t.SlaveReconfTimeout {
 			m.emit(event.LevelNotice, "-slave-reconf-sent-timeout", r, "")
 			r.Flags &^= FlagReconfSent
 			r.Flags |= FlagReconfDone
@@ -361,7 +361,7 @@ func (m *Machine) reconfNextSlave(now time.Time, t Timing) {
 		}
 		m.slaveOf(r, p.Addr)
 		r.Flags |= FlagReconfSent
-		r.ReconfSentTime = now
+		r.ReconfSentTime = r.Stamp(now)
 		m.emit(event.LevelNotice, "+slave-reconf-sent", r, "")
 		inProgress++
 	}

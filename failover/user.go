@@ -62,7 +62,7 @@ func (m *Machine) Switchover(now time.Time, t Timing, step bool) error {
 		return err
 	}
 	n := m.Master
-	n.SDownSince = now
+	n.SDownSince = n.Stamp(now)
 	n.Flags |= FlagSDown
 	m.startFailover(now)
 	m.UserFailoverAt = now

@@ -129,9 +129,9 @@ func (m *Machine) Agreement(now time.Time, t Timing) Agreement {
 	}
 	for _, si := range m.Sentinels {
 		switch {
-		case si.Disconnected || now.Sub(si.LastAvail) > pingWin:
+		case si.Disconnected || now.Sub(si.At(si.LastAvail)) > pingWin:
 			a.Unreachable++
-		case si.HelloAt.IsZero() || now.Sub(si.HelloAt) > helloWin:
+		case si.HelloAt.IsZero() || now.Sub(si.At(si.HelloAt)) > helloWin:
 			a.Silent++
 		case si.HelloConfigEpoch != m.ConfigEpoch || si.HelloMaster.Port != cur.Port || !m.sameHost(cur.Host, si.HelloMaster.Host):
 			a.Differ++

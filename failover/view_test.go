@@ -141,7 +141,7 @@ func TestHelloAdoptionAnnounces(t *testing.T) {
 		t.Fatal("no Announce after adopting a newer configuration")
 	}
 	p := r.peer(0)
-	if p.HelloMaster != replicaAddr(0) || p.HelloConfigEpoch != 3 || !p.HelloAt.Equal(r.now) {
+	if p.HelloMaster != replicaAddr(0) || p.HelloConfigEpoch != 3 || !p.At(p.HelloAt).Equal(r.now) {
 		t.Fatalf("hello facts not recorded: %+v %d %v", p.HelloMaster, p.HelloConfigEpoch, p.HelloAt)
 	}
 }

@@ -396,7 +396,7 @@ func (s *Sentinel) InfoCache(names []string) []InfoCacheEntry {
 		add := func(i *instance) {
 			c := CachedInfo{Info: i.Info, Has: i.Info != ""}
 			if !i.InfoRefresh.IsZero() {
-				c.Age = now.Sub(i.InfoRefresh)
+				c.Age = now.Sub(i.At(i.InfoRefresh))
 			}
 			e.Instances = append(e.Instances, c)
 		}

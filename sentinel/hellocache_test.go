@@ -29,7 +29,7 @@ func TestRepeatedHelloIsHeardAndAChangeApplied(t *testing.T) {
 		if si == nil {
 			t.Fatal("peer not learned")
 		}
-		return si.LastHello.UnixNano(), si.HelloMaster.Host
+		return si.At(si.LastHello).UnixNano(), si.HelloMaster.Host
 	}
 	first, _ := lastHello()
 	if n := testing.AllocsPerRun(50, func() { s.ProcessHello(buf) }); n != 0 {

@@ -162,14 +162,14 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	if i.Kind == KindMaster && i.Flags&failover.FlagFailoverInProgress != 0 {
 		add("failover-state", g.m.State.String())
 	}
-	add("last-ping-sent", msSince(now, i.ActPing))
-	add("last-ok-ping-reply", msSince(now, i.LastAvail))
-	add("last-ping-reply", msSince(now, i.LastPong))
+	add("last-ping-sent", msSince(now, i.At(i.ActPing)))
+	add("last-ok-ping-reply", msSince(now, i.At(i.LastAvail)))
+	add("last-ping-reply", msSince(now, i.At(i.LastPong)))
 	if i.Flags&failover.FlagSDown != 0 {
-		add("s-down-time", msSince(now, i.SDownSince))
+		add("s-down-time", msSince(now, i.At(i.SDownSince)))
 	}
 	if i.Flags&failover.FlagODown != 0 {
-		add("o-down-time", msSince(now, i.ODownSince))
+		add("o-down-time", msSince(now, i.At(i.ODownSince)))
 	}
 	t := g.s.timing()
 	masterOptions := func(place ViewPlace) {
@@ -181,13 +181,13 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 	}
 	masterOptions(ViewEvery)
 	if i.Kind != KindSentinel {
-		add("info-refresh", msSince(now, i.InfoRefresh))
+		add("info-refresh", msSince(now, i.At(i.InfoRefresh)))
 		role := "slave"
 		if i.RoleReported == KindMaster {
 			role = "master"
 		}
 		add("role-reported", role)
-		add("role-reported-time", msSince(now, i.RoleReportedTime))
+		add("role-reported-time", msSince(now, i.At(i.RoleReportedTime)))
 	}
 	switch i.Kind {
 	case KindMaster:
@@ -212,7 +212,7 @@ func (i *instance) view(g *group, now time.Time) InstanceView {
 		add("slave-repl-offset", strconv.FormatUint(i.ReplOffset, 10))
 		add("replica-announced", itoa(int64(i.ReplicaAnnounced)))
 	case KindSentinel:
-		add("last-hello-message", msSince(now, i.LastHello))
+		add("last-hello-message", msSince(now, i.At(i.LastHello)))
 		leader := i.Leader
 		if leader == "" {
 			leader = "?"

@@ -173,7 +173,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	// While the link is down only the PING goes out: it doubles as the
 	// reconnect attempt (failover.Machine.ReconnectGap: once a second
 	// after one failed).
-	pingDue := now.Sub(i.LastPong) > pingPeriod || i.LastPing.IsZero()
+	pingDue := now.Sub(i.At(i.LastPong)) > pingPeriod || i.LastPing.IsZero()
 	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
 		// shares its write (the tick flushes each link once) and stays in
@@ -182,7 +182,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		pingDue = true
 	}
 	pinged := false
-	if !i.pingBusy && now.Sub(i.LastPing) > g.m.ReconnectGap(i.Node, i.redialing, t) && pingDue {
+	if !i.pingBusy && now.Sub(i.At(i.LastPing)) > g.m.ReconnectGap(i.Node, i.redialing, t) && pingDue {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
 			pinged = true
@@ -226,7 +226,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		if i.Kind == KindReplica && (g.master.Flags&(failover.FlagSDown|failover.FlagODown|failover.FlagFailoverInProgress) != 0 || i.MasterLinkDownTime != 0) {
 			infoPeriod = time.Second
 		}
-		if i.InfoRefresh.IsZero() || now.Sub(i.InfoRefresh) > infoPeriod {
+		if i.InfoRefresh.IsZero() || now.Sub(i.At(i.InfoRefresh)) > infoPeriod {
 			g.sendInfo(ctx, i)
 		}
 	}

@@ -38,14 +38,15 @@ func TestSharedPeerReplyPassedOnLate(t *testing.T) {
 	// old, a PING (another group's, on the shared link) unanswered.
 	i.connectedAt = now.Add(-3 * time.Second)
 	si.Disconnected = false
-	si.LastAvail, si.LastPong, si.ActPing = now.Add(-2*time.Second), now.Add(-2*time.Second), now.Add(-2*time.Second)
+	old := si.Stamp(now.Add(-2 * time.Second))
+	si.LastAvail, si.LastPong, si.ActPing = old, old, old
 	// Another group read the peer's reply a little more than a ping
 	// period ago.
 	a := now.Add(-pp - 10*time.Millisecond)
 	s.setPeerAvail(i.connKey, a)
 	g.sendPeriodic(ctx, i, now, tm)
-	if !si.LastAvail.Equal(a) {
-		t.Fatalf("last reply %v ago, want the shared one %v ago", now.Sub(si.LastAvail), now.Sub(a))
+	if !si.At(si.LastAvail).Equal(a) {
+		t.Fatalf("last reply %v ago, want the shared one %v ago", now.Sub(si.At(si.LastAvail)), now.Sub(a))
 	}
 	g.m.Tick(now, tm)
 	if si.Flags&failover.FlagSDown != 0 {

@@ -118,7 +118,7 @@ func (g *group) metrics(now time.Time, t Timing) MasterMetrics {
 		ParallelSyncs:   cfg.ParallelSyncs,
 		FailoverTimeout: cfg.FailoverTimeout,
 		DownAfter:       cfg.DownAfter,
-		LastOKPing:      time.Duration(msSinceN(now, m.LastAvail)) * time.Millisecond,
+		LastOKPing:      time.Duration(msSinceN(now, m.At(m.LastAvail))) * time.Millisecond,
 		SDown:           m.Flags&failover.FlagSDown != 0,
 		ODown:           m.Flags&failover.FlagODown != 0,
 		Maintenance:     g.cfg.Maintenance,

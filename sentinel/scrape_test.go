@@ -128,7 +128,7 @@ func TestMetricsStateMatchesViews(t *testing.T) {
 	for _, g := range s.groupList() {
 		g.mu.Lock()
 		connect(g.master)
-		g.master.LastAvail = now.Add(-1234567 * time.Microsecond)
+		g.master.LastAvail = g.master.Stamp(now.Add(-1234567 * time.Microsecond))
 		reps, peers := g.replicas(), g.peers()
 		connect(reps[0])
 		connect(reps[1])

@@ -83,9 +83,9 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 	if node.Kind == failover.KindSentinel {
 		g.takePeerAvail(now, node)
 	}
-	pingDue := now.Sub(node.LastPong) > pp || node.LastPing.IsZero()
+	pingDue := now.Sub(node.At(node.LastPong)) > pp || node.LastPing.IsZero()
 	pinged := false
-	if !l.pingBusy && now.Sub(node.LastPing) > g.m.ReconnectGap(node, l.redialing, t) && pingDue {
+	if !l.pingBusy && now.Sub(node.At(node.LastPing)) > g.m.ReconnectGap(node, l.redialing, t) && pingDue {
 		if node.Kind != failover.KindSentinel || g.claimPeerPing(now, node, pp/2) {
 			pinged = g.ping(now, node)
 		} else {
@@ -104,7 +104,7 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 		if node.Kind == failover.KindReplica && (g.m.Master.Flags&(failover.FlagSDown|failover.FlagODown|failover.FlagFailoverInProgress) != 0 || node.MasterLinkDownTime != 0) {
 			period = time.Second
 		}
-		if node.InfoRefresh.IsZero() || now.Sub(node.InfoRefresh) > period {
+		if node.InfoRefresh.IsZero() || now.Sub(node.At(node.InfoRefresh)) > period {
 			g.info(now, node)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 func (g *group) hearUnheard() {
 	for _, r := range g.m.Replicas {
 		if r.Down() && r.InfoRefresh.IsZero() {
-			r.InfoRefresh = r.Created
+			r.InfoRefresh = r.Stamp(r.Created)
 		}
 	}
 }
@@ -47,14 +47,14 @@ func (g *group) planted(now time.Time, fn func()) {
 func (g *group) hideInfoReadAfter(heard time.Time) func() {
 	hidden := map[*failover.Node]time.Time{}
 	for _, r := range g.m.Replicas {
-		if !heard.IsZero() && r.InfoRefresh.After(heard) {
-			hidden[r] = r.InfoRefresh
-			r.InfoRefresh = time.Time{}
+		if !heard.IsZero() && r.At(r.InfoRefresh).After(heard) {
+			hidden[r] = r.At(r.InfoRefresh)
+			r.InfoRefresh = 0
 		}
 	}
 	return func() {
 		for r, at := range hidden {
-			r.InfoRefresh = at
+			r.InfoRefresh = r.Stamp(at)
 		}
 	}
 }
