@@ -18,9 +18,6 @@ import (
 // daemonized sentinel has no pidfile line.
 const defaultPidfile = "/var/run/redis.pid"
 
-// execPagesDelay is how long after the start releaseExecPages runs.
-const execPagesDelay = 5 * time.Second
-
 // serve runs the sentinel until a signal, SHUTDOWN or an error stops it,
 // in redis-sentinel's start-up order: listen first (a port in use ends
 // the start before anything is written: no new myid, no rewritten
@@ -72,15 +69,6 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 	if msg := a.setOOMScoreAdj(); msg != "" {
 		a.logger.Warn(msg)
 	}
-	// Once the start's one-off code has run (and the first round of
-	// discovery with it), give back the executable pages it mapped and
-	// the heap pages its garbage (package inits, the config, the COMMAND
-	// table) left: the scavenger would keep them for minutes.
-	release := time.AfterFunc(execPagesDelay, func() {
-		releaseExecPages()
-		debug.FreeOSMemory()
-	})
-	defer release.Stop()
 	// Wait for the first part to end (an error) or for a shutdown, then
 	// for every part: the monitor's last act is the final config flush.
 	var first error
@@ -118,7 +106,7 @@ func (a *app) serve(sigs <-chan os.Signal, background bool) int {
 // the returned channel when ctx ends (or it fails), n of them in all.
 func (a *app) start(ctx context.Context) (<-chan error, int) {
 	n := 2
-	errc := make(chan error, 8) // a slot for each part, so that none waits to report
+	errc := make(chan error, 10) // a slot for each part, so that none waits to report
 	go func() { errc <- a.server.Serve(ctx) }()
 	if a.agent != nil {
 		n++
@@ -137,6 +125,19 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 			errc <- nil
 		}()
 	}
+	// Once the start's one-off code has run (package inits, the config,
+	// the COMMAND table, the first discovery) and after each later burst,
+	// give back the executable pages and heap pages it left (release.go).
+	n++
+	relSub := a.mon.Events().Subscribe(64)
+	go func() {
+		defer relSub.Close()
+		releaser{calm: releaseCalm, every: releaseEvery, release: func() {
+			releaseExecPages()
+			debug.FreeOSMemory()
+		}}.run(ctx, relSub)
+		errc <- nil
+	}()
 	if a.hooks != nil {
 		n++
 		sub := a.mon.Events().Subscribe(4096)
