@@ -81,6 +81,10 @@ type Endpoint struct {
 	trailUntil, floodUntil   time.Time
 	backlogUntil             time.Time
 	slow                     []slowRead
+	// SlowTicks (load.go): until tickSlowUntil, ticks come tickEvery
+	// apart at the least.
+	tickEvery     time.Duration
+	tickSlowUntil time.Time
 }
 
 // Name is the endpoint's name in the network ("redis-6380", "sentinel-2").

@@ -138,7 +138,11 @@ func (w *World) scheduleTick(ep *Endpoint, inc uint64, after time.Duration) {
 			return
 		}
 		ep.node.Tick(ep.Now())
-		w.scheduleTick(ep, inc, ep.period)
+		next := ep.period
+		if w.now.Before(ep.tickSlowUntil) {
+			next = max(next, ep.tickEvery)
+		}
+		w.scheduleTick(ep, inc, next)
 	})
 }
 

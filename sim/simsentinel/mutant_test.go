@@ -83,6 +83,18 @@ func TestLateReaderBugsAreCaught(t *testing.T) {
 	}
 }
 
+// TestSlowTickerBugIsCaught plants the shared peer PING's old pass-on
+// rule, which the 1,000-master benchmark showed (healthy peers
+// subjectively down in the failover), and shows that SlowTicker catches
+// it on PeerInReachUp: with ticks more than a PING period apart, the
+// groups that did not send the PING never took its reply over.
+func TestSlowTickerBugIsCaught(t *testing.T) {
+	mustCatch(t, MutantPeerReplyWithinPeriod, PeerInReachUp, 20, func(seed uint64) error {
+		_, err := slowTicker(sim.Config{Seed: seed, Lean: true}, MutantPeerReplyWithinPeriod)
+		return err
+	})
+}
+
 // mustCatch runs seeds 1 to seeds until run fails, and wants that failure
 // to be on the invariant want: the planted bug must be caught, and for
 // the reason it breaks.

@@ -106,6 +106,12 @@ const (
 	// master_down flags outlive a switch and count for the new master.
 	// Planted from the driver (evidence.go).
 	MutantOpinionsSurviveSwitch Mutant = "opinions-survive-switch"
+	// MutantPeerReplyWithinPeriod is the shared peer PING's pass-on rule
+	// before the 1,000-master benchmark's fix (failover.Machine.SharedPeerReply):
+	// a reply on the shared connection reaches the other master groups'
+	// views of the peer only when their tick comes within a PING period
+	// of it. Planted from the driver (peerlink.go).
+	MutantPeerReplyWithinPeriod Mutant = "peer-reply-within-period"
 )
 
 // Node is one simulated sentinel.

@@ -33,7 +33,11 @@ func (g *group) takePeerAvail(now time.Time, node *failover.Node) {
 	if !ok {
 		return
 	}
-	if g.m.SharedPeerReply(node, g.n.peerLink(to).lastAvail, node.Created, now, g.n.opts.Timing) {
+	a := g.n.peerLink(to).lastAvail
+	if g.n.opts.Mutant.has(MutantPeerReplyWithinPeriod) && now.Sub(a) >= g.m.PingPeriod(g.n.opts.Timing) {
+		return
+	}
+	if g.m.SharedPeerReply(node, a, node.Created, now, g.n.opts.Timing) {
 		node.Disconnected = false
 	}
 }

@@ -51,6 +51,12 @@ func TestLaggingReaderSeeds(t *testing.T) {
 	runSeeds(t, "TestLaggingReaderSeeds", LaggingReader, func(n int) int { return n / 10 })
 }
 
+// TestSlowTickerSeeds runs one sentinel or another's ticks late while it
+// reads on time, over seeds, with the master host lost midway.
+func TestSlowTickerSeeds(t *testing.T) {
+	runSeeds(t, "TestSlowTickerSeeds", SlowTicker, func(n int) int { return n / 10 })
+}
+
 // TestLoadedReplicasSeeds loses the master host while the replica host
 // reads every command seconds late, over seeds.
 func TestLoadedReplicasSeeds(t *testing.T) {
