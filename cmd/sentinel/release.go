@@ -24,11 +24,11 @@ const (
 // Calm is measured from the last event, not from the start: at 5,000
 // masters the start's discovery runs for 12-14 s, its config saves
 // setting the heap's peak; a release at a fixed 5 s came before that
-// peak. Released 5 s after the last event instead, an idle sentinel at
-// 5,000 masters measured 39.4 MB anonymous and 6.8 MB file-backed
-// instead of 42.6 and 8.3 (BENCHMARKS.md). A release is a full
-// collection, so a steady trickle of events (an instance that flaps)
-// gets one a minute at most.
+// peak, and the sentinel sat at 59-60 MB anonymous until the scavenger
+// brought it to 43 MB 31 s after the start. Released 5 s after the last
+// event instead, it was at 43 MB from 17 s (BENCHMARKS.md, ninth
+// session). A release is a full collection, so a steady trickle of
+// events (an instance that flaps) gets one a minute at most.
 type releaser struct {
 	calm, every time.Duration
 	release     func()
