@@ -22,12 +22,14 @@ type instance struct {
 	connKey string // set when conn is shared between groups (peers)
 	// voteConn carries our vote requests to a peer (agreement.go), shared
 	// between groups like conn; opened with the first one.
-	voteConn    redislink.Conn
-	stopSub     func() // stops the pub/sub link
-	subGen      uint64 // which pub/sub link subUp is about
-	pending     int    // commands in flight
-	connectedAt time.Time
-	lastPub     time.Time
+	voteConn redislink.Conn
+	stopSub  func() // stops the pub/sub link
+	subGen   uint64 // which pub/sub link subUp is about
+	pending  int    // commands in flight
+	// When the command link last connected and when the last hello went
+	// out, as the node's Stamps (8 bytes, not a time.Time's 24).
+	connectedAt failover.Stamp
+	lastPub     failover.Stamp
 
 	// The flags side by side: one word, not one each (an instance per
 	// master, replica and peer, 15,000 at 5,000 masters).
@@ -55,7 +57,7 @@ func inst(n *failover.Node) *instance {
 	if i, ok := n.Link.(*instance); ok {
 		return i
 	}
-	i := &instance{Node: n, lastPub: n.Created}
+	i := &instance{Node: n, lastPub: n.Stamp(n.Created)}
 	n.Link = i
 	return i
 }

@@ -51,7 +51,7 @@ func (g *group) ensureLink(i *instance) {
 		return
 	}
 	now := g.s.clock.Now()
-	i.connectedAt = now
+	i.connectedAt = i.Stamp(now)
 	g.s.resolveLater(i.Addr.Host)
 	if i.Kind == KindSentinel {
 		i.conn, i.connKey = g.s.acquirePeer(i.RunID+"@"+i.Addr.String(), g.connOptions(i, "cmd"))
@@ -90,7 +90,7 @@ func (g *group) subscribe(i *instance) {
 			g.mu.Lock()
 			if i.subGen == gen {
 				i.subUp, i.subDrop = true, false
-				i.lastPub = time.Time{}
+				i.lastPub = 0
 			}
 			g.mu.Unlock()
 		},
@@ -166,7 +166,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		//
 		// When it is passed on, and when it marks the link up again, is
 		// failover.Machine.SharedPeerReply's rule.
-		if g.m.SharedPeerReply(i.Node, g.s.peerAvail(i.connKey), i.connectedAt, now, t) {
+		if g.m.SharedPeerReply(i.Node, g.s.peerAvail(i.connKey), i.At(i.connectedAt), now, t) {
 			i.Disconnected = false
 		}
 	}
@@ -174,7 +174,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 	// reconnect attempt (failover.Machine.ReconnectGap: once a second
 	// after one failed).
 	pingDue := now.Sub(i.At(i.LastPong)) > pingPeriod || i.LastPing.IsZero()
-	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod {
+	if !pingDue && i.Kind != KindSentinel && !i.Disconnected && !i.pubBusy && now.Sub(i.At(i.lastPub)) > t.PublishPeriod {
 		// A hello goes out this tick: a PING up to half a period early
 		// shares its write (the tick flushes each link once) and stays in
 		// step with it after, two writes per publish period instead of
@@ -230,7 +230,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			g.sendInfo(ctx, i)
 		}
 	}
-	if !i.pubBusy && now.Sub(i.lastPub) > t.PublishPeriod && !g.m.HelloBlocked(i.Node) {
+	if !i.pubBusy && now.Sub(i.At(i.lastPub)) > t.PublishPeriod && !g.m.HelloBlocked(i.Node) {
 		g.sendHello(ctx, i)
 	}
 }
@@ -341,7 +341,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 		i.Disconnected = true
 	} else {
 		if i.Disconnected {
-			i.connectedAt = g.s.clock.Now()
+			i.connectedAt = i.Stamp(g.s.clock.Now())
 			if i.stopSub == nil && i.Kind != KindSentinel {
 				// Parked while the instance was down (sendPeriodic): it
 				// answers again, so its hellos come back now.
@@ -492,7 +492,7 @@ func (g *group) sendHello(ctx context.Context, i *instance) {
 func (g *group) onHelloReply(i *instance, err error) {
 	i.pubBusy = false
 	if err == nil {
-		i.lastPub = g.s.clock.Now()
+		i.lastPub = i.Stamp(g.s.clock.Now())
 	}
 	if i.helloAgain && g.ctx != nil && g.ctx.Err() == nil && i.conn != nil && !i.Disconnected {
 		g.sendHello(g.ctx, i)
@@ -508,7 +508,7 @@ func (g *group) onHelloReply(i *instance, err error) {
 func (g *group) forceHello(ctx context.Context) {
 	for _, n := range g.m.Nodes() {
 		i := inst(n)
-		i.lastPub = time.Time{}
+		i.lastPub = 0
 		switch {
 		case i.pubBusy:
 			i.helloAgain = true

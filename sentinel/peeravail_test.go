@@ -36,7 +36,7 @@ func TestSharedPeerReplyPassedOnLate(t *testing.T) {
 	}
 	// This group's own view: connected long ago, its last own reply 2 s
 	// old, a PING (another group's, on the shared link) unanswered.
-	i.connectedAt = now.Add(-3 * time.Second)
+	i.connectedAt = i.Stamp(now.Add(-3 * time.Second))
 	si.Disconnected = false
 	old := si.Stamp(now.Add(-2 * time.Second))
 	si.LastAvail, si.LastPong, si.ActPing = old, old, old
