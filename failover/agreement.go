@@ -165,7 +165,7 @@ func (m *Machine) Vote(reqEpoch uint64, candidate string, now time.Time) (quorum
 		m.emitVote(b.Leader, b.LeaderEpoch)
 		if b.Leader != m.env.MyID {
 			// We voted for someone else: give them time before we try.
-			m.FailoverStartTime = now.Add(m.jitter(maxDesync))
+			m.FailoverStartTime = m.Stamp(now.Add(m.jitter(maxDesync)))
 		}
 		changed = true
 	}

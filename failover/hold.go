@@ -24,7 +24,7 @@ func (m *Machine) Held(now time.Time) string {
 	switch {
 	case m.Config.Maintenance:
 		return "maintenance"
-	case m.Config.BlockPeriod > 0 && !m.LastSwitch.IsZero() && now.Sub(m.LastSwitch) < m.Config.BlockPeriod:
+	case m.Config.BlockPeriod > 0 && !m.LastSwitch.IsZero() && now.Sub(m.At(m.LastSwitch)) < m.Config.BlockPeriod:
 		return "failover-block-period"
 	}
 	return ""
@@ -38,8 +38,8 @@ func (m *Machine) heldBack(now time.Time) bool {
 		m.heldShown = ""
 		return false
 	}
-	if why != m.heldShown || !m.heldODown.Equal(m.Master.At(m.Master.ODownSince)) {
-		m.heldShown, m.heldODown = why, m.Master.At(m.Master.ODownSince)
+	if why != m.heldShown || m.heldODown != m.Master.ODownSince { // both the master node's stamps
+		m.heldShown, m.heldODown = why, m.Master.ODownSince
 		m.emit(event.LevelWarning, "+failover-held", m.Master, why)
 	}
 	return true
@@ -59,7 +59,7 @@ func (m *Machine) preFailover(now time.Time, t Timing) bool {
 		m.do(Action{Kind: PreFailover, Node: m.Master, Epoch: m.FailoverEpoch})
 		m.emit(event.LevelNotice, "+pre-failover", m.Master, "")
 	case preRunning:
-		if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+		if now.Sub(m.At(m.FailoverStateSince)) > m.FailoverTimeout(t) {
 			m.veto(now, "timeout")
 		}
 	}

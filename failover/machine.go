@@ -76,14 +76,16 @@ type Machine struct {
 	Leader      string // our vote for this master, in LeaderEpoch
 	LeaderEpoch uint64
 
+	// The machine's instants are Stamps of its master's node (At, Stamp),
+	// which lives as long as the machine: 8 bytes each, not 24.
 	State              State
 	FailoverEpoch      uint64
-	FailoverStartTime  time.Time
-	FailoverStateSince time.Time
-	Coordinated        bool      // planned switchover through FAILOVER TO
-	UserFailoverAt     time.Time // last SENTINEL FAILOVER that started one (userFailoverSettle)
-	ReelectAt          time.Time // not before this may a stuck election start a new round
-	LastSwitch         time.Time // the last +switch-master, for the block period (hold.go)
+	FailoverStartTime  Stamp
+	FailoverStateSince Stamp
+	UserFailoverAt     Stamp // last SENTINEL FAILOVER that started one (userFailoverSettle)
+	ReelectAt          Stamp // not before this may a stuck election start a new round
+	LastSwitch         Stamp // the last +switch-master, for the block period (hold.go)
+	Coordinated        bool  // planned switchover through FAILOVER TO
 	// Isolated: a majority of the group is subjectively down to us, after
 	// we had reached it; we do not name the master to clients
 	// (isolation.go).
@@ -91,11 +93,11 @@ type Machine struct {
 
 	reachedGroup bool // a majority of the group was reachable once
 
-	heldShown string    // the reason +failover-held was published for,
-	heldODown time.Time // in the ODOWN that began then
-	preCheck  int       // the pre-failover check of this attempt (hold.go)
+	heldShown string // the reason +failover-held was published for,
+	heldODown Stamp  // in the ODOWN that began then
+	preCheck  int    // the pre-failover check of this attempt (hold.go)
 
-	heardUpTo time.Time // HeardUpTo's; zero: replies are read as they come
+	heardUpTo Stamp // HeardUpTo's; zero: replies are read as they come
 
 	env *Env
 	out []Action // decided actions, not yet read with Ready
@@ -117,6 +119,12 @@ type KnownPeer struct {
 	Addr  Addr
 	RunID string
 }
+
+// At is the machine's instant s as a time (its master node's, Node.At).
+func (m *Machine) At(s Stamp) time.Time { return m.Master.At(s) }
+
+// Stamp is t as one of the machine's instants (Node.Stamp).
+func (m *Machine) Stamp(t time.Time) Stamp { return m.Master.Stamp(t) }
 
 // New makes the machine of master name from its persisted state.
 func New(name string, cfg Config, p Persisted, env *Env, now time.Time) *Machine {

@@ -174,7 +174,7 @@ func TestVoteOncePerEpoch(t *testing.T) {
 	if !changed || b.Leader != peerID(0) || b.LeaderEpoch != 5 || r.m.env.Epochs.Current() != 5 {
 		t.Fatalf("first vote: %+v changed=%v epoch=%d", b, changed, r.m.env.Epochs.Current())
 	}
-	if !r.m.FailoverStartTime.Equal(r.now) {
+	if !r.m.At(r.m.FailoverStartTime).Equal(r.now) {
 		t.Fatal("voting for another did not delay our own attempt")
 	}
 	b, changed = r.m.Vote(5, peerID(1), r.now)
@@ -244,7 +244,7 @@ func TestDisconnectedPromotedReplicaTimesOut(t *testing.T) {
 	r.m.State = StateSendSlaveofNoOne
 	rep.Flags |= FlagPromoted
 	r.m.Master.Flags |= FlagFailoverInProgress
-	r.m.FailoverStateSince = r.now
+	r.m.FailoverStateSince = r.m.Stamp(r.now)
 	r.tick()
 	if len(ofKind(r.drain(), SlaveOf)) != 0 {
 		t.Fatal("SLAVEOF sent to a disconnected replica")
@@ -346,7 +346,7 @@ func TestSwitchoverAbortsWithoutTime(t *testing.T) {
 
 func TestUserFailoverSettle(t *testing.T) {
 	r := newRig(t, 1, 2)
-	r.m.UserFailoverAt = r.now
+	r.m.UserFailoverAt = r.m.Stamp(r.now)
 	if err := r.m.CanFailover(r.now.Add(time.Second), r.timing); err != ErrInProgress {
 		t.Fatalf("within the settle time: %v", err)
 	}
@@ -444,7 +444,7 @@ func TestSelectWaitsForAnAnsweringReplicasInfo(t *testing.T) {
 			r.keepAlive(r.m.Master)
 			r.tick()
 			if acts := r.drain(); has(acts, "-failover-abort-no-good-slave") {
-				t.Fatalf("gave up on a replica that answers after %v", r.now.Sub(r.m.FailoverStateSince))
+				t.Fatalf("gave up on a replica that answers after %v", r.now.Sub(r.m.At(r.m.FailoverStateSince)))
 			}
 		}
 		if infoComes {

@@ -28,8 +28,8 @@ func (m *Machine) Reset(keepSentinels, announce bool, now time.Time) {
 	m.Leader = ""
 	m.Coordinated = false
 	m.State = StateNone
-	m.FailoverStateSince = time.Time{}
-	m.FailoverStartTime = time.Time{}
+	m.FailoverStateSince = 0
+	m.FailoverStartTime = 0
 	n.RunID = ""
 	n.MasterHost = ""
 	n.ActPing = n.Stamp(now)
@@ -62,7 +62,7 @@ func (m *Machine) SwitchMaster(addr Addr, now time.Time) {
 		// Another server: what we knew of the old one's fence is void,
 		// and the new one may lift the fence it kept (fence.go).
 		m.Master.FenceSent, m.Master.FenceSwitch = -1, m.Master.Stamp(now)
-		m.LastSwitch = now
+		m.LastSwitch = m.Stamp(now)
 		// So are the peers' answers: they said the old server was down.
 		// redis-sentinel keeps them (until five ask periods old) and
 		// counts them for the new master, which then goes objectively

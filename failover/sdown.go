@@ -71,13 +71,13 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 // peers subjectively down and abort failovers for want of a good replica,
 // as a 1,000-master run did. A driver that reads replies as they come
 // need not call it.
-func (m *Machine) HeardUpTo(t time.Time) { m.heardUpTo = t }
+func (m *Machine) HeardUpTo(t time.Time) { m.heardUpTo = m.Stamp(t) }
 
 // heard is the moment silence is measured up to: now, or HeardUpTo's
 // time when that is earlier.
 func (m *Machine) heard(now time.Time) time.Time {
-	if !m.heardUpTo.IsZero() && m.heardUpTo.Before(now) {
-		return m.heardUpTo
+	if !m.heardUpTo.IsZero() && m.At(m.heardUpTo).Before(now) {
+		return m.At(m.heardUpTo)
 	}
 	return now
 }

@@ -15,7 +15,7 @@ func (m *Machine) startFailoverIfNeeded(now time.Time, t Timing) bool {
 	if m.Master.Flags&FlagODown == 0 || m.InProgress() {
 		return false
 	}
-	if !m.FailoverStartTime.IsZero() && now.Sub(m.FailoverStartTime) < 2*m.FailoverTimeout(t) {
+	if !m.FailoverStartTime.IsZero() && now.Sub(m.At(m.FailoverStartTime)) < 2*m.FailoverTimeout(t) {
 		return false
 	}
 	if m.heldBack(now) {
@@ -32,8 +32,8 @@ func (m *Machine) startFailover(now time.Time) {
 	m.Master.Flags |= FlagFailoverInProgress
 	m.newAttemptEpoch(now)
 	m.emit(event.LevelWarning, "+try-failover", m.Master, "")
-	m.FailoverStartTime = now.Add(m.jitter(maxDesync))
-	m.FailoverStateSince = now
+	m.FailoverStartTime = m.Stamp(now.Add(m.jitter(maxDesync)))
+	m.FailoverStateSince = m.Stamp(now)
 }
 
 // reelect starts a new election round for our attempt when the current
@@ -46,7 +46,7 @@ func (m *Machine) startFailover(now time.Time) {
 func (m *Machine) reelect(now time.Time) {
 	epoch := m.newAttemptEpoch(now)
 	m.voteOwn(epoch, m.env.MyID, now)
-	m.ReelectAt = now.Add(reelectMin + m.jitter(reelectSpread))
+	m.ReelectAt = m.Stamp(now.Add(reelectMin + m.jitter(reelectSpread)))
 	for _, si := range m.Sentinels {
 		si.AskSent = 0 // ask in the new epoch at once
 	}
@@ -82,7 +82,7 @@ func (m *Machine) abortFailover(now time.Time) {
 	m.Master.Flags &^= FlagFailoverInProgress | FlagForceFailover | FlagCoordFailover
 	m.Coordinated = false
 	m.State = StateNone
-	m.FailoverStateSince = now
+	m.FailoverStateSince = m.Stamp(now)
 	if p := m.Promoted(); p != nil {
 		p.Flags &^= FlagPromoted
 	}
@@ -90,7 +90,7 @@ func (m *Machine) abortFailover(now time.Time) {
 
 func (m *Machine) setState(st State, now time.Time) {
 	m.State = st
-	m.FailoverStateSince = now
+	m.FailoverStateSince = m.Stamp(now)
 }
 
 // step advances the failover by whatever the current facts allow.
@@ -134,14 +134,14 @@ func (m *Machine) waitStart(now time.Time, t Timing) {
 	n := m.Master
 	isLeader := m.leader(m.FailoverEpoch, now) == m.env.MyID
 	if !isLeader && n.Flags&FlagForceFailover == 0 {
-		if m.electionStuck() && now.After(m.ReelectAt) {
+		if m.electionStuck() && now.After(m.At(m.ReelectAt)) {
 			m.reelect(now)
 		}
 		timeout := t.ElectionTimeout
 		if ft := m.FailoverTimeout(t); timeout > ft {
 			timeout = ft
 		}
-		if now.Sub(m.FailoverStartTime) > timeout {
+		if now.Sub(m.At(m.FailoverStartTime)) > timeout {
 			m.emit(event.LevelWarning, "-failover-abort-not-elected", n, "")
 			m.abortFailover(now)
 		}
@@ -222,7 +222,7 @@ const (
 
 func (m *Machine) selectSlave(now time.Time, t Timing) {
 	r := m.SelectReplica(now, t)
-	if r == nil && now.Sub(m.FailoverStateSince) < m.selectWait(t) {
+	if r == nil && now.Sub(m.At(m.FailoverStateSince)) < m.selectWait(t) {
 		// We got here faster than redis-sentinel would (its election
 		// takes a second or more); the replicas' INFO may simply be older
 		// than the five ping periods a candidate needs. Refresh it and
@@ -247,7 +247,7 @@ func (m *Machine) sendSlaveOfNoOne(now time.Time, t Timing) {
 		return
 	}
 	if r.Disconnected {
-		if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+		if now.Sub(m.At(m.FailoverStateSince)) > m.FailoverTimeout(t) {
 			m.emit(event.LevelWarning, "-failover-abort-slave-timeout", r, "")
 			m.abortFailover(now)
 		}
@@ -267,7 +267,7 @@ func (m *Machine) sendFailover(now time.Time, t Timing) {
 	if r == nil {
 		return
 	}
-	left := m.FailoverTimeout(t) - now.Sub(m.FailoverStateSince)
+	left := m.FailoverTimeout(t) - now.Sub(m.At(m.FailoverStateSince))
 	if left < time.Second {
 		m.emit(event.LevelWarning, "-failover-abort-master-timeout", m.Master, "")
 		m.abortFailover(now)
@@ -301,7 +301,7 @@ func (m *Machine) waitPromotion(now time.Time, t Timing) {
 	if r == nil {
 		return
 	}
-	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+	if now.Sub(m.At(m.FailoverStateSince)) > m.FailoverTimeout(t) {
 		m.emit(event.LevelWarning, "-failover-abort-slave-timeout", r, "")
 		m.abortFailover(now)
 		return
@@ -382,7 +382,7 @@ func (m *Machine) detectEnd(now time.Time, t Timing) {
 		notReconfigured++
 	}
 	timeout := false
-	if now.Sub(m.FailoverStateSince) > m.FailoverTimeout(t) {
+	if now.Sub(m.At(m.FailoverStateSince)) > m.FailoverTimeout(t) {
 		notReconfigured = 0
 		timeout = true
 		m.emit(event.LevelWarning, "+failover-end-for-timeout", m.Master, "")

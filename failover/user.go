@@ -24,7 +24,7 @@ const userFailoverSettle = 1200 * time.Millisecond
 // CanFailover is the check SENTINEL FAILOVER makes before it starts one:
 // none in progress, and a replica to promote.
 func (m *Machine) CanFailover(now time.Time, t Timing) error {
-	if m.InProgress() || !m.UserFailoverAt.IsZero() && now.Sub(m.UserFailoverAt) < userFailoverSettle {
+	if m.InProgress() || !m.UserFailoverAt.IsZero() && now.Sub(m.At(m.UserFailoverAt)) < userFailoverSettle {
 		return ErrInProgress
 	}
 	if m.SelectReplica(now, t) == nil {
@@ -41,7 +41,7 @@ func (m *Machine) UserFailover(now time.Time, t Timing, step bool) error {
 		return err
 	}
 	m.startFailover(now)
-	m.UserFailoverAt = now
+	m.UserFailoverAt = m.Stamp(now)
 	m.Master.Flags |= FlagForceFailover
 	if step {
 		m.step(now, t)
@@ -65,7 +65,7 @@ func (m *Machine) Switchover(now time.Time, t Timing, step bool) error {
 	n.SDownSince = n.Stamp(now)
 	n.Flags |= FlagSDown
 	m.startFailover(now)
-	m.UserFailoverAt = now
+	m.UserFailoverAt = m.Stamp(now)
 	m.Coordinated = true
 	n.Flags |= FlagCoordFailover
 	if step {

@@ -67,7 +67,7 @@ func (g *group) hideInfoReadAfter(heard time.Time) func() {
 // priorities back.
 func (g *group) giveUpAfterGrace(now time.Time, t failover.Timing) func() {
 	m := g.m
-	if m.State != failover.StateSelectSlave || now.Sub(m.FailoverStateSince) < failover.SelectGrace || m.SelectReplica(now, t) != nil {
+	if m.State != failover.StateSelectSlave || now.Sub(m.At(m.FailoverStateSince)) < failover.SelectGrace || m.SelectReplica(now, t) != nil {
 		return func() {}
 	}
 	prio := map[*failover.Node]int{}
