@@ -2,6 +2,7 @@ package simsentinel
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/qsentinel/qsentinel/sim"
@@ -29,30 +30,55 @@ func LaggingReader(cfg sim.Config) (*sim.World, error) {
 func laggingReader(cfg sim.Config, mutant Mutant) (*sim.World, error) {
 	f := NewFleet(cfg, Layout{Masters: 3, Hosts: 2, Sentinels: 3, Quorum: 2, Mutant: mutant})
 	w := f.W
-	const start, kill, back, end = 3 * time.Second, 14 * time.Second, 24 * time.Second, 34 * time.Second
-	rng := w.Rand()
 	// A lag every 2 to 4 s, of 1.2 to 2.8 s (down-after is 1 s): a
 	// sentinel is lagging most of the time from start to end.
-	for at := start + time.Duration(rng.IntN(1000))*time.Millisecond; at < end-4*time.Second; {
-		s := f.Sentinels[rng.IntN(len(f.Sentinels))]
+	spells(f, func(s string, rng *rand.Rand) (string, func(), time.Duration) {
 		d := time.Duration(1200+rng.IntN(1600)) * time.Millisecond
-		w.After(at, fmt.Sprintf("%s reads late for %v", s, d), func() { w.LagReads(s, d) })
-		at += time.Duration(2000+rng.IntN(2000)) * time.Millisecond
-	}
+		return fmt.Sprintf("%s reads late for %v", s, d), func() { w.LagReads(s, d) },
+			time.Duration(2000+rng.IntN(2000)) * time.Millisecond
+	})
 	floods := make([]time.Duration, len(f.Sentinels))
 	for k := range floods {
-		floods[k] = time.Duration(300+rng.IntN(600)) * time.Millisecond
+		floods[k] = time.Duration(300+w.Rand().IntN(600)) * time.Millisecond
 	}
-	w.After(kill, "the master host dies", func() {
-		for _, g := range f.Groups {
-			w.Crash(g.Servers[0])
-		}
+	return masterHostLost(f, func() {
 		for k, s := range f.Sentinels {
 			w.Flood(s, floods[k], 8*time.Second)
 		}
 	})
-	w.After(back, "the old master host comes back", func() { f.healAll() })
-	if err := w.RunFor(end); err != nil {
+}
+
+// The timeline of the scenarios where sentinels run short of CPU
+// (LaggingReader, SlowTicker): spells from start, the master host lost
+// at kill and back at back, the run ended at end.
+const spellStart, spellKill, spellBack, spellEnd = 3 * time.Second, 14 * time.Second, 24 * time.Second, 34 * time.Second
+
+// spells puts one spell after another on a sentinel drawn from the seed,
+// from spellStart to 4 s before spellEnd: spell draws what it is for
+// sentinel s (its trace line and action) and the gap to the next.
+func spells(f *Fleet, spell func(s string, rng *rand.Rand) (what string, do func(), gap time.Duration)) {
+	w := f.W
+	rng := w.Rand()
+	for at := spellStart + time.Duration(rng.IntN(1000))*time.Millisecond; at < spellEnd-4*time.Second; {
+		s := f.Sentinels[rng.IntN(len(f.Sentinels))]
+		what, do, gap := spell(s, rng)
+		w.After(at, what, do)
+		at += gap
+	}
+}
+
+// masterHostLost kills every master at spellKill (and does also then),
+// heals all at spellBack, runs to spellEnd and wants every group settled.
+func masterHostLost(f *Fleet, also func()) (*sim.World, error) {
+	w := f.W
+	w.After(spellKill, "the master host dies", func() {
+		for _, g := range f.Groups {
+			w.Crash(g.Servers[0])
+		}
+		also()
+	})
+	w.After(spellBack, "the old master host comes back", func() { f.healAll() })
+	if err := w.RunFor(spellEnd); err != nil {
 		return w, err
 	}
 	return w, f.settle(5 * time.Second)

@@ -2,6 +2,7 @@ package simsentinel
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/qsentinel/qsentinel/sim"
@@ -26,23 +27,11 @@ func SlowTicker(cfg sim.Config) (*sim.World, error) { return slowTicker(cfg, "")
 func slowTicker(cfg sim.Config, mutant Mutant) (*sim.World, error) {
 	f := NewFleet(cfg, Layout{Masters: 3, Hosts: 2, Sentinels: 3, Quorum: 2, Mutant: mutant})
 	w := f.W
-	const start, kill, back, end = 3 * time.Second, 14 * time.Second, 24 * time.Second, 34 * time.Second
-	rng := w.Rand()
-	for at := start + time.Duration(rng.IntN(1000))*time.Millisecond; at < end-4*time.Second; {
-		s := f.Sentinels[rng.IntN(len(f.Sentinels))]
+	spells(f, func(s string, rng *rand.Rand) (string, func(), time.Duration) {
 		every := time.Duration(280+rng.IntN(171)) * time.Millisecond
 		d := time.Duration(2000+rng.IntN(2000)) * time.Millisecond
-		w.After(at, fmt.Sprintf("%s ticks every %v for %v", s, every, d), func() { w.SlowTicks(s, every, d) })
-		at += time.Duration(1000+rng.IntN(2000)) * time.Millisecond
-	}
-	w.After(kill, "the master host dies", func() {
-		for _, g := range f.Groups {
-			w.Crash(g.Servers[0])
-		}
+		return fmt.Sprintf("%s ticks every %v for %v", s, every, d), func() { w.SlowTicks(s, every, d) },
+			time.Duration(1000+rng.IntN(2000)) * time.Millisecond
 	})
-	w.After(back, "the old master host comes back", func() { f.healAll() })
-	if err := w.RunFor(end); err != nil {
-		return w, err
-	}
-	return w, f.settle(5 * time.Second)
+	return masterHostLost(f, func() {})
 }
