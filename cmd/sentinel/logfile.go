@@ -39,7 +39,10 @@ func (l *logFile) Write(b []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := f.Write(b)
+	// The crash output is re-pointed before the line is written: whoever
+	// sees the line in the new file (logrotate's postrotate, a test that
+	// then sends SIGQUIT) knows a crash goes there too. Written first,
+	// a crash between the write and the re-pointing went to the old file.
 	if st, serr := f.Stat(); serr == nil {
 		if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Ino != l.crash {
 			// SetCrashOutput keeps its own descriptor; ours closes.
@@ -48,6 +51,7 @@ func (l *logFile) Write(b []byte) (int, error) {
 			}
 		}
 	}
+	n, err := f.Write(b)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
