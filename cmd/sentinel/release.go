@@ -35,28 +35,25 @@ type releaser struct {
 }
 
 // run releases after the start's burst and each later one, until ctx
-// ends. Each event of sub marks a burst and restarts the calm wait.
+// ends. Each event of sub marks a burst and restarts the calm wait; the
+// timer fires once per wait, so each firing ends one burst.
 func (r releaser) run(ctx context.Context, sub *event.Subscription) {
 	wait := time.NewTimer(r.calm) // the start is a burst
 	defer wait.Stop()
-	pending := true    // a burst not yet released
 	var last time.Time // the last release
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sub.C:
-			pending = true
 			d := r.calm
 			if !last.IsZero() {
 				d = max(d, r.every-time.Since(last))
 			}
 			wait.Reset(d)
 		case <-wait.C:
-			if pending {
-				r.release()
-				pending, last = false, time.Now()
-			}
+			r.release()
+			last = time.Now()
 		}
 	}
 }
