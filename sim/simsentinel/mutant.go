@@ -45,16 +45,16 @@ func (g *group) planted(now time.Time, fn func()) {
 // having answered INFO, which is what a negative age meant to
 // failover.Select. It returns what puts the INFO times back.
 func (g *group) hideInfoReadAfter(heard time.Time) func() {
-	hidden := map[*failover.Node]time.Time{}
+	hidden := map[*failover.Node]failover.Stamp{}
 	for _, r := range g.m.Replicas {
 		if !heard.IsZero() && r.At(r.InfoRefresh).After(heard) {
-			hidden[r] = r.At(r.InfoRefresh)
+			hidden[r] = r.InfoRefresh
 			r.InfoRefresh = 0
 		}
 	}
 	return func() {
 		for r, at := range hidden {
-			r.InfoRefresh = r.Stamp(at)
+			r.InfoRefresh = at
 		}
 	}
 }
