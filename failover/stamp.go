@@ -15,6 +15,10 @@ import (
 // deadline, as before. Read one with Node.At, write one with Node.Stamp.
 type Stamp int64
 
+// createdStamp is a node's creation as one of its Stamps: what Stamp gives
+// for n.Created, which NewNode sets its first instants to.
+const createdStamp Stamp = 1
+
 // IsZero reports whether s is "never".
 func (s Stamp) IsZero() bool { return s == 0 }
 

@@ -24,8 +24,9 @@ func TestStampRoundTrip(t *testing.T) {
 				t.Fatalf("%v after creation: back %v (%v after), want %v", d, back, back.Sub(created), at)
 			}
 		}
-		// A fresh node's instants are its creation (NewNode's literal 1).
-		if !n.At(n.LastAvail).Equal(created) || !n.At(n.ActPing).Equal(created) {
+		// A fresh node's instants are its creation (NewNode sets them to createdStamp,
+		// which is what Stamp gives for the creation).
+		if n.Stamp(created) != createdStamp || !n.At(n.LastAvail).Equal(created) || !n.At(n.ActPing).Equal(created) {
 			t.Fatalf("new node: last reply %v, pinged %v; want %v", n.At(n.LastAvail), n.At(n.ActPing), created)
 		}
 	}
