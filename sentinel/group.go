@@ -26,11 +26,12 @@ type group struct {
 
 	batch *redislink.WriteBatch // set while the group ticks (under mu): sends are buffered into it
 
-	// hello is the last hello payload made (a string, boxed as Send takes
-	// it): the master, each replica and each peer get the same one each
-	// publish period unless our address or the configuration changed
-	// (helloPayload).
-	hello any
+	// hello is the last hello made, as the arguments of its PUBLISH
+	// (PUBLISH, the channel, the payload): the master, each replica and
+	// each peer get the same one each publish period unless our address
+	// or the configuration changed (helloArgs). One slice serves them
+	// all, as links only read a command's arguments.
+	hello []any
 
 	// switchedAt is when the master last moved (+switch-master), for
 	// SENTINEL REMOVE (removeMidFailover).

@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -94,14 +95,14 @@ func TestHelloPayloadFollowsChanges(t *testing.T) {
 	}
 	check := func(what string) {
 		t.Helper()
-		if got := g.helloPayload(i); got != want() {
+		if got := g.helloArgs(i)[2]; got != want() {
 			t.Fatalf("%s: hello %q, want %q", what, got, want())
 		}
 	}
 	check("first")
-	first := g.hello
+	first := &g.hello[0]
 	check("again")
-	if g.hello != first {
+	if &g.hello[0] != first {
 		t.Fatal("an unchanged hello was made again")
 	}
 	s.env.Epochs.Bump(3)
@@ -110,4 +111,40 @@ func TestHelloPayloadFollowsChanges(t *testing.T) {
 	check("new config epoch")
 	g.m.SwitchMaster(Addr{Host: "127.0.0.1", Port: 6380}, time.Now())
 	check("new master")
+}
+
+// A master's renamed PUBLISH (rename-command) carries the hellos sent to
+// it; the group's shared hello, which its peers get, stays a PUBLISH.
+func TestHelloTakesRenamedPublish(t *testing.T) {
+	net := redislink.NewFakeNet()
+	m := Addr{Host: "127.0.0.1", Port: 6379}
+	r := net.Add(m.String(), "master-run-id")
+	s, err := New(fastConfig(26379, m), Options{Dialer: net, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.group("mymaster")
+	i := g.master
+	i.conn = net.Dial(redislink.ConnOptions{Addr: m.String()})
+	g.mu.Lock()
+	g.cfg.RenameCommands = []RenamedCommand{{Command: "PUBLISH", Renamed: "XPUB"}}
+	g.sendHello(context.Background(), i)
+	shared := g.hello[0]
+	g.mu.Unlock()
+	if shared != "PUBLISH" {
+		t.Fatalf("the shared hello became %v", shared)
+	}
+	want := "XPUB __SENTINEL__:HELLO 127.0.0.1,26379," + strings.ToUpper(s.myID) + ","
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, c := range r.Received() {
+			if strings.HasPrefix(c, want) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("master received %q, want a command starting %q", r.Received(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

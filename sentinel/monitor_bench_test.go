@@ -22,12 +22,11 @@ func BenchmarkPeriodicArgs(b *testing.B) {
 	i.conn = net.Dial(redislink.ConnOptions{Addr: m.String()})
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var hello any
-	var ping, info []any
+	var hello, ping, info []any
 	b.ReportAllocs()
 	for range b.N {
 		for range 3 {
-			hello = g.helloPayload(i)
+			hello = g.helloArgs(i)
 		}
 		ping, info = g.commandArgs(i, "PING"), g.commandArgs(i, "INFO")
 	}
