@@ -54,7 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// times. Cheap because an idle sentinel allocates little
 		// (hellos, PINGs and replies reuse their buffers). 50 instead:
 		// at 5,000 masters 61-67 MB anonymous memory instead of 51-52.
-		// The app raises it while failovers run (gcPacer).
+		// The app raises it while failovers run, and lowers it for a
+		// large heap (gcPacer).
 		debug.SetGCPercent(idleGCPercent)
 	}
 	defer startProfiles()()
@@ -161,7 +162,7 @@ type shownError struct{ error }
 // and SENTINEL_MEMPROFILE a heap profile (and beside it the goroutine list, <path>.goroutines, and the
 // text form with runtime.MemStats, <path>.txt), written
 // when the returned func runs (at exit) or, with SENTINEL_PROFILE_SECONDS,
-// that long after start, so that an instance a benchmark kills with
+// that long after start (and a first one, <path>.base, halfway), so that an instance a benchmark kills with
 // SIGKILL still leaves them; with SENTINEL_PROFILE_AFTER the CPU profile
 // begins that many seconds after start. "%p" in a path is the process id, for
 // benchmarks that start several instances with the same environment.
@@ -230,6 +231,17 @@ func startProfiles() func() {
 	}
 	if secs := cpuprofile.EnvSeconds("SENTINEL_PROFILE_SECONDS"); secs > 0 {
 		time.AfterFunc(secs, finish)
+		if memPath != "" {
+			// A first heap profile halfway, for `go tool pprof -base`:
+			// what the sentinel allocated in the second half alone
+			// (an idle sentinel's garbage, without the start's).
+			time.AfterFunc(secs/2, func() {
+				if f, err := os.Create(memPath + ".base"); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			})
+		}
 	}
 	return finish
 }
