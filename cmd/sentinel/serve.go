@@ -121,7 +121,8 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 		sub := a.mon.Events().Subscribe(256)
 		go func() {
 			defer sub.Close()
-			gcPacer{idle: idleGCPercent, busy: busyGCPercent, calm: gcCalm, set: debug.SetGCPercent}.run(ctx, sub)
+			gcPacer{busy: busyGCPercent, idle: func() int { return idleGCPercentFor(liveHeap()) },
+				calm: gcCalm, recheck: gcRecheck, set: debug.SetGCPercent, lowered: debug.FreeOSMemory}.run(ctx, sub)
 			errc <- nil
 		}()
 	}
