@@ -69,7 +69,7 @@ type Machine struct {
 	Name      string
 	Config    Config
 	Master    *Node
-	Replicas  map[string]*Node // by "ip:port"
+	Replicas  map[string]*Node // by "ip:port"; nil until the first (putReplica)
 	Sentinels map[string]*Node // by run id
 
 	ConfigEpoch uint64
@@ -131,7 +131,6 @@ func New(name string, cfg Config, p Persisted, env *Env, now time.Time) *Machine
 	m := &Machine{
 		Name:        name,
 		Config:      cfg,
-		Replicas:    map[string]*Node{},
 		Sentinels:   map[string]*Node{},
 		ConfigEpoch: p.ConfigEpoch,
 		LeaderEpoch: p.LeaderEpoch,
@@ -142,7 +141,7 @@ func New(name string, cfg Config, p Persisted, env *Env, now time.Time) *Machine
 		if a == p.Addr {
 			continue
 		}
-		m.Replicas[a.String()] = NewNode(KindReplica, a.String(), a, now)
+		m.putReplica(NewNode(KindReplica, a.String(), a, now))
 	}
 	for _, k := range p.KnownSentinels {
 		if k.RunID == env.MyID {

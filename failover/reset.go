@@ -87,6 +87,16 @@ func (m *Machine) AddReplica(a Addr, now time.Time) {
 	}
 }
 
+// putReplica files r under its address. The map is made with the first
+// replica: a master without any (a fleet's spare ports, a fake master in
+// the benchmark) keeps none, 58 bytes each at 5,000 masters.
+func (m *Machine) putReplica(r *Node) {
+	if m.Replicas == nil {
+		m.Replicas = map[string]*Node{}
+	}
+	m.Replicas[r.Addr.String()] = r
+}
+
 // addReplica adds a replica unless known, and reports whether it did.
 func (m *Machine) addReplica(a Addr, now time.Time) bool {
 	if _, ok := m.Replicas[a.String()]; ok {
@@ -96,7 +106,7 @@ func (m *Machine) addReplica(a Addr, now time.Time) bool {
 	// keeps a copy of the host, not the whole text.
 	a.Host = strings.Clone(a.Host)
 	r := NewNode(KindReplica, a.String(), a, now)
-	m.Replicas[a.String()] = r
+	m.putReplica(r)
 	m.changed()
 	m.emit(event.LevelNotice, "+slave", r, "")
 	return true
