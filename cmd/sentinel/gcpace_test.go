@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -94,5 +95,14 @@ func TestIdleGCPercentFor(t *testing.T) {
 		if got := idleGCPercentFor(c.live); got != c.want {
 			t.Errorf("idleGCPercentFor(%d MiB) = %d, want %d", c.live>>20, got, c.want)
 		}
+	}
+}
+
+// The live heap is read from the runtime (a metric that a Go release
+// could rename: then the idle percent would silently stay a quarter).
+func TestLiveHeap(t *testing.T) {
+	runtime.GC()
+	if n := liveHeap(); n == 0 {
+		t.Fatal("no live heap read after a collection")
 	}
 }
