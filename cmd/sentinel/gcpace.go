@@ -73,15 +73,17 @@ type gcPacer struct {
 	set     func(int) int // debug.SetGCPercent
 	// lowered gives back the pages a larger heap goal let the heap
 	// touch (debug.FreeOSMemory), after a recheck lowered the idle
-	// percent: the scavenger would keep them for minutes.
-	lowered func()
+	// percent: the scavenger would keep them for minutes. At most once
+	// per lowerEvery.
+	lowered    func()
+	lowerEvery time.Duration
 }
 
 // run follows sub until ctx ends, leaving the idle percent behind. It
 // starts idle, at the percent the caller set.
 func (p gcPacer) run(ctx context.Context, sub *event.Subscription) {
 	busy, idle := false, 0
-	var lastEvent time.Time // of any kind
+	var lastEvent, lastLowered time.Time // lastEvent: of any kind
 	calm := time.NewTimer(p.calm)
 	calm.Stop()
 	defer calm.Stop()
@@ -122,8 +124,12 @@ func (p gcPacer) run(ctx context.Context, sub *event.Subscription) {
 			}
 			was := idle
 			toIdle()
-			if idle < was {
+			if idle < was && (lastLowered.IsZero() || time.Since(lastLowered) >= p.lowerEvery) {
+				// (At most once per lowerEvery: a live heap that
+				// hovers where the percent changes must not buy a
+				// full collection every other recheck.)
 				p.lowered()
+				lastLowered = time.Now()
 			}
 		}
 	}

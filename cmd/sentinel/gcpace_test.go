@@ -22,7 +22,7 @@ func TestGCPacer(t *testing.T) {
 	var sets []int
 	idle := 25
 	var lowered atomic.Int32
-	p := gcPacer{lowered: func() { lowered.Add(1) }, busy: 100, calm: 150 * time.Millisecond, recheck: 100 * time.Millisecond,
+	p := gcPacer{lowered: func() { lowered.Add(1) }, lowerEvery: time.Minute, busy: 100, calm: 150 * time.Millisecond, recheck: 100 * time.Millisecond,
 		idle: func() int {
 			mu.Lock()
 			defer mu.Unlock()
@@ -75,11 +75,23 @@ func TestGCPacer(t *testing.T) {
 	if n := lowered.Load(); n != 1 {
 		t.Fatalf("pages given back %d times after the idle percent fell, want 1", n)
 	}
+	mu.Lock()
+	idle = 25 // the live heap shrank, and grew again at once
+	mu.Unlock()
+	time.Sleep(250 * time.Millisecond)
+	mu.Lock()
+	idle = 12
+	mu.Unlock()
+	time.Sleep(250 * time.Millisecond)
+	want("the live heap back and forth", 25, 100, 25, 12, 25, 12)
+	if n := lowered.Load(); n != 1 {
+		t.Fatalf("pages given back %d times within lowerEvery, want 1", n)
+	}
 	bus.Publish(event.Event{Kind: "+switch-master"})
 	time.Sleep(50 * time.Millisecond)
 	cancel()
 	<-done
-	want("stopped while busy", 25, 100, 25, 12, 100, 12)
+	want("stopped while busy", 25, 100, 25, 12, 25, 12, 100, 12)
 	if n := lowered.Load(); n != 1 {
 		t.Fatalf("pages given back %d times, want 1 (only after a recheck lowered the idle percent)", n)
 	}

@@ -122,7 +122,8 @@ func (a *app) start(ctx context.Context) (<-chan error, int) {
 		go func() {
 			defer sub.Close()
 			gcPacer{busy: busyGCPercent, idle: func() int { return idleGCPercentFor(liveHeap()) },
-				calm: gcCalm, recheck: gcRecheck, set: debug.SetGCPercent, lowered: debug.FreeOSMemory}.run(ctx, sub)
+				calm: gcCalm, recheck: gcRecheck, set: debug.SetGCPercent,
+				lowered: debug.FreeOSMemory, lowerEvery: releaseEvery}.run(ctx, sub)
 			errc <- nil
 		}()
 	}
