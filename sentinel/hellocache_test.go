@@ -75,18 +75,25 @@ func TestHelloKey(t *testing.T) {
 	}
 }
 
-// Our hello is made once per master and reused while it says the same;
-// any change of what it says makes a new one.
-func TestHelloPayloadFollowsChanges(t *testing.T) {
-	net := redislink.NewFakeNet()
+// helloGroup is a sentinel watching mymaster at 127.0.0.1:6379 on net,
+// not started, its master's command link dialled by hand.
+func helloGroup(t *testing.T, net *redislink.FakeNet) (*Sentinel, *group) {
+	t.Helper()
 	m := Addr{Host: "127.0.0.1", Port: 6379}
 	s, err := New(fastConfig(26379, m), Options{Dialer: net, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := s.group("mymaster")
+	g.master.conn = net.Dial(redislink.ConnOptions{Addr: m.String()})
+	return s, g
+}
+
+// Our hello is made once per master and reused while it says the same;
+// any change of what it says makes a new one.
+func TestHelloPayloadFollowsChanges(t *testing.T) {
+	s, g := helloGroup(t, redislink.NewFakeNet())
 	i := g.master
-	i.conn = net.Dial(redislink.ConnOptions{Addr: m.String()})
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	want := func() string {
@@ -117,15 +124,9 @@ func TestHelloPayloadFollowsChanges(t *testing.T) {
 // it; the group's shared hello, which its peers get, stays a PUBLISH.
 func TestHelloTakesRenamedPublish(t *testing.T) {
 	net := redislink.NewFakeNet()
-	m := Addr{Host: "127.0.0.1", Port: 6379}
-	r := net.Add(m.String(), "master-run-id")
-	s, err := New(fastConfig(26379, m), Options{Dialer: net, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := s.group("mymaster")
+	r := net.Add("127.0.0.1:6379", "master-run-id")
+	s, g := helloGroup(t, net)
 	i := g.master
-	i.conn = net.Dial(redislink.ConnOptions{Addr: m.String()})
 	g.mu.Lock()
 	g.cfg.RenameCommands = []RenamedCommand{{Command: "PUBLISH", Renamed: "XPUB"}}
 	g.sendHello(context.Background(), i)
