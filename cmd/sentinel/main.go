@@ -208,14 +208,7 @@ func startProfiles() func() {
 			}
 			stopCPU()
 			if memPath != "" {
-				// The heap profile is as of the last collection but one,
-				// which at idle can be tens of seconds old (a start's
-				// garbage still "in use"): collect first.
-				runtime.GC()
-				if f, err := os.Create(memPath); err == nil {
-					pprof.Lookup("heap").WriteTo(f, 0)
-					f.Close()
-				}
+				writeHeapProfile(memPath)
 				if f, err := os.Create(memPath + ".txt"); err == nil {
 					// debug=1 text ends with runtime.MemStats: where the
 					// heap, stacks and runtime's own memory go.
@@ -235,13 +228,24 @@ func startProfiles() func() {
 			// A first heap profile halfway, for `go tool pprof -base`:
 			// what the sentinel allocated in the second half alone
 			// (an idle sentinel's garbage, without the start's).
-			time.AfterFunc(secs/2, func() {
-				if f, err := os.Create(memPath + ".base"); err == nil {
-					pprof.Lookup("heap").WriteTo(f, 0)
-					f.Close()
-				}
-			})
+			time.AfterFunc(secs/2, func() { writeHeapProfile(memPath + ".base") })
 		}
 	}
 	return finish
+}
+
+// writeHeapProfile writes the heap profile to path after a collection.
+// A heap profile is as of the last collection but one, which at idle can
+// be tens of seconds old (a start's garbage still "in use"); collecting
+// first also makes the halfway profile and the last one end at the
+// moment they are written, so that `pprof -base` compares what was
+// allocated between those two moments (without it the halfway one had
+// left out what the start's last seconds allocated, and the difference
+// counted it).
+func writeHeapProfile(path string) {
+	runtime.GC()
+	if f, err := os.Create(path); err == nil {
+		pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+	}
 }
