@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -23,9 +24,12 @@ type Conn struct {
 	h        Handler
 	deadline atomic.Int64 // unix nanoseconds; 0: none
 
-	mu  sync.Mutex
-	fd  int    // -1 once closed
-	out []byte // what the socket has not taken yet
+	remote netip.AddrPort // Connect's address, for its errors
+
+	mu         sync.Mutex
+	fd         int    // -1 once closed
+	out        []byte // what the socket has not taken yet
+	connecting bool   // Connect's connect has not completed yet
 }
 
 var errOverflow = errors.New("eventloop: peer does not read; output limit reached")
@@ -39,10 +43,32 @@ func (l *Loop) Add(nc net.Conn, h Handler) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.mu.Lock()
-	if l.ended {
+	c, err := l.register(fd, h)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: connEvents, Fd: c.id}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		l.mu.Lock()
+		delete(l.conns, c.id)
 		l.mu.Unlock()
 		unix.Close(fd)
+		return nil, fmt.Errorf("eventloop: epoll_ctl: %w", err)
+	}
+	return c, nil
+}
+
+// connEvents is what a connection waits for. Edge-triggered: a read that
+// returns less than the buffer has emptied the socket, and new data raises
+// a new edge, so one read per reply.
+const connEvents = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET
+
+// register gives h a connection id (fd may still be -1: Connect).
+func (l *Loop) register(fd int, h Handler) (*Conn, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
 		return nil, ErrClosed
 	}
 	l.nextID++
@@ -54,18 +80,18 @@ func (l *Loop) Add(nc net.Conn, h Handler) (*Conn, error) {
 	}
 	c := &Conn{loop: l, id: l.nextID, h: h, fd: fd}
 	l.conns[c.id] = c
-	l.mu.Unlock()
-	// Edge-triggered: a read that returns less than the buffer has emptied
-	// the socket, and new data raises a new edge, so one read per reply.
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: c.id}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		l.mu.Lock()
-		delete(l.conns, c.id)
-		l.mu.Unlock()
-		unix.Close(fd)
-		return nil, fmt.Errorf("eventloop: epoll_ctl: %w", err)
-	}
 	return c, nil
+}
+
+// drop ends c, which has no socket (any more), with err: its handler
+// hears it on the loop goroutine as from any closed connection.
+func (l *Loop) drop(c *Conn, err error) {
+	l.mu.Lock()
+	delete(l.conns, c.id)
+	l.closing = append(l.closing, closedConn{c, err})
+	l.mu.Unlock()
+	l.hasClosing.Store(true)
+	l.wake()
 }
 
 // dupSocket returns a close-on-exec duplicate of nc's socket. It keeps the
@@ -105,7 +131,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if c.fd < 0 {
 		return 0, ErrClosed
 	}
-	if len(c.out) > 0 {
+	if len(c.out) > 0 || c.connecting {
 		if len(c.out)+len(b) > maxOut {
 			c.closeLocked(errOverflow)
 			return 0, errOverflow
@@ -172,16 +198,18 @@ func (c *Conn) closeLocked(err error) {
 	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
 	unix.Close(c.fd)
 	c.fd, c.out = -1, nil
-	l.mu.Lock()
-	delete(l.conns, c.id)
-	l.closing = append(l.closing, closedConn{c, err})
-	l.mu.Unlock()
-	l.hasClosing.Store(true)
-	l.wake()
+	l.drop(c, err)
 }
 
 // service handles one epoll event on the loop goroutine.
 func (c *Conn) service(events uint32, buf []byte) {
+	up, fresh := c.up()
+	if !up {
+		return
+	}
+	if cn, ok := c.h.(Connecter); ok && fresh {
+		cn.Connected()
+	}
 	if events&unix.EPOLLOUT != 0 {
 		c.flush()
 	}
@@ -222,10 +250,31 @@ func (c *Conn) fail(err error) {
 	c.mu.Unlock()
 }
 
+// up reports whether c is connected, finishing a Connect's connect when it
+// has completed (whatever the event: a deadline check reads a connection
+// whose event the loop has not reached yet); fresh: just now. Once up,
+// what was written meanwhile goes out.
+func (c *Conn) up() (up, fresh bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.connecting {
+		return true, false
+	}
+	if !c.finishConnectLocked() {
+		return false, false
+	}
+	c.flushLocked()
+	return c.fd >= 0, true
+}
+
 // flush writes what earlier writes left, now that the socket drained.
 func (c *Conn) flush() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flushLocked()
+}
+
+func (c *Conn) flushLocked() {
 	if c.fd < 0 || len(c.out) == 0 {
 		return
 	}

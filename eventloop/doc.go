@@ -27,6 +27,17 @@ type Handler interface {
 	Closed(err error)
 }
 
+// Connecter is a Handler that hears when Connect's connect completes,
+// before anything is read from the connection and without the
+// connection's lock held. Its read deadline counted from the Connect; a
+// handler whose deadlines are for replies moves them here, so that a slow
+// connect (a loop busy with a thousand of them) does not eat the time of
+// the replies behind it.
+type Connecter interface {
+	Handler
+	Connected()
+}
+
 var (
 	// ErrClosed is what Close and the loop's end give Closed, and what
 	// Write returns after either.

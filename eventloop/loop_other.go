@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -23,6 +24,10 @@ func (l *Loop) Run(ctx context.Context) error             { return errors.ErrUns
 func (l *Loop) Every(wait func() time.Duration, f func()) {}
 func (l *Loop) CaughtUp() time.Time                       { return time.Time{} }
 func (l *Loop) Add(nc net.Conn, h Handler) (*Conn, error) { return nil, errors.ErrUnsupported }
-func (c *Conn) Write(b []byte) (int, error)               { return 0, errors.ErrUnsupported }
-func (c *Conn) SetReadDeadline(t time.Time) error         { return errors.ErrUnsupported }
-func (c *Conn) Close() error                              { return nil }
+func (l *Loop) Connect(addr netip.AddrPort, h Handler) (*Conn, error) {
+	return nil, errors.ErrUnsupported
+}
+func (c *Conn) LocalIP() string                   { return "" }
+func (c *Conn) Write(b []byte) (int, error)       { return 0, errors.ErrUnsupported }
+func (c *Conn) SetReadDeadline(t time.Time) error { return errors.ErrUnsupported }
+func (c *Conn) Close() error                      { return nil }

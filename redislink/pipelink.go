@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +22,9 @@ var (
 	_ BufferedConn = (*pipeLink)(nil)
 	_ LinkState    = (*pipeLink)(nil)
 	_ TaggedConn   = (*pipeLink)(nil)
-	_ Dialer       = RedisDialer{}
+
+	_ eventloop.Connecter = (*pipeConn)(nil)
+	_ Dialer              = RedisDialer{}
 )
 
 // pipeLink is the command link to one instance: commands are written in
@@ -118,7 +121,7 @@ func (l *pipeLink) send(timeout time.Duration, r Replier, tag int, flush bool, a
 		go r.Reply(l, tag, nil, errLinkClosed)
 		return false
 	}
-	if l.cur == nil {
+	if l.cur == nil && !l.connectLocked() {
 		l.queued = append(l.queued, c)
 		if !l.dialing {
 			l.dialing = true
@@ -218,8 +221,7 @@ func (l *pipeLink) dial() {
 		if ta, ok := localTCPAddr(nc); ok {
 			local = ta.IP.String()
 		}
-		h = &pipeConn{l: l, rs: replyStream{maxBulk: maxCommandBulk, maxArray: maxCommandArray}}
-		h.onReply = h.reply
+		h = newPipeConn(l)
 		if h.tr, err = attach(l.loop, nc, l.opts.Timeout, h); err == nil {
 			l.cur, l.local = h, local
 		}
@@ -232,18 +234,54 @@ func (l *pipeLink) dial() {
 		}
 		return
 	}
-	// As redis-sentinel: authenticate and name the connection first. A
-	// refused AUTH shows as an error reply to the commands behind it.
-	deadline := time.Now().Add(l.opts.Timeout)
-	ignore := replyFunc(func(any, error) {})
-	for _, cmd := range handshake(l.opts) {
-		l.writeLocked(linkCmd{args: cmd, r: ignore, deadline: deadline}, false)
-	}
+	l.handshakeLocked()
 	for _, c := range queued {
 		l.writeLocked(c, false)
 	}
 	l.flushLocked()
 	l.mu.Unlock()
+}
+
+// connectLocked opens the connection through the event loop when it can
+// (plain TCP to an IP address) and starts it with the handshake. The
+// commands that follow are written into the connection at once and go out
+// when it is up; a refused connect fails them as a drop does. A host name
+// or TLS is dialled by a goroutine (dial) instead.
+func (l *pipeLink) connectLocked() bool {
+	if l.loop == nil || l.opts.TLS != nil || l.dialing || l.closed {
+		return false
+	}
+	addr, err := netip.ParseAddrPort(l.opts.Addr)
+	if err != nil {
+		return false
+	}
+	h := newPipeConn(l)
+	tr, err := l.loop.Connect(addr, h)
+	if err != nil {
+		return false // the loop has ended: dial reports it
+	}
+	h.tr = tr
+	l.cur, l.local = h, tr.LocalIP()
+	l.up.Store(true)
+	l.handshakeLocked()
+	return true
+}
+
+// handshakeLocked writes, as redis-sentinel does first on a new
+// connection, AUTH when a password is set and CLIENT SETNAME. A refused
+// AUTH shows as an error reply to the commands behind it.
+func (l *pipeLink) handshakeLocked() {
+	deadline := time.Now().Add(l.opts.Timeout)
+	ignore := replyFunc(func(any, error) {})
+	for _, cmd := range handshake(l.opts) {
+		l.writeLocked(linkCmd{args: cmd, r: ignore, deadline: deadline}, false)
+	}
+}
+
+func newPipeConn(l *pipeLink) *pipeConn {
+	h := &pipeConn{l: l, rs: replyStream{maxBulk: maxCommandBulk, maxArray: maxCommandArray}}
+	h.onReply = h.reply
+	return h
 }
 
 func localTCPAddr(nc net.Conn) (*net.TCPAddr, bool) {
@@ -304,6 +342,26 @@ func (h *pipeConn) reply(v any) bool {
 		c.reply(l, v, nil)
 	}
 	return true
+}
+
+// Connected counts the deadlines of the commands written while the
+// connection was being opened from now: as with a dial, the time to
+// connect (bounded by the first command's deadline) is not taken from the
+// replies' time.
+func (h *pipeConn) Connected() {
+	l := h.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != h || l.head == len(l.pending) {
+		return
+	}
+	deadline := time.Now().Add(l.opts.Timeout)
+	for k := l.head; k < len(l.pending); k++ {
+		if c := &l.pending[k]; c.deadline.Before(deadline) {
+			c.deadline = deadline
+		}
+	}
+	h.tr.SetReadDeadline(l.pending[l.head].deadline)
 }
 
 func (h *pipeConn) fail(err error) {
