@@ -31,7 +31,14 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 				} else {
 					line += " FAILED"
 					if len(r.missed) > 0 {
-						line += fmt.Sprintf(" (%d of %d masters switched after %v; left behind: %s)", r.switched, n, p.runTimeout, abbrev(r.missed))
+						line += fmt.Sprintf(" (%d of %d masters switched after %v; left behind: %s)", r.switched, n-r.moved, p.runTimeout, abbrev(r.missed))
+					}
+					if r.moved > 0 {
+						line += fmt.Sprintf(" (%d masters failed over during the set-up)", r.moved)
+						if len(r.missed) == 0 && r.switched > 0 {
+							line += fmt.Sprintf("; the %d the kill reached all switched in %d ms (last: %s), median master %d ms, median +odown %d ms",
+								r.switched, r.last.Milliseconds(), r.lastName, r.median.Milliseconds(), r.odown.Milliseconds())
+						}
 					}
 				}
 				line += fmt.Sprintf("; +try-failover %d, +elected-leader %d, aborts %d, longest stall %d ms; load average at the kill %s",
