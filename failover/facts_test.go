@@ -266,3 +266,43 @@ func TestNamesAndDefaults(t *testing.T) {
 		t.Error("actions from nothing")
 	}
 }
+
+// The vote request of an attempt that has just begun goes out at once,
+// even to a peer whose opinion question is still unanswered (it travels
+// on the vote link), and only once: the next ones wait for an answer.
+func TestVoteAskedBesideAnOpinionInFlight(t *testing.T) {
+	r := newRig(t, 1, 2)
+	asks := ofKind(r.masterDies(), Ask)
+	if len(asks) != 2 {
+		t.Fatalf("%d opinion questions", len(asks))
+	}
+	for _, a := range asks {
+		if a.RunID != "*" || !a.Node.AskBusy {
+			t.Fatalf("first question %q, busy %v", a.RunID, a.Node.AskBusy)
+		}
+	}
+	// The peers' gossip says down before their answers come: the
+	// attempt begins with both questions still in flight.
+	r.advance(10 * time.Millisecond)
+	for _, si := range r.m.SortedPeers() {
+		r.m.PeerOpinion(si, r.m.Master.Addr, r.now, r.timing, false, true)
+	}
+	acts := r.drain()
+	r.mustEmit(acts, "+odown", "+try-failover")
+	votes := ofKind(acts, Ask)
+	if len(votes) != 2 {
+		t.Fatalf("%d vote requests at the attempt's start, want 2 beside the questions in flight", len(votes))
+	}
+	for _, a := range votes {
+		if a.RunID != me || a.Epoch != r.m.FailoverEpoch {
+			t.Fatalf("vote request %q epoch %d, attempt epoch %d", a.RunID, a.Epoch, r.m.FailoverEpoch)
+		}
+	}
+	// Nothing more is asked while the questions are unanswered.
+	r.advance(200 * time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	if n := len(ofKind(r.drain(), Ask)); n != 0 {
+		t.Fatalf("%d more questions with both unanswered", n)
+	}
+}
