@@ -77,7 +77,7 @@ func (m *Machine) askPeers(now time.Time, t Timing, forced bool) {
 		// answer first gave a second sentinel the time to start an
 		// attempt of its own and split the votes: 1,000 masters killed,
 		// 8 runs alternating, tries per master (median of the runs)
-		// 1.42 → 1.07, last switch 2.94 → 2.63 s (BENCHMARKS.md).
+		// 1.48 → 1.07, last switch 2.94 → 2.66 s (BENCHMARKS.md).
 		if si.AskBusy && !(forced && runID != "*") {
 			continue
 		}
