@@ -34,6 +34,18 @@ type subscription struct {
 	mu      sync.Mutex
 	cur     *subConn
 	stopped bool
+
+	// cbMu orders a connection's "connected" before its "dropped": the
+	// first comes from the goroutine that dialled, the second from the
+	// event loop, and a refused SUBSCRIBE can be read and the connection
+	// closed before the dialler gets to say it is connected. Delivered
+	// the other way round, the owner saw a refused link as connected
+	// until the next retry, a second later (an e2e scenario that watches
+	// for "disconnected" saw it connected in 9 samples of 20).
+	cbMu sync.Mutex
+	// beforeConnected, when set (tests), runs between the request's
+	// write and "connected": the window in which the reply can win.
+	beforeConnected func()
 }
 
 func (s *subscription) connect() {
@@ -83,7 +95,19 @@ func (s *subscription) connect() {
 	// an instance's links while their pub/sub link was reconnecting
 	// (seen at 1,000 masters). A stop in between makes this a late
 	// "connected" of a stopped link, which the owner tells apart.
-	s.h.connected()
+	if s.beforeConnected != nil {
+		s.beforeConnected()
+	}
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	s.mu.Lock()
+	closed := h.closed
+	s.mu.Unlock()
+	if !closed {
+		// Not closed yet: a Closed from now on waits for cbMu, so its
+		// "dropped" comes after this.
+		s.h.connected()
+	}
 }
 
 func (s *subscription) retry() {
@@ -122,7 +146,8 @@ type subConn struct {
 	tr         transport
 	rs         replyStream
 	onReply    func(any) bool
-	handshakes int // AUTH and SETNAME replies still to come
+	handshakes int  // AUTH and SETNAME replies still to come
+	closed     bool // Closed ran (under s.mu): "connected" is not said any more
 }
 
 func (h *subConn) Data(b []byte) {
@@ -204,10 +229,13 @@ func (h *subConn) Closed(error) {
 	if s.cur == h {
 		s.cur = nil
 	}
+	h.closed = true
 	stopped := s.stopped
 	s.mu.Unlock()
 	if !stopped {
+		s.cbMu.Lock()
 		s.h.dropped()
+		s.cbMu.Unlock()
 		s.retry()
 	}
 }

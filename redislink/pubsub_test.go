@@ -105,3 +105,48 @@ func TestSubscribeAsksBeforeRedialling(t *testing.T) {
 		t.Fatalf("after a refused dial and a no: %d drops (want 1: no second dial), %d questions (want 1)", drops, asks)
 	}
 }
+
+// A SUBSCRIBE refused and the connection closed before the dialling
+// goroutine says "connected" ends as dropped: the owner is not told the
+// link is up after it was told it went down.
+func TestSubscribeRefusedBeforeConnectedEndsDropped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 512)
+				c.Read(buf)
+				c.Write([]byte("-NOAUTH Authentication required.\r\n"))
+				c.Close()
+			}()
+		}
+	}()
+	var mu sync.Mutex
+	var events []string
+	note := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	dropped := make(chan struct{}, 1)
+	s := &subscription{opts: ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}, channel: "ch",
+		h: SubHandler{
+			Connected: func() { note("connected") },
+			Dropped:   func() { note("dropped"); dropped <- struct{}{} },
+			Retry:     func() bool { return false },
+		},
+		// The refusal is read and the connection closed meanwhile.
+		beforeConnected: func() { <-dropped },
+	}
+	s.connect()
+	defer s.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) == 0 || events[len(events)-1] != "dropped" {
+		t.Fatalf("callbacks %v: the last must be dropped", events)
+	}
+}
