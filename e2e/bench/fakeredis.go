@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // fakeOffset is every instance's replication offset: nothing writes to
@@ -50,6 +51,7 @@ type fakeInstance struct {
 	second      int64 // second_repl_offset
 	subs        map[string][]*fakeConn
 	conns       map[*fakeConn]bool
+	slow        *fakeSlow // BENCH_FAKE_SLOW, nil when off
 }
 
 type fakeConn struct {
@@ -96,13 +98,14 @@ func serveFake(n int, replicas bool) error {
 	var lns []net.Listener
 	var insts []*fakeInstance
 	var ports []string
+	slow := newFakeSlow()
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
 		m := &fakeInstance{port: l.Addr().(*net.TCPAddr).Port, runID: randomID(), replid: randomID(),
-			replid2: strings.Repeat("0", 40), second: -1, subs: map[string][]*fakeConn{}, conns: map[*fakeConn]bool{}}
+			replid2: strings.Repeat("0", 40), second: -1, subs: map[string][]*fakeConn{}, conns: map[*fakeConn]bool{}, slow: slow}
 		lns, insts = append(lns, l), append(insts, m)
 		ports = append(ports, strconv.Itoa(m.port))
 	}
@@ -158,10 +161,22 @@ func (m *fakeInstance) serve(nc net.Conn) {
 		nc.Close()
 	}()
 	r := bufio.NewReaderSize(nc, 1024)
+	var asked, prev time.Time // BENCH_FAKE_SLOW: the unflushed batch's first read, the last command's
+	var askedName string
 	for {
 		args, err := readCommand(r)
 		if err != nil {
 			return
+		}
+		if m.slow != nil && len(args) > 0 {
+			now := time.Now()
+			if !c.pubsub {
+				m.slow.gap(m.port, nc, args[0], prev, now)
+			}
+			prev = now
+			if asked.IsZero() {
+				asked, askedName = now, args[0]
+			}
 		}
 		if len(args) > 0 {
 			if reply := m.command(c, args); reply != nil {
@@ -169,6 +184,13 @@ func (m *fakeInstance) serve(nc net.Conn) {
 			}
 		}
 		if r.Buffered() == 0 {
+			if m.slow != nil && !asked.IsZero() {
+				start := time.Now()
+				c.flush()
+				m.slow.reply(m.port, nc, askedName, asked, start)
+				asked = time.Time{}
+				continue
+			}
 			// As Redis: the replies to what one read brought go out in
 			// one write (a sentinel pipelines its PING, INFO and hello),
 			// not one write each. A write on loopback carries the
