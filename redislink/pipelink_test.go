@@ -338,22 +338,11 @@ func testSubscribeRefused(t *testing.T, loop *eventloop.Loop) {
 func TestLinksSurviveAServerThatTalksFirst(t *testing.T) { eachReader(t, testServerTalksFirst) }
 
 func testServerTalksFirst(t *testing.T, loop *eventloop.Loop) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("\x00\xffgarbage\r\n-ERR max number of clients reached\r\n"))
-			c.Close()
-		}
-	}()
-	opts := ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}
+	addr := serveEach(t, func(c net.Conn) {
+		c.Write([]byte("\x00\xffgarbage\r\n-ERR max number of clients reached\r\n"))
+		c.Close()
+	})
+	opts := ConnOptions{Addr: addr, Timeout: time.Second}
 	stop := RedisDialer{Loop: loop}.Subscribe(opts, "__sentinel__:hello", SubHandler{})
 	defer stop()
 	l := newPipeLink(opts, loop, nil)

@@ -110,30 +110,17 @@ func TestSubscribeAsksBeforeRedialling(t *testing.T) {
 // goroutine says "connected" ends as dropped: the owner is not told the
 // link is up after it was told it went down.
 func TestSubscribeRefusedBeforeConnectedEndsDropped(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				buf := make([]byte, 512)
-				c.Read(buf)
-				c.Write([]byte("-NOAUTH Authentication required.\r\n"))
-				c.Close()
-			}()
-		}
-	}()
+	addr := serveEach(t, func(c net.Conn) {
+		buf := make([]byte, 512)
+		c.Read(buf)
+		c.Write([]byte("-NOAUTH Authentication required.\r\n"))
+		c.Close()
+	})
 	var mu sync.Mutex
 	var events []string
 	note := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
 	dropped := make(chan struct{}, 1)
-	s := &subscription{opts: ConnOptions{Addr: ln.Addr().String(), Timeout: time.Second}, channel: "ch",
+	s := &subscription{opts: ConnOptions{Addr: addr, Timeout: time.Second}, channel: "ch",
 		h: SubHandler{
 			Connected: func() { note("connected") },
 			Dropped:   func() { note("dropped"); dropped <- struct{}{} },
@@ -149,4 +136,25 @@ func TestSubscribeRefusedBeforeConnectedEndsDropped(t *testing.T) {
 	if len(events) == 0 || events[len(events)-1] != "dropped" {
 		t.Fatalf("callbacks %v: the last must be dropped", events)
 	}
+}
+
+// serveEach listens on a loopback port until the test ends and runs serve
+// on every connection, each in a goroutine of its own; it returns the
+// address.
+func serveEach(t testing.TB, serve func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
 }
