@@ -261,6 +261,10 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 		res.oddities = append(res.oddities, movedNote)
 	}
 	res.moved = len(moved)
+	wasMoved := make(map[string]bool, len(moved))
+	for _, name := range moved {
+		wasMoved[name] = true
+	}
 	res.load = loadAvg()
 	busy0, total0, steal0, cpuOK := cpuStat()
 	sent0 := sentinelTicks(sentinels)
@@ -277,7 +281,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 					continue
 				}
 				name, _, _ := strings.Cut(msg.Payload, " ")
-				if msg.At.Before(start) || slices.Contains(moved, name) {
+				if msg.At.Before(start) || wasMoved[name] {
 					continue // the set-up's, not the kill's
 				}
 				if d, seen := first[name]; !seen || msg.At.Sub(start) < d {
@@ -338,7 +342,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	var ds []time.Duration
 	for _, m := range top.mons {
 		d, ok := first[m.Name]
-		if !ok && slices.Contains(moved, m.Name) {
+		if !ok && wasMoved[m.Name] {
 			continue
 		}
 		if !ok {

@@ -184,20 +184,21 @@ func (m *fakeInstance) serve(nc net.Conn) {
 			}
 		}
 		if r.Buffered() == 0 {
-			if m.slow != nil && !asked.IsZero() {
-				start := time.Now()
-				c.flush()
-				m.slow.reply(m.port, nc, askedName, asked, start)
-				asked = time.Time{}
-				continue
-			}
 			// As Redis: the replies to what one read brought go out in
 			// one write (a sentinel pipelines its PING, INFO and hello),
 			// not one write each. A write on loopback carries the
 			// receiver's TCP work too: a write per reply made the fake
 			// replica host of the 1,000-master run take as much CPU as a
 			// sentinel, on a machine the sentinels need.
+			var flushStart time.Time
+			if m.slow != nil {
+				flushStart = time.Now()
+			}
 			c.flush()
+			if m.slow != nil && !asked.IsZero() {
+				m.slow.reply(m.port, nc, askedName, asked, flushStart)
+				asked = time.Time{}
+			}
 		}
 	}
 }

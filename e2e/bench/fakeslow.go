@@ -38,9 +38,6 @@ func newFakeSlow() *fakeSlow {
 // flushStart when the flush began (the difference is time spent running
 // the command and waiting for the connection's lock).
 func (s *fakeSlow) reply(port int, nc net.Conn, name string, asked, flushStart time.Time) {
-	if s == nil {
-		return
-	}
 	now := time.Now()
 	if now.Sub(asked) > s.limit {
 		s.printf("%s fake %d from %s: reply to %s flushed %v after it was read (flush itself %v)",
@@ -50,7 +47,7 @@ func (s *fakeSlow) reply(port int, nc net.Conn, name string, asked, flushStart t
 
 // gap reports a command connection silent too long before this command.
 func (s *fakeSlow) gap(port int, nc net.Conn, name string, prev, now time.Time) {
-	if s == nil || prev.IsZero() || now.Sub(prev) <= s.limit {
+	if prev.IsZero() || now.Sub(prev) <= s.limit {
 		return
 	}
 	s.printf("%s fake %d from %s: %s read %v after the command before it",
