@@ -15,45 +15,31 @@ import (
 // countingPeer answers ":1" to every PUBLISH it reads, allocating nothing
 // per command, so that a benchmark's allocations are the link's.
 func countingPeer(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
+	return serveEach(b, func(c net.Conn) {
+		defer c.Close()
+		mark := []byte("$7\r\nPUBLISH\r\n")
+		buf := make([]byte, 64<<10)
+		out := make([]byte, 0, 64<<10)
+		carry := 0 // bytes kept from the last read: a mark may span reads
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf[carry:])
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				mark := []byte("$7\r\nPUBLISH\r\n")
-				buf := make([]byte, 64<<10)
-				out := make([]byte, 0, 64<<10)
-				carry := 0 // bytes kept from the last read: a mark may span reads
-				for {
-					n, err := c.Read(buf[carry:])
-					if err != nil {
-						return
-					}
-					data := buf[:carry+n]
-					out = out[:0]
-					for k := bytes.Count(data, mark); k > 0; k-- {
-						out = append(out, ":1\r\n"...)
-					}
-					if len(out) > 0 {
-						c.Write(out)
-					}
-					carry = copy(buf, data[max(0, len(data)-len(mark)+1):])
-					if bytes.Contains(buf[:carry], mark) {
-						carry = 0
-					}
-				}
-			}()
+			data := buf[:carry+n]
+			out = out[:0]
+			for k := bytes.Count(data, mark); k > 0; k-- {
+				out = append(out, ":1\r\n"...)
+			}
+			if len(out) > 0 {
+				c.Write(out)
+			}
+			carry = copy(buf, data[max(0, len(data)-len(mark)+1):])
+			if bytes.Contains(buf[:carry], mark) {
+				carry = 0
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // BenchmarkPeerLinkTick is one tick of a peer link shared by many
