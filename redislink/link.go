@@ -79,6 +79,18 @@ type ConnOptions struct {
 	ClientName string // CLIENT SETNAME on every connection, as redis-sentinel does
 	TLS        *tls.Config
 	Timeout    time.Duration // dial and per-command I/O bound
+	// MinAge, when set, is redis-sentinel's min-link-reconnect-period
+	// (SENTINEL DEBUG, read at each use so a change applies to open
+	// connections): a connection whose replies are later than their
+	// commands' timeout is kept until it is this old, counted from its
+	// connect, instead of being dropped at once. It bounds the churn of
+	// links to an instance that accepts connections but answers slowly
+	// (a frozen or overloaded server, a cut that holds traffic): each
+	// drop left one more connection in its backlog. A connect that does
+	// not complete is still bounded by Timeout: nothing is gained by
+	// waiting on it, and the next one succeeds as soon as the network
+	// is back.
+	MinAge func() time.Duration
 }
 
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub

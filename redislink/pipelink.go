@@ -156,7 +156,7 @@ func (l *pipeLink) writeLocked(c linkCmd, flush bool) {
 	}
 	l.pending = append(l.pending, c)
 	if len(l.pending)-l.head == 1 {
-		l.cur.tr.SetReadDeadline(c.deadline)
+		l.cur.tr.SetReadDeadline(l.cur.readDeadline(c.deadline))
 	}
 	if flush {
 		l.flushLocked()
@@ -223,7 +223,7 @@ func (l *pipeLink) dial() {
 		}
 		h = newPipeConn(l)
 		if h.tr, err = attach(l.loop, nc, l.opts.Timeout, h); err == nil {
-			l.cur, l.local = h, local
+			l.cur, l.local, h.up = h, local, true
 		}
 	}
 	l.up.Store(l.cur != nil)
@@ -279,7 +279,7 @@ func (l *pipeLink) handshakeLocked() {
 }
 
 func newPipeConn(l *pipeLink) *pipeConn {
-	h := &pipeConn{l: l, rs: replyStream{maxBulk: maxCommandBulk, maxArray: maxCommandArray}}
+	h := &pipeConn{l: l, born: time.Now(), rs: replyStream{maxBulk: maxCommandBulk, maxArray: maxCommandArray}}
 	h.onReply = h.reply
 	return h
 }
@@ -301,6 +301,10 @@ type pipeConn struct {
 	rs      replyStream
 	onReply func(any) bool
 	err     error // why we closed it, for the commands it fails
+	// born is when the connect began; up, that it completed (under
+	// l.mu). Together they give readDeadline the connection's age.
+	born time.Time
+	up   bool
 }
 
 func (h *pipeConn) Data(b []byte) {
@@ -326,7 +330,7 @@ func (h *pipeConn) reply(v any) bool {
 	l.pending[l.head] = linkCmd{}
 	l.head++
 	if l.head < len(l.pending) {
-		h.tr.SetReadDeadline(l.pending[l.head].deadline)
+		h.tr.SetReadDeadline(h.readDeadline(l.pending[l.head].deadline))
 	} else {
 		h.tr.SetReadDeadline(time.Time{})
 		l.pending, l.head, l.unsent = l.pending[:0], 0, 0
@@ -352,7 +356,11 @@ func (h *pipeConn) Connected() {
 	l := h.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cur != h || l.head == len(l.pending) {
+	if l.cur != h {
+		return
+	}
+	h.up = true
+	if l.head == len(l.pending) {
 		return
 	}
 	deadline := time.Now().Add(l.opts.Timeout)
@@ -361,7 +369,20 @@ func (h *pipeConn) Connected() {
 			c.deadline = deadline
 		}
 	}
-	h.tr.SetReadDeadline(l.pending[l.head].deadline)
+	h.tr.SetReadDeadline(h.readDeadline(l.pending[l.head].deadline))
+}
+
+// readDeadline is when the connection is dropped for want of a reply due
+// by d: at d, or, once connected, not before it is ConnOptions.MinAge old
+// (under l.mu).
+func (h *pipeConn) readDeadline(d time.Time) time.Time {
+	if !h.up || h.l.opts.MinAge == nil {
+		return d
+	}
+	if keep := h.born.Add(h.l.opts.MinAge()); keep.After(d) {
+		return keep
+	}
+	return d
 }
 
 func (h *pipeConn) fail(err error) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 // respStub answers each command line-protocol style: PING -> +PONG,
 // ERR -> an error reply, SLOW -> stalls the connection (the client must
-// time out),
+// time out), LATE <ms> -> its name after ms milliseconds,
 // anything else -> its name as a bulk string. It records what it got.
 type respStub struct {
 	ln   net.Listener
@@ -68,6 +69,10 @@ func (s *respStub) serve(c net.Conn) {
 			c.Write([]byte("+PONG\r\n"))
 		case "ERR":
 			c.Write([]byte("-ERR nope\r\n"))
+		case "LATE":
+			ms, _ := strconv.Atoi(args[1])
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			c.Write([]byte("$4\r\nLATE\r\n"))
 		case "SLOW":
 			// Like a busy server: nothing more on this connection.
 			time.Sleep(500 * time.Millisecond)
@@ -166,6 +171,54 @@ func testPipeLinkTimeoutDropsAndRedials(t *testing.T, loop *eventloop.Loop) {
 	s.mu.Unlock()
 	if acc != 2 {
 		t.Errorf("%d connections, want a second one after the timeout", acc)
+	}
+}
+
+// TestPipeLinkKeptWhileYoungerThanMinAge is redis-sentinel's
+// min-link-reconnect-period: a late reply does not drop a connection
+// younger than it, and does once the connection is older; a change of the
+// period applies to a connection already open.
+func TestPipeLinkKeptWhileYoungerThanMinAge(t *testing.T) {
+	eachReader(t, testPipeLinkKeptWhileYoungerThanMinAge)
+}
+
+func testPipeLinkKeptWhileYoungerThanMinAge(t *testing.T, loop *eventloop.Loop) {
+	s := newRespStub(t)
+	var minAge atomic.Int64
+	minAge.Store(int64(2 * time.Second))
+	l := newPipeLink(ConnOptions{Addr: stubAddr(s), Timeout: time.Second,
+		MinAge: func() time.Duration { return time.Duration(minAge.Load()) }}, loop, nil)
+	defer l.Close()
+	late := func() (any, error) {
+		ch := make(chan error, 1)
+		var got any
+		// Later than the event loop's idle check of deadlines (500 ms).
+		l.Send(50*time.Millisecond, func(v any, err error) { got = v; ch <- err }, "LATE", "700")
+		err := <-ch
+		return got, err
+	}
+	connections := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.acc
+	}
+	start := time.Now()
+	if v, err := late(); err != nil || v != "LATE" {
+		t.Fatalf("a reply 700 ms late on a connection younger than MinAge: %v %v, want it kept and answered", v, err)
+	}
+	if v, err := l.Do(context.Background(), "PING"); err != nil || v != "PONG" || connections() != 1 {
+		t.Fatalf("after it: %v %v on %d connections, want the same one", v, err, connections())
+	}
+	time.Sleep(2*time.Second - time.Since(start) + 100*time.Millisecond)
+	if _, err := late(); err == nil || IsReplyError(err) {
+		t.Fatalf("a late reply on a connection older than MinAge: %v, want a transport error", err)
+	}
+	if v, err := l.Do(context.Background(), "PING"); err != nil || v != "PONG" || connections() != 2 {
+		t.Fatalf("after the drop: %v %v on %d connections, want a second one", v, err, connections())
+	}
+	minAge.Store(int64(time.Millisecond)) // the new connection is already older
+	if _, err := late(); err == nil || IsReplyError(err) {
+		t.Fatalf("after MinAge was lowered: %v, want the late reply to drop the connection", err)
 	}
 }
 

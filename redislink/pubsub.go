@@ -66,7 +66,7 @@ func (s *subscription) connect() {
 		req = appendAnyCommand(req, cmd)
 	}
 	req = appendCommand(req, "SUBSCRIBE", s.channel)
-	h := &subConn{s: s, handshakes: len(hs), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
+	h := &subConn{s: s, handshakes: len(hs), born: time.Now(), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
 	h.onReply = h.reply
 	h.rs.peek = h.peekMessage
 	s.mu.Lock()
@@ -146,8 +146,9 @@ type subConn struct {
 	tr         transport
 	rs         replyStream
 	onReply    func(any) bool
-	handshakes int  // AUTH and SETNAME replies still to come
-	closed     bool // Closed ran (under s.mu): "connected" is not said any more
+	handshakes int       // AUTH and SETNAME replies still to come
+	closed     bool      // Closed ran (under s.mu): "connected" is not said any more
+	born       time.Time // connected, for ConnOptions.MinAge
 }
 
 func (h *subConn) Data(b []byte) {
@@ -218,9 +219,16 @@ func (h *subConn) peekMessage(b []byte) (int, bool) {
 // heard pushes the link's silence limit back. Every sentinel, us
 // included, publishes a hello on this channel every few seconds: a long
 // silence means a dead link that no RST told us about (redis-sentinel
-// drops such links too).
+// drops such links too, and not while they are younger than its
+// min-link-reconnect-period: ConnOptions.MinAge).
 func (h *subConn) heard() {
-	h.tr.SetReadDeadline(time.Now().Add(pubSubIdleLimit))
+	d := time.Now().Add(pubSubIdleLimit)
+	if h.s.opts.MinAge != nil {
+		if keep := h.born.Add(h.s.opts.MinAge()); keep.After(d) {
+			d = keep
+		}
+	}
+	h.tr.SetReadDeadline(d)
 }
 
 func (h *subConn) Closed(error) {

@@ -158,3 +158,35 @@ func serveEach(t testing.TB, serve func(net.Conn)) string {
 	}()
 	return ln.Addr().String()
 }
+
+// deadlineTransport remembers the last read deadline set.
+type deadlineTransport struct {
+	nopTransport
+	deadline time.Time
+}
+
+func (t *deadlineTransport) SetReadDeadline(d time.Time) error { t.deadline = d; return nil }
+
+// A silent pub/sub link is dropped after pubSubIdleLimit, but not while it
+// is younger than ConnOptions.MinAge (redis-sentinel's
+// min-link-reconnect-period covers both links).
+func TestSubConnSilenceLimitHonoursMinAge(t *testing.T) {
+	for _, tc := range []struct {
+		minAge time.Duration
+		want   time.Duration // from the connect
+	}{
+		{0, pubSubIdleLimit},
+		{time.Second, pubSubIdleLimit},
+		{time.Minute, time.Minute},
+	} {
+		c := newTestSubConn(0, SubHandler{})
+		tr := &deadlineTransport{}
+		c.tr = tr
+		c.born = time.Now()
+		c.s.opts.MinAge = func() time.Duration { return tc.minAge }
+		c.heard()
+		if got := tr.deadline.Sub(c.born); got < tc.want || got > tc.want+time.Second {
+			t.Errorf("MinAge %v: silence limit %v after the connect, want %v", tc.minAge, got, tc.want)
+		}
+	}
+}

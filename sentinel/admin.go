@@ -598,6 +598,7 @@ func (s *Sentinel) DebugSet(args []string) error {
 		*target = time.Duration(n) * time.Millisecond
 	}
 	s.cfg.Timing = t
+	s.linkMinAge.Store(int64(t.MinLinkReconnectPeriod))
 	return nil
 }
 

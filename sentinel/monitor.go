@@ -22,6 +22,7 @@ func (g *group) connOptions(i *instance, suffix string) redislink.ConnOptions {
 		ClientName: g.s.clientName(suffix),
 		Timeout:    g.linkTimeout(),
 		TLS:        g.s.opts.TLS,
+		MinAge:     g.s.minAge,
 	}
 	if i.Kind == KindSentinel {
 		// Peers share one password: sentinel-user/pass, else our requirepass.

@@ -111,6 +111,12 @@ type Sentinel struct {
 	// cmdName and pubsubName are the names our links give themselves
 	// (CLIENT SETNAME), made once rather than a string per link.
 	cmdName, pubsubName string
+
+	// linkMinAge is Timing.MinLinkReconnectPeriod for the links, which
+	// read it whenever they set a deadline (ConnOptions.MinAge), not
+	// under cfgMu; minAge is the one func value they all share.
+	linkMinAge atomic.Int64
+	minAge     func() time.Duration
 }
 
 // clientName is "sentinel-<first 8 of our id>-<suffix>", as redis-sentinel
@@ -243,6 +249,8 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 	s.myID = cfg.MyID
 	s.cmdName = "sentinel-" + s.myID[:8] + "-cmd"
 	s.pubsubName = "sentinel-" + s.myID[:8] + "-pubsub"
+	s.linkMinAge.Store(int64(cfg.Timing.MinLinkReconnectPeriod))
+	s.minAge = func() time.Duration { return time.Duration(s.linkMinAge.Load()) }
 	s.env = &failover.Env{
 		MyID:     s.myID,
 		Epochs:   failover.NewEpochs(cfg.CurrentEpoch),
