@@ -2,6 +2,7 @@ package redislink
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +20,9 @@ func (d RedisDialer) Subscribe(opts ConnOptions, channel string, h SubHandler) (
 		opts.Timeout = time.Second
 	}
 	s := &subscription{loop: d.Loop, opts: opts, channel: channel, h: h}
-	go s.connect()
+	if !s.connectOnLoop() {
+		go s.connect()
+	}
 	return s.stop
 }
 
@@ -49,7 +52,7 @@ type subscription struct {
 }
 
 func (s *subscription) connect() {
-	if s.isStopped() {
+	if s.isStopped() || s.connectOnLoop() {
 		return
 	}
 	// The dial is bounded by the timeout; a stop meanwhile is seen below,
@@ -60,15 +63,7 @@ func (s *subscription) connect() {
 		s.retry()
 		return
 	}
-	hs := handshake(s.opts)
-	var req []byte
-	for _, cmd := range hs {
-		req = appendAnyCommand(req, cmd)
-	}
-	req = appendCommand(req, "SUBSCRIBE", s.channel)
-	h := &subConn{s: s, handshakes: len(hs), born: time.Now(), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
-	h.onReply = h.reply
-	h.rs.peek = h.peekMessage
+	h, req := s.newConn()
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -110,6 +105,53 @@ func (s *subscription) connect() {
 	}
 }
 
+// newConn makes a connection's handler and the request it starts with:
+// the handshake (AUTH, CLIENT SETNAME) and the SUBSCRIBE.
+func (s *subscription) newConn() (*subConn, []byte) {
+	hs := handshake(s.opts)
+	var req []byte
+	for _, cmd := range hs {
+		req = appendAnyCommand(req, cmd)
+	}
+	req = appendCommand(req, "SUBSCRIBE", s.channel)
+	h := &subConn{s: s, handshakes: len(hs), born: time.Now(), rs: replyStream{maxBulk: maxPubSubBulk, maxArray: 16}}
+	h.onReply = h.reply
+	h.rs.peek = h.peekMessage
+	return h, req
+}
+
+// connectOnLoop opens the connection through the event loop when it can
+// (plain TCP to an IP address), as the command links do: no goroutine,
+// context or poller registration per attempt, which at 1,000 dead masters
+// was most of what the pub/sub redials cost. The request waits in the
+// connection until the connect completes; the owner hears "connected"
+// then (subConn.Connected), and a refused connect as a drop (Closed), both
+// on the loop goroutine and so in order. False: dial instead.
+func (s *subscription) connectOnLoop() bool {
+	if s.loop == nil || s.opts.TLS != nil {
+		return false
+	}
+	addr, err := netip.ParseAddrPort(s.opts.Addr)
+	if err != nil {
+		return false
+	}
+	h, req := s.newConn()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return true
+	}
+	tr, err := s.loop.Connect(addr, h)
+	if err != nil {
+		return false // the loop has ended: the dial reports it
+	}
+	h.tr, s.cur = tr, h
+	// Bounds the connect as well: one not up by then ends as a drop.
+	tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	tr.Write(req)
+	return true
+}
+
 func (s *subscription) retry() {
 	if !s.isStopped() {
 		time.AfterFunc(time.Second, s.reconnect)
@@ -149,6 +191,23 @@ type subConn struct {
 	handshakes int       // AUTH and SETNAME replies still to come
 	closed     bool      // Closed ran (under s.mu): "connected" is not said any more
 	born       time.Time // connected, for ConnOptions.MinAge
+}
+
+// Connected is the event loop saying a connectOnLoop connect completed
+// (the request goes out now): the SUBSCRIBE's reply is due a timeout
+// from here, not from the start of a connect that waited its turn.
+func (h *subConn) Connected() {
+	s := h.s
+	s.mu.Lock()
+	if h.closed || s.cur != h {
+		s.mu.Unlock()
+		return
+	}
+	h.tr.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	s.mu.Unlock()
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	s.h.connected()
 }
 
 func (h *subConn) Data(b []byte) {

@@ -1,6 +1,8 @@
 package redislink
 
 import (
+	"bufio"
+	"io"
 	"net"
 	"reflect"
 	"strconv"
@@ -8,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qsentinel/qsentinel/eventloop"
 )
 
 // nopTransport is a transport that goes nowhere.
@@ -85,6 +89,10 @@ func TestSubConnMessageAllocatesNothing(t *testing.T) {
 // sentinel parks the pub/sub link of an instance whose command link is
 // down too).
 func TestSubscribeAsksBeforeRedialling(t *testing.T) {
+	eachReader(t, testSubscribeAsksBeforeRedialling)
+}
+
+func testSubscribeAsksBeforeRedialling(t *testing.T, loop *eventloop.Loop) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +101,7 @@ func TestSubscribeAsksBeforeRedialling(t *testing.T) {
 	ln.Close()
 	var mu sync.Mutex
 	drops, asks := 0, 0
-	stop := RedisDialer{}.Subscribe(ConnOptions{Addr: addr, Timeout: time.Second}, "ch", SubHandler{
+	stop := RedisDialer{Loop: loop}.Subscribe(ConnOptions{Addr: addr, Timeout: time.Second}, "ch", SubHandler{
 		Dropped: func() { mu.Lock(); drops++; mu.Unlock() },
 		Retry:   func() bool { mu.Lock(); defer mu.Unlock(); asks++; return false },
 	})
@@ -188,5 +196,42 @@ func TestSubConnSilenceLimitHonoursMinAge(t *testing.T) {
 		if got := tr.deadline.Sub(c.born); got < tc.want || got > tc.want+time.Second {
 			t.Errorf("MinAge %v: silence limit %v after the connect, want %v", tc.minAge, got, tc.want)
 		}
+	}
+}
+
+// The owner hears "connected" once per connection, before the server's
+// confirmation, whether the connection was dialled or opened by the event
+// loop (which says it when the connect completes).
+func TestSubscribeConnectedBeforeSubscribed(t *testing.T) {
+	eachReader(t, testSubscribeConnectedBeforeSubscribed)
+}
+
+func testSubscribeConnectedBeforeSubscribed(t *testing.T, loop *eventloop.Loop) {
+	addr := serveEach(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if args, _ := readCommand(br); len(args) == 2 && args[0] == "SUBSCRIBE" {
+			c.Write([]byte("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"))
+		}
+		io.Copy(io.Discard, br)
+	})
+	got := make(chan string, 16)
+	h := chanHandler(got)
+	h.Connected = func() { got <- "<connected>" }
+	stop := RedisDialer{Loop: loop}.Subscribe(ConnOptions{Addr: addr, Timeout: time.Second}, "ch", h)
+	defer stop()
+	for _, want := range []string{"<connected>", "<subscribed>"} {
+		select {
+		case e := <-got:
+			if e != want {
+				t.Fatalf("got %s, want %s", e, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s", want)
+		}
+	}
+	select {
+	case e := <-got:
+		t.Fatalf("then %s, want nothing", e)
+	case <-time.After(300 * time.Millisecond):
 	}
 }
