@@ -195,7 +195,11 @@ func (c *Conn) closeLocked(err error) {
 		return
 	}
 	l := c.loop
-	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	// No EPOLL_CTL_DEL: the socket's only descriptor is ours (Add closes
+	// nc, Connect made it), and closing it takes it out of the set. A
+	// child forked meanwhile may hold it until its exec; an event of it
+	// then finds no connection under its id and is passed over. A
+	// thousand refused redials a second paid a system call each for it.
 	unix.Close(c.fd)
 	c.fd, c.out = -1, nil
 	l.drop(c, err)

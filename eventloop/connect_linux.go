@@ -52,8 +52,8 @@ func (l *Loop) Connect(addr netip.AddrPort, h Handler) (*Conn, error) {
 	return c, nil
 }
 
-// dialSocket makes a non-blocking TCP socket with Go's dialer options and
-// starts its connect to addr.
+// dialSocket makes a non-blocking TCP socket (Go's dialer options come
+// once it is up: setSocketOptions) and starts its connect to addr.
 func dialSocket(addr netip.AddrPort) (int, error) {
 	addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	var sa unix.Sockaddr
@@ -76,12 +76,6 @@ func dialSocket(addr netip.AddrPort) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("eventloop: socket: %w", err)
 	}
-	// As net.Dial: no Nagle delay, keep-alive probes after 15 s idle.
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
-	secs := int(keepAliveIdle / time.Second)
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
 	for {
 		err = unix.Connect(fd, sa)
 		if err != unix.EINTR {
@@ -127,7 +121,21 @@ func (c *Conn) finishConnectLocked() bool {
 		return false
 	}
 	c.connecting = false
+	setSocketOptions(c.fd)
 	return true
+}
+
+// setSocketOptions gives a connected socket what net.Dial gives its own:
+// no Nagle delay, keep-alive probes after 15 s idle. Set once the connect
+// has completed, not before it: most connects to a dead host's instances
+// are refused, a thousand a second, and four system calls each were
+// spent on a socket that never carried a byte.
+func setSocketOptions(fd int) {
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	secs := int(keepAliveIdle / time.Second)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
 }
 
 // LocalIP is the address our side of the connection is bound to ("" when

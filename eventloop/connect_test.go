@@ -234,3 +234,62 @@ func TestConnectBurstAgainstSlowAcceptor(t *testing.T) {
 		t.Fatalf("%d of %d closed", closed.Load(), n)
 	}
 }
+
+// A connection Connect opened has net.Dial's socket options once it is
+// up (they are set then, not on a socket whose connect may be refused).
+func TestConnectedSocketHasDialOptions(t *testing.T) {
+	l := startLoop(t)
+	ln, addr := listen(t)
+	r := newRecorder()
+	c, err := l.Connect(addr, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("x"))
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	peer.Read(make([]byte, 1)) // the write went out: the connect is done
+	c.mu.Lock()
+	fd := c.fd
+	nodelay, _ := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+	keepalive, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+	idle, _ := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
+	c.mu.Unlock()
+	if nodelay != 1 || keepalive != 1 || idle != int(keepAliveIdle/time.Second) {
+		t.Fatalf("TCP_NODELAY %d, SO_KEEPALIVE %d, TCP_KEEPIDLE %d; want 1, 1, %d",
+			nodelay, keepalive, idle, int(keepAliveIdle/time.Second))
+	}
+	c.Close()
+	waitClosed(t, r)
+}
+
+// Connections closed together from outside the loop, one wake for many,
+// are all delivered at once, not at the loop's next idle check (wakes
+// are coalesced while one is pending).
+func TestManyClosesFromOutsideDeliveredAtOnce(t *testing.T) {
+	l := startLoop(t)
+	var got, closed atomic.Int64
+	h := countHandler{got: &got, closed: &closed, errs: make(chan error, 1)}
+	const n = 200
+	for round := range 5 {
+		var conns []*Conn
+		for range n {
+			c, _ := pair(t, l, h)
+			conns = append(conns, c)
+		}
+		start := time.Now()
+		for _, c := range conns {
+			go c.Close()
+		}
+		want := int64((round + 1) * n)
+		for closed.Load() < want {
+			if time.Since(start) > idleCheckEvery/2 {
+				t.Fatalf("round %d: %d of %d closes delivered after %v", round, closed.Load()-want+n, n, time.Since(start))
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}

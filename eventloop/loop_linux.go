@@ -44,7 +44,11 @@ type Loop struct {
 
 	stopping   atomic.Bool
 	hasClosing atomic.Bool
-	caughtUp   atomic.Int64 // unix nanoseconds: see CaughtUp
+	// wakePending: the wake descriptor has been written and not read yet,
+	// so another wake has nothing to add. A mass failover's tick saw a
+	// thousand refused redials, and each one's drop wrote it again.
+	wakePending atomic.Bool
+	caughtUp    atomic.Int64 // unix nanoseconds: see CaughtUp
 
 	mu      sync.Mutex
 	conns   map[int32]*Conn
@@ -208,6 +212,11 @@ func (l *Loop) poll() bool {
 			if ev.Fd == wakeID {
 				var b [8]byte
 				unix.Read(l.wakefd, b[:])
+				// Cleared after the read: a wake that saw it still
+				// set had stored what it wakes for (closing,
+				// stopping) before, and this batch's end looks at
+				// both.
+				l.wakePending.Store(false)
 				continue
 			}
 			if ev.Fd == markID {
@@ -282,8 +291,12 @@ func (l *Loop) CaughtUp() time.Time {
 	return time.Unix(0, ns)
 }
 
-// wake makes Run look at the closing list and at stopping.
+// wake makes Run look at the closing list and at stopping; callers store
+// what it is for first.
 func (l *Loop) wake() {
+	if !l.wakePending.CompareAndSwap(false, true) {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.ended {
