@@ -28,9 +28,10 @@ func listen(t *testing.T) (net.Listener, netip.AddrPort) {
 	return ln, ln.Addr().(*net.TCPAddr).AddrPort()
 }
 
-// What is written right after Connect, before the connect can have
-// completed, goes out once it has; replies come back as on any connection.
-func TestConnectWritesWhatWaited(t *testing.T) {
+// connectToListener starts a loop and Connects to a fresh listener with a
+// recorder as the handler.
+func connectToListener(t *testing.T) (net.Listener, *recorder, *Conn) {
+	t.Helper()
 	l := startLoop(t)
 	ln, addr := listen(t)
 	r := newRecorder()
@@ -38,6 +39,13 @@ func TestConnectWritesWhatWaited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln, r, c
+}
+
+// What is written right after Connect, before the connect can have
+// completed, goes out once it has; replies come back as on any connection.
+func TestConnectWritesWhatWaited(t *testing.T) {
+	ln, r, c := connectToListener(t)
 	if _, err := c.Write([]byte("PING\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -238,13 +246,7 @@ func TestConnectBurstAgainstSlowAcceptor(t *testing.T) {
 // A connection Connect opened has net.Dial's socket options once it is
 // up (they are set then, not on a socket whose connect may be refused).
 func TestConnectedSocketHasDialOptions(t *testing.T) {
-	l := startLoop(t)
-	ln, addr := listen(t)
-	r := newRecorder()
-	c, err := l.Connect(addr, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln, r, c := connectToListener(t)
 	c.Write([]byte("x"))
 	peer, err := ln.Accept()
 	if err != nil {
