@@ -93,6 +93,19 @@ type ConnOptions struct {
 	MinAge func() time.Duration
 }
 
+// dropAt is when a connection whose connect began at born may be dropped
+// for want of a reply (or, on a pub/sub link, of any traffic) due by d:
+// at d, or not before it is MinAge old.
+func (o *ConnOptions) dropAt(born, d time.Time) time.Time {
+	if o.MinAge == nil {
+		return d
+	}
+	if keep := born.Add(o.MinAge()); keep.After(d) {
+		return keep
+	}
+	return d
+}
+
 // Dialer opens connections to instances. Subscribe opens a separate pub/sub
 // connection on channel and reports to h until the returned stop is
 // called; it returns at once and reconnects by itself. (A stop func rather

@@ -376,13 +376,10 @@ func (h *pipeConn) Connected() {
 // by d: at d, or, once connected, not before it is ConnOptions.MinAge old
 // (under l.mu).
 func (h *pipeConn) readDeadline(d time.Time) time.Time {
-	if !h.up || h.l.opts.MinAge == nil {
+	if !h.up {
 		return d
 	}
-	if keep := h.born.Add(h.l.opts.MinAge()); keep.After(d) {
-		return keep
-	}
-	return d
+	return h.l.opts.dropAt(h.born, d)
 }
 
 func (h *pipeConn) fail(err error) {

@@ -190,7 +190,7 @@ type subConn struct {
 	onReply    func(any) bool
 	handshakes int       // AUTH and SETNAME replies still to come
 	closed     bool      // Closed ran (under s.mu): "connected" is not said any more
-	born       time.Time // connected, for ConnOptions.MinAge
+	born       time.Time // when the connect began, for ConnOptions.MinAge
 }
 
 // Connected is the event loop saying a connectOnLoop connect completed
@@ -281,13 +281,7 @@ func (h *subConn) peekMessage(b []byte) (int, bool) {
 // drops such links too, and not while they are younger than its
 // min-link-reconnect-period: ConnOptions.MinAge).
 func (h *subConn) heard() {
-	d := time.Now().Add(pubSubIdleLimit)
-	if h.s.opts.MinAge != nil {
-		if keep := h.born.Add(h.s.opts.MinAge()); keep.After(d) {
-			d = keep
-		}
-	}
-	h.tr.SetReadDeadline(d)
+	h.tr.SetReadDeadline(h.s.opts.dropAt(h.born, time.Now().Add(pubSubIdleLimit)))
 }
 
 func (h *subConn) Closed(error) {
