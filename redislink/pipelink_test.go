@@ -3,12 +3,14 @@ package redislink
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -247,8 +249,14 @@ func testPipeLinkDialFailure(t *testing.T, loop *eventloop.Loop) {
 	ln.Close()
 	l := newPipeLink(ConnOptions{Addr: addr, Timeout: time.Second}, loop, nil)
 	defer l.Close()
-	if _, err := l.Do(context.Background(), "PING"); err == nil || IsReplyError(err) {
+	_, err := l.Do(context.Background(), "PING")
+	if err == nil || IsReplyError(err) {
 		t.Fatalf("PING to a closed port: %v", err)
+	}
+	// The sentinel budgets its redials to ports that refuse
+	// (failover.RedialBudget): the refusal must be recognisable.
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("PING to a closed port failed with %v, not recognisable as ECONNREFUSED", err)
 	}
 }
 

@@ -40,8 +40,11 @@ type instance struct {
 	// so it was a reconnect attempt, and no reply came since
 	// (failover.Machine.ReconnectGap).
 	redialing bool
-	infoBusy  bool
-	pubBusy   bool
+	// refused: the command link's last failure was a refused connect,
+	// nothing listening on the port (failover.RedialBudget).
+	refused  bool
+	infoBusy bool
+	pubBusy  bool
 	// helloAgain: a new configuration was announced while a hello was in
 	// flight (with the old one); it goes out as soon as that one is
 	// answered, not a publish period later.

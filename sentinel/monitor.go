@@ -2,8 +2,10 @@ package sentinel
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
@@ -147,6 +149,12 @@ func (g *group) closeLink(i *instance) {
 	i.connKey = ""
 	i.Disconnected = true
 	i.pingBusy, i.infoBusy, i.pubBusy = false, false, false
+	// The next link is a first dial, maybe to another address (a switch
+	// keeps the master's instance): not paced or budgeted as a redial of
+	// the one closed. Kept, a master promoted at a new address waited
+	// behind a thousand refused old masters' redials until it was judged
+	// down and failed over again (1,000-master benchmark).
+	i.redialing, i.refused = false, false
 }
 
 // sendPeriodic is sentinelSendPeriodicCommands.
@@ -183,7 +191,10 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 		pingDue = true
 	}
 	pinged := false
-	if !i.pingBusy && now.Sub(i.At(i.LastPing)) > g.m.ReconnectGap(i.Node, i.redialing, t) && pingDue {
+	// An instance that refused a connect is redialled within the
+	// sentinel's budget (failover.RedialBudget): at thousands of dead
+	// ports, the refused connects were what starved the loop.
+	if !i.pingBusy && now.Sub(i.At(i.LastPing)) > g.m.ReconnectGap(i.Node, i.redialing, t) && pingDue && g.s.allowRedial(i.Node, i.refused) {
 		if i.connKey == "" || g.s.claimPeerPing(i.connKey, now, pingPeriod/2) {
 			g.sendPing(ctx, i, now)
 			pinged = true
@@ -340,6 +351,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 			g.s.resolveLater(i.Addr.Host)
 		}
 		i.Disconnected = true
+		i.refused = errors.Is(err, syscall.ECONNREFUSED)
 	} else {
 		if i.Disconnected {
 			i.connectedAt = i.Stamp(g.s.clock.Now())
@@ -351,6 +363,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 		}
 		i.Disconnected = false
 		i.redialing = false // the reconnect worked: a later drop redials at once
+		i.refused = false
 	}
 	return true
 }

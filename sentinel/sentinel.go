@@ -44,6 +44,9 @@ type Options struct {
 	// LogLevel is the level Logger logs at, for SENTINEL CONFIG GET/SET
 	// loglevel (nil: the parameter is unknown, as in redis 7.0).
 	LogLevel *slog.LevelVar
+	// RedialsPerSecond bounds the redials to instances whose last
+	// connect was refused (failover.RedialBudget; 0: its default).
+	RedialsPerSecond int
 }
 
 // Sentinel is the monitored world: every master group, our identity and
@@ -117,6 +120,14 @@ type Sentinel struct {
 	// under cfgMu; minAge is the one func value they all share.
 	linkMinAge atomic.Int64
 	minAge     func() time.Duration
+
+	// redialMu guards redials and tickFrom. The tick takes it for each
+	// group's redials; tests call sendPeriodic outside the tick.
+	redialMu sync.Mutex
+	redials  failover.RedialBudget
+	// tickFrom is the group the tick starts at: the first whose redial
+	// the budget refused in the tick before (failover.RedialBudget.Denied).
+	tickFrom int
 }
 
 // clientName is "sentinel-<first 8 of our id>-<suffix>", as redis-sentinel
@@ -217,6 +228,7 @@ func New(cfg Config, opts Options) (*Sentinel, error) {
 		dirty:    make(chan struct{}, 1),
 		pingArgs: []any{"PING"},
 		infoArgs: []any{"INFO"},
+		redials:  failover.RedialBudget{PerSecond: opts.RedialsPerSecond},
 
 		gossipKick: make(chan struct{}, 1),
 	}
@@ -490,10 +502,44 @@ func tickWait() time.Duration {
 func (s *Sentinel) tick(batch *redislink.WriteBatch) {
 	// Also when there is no group: the same timer, as in redis.
 	s.updateTilt()
-	for _, g := range s.groupList() {
-		g.tick(batch)
+	groups := s.groupList()
+	s.redialMu.Lock()
+	s.redials.Refill(s.clock.Now())
+	from := s.tickFrom
+	s.redialMu.Unlock()
+	if from >= len(groups) {
+		from = 0
+	}
+	next := -1
+	for k := range groups {
+		at := (from + k) % len(groups)
+		groups[at].tick(batch)
+		if next < 0 && s.redialsDenied() {
+			next = at
+		}
+	}
+	if next >= 0 {
+		s.redialMu.Lock()
+		s.tickFrom = next
+		s.redialMu.Unlock()
 	}
 	batch.Flush()
+}
+
+// allowRedial is failover.RedialBudget.Allow for the sentinel's budget.
+func (s *Sentinel) allowRedial(n *failover.Node, refused bool) bool {
+	if !failover.Budgeted(n, refused) {
+		return true
+	}
+	s.redialMu.Lock()
+	defer s.redialMu.Unlock()
+	return s.redials.Allow(n, refused)
+}
+
+func (s *Sentinel) redialsDenied() bool {
+	s.redialMu.Lock()
+	defer s.redialMu.Unlock()
+	return s.redials.Denied()
 }
 
 // tickLoop runs the tick where there is no event loop.

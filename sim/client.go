@@ -12,6 +12,9 @@ import (
 var (
 	ErrTimeout = errors.New("sim: no reply before the timeout")
 	ErrClosed  = errors.New("sim: connection closed")
+	// ErrRefused ends the calls of a connection the server's host refused
+	// (World.RefuseWhileDown), as ECONNREFUSED does a real dial.
+	ErrRefused = errors.New("sim: connection refused")
 )
 
 // Client is the calling side of RESP commands for a node: it numbers
@@ -112,7 +115,11 @@ func (c *Client) Handle(from string, msg Msg) bool {
 		if m.Conn != "" && !c.live(from, m.Conn) {
 			return true
 		}
-		c.endWhere(func(cl *call) bool { return cl.ref.to == from && (m.Conn == "" || cl.wire == m.Conn) }, ErrClosed)
+		end := ErrClosed
+		if m.Refused {
+			end = ErrRefused
+		}
+		c.endWhere(func(cl *call) bool { return cl.ref.to == from && (m.Conn == "" || cl.wire == m.Conn) }, end)
 		for ref := range c.gen {
 			if ref.to == from && (m.Conn == "" || c.wire(ref) == m.Conn) {
 				c.gen[ref]++

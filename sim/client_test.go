@@ -179,3 +179,34 @@ type nodeFunc func(now time.Time, from string, msg sim.Msg)
 
 func (f nodeFunc) Receive(now time.Time, from string, msg sim.Msg) { f(now, from, msg) }
 func (nodeFunc) Tick(time.Time)                                    {}
+
+// A call to a crashed server is lost and times out, as on a machine that
+// died; where its host refuses for it (RefuseWhileDown, a process killed
+// on a live machine) the call ends at once with ErrRefused.
+func TestClientCallToCrashedServerRefusedOnlyWhereItsHostRefuses(t *testing.T) {
+	w, c, got := callerWorld(1)
+	w.Crash("redis-6380")
+	c.cl.Do(w.Now(), "redis-6380", "cmd", 500*time.Millisecond, []string{"PING"}, got.record)
+	w.RunFor(300 * time.Millisecond)
+	if len(got.list) != 0 {
+		t.Fatalf("a call to a crashed server ended before its timeout: %+v", got.list)
+	}
+	w.RunFor(400 * time.Millisecond)
+	if len(got.list) != 1 || !errors.Is(got.list[0].err, sim.ErrTimeout) {
+		t.Fatalf("got %+v, want a timeout", got.list)
+	}
+
+	w.RefuseWhileDown("redis-6380")
+	c.cl.Do(w.Now(), "redis-6380", "cmd", 500*time.Millisecond, []string{"PING"}, got.record)
+	w.RunFor(50 * time.Millisecond)
+	if len(got.list) != 2 || !errors.Is(got.list[1].err, sim.ErrRefused) {
+		t.Fatalf("got %+v, want the second call refused within a round trip", got.list)
+	}
+	w.Restart("redis-6380")
+	w.RunFor(50 * time.Millisecond) // its "peer restarted" reaches the caller first
+	c.cl.Do(w.Now(), "redis-6380", "cmd", 500*time.Millisecond, []string{"PING"}, got.record)
+	w.RunFor(50 * time.Millisecond)
+	if len(got.list) != 3 || got.list[2].v != "PONG" {
+		t.Fatalf("got %+v, want PONG once restarted", got.list)
+	}
+}

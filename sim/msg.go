@@ -61,6 +61,10 @@ type Closed struct {
 	Conn   string
 	Reason string
 	Inc    uint64
+	// Refused: the connection was never made; the server's host answered
+	// that nothing listens (World.RefuseWhileDown). Its calls end with
+	// ErrRefused.
+	Refused bool
 }
 
 // connIncarnation is the client incarnation a server-to-client message

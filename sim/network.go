@@ -120,6 +120,11 @@ func (w *World) send(from, to string, msg Msg) {
 		return
 	case dst.node == nil:
 		w.tracef("drop  %s->%s %s (%s is down)", from, to, msg, to)
+		if cmd, ok := msg.(Command); ok && dst.refuse && w.eps[from] != nil && w.eps[from].node != nil {
+			// Its host is up and answers for the port: the sender
+			// learns at once that nothing listens there.
+			w.send(to, from, Closed{Conn: cmd.Conn, Reason: "connection refused", Inc: cmd.Inc, Refused: true})
+		}
 		return
 	case staleConn(dst, msg):
 		w.tracef("drop  %s->%s %s (a connection of %s's earlier incarnation)", from, to, msg, to)

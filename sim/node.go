@@ -72,6 +72,7 @@ type Endpoint struct {
 	lagUntil    time.Time // ... until here (world time)
 	skew        time.Duration
 	downSince   time.Time // when it last crashed (DownSince)
+	refuse      bool      // RefuseWhileDown
 	clockHigh   time.Time // the highest its clock showed before its last jump
 
 	// TrailReads and Flood (load.go): how far behind, and until when;

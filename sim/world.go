@@ -149,6 +149,17 @@ func (w *World) scheduleTick(ep *Endpoint, inc uint64, after time.Duration) {
 // Endpoint returns the endpoint named name, nil when there is none.
 func (w *World) Endpoint(name string) *Endpoint { return w.eps[name] }
 
+// RefuseWhileDown makes the host of name refuse connections while name
+// is crashed, as a machine whose Redis was killed answers a connect with
+// a reset: every command sent to it meanwhile ends at once, with
+// ErrRefused, instead of being lost and timing out (a machine that died
+// with it). Off by default.
+func (w *World) RefuseWhileDown(name string) {
+	if ep := w.eps[name]; ep != nil {
+		ep.refuse = true
+	}
+}
+
 // Node returns the running node of name, nil when crashed or unknown.
 // Scenarios use it to reach a model's own methods (simredis.Server.Write).
 func (w *World) Node(name string) Node {

@@ -38,6 +38,7 @@ func (g *group) do(now time.Time, node *failover.Node, conn string, args []strin
 	g.n.cl.Do(now, to, conn, timeout, args, func(v any, err error) {
 		if conn == "cmd" {
 			node.Disconnected = err != nil
+			linkOf(node).refused = errors.Is(err, sim.ErrRefused) // as production's settle
 			if err == nil {
 				linkOf(node).redialing = false // as production's settle
 			}
@@ -85,7 +86,7 @@ func (g *group) sendPeriodic(now time.Time, node *failover.Node) {
 	}
 	pingDue := now.Sub(node.At(node.LastPong)) > pp || node.LastPing.IsZero()
 	pinged := false
-	if !l.pingBusy && now.Sub(node.At(node.LastPing)) > g.m.ReconnectGap(node, l.redialing, t) && pingDue {
+	if !l.pingBusy && now.Sub(node.At(node.LastPing)) > g.m.ReconnectGap(node, l.redialing, t) && pingDue && g.n.redials.Allow(node, l.refused) {
 		if node.Kind != failover.KindSentinel || g.claimPeerPing(now, node, pp/2) {
 			pinged = g.ping(now, node)
 		} else {

@@ -22,7 +22,9 @@ import (
 // go down while the dead old masters are listed as replicas, and must go
 // on naming the masters it promoted or learned. The old host comes back
 // at the end, and every group must settle on one master every sentinel
-// names.
+// names. One seed in three kills the host's Redis processes instead: its
+// ports refuse connects, and the sentinels' redials to them are bounded
+// (Layout.RedialsPerSecond) to about one every 3 s each.
 func MassFailover(cfg sim.Config) (*sim.World, error) {
 	return massFailover(cfg, "", SlowSaves)
 }
@@ -36,8 +38,25 @@ var SlowSaves = BusyDisk(10*time.Millisecond, 800*time.Millisecond, 0.25)
 func massFailover(cfg sim.Config, mutant Mutant, saves SaveTimes) (*sim.World, error) {
 	// By seed, not drawn: the fleet is built before the world exists.
 	masters := 12 + int(cfg.Seed*7919%13)
-	f := NewFleet(cfg, Layout{Masters: masters, Hosts: 2, Sentinels: 3, Quorum: 2, Mutant: mutant, SaveTimes: saves})
+	// One seed in three loses the master host's Redis processes, not the
+	// machine: its ports refuse connects (World.RefuseWhileDown), and the
+	// sentinels' redials to them are bounded as a thousand refusing ports
+	// bound production's (failover.RedialBudget): each dead master is
+	// redialled about every 3 s instead of every second, so the old host
+	// is seen back, and its masters demoted, seconds late.
+	redials := 0
+	if cfg.Seed%3 == 2 {
+		redials = masters / 3
+	}
+	f := NewFleet(cfg, Layout{Masters: masters, Hosts: 2, Sentinels: 3, Quorum: 2, Mutant: mutant, SaveTimes: saves, RedialsPerSecond: redials})
 	w := f.W
+	if redials > 0 {
+		for _, g := range f.Groups {
+			for _, s := range g.Servers {
+				w.RefuseWhileDown(s)
+			}
+		}
+	}
 	const start, stallAt, back, end = 3 * time.Second, 12 * time.Second, 18 * time.Second, 26 * time.Second
 	// The host's masters die within spread of each other: at once when
 	// the machine loses power, one after another when its processes are
@@ -59,7 +78,15 @@ func massFailover(cfg sim.Config, mutant Mutant, saves SaveTimes) (*sim.World, e
 	if err := w.RunFor(end); err != nil {
 		return w, err
 	}
-	if err := f.settle(5 * time.Second); err != nil {
+	// A sentinel sees an old master back when its redial comes round
+	// (up to masters/redials seconds with the budget), demotes it once it
+	// has reported its role for 8 s (redis-sentinel's wait), and the
+	// demoted replica then catches up.
+	settleFor := 5 * time.Second
+	if redials > 0 {
+		settleFor += time.Duration(masters/redials+1) * time.Second
+	}
+	if err := f.settle(settleFor); err != nil {
 		return w, fmt.Errorf("%d masters: %w", masters, err)
 	}
 	return w, nil

@@ -30,6 +30,9 @@ type Options struct {
 	// SaveTimes is how long each save of the config takes (disk.go); nil:
 	// saves are instant.
 	SaveTimes SaveTimes
+	// RedialsPerSecond is the redial budget (failover.RedialBudget; 0:
+	// its default), as production's sentinel.Options.
+	RedialsPerSecond int
 }
 
 // Mutant is a bug planted on purpose; several joined by "+" plant them
@@ -136,6 +139,11 @@ type Node struct {
 	// wait for them (disk.go, replies.go).
 	saver    saver
 	outboxes map[inConn]*outbox
+	// redials and tickFrom are production's (sentinel.Sentinel.tick):
+	// the budget of redials to instances already down, and the group
+	// the tick starts at, the first the budget refused last time.
+	redials  failover.RedialBudget
+	tickFrom int
 }
 
 // group is one master's machine and its links.
@@ -155,6 +163,7 @@ type link struct {
 	subscribed, subBusy         bool
 	pingBusy, infoBusy, pubBusy bool
 	redialing                   bool // the last PING went out on a link that was down, and nothing answered since
+	refused                     bool // the command link's last failure was a refused connect (failover.RedialBudget)
 	helloAgain                  bool // announced while a hello was in flight
 	lastPub                     time.Time
 }
@@ -174,7 +183,7 @@ func linkOf(n *failover.Node) *link {
 func Start(opts Options) sim.StartFunc {
 	return func(ep *sim.Endpoint) sim.Node {
 		n := &Node{ep: ep, cl: sim.NewClient(ep), opts: opts, byName: map[string]*group{}, heard: map[string]time.Time{}, peerLinks: map[string]*peerLink{},
-			outboxes: map[inConn]*outbox{}}
+			outboxes: map[inConn]*outbox{}, redials: failover.RedialBudget{PerSecond: opts.RedialsPerSecond}}
 		now := ep.Now()
 		st, ok := load(ep.Disk())
 		if !ok {
@@ -243,7 +252,15 @@ func (n *Node) Tick(now time.Time) {
 		n.cl.Expire(heard)
 	}
 	n.updateTilt(now)
-	for _, g := range n.groups {
+	n.redials.Refill(now)
+	from := n.tickFrom
+	if from >= len(n.groups) {
+		from = 0
+	}
+	next := -1
+	for k := range n.groups {
+		at := (from + k) % len(n.groups)
+		g := n.groups[at]
 		for _, node := range g.m.Nodes() {
 			g.sendPeriodic(now, node)
 		}
@@ -258,6 +275,12 @@ func (n *Node) Tick(now time.Time) {
 			g.tick(now)
 		}
 		g.apply(now)
+		if next < 0 && n.redials.Denied() {
+			next = at
+		}
+	}
+	if next >= 0 {
+		n.tickFrom = next
 	}
 }
 

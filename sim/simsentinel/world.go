@@ -28,6 +28,9 @@ type Layout struct {
 	// need a link timeout (half of down-after) longer than that, and a
 	// replica's INFO as old at +sdown as production's period leaves it.
 	DownAfter, FailoverTimeout, InfoPeriod time.Duration
+	// RedialsPerSecond is every sentinel's redial budget (0: production's
+	// default, which a simulated fleet never reaches).
+	RedialsPerSecond int
 }
 
 // config is every master's configuration in the layout.
@@ -88,7 +91,7 @@ func redisHost(h int) string { return fmt.Sprintf("10.0.0.%d", h+1) }
 // NewFleet builds the world of a layout.
 func NewFleet(cfg sim.Config, l Layout) *Fleet {
 	f := &Fleet{W: sim.New(cfg), Ledger: NewLedger(l.Sentinels), Layout: l}
-	opts := Options{Timing: l.timing(), Ledger: f.Ledger, Mutant: l.Mutant, SaveTimes: l.SaveTimes}
+	opts := Options{Timing: l.timing(), Ledger: f.Ledger, Mutant: l.Mutant, SaveTimes: l.SaveTimes, RedialsPerSecond: l.RedialsPerSecond}
 	for k := 0; k < l.Masters; k++ {
 		port := 6380 + k
 		g := Group{Name: fmt.Sprintf("master-%d", k)}

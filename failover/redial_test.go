@@ -1,0 +1,73 @@
+package failover
+
+import (
+	"testing"
+	"time"
+)
+
+// Only a redial to an instance whose last connect was refused is
+// budgeted: the first redial after a drop, and one after a connect that
+// timed out (a host too busy to accept in time), go out whatever the
+// budget, as do a peer's and a connected instance's PINGs.
+func TestRedialBudgetCountsOnlyRefusedRedials(t *testing.T) {
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	down := NewNode(KindMaster, "m", Addr{Host: "10.0.0.1", Port: 6379}, now)
+	down.Disconnected = true
+	up := NewNode(KindReplica, "r", Addr{Host: "10.0.0.2", Port: 6379}, now)
+	up.Disconnected = false
+	peer := NewNode(KindSentinel, "s", Addr{Host: "10.0.0.3", Port: 26379}, now)
+	peer.Disconnected = true
+
+	b := RedialBudget{PerSecond: 10} // two tokens at most
+	b.Refill(now)
+	for k := range 2 {
+		if !b.Allow(down, true) {
+			t.Fatalf("refused redial %d not allowed with tokens left", k)
+		}
+	}
+	if b.Allow(down, true) {
+		t.Fatal("third refused redial allowed in one tick: the bucket holds a fifth of a second's worth")
+	}
+	if !b.Denied() {
+		t.Fatal("a refusal not reported by Denied")
+	}
+	if !b.Allow(down, false) {
+		t.Fatal("a redial after a drop or a timed-out connect was budgeted")
+	}
+	if !b.Allow(up, true) || !b.Allow(peer, true) {
+		t.Fatal("a connected instance's or a peer's PING was budgeted")
+	}
+	b.Refill(now.Add(50 * time.Millisecond)) // half a token
+	if b.Denied() {
+		t.Fatal("Denied not cleared by Refill")
+	}
+	if b.Allow(down, true) {
+		t.Fatal("allowed on half a token")
+	}
+	b.Refill(now.Add(100 * time.Millisecond))
+	if !b.Allow(down, true) {
+		t.Fatal("refused on a whole token earned over 100 ms at 10 a second")
+	}
+	b.Refill(now.Add(time.Hour))
+	n := 0
+	for b.Allow(down, true) {
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d redials after an hour's rest, want the ceiling of 2", n)
+	}
+}
+
+func TestRedialBudgetStartsFullWithoutRefill(t *testing.T) {
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	down := NewNode(KindReplica, "r", Addr{Host: "10.0.0.1", Port: 6379}, now)
+	down.Disconnected = true
+	var b RedialBudget // the default rate
+	n := 0
+	for b.Allow(down, true) {
+		n++
+	}
+	if want := DefaultRedialsPerSecond / 5; n != want {
+		t.Fatalf("a new budget allowed %d redials, want %d", n, want)
+	}
+}
