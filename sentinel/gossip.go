@@ -40,7 +40,9 @@ func (s *Sentinel) runGossip(ctx context.Context) {
 		s.gossipMu.Unlock()
 		g.Leave(time.Second)
 	}()
-	tick := time.NewTicker(s.timing().AskPeriod)
+	// Every ask period, read at each round so that SENTINEL DEBUG
+	// ask-period reaches it (a ticker made once at the start did not).
+	tick := time.NewTimer(s.timing().AskPeriod)
 	defer tick.Stop()
 	for {
 		select {
@@ -48,8 +50,10 @@ func (s *Sentinel) runGossip(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-s.gossipKick:
+			tick.Stop()
 		}
 		g.Broadcast()
+		tick.Reset(s.timing().AskPeriod)
 	}
 }
 
