@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +27,16 @@ type footprintRow struct {
 	err       error
 }
 
+// String is the row for the per-run line on stderr, with the error's text
+// (fmt shows an unexported error field as a pointer).
+func (r footprintRow) String() string {
+	s := fmt.Sprintf("discovery %v, RSS %.1f MB (anonymous %.1f), idle CPU %.2f %%", r.discovery.Round(time.Millisecond), r.rssMB, r.anonMB, r.cpuPct)
+	if r.err != nil {
+		s += ", error: " + r.err.Error()
+	}
+	return s
+}
+
 // footprint measures, for each size, three sentinels of each
 // implementation watching the same masters: time to discover the topology,
 // then idle CPU over measure (after settle) and RSS at its end. Sizes up to
@@ -48,7 +57,7 @@ func footprint(sizes []int, realMax int, settle, measure time.Duration, bin stri
 			return fmt.Errorf("footprint at %d masters: %w", n, err)
 		}
 		rows[n] = r
-		fmt.Fprintf(os.Stderr, "footprint %d masters: redis-sentinel %+v, ours %+v\n", n, r[0], r[1])
+		fmt.Fprintf(os.Stderr, "footprint %d masters: redis-sentinel %v; ours %v\n", n, r[0], r[1])
 	}
 	fmt.Printf("\n### Footprint and discovery: 3 sentinels per implementation (down-after-milliseconds 5000)\n\n")
 	fmt.Printf("Per sentinel, averaged over the three: idle CPU over %v after %v of settling, RSS at its end. ", measure, settle)
@@ -171,21 +180,16 @@ func footprintReal(n int, settle, measure time.Duration, bin string, want [2]boo
 	return footprintBoth(dir, mports, 1, settle, measure, bin, want)
 }
 
+// distinctPorts is n ports no other server of this run was given, below
+// the ephemeral range (cluster.FreePort).
 func distinctPorts(n int) ([]int, error) {
-	var lns []net.Listener
-	defer func() {
-		for _, l := range lns {
-			l.Close()
-		}
-	}()
-	var ports []int
+	ports := make([]int, 0, n)
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		p, err := cluster.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		lns = append(lns, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }
@@ -231,7 +235,13 @@ func footprintOne(dir, impl string, mports []int, replicas int, settle, measure 
 	}()
 	var pids, ports []int
 	for n := range 3 {
-		port, _ := freePort()
+		// cluster.FreePort, not a probe on port 0: that handed two of
+		// the three sentinels the same port when the first had not bound
+		// it yet, and the third failed to start (seen at 5,000 masters).
+		port, err := cluster.FreePort()
+		if err != nil {
+			return footprintRow{}, err
+		}
 		sdir := filepath.Join(dir, fmt.Sprintf("%s-%d", impl, n))
 		os.MkdirAll(sdir, 0o755)
 		var b strings.Builder
