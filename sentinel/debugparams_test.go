@@ -3,10 +3,12 @@ package sentinel
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,9 +58,12 @@ type liveHost struct {
 	sent  []sentCmd
 	held  []heldReply
 	// replies overrides the reply to a command (upper case) at an
-	// address; dead addresses fail every command as refused.
-	replies map[string]any
-	dead    map[string]bool
+	// address; dead addresses (all with allDead) fail every command as a
+	// refused connect does, or one that timed out.
+	replies  map[string]any
+	dead     map[string]bool
+	allDead  bool
+	timedOut bool
 }
 
 type sentCmd struct {
@@ -135,8 +140,11 @@ func (c *liveConn) Send(_ time.Duration, cb func(any, error), args ...any) {
 	r := heldReply{cb: cb}
 	name := cmdName(strs)
 	switch v, ok := h.replies[c.addr+" "+name]; {
-	case h.dead[c.addr]:
-		r.err = fmt.Errorf("dial tcp %s: connect: connection refused", c.addr)
+	case (h.allDead || h.dead[c.addr]) && h.timedOut:
+		r.err = fmt.Errorf("redislink: connect %s: %w", c.addr, syscall.ETIMEDOUT)
+	case h.allDead || h.dead[c.addr]:
+		// As eventloop fails a refused connect: wrapping the errno.
+		r.err = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	case ok:
 		r.v = v
 	case name == "PING":
@@ -172,7 +180,15 @@ func newDebugRig(t *testing.T, quorum int, downAfter time.Duration) *debugRig {
 	cfg.Masters = []MasterState{{MasterConfig: MasterConfig{
 		Name: "m", Addr: Addr{Host: "127.0.0.1", Port: 7000}, Quorum: quorum, DownAfter: downAfter,
 	}}}
-	s, err := New(cfg, Options{Dialer: h, Logger: quiet, Store: &memStore{}, Clock: clock})
+	s := handStarted(t, cfg, Options{Dialer: h, Logger: quiet, Store: &memStore{}, Clock: clock})
+	return &debugRig{t: t, s: s, h: h, clock: clock}
+}
+
+// handStarted is a sentinel whose groups are live but whose ticks the
+// test runs (Sentinel.tick), on the clock of o.
+func handStarted(t *testing.T, cfg Config, o Options) *Sentinel {
+	t.Helper()
+	s, err := New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +197,17 @@ func newDebugRig(t *testing.T, quorum int, downAfter time.Duration) *debugRig {
 	for _, g := range s.groupList() {
 		g.start(ctx)
 	}
-	return &debugRig{t: t, s: s, h: h, clock: clock}
+	return s
+}
+
+// killMaster makes the master refuse from now on, and returns a
+// subscription to the events that follow.
+func (r *debugRig) killMaster() *event.Subscription {
+	sub := r.s.Events().Subscribe(4096)
+	r.h.mu.Lock()
+	r.h.dead[debugMaster] = true
+	r.h.mu.Unlock()
+	return sub
 }
 
 func (r *debugRig) debug(args ...string) {
@@ -253,31 +279,24 @@ func debugAskPeriod(t *testing.T) {
 	peer := r.addPeer([]any{int64(0), "*", int64(0)})
 	r.debug("ask-period", "3000")
 	r.run(time.Second)
-	r.h.mu.Lock()
-	r.h.dead[debugMaster] = true
-	r.h.mu.Unlock()
+	r.killMaster().Close()
 	r.run(8 * time.Second)
 	gapsWithin(t, "is-master-down-by-addr at ask-period 3000", r.h.times(peer, "SENTINEL IS-MASTER-DOWN-BY-ADDR"), 1, 300*time.Millisecond, 500*time.Millisecond)
 }
 
 func debugDefaultDownAfter(t *testing.T) {
-	r := newDebugRig(t, 2, 30*time.Second)
-	r.debug("default-down-after", "4321")
-	if err := r.s.Monitor("new", "127.0.0.1", 7001, 2); err != nil {
-		t.Fatal(err)
-	}
-	v, err := r.s.Master("new")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := field(v, "down-after-milliseconds"); got != "4321" {
-		t.Fatalf("a master monitored after default-down-after 4321 has down-after-milliseconds %s", got)
-	}
+	monitoredWithDefault(t, "default-down-after", "4321", "down-after-milliseconds")
 }
 
 func debugDefaultFailoverTimeout(t *testing.T) {
+	monitoredWithDefault(t, "default-failover-timeout", "54321", "failover-timeout")
+}
+
+// monitoredWithDefault sets a default and checks that a master monitored
+// after has it as field.
+func monitoredWithDefault(t *testing.T, param, value, field string) {
 	r := newDebugRig(t, 2, 30*time.Second)
-	r.debug("default-failover-timeout", "54321")
+	r.debug(param, value)
 	if err := r.s.Monitor("new", "127.0.0.1", 7001, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -285,8 +304,8 @@ func debugDefaultFailoverTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := field(v, "failover-timeout"); got != "54321" {
-		t.Fatalf("a master monitored after default-failover-timeout 54321 has failover-timeout %s", got)
+	if got, _ := v.Get(field); got != value {
+		t.Fatalf("a master monitored after %s %s has %s %s", param, value, field, got)
 	}
 }
 
@@ -345,11 +364,8 @@ func debugElectionTimeout(t *testing.T) {
 	r.addPeer([]any{int64(1), "*", int64(0)})
 	r.debug("election-timeout", "1500")
 	r.run(time.Second)
-	sub := r.s.Events().Subscribe(4096)
+	sub := r.killMaster()
 	defer sub.Close()
-	r.h.mu.Lock()
-	r.h.dead[debugMaster] = true
-	r.h.mu.Unlock()
 	var tried, aborted time.Time
 	var seen []string
 	for end := r.clock.Now().Add(8 * time.Second); r.clock.Now().Before(end) && aborted.IsZero(); {
@@ -397,11 +413,8 @@ func debugSlaveReconfTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.run(2 * time.Second) // replicas found and their INFO read
-	sub := r.s.Events().Subscribe(4096)
+	sub := r.killMaster()
 	defer sub.Close()
-	r.h.mu.Lock()
-	r.h.dead[debugMaster] = true
-	r.h.mu.Unlock()
 	var sent, gaveUp time.Time
 	for end := r.clock.Now().Add(15 * time.Second); r.clock.Now().Before(end) && gaveUp.IsZero(); {
 		r.run(100 * time.Millisecond)

@@ -1,92 +1,23 @@
 package sentinel
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qsentinel/qsentinel/redislink"
 )
 
-// deadHost is a Dialer for a machine whose every port fails its
-// connects: refused (a live host, its Redis processes killed), or timed
-// out (a host that died, or too busy to accept). Each link's commands are
-// held until fail ends them, as the event loop delivers the failure after
-// the tick that dialled. It records when each address was sent a PING (a
-// redial: the link is never up).
-type deadHost struct {
-	clock    *handClock
-	timedOut bool // fail with a timeout, not a refusal
-	mu       sync.Mutex
-	pings    map[string][]time.Time
-	held     []func(any, error)
-}
-
-func (d *deadHost) Dial(o redislink.ConnOptions) redislink.Conn { return &deadConn{d: d, addr: o.Addr} }
-func (d *deadHost) Subscribe(redislink.ConnOptions, string, redislink.SubHandler) func() {
-	return func() {}
-}
-
-// fail ends every command held, as eventloop ends a failed connect's:
-// an error wrapping the errno.
-func (d *deadHost) fail() {
-	d.mu.Lock()
-	held := d.held
-	d.held = nil
-	d.mu.Unlock()
-	err := error(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
-	if d.timedOut {
-		err = fmt.Errorf("redislink: connect: %w", syscall.ETIMEDOUT)
-	}
-	for _, cb := range held {
-		cb(nil, err)
-	}
-}
-
-// pingsIn is how many PINGs went to addr in [from, to).
-func (d *deadHost) pingsIn(addr string, from, to time.Time) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, at := range d.pings[addr] {
-		if !at.Before(from) && at.Before(to) {
-			n++
-		}
-	}
-	return n
-}
-
-type deadConn struct {
-	d    *deadHost
-	addr string
-}
-
-func (c *deadConn) Do(context.Context, ...any) (any, error) {
-	return nil, errors.New("connection refused")
-}
-func (c *deadConn) LocalIP() string { return "" }
-func (c *deadConn) Close() error    { return nil }
-func (c *deadConn) Send(_ time.Duration, cb func(any, error), args ...any) {
-	c.d.mu.Lock()
-	defer c.d.mu.Unlock()
-	if len(args) == 1 && args[0] == "PING" {
-		c.d.pings[c.addr] = append(c.d.pings[c.addr], c.d.clock.Now())
-	}
-	c.d.held = append(c.d.held, cb)
-}
-
 // deadFleet is a sentinel watching masters masters with down-after
-// downAfter, all on a dead host (connects refused, or timedOut), ticked by hand every 100 ms for span; it
+// downAfter, all on a dead host (connects refused, or timedOut; each
+// failure delivered after the tick that dialled, as the event loop
+// delivers it), ticked by hand every 100 ms for span; it
 // returns the dialer, the masters' addresses and when the ticks began.
-func deadFleet(t *testing.T, masters, perSecond int, downAfter, span time.Duration, timedOut bool) (*deadHost, []string, time.Time) {
+func deadFleet(t *testing.T, masters, perSecond int, downAfter, span time.Duration, timedOut bool) (*liveHost, []string, time.Time) {
 	t.Helper()
 	clock := &handClock{now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}
-	d := &deadHost{clock: clock, timedOut: timedOut, pings: map[string][]time.Time{}}
+	d := newLiveHost(clock)
+	d.allDead, d.timedOut = true, timedOut
 	cfg := DefaultConfig()
 	cfg.Port = 26379
 	var addrs []string
@@ -97,20 +28,12 @@ func deadFleet(t *testing.T, masters, perSecond int, downAfter, span time.Durati
 			Name: fmt.Sprintf("m%03d", k), Addr: a, Quorum: 2, DownAfter: downAfter,
 		}})
 	}
-	s, err := New(cfg, Options{Dialer: d, Logger: quiet, Store: &memStore{}, Clock: clock, RedialsPerSecond: perSecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	for _, g := range s.groupList() {
-		g.start(ctx)
-	}
+	s := handStarted(t, cfg, Options{Dialer: d, Logger: quiet, Store: &memStore{}, Clock: clock, RedialsPerSecond: perSecond})
 	start := clock.Now()
 	var batch redislink.WriteBatch
 	for clock.Now().Sub(start) < span {
 		s.tick(&batch)
-		d.fail()
+		d.release()
 		clock.advance(100 * time.Millisecond)
 	}
 	return d, addrs, start
@@ -130,7 +53,7 @@ func redialledEverySecond(t *testing.T, timedOut bool, perSecond int) {
 	for _, a := range addrs {
 		for s := 3; s < 9; s++ {
 			from := start.Add(time.Duration(s) * time.Second)
-			if n := d.pingsIn(a, from, from.Add(1300*time.Millisecond)); n < 1 {
+			if n := pingsIn(d, []string{a}, from, 1300*time.Millisecond); n < 1 {
 				t.Fatalf("%s: no redial in the 1.3 s from %d s", a, s)
 			}
 		}
@@ -146,11 +69,7 @@ func TestRedialsToDownInstancesShareTheBudget(t *testing.T) {
 	const masters, perSecond = 40, 10
 	d, addrs, start := deadFleet(t, masters, perSecond, time.Second, 20*time.Second, false)
 	for s := 3; s < 19; s++ {
-		from := start.Add(time.Duration(s) * time.Second)
-		total := 0
-		for _, a := range addrs {
-			total += d.pingsIn(a, from, from.Add(time.Second))
-		}
+		total := pingsIn(d, addrs, start.Add(time.Duration(s)*time.Second), time.Second)
 		// The bucket holds a fifth of a second's worth on top.
 		if total > perSecond+perSecond/5 {
 			t.Fatalf("%d redials in the second from %d s, budget %d a second", total, s, perSecond)
@@ -162,7 +81,7 @@ func TestRedialsToDownInstancesShareTheBudget(t *testing.T) {
 	round := time.Duration(masters/perSecond)*time.Second + 500*time.Millisecond
 	for _, a := range addrs {
 		for from := start.Add(3 * time.Second); from.Add(round).Before(start.Add(20 * time.Second)); from = from.Add(time.Second) {
-			if d.pingsIn(a, from, from.Add(round)) == 0 {
+			if pingsIn(d, []string{a}, from, round) == 0 {
 				t.Fatalf("%s not redialled in the %v from %v: the budget does not go round every master", a, round, from.Sub(start))
 			}
 		}
@@ -178,19 +97,11 @@ func TestRedialsToDownInstancesShareTheBudget(t *testing.T) {
 func TestRedialsBudgetedBeforeDown(t *testing.T) {
 	const masters, perSecond = 40, 10
 	d, addrs, start := deadFleet(t, masters, perSecond, 30*time.Second, 10*time.Second, false)
-	first := 0
-	for _, a := range addrs {
-		first += d.pingsIn(a, start, start.Add(200*time.Millisecond))
-	}
-	if first != masters {
+	if first := pingsIn(d, addrs, start, 200*time.Millisecond); first != masters {
 		t.Fatalf("%d first PINGs in the first tick, want one to each of %d masters: the first dial is not budgeted", first, masters)
 	}
 	for s := 2; s < 9; s++ {
-		from := start.Add(time.Duration(s) * time.Second)
-		total := 0
-		for _, a := range addrs {
-			total += d.pingsIn(a, from, from.Add(time.Second))
-		}
+		total := pingsIn(d, addrs, start.Add(time.Duration(s)*time.Second), time.Second)
 		if total > perSecond+perSecond/5 {
 			t.Fatalf("%d redials in the second from %d s to masters not yet down, after refused ones; budget %d a second", total, s, perSecond)
 		}
@@ -224,4 +135,17 @@ func TestClosedLinkDialsAfreshEvenWithTheBudgetSpent(t *testing.T) {
 	if conn.pings() != before+1 {
 		t.Fatal("no PING on the new link a PING period after the last answer: paced or budgeted as a redial of the old link")
 	}
+}
+
+// pingsIn is how many PINGs went to addrs in [from, from+d).
+func pingsIn(h *liveHost, addrs []string, from time.Time, d time.Duration) int {
+	n := 0
+	for _, a := range addrs {
+		for _, at := range h.times(a, "PING") {
+			if !at.Before(from) && at.Before(from.Add(d)) {
+				n++
+			}
+		}
+	}
+	return n
 }

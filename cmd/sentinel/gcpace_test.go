@@ -17,12 +17,17 @@ import (
 // back to idle after calm, recomputes the idle percent while idle and
 // calm, and leaves idle behind when stopped while busy.
 func TestGCPacer(t *testing.T) {
+	// Every period and pause is scaled by slow: events 30 ms apart once
+	// came more than the calm period (then 150 ms) apart under the race
+	// detector on a loaded machine, and a recheck ran during the
+	// "discovery".
+	const slow = 3
 	bus := event.NewBus(nil)
 	var mu sync.Mutex
 	var sets []int
 	idle := 25
 	var lowered atomic.Int32
-	p := gcPacer{lowered: func() { lowered.Add(1) }, lowerEvery: time.Minute, busy: 100, calm: 150 * time.Millisecond, recheck: 100 * time.Millisecond,
+	p := gcPacer{lowered: func() { lowered.Add(1) }, lowerEvery: time.Minute, busy: 100, calm: slow * 150 * time.Millisecond, recheck: slow * 100 * time.Millisecond,
 		idle: func() int {
 			mu.Lock()
 			defer mu.Unlock()
@@ -52,25 +57,25 @@ func TestGCPacer(t *testing.T) {
 
 	bus.Publish(event.Event{Kind: "+sdown"})
 	bus.Publish(event.Event{Kind: "+slave"})
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(slow * 50 * time.Millisecond)
 	want("the start, an instance's +sdown, a discovery", 25)
 	bus.Publish(event.Event{Kind: "+odown"})
 	for range 4 { // failover events keep it busy past one calm period
-		time.Sleep(60 * time.Millisecond)
+		time.Sleep(slow * 60 * time.Millisecond)
 		bus.Publish(event.Event{Kind: "+failover-state-select-slave"})
 	}
 	want("during a failover", 25, 100)
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(slow * 400 * time.Millisecond)
 	want("after calm", 25, 100, 25)
 	mu.Lock()
 	idle = 12 // the live heap grew
 	mu.Unlock()
 	for range 8 { // a discovery's events hold the recheck off
 		bus.Publish(event.Event{Kind: "+sentinel"})
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(slow * 30 * time.Millisecond)
 	}
 	want("a recheck during a discovery", 25, 100, 25)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(slow * 300 * time.Millisecond)
 	want("a recheck while idle and calm", 25, 100, 25, 12)
 	if n := lowered.Load(); n != 1 {
 		t.Fatalf("pages given back %d times after the idle percent fell, want 1", n)
@@ -78,17 +83,17 @@ func TestGCPacer(t *testing.T) {
 	mu.Lock()
 	idle = 25 // the live heap shrank, and grew again at once
 	mu.Unlock()
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(slow * 250 * time.Millisecond)
 	mu.Lock()
 	idle = 12
 	mu.Unlock()
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(slow * 250 * time.Millisecond)
 	want("the live heap back and forth", 25, 100, 25, 12, 25, 12)
 	if n := lowered.Load(); n != 1 {
 		t.Fatalf("pages given back %d times within lowerEvery, want 1", n)
 	}
 	bus.Publish(event.Event{Kind: "+switch-master"})
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(slow * 50 * time.Millisecond)
 	cancel()
 	<-done
 	want("stopped while busy", 25, 100, 25, 12, 25, 12, 100, 12)
