@@ -41,7 +41,11 @@ type RedialBudget struct {
 	tokens float64
 	filled bool // tokens was set once: a new budget starts full
 	last   time.Time
-	denied bool
+	denied bool // Allow refused a redial since the last Refill
+	// from is the master the next tick starts at (Start), moved is
+	// whether this tick has moved it already (Ticked).
+	from  int
+	moved bool
 }
 
 // Budgeted says whether a redial to n counts against the budget: n is a
@@ -51,15 +55,34 @@ func Budgeted(n *Node, refused bool) bool {
 	return n.Kind != KindSentinel && n.Disconnected && refused
 }
 
-// Refill adds the tokens earned since the last Refill and clears
-// Denied; the driver calls it once at the start of each tick.
+// Refill adds the tokens earned since the last Refill; the driver calls
+// it once at the start of each tick, before Start.
 func (b *RedialBudget) Refill(now time.Time) {
 	b.fill()
 	if d := now.Sub(b.last); !b.last.IsZero() && d > 0 {
 		b.tokens = min(b.tokens+d.Seconds()*float64(b.rate()), b.ceiling())
 	}
 	b.last = now
-	b.denied = false
+	b.denied, b.moved = false, false
+}
+
+// Start is the index, of the n masters a driver walks in a fixed order,
+// that this tick begins at: the first master whose redial the budget
+// refused in the tick before (Ticked), so the budget goes round all of
+// them instead of to the same first few every second.
+func (b *RedialBudget) Start(n int) int {
+	if b.from >= n {
+		b.from = 0
+	}
+	return b.from
+}
+
+// Ticked tells the budget that the master at index at has had its tick:
+// the first at which a redial was refused is where the next tick starts.
+func (b *RedialBudget) Ticked(at int) {
+	if b.denied && !b.moved {
+		b.from, b.moved = at, true
+	}
 }
 
 // Allow says whether a redial to n may go out now, and takes a token if
@@ -77,12 +100,6 @@ func (b *RedialBudget) Allow(n *Node, refused bool) bool {
 	b.denied = true
 	return false
 }
-
-// Denied says whether Allow refused a redial since the last Refill. A
-// driver that walks its masters in a fixed order starts its next tick at
-// the first master refused, so the budget goes round all of them instead
-// of to the same first few every second.
-func (b *RedialBudget) Denied() bool { return b.denied }
 
 // fill starts a new budget full, whether Refill or Allow comes first.
 func (b *RedialBudget) fill() {

@@ -28,9 +28,6 @@ func TestRedialBudgetCountsOnlyRefusedRedials(t *testing.T) {
 	if b.Allow(down, true) {
 		t.Fatal("third refused redial allowed in one tick: the bucket holds a fifth of a second's worth")
 	}
-	if !b.Denied() {
-		t.Fatal("a refusal not reported by Denied")
-	}
 	if !b.Allow(down, false) {
 		t.Fatal("a redial after a drop or a timed-out connect was budgeted")
 	}
@@ -38,9 +35,6 @@ func TestRedialBudgetCountsOnlyRefusedRedials(t *testing.T) {
 		t.Fatal("a connected instance's or a peer's PING was budgeted")
 	}
 	b.Refill(now.Add(50 * time.Millisecond)) // half a token
-	if b.Denied() {
-		t.Fatal("Denied not cleared by Refill")
-	}
 	if b.Allow(down, true) {
 		t.Fatal("allowed on half a token")
 	}
@@ -69,5 +63,41 @@ func TestRedialBudgetStartsFullWithoutRefill(t *testing.T) {
 	}
 	if want := DefaultRedialsPerSecond / 5; n != want {
 		t.Fatalf("a new budget allowed %d redials, want %d", n, want)
+	}
+}
+
+// The next tick starts at the first master whose redial was refused, and
+// only a tick with a refusal moves it.
+func TestRedialBudgetStartsAtFirstRefused(t *testing.T) {
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	down := NewNode(KindMaster, "m", Addr{Host: "10.0.0.1", Port: 6379}, now)
+	down.Disconnected = true
+	b := RedialBudget{PerSecond: 10} // two tokens at most
+	tick := func(at time.Time, n int) []int {
+		b.Refill(at)
+		from := b.Start(n)
+		var order []int
+		for k := range n {
+			i := (from + k) % n
+			order = append(order, i)
+			b.Allow(down, true) // each master redials once a tick
+			b.Ticked(i)
+		}
+		return order
+	}
+	if got := tick(now, 5); got[0] != 0 {
+		t.Fatalf("first tick starts at %d, want 0", got[0])
+	}
+	// Masters 0 and 1 took the two tokens, 2 was the first refused.
+	if got := tick(now.Add(time.Millisecond), 5); got[0] != 2 {
+		t.Fatalf("tick after refusals from master 2 starts at %d, want 2", got[0])
+	}
+	b.Refill(now.Add(time.Hour))
+	b.Refill(now.Add(time.Hour)) // a tick with no refusal: start stays
+	if got := b.Start(5); got != 2 {
+		t.Fatalf("a tick without refusals moved the start to %d", got)
+	}
+	if got := b.Start(2); got != 0 {
+		t.Fatalf("start %d beyond the 2 masters left, want 0", got)
 	}
 }

@@ -50,10 +50,9 @@ func (s *Sentinel) runGossip(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-s.gossipKick:
-			tick.Stop()
 		}
 		g.Broadcast()
-		tick.Reset(s.timing().AskPeriod)
+		tick.Reset(s.timing().AskPeriod) // Go 1.23+: no stale tick survives a Reset
 	}
 }
 

@@ -121,13 +121,11 @@ type Sentinel struct {
 	linkMinAge atomic.Int64
 	minAge     func() time.Duration
 
-	// redialMu guards redials and tickFrom. The tick takes it for each
-	// group's redials; tests call sendPeriodic outside the tick.
+	// redialMu guards redials, which also says which group the tick
+	// starts at (failover.RedialBudget.Start). The tick takes it for each
+	// group; tests call sendPeriodic outside the tick.
 	redialMu sync.Mutex
 	redials  failover.RedialBudget
-	// tickFrom is the group the tick starts at: the first whose redial
-	// the budget refused in the tick before (failover.RedialBudget.Denied).
-	tickFrom int
 }
 
 // clientName is "sentinel-<first 8 of our id>-<suffix>", as redis-sentinel
@@ -505,22 +503,13 @@ func (s *Sentinel) tick(batch *redislink.WriteBatch) {
 	groups := s.groupList()
 	s.redialMu.Lock()
 	s.redials.Refill(s.clock.Now())
-	from := s.tickFrom
+	from := s.redials.Start(len(groups))
 	s.redialMu.Unlock()
-	if from >= len(groups) {
-		from = 0
-	}
-	next := -1
 	for k := range groups {
 		at := (from + k) % len(groups)
 		groups[at].tick(batch)
-		if next < 0 && s.redialsDenied() {
-			next = at
-		}
-	}
-	if next >= 0 {
 		s.redialMu.Lock()
-		s.tickFrom = next
+		s.redials.Ticked(at)
 		s.redialMu.Unlock()
 	}
 	batch.Flush()
@@ -534,12 +523,6 @@ func (s *Sentinel) allowRedial(n *failover.Node, refused bool) bool {
 	s.redialMu.Lock()
 	defer s.redialMu.Unlock()
 	return s.redials.Allow(n, refused)
-}
-
-func (s *Sentinel) redialsDenied() bool {
-	s.redialMu.Lock()
-	defer s.redialMu.Unlock()
-	return s.redials.Denied()
 }
 
 // tickLoop runs the tick where there is no event loop.

@@ -139,11 +139,10 @@ type Node struct {
 	// wait for them (disk.go, replies.go).
 	saver    saver
 	outboxes map[inConn]*outbox
-	// redials and tickFrom are production's (sentinel.Sentinel.tick):
-	// the budget of redials to instances already down, and the group
-	// the tick starts at, the first the budget refused last time.
-	redials  failover.RedialBudget
-	tickFrom int
+	// redials is production's (sentinel.Sentinel.tick): the budget of
+	// redials to ports that refused, which also says which group the
+	// tick starts at.
+	redials failover.RedialBudget
 }
 
 // group is one master's machine and its links.
@@ -253,11 +252,7 @@ func (n *Node) Tick(now time.Time) {
 	}
 	n.updateTilt(now)
 	n.redials.Refill(now)
-	from := n.tickFrom
-	if from >= len(n.groups) {
-		from = 0
-	}
-	next := -1
+	from := n.redials.Start(len(n.groups))
 	for k := range n.groups {
 		at := (from + k) % len(n.groups)
 		g := n.groups[at]
@@ -275,12 +270,7 @@ func (n *Node) Tick(now time.Time) {
 			g.tick(now)
 		}
 		g.apply(now)
-		if next < 0 && n.redials.Denied() {
-			next = at
-		}
-	}
-	if next >= 0 {
-		n.tickFrom = next
+		n.redials.Ticked(at)
 	}
 }
 
