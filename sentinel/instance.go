@@ -18,23 +18,42 @@ type instance struct {
 	*failover.Node
 	g *group // the group it belongs to, for replies (Reply)
 
+	// The command link and its pub/sub twin: what describes the
+	// connection in hand, reset as a whole when it closes (closeLink,
+	// closeSub). A field kept there outlives its link: the redial flags
+	// once made a newly promoted master wait behind the dead old one's
+	// redials, and the count of commands in flight, whose replies on a
+	// closed link are ignored, grew by one or two at every switch until
+	// the instance was never pinged again.
+	link
+	sub subLink
+	// subGen says which pub/sub link the events are about: it only ever
+	// grows, so an event of a closed link changes nothing.
+	subGen uint64
+
+	// lastPub is when the last hello went out, as the node's Stamp (8
+	// bytes, not a time.Time's 24): it paces hellos to the instance,
+	// whichever link carried them.
+	lastPub failover.Stamp
+	// hello is a peer's last hello for this master, as processHello
+	// parsed it: the next, most often the same, is not copied again.
+	hello string
+}
+
+// link is the driver's state of an instance's command link: the
+// connection and what is in flight on it. closeLink resets it whole.
+type link struct {
 	conn    redislink.Conn
 	connKey string // set when conn is shared between groups (peers)
 	// voteConn carries our vote requests to a peer (agreement.go), shared
 	// between groups like conn; opened with the first one.
 	voteConn redislink.Conn
-	stopSub  func() // stops the pub/sub link
-	subGen   uint64 // which pub/sub link subUp is about
-	pending  int    // commands in flight
-	// When the command link last connected and when the last hello went
-	// out, as the node's Stamps (8 bytes, not a time.Time's 24).
+	pending  int // commands in flight
+	// When the command link last connected, as the node's Stamp.
 	connectedAt failover.Stamp
-	lastPub     failover.Stamp
 
 	// The flags side by side: one word, not one each (an instance per
 	// master, replica and peer, 15,000 at 5,000 masters).
-	subUp    bool // the pub/sub link is connected (masters and replicas)
-	subDrop  bool // the pub/sub link's last news was a failed dial or a drop
 	pingBusy bool
 	// redialing: the last PING went out while the command link was down,
 	// so it was a reconnect attempt, and no reply came since
@@ -49,9 +68,23 @@ type instance struct {
 	// flight (with the old one); it goes out as soon as that one is
 	// answered, not a publish period later.
 	helloAgain bool
-	// hello is a peer's last hello for this master, as processHello
-	// parsed it: the next, most often the same, is not copied again.
-	hello string
+}
+
+// answered counts n commands of the instance's link answered. A peer's
+// link is shared between groups (acquirePeer): closed for one group and
+// acquired again while others hold it, it is the same Conn, and replies
+// to commands sent before the close come back as the new link's, which
+// started with nothing in flight.
+func (l *link) answered(n int) {
+	l.pending = max(l.pending-n, 0)
+}
+
+// subLink is the driver's state of an instance's pub/sub link (masters
+// and replicas). closeSub resets it whole.
+type subLink struct {
+	stop func() // stops the pub/sub link
+	up   bool   // connected
+	drop bool   // its last news was a failed dial or a drop
 }
 
 // inst is the driver's side of node n, made the first time it is needed:
@@ -77,7 +110,7 @@ func (i *instance) linkDown() bool {
 	if lc, ok := i.conn.(redislink.LinkState); ok {
 		cmdDown = !lc.Connected()
 	}
-	return cmdDown || (i.Kind != KindSentinel && !i.subUp)
+	return cmdDown || (i.Kind != KindSentinel && !i.sub.up)
 }
 
 func (i *instance) flagString() string {
@@ -114,7 +147,7 @@ func (i *instance) flagString() string {
 // subjectively down while it is not up. The tick (sendPeriodic) and the
 // link's retry (SubHandler.Retry in subscribe) ask it.
 func (i *instance) parkSub() bool {
-	return i.Disconnected && (i.subDrop || i.Flags&failover.FlagSDown != 0 && !i.subUp)
+	return i.Disconnected && (i.sub.drop || i.Flags&failover.FlagSDown != 0 && !i.sub.up)
 }
 
 // listed says whether SENTINEL REPLICAS lists the replica i. Like redis

@@ -79,11 +79,11 @@ func (g *group) subscribe(i *instance) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if i.subGen == gen {
-			i.subUp, i.subDrop = up, !up
+			i.sub.up, i.sub.drop = up, !up
 		}
 	}
 	opts := g.connOptions(i, "pubsub")
-	i.stopSub = g.s.dialer.Subscribe(opts, helloChannel, redislink.SubHandler{
+	i.sub.stop = g.s.dialer.Subscribe(opts, helloChannel, redislink.SubHandler{
 		Connected: func() { setSub(true) },
 		Subscribed: func() {
 			// Announce ourselves on this instance now. A peer that
@@ -92,7 +92,7 @@ func (g *group) subscribe(i *instance) {
 			// other in a round trip rather than a publish period.
 			g.mu.Lock()
 			if i.subGen == gen {
-				i.subUp, i.subDrop = true, false
+				i.sub.up, i.sub.drop = true, false
 				i.lastPub = 0
 			}
 			g.mu.Unlock()
@@ -123,38 +123,32 @@ func (g *group) subscribe(i *instance) {
 // closeSub closes i's pub/sub link, if open; a late event of it changes
 // nothing (subGen).
 func (g *group) closeSub(i *instance) {
-	if i.stopSub != nil {
-		i.stopSub()
-		i.stopSub = nil
+	if i.sub.stop != nil {
+		i.sub.stop()
 	}
+	i.sub = subLink{}
 	i.subGen++
-	i.subUp, i.subDrop = false, false
 }
 
 func (g *group) closeLink(i *instance) {
 	g.closeSub(i)
-	if i.conn == nil {
-		return
+	if i.conn != nil {
+		if i.connKey != "" {
+			g.s.releasePeer(i.connKey)
+		} else {
+			i.conn.Close()
+		}
+		if i.voteConn != nil {
+			g.s.releasePeer(i.connKey + voteLinkSuffix)
+		}
+		i.Disconnected = true
 	}
-	if i.connKey != "" {
-		g.s.releasePeer(i.connKey)
-	} else {
-		i.conn.Close()
-	}
-	if i.voteConn != nil {
-		g.s.releasePeer(i.connKey + voteLinkSuffix)
-		i.voteConn = nil
-	}
-	i.conn = nil
-	i.connKey = ""
-	i.Disconnected = true
-	i.pingBusy, i.infoBusy, i.pubBusy = false, false, false
-	// The next link is a first dial, maybe to another address (a switch
-	// keeps the master's instance): not paced or budgeted as a redial of
-	// the one closed. Kept, a master promoted at a new address waited
-	// behind a thousand refused old masters' redials until it was judged
-	// down and failed over again (1,000-master benchmark).
-	i.redialing, i.refused = false, false
+	// Everything about the closed link goes with it (instance.link). The
+	// next link is a first dial, maybe to another address (a switch keeps
+	// the master's instance): not paced or budgeted as a redial of the
+	// one closed, and with nothing in flight (the closed link's replies
+	// are ignored, settle).
+	i.link = link{}
 }
 
 // sendPeriodic is sentinelSendPeriodicCommands.
@@ -205,7 +199,7 @@ func (g *group) sendPeriodic(ctx context.Context, i *instance, now time.Time, t 
 			g.m.PingSent(i.Node, now)
 		}
 	}
-	if i.stopSub != nil && i.parkSub() {
+	if i.sub.stop != nil && i.parkSub() {
 		// Parked (parkSub) until its command link answers again (settle
 		// reopens it). Both links used to redial once a second each:
 		// when a machine with 1,000 masters dies, 2,000
@@ -343,7 +337,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 	if i.conn != from {
 		return false
 	}
-	i.pending--
+	i.answered(1)
 	if err != nil && !redislink.IsReplyError(err) {
 		if !i.Disconnected {
 			// redis-sentinel resolves the name again at each
@@ -355,7 +349,7 @@ func (g *group) settle(i *instance, from redislink.Conn, err error) bool {
 	} else {
 		if i.Disconnected {
 			i.connectedAt = i.Stamp(g.s.clock.Now())
-			if i.stopSub == nil && i.Kind != KindSentinel {
+			if i.sub.stop == nil && i.Kind != KindSentinel {
 				// Parked while the instance was down (sendPeriodic): it
 				// answers again, so its hellos come back now.
 				g.subscribe(i)

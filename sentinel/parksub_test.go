@@ -81,7 +81,7 @@ func TestPubSubOpensWhenCommandLinkAnswers(t *testing.T) {
 		t.Fatalf("pub/sub link opened before the command link answered: opened %d", o)
 	}
 	conn.release()
-	if o, _ := d.counts(); o != 1 || i.stopSub == nil {
+	if o, _ := d.counts(); o != 1 || i.sub.stop == nil {
 		t.Fatalf("pub/sub link not opened when the command link answered: opened %d", o)
 	}
 }
@@ -107,7 +107,7 @@ func TestPubSubRetryParksWhileCommandLinkDown(t *testing.T) {
 	if h.Retry() {
 		t.Fatal("pub/sub link retried while the command link is down")
 	}
-	if _, st := d.counts(); st != 1 || i.stopSub != nil {
+	if _, st := d.counts(); st != 1 || i.sub.stop != nil {
 		t.Fatalf("pub/sub link not parked: stopped %d", st)
 	}
 	g.mu.Lock()
@@ -140,7 +140,7 @@ func TestPubSubParkedWhileInstanceDown(t *testing.T) {
 	i.Flags |= failover.FlagSDown
 	g.sendPeriodic(ctx, i, s.clock.Now().Add(10*g.downAfter()), s.timing())
 	g.mu.Unlock()
-	if o, st := d.counts(); o != opened || st != 1 || i.stopSub != nil {
+	if o, st := d.counts(); o != opened || st != 1 || i.sub.stop != nil {
 		t.Fatalf("pub/sub link of a down instance: opened %d (was %d), stopped %d", o, opened, st)
 	}
 	// Its command link answers (the PING the tick sent): hellos again.
@@ -168,7 +168,7 @@ func TestPubSubParkedWhenBothLinksFail(t *testing.T) {
 	i.Disconnected = true
 	g.sendPeriodic(ctx, i, s.clock.Now(), s.timing())
 	g.mu.Unlock()
-	if _, st := d.counts(); st != 0 || i.stopSub == nil {
+	if _, st := d.counts(); st != 0 || i.sub.stop == nil {
 		t.Fatalf("pub/sub link closed while its first dial was under way: stopped %d", st)
 	}
 	d.mu.Lock()
@@ -178,7 +178,7 @@ func TestPubSubParkedWhenBothLinksFail(t *testing.T) {
 	g.mu.Lock()
 	g.sendPeriodic(ctx, i, s.clock.Now().Add(time.Second), s.timing())
 	g.mu.Unlock()
-	if o, st := d.counts(); o != opened || st != 1 || i.stopSub != nil {
+	if o, st := d.counts(); o != opened || st != 1 || i.sub.stop != nil {
 		t.Fatalf("pub/sub link of an instance with both links down: opened %d (was %d), stopped %d", o, opened, st)
 	}
 	mustReopen(t, conn, d, opened)

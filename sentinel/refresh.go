@@ -110,7 +110,7 @@ func (g *group) sendTx(ctx context.Context, i *instance, cmds [][]any, infoAfter
 		}
 		g.mu.Lock()
 		if i.conn == conn {
-			i.pending -= len(all)
+			i.answered(len(all))
 			if infoAfter && !i.infoBusy && !i.Disconnected && ctx.Err() == nil {
 				g.sendInfo(ctx, i)
 			}
@@ -135,7 +135,7 @@ func (g *group) pipeTx(conn redislink.Conn, tc redislink.TaggedConn, i *instance
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if left--; left == 0 && i.conn == conn {
-			i.pending -= len(all)
+			i.answered(len(all))
 		}
 	}
 	flush := false

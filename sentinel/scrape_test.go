@@ -123,7 +123,7 @@ func TestMetricsStateMatchesViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	connect := func(i *instance) {
-		i.conn, i.Disconnected, i.subUp = upLink{}, false, true
+		i.conn, i.Disconnected, i.sub.up = upLink{}, false, true
 	}
 	for _, g := range s.groupList() {
 		g.mu.Lock()
