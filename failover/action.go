@@ -36,6 +36,8 @@ const (
 	RefreshInfo
 	// CloseLink drops Node's links; Node may be gone from the machine
 	// already (a forgotten replica or peer), or be reconnected later.
+	// From, when set, is the address the links were to, where a reset
+	// may have put another node (Successor).
 	CloseLink
 	// Announce makes every instance of the master get our hello at the
 	// next tick instead of a publish period later.

@@ -120,3 +120,26 @@ func (b *RedialBudget) rate() int {
 	}
 	return DefaultRedialsPerSecond
 }
+
+// Successor is the node a reset put at the address whose links a
+// CloseLink action closed (its From), or nil. A switch keeps the master's
+// node, moved to the promoted replica, and adds a new replica node at the
+// old master's address; a reset adds new replica nodes where it forgot
+// the old ones. A driver hands on what the closed link had just learnt of
+// that address: a refused connect. The successor's first dial is then
+// budgeted as a redial (Budgeted), as the closed link's next would have
+// been. Dialled at once instead, when a host with a thousand masters
+// died, the thousand replica entries the switches left at the dead
+// masters' addresses cost every sentinel a thousand refused connects in
+// the second the failovers needed its CPU. Both drivers, production's and
+// the simulator's, ask it.
+func (m *Machine) Successor(a Action) *Node {
+	if a.Kind != CloseLink || a.From == (Addr{}) {
+		return nil
+	}
+	r := m.Replicas[a.From.String()]
+	if r == nil || r == a.Node || !r.Disconnected {
+		return nil
+	}
+	return r
+}

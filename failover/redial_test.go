@@ -101,3 +101,60 @@ func TestRedialBudgetStartsAtFirstRefused(t *testing.T) {
 		t.Fatalf("start %d beyond the 2 masters left, want 0", got)
 	}
 }
+
+// A switch closes the master's link at the old address and leaves a new
+// replica node there: Successor names it, so a driver can hand on the
+// refusal the closed link saw. The promoted replica's address gets none
+// (the master's node moved there), nor does a reset that leaves nothing
+// at the address.
+func TestSuccessorIsTheNodeAtTheClosedLinksAddress(t *testing.T) {
+	r := newRig(t, 2, 2)
+	promoted := replicaAddr(0)
+	r.m.SwitchMaster(promoted, r.now)
+	var closes []Action
+	for _, a := range r.drain() {
+		if a.Kind == CloseLink {
+			closes = append(closes, a)
+		}
+	}
+	got := map[Addr]Addr{} // closed link's address -> its successor's
+	for _, a := range closes {
+		if s := r.m.Successor(a); s != nil {
+			if s.Addr != a.From || s.Kind != KindReplica {
+				t.Fatalf("successor of the link to %v is %v %v", a.From, s.Kind, s.Addr)
+			}
+			got[a.From] = s.Addr
+		}
+	}
+	if _, ok := got[masterAddr]; !ok {
+		t.Fatalf("no successor for the old master's link (%v): %v", masterAddr, got)
+	}
+	if _, ok := got[replicaAddr(1)]; !ok {
+		t.Fatalf("no successor for the kept replica's link: %v", got)
+	}
+	if _, ok := got[promoted]; ok {
+		t.Fatal("a successor at the promoted replica's address: the master's node is there")
+	}
+	if len(got) != 2 {
+		t.Fatalf("successors %v, want the old master's and the kept replica's", got)
+	}
+
+	// SENTINEL RESET forgets the replicas: nothing is at their addresses.
+	r = newRig(t, 2, 2)
+	r.m.Reset(true, true, r.now)
+	for _, a := range r.drain() {
+		if s := r.m.Successor(a); s != nil {
+			t.Fatalf("a reset without a switch left %v at %v", s.Addr, a.From)
+		}
+	}
+	// A successor already dialled has its own news.
+	r = newRig(t, 1, 0)
+	r.m.SwitchMaster(replicaAddr(0), r.now)
+	acts := r.drain()
+	r.m.Replicas[masterAddr.String()].Disconnected = false
+	for _, a := range acts {
+		if s := r.m.Successor(a); s != nil {
+			t.Fatalf("successor %v already connected", s.Addr)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 // announce says whether to publish it (+reset-master).
 func (m *Machine) Reset(keepSentinels, announce bool, now time.Time) {
 	for k, r := range m.Replicas {
-		m.do(Action{Kind: CloseLink, Node: r})
+		m.do(Action{Kind: CloseLink, Node: r, From: r.Addr})
 		delete(m.Replicas, k)
 	}
 	if !keepSentinels {
@@ -23,7 +23,7 @@ func (m *Machine) Reset(keepSentinels, announce bool, now time.Time) {
 	}
 	m.changed()
 	n := m.Master
-	m.do(Action{Kind: CloseLink, Node: n})
+	m.do(Action{Kind: CloseLink, Node: n, From: n.Addr})
 	n.Flags = 0
 	m.Leader = ""
 	m.Coordinated = false

@@ -55,7 +55,14 @@ func (g *group) applyReady(ctx context.Context) {
 				g.sendInfo(ctx, i)
 			}
 		case failover.CloseLink:
-			g.closeLink(inst(a.Node))
+			i := inst(a.Node)
+			if r := g.m.Successor(a); r != nil && i.refused {
+				// The port refused a moment ago (failover.Machine.Successor).
+				if ri := inst(r); ri.conn == nil {
+					ri.refused = true
+				}
+			}
+			g.closeLink(i)
 		case failover.Announce:
 			g.forceHello(ctx)
 		case failover.KickGossip:

@@ -149,3 +149,43 @@ func pingsIn(h *liveHost, addrs []string, from time.Time, d time.Duration) int {
 	}
 	return n
 }
+
+// The replica entry a switch leaves at the old master's address is
+// dialled within the budget when the master's link had just been refused
+// there (failover.Machine.Successor): the port refused a moment ago. When
+// the old master's link was not refused (a timed-out connect, a live
+// old master), the entry is dialled at once, as any new instance.
+func TestSwitchHandsTheRefusalToTheOldAddress(t *testing.T) {
+	for _, refused := range []bool{true, false} {
+		d := &freshDialer{}
+		s, g, ctx := driverGroup(t, d)
+		tm := s.timing()
+		g.mu.Lock()
+		m := g.master
+		g.ensureLink(m)
+		m.Disconnected, m.refused = true, refused
+		s.redialMu.Lock()
+		s.redials.PerSecond = 5 // one token, spent here
+		s.redials.Refill(s.clock.Now())
+		spent := s.redials.Allow(m.Node, true) && !s.redials.Allow(m.Node, true)
+		s.redialMu.Unlock()
+		old := m.Addr
+		g.m.SwitchMaster(Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now())
+		g.apply()
+		r := g.m.Replicas[old.String()]
+		ri := inst(r)
+		g.ensureLink(ri)
+		g.sendPeriodic(ctx, ri, s.clock.Now(), tm)
+		pinged := len(d.last().sent) > 0
+		g.mu.Unlock()
+		if !spent {
+			t.Fatal("rig: the budget was not spent")
+		}
+		if refused && pinged {
+			t.Fatal("the old master's address, refused a moment ago, dialled at once with the budget spent")
+		}
+		if !refused && !pinged {
+			t.Fatal("the old master's address not dialled at once: its link was not refused")
+		}
+	}
+}

@@ -57,6 +57,12 @@ func (g *group) applyReady(now time.Time) bool {
 			}
 		case failover.CloseLink:
 			l := linkOf(a.Node)
+			if r := g.m.Successor(a); r != nil && l.refused {
+				// As production's driver (failover.Machine.Successor).
+				if rl := linkOf(r); !rl.redialing && !rl.pingBusy {
+					rl.refused = true
+				}
+			}
 			*l = link{}
 			a.Node.Disconnected = true
 		case failover.Announce:
