@@ -199,6 +199,11 @@ type foParams struct {
 	runTimeout time.Duration  // kill to the last +switch-master, at most
 	fakeSignal syscall.Signal // what the fake master hosts get: SIGKILL or SIGSTOP
 	downAfter  time.Duration  // down-after-milliseconds
+	// fakeHost is how many fake instances one fake host process serves
+	// (one event loop). A fake host stands for Redis machines that have
+	// their own CPUs; here it shares the sentinels' and, saturated,
+	// answers hundreds of milliseconds late (BENCH_FAKE_SLOW).
+	fakeHost int
 }
 
 // runFailover starts n masters with a replica each and three sentinels of
@@ -240,7 +245,7 @@ func runFailover(impl cluster.Impl, n, run int, p foParams) (res failoverRun) {
 	if n <= p.realMax {
 		top = realTopology(t, c, n, p.downAfter)
 	} else {
-		top = fakeTopology(t, n, p.fakeSignal, p.downAfter)
+		top = fakeTopology(t, n, p.fakeHost, p.fakeSignal, p.downAfter)
 	}
 	opens0, _, opensOK := tcpOpens()
 	sentinels = startSentinels(t, c, impl, top.mons)

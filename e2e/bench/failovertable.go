@@ -107,7 +107,7 @@ func failoverTable(sizes []int, runs int, impls []cluster.Impl, p foParams) erro
 		"Switched: masters switched on some sentinel in the worst run. Attempts: +try-failover / +elected-leader over all sentinels; "+
 		"aborts: -failover-abort-* and +failover-end-for-timeout; stall: the longest time between two masters' first "+
 		"+switch-master (medians over runs). Up to %d masters real redis-servers, above fake hosts (%d instances per process).\n\n",
-		foSentinels, foGrace, p.runTimeout, p.realMax, fakeChunk)
+		foSentinels, foGrace, p.runTimeout, p.realMax, p.fakeHost)
 	fmt.Println("| masters | impl | switched | first sentinel | median sentinel | last sentinel | largest gap for one master | attempts / elected | aborts | longest stall |")
 	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range sizes {

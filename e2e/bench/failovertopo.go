@@ -66,17 +66,17 @@ func realTopology(t benchTB, c *cluster.Cluster, n int, downAfter time.Duration)
 }
 
 // fakeTopology serves n fake masters from one set of fake hosts (helper
-// processes, fakeChunk instances each) and their replicas from another;
+// processes, chunk instances each) and their replicas from another;
 // kill sends sig to every master host at once: SIGKILL is machines that
 // went away (their connections reset), SIGSTOP machines that stopped
 // answering (connections stay open, nothing comes back).
-func fakeTopology(t benchTB, n int, sig syscall.Signal, downAfter time.Duration) foTopology {
-	masters, err := startFakeFleet(n, false)
+func fakeTopology(t benchTB, n, chunk int, sig syscall.Signal, downAfter time.Duration) foTopology {
+	masters, err := startFakeFleet(n, chunk, false)
 	if err != nil {
 		t.Fatalf("fake masters: %v", err)
 	}
 	t.Cleanup(masters.stop)
-	replicas, err := startFakeFleet(n, true)
+	replicas, err := startFakeFleet(n, chunk, true)
 	if err != nil {
 		t.Fatalf("fake replicas: %v", err)
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // fakeChunk is how many fake instances one helper process (one fake host)
-// serves: every instance holds a listener and two links per sentinel, and
-// a process may only open so many files.
+// serves by default: every instance holds a listener and two links per
+// sentinel, and a process may only open so many files. The failover
+// benchmark takes another with -fake-host-size.
 const fakeChunk = 1000
 
 // fakeFleet is a set of helper processes serving fake instances.
@@ -24,18 +25,18 @@ type fakeFleet struct {
 	counts []int // instances per process, in the order of ports
 }
 
-// startFakeFleet starts ceil(n/fakeChunk) copies of this program in
+// startFakeFleet starts ceil(n/chunk) copies of this program in
 // fake-redis mode (replicas: serving replicas, which setPeers points at
 // their masters) and collects the ports they serve. Nothing is served
 // until setPeers.
-func startFakeFleet(n int, replicas bool) (*fakeFleet, error) {
+func startFakeFleet(n, chunk int, replicas bool) (*fakeFleet, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	f := &fakeFleet{}
-	for left := n; left > 0; left -= fakeChunk {
-		k := min(left, fakeChunk)
+	for left := n; left > 0; left -= chunk {
+		k := min(left, chunk)
 		cmd := exec.Command(exe, "-mode", "fake-redis", "-masters", strconv.Itoa(k), "-fake-replicas="+strconv.FormatBool(replicas))
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		cmd.Stderr = os.Stderr

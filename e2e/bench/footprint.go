@@ -200,7 +200,7 @@ func footprintFake(n int, settle, measure time.Duration, bin string, want [2]boo
 		return [2]footprintRow{}, err
 	}
 	defer os.RemoveAll(dir)
-	fleet, err := startFakeFleet(n, false)
+	fleet, err := startFakeFleet(n, fakeChunk, false)
 	if err != nil {
 		return [2]footprintRow{}, err
 	}

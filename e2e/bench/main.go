@@ -55,6 +55,7 @@ func main() {
 	hsizes := flag.String("haproxy-sizes", "1,50", "haproxy: masters behind HAProxy per run")
 	downAfter := flag.Duration("down-after", foDownAfter, "failover: down-after-milliseconds of every master")
 	runTimeout := flag.Duration("run-timeout", 60*time.Second, "failover: kill to the last +switch-master, at most (then: N of M switched)")
+	fakeHost := flag.Int("fake-host-size", fakeChunk, "failover: fake instances per fake host process (each one event loop)")
 	fakeKill := flag.String("fake-kill", "kill", "failover: what the fake master hosts get: kill (SIGKILL, connections reset) or stop (SIGSTOP, nothing answers)")
 	implList := flag.String("impls", "redis-sentinel,ours", "failover, footprint and haproxy: implementations to run")
 	hscen := flag.String("haproxy-scenarios", "", "haproxy: scenarios to run, comma-separated (crash, switchover; default both)")
@@ -159,7 +160,7 @@ func main() {
 		}
 	}
 	if *mode == "failover" || *mode == "all" {
-		p := foParams{realMax: *realMax, runTimeout: *runTimeout, fakeSignal: syscall.SIGKILL, downAfter: *downAfter}
+		p := foParams{realMax: *realMax, runTimeout: *runTimeout, fakeSignal: syscall.SIGKILL, downAfter: *downAfter, fakeHost: max(*fakeHost, 1)}
 		if *fakeKill == "stop" {
 			p.fakeSignal = syscall.SIGSTOP
 		}
