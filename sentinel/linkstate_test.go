@@ -1,9 +1,14 @@
 package sentinel
 
 import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qsentinel/qsentinel/failover"
 	"github.com/qsentinel/qsentinel/redislink"
@@ -16,11 +21,18 @@ type freshDialer struct {
 	countingDialer
 	mu    sync.Mutex
 	conns []*heldConn
+	// reuse, when set, says whether this Dial hands back the last
+	// connection, as the pool of peers' links does while another group
+	// still holds it (acquirePeer).
+	reuse func() bool
 }
 
 func (d *freshDialer) Dial(redislink.ConnOptions) redislink.Conn {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.reuse != nil && len(d.conns) > 0 && d.reuse() {
+		return d.conns[len(d.conns)-1]
+	}
 	c := &heldConn{}
 	d.conns = append(d.conns, c)
 	return c
@@ -152,3 +164,104 @@ func TestCloseLinkResetsTheWholeLink(t *testing.T) {
 		t.Error("a closed link is not disconnected")
 	}
 }
+
+// answerOne answers the oldest command in flight, if any.
+func (c *heldConn) answerOne(v any, err error) {
+	c.mu.Lock()
+	if len(c.cbs) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	cb := c.cbs[0]
+	c.cbs = c.cbs[1:]
+	c.mu.Unlock()
+	cb(v, err)
+}
+
+func (c *heldConn) inFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.cbs)
+}
+
+// The count of commands in flight on an instance's link (what
+// maxPending bounds, and SENTINEL REPLICAS shows as
+// link-pending-commands) is what is in flight on its current connection,
+// whatever happens in between: ticks sending PINGs, INFOs and hellos;
+// answers one at a time on any link, old or current (a reply, a reply
+// error, a transport failure); the link closed and opened again. The
+// generator for the class of TestClosedLinkLeavesNothingInFlight. A
+// connection handed back again after a close (shared) still carries the
+// commands sent before it, whose replies now count for the new link: the
+// count is then between none and what the connection has in flight.
+func TestInFlightCountFollowsTheLink(t *testing.T) {
+	t.Run("a new connection at every dial", func(t *testing.T) { inFlightFollowsLink(t, false) })
+	t.Run("the same connection handed back", func(t *testing.T) { inFlightFollowsLink(t, true) })
+}
+
+func inFlightFollowsLink(t *testing.T, shared bool) {
+	transport := errors.New("connection reset by peer")
+	for seed := range 100 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 19))
+		d := &freshDialer{}
+		if shared {
+			d.reuse = func() bool { return rng.IntN(2) == 0 }
+		}
+		s, g, ctx := driverGroup(t, d)
+		tm := s.timing()
+		g.mu.Lock()
+		i := inst(failover.NewNode(failover.KindReplica, "127.0.0.1:6380", Addr{Host: "127.0.0.1", Port: 6380}, s.clock.Now()))
+		g.ensureLink(i)
+		g.mu.Unlock()
+		now := s.clock.Now()
+		var trace []string
+		for step := range 400 {
+			switch k := rng.IntN(8); {
+			case k < 3:
+				now = now.Add(time.Duration(rng.IntN(300)) * time.Millisecond)
+				trace = append(trace, "tick")
+				g.mu.Lock()
+				g.ensureLink(i)
+				g.sendPeriodic(ctx, i, now, tm)
+				g.mu.Unlock()
+			case k < 7:
+				d.mu.Lock()
+				n := rng.IntN(len(d.conns))
+				c := d.conns[n]
+				d.mu.Unlock()
+				var err error
+				switch rng.IntN(4) {
+				case 0:
+					err = transport
+				case 1:
+					err = loadingReply{}
+				}
+				trace = append(trace, fmt.Sprintf("answer on link %d: %v", n, err))
+				c.answerOne("PONG", err)
+			default:
+				trace = append(trace, "close")
+				g.mu.Lock()
+				g.closeLink(i)
+				g.mu.Unlock()
+			}
+			g.mu.Lock()
+			want := 0
+			if cur, ok := i.conn.(*heldConn); ok {
+				want = cur.inFlight()
+			}
+			got := i.pending
+			g.mu.Unlock()
+			if got > maxPending || got < 0 || got > want || !shared && got != want {
+				t.Fatalf("seed %d step %d: link-pending-commands %d, %d in flight on the link (max %d); steps:\n%s",
+					seed, step, got, want, maxPending, strings.Join(trace, "\n"))
+			}
+		}
+	}
+}
+
+// loadingReply is a RESP error reply (redislink.IsReplyError): the
+// instance answered.
+type loadingReply struct{}
+
+func (loadingReply) Error() string { return "LOADING Redis is loading the dataset in memory" }
+func (loadingReply) RedisError()   {}
