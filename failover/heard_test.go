@@ -43,3 +43,48 @@ func TestInfoReadAfterHeardIsFresh(t *testing.T) {
 		t.Fatalf("replica with INFO newer than HeardUpTo not selected: %v", got)
 	}
 }
+
+// Only the silence we asked about counts. A driver late to ping (its loop
+// busy, its process waiting for a CPU) sends its next PING long after the
+// last reply: the instance is not judged down the moment that PING goes
+// out, before its answer can be read, but down-after after two ping
+// periods before it. A driver that pings on time, give or take a tick,
+// judges a dead instance down as soon as before: down-after after its
+// last reply.
+func TestSilenceNotAskedAboutIsNotCounted(t *testing.T) {
+	r := newRig(t, 1, 2)
+	pp, down := r.m.PingPeriod(r.timing), r.m.DownAfter(r.timing)
+	replied := r.now
+	r.advance(down + 100*time.Millisecond) // asked nothing meanwhile
+	r.keepAlive(r.m.Master)                // the late PING, unanswered yet
+	r.tick()
+	if acts := r.drain(); has(acts, "+sdown") {
+		t.Fatalf("judged down %v after its last reply, at our first PING since: %v", r.now.Sub(replied), events(acts))
+	}
+	asked := r.now
+	r.advance(down - 2*pp - 10*time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	if acts := r.drain(); has(acts, "+sdown") {
+		t.Fatalf("judged down %v after the late PING: %v", r.now.Sub(asked), events(acts))
+	}
+	r.advance(20 * time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	r.mustEmit(r.drain(), "+sdown")
+
+	// On time, or a tick late (150 ms at most): down-after after the
+	// last reply, not later.
+	for _, late := range []time.Duration{0, 150 * time.Millisecond} {
+		r = newRig(t, 1, 2)
+		replied = r.now
+		r.advance(pp + late)
+		r.keepAlive(r.m.Master)
+		r.advance(down - pp - late + 10*time.Millisecond)
+		r.keepAlive(r.m.Master)
+		r.tick()
+		if acts := r.drain(); !has(acts, "+sdown") {
+			t.Fatalf("pinged %v late and silent %v since its last reply (down-after %v), not judged down: %v", late, r.now.Sub(replied), down, events(acts))
+		}
+	}
+}
