@@ -8,11 +8,7 @@ import (
 
 // masterDies stops the master answering and ticks past down-after.
 func (r *rig) masterDies() []Action {
-	// Pinged on time (a ping period after its last reply) and silent
-	// since: silence we did not ask about does not count (silentSince).
-	r.advance(r.m.PingPeriod(r.timing))
-	r.keepAlive(r.m.Master)
-	r.advance(1100*time.Millisecond - r.m.PingPeriod(r.timing))
+	r.advance(1100 * time.Millisecond)
 	r.keepAlive(r.m.Master)
 	r.tick()
 	return r.drain()

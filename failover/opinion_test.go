@@ -39,7 +39,10 @@ func TestPeersOpinionsOfTheOldMasterDoNotCountForTheNew(t *testing.T) {
 		r.answer(n)
 	}
 	r.drain()
-	acts := r.masterDies()
+	r.advance(1100 * time.Millisecond)
+	r.keepAlive(r.m.Master)
+	r.tick()
+	acts := r.drain()
 	r.mustEmit(acts, "+sdown")
 	if has(acts, "+odown") {
 		t.Fatalf("new master objectively down on the old master's opinions: %v", events(acts))

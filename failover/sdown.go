@@ -32,13 +32,10 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 	// redis-sentinel measures from the oldest unanswered PING, so a
 	// master that dies just after a reply is noticed up to a ping period
 	// late. We measure from the last valid reply instead, and the driver
-	// pings often enough that a healthy instance never gets near the
-	// limit. But only the silence we asked about counts (silentSince): a
-	// driver that pinged late, its loop busy, does not take the time it
-	// did not ask for the instance's.
+	// pings often enough that a healthy instance never gets near the limit.
 	var elapsed time.Duration
 	if !n.ActPing.IsZero() || n.Disconnected {
-		elapsed = m.heard(now).Sub(m.silentSince(n, t))
+		elapsed = m.heard(now).Sub(n.At(n.LastAvail))
 	}
 	downAfter := m.DownAfter(t)
 	down := elapsed > downAfter ||
@@ -64,31 +61,6 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 			m.do(Action{Kind: KickGossip})
 		}
 	}
-}
-
-// silentSince is when n's silence began as far as we asked: its last
-// valid reply, or two ping periods before the oldest PING it has not
-// answered, whichever is later. A driver that pings on time sends that
-// PING a ping period after the reply, give or take a tick, and the reply
-// wins: a master that dies is judged down as soon as before, down-after
-// after its last reply. A driver that pinged later than that (its loop
-// busy for a second, as a sentinel's is while it discovers a thousand
-// masters, or its process waiting for a CPU) had not asked in between.
-// Measured from the reply, a live instance was judged down the moment
-// the late PING went out, before its answer could be read, and with two
-// sentinels late together a live master was failed over (1,000-master
-// benchmark, during the set-up). Now the answer to a late PING has at
-// least down-after less two ping periods (half of down-after, at least)
-// to be read.
-func (m *Machine) silentSince(n *Node, t Timing) time.Time {
-	since := n.At(n.LastAvail)
-	if n.ActPing.IsZero() {
-		return since
-	}
-	if asked := n.At(n.ActPing).Add(-2 * m.PingPeriod(t)); asked.After(since) {
-		return asked
-	}
-	return since
 }
 
 // HeardUpTo tells the machine that every reply that had come by t has

@@ -52,10 +52,8 @@ func TestSharedPeerReplyPassedOnLate(t *testing.T) {
 	if si.Flags&failover.FlagSDown != 0 {
 		t.Fatalf("a peer that answered %v ago (down-after %v) is subjectively down", now.Sub(a), down)
 	}
-	// Silence from then on still counts from that reply, less the 10 ms
-	// this group was late to ask again (its PING above went out a ping
-	// period and 10 ms after the reply; failover's silentSince).
-	later := a.Add(down + 30*time.Millisecond)
+	// Silence from then on still counts from that reply.
+	later := a.Add(down + 10*time.Millisecond)
 	g.sendPeriodic(ctx, i, later, tm)
 	g.m.Tick(later, tm)
 	if si.Flags&failover.FlagSDown == 0 {
