@@ -132,7 +132,8 @@ func (b *RedialBudget) rate() int {
 // died, the thousand replica entries the switches left at the dead
 // masters' addresses cost every sentinel a thousand refused connects in
 // the second the failovers needed its CPU. Both drivers, production's and
-// the simulator's, ask it.
+// the simulator's, ask it. The successor is disconnected and, made in the
+// step whose actions the driver is applying, has never been dialled.
 func (m *Machine) Successor(a Action) *Node {
 	if a.Kind != CloseLink || a.From == (Addr{}) {
 		return nil

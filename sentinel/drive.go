@@ -58,9 +58,7 @@ func (g *group) applyReady(ctx context.Context) {
 			i := inst(a.Node)
 			if r := g.m.Successor(a); r != nil && i.refused {
 				// The port refused a moment ago (failover.Machine.Successor).
-				if ri := inst(r); ri.conn == nil {
-					ri.refused = true
-				}
+				inst(r).refused = true
 			}
 			g.closeLink(i)
 		case failover.Announce:

@@ -59,9 +59,7 @@ func (g *group) applyReady(now time.Time) bool {
 			l := linkOf(a.Node)
 			if r := g.m.Successor(a); r != nil && l.refused {
 				// As production's driver (failover.Machine.Successor).
-				if rl := linkOf(r); !rl.redialing && !rl.pingBusy {
-					rl.refused = true
-				}
+				linkOf(r).refused = true
 			}
 			*l = link{}
 			a.Node.Disconnected = true
