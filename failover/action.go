@@ -10,7 +10,9 @@ type ActionKind int
 const (
 	// Emit publishes Event (pub/sub, log, notification script). Its
 	// addresses are the machine's; the driver shows them as it reports
-	// them (names with announce-hostnames).
+	// them (names with announce-hostnames). Node, when set, is the
+	// instance the event is about (the driver may log what it knows of
+	// its link beside the event).
 	Emit ActionKind = iota
 	// Persist saves the configuration soon (epochs, votes, instances).
 	Persist

@@ -212,7 +212,7 @@ func (m *Machine) newEvent(level event.Level, kind event.Kind, n *Node) event.Ev
 func (m *Machine) emit(level event.Level, kind event.Kind, n *Node, text string) {
 	e := m.newEvent(level, kind, n)
 	e.Text = text
-	m.do(Action{Kind: Emit, Event: e})
+	m.do(Action{Kind: Emit, Event: e, Node: n})
 }
 
 func (m *Machine) emitf(level event.Level, kind event.Kind, n *Node, format string, args ...any) {

@@ -34,6 +34,9 @@ func (g *group) applyReady(ctx context.Context) {
 			if a.Event.Kind == event.SwitchMaster {
 				g.switchedAt = g.s.clock.Now()
 			}
+			if a.Event.Kind == event.SDown && a.Node != nil {
+				g.logSilence(ctx, inst(a.Node))
+			}
 			g.publishDecided(a.Event)
 			if g.crashPoint(a.Event.Kind) {
 				g.s.simulatedCrash()

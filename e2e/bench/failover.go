@@ -162,6 +162,10 @@ var keepAllLogs bool
 // writes its whole log (logfile), named impl-masters-sN.log.
 var sentinelLogDir string
 
+// sentinelLogLevel (-sentinel-loglevel), when set, is every sentinel's
+// loglevel; ours logs at verbose what each +sdown rested on.
+var sentinelLogLevel string
+
 // benchTB is a Scope whose Fatalf ends the run (by panic, recovered in
 // runFailover) instead of the program, so one broken run is reported as a
 // failure and the remaining runs still happen. Failed is always false:
@@ -394,10 +398,13 @@ func startSentinels(t benchTB, c *cluster.Cluster, impl cluster.Impl, mons []clu
 				}
 			}()
 			sc := cluster.SentinelConfig{Monitors: mons}
+			if sentinelLogLevel != "" {
+				sc.Extra = append(sc.Extra, "loglevel "+sentinelLogLevel)
+			}
 			if sentinelLogDir != "" {
 				// The harness keeps only a log's tail; at thousands of
 				// masters the failover is long gone from it.
-				sc.Extra = []string{fmt.Sprintf("logfile %s/%s-%d-s%d.log", sentinelLogDir, impl, len(mons), k)}
+				sc.Extra = append(sc.Extra, fmt.Sprintf("logfile %s/%s-%d-s%d.log", sentinelLogDir, impl, len(mons), k))
 			}
 			out[k] = c.StartSentinel(impl, fmt.Sprintf("s%d", k), sc)
 		}()

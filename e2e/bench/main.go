@@ -60,6 +60,7 @@ func main() {
 	implList := flag.String("impls", "redis-sentinel,ours", "failover, footprint and haproxy: implementations to run")
 	hscen := flag.String("haproxy-scenarios", "", "haproxy: scenarios to run, comma-separated (crash, switchover; default both)")
 	flag.StringVar(&sentinelLogDir, "sentinel-logs", "", "failover: directory where every sentinel writes its whole log (created if missing; overwritten per size and impl)")
+	flag.StringVar(&sentinelLogLevel, "sentinel-loglevel", "", "failover: every sentinel's loglevel (verbose: ours logs what each +sdown rested on)")
 	flag.BoolVar(&keepAllLogs, "keep-logs", false, "failover: keep every run's sentinel logs (failed and odd runs' are always kept)")
 	short := flag.Bool("short", false, "a few minutes: every table at the sizes that show a regression (footprint 10,1000; failover 1,50 once; haproxy 1 once; throughput 1 round); flags given explicitly win")
 	flag.Parse()
