@@ -381,6 +381,11 @@ func (s *Server) dispatchEvents(ctx context.Context, sub *event.Subscription) {
 			if !ok {
 				return
 			}
+			if e.Level == event.LevelDebug {
+				// redis-sentinel logs its debug events (+script-child,
+				// -cmd-link-reconnection, ...) and publishes none.
+				continue
+			}
 			s.mu.Lock()
 			subs := make([]*client, 0, 8)
 			for _, c := range s.clients {
