@@ -35,7 +35,7 @@ func (m *Machine) checkSDown(n *Node, now time.Time, t Timing) {
 	// pings often enough that a healthy instance never gets near the limit.
 	var elapsed time.Duration
 	if !n.ActPing.IsZero() || n.Disconnected {
-		elapsed = m.heard(now).Sub(n.At(n.LastAvail))
+		elapsed = m.silentFor(n, now)
 	}
 	downAfter := m.DownAfter(t)
 	down := elapsed > downAfter ||
@@ -80,6 +80,13 @@ func (m *Machine) heard(now time.Time) time.Time {
 		return m.At(m.heardUpTo)
 	}
 	return now
+}
+
+// silentFor is how long n has given no valid reply, measured up to
+// where replies have been read (heard): the silence checkSDown judges and
+// SilenceOf reports.
+func (m *Machine) silentFor(n *Node, now time.Time) time.Duration {
+	return m.heard(now).Sub(n.At(n.LastAvail))
 }
 
 // refreshReplicaInfo asks the driver for INFO of every reachable replica.

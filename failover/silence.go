@@ -25,8 +25,7 @@ type Silence struct {
 
 // SilenceOf is n's Silence at now.
 func (m *Machine) SilenceOf(n *Node, now time.Time) Silence {
-	heard := m.heard(now)
-	s := Silence{Silent: max(0, heard.Sub(n.At(n.LastAvail))), ReadLag: now.Sub(heard)}
+	s := Silence{Silent: max(0, m.silentFor(n, now)), ReadLag: now.Sub(m.heard(now))}
 	if !n.ActPing.IsZero() {
 		s.Unanswered = now.Sub(n.At(n.ActPing))
 	}

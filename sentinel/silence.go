@@ -12,7 +12,7 @@ import (
 // asking whether a reply or a PING was late) needs all of it, and
 // redis-sentinel's +sdown line says none of it.
 func (g *group) logSilence(ctx context.Context, i *instance) {
-	if g.s.logger == nil || !g.s.logger.Enabled(ctx, slog.LevelDebug) {
+	if !g.s.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	now := g.s.clock.Now()

@@ -89,7 +89,6 @@ func TestSDownLogsWhatItRestsOn(t *testing.T) {
 				t.Fatalf("want one line, got %q", got)
 			}
 			line := got[0]
-			t.Log(line)
 			if attr(line, "instance") != m.String() || attr(line, "master") != "mymaster" {
 				t.Fatalf("names another instance: %s", line)
 			}
